@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// reconcile: a drift reconciler for Caddy + Docker + Django stacks.
+///
+/// Layers, from the bottom up: C system libraries (libgit2, libcurl) wrapped by exactly
+/// one Swift module each (GitStore, CurlHTTP); the core library ReconcileKit (manifest,
+/// checker contract, reconciler, reporters); checker plugins under Plugins/, which see
+/// only ReconcileKit's public API; and the `reconcile` command line on top.
+let package = Package(
+    name: "reconcile",
+    products: [
+        .executable(name: "reconcile", targets: ["reconcile"]),
+        .library(name: "ReconcileKit", targets: ["ReconcileKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, one module map each.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // The only two modules that import C.
+        .target(name: "GitStore", dependencies: ["CLibGit2"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+
+        // The core: what plugins and the CLI build on.
+        .target(
+            name: "ReconcileKit",
+            dependencies: [
+                "GitStore", "CurlHTTP", "Yams",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Checker plugins (not SwiftPM package plugins): ReconcileKit's public API only.
+        .target(name: "HealthChecker", dependencies: ["ReconcileKit"], path: "Plugins/Health"),
+
+        .executableTarget(
+            name: "reconcile",
+            dependencies: [
+                "ReconcileKit", "HealthChecker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Tests: one target per module, plus the built binary end to end.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
+        .testTarget(name: "ReconcileKitTests", dependencies: ["ReconcileKit", "TestSupport"]),
+        .testTarget(name: "HealthCheckerTests", dependencies: ["HealthChecker", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["reconcile", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

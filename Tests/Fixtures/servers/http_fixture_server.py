@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""A real HTTP server for reconcile's tests and benchmarks (stdlib only).
+
+Listens on 127.0.0.1:PORT or on a unix socket, and answers a few fixed routes:
+  /status/NNN           that status code
+  /delay/MS             200 after MS milliseconds
+  /bytes/N              N bytes of "x"
+  /echo                 JSON: method, path, headers, body
+  /redirect             302 to /status/200
+  /api/health/          200 {"status": "ok"}
+  /api/health/auth/     200 with "Authorization: Bearer TOKEN", else 401
+Every request is appended as one JSON line to --log (method, path), so tests can
+prove which requests reached the server (dry-run is read-only).
+"""
+import argparse
+import json
+import os
+import socket
+import socketserver
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOG_LOCK = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "reconcile-fixture/1"
+
+    def log_message(self, format, *args):
+        pass
+
+    def record(self):
+        log = self.server.options.log
+        if not log:
+            return
+        with LOG_LOCK, open(log, "a") as handle:
+            handle.write(json.dumps({"method": self.command, "path": self.path}) + "\n")
+
+    def reply(self, status, body=b"", content_type="text/plain", extra=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def handle_any(self):
+        self.record()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.server.options.delay_ms:
+            time.sleep(self.server.options.delay_ms / 1000.0)
+        path = self.path.split("?", 1)[0]
+        parts = [p for p in path.split("/") if p]
+        if len(parts) == 2 and parts[0] == "status":
+            status = int(parts[1])
+            return self.reply(status, ("status %d\n" % status).encode())
+        if len(parts) == 2 and parts[0] == "delay":
+            time.sleep(int(parts[1]) / 1000.0)
+            return self.reply(200, b"delayed\n")
+        if len(parts) == 2 and parts[0] == "bytes":
+            return self.reply(200, b"x" * int(parts[1]))
+        if path == "/echo":
+            document = {
+                "method": self.command,
+                "path": self.path,
+                "headers": {k: v for k, v in self.headers.items()},
+                "body": body.decode("utf-8", "replace"),
+            }
+            return self.reply(200, json.dumps(document).encode(), "application/json")
+        if path == "/redirect":
+            return self.reply(302, b"", extra={"Location": "/status/200"})
+        if path == "/api/health/":
+            return self.reply(200, b'{"status": "ok"}', "application/json")
+        if path == "/api/health/auth/":
+            token = self.server.options.token
+            if token and self.headers.get("Authorization") == "Bearer " + token:
+                return self.reply(200, b'{"status": "ok", "user": "monitor"}', "application/json")
+            return self.reply(401, b'{"detail": "Authentication credentials were not provided."}',
+                              "application/json", {"WWW-Authenticate": "Bearer"})
+        return self.reply(404, b"not found\n")
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = handle_any
+
+
+class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    request_queue_size = 512
+
+    def get_request(self):
+        request, _ = super().get_request()
+        return request, ("unix", 0)
+
+
+class TCPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--unix")
+    parser.add_argument("--log")
+    parser.add_argument("--token", default=os.environ.get("FIXTURE_TOKEN"))
+    parser.add_argument("--delay-ms", type=int, default=0)
+    options = parser.parse_args()
+    if options.unix:
+        if os.path.exists(options.unix):
+            os.unlink(options.unix)
+        server = UnixHTTPServer(options.unix, Handler)
+    else:
+        server = TCPServer(("127.0.0.1", options.port), Handler)
+    server.options = options
+    print("listening", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

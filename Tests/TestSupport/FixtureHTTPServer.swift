@@ -1,0 +1,70 @@
+import Foundation
+
+/// The real HTTP server of Tests/Fixtures/servers/http_fixture_server.py, started on a
+/// free loopback port (or a unix socket) for one test and stopped by pid afterwards.
+public final class FixtureHTTPServer: @unchecked Sendable {
+    public let port: Int?
+    public let socketPath: String?
+    public let requestLogPath: String
+    private let process: ManagedProcess
+    private let scratch: TemporaryDirectory
+
+    /// - Parameters:
+    ///   - unixSocket: listen on a socket in a temp dir instead of a TCP port.
+    ///   - token: the bearer token `/api/health/auth/` accepts.
+    ///   - delayMilliseconds: a delay before every answer.
+    public init(unixSocket: Bool = false, token: String? = nil, delayMilliseconds: Int = 0) throws {
+        scratch = try TemporaryDirectory(prefix: "reconcile-http")
+        requestLogPath = scratch.file("requests.jsonl")
+        var arguments = [TestPaths.fixture("servers/http_fixture_server.py"), "--log", requestLogPath]
+        if unixSocket {
+            let path = scratch.file("http.sock")
+            socketPath = path
+            port = nil
+            arguments += ["--unix", path]
+        } else {
+            let chosen = try freeLoopbackPort()
+            port = chosen
+            socketPath = nil
+            arguments += ["--port", String(chosen)]
+        }
+        if delayMilliseconds > 0 { arguments += ["--delay-ms", String(delayMilliseconds)] }
+        var environment: [String: String?] = [:]
+        if let token { environment["FIXTURE_TOKEN"] = token }
+        process = try ManagedProcess(TestPaths.python, arguments, environment: environment)
+        let process = self.process
+        if let socketPath {
+            try waitUntil("fixture server on \(socketPath)") {
+                FileManager.default.fileExists(atPath: socketPath) || !process.process.isRunning
+            }
+        } else if let port {
+            try waitUntil("fixture server on port \(port)") {
+                isListening(port: port) || !process.process.isRunning
+            }
+        }
+        guard process.process.isRunning else {
+            throw TestSupportError("fixture server exited: \(process.output)")
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` (for a unix-socket server: `http://localhost`).
+    public var baseURL: String {
+        if let port { return "http://127.0.0.1:\(port)" }
+        return "http://localhost"
+    }
+
+    /// The requests that reached the server so far, as (method, path).
+    public func receivedRequests() -> [(method: String, path: String)] {
+        guard let text = try? String(contentsOfFile: requestLogPath, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
+                let method = object["method"], let path = object["path"]
+            else { return nil }
+            return (method, path)
+        }
+    }
+
+    public func stop() { process.stop() }
+
+    deinit { process.stop() }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Where things are for tests: the repository root, fixtures, the Python interpreter the
+/// test setup installed, and the built `reconcile` binary.
+public enum TestPaths {
+    /// The package root, derived from this file's location (Tests/TestSupport/Paths.swift).
+    public static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// A file under Tests/Fixtures.
+    public static func fixture(_ relative: String) -> String {
+        "\(repositoryRoot)/Tests/Fixtures/\(relative)"
+    }
+
+    /// The Python with the test dependencies (PyPI packages from scripts/setup):
+    /// `RECONCILE_TEST_PYTHON`, else the repository's `.venv`, else `python3`.
+    public static var python: String {
+        if let explicit = ProcessInfo.processInfo.environment["RECONCILE_TEST_PYTHON"] { return explicit }
+        let venv = "\(repositoryRoot)/.venv/bin/python3"
+        if FileManager.default.isExecutableFile(atPath: venv) { return venv }
+        return resolveExecutable("python3")
+    }
+
+    /// The `reconcile` binary built beside the test bundle (or `RECONCILE_BIN`).
+    public static var reconcileBinary: String {
+        if let explicit = ProcessInfo.processInfo.environment["RECONCILE_BIN"] { return explicit }
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0])
+            .deletingLastPathComponent().appendingPathComponent("reconcile").path
+        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
+        return "\(repositoryRoot)/.build/debug/reconcile"
+    }
+}
