@@ -1,0 +1,110 @@
+import Foundation
+import ReconcileKit
+
+/// Requests each `health:` URL and judges the answer against its expectations.
+///
+/// Every check runs concurrently on the shared HTTP client, so 200 checks of a URL
+/// that answers in 200 ms take about 200 ms, not 40 s. A failed expectation is retried
+/// `retries` times. Connection refused, DNS failure, TLS errors and timeouts are drift
+/// with what was observed: a health URL that does not answer is not healthy.
+public struct HealthChecker: Checker {
+    public static let identifier = "health"
+
+    /// Pause between attempts of one check.
+    static let retryDelay: Duration = .milliseconds(250)
+
+    public init() {}
+
+    public func observe(_ spec: HealthSpec, in context: ObservationContext) async throws -> [String: HealthCheckObservation] {
+        try await withThrowingTaskGroup(of: (String, HealthCheckObservation).self) { group in
+            for check in spec.checks {
+                group.addTask { (check.name, await Self.observe(check, context: context)) }
+            }
+            var observations: [String: HealthCheckObservation] = [:]
+            for try await (name, observation) in group { observations[name] = observation }
+            return observations
+        }
+    }
+
+    public func compare(_ spec: HealthSpec, with observations: [String: HealthCheckObservation]) -> [Finding] {
+        spec.checks.map { check in
+            guard let observation = observations[check.name] else {
+                return Finding(
+                    checker: Self.identifier, resource: check.name, status: .unknown,
+                    message: "no observation was made", position: check.position)
+            }
+            return HealthVerdict.finding(for: check, observation: observation)
+        }
+    }
+
+    static func observe(_ check: HealthCheckSpec, context: ObservationContext) async -> HealthCheckObservation {
+        var headers: [HTTPHeader] = []
+        var tokenProblem: String?
+        switch readToken(check.token, environment: context.environment) {
+        case .success(let token?): headers.append(HTTPHeader("Authorization", "Bearer \(token)"))
+        case .success(nil): break
+        case .failure(let problem): tokenProblem = problem.reason
+        }
+        let request = HTTPRequest(
+            method: check.method, url: check.url, headers: headers,
+            timeout: .milliseconds(check.timeoutMilliseconds), followRedirects: check.followRedirects,
+            maxBodyBytes: 256 * 1024, tls: TLSOptions(verifyPeer: true, caFile: check.caFile))
+        var attempts = 0
+        var last: HealthAttempt
+        repeat {
+            if attempts > 0 { try? await Task.sleep(for: retryDelay) }
+            attempts += 1
+            last = await attempt(request, bodyContains: check.bodyContains, client: context.http)
+        } while attempts <= check.retries && !HealthVerdict.passes(check, last) && !Task.isCancelled
+        return HealthCheckObservation(attempt: last, attempts: attempts, tokenProblem: tokenProblem)
+    }
+
+    static func attempt(_ request: HTTPRequest, bodyContains: String?, client: HTTPClient) async -> HealthAttempt {
+        do {
+            let response = try await client.send(request)
+            let latency = response.elapsed.components
+            let milliseconds = Int(latency.seconds * 1000 + latency.attoseconds / 1_000_000_000_000_000)
+            let text = response.bodyText
+            return .response(
+                HealthResponse(
+                    status: response.status, latencyMilliseconds: milliseconds,
+                    bodyExcerpt: String(text.prefix(120)).replacingOccurrences(of: "\n", with: " "),
+                    bodyContainsExpected: bodyContains.map { text.contains($0) },
+                    location: response.header("Location")))
+        } catch {
+            let kind: HealthFailure.Kind = switch error.kind {
+            case .connectionRefused: .connectionRefused
+            case .hostNotFound: .hostNotFound
+            case .timeout: .timeout
+            case .tls: .tls
+            default: .other
+            }
+            return .failure(HealthFailure(kind: kind, message: error.message))
+        }
+    }
+
+    struct TokenProblem: Error {
+        let reason: String
+    }
+
+    /// The token, if one is configured and readable. Problems name the variable or file,
+    /// never any part of the token.
+    static func readToken(_ source: TokenSource?, environment: [String: String]) -> Result<String?, TokenProblem> {
+        switch source {
+        case nil:
+            return .success(nil)
+        case .environment(let name):
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+                return .failure(TokenProblem(reason: "the environment variable \(name) is not set"))
+            }
+            return .success(value)
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                return .failure(TokenProblem(reason: "the token file \(path) cannot be read"))
+            }
+            let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else { return .failure(TokenProblem(reason: "the token file \(path) is empty")) }
+            return .success(value)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+/// A section of the manifest decoded and ready to be checked: the checker's spec,
+/// captured with the checker that will observe and compare it.
+public struct PlannedCheck: Sendable {
+    /// The checker identifier (`health`, …).
+    public let checker: String
+    /// Where the section starts in the manifest.
+    public let position: SourcePosition
+    let run: @Sendable (ObservationContext) async throws -> [Finding]
+
+    /// Observes and compares. Errors thrown by the checker's `observe` propagate.
+    public func callAsFunction(_ context: ObservationContext) async throws -> [Finding] {
+        try await run(context)
+    }
+}
+
+/// The checkers one build of reconcile knows, keyed by their manifest sections.
+///
+/// A section can also be registered before its checker exists ("pending"): it is then
+/// decoded and validated like any other, and a run reports it as `unknown` ("not
+/// checked by this build") instead of silently passing it.
+public struct CheckerRegistry: Sendable {
+    struct Entry: Sendable {
+        let section: String
+        let identifier: String
+        let plan: @Sendable (ManifestNode) throws -> PlannedCheck
+    }
+
+    let entries: [Entry]
+
+    public init(checkers: [any Checker.Type], pending: [PendingSection] = []) {
+        entries = checkers.map { Self.entry(for: $0) } + pending.map(\.entry)
+    }
+
+    /// The top-level manifest keys the registered checkers read.
+    public var sectionKeys: [String] { entries.map(\.section) }
+
+    /// The checker identifiers, for `--only` and `--help`.
+    public var identifiers: [String] { entries.map(\.identifier) }
+
+    func entry(forSection key: String) -> Entry? { entries.first { $0.section == key } }
+
+    private static func entry<C: Checker>(for checker: C.Type) -> Entry {
+        Entry(section: C.Spec.key, identifier: C.identifier) { node in
+            let spec = try C.Spec(from: node)
+            return PlannedCheck(checker: C.identifier, position: node.position) { context in
+                let checker = C()
+                let observation = try await checker.observe(spec, in: context)
+                return checker.compare(spec, with: observation)
+            }
+        }
+    }
+}
+
+/// A manifest section whose checker is not built yet: decoded and validated, and
+/// reported as `unknown` by a run, so it never passes silently.
+public struct PendingSection: Sendable {
+    let entry: CheckerRegistry.Entry
+
+    public init<S: ManifestSection>(checker identifier: String, section: S.Type) {
+        entry = CheckerRegistry.Entry(section: S.key, identifier: identifier) { node in
+            _ = try S(from: node)
+            let position = node.position
+            return PlannedCheck(checker: identifier, position: position) { _ in
+                [
+                    Finding(
+                        checker: identifier, resource: S.key, status: .unknown, severity: .warning,
+                        message: "the \(S.key): section is valid but this build of reconcile has no \(identifier) checker yet, so it was not checked",
+                        position: position)
+                ]
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Yams
+
+/// A decoded manifest: its identity and one planned check per section it contains.
+public struct Manifest: Sendable {
+    /// The file it came from (repository-relative when read from git).
+    public let file: String
+    /// The environment's name (`name:`).
+    public let name: String
+    /// Variables after `--var` overrides.
+    public let variables: [String: String]
+    public let checks: [PlannedCheck]
+}
+
+/// Reads manifest v1 text into a `Manifest`, collecting every error with its position.
+public struct ManifestDecoder: Sendable {
+    public static let apiVersion = "reconcile/v1"
+    static let coreKeys = ["apiVersion", "kind", "name", "vars"]
+
+    public let registry: CheckerRegistry
+
+    public init(registry: CheckerRegistry) {
+        self.registry = registry
+    }
+
+    /// Decodes `text` (named `file` in errors). `variableOverrides` come from `--var`
+    /// and win over `vars:`.
+    public func decode(_ text: String, file: String, variableOverrides: [String: String] = [:]) throws(ManifestErrors)
+        -> Manifest
+    {
+        let session = DecodingSession(file: file, variables: variableOverrides)
+        let root: ManifestNode
+        do {
+            guard let document = try Yams.compose(yaml: text, Self.resolver) else {
+                throw ManifestErrors([
+                    ManifestError(
+                        position: SourcePosition(file: file, line: 1, column: 1), keyPath: "",
+                        message: "the manifest is empty; it needs at least apiVersion: \(Self.apiVersion)")
+                ])
+            }
+            root = ManifestNode(yaml: document, session: session, keyPath: "")
+        } catch let error as ManifestErrors {
+            throw error
+        } catch {
+            throw ManifestErrors([Self.syntaxError(error, file: file)])
+        }
+
+        var checks: [PlannedCheck] = []
+        var name = ""
+        do {
+            let top = try root.mapping(allowedKeys: Self.coreKeys + registry.sectionKeys)
+            let version = try top.required("apiVersion")
+            if try version.string() != Self.apiVersion {
+                session.errors.append(
+                    version.error("unsupported apiVersion '\(try version.string())'; this reconcile reads \(Self.apiVersion)"))
+            }
+            let kind = try top.required("kind")
+            if try kind.string() != "Environment" {
+                session.errors.append(kind.error("unsupported kind '\(try kind.string())'; expected Environment"))
+            }
+            if let vars = top.optional("vars") {
+                for entry in try vars.entries() where variableOverrides[entry.key] == nil {
+                    guard entry.value.yaml.scalar != nil, !entry.value.isNull else {
+                        throw entry.value.error("a variable's value must be a string or a number")
+                    }
+                    session.variables[entry.key] = entry.value.yaml.scalar?.string
+                }
+            }
+            name = try top.optional("name")?.nonEmptyString() ?? Self.stem(of: file)
+            for key in registry.sectionKeys {
+                guard let node = top.optional(key), let entry = registry.entry(forSection: key) else { continue }
+                do {
+                    checks.append(try entry.plan(node))
+                } catch let error as ManifestError {
+                    session.errors.append(error)
+                }
+            }
+        } catch let error as ManifestError {
+            session.errors.append(error)
+        } catch {
+            session.errors.append(root.error("\(error)"))
+        }
+        if !session.errors.isEmpty { throw ManifestErrors(session.errors) }
+        return Manifest(file: file, name: name, variables: session.variables, checks: checks)
+    }
+
+    /// YAML 1.2 core schema booleans: `yes`, `no`, `on` and `off` stay strings.
+    static let resolver: Resolver = {
+        guard let core = try? Resolver.default.replacing(.bool, with: "^(?:true|True|TRUE|false|False|FALSE)$") else {
+            return Resolver.default
+        }
+        return core
+    }()
+
+    static func syntaxError(_ error: Error, file: String) -> ManifestError {
+        func located(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ManifestError {
+            let detail = context.map { "\(problem) (\($0.text) at line \($0.mark.line))" } ?? problem
+            return ManifestError(
+                position: SourcePosition(file: file, line: mark.line, column: mark.column), keyPath: "",
+                message: "invalid YAML: \(detail)")
+        }
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            return located(mark, problem, context)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ManifestError(
+                position: SourcePosition(file: file, line: context.mark.line, column: context.mark.column), keyPath: "",
+                message: "duplicate key '\(duplicates.joined(separator: "', '"))'")
+        default:
+            return ManifestError(
+                position: SourcePosition(file: file, line: 1, column: 1), keyPath: "", message: "invalid YAML: \(error)")
+        }
+    }
+
+    private static func stem(of file: String) -> String {
+        let base = file.split(separator: "/").last.map(String.init) ?? file
+        return base.split(separator: ".").first.map(String.init) ?? base
+    }
+}

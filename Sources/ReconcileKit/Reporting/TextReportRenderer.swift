@@ -1,0 +1,91 @@
+/// The report for humans: drift first, then unknown, then ok; one aligned line per
+/// finding, with expected / observed / fix under each finding that is not ok.
+public struct TextReportRenderer: Sendable {
+    /// ANSI colour (only on a terminal, never with NO_COLOR: the caller decides).
+    public var color: Bool
+    /// Leave out `ok` lines (cron: quiet when in sync).
+    public var hideOK: Bool
+    /// Wrap long fix text at this many columns.
+    public var width: Int
+
+    public init(color: Bool = false, hideOK: Bool = false, width: Int = 100) {
+        self.color = color
+        self.hideOK = hideOK
+        self.width = width
+    }
+
+    public func render(_ report: Report) -> String {
+        var lines: [String] = []
+        let source = report.source
+        let commit = source.commit.map { String($0.prefix(12)) } ?? "no commit"
+        let at = source.worktree ? "working tree (HEAD \(commit))" : "\(source.ref) @ \(commit)"
+        lines.append("reconcile \(report.mode.rawValue): \(source.manifest) from \(source.repo), \(at)")
+        lines.append("")
+
+        let shown = report.findingsWorstFirst.filter { !(hideOK && $0.status == .ok) }
+        let checkerWidth = shown.map(\.checker.count).max() ?? 0
+        let resourceWidth = min(shown.map(\.resource.count).max() ?? 0, 32)
+        for finding in shown {
+            let label = paint(finding.status.rawValue.uppercased().padded(to: 7), finding.status)
+            let head = "\(label)  \(finding.checker.padded(to: checkerWidth))  \(finding.resource.padded(to: resourceWidth))"
+            lines.append("\(head)  \(finding.message)")
+            guard finding.status != .ok else { continue }
+            let indent = String(repeating: " ", count: 9)
+            if let expected = finding.expected { lines.append("\(indent)expected  \(expected)") }
+            if let observed = finding.observed { lines.append("\(indent)observed  \(observed)") }
+            if let fix = finding.fix {
+                lines += wrap(fix.summary, width: width - indent.count - 10).enumerated().map { index, line in
+                    "\(indent)\(index == 0 ? "fix       " : "          ")\(line)"
+                }
+                if let snippet = fix.snippet {
+                    lines += snippet.split(separator: "\n", omittingEmptySubsequences: false).map {
+                        "\(indent)          \($0)"
+                    }
+                }
+            }
+            if let position = finding.position { lines.append("\(indent)declared  \(position)") }
+        }
+        if !shown.isEmpty { lines.append("") }
+        let summary = report.summary
+        let total = summary.ok + summary.drift + summary.unknown
+        var tally = "\(total) check\(total == 1 ? "" : "s"): \(summary.drift) drift, \(summary.unknown) unknown, \(summary.ok) ok"
+        switch report.status {
+        case .ok: tally += " (in sync)"
+        case .drift: tally += " (drift)"
+        case .unknown: tally += " (could not observe everything)"
+        }
+        lines.append(tally)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func paint(_ text: String, _ status: Status) -> String {
+        guard color else { return text }
+        let code = switch status {
+        case .ok: "32"
+        case .unknown: "33"
+        case .drift: "31;1"
+        }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
+
+    private func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !current.isEmpty && current.count + 1 + word.count > max(width, 20) {
+                lines.append(current)
+                current = String(word)
+            } else {
+                current += current.isEmpty ? String(word) : " \(word)"
+            }
+        }
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines
+    }
+}
+
+extension String {
+    func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GitStore
+
+/// Where the desired state is read from: a commit of a git repository (the normal
+/// case: reviewed, reproducible) or a working tree (an engineer's uncommitted edit).
+/// Checkers use it to read further files at the same ref (a Caddyfile, a compose file).
+public protocol DesiredStateSource: Sendable {
+    /// Identity for reports.
+    var origin: SourceOrigin { get }
+    /// The bytes of a repository-relative file.
+    func read(_ path: String) throws -> Data
+    /// Repository-relative paths of the files directly inside `directory`, sorted.
+    func list(_ directory: String) throws -> [String]
+}
+
+/// Which repository, ref and commit a report describes. Every report names the commit.
+public struct SourceOrigin: Sendable, Hashable, Codable {
+    /// A local path or a URL with any credentials removed.
+    public let repo: String
+    /// The ref as asked for (`HEAD`, `origin/main`, `v1.2`), or `worktree`.
+    public let ref: String
+    /// The resolved commit sha (for a work tree: its HEAD commit, if any).
+    public let commit: String?
+    /// True when files come from the working tree rather than the commit.
+    public let worktree: Bool
+}
+
+/// Files at one commit, read through libgit2 without touching any working tree.
+public struct GitCommitSource: DesiredStateSource {
+    let repository: GitRepository
+    let commit: GitObjectID
+    public let origin: SourceOrigin
+
+    public func read(_ path: String) throws -> Data {
+        try repository.readFile(path, at: commit)
+    }
+
+    public func list(_ directory: String) throws -> [String] {
+        try repository.listFiles(in: directory, at: commit)
+    }
+}
+
+/// Files as they are in a working tree, for testing an uncommitted edit (`--worktree`).
+public struct WorktreeSource: DesiredStateSource {
+    let root: String
+    public let origin: SourceOrigin
+
+    public func read(_ path: String) throws -> Data {
+        let full = (root as NSString).appendingPathComponent(path)
+        guard let data = FileManager.default.contents(atPath: full) else {
+            throw SourceError.noSuchFile(path: path, in: root)
+        }
+        return data
+    }
+
+    public func list(_ directory: String) throws -> [String] {
+        let full = (root as NSString).appendingPathComponent(directory)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else {
+            throw SourceError.noSuchFile(path: directory, in: root)
+        }
+        return names.filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: "\(full)/\(name)", isDirectory: &isDirectory)
+                && !isDirectory.boolValue
+        }
+        .map { directory.isEmpty ? $0 : "\(directory.hasSuffix("/") ? String(directory.dropLast()) : directory)/\($0)" }
+        .sorted()
+    }
+}
+
+/// Problems locating the desired state that are not libgit2's own.
+public enum SourceError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noSuchFile(path: String, in: String)
+    case worktreeNeedsLocalRepository(String)
+    case bareRepositoryHasNoWorktree(String)
+    case noManifests(directory: String, origin: String)
+
+    public var description: String {
+        switch self {
+        case .noSuchFile(let path, let root): "no such file '\(path)' in the working tree \(root)"
+        case .worktreeNeedsLocalRepository(let url):
+            "--worktree reads local files, but the repository is a URL (\(url)); clone it or drop --worktree"
+        case .bareRepositoryHasNoWorktree(let path): "--worktree: the repository at \(path) is bare (no working tree)"
+        case .noManifests(let directory, let origin): "no *.yaml or *.yml manifests in \(directory) at \(origin)"
+        }
+    }
+}

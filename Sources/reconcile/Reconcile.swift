@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import ReconcileKit
+
+/// The `reconcile` command: the default subcommand runs the checks (`run`), `validate`
+/// checks manifests for pull requests.
+@main
+struct Reconcile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Compare a Caddy + Docker + Django stack with the desired state kept in git.",
+        discussion: """
+            The desired state is a YAML manifest (apiVersion: reconcile/v1) in a git repository, \
+            read at a ref without checking it out. Each section (\(registry.sectionKeys.joined(separator: ", "))) \
+            is checked by its checker against the live environment; every divergence is reported \
+            with what was expected, what was observed, and a concrete fix.
+
+            Exit codes: 0 in sync, 2 drift found, 3 nothing drifted but some checks could not \
+            observe, 1 error (bad flags, bad manifest, git failure).
+
+            Examples:
+              reconcile --dry-run                          manifests/*.yaml at HEAD of the repo around you
+              reconcile --dry-run --worktree               your uncommitted edit
+              reconcile --repo https://git.example/ops.git --ref origin/main --format json
+              reconcile validate --format github           for a pull-request check
+            """,
+        subcommands: [RunCommand.self, ValidateCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+
+    /// Usage errors exit 1 (the contract), not ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == 2 || code.rawValue == 3 || error is ExitCode {
+                exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(1)
+        }
+    }
+}

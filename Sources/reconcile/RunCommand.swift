@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReconcileKit
+
+/// `reconcile [run]`: observe, compare, report.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Check the live environment against the manifest (the default command).",
+        discussion: """
+            Without --dry-run reconcile will apply the fixes that are safe; apply mode is not \
+            built yet, so every run is a dry run for now (and says so on stderr).
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, github
+    }
+
+    @OptionGroup var source: SourceOptions
+
+    @Flag(name: .long, help: "Observe and report only; never change anything (enforced: non-GET requests are refused).")
+    var dryRun = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A manifest path in the repository (repeatable).", discussion: "Default: every *.yaml in manifests/.",
+        valueName: "path"))
+    var manifest: [String] = []
+
+    @Option(name: .long, help: "Report format: text (for people), json (versioned, for machines), github (annotations).")
+    var format: Format = .text
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Run only this checker (repeatable): \(registry.identifiers.joined(separator: ", ")).", valueName: "checker"))
+    var only: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write the JSON report to this file, atomically (temporary file + rename).", valueName: "file"))
+    var reportFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Deadline for each checker, in seconds.", valueName: "seconds"))
+    var timeout: Double = 60
+
+    @Flag(name: .shortAndLong, help: "Print nothing when everything is in sync (for cron); only drift and unknown otherwise.")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Log what reconcile does to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        for name in only where !registry.identifiers.contains(name) {
+            let hint = Suggestions.closest(to: name, among: registry.identifiers).map { " (did you mean \($0)?)" } ?? ""
+            throw ValidationError(
+                "unknown checker '\(name)'\(hint); known: \(registry.identifiers.joined(separator: ", "))")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    func run() async throws {
+        let logger = makeLogger(verbose: verbose)
+        if !dryRun {
+            printError("note: apply mode is not implemented yet; running as --dry-run (nothing will be changed)")
+        }
+        let source: any DesiredStateSource
+        let paths: [String]
+        do {
+            source = try self.source.openSource()
+            paths = try ManifestSelection.paths(named: manifest, in: source)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        logger.debug("desired state from \(source.origin.repo) at \(source.origin.ref) = \(source.origin.commit ?? "-")")
+
+        var checks: [PlannedCheck] = []
+        var failed = false
+        for (path, result) in ManifestLoader(source: source, variables: try self.source.parsedVariables()).load(paths) {
+            switch result {
+            case .success(let manifest):
+                checks += manifest.checks.filter { only.isEmpty || only.contains($0.checker) }
+            case .failure(let errors):
+                failed = true
+                printError("error: \(path) is not a valid manifest:\n\(errors)")
+            }
+        }
+        if failed { throw ExitCode(1) }
+
+        let mode = RunMode.dryRun
+        let context = ObservationContext(mode: mode, source: source, logger: logger)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let findings = await Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000))).run(checks, context: context)
+        logger.debug("\(checks.count) checker(s), \(findings.count) finding(s) in \((clock.now - started).secondsText)")
+
+        let report = Report(
+            origin: source.origin, manifest: paths.count == 1 ? paths[0] : ManifestSelection.defaultDirectory + "/",
+            mode: mode, findings: findings)
+        if let reportFile {
+            do {
+                try ReportFile.write(JSONReportRenderer.render(report), to: reportFile)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let output: String
+        switch format {
+        case .json:
+            output = JSONReportRenderer.render(report)
+        case .github:
+            output = GitHubAnnotations.render(report)
+        case .text:
+            output = quiet && report.status == .ok
+                ? "" : TextReportRenderer(color: Terminal.wantsColor, hideOK: quiet, width: Terminal.width).render(report)
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
+
+func makeLogger(verbose: Bool) -> Logger {
+    var logger = Logger(label: "reconcile") { label in StreamLogHandler.standardError(label: label) }
+    logger.logLevel = verbose ? .debug : .warning
+    return logger
+}

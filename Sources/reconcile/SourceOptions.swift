@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import ReconcileKit
+
+/// Where the desired state comes from; shared by `run` and `validate`.
+struct SourceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The config repository: a local path, or a URL (https://, ssh://, file://) cloned into the cache.",
+        discussion: "Default: the git repository around the current directory.", valueName: "path|url"))
+    var repo: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Branch, tag, origin/main, sha or HEAD to read the manifest at.", valueName: "ref"))
+    var ref: String = "HEAD"
+
+    @Flag(name: .long, help: "Read the working-tree files instead of a commit (test an uncommitted edit).")
+    var worktree = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Where remote repositories are cloned and fetched.", discussion: "Default: $XDG_CACHE_HOME/reconcile.",
+        valueName: "dir"))
+    var cacheDir: String?
+
+    @Option(name: .customLong("var"), help: ArgumentHelp(
+        "Override a manifest variable (repeatable).", valueName: "name=value"))
+    var variables: [String] = []
+
+    func validate() throws {
+        _ = try parsedVariables()
+        if worktree && ref != "HEAD" {
+            throw ValidationError("--worktree reads the working tree; it cannot be combined with --ref \(ref)")
+        }
+    }
+
+    func parsedVariables() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in variables {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw ValidationError("--var expects name=value, got '\(item)'")
+            }
+            result[String(item[..<equals])] = String(item[item.index(after: equals)...])
+        }
+        return result
+    }
+
+    func openSource() throws -> any DesiredStateSource {
+        try SourceLocator(repo: repo, ref: ref, worktree: worktree, cacheDirectory: cacheDir).open()
+    }
+}
+
+/// Reads and decodes manifests from a source; shared by `run` and `validate`.
+struct ManifestLoader {
+    let source: any DesiredStateSource
+    let variables: [String: String]
+
+    /// Each manifest decoded, or its errors.
+    func load(_ paths: [String]) -> [(path: String, result: Result<Manifest, ManifestErrors>)] {
+        let decoder = ManifestDecoder(registry: registry)
+        return paths.map { path in
+            do {
+                let data = try source.read(path)
+                guard let text = String(data: data, encoding: .utf8) else {
+                    return (path, .failure(ManifestErrors([
+                        ManifestError(position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
+                                      message: "not UTF-8 text")
+                    ])))
+                }
+                return (path, Result { () throws(ManifestErrors) in
+                    try decoder.decode(text, file: path, variableOverrides: variables)
+                })
+            } catch {
+                return (path, .failure(ManifestErrors([
+                    ManifestError(position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
+                                  message: "\(error)")
+                ])))
+            }
+        }
+    }
+}
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}
