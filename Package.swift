@@ -38,11 +38,13 @@ let package = Package(
 
         // Checker plugins (not SwiftPM package plugins): ReconcileKit's public API only.
         .target(name: "HealthChecker", dependencies: ["ReconcileKit"], path: "Plugins/Health"),
+        .target(name: "CaddyChecker", dependencies: ["ReconcileKit"], path: "Plugins/Caddy"),
+        .target(name: "DockerChecker", dependencies: ["ReconcileKit"], path: "Plugins/Docker"),
 
         .executableTarget(
             name: "reconcile",
             dependencies: [
-                "ReconcileKit", "HealthChecker",
+                "ReconcileKit", "HealthChecker", "CaddyChecker", "DockerChecker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -54,6 +56,8 @@ let package = Package(
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "ReconcileKitTests", dependencies: ["ReconcileKit", "TestSupport"]),
         .testTarget(name: "HealthCheckerTests", dependencies: ["HealthChecker", "TestSupport"]),
+        .testTarget(name: "CaddyCheckerTests", dependencies: ["CaddyChecker", "TestSupport"]),
+        .testTarget(name: "DockerCheckerTests", dependencies: ["DockerChecker", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["reconcile", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
