@@ -40,11 +40,13 @@ let package = Package(
         .target(name: "HealthChecker", dependencies: ["ReconcileKit"], path: "Plugins/Health"),
         .target(name: "CaddyChecker", dependencies: ["ReconcileKit"], path: "Plugins/Caddy"),
         .target(name: "DockerChecker", dependencies: ["ReconcileKit"], path: "Plugins/Docker"),
+        .target(name: "DjangoChecker", dependencies: ["ReconcileKit"], path: "Plugins/Django"),
+        .target(name: "MediaChecker", dependencies: ["ReconcileKit"], path: "Plugins/Media"),
 
         .executableTarget(
             name: "reconcile",
             dependencies: [
-                "ReconcileKit", "HealthChecker", "CaddyChecker", "DockerChecker",
+                "ReconcileKit", "HealthChecker", "CaddyChecker", "DockerChecker", "DjangoChecker", "MediaChecker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
