@@ -1,0 +1,237 @@
+import CLibGit2
+import Foundation
+import Synchronization
+
+/// A git repository that `reconcile` reads its desired state from: straight out of the
+/// object database at a resolved commit, never from the work tree, so what is checked is
+/// exactly what was committed (and a remote can be read without any checkout at all).
+///
+/// Safe to share between tasks: every libgit2 call on the underlying handle happens under
+/// one lock, because a `git_repository` must not be used from two threads at once.
+public final class GitRepository: Sendable {
+    /// The `.git` directory (or the bare repository's directory), without a trailing slash.
+    public let path: String
+    /// The work tree's root, without a trailing slash; nil for a bare repository.
+    public let workingDirectory: String?
+    /// True for repositories made by `cloneOrFetch`: there a plain branch name means the
+    /// remote's branch as of the last fetch.
+    public let isCachedClone: Bool
+
+    private let repository: Mutex<GitHandle>
+
+    private init(_ handle: sending GitHandle, isCachedClone: Bool) {
+        path = Self.trimmed(String(libgit2: git_repository_path(handle.pointer)) ?? "")
+        workingDirectory = String(libgit2: git_repository_workdir(handle.pointer)).map(Self.trimmed)
+        self.isCachedClone = isCachedClone
+        repository = Mutex(handle)
+    }
+
+    private static func trimmed(_ directory: String) -> String {
+        directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+    }
+
+    // MARK: Opening
+
+    /// Opens exactly the repository at `path` (a work tree root, a `.git` directory or a
+    /// bare repository) without searching parent directories.
+    public static func open(at path: String) throws(GitError) -> GitRepository {
+        LibGit2.ensureInitialized()
+        let handle = try openHandle(path, call: "git_repository_open_ext")
+        return GitRepository(handle, isCachedClone: false)
+    }
+
+    /// Finds the repository containing `path`, walking up the way `git` itself does.
+    public static func discover(from path: String) throws(GitError) -> GitRepository {
+        LibGit2.ensureInitialized()
+        var found = git_buf()
+        defer { git_buf_dispose(&found) }
+        try check("git_repository_discover", git_repository_discover(&found, path, 0, nil)) {
+            .notARepository(path: path, message: $0.message)
+        }
+        let handle = try openHandle(String(cString: found.ptr), call: "git_repository_open_ext")
+        return GitRepository(handle, isCachedClone: false)
+    }
+
+    private static func openHandle(_ path: String, call: String) throws(GitError) -> GitHandle {
+        try GitHandle.make(call, free: git_repository_free, classify: { failure in
+            failure.isNotFound ? .notARepository(path: path, message: failure.message) : failure.generic
+        }) { git_repository_open_ext(&$0, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil) }
+    }
+
+    // MARK: Remote cache
+
+    /// Serialises clone/fetch within this process: two fetches into one cache would fight
+    /// over its ref lock files.
+    private static let cacheLock = Mutex(())
+
+    /// Clones `url` (file://, https://, ssh://, or a plain path) into a bare repository under
+    /// `cacheDirectory` (subdirectory name derived from the URL: a readable sanitised part +
+    /// short hash), or, when that clone already exists, fetches incrementally (branches into
+    /// refs/remotes/origin/*, tags, prune).
+    ///
+    /// A password in the URL is handed to libgit2 only through the credentials callback: it
+    /// is not stored in the clone's config and never appears in an error.
+    public static func cloneOrFetch(url: String, cacheDirectory: String) throws(GitError) -> GitRepository {
+        LibGit2.ensureInitialized()
+        return try cacheLock.withLock { _ throws(GitError) -> GitRepository in
+            GitRepository(try cachedClone(url: url, cacheDirectory: cacheDirectory), isCachedClone: true)
+        }
+    }
+
+    private static func cachedClone(url: String, cacheDirectory: String) throws(GitError) -> sending GitHandle {
+        let session = RemoteSession(RemoteLocation(url))
+        let target = (cacheDirectory as NSString).appendingPathComponent(session.location.cacheName)
+        return try withExtendedLifetime(session) { () throws(GitError) -> GitHandle in
+            guard FileManager.default.fileExists(atPath: target) else {
+                return try clone(session: session, into: target)
+            }
+            let handle = try openHandle(target, call: "git_repository_open_ext")
+            try fetch(handle, session: session)
+            return handle
+        }
+    }
+
+    /// Clones into a scratch directory beside `target` and renames it into place, so an
+    /// interrupted clone never leaves a half-made repository where the next run looks.
+    private static func clone(session: RemoteSession, into target: String) throws(GitError) -> GitHandle {
+        let scratch = "\(target).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var options = git_clone_options()
+        git_clone_options_init(&options, UInt32(GIT_CLONE_OPTIONS_VERSION))
+        options.bare = 1
+        options.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL
+        session.install(into: &options.fetch_opts.callbacks)
+        _ = try GitHandle.make("git_clone", free: git_repository_free, classify: session.classify) {
+            git_clone(&$0, session.location.url, scratch, &options)
+        }
+        if rename(scratch, target) != 0 {
+            let reason = String(cString: strerror(errno))
+            // Another process finished the same clone first: use theirs.
+            guard FileManager.default.fileExists(atPath: target) else {
+                throw .libgit2(call: "rename", message: "cannot move the clone to '\(target)': \(reason)")
+            }
+        }
+        return try openHandle(target, call: "git_repository_open_ext")
+    }
+
+    private static func fetch(_ repository: GitHandle, session: RemoteSession) throws(GitError) {
+        let remote = try GitHandle.make("git_remote_lookup", free: git_remote_free) {
+            git_remote_lookup(&$0, repository.pointer, "origin")
+        }
+        try check("git_remote_set_instance_url", git_remote_set_instance_url(remote.pointer, session.location.url))
+        var options = git_fetch_options()
+        git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
+        options.prune = GIT_FETCH_PRUNE
+        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL
+        session.install(into: &options.callbacks)
+        try check("git_remote_fetch", git_remote_fetch(remote.pointer, nil, &options, "reconcile: fetch"),
+            classify: session.classify)
+    }
+
+    // MARK: Reading
+
+    /// Resolves a ref to a commit: branch, tag (annotated tags peeled), `origin/main`, full or
+    /// short sha, HEAD, HEAD~1 (git_revparse_single + peel to commit).
+    /// In a cached clone a plain branch name means the remote's branch: try `origin/<ref>`
+    /// first, so `main` follows the latest fetch.
+    public func resolve(_ ref: String) throws(GitError) -> GitObjectID {
+        try repository.withLock { repository throws(GitError) -> GitObjectID in
+            let spec = isCachedClone ? remoteTrackingSpec(ref, in: repository) ?? ref : ref
+            let unknown: (LibGit2Failure) -> GitError = { .unknownRef(ref: ref, message: $0.message) }
+            let object = try GitHandle.make("git_revparse_single", free: git_object_free, classify: unknown) {
+                git_revparse_single(&$0, repository.pointer, spec)
+            }
+            let commit = try GitHandle.make("git_object_peel", free: git_object_free, classify: unknown) {
+                git_object_peel(&$0, object.pointer, GIT_OBJECT_COMMIT)
+            }
+            return GitObjectID(git_object_id(commit.pointer).pointee)
+        }
+    }
+
+    /// `refs/remotes/origin/<name><suffix>` when `ref` starts with a name the remote has a
+    /// branch for (`main`, `main~1`, and `HEAD`, the remote's default branch).
+    private func remoteTrackingSpec(_ ref: String, in repository: GitHandle) -> String? {
+        let nameEnd = ref.firstIndex { "~^@:".contains($0) } ?? ref.endIndex
+        let name = ref[..<nameEnd]
+        guard !name.isEmpty else { return nil }
+        let tracking = "refs/remotes/origin/\(name)"
+        var oid = git_oid()
+        guard git_reference_name_to_id(&oid, repository.pointer, tracking) == 0 else { return nil }
+        return tracking + ref[nameEnd...]
+    }
+
+    /// The bytes of the blob at `path` (repo-relative, "manifests/prod.yaml") in `commit`'s
+    /// tree; never touches the work tree.
+    public func readFile(_ path: String, at commit: GitObjectID) throws(GitError) -> Data {
+        let path = Self.normalised(path)
+        return try repository.withLock { repository throws(GitError) -> Data in
+            let entry = try treeEntry(path, at: commit, in: repository)
+            guard git_tree_entry_type(entry.pointer) == GIT_OBJECT_BLOB else {
+                throw .noSuchPath(path: path, commit: commit.hex, message: "'\(path)' is a directory, not a file")
+            }
+            let blob = try GitHandle.make("git_blob_lookup", free: git_blob_free) {
+                git_blob_lookup(&$0, repository.pointer, git_tree_entry_id(entry.pointer))
+            }
+            let size = Int(git_blob_rawsize(blob.pointer))
+            guard size > 0, let bytes = git_blob_rawcontent(blob.pointer) else { return Data() }
+            return Data(bytes: bytes, count: size)
+        }
+    }
+
+    /// Repo-relative paths of the blobs directly inside `directory` at `commit`, sorted;
+    /// noSuchPath if the directory is absent. `""` or `"."` lists the root.
+    public func listFiles(in directory: String, at commit: GitObjectID) throws(GitError) -> [String] {
+        let directory = Self.normalised(directory)
+        return try repository.withLock { repository throws(GitError) -> [String] in
+            let tree: GitHandle
+            if directory.isEmpty {
+                tree = try rootTree(at: commit, in: repository)
+            } else {
+                let entry = try treeEntry(directory, at: commit, in: repository)
+                guard git_tree_entry_type(entry.pointer) == GIT_OBJECT_TREE else {
+                    throw .noSuchPath(
+                        path: directory, commit: commit.hex, message: "'\(directory)' is a file, not a directory")
+                }
+                tree = try GitHandle.make("git_tree_lookup", free: git_tree_free) {
+                    git_tree_lookup(&$0, repository.pointer, git_tree_entry_id(entry.pointer))
+                }
+            }
+            let prefix = directory.isEmpty ? "" : directory + "/"
+            var files: [String] = []
+            for index in 0..<git_tree_entrycount(tree.pointer) {
+                // Borrowed from the tree: not ours to free.
+                guard let entry = git_tree_entry_byindex(tree.pointer, index),
+                    git_tree_entry_type(entry) == GIT_OBJECT_BLOB,
+                    let name = String(libgit2: git_tree_entry_name(entry))
+                else { continue }
+                files.append(prefix + name)
+            }
+            return files.sorted()
+        }
+    }
+
+    private func rootTree(at commit: GitObjectID, in repository: GitHandle) throws(GitError) -> GitHandle {
+        var oid = commit.oid
+        let object = try GitHandle.make("git_commit_lookup", free: git_commit_free, classify: {
+            .unknownRef(ref: commit.hex, message: $0.message)
+        }) { git_commit_lookup(&$0, repository.pointer, &oid) }
+        return try GitHandle.make("git_commit_tree", free: git_tree_free) { git_commit_tree(&$0, object.pointer) }
+    }
+
+    private func treeEntry(_ path: String, at commit: GitObjectID, in repository: GitHandle) throws(GitError) -> GitHandle {
+        let tree = try rootTree(at: commit, in: repository)
+        return try GitHandle.make("git_tree_entry_bypath", free: git_tree_entry_free, classify: { failure in
+            failure.isNotFound || path.isEmpty
+                ? .noSuchPath(path: path, commit: commit.hex, message: failure.message) : failure.generic
+        }) { git_tree_entry_bypath(&$0, tree.pointer, path) }
+    }
+
+    /// Repo-relative form: no leading `./` or `/`, no trailing `/`.
+    private static func normalised(_ path: String) -> String {
+        var result = Substring(path)
+        while result.hasPrefix("./") { result = result.dropFirst(2) }
+        while result.hasPrefix("/") { result = result.dropFirst() }
+        while result.hasSuffix("/") { result = result.dropLast() }
+        return result == "." ? "" : String(result)
+    }
+}
