@@ -19,10 +19,10 @@ struct Reconcile: AsyncParsableCommand {
             observe, 1 error (bad flags, bad manifest, git failure).
 
             Examples:
-              reconcile --dry-run                          manifests/*.yaml at HEAD of the repo around you
-              reconcile --dry-run --worktree               your uncommitted edit
-              reconcile --repo https://git.example/ops.git --ref origin/main --format json
-              reconcile validate --format github           for a pull-request check
+              reconcile --dry-run              manifests/*.yaml at HEAD, here
+              reconcile --dry-run --worktree   test an uncommitted edit
+              reconcile --repo https://git.example.com/ops.git --ref origin/main
+              reconcile validate --format github
             """,
         subcommands: [RunCommand.self, ValidateCommand.self],
         defaultSubcommand: RunCommand.self

@@ -22,8 +22,8 @@ public func run(
     if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
     let scratch = try TemporaryDirectory(prefix: "reconcile-run")
     let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     process.standardOutput = out
@@ -69,11 +69,16 @@ public final class ManagedProcess: @unchecked Sendable {
     ) throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-proc")
         logPath = scratch.file("output.log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
-        process.executableURL = URL(fileURLWithPath: resolveExecutable(executable))
-        process.arguments = arguments
+        // Test threads block most signals and children inherit the mask, so a server
+        // would ignore SIGTERM: perl clears the mask, then execs the server (same pid).
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/perl")
+        process.arguments = [
+            "-e", "use POSIX; sigprocmask(SIG_SETMASK, POSIX::SigSet->new) or die; $SIG{$_} = \"DEFAULT\" for qw(TERM INT HUP); exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\"",
+            resolveExecutable(executable),
+        ] + arguments
         process.environment = mergedEnvironment(environment)
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.standardOutput = log
