@@ -36,4 +36,8 @@ static inline CURLcode reconcile_easy_getinfo_pointer(CURL *handle, CURLINFO inf
 static inline CURLMcode reconcile_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }
+/* CURL_GLOBAL_DEFAULT is a macro expression; one entry keeps the flags on the C side. */
+static inline CURLcode reconcile_global_init(void) {
+    return curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 #endif

@@ -1,0 +1,116 @@
+import Foundation
+import Synchronization
+internal import CCurl
+
+/// Owns the libcurl multi handle and frees it in `deinit`. The multi handle is where
+/// all transfers run side by side and where connections are cached for reuse.
+final class MultiHandle {
+    let raw: UnsafeMutableRawPointer
+
+    init() {
+        guard let raw = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+        self.raw = raw
+    }
+
+    deinit { curl_multi_cleanup(raw) }
+}
+
+/// The process's one HTTP engine: a dedicated `Thread` that runs `curl_multi_poll` for
+/// every transfer of every `HTTPClient`.
+///
+/// Why a thread of its own: `curl_multi_poll` blocks, and blocking a Swift concurrency
+/// thread (of which there may be only two) would stall every task in the process.
+/// Callers only enqueue work under a lock and wake the loop with `curl_multi_wakeup`,
+/// the one multi call libcurl allows from other threads; everything else about the
+/// multi handle and the transfers in it happens on this thread, so none of it needs a
+/// lock. `@unchecked Sendable` rests on exactly that split.
+final class TransferLoop: @unchecked Sendable {
+    typealias Completion = CheckedContinuation<Result<HTTPResponse, HTTPError>, Never>
+
+    /// Started on first use and never stopped: it sleeps in `curl_multi_poll` when idle.
+    static let shared = TransferLoop()
+
+    /// Work handed over by other threads, taken by the loop at each turn.
+    private struct Inbox {
+        var started: [(Transfer, Completion)] = []
+        var cancelled: [Transfer] = []
+    }
+
+    private let inbox = Mutex(Inbox())
+    private let multi: MultiHandle
+    /// Transfers inside the multi handle, by easy handle. Loop thread only.
+    private var active: [UnsafeMutableRawPointer: (transfer: Transfer, completion: Completion)] = [:]
+
+    private init() {
+        let global = reconcile_global_init()
+        precondition(global == CURLE_OK, "curl_global_init failed: \(String(cString: curl_easy_strerror(global)))")
+        multi = MultiHandle()
+        let thread = Thread { [self] in run() }
+        thread.name = "reconcile.curl-multi"
+        thread.start()
+    }
+
+    /// Hands `transfer` to the loop; `completion` is resumed exactly once, on the loop
+    /// thread, with the response or the error.
+    func start(_ transfer: Transfer, _ completion: Completion) {
+        inbox.withLock { $0.started.append((transfer, completion)) }
+        curl_multi_wakeup(multi.raw)
+    }
+
+    /// Asks the loop to abandon `transfer`. Safe at any time: before `start` (the flag
+    /// makes `start` finish it at once), during the transfer, or after it completed
+    /// (then nothing happens).
+    func cancel(_ transfer: Transfer) {
+        transfer.requestCancel()
+        inbox.withLock { $0.cancelled.append(transfer) }
+        curl_multi_wakeup(multi.raw)
+    }
+
+    private func run() {
+        var running: Int32 = 0
+        while true {
+            let work = inbox.withLock { inbox in
+                defer { inbox = Inbox() }
+                return (inbox.started, inbox.cancelled)
+            }
+            for (transfer, completion) in work.0 { add(transfer, completion) }
+            for transfer in work.1 { finish(transfer.easy.raw, .failure(.cancelled())) }
+            curl_multi_perform(multi.raw, &running)
+            collectCompleted()
+            // Sleeps until a socket is ready, curl's next timeout, or a wakeup.
+            curl_multi_poll(multi.raw, nil, 0, 1000, nil)
+        }
+    }
+
+    private func add(_ transfer: Transfer, _ completion: Completion) {
+        if transfer.isCancelRequested {
+            completion.resume(returning: .failure(.cancelled()))
+            return
+        }
+        let code = curl_multi_add_handle(multi.raw, transfer.easy.raw)
+        guard code == CURLM_OK else {
+            let text = String(cString: curl_multi_strerror(code))
+            completion.resume(returning: .failure(HTTPError(kind: .transport, message: "curl_multi_add_handle: \(text)")))
+            return
+        }
+        active[transfer.easy.raw] = (transfer, completion)
+    }
+
+    private func collectCompleted() {
+        var queued: Int32 = 0
+        while let message = curl_multi_info_read(multi.raw, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle,
+                let transfer = active[handle]?.transfer
+            else { continue }
+            finish(handle, transfer.outcome(message.pointee.data.result))
+        }
+    }
+
+    /// Takes the transfer out of the multi handle and resumes its caller. Does nothing
+    /// for a handle that is no longer active, so late cancellations are harmless.
+    private func finish(_ handle: UnsafeMutableRawPointer, _ result: Result<HTTPResponse, HTTPError>) {
+        guard let entry = active.removeValue(forKey: handle) else { return }
+        curl_multi_remove_handle(multi.raw, handle)
+        entry.completion.resume(returning: result)
+    }
+}
