@@ -9,7 +9,7 @@ import Testing
 
     @Test(arguments: [200, 404, 502])
     func statusCodesAreResponsesNotErrors(status: Int) async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let response = try await client.send(HTTPRequest(url: "\(server.baseURL)/status/\(status)"))
         #expect(response.status == status)
         #expect(response.bodyText == "status \(status)\n")
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func responseHeadersAreReadCaseInsensitively() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let response = try await client.send(HTTPRequest(url: "\(server.baseURL)/api/health/"))
         #expect(response.header("content-type") == "application/json")
         #expect(response.header("CONTENT-LENGTH") == "16")
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func requestHeadersArriveAtTheServer() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let request = HTTPRequest(
             url: "\(server.baseURL)/echo",
             headers: [HTTPHeader("X-Reconcile-Test", "yes"), HTTPHeader("Authorization", "Bearer s3cret")])
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func postBodyArrives() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let request = HTTPRequest(
             method: "POST", url: "\(server.baseURL)/echo", headers: [HTTPHeader("Content-Type", "application/json")],
             body: Data(#"{"probe": true}"#.utf8))
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func customMethodsAreSentVerbatimWithTheirBody() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let put = try Echo(try await client.send(HTTPRequest(method: "PUT", url: "\(server.baseURL)/echo", body: Data("new".utf8))))
         #expect(put.method == "PUT")
         #expect(put.body == "new")
@@ -61,14 +61,14 @@ import Testing
     }
 
     @Test func postWithoutBodySendsAnEmptyOne() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let echo = try Echo(try await client.send(HTTPRequest(method: "POST", url: "\(server.baseURL)/echo")))
         #expect(echo.method == "POST")
         #expect(echo.headers["Content-Length"] == "0")
     }
 
     @Test func headRequestHasNoBody() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let response = try await client.send(HTTPRequest(method: "HEAD", url: "\(server.baseURL)/bytes/100"))
         #expect(response.status == 200)
         #expect(response.body.isEmpty)
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func bodyBeyondTheLimitIsCutAndFlagged() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let request = HTTPRequest(url: "\(server.baseURL)/bytes/5000000", maxBodyBytes: 1000)
         let response = try await client.send(request)
         #expect(response.status == 200)
@@ -87,14 +87,14 @@ import Testing
     }
 
     @Test func bodyExactlyAtTheLimitIsNotTruncated() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let response = try await client.send(HTTPRequest(url: "\(server.baseURL)/bytes/1000", maxBodyBytes: 1000))
         #expect(response.body.count == 1000)
         #expect(!response.bodyTruncated)
     }
 
     @Test func slowServerTimesOutWithinTheLimit() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let request = HTTPRequest(url: "\(server.baseURL)/delay/3000", timeout: .milliseconds(300))
         let (error, elapsed) = await measure { await expectFailure(request) }
         #expect(error?.kind == .timeout)
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func redirectsAreNotFollowedByDefault() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let response = try await client.send(HTTPRequest(url: "\(server.baseURL)/redirect"))
         #expect(response.status == 302)
         #expect(response.header("Location") == "/status/200")
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func redirectsAreFollowedWhenAsked() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let response = try await client.send(HTTPRequest(url: "\(server.baseURL)/redirect", followRedirects: true))
         #expect(response.status == 200)
         #expect(response.bodyText == "status 200\n")
@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func unixSocketServerIsReachedThroughAnEndpoint() async throws {
-        let server = try startFixtureServer(unixSocket: true)
+        let server = try FixtureHTTPServer(unixSocket: true)
         let socketPath = try #require(server.socketPath)
         let endpoint = try HTTPEndpoint(parsing: "unix://\(socketPath)")
         let response = try await client.send(endpoint.request("/api/health/"))
@@ -149,7 +149,7 @@ import Testing
     }
 
     @Test func bearerTokenReachesTheProtectedRoute() async throws {
-        let server = try startFixtureServer(token: "t0ken")
+        let server = try FixtureHTTPServer(token: "t0ken")
         let url = "\(server.baseURL)/api/health/auth/"
         let anonymous = try await client.send(HTTPRequest(url: url))
         #expect(anonymous.status == 401)
@@ -158,7 +158,7 @@ import Testing
     }
 
     @Test func twoHundredTransfersRunConcurrently() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let request = HTTPRequest(url: "\(server.baseURL)/delay/200")
         let client = self.client
         let (statuses, elapsed) = await measure {
@@ -176,7 +176,7 @@ import Testing
     }
 
     @Test func cancellingTheTaskStopsALongRequest() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let client = self.client
         let request = HTTPRequest(url: "\(server.baseURL)/delay/5000")
         let (result, elapsed) = await measure {
@@ -191,7 +191,7 @@ import Testing
     }
 
     @Test func alreadyCancelledTaskNeverReachesTheServer() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let client = self.client
         let request = HTTPRequest(url: "\(server.baseURL)/status/200")
         let task = Task { () async throws(HTTPError) -> HTTPResponse in
@@ -206,7 +206,7 @@ import Testing
     }
 
     @Test func httpsToAPlainHTTPPortFailsCleanly() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let port = try #require(server.port)
         let error = await expectFailure(HTTPRequest(url: "https://127.0.0.1:\(port)/status/200"))
         #expect(error?.kind == .tls || error?.kind == .transport, "got \(String(describing: error))")

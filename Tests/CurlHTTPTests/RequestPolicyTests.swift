@@ -6,7 +6,7 @@ import Testing
 /// The read-only guarantee of dry-run: refused requests fail before the network.
 @Suite struct RequestPolicyTests {
     @Test func readOnlyPolicyRefusesMutatingMethodsAndTheyNeverArrive() async throws {
-        let server = try startFixtureServer()
+        let server = try FixtureHTTPServer()
         let client = HTTPClient(policy: .readOnly)
         for method in ["POST", "PUT", "DELETE", "PATCH"] {
             let request = HTTPRequest(method: method, url: "\(server.baseURL)/echo", body: Data("change".utf8))

@@ -36,19 +36,3 @@ func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
     let value = try await body()
     return (value, clock.now - start)
 }
-
-/// Starts the fixture server with no signals blocked in it.
-///
-/// `Process` spawns the child with the calling thread's signal mask, and a Swift
-/// concurrency thread blocks nearly all signals, SIGTERM included: the server would
-/// then ignore `stop()`'s SIGTERM and every test would wait out the 5 s grace period
-/// before SIGKILL. Clearing the mask around the spawn (then restoring it) avoids that.
-/// ManagedProcess is the better place for this; until it does it, this helper does.
-func startFixtureServer(unixSocket: Bool = false, token: String? = nil) throws -> FixtureHTTPServer {
-    var unblocked = sigset_t()
-    var previous = sigset_t()
-    sigemptyset(&unblocked)
-    pthread_sigmask(SIG_SETMASK, &unblocked, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    return try FixtureHTTPServer(unixSocket: unixSocket, token: token)
-}

@@ -72,18 +72,21 @@ public final class ManagedProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
-        // Test threads block most signals and children inherit the mask, so a server
-        // would ignore SIGTERM: perl clears the mask, then execs the server (same pid).
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/perl")
-        process.arguments = [
-            "-e", "use POSIX; sigprocmask(SIG_SETMASK, POSIX::SigSet->new) or die; $SIG{$_} = \"DEFAULT\" for qw(TERM INT HUP); exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\"",
-            resolveExecutable(executable),
-        ] + arguments
+        process.executableURL = URL(fileURLWithPath: resolveExecutable(executable))
+        process.arguments = arguments
         process.environment = mergedEnvironment(environment)
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
+        // A child inherits the spawning thread's signal mask, and Swift concurrency
+        // threads block nearly all signals: the server would ignore stop()'s SIGTERM.
+        // Clear the mask around the spawn, then restore it.
+        var unblocked = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&unblocked)
+        pthread_sigmask(SIG_SETMASK, &unblocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
         try log.close()
     }
