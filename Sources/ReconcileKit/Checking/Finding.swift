@@ -91,3 +91,29 @@ public struct Finding: Sendable, Hashable, Codable {
         self.position = position
     }
 }
+
+// Reports carry every field of a finding, an absent one as an explicit `null`, so
+// consumers (jq, dashboards) can index fields without probing for them first.
+extension Fix {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(snippet, forKey: .snippet)
+        try container.encode(language, forKey: .language)
+    }
+}
+
+extension Finding {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(checker, forKey: .checker)
+        try container.encode(resource, forKey: .resource)
+        try container.encode(status, forKey: .status)
+        try container.encode(severity, forKey: .severity)
+        try container.encode(expected, forKey: .expected)
+        try container.encode(observed, forKey: .observed)
+        try container.encode(message, forKey: .message)
+        try container.encode(fix, forKey: .fix)
+        try container.encode(position, forKey: .position)
+    }
+}

@@ -48,14 +48,24 @@ public struct ManifestDecoder: Sendable {
         var name = ""
         do {
             let top = try root.mapping(allowedKeys: Self.coreKeys + registry.sectionKeys)
-            let version = try top.required("apiVersion")
-            if try version.string() != Self.apiVersion {
-                session.errors.append(
-                    version.error("unsupported apiVersion '\(try version.string())'; this reconcile reads \(Self.apiVersion)"))
+            // A wrong or missing header is reported, not fatal: the sections' errors still
+            // show in the same pass.
+            do {
+                let version = try top.required("apiVersion")
+                if try version.string() != Self.apiVersion {
+                    session.errors.append(
+                        version.error("unsupported apiVersion '\(try version.string())'; this reconcile reads \(Self.apiVersion)"))
+                }
+            } catch let error as ManifestError {
+                session.errors.append(error)
             }
-            let kind = try top.required("kind")
-            if try kind.string() != "Environment" {
-                session.errors.append(kind.error("unsupported kind '\(try kind.string())'; expected Environment"))
+            do {
+                let kind = try top.required("kind")
+                if try kind.string() != "Environment" {
+                    session.errors.append(kind.error("unsupported kind '\(try kind.string())'; expected Environment"))
+                }
+            } catch let error as ManifestError {
+                session.errors.append(error)
             }
             if let vars = top.optional("vars") {
                 for entry in try vars.entries() where variableOverrides[entry.key] == nil {
@@ -94,8 +104,11 @@ public struct ManifestDecoder: Sendable {
     static func syntaxError(_ error: Error, file: String) -> ManifestError {
         func located(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ManifestError {
             let detail = context.map { "\(problem) (\($0.text) at line \($0.mark.line))" } ?? problem
+            // At the end of the stream (an unclosed quote or bracket) the problem's mark
+            // is past the last line; where the unclosed thing starts is what to fix.
+            let place = problem.contains("end of stream") ? context?.mark ?? mark : mark
             return ManifestError(
-                position: SourcePosition(file: file, line: mark.line, column: mark.column), keyPath: "",
+                position: SourcePosition(file: file, line: place.line, column: place.column), keyPath: "",
                 message: "invalid YAML: \(detail)")
         }
         switch error as? YamlError {

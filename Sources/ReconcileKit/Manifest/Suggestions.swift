@@ -4,8 +4,11 @@ public enum Suggestions {
     public static func closest(to word: String, among candidates: [String]) -> String? {
         let limit = max(2, word.count / 3)
         let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= limit else { return nil }
-        return best.0
+        if let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= limit { return best.0 }
+        // A key written without its unit or qualifier (`timeout` for `timeout_ms`) is too
+        // far by edit distance but obviously meant.
+        guard word.count >= 5 else { return nil }
+        return candidates.filter { $0.lowercased().hasPrefix(word.lowercased()) }.min { $0.count < $1.count }
     }
 
     public static func didYouMean(_ word: String, among candidates: [String]) -> String {

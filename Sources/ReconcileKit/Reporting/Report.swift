@@ -13,6 +13,16 @@ public struct Report: Sendable, Codable {
         /// The manifest file read, or the directory when several were.
         public let manifest: String
         public let worktree: Bool
+
+        /// `commit` is written as `null` when there is none (a work tree without commits).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(repo, forKey: .repo)
+            try container.encode(ref, forKey: .ref)
+            try container.encode(commit, forKey: .commit)
+            try container.encode(manifest, forKey: .manifest)
+            try container.encode(worktree, forKey: .worktree)
+        }
     }
 
     public struct Summary: Sendable, Codable, Hashable {

@@ -17,8 +17,10 @@ public struct TextReportRenderer: Sendable {
     public func render(_ report: Report) -> String {
         var lines: [String] = []
         let source = report.source
-        let commit = source.commit.map { String($0.prefix(12)) } ?? "no commit"
-        let at = source.worktree ? "working tree (HEAD \(commit))" : "\(source.ref) @ \(commit)"
+        let commit = source.commit.map { String($0.prefix(12)) }
+        let at = source.worktree
+            ? "working tree (\(commit.map { "HEAD \($0)" } ?? "no commit yet"))"
+            : "\(source.ref) @ \(commit ?? "no commit")"
         lines.append("reconcile \(report.mode.rawValue): \(source.manifest) from \(source.repo), \(at)")
         lines.append("")
 

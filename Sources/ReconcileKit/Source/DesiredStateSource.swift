@@ -23,6 +23,15 @@ public struct SourceOrigin: Sendable, Hashable, Codable {
     public let commit: String?
     /// True when files come from the working tree rather than the commit.
     public let worktree: Bool
+
+    /// Public so that a third-party `DesiredStateSource` (and tests) can say where its
+    /// files come from; the memberwise initializer would be internal.
+    public init(repo: String, ref: String, commit: String?, worktree: Bool) {
+        self.repo = repo
+        self.ref = ref
+        self.commit = commit
+        self.worktree = worktree
+    }
 }
 
 /// Files at one commit, read through libgit2 without touching any working tree.

@@ -1,0 +1,211 @@
+import Foundation
+import ReconcileKit
+import Synchronization
+
+// Test doubles for ReconcileKit: a source with no files, a probe section that exercises
+// every ManifestNode decoder, and scripted checkers whose behaviour each test supplies.
+
+/// A desired-state source with a fixed origin and no files.
+struct StubSource: DesiredStateSource {
+    var origin = SourceOrigin(
+        repo: "/srv/config", ref: "HEAD", commit: "0123456789abcdef0123456789abcdef01234567", worktree: false)
+    func read(_ path: String) throws -> Data { throw SourceError.noSuchFile(path: path, in: "stub") }
+    func list(_ directory: String) throws -> [String] { [] }
+}
+
+func stubContext() -> ObservationContext {
+    ObservationContext(mode: .dryRun, source: StubSource(), environment: [:])
+}
+
+// MARK: - Probe: one section that uses every typed decoder
+
+/// `probe:` reads each kind of value through ManifestNode so decoding can be tested
+/// without any real checker. Its checker reports each decoded field back as a finding
+/// (`resource` = field, `observed` = value), so tests see exactly what was decoded.
+struct ProbeSection: ManifestSection {
+    static let key = "probe"
+    static let keys = ["url", "socket", "enabled", "count", "label", "value", "tags", "nested"]
+
+    var fields: [(String, String)] = []
+
+    init(from node: ManifestNode) throws {
+        let map = try node.mapping(allowedKeys: Self.keys)
+        if let url = try map.optional("url")?.url(schemes: ["http", "https"]) { fields.append(("url", url)) }
+        if let socket = try map.optional("socket")?.url(schemes: ["unix", "http"]) { fields.append(("socket", socket)) }
+        if let enabled = try map.optional("enabled")?.bool() { fields.append(("enabled", String(enabled))) }
+        if let count = try map.optional("count")?.int(in: 1...10) { fields.append(("count", String(count))) }
+        if let label = try map.optional("label")?.string() { fields.append(("label", label)) }
+        if let value = try map.optional("value")?.value() { fields.append(("value", value.description)) }
+        if let tags = try map.optional("tags")?.stringList() { fields.append(("tags", tags.joined(separator: ","))) }
+        if let nested = map.optional("nested") {
+            fields.append(("nested.inner", try nested.mapping(allowedKeys: ["inner"]).required("inner").string()))
+        }
+    }
+}
+
+struct ProbeChecker: Checker {
+    static let identifier = "probe"
+    init() {}
+    func observe(_ spec: ProbeSection, in context: ObservationContext) async throws {}
+    func compare(_ spec: ProbeSection, with observation: Void) -> [Finding] {
+        spec.fields.map { Finding(checker: "probe", resource: $0.0, status: .ok, observed: $0.1, message: "decoded") }
+    }
+}
+
+/// `values:` is a free-form mapping decoded with `ManifestNode.value()`; its checker
+/// hands each typed value back JSON-encoded in `observed`.
+struct ValueSection: ManifestSection {
+    static let key = "values"
+    let values: [(String, ManifestValue)]
+    init(from node: ManifestNode) throws {
+        values = try node.entries().map { ($0.key, try $0.value.value()) }
+    }
+}
+
+struct ValueChecker: Checker {
+    static let identifier = "values"
+    init() {}
+    func observe(_ spec: ValueSection, in context: ObservationContext) async throws {}
+    func compare(_ spec: ValueSection, with observation: Void) -> [Finding] {
+        spec.values.map { key, value in
+            let json = String(decoding: try! JSONEncoder().encode(value), as: UTF8.self)
+            return Finding(checker: "values", resource: key, status: .ok, observed: json, message: "decoded")
+        }
+    }
+}
+
+/// The typed values of a `values:` section, by key.
+func typedValues(_ body: String) async throws -> [String: ManifestValue] {
+    let manifest = try decode(body)
+    var values: [String: ManifestValue] = [:]
+    for check in manifest.checks where check.checker == "values" {
+        for finding in try await check(stubContext()) {
+            values[finding.resource] = try JSONDecoder().decode(ManifestValue.self, from: Data(finding.observed!.utf8))
+        }
+    }
+    return values
+}
+
+// MARK: - Scripted checkers for the reconciler
+
+/// What a scripted checker does when observed: registered under a unique name by the
+/// test, referenced from the manifest as `script: NAME`.
+enum Scripts {
+    typealias Body = @Sendable () async throws -> [Finding]
+    private static let table = Mutex<[String: Body]>([:])
+
+    static func register(_ body: @escaping Body) -> String {
+        let name = UUID().uuidString
+        table.withLock { $0[name] = body }
+        return name
+    }
+
+    static func run(_ name: String) async throws -> [Finding] {
+        guard let body = table.withLock({ $0[name] }) else { throw ScriptError(description: "no script \(name)") }
+        return try await body()
+    }
+}
+
+struct ScriptError: Error, CustomStringConvertible {
+    let description: String
+}
+
+protocol ScriptedSection: ManifestSection {
+    var script: String { get }
+    init(script: String)
+}
+
+extension ScriptedSection {
+    init(from node: ManifestNode) throws {
+        self.init(script: try node.mapping(allowedKeys: ["script"]).required("script").string())
+    }
+}
+
+struct AlphaSection: ScriptedSection {
+    static let key = "alpha"
+    let script: String
+}
+
+struct BetaSection: ScriptedSection {
+    static let key = "beta"
+    let script: String
+}
+
+struct GammaSection: ScriptedSection {
+    static let key = "gamma"
+    let script: String
+}
+
+/// A checker whose observation is whatever its script returns.
+struct ScriptedChecker<Spec: ScriptedSection>: Checker {
+    static var identifier: String { Spec.key }
+    init() {}
+    func observe(_ spec: Spec, in context: ObservationContext) async throws -> [Finding] {
+        try await Scripts.run(spec.script)
+    }
+    func compare(_ spec: Spec, with observation: [Finding]) -> [Finding] { observation }
+}
+
+let testRegistry = CheckerRegistry(checkers: [
+    ScriptedChecker<AlphaSection>.self, ScriptedChecker<BetaSection>.self, ScriptedChecker<GammaSection>.self,
+    ProbeChecker.self, ValueChecker.self,
+])
+
+/// Decodes `body` after the two required header lines, as `test.yaml`.
+func decode(_ body: String, overrides: [String: String] = [:]) throws(ManifestErrors) -> Manifest {
+    try ManifestDecoder(registry: testRegistry).decode(
+        "apiVersion: reconcile/v1\nkind: Environment\n" + body, file: "test.yaml", variableOverrides: overrides)
+}
+
+/// The error lines a manifest produces (`file:line:col: key: message`), or [] if valid.
+func errorLines(_ text: String, file: String = "test.yaml", overrides: [String: String] = [:]) -> [String] {
+    do {
+        _ = try ManifestDecoder(registry: testRegistry).decode(text, file: file, variableOverrides: overrides)
+        return []
+    } catch {
+        return error.errors.map(\.description)
+    }
+}
+
+/// The probe's decoded fields, by name.
+func probeFields(_ body: String, overrides: [String: String] = [:]) async throws -> [String: String] {
+    let manifest = try decode(body, overrides: overrides)
+    var fields: [String: String] = [:]
+    for check in manifest.checks where check.checker == "probe" {
+        for finding in try await check(stubContext()) { fields[finding.resource] = finding.observed }
+    }
+    return fields
+}
+
+/// A one-shot signal that tasks can wait for. Waiting ignores cancellation on purpose:
+/// it stands in for a checker stuck in a call that cannot be interrupted.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let proceed = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if proceed { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// A flag set from any task.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
