@@ -40,8 +40,11 @@ public struct HealthChecker: Checker {
     static func observe(_ check: HealthCheckSpec, context: ObservationContext) async -> HealthCheckObservation {
         var headers: [HTTPHeader] = []
         var tokenProblem: String?
+        var secret: String?
         switch readToken(check.token, environment: context.environment) {
-        case .success(let token?): headers.append(HTTPHeader("Authorization", "Bearer \(token)"))
+        case .success(let token?):
+            headers.append(HTTPHeader("Authorization", "Bearer \(token)"))
+            secret = token
         case .success(nil): break
         case .failure(let problem): tokenProblem = problem.reason
         }
@@ -54,12 +57,22 @@ public struct HealthChecker: Checker {
         repeat {
             if attempts > 0 { try? await Task.sleep(for: retryDelay) }
             attempts += 1
-            last = await attempt(request, bodyContains: check.bodyContains, client: context.http)
-        } while attempts <= check.retries && !HealthVerdict.passes(check, last) && !Task.isCancelled
+            last = await attempt(request, bodyContains: check.bodyContains, client: context.http, secret: secret)
+        } while attempts <= check.retries && !HealthVerdict.passes(check, last) && !Self.refused(last)
+            && !Task.isCancelled
         return HealthCheckObservation(attempt: last, attempts: attempts, tokenProblem: tokenProblem)
     }
 
-    static func attempt(_ request: HTTPRequest, bodyContains: String?, client: HTTPClient) async -> HealthAttempt {
+    /// One request. Whatever the server sends back that ends up in a finding (a body
+    /// excerpt, a Location) has the token masked: an endpoint that reflects its
+    /// Authorization header must not carry the secret into a report.
+    static func attempt(_ request: HTTPRequest, bodyContains: String?, client: HTTPClient, secret: String? = nil)
+        async -> HealthAttempt
+    {
+        func masked(_ text: String) -> String {
+            guard let secret, !secret.isEmpty else { return text }
+            return text.replacingOccurrences(of: secret, with: "***")
+        }
         do {
             let response = try await client.send(request)
             let latency = response.elapsed.components
@@ -68,19 +81,26 @@ public struct HealthChecker: Checker {
             return .response(
                 HealthResponse(
                     status: response.status, latencyMilliseconds: milliseconds,
-                    bodyExcerpt: String(text.prefix(120)).replacingOccurrences(of: "\n", with: " "),
+                    bodyExcerpt: String(masked(text).prefix(120)).replacingOccurrences(of: "\n", with: " "),
                     bodyContainsExpected: bodyContains.map { text.contains($0) },
-                    location: response.header("Location")))
+                    location: response.header("Location").map(masked)))
         } catch {
             let kind: HealthFailure.Kind = switch error.kind {
             case .connectionRefused: .connectionRefused
             case .hostNotFound: .hostNotFound
             case .timeout: .timeout
             case .tls: .tls
+            case .refusedByPolicy: .refusedByPolicy
             default: .other
             }
-            return .failure(HealthFailure(kind: kind, message: error.message))
+            return .failure(HealthFailure(kind: kind, message: masked(error.message)))
         }
+    }
+
+    /// A refused request would be refused again: no point retrying it.
+    static func refused(_ attempt: HealthAttempt) -> Bool {
+        if case .failure(let failure) = attempt { return failure.kind == .refusedByPolicy }
+        return false
     }
 
     struct TokenProblem: Error {

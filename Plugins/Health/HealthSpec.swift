@@ -13,7 +13,17 @@ public struct HealthSpec: ManifestSection {
     }
 
     public init(from node: ManifestNode) throws {
-        checks = try node.list().map { try HealthCheckSpec(from: $0) }
+        // A bad entry is reported and skipped, so one validation run lists the errors of
+        // every entry (the reported errors fail the manifest as a whole).
+        var checks: [HealthCheckSpec] = []
+        for item in try node.list() {
+            do {
+                checks.append(try HealthCheckSpec(from: item))
+            } catch let error as ManifestError {
+                node.report(error)
+            }
+        }
+        self.checks = checks
         var seen: [String: SourcePosition] = [:]
         for check in checks {
             if let first = seen[check.name] {

@@ -17,6 +17,15 @@ enum HealthVerdict {
             expected: expected, message: "", position: check.position)
         let tries = observation.attempts > 1 ? " after \(observation.attempts) attempts" : ""
         switch observation.attempt {
+        case .failure(let failure) where failure.kind == .refusedByPolicy:
+            // Nothing was sent, so nothing was observed: unknown, not drift.
+            finding.status = .unknown
+            finding.severity = .warning
+            finding.observed = "not sent: \(failure.message)"
+            finding.message = "\(check.method) \(Redaction.url(check.url)) was not sent: the run is read-only"
+            finding.fix = Fix(
+                summary: "A dry run sends only GET and HEAD requests. Check this URL with GET (or HEAD) if it "
+                    + "allows it; a \(check.method) check can only run once apply mode exists.")
         case .failure(let failure):
             finding.severity = .critical
             finding.observed = "\(failureText(failure.kind)): \(failure.message)"
@@ -69,6 +78,7 @@ enum HealthVerdict {
         case .timeout: "timed out"
         case .tls: "TLS error"
         case .other: "transport error"
+        case .refusedByPolicy: "not sent"
         }
     }
 
@@ -92,7 +102,7 @@ enum HealthVerdict {
             return Fix(
                 summary: "The TLS handshake with \(host) failed: the certificate is expired, self-signed or "
                     + "issued for another name. Renew it, or set ca_file for a private CA.")
-        case .other:
+        case .other, .refusedByPolicy:
             return Fix(summary: "The request to \(host) failed before an HTTP answer: \(failure.message)")
         }
     }

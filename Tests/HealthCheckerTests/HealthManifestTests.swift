@@ -1,0 +1,165 @@
+import Foundation
+import HealthChecker
+import ReconcileKit
+import Testing
+import TestSupport
+
+/// The `health:` section as the decoder sees it: the broken fixtures of
+/// Tests/Fixtures/manifests/broken each give exactly these errors at these positions
+/// (the same files are checked against the JSON Schema end to end).
+@Suite struct HealthManifestTests {
+    static let allowedTop = "(allowed: apiVersion, kind, name, vars, health)"
+    static let allowedCheck =
+        "(allowed: name, url, method, bearer_token_env, bearer_token_file, expect, timeout_ms, retries, follow_redirects, ca_file)"
+
+    static let broken: [(String, [String])] = [
+        ("yaml-unclosed-quote", [
+            "3:7: invalid YAML: found unexpected end of stream (while scanning a quoted scalar at line 3)"
+        ]),
+        ("yaml-bad-indentation", ["5:9: invalid YAML: mapping values are not allowed in this context"]),
+        ("empty", ["1:1: the manifest is empty; it needs at least apiVersion: reconcile/v1"]),
+        ("wrong-api-version", [
+            "1:13: apiVersion: unsupported apiVersion 'reconcile/v2'; this reconcile reads reconcile/v1"
+        ]),
+        ("duplicate-key", ["3:1: duplicate key 'name'"]),
+        ("top-unknown-key", ["3:1: helth: unknown key 'helth'; did you mean 'health'? \(allowedTop)"]),
+        ("health-not-a-list", ["4:3: health: expected a list, found a mapping"]),
+        ("health-unknown-key", [
+            "6:5: health[0].retires: unknown key 'retires'; did you mean 'retries'? \(allowedCheck)"
+        ]),
+        ("health-unknown-expect-key", [
+            "8:7: health[0].expect.body_contain: unknown key 'body_contain'; did you mean 'body_contains'? (allowed: status, body_contains, max_latency_ms)"
+        ]),
+        ("health-status-string", ["6:23: health[0].expect.status: expected an integer, found string '200'"]),
+        ("health-status-out-of-range", ["6:23: health[0].expect.status: 999 is out of range 100...599"]),
+        ("health-url-list", ["5:10: health[0].url: expected a string, found a list"]),
+        ("health-bool-yes", ["6:23: health[0].follow_redirects: expected true or false, found string 'yes'"]),
+        ("health-url-no-scheme", [
+            "5:10: health[0].url: '127.0.0.1:8000/api/health/' is not a URL (expected http:// or https://…)"
+        ]),
+        ("health-url-unsupported-scheme", [
+            "5:10: health[0].url: unsupported URL scheme 'ftp' in 'ftp://127.0.0.1/api/health/'; use http, https"
+        ]),
+        ("health-url-no-host", ["5:10: health[0].url: 'https:///api/health/' has no host"]),
+        ("health-unknown-variable", [
+            "7:10: health[0].url: unknown variable ${domian}; did you mean 'domain'? (define it under vars: or pass --var domian=VALUE)"
+        ]),
+        ("health-missing-url", ["4:5: health[0]: missing required key 'url'"]),
+        ("health-missing-expect", ["4:5: health[0]: missing required key 'expect'"]),
+        ("health-both-token-sources", [
+            "4:5: health[0]: give either bearer_token_env or bearer_token_file, not both"
+        ]),
+        ("health-token-in-manifest", [
+            "6:5: health[0].bearer_token: unknown key 'bearer_token'; did you mean 'bearer_token_env'? \(allowedCheck)"
+        ]),
+        ("health-bad-method", [
+            "6:13: health[0].method: 'FETCH' is not an HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)"
+        ]),
+        ("health-duplicate-name", ["7:5: health: duplicate health check name 'api' (first at line 4)"]),
+        ("health-several-errors", [
+            "5:10: health[0].url: unsupported URL scheme 'ftp' in 'ftp://127.0.0.1/api/health/'; use http, https",
+            "9:23: health[1].expect.status: expected an integer, found string 'ok'",
+            "12:5: health[2].timeout: unknown key 'timeout'; did you mean 'timeout_ms'? \(allowedCheck)",
+        ]),
+    ]
+
+    @Test("a broken manifest gives exactly these errors", arguments: broken)
+    func brokenFixture(_ name: String, _ expected: [String]) throws {
+        let file = "broken/\(name).yaml"
+        let text = try String(contentsOfFile: TestPaths.fixture("manifests/\(file)"), encoding: .utf8)
+        #expect(errorLines(text, file: file) == expected.map { "\(file):\($0)" })
+    }
+
+    @Test func everyBrokenFixtureIsInTheTable() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("manifests/broken"))
+        #expect(Set(files) == Set(Self.broken.map { "\($0.0).yaml" }))
+    }
+
+    @Test func validFixturesDecode() throws {
+        for name in ["minimal", "health-every-option"] {
+            let text = try String(contentsOfFile: TestPaths.fixture("manifests/valid/\(name).yaml"), encoding: .utf8)
+            #expect(errorLines(text, file: "\(name).yaml") == [])
+        }
+    }
+
+    @Test func aCheckDecodesWithDefaultsForWhatIsNotWritten() async throws {
+        let spec = try await Self.spec(
+            """
+            health:
+              - name: api
+                url: http://127.0.0.1:8000/api/health/
+                expect: { status: 200 }
+            """)
+        #expect(
+            spec.checks == [
+                HealthCheckSpec(
+                    name: "api", url: "http://127.0.0.1:8000/api/health/", method: "GET", token: nil,
+                    expectedStatus: 200, bodyContains: nil, maxLatencyMilliseconds: nil, timeoutMilliseconds: 5000,
+                    retries: 0, followRedirects: false, caFile: nil,
+                    position: SourcePosition(file: "test.yaml", line: 4, column: 5))
+            ])
+    }
+
+    @Test func everyOptionDecodes() async throws {
+        let text = try String(
+            contentsOfFile: TestPaths.fixture("manifests/valid/health-every-option.yaml"), encoding: .utf8)
+        let spec = try await Self.spec(text, header: false)
+        #expect(spec.checks.count == 4)
+        let api = spec.checks[0]
+        #expect(api.url == "http://127.0.0.1:8000/api/health/")
+        #expect(api.method == "HEAD")
+        #expect(api.bodyContains == "ok")
+        #expect(api.maxLatencyMilliseconds == 500)
+        #expect(api.timeoutMilliseconds == 2000)
+        #expect(api.retries == 2)
+        #expect(api.followRedirects)
+        #expect(spec.checks[1].url == "https://rims.example.com:8443/api/health/auth/")
+        #expect(spec.checks[1].token == .environment("RECONCILE_HEALTH_TOKEN"))
+        #expect(spec.checks[1].caFile == "/etc/ssl/private-ca.pem")
+        #expect(spec.checks[2].token == .file("/run/secrets/health-token"))
+        #expect(spec.checks[3].url == "https://rims.example.com/api/health/?q=${x}")
+        #expect(spec.checks[3].method == "GET")
+    }
+
+    /// Decodes a manifest (which must be valid for the real registry too) and returns
+    /// its typed health spec.
+    static func spec(_ text: String, header: Bool = true) async throws -> HealthSpec {
+        let full = header ? "apiVersion: reconcile/v1\nkind: Environment\n" + text : text
+        _ = try ManifestDecoder(registry: healthRegistry).decode(full, file: "test.yaml")
+        return try await HealthSectionCapture.decode(full)
+    }
+}
+
+/// Decodes the `health:` section through a registry whose one checker hands back the
+/// spec it was planned with, so tests can look at the typed result.
+enum HealthSectionCapture {
+    final class Box: @unchecked Sendable {
+        var spec: HealthSpec?
+    }
+
+    @TaskLocal static var box: Box?
+
+    static func decode(_ text: String) async throws -> HealthSpec {
+        let manifest = try ManifestDecoder(registry: CheckerRegistry(checkers: [Capturing.self])).decode(
+            text, file: "test.yaml")
+        let box = Box()
+        for check in manifest.checks {
+            _ = try await $box.withValue(box) {
+                try await check(ObservationContext(mode: .dryRun, source: NoFiles(), environment: [:]))
+            }
+        }
+        guard let spec = box.spec else { throw CaptureError() }
+        return spec
+    }
+
+    struct CaptureError: Error {}
+
+    struct Capturing: Checker {
+        static let identifier = "health"
+        init() {}
+        func observe(_ spec: HealthSpec, in context: ObservationContext) async throws {
+            HealthSectionCapture.box?.spec = spec
+        }
+        func compare(_ spec: HealthSpec, with observation: Void) -> [Finding] { [] }
+    }
+}
