@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A config repository made with the git CLI in a temporary directory, the way an
+/// operator keeps desired state.
+final class ConfigRepository: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    var path: String { directory.path }
+
+    /// Identity and isolation for git: no user or system configuration leaks in.
+    static let gitEnvironment: [String: String?] = [
+        "GIT_AUTHOR_NAME": "Reconcile Tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+        "GIT_COMMITTER_NAME": "Reconcile Tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+        "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+    ]
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "reconcile-e2e")
+        try git("-c", "init.defaultBranch=main", "init", "-q")
+    }
+
+    @discardableResult
+    func git(_ arguments: String...) throws -> String {
+        try runChecked("git", ["-C", path] + arguments, environment: Self.gitEnvironment)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @discardableResult
+    func write(_ relative: String, _ contents: String) throws -> String {
+        try directory.write(relative, contents)
+    }
+
+    /// Commits everything and returns the new commit's sha.
+    @discardableResult
+    func commit(_ message: String) throws -> String {
+        try git("add", "-A")
+        try git("commit", "-q", "-m", message)
+        return try git("rev-parse", "HEAD")
+    }
+}
+
+/// Runs the built `reconcile` with a clean, predictable environment: no token, no
+/// colour preference, caches in a throwaway place. `environment` adds to it.
+/// `runner` runs something else with the same environment (`script` for a terminal).
+func reconcile(
+    _ arguments: [String], environment: [String: String?] = [:], workingDirectory: String? = nil,
+    runner: String? = nil
+) async throws -> CommandResult {
+    var base: [String: String?] = [
+        "RECONCILE_HEALTH_TOKEN": nil, "NO_COLOR": nil, "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-e2e-cache",
+    ]
+    base.merge(ConfigRepository.gitEnvironment) { $1 }
+    base.merge(environment) { $1 }
+    let executable = runner ?? TestPaths.reconcileBinary
+    let environment = base
+    return try await offPool { try run(executable, arguments, environment: environment, workingDirectory: workingDirectory) }
+}
+
+/// A manifest of health checks against `base` (passed with --var base=...).
+enum Manifests {
+    static func health(_ checks: String, name: String = "e2e") -> String {
+        """
+        apiVersion: reconcile/v1
+        kind: Environment
+        name: \(name)
+        vars:
+          base: http://127.0.0.1:1
+        health:
+        \(checks)
+        """
+    }
+
+    /// Three checks that pass against a FixtureHTTPServer started with the token.
+    static let inSync = health(
+        """
+          - name: api
+            url: ${base}/api/health/
+            expect: { status: 200, body_contains: '"ok"' }
+          - name: api-auth
+            url: ${base}/api/health/auth/
+            bearer_token_env: RECONCILE_HEALTH_TOKEN
+            expect: { status: 200 }
+          - name: api-auth-rejects-anonymous
+            url: ${base}/api/health/auth/
+            expect: { status: 401 }
+        """)
+
+    /// One check that drifts: the backend answers 502.
+    static let drifting = health(
+        """
+          - name: api
+            url: ${base}/status/502
+            expect: { status: 200 }
+        """)
+
+    /// One check a dry run cannot send (POST): nothing observed, nothing drifted.
+    static let unobservable = health(
+        """
+          - name: warmup
+            url: ${base}/echo
+            method: POST
+            expect: { status: 200 }
+        """)
+}
+
+extension CommandResult {
+    /// Everything the process wrote.
+    var allOutput: String { stdout + stderr }
+
+    func json() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
+        return try #require(object as? [String: Any], "stdout is not a JSON object: \(stdout)")
+    }
+}
+
+/// Runs blocking work (waiting for a process, polling for a server to listen) on its own
+/// thread, so it never occupies one of the few cooperative threads that timing-sensitive
+/// async tests running in parallel need.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
