@@ -1,3 +1,4 @@
+import CaddyChecker
 import DjangoChecker
 import HealthChecker
 import MediaChecker
@@ -6,7 +7,8 @@ import ReconcileKit
 /// Every checker this build knows. Adding a checker is one line here.
 let registry = CheckerRegistry(
     checkers: [
-        HealthChecker.self
+        HealthChecker.self,
+        CaddyChecker.self,
     ],
     // Decoded and validated; reported as unknown until their checkers are built.
     pending: [

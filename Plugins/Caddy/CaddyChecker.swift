@@ -1,0 +1,66 @@
+import Foundation
+import ReconcileKit
+
+/// Compares Caddy's live routes (read from the admin API) with the routes the manifest
+/// wants, so a root typo, a missing `handle_path` or an upstream port changed in one
+/// place is caught before users see 404s and 502s.
+///
+/// `observe` only reads: `GET /config/` on the admin endpoint (a dry run's HTTP client
+/// refuses anything else). `compare` normalises the JSON into a route table and pairs
+/// it with the desired sites; it is pure and unit-tested on configs recorded from real
+/// `caddy adapt` runs.
+public struct CaddyChecker: Checker {
+    public static let identifier = "caddy"
+
+    /// How long the admin API may take to answer.
+    static let adminTimeout: Duration = .seconds(10)
+    /// The largest config read; a bigger answer is reported, never half-compared.
+    static let maxConfigBytes = 64 << 20
+
+    public init() {}
+
+    public func observe(_ spec: CaddySpec, in context: ObservationContext) async throws -> CaddyObservation {
+        let live = await Self.readConfig(spec.admin, client: context.http)
+        return CaddyObservation(admin: spec.admin.description, live: live)
+    }
+
+    public func compare(_ spec: CaddySpec, with observation: CaddyObservation) -> [Finding] {
+        CaddyComparison.findings(spec, observation)
+    }
+
+    /// `GET /config/`: the running config as JSON, or why it could not be read.
+    static func readConfig(_ admin: HTTPEndpoint, client: HTTPClient) async -> AdminOutcome {
+        var request = admin.request("/config/")
+        request.timeout = adminTimeout
+        request.connectTimeout = .seconds(3)
+        request.maxBodyBytes = maxConfigBytes
+        request.headers = [HTTPHeader("Accept", "application/json")]
+        if admin.unixSocketPath != nil {
+            // Caddy's admin API on a unix socket only accepts an empty Host (it answers
+            // 403 "host not allowed: localhost" otherwise).
+            request.headers.append(HTTPHeader("Host", ""))
+        }
+        do {
+            let response = try await client.send(request)
+            guard response.status == 200 else {
+                let excerpt = CaddyText.excerpt(response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines), limit: 160)
+                return .failure(
+                    AdminFailure(
+                        kind: .httpStatus, message: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
+                        status: response.status))
+            }
+            guard !response.bodyTruncated else {
+                return .failure(AdminFailure(kind: .truncated, message: "the config is over \(maxConfigBytes) bytes"))
+            }
+            return .config(response.body)
+        } catch {
+            let kind: AdminFailure.Kind = switch error.kind {
+            case .connectionRefused: .connectionRefused
+            case .timeout: .timeout
+            case .hostNotFound: .hostNotFound
+            default: .transport
+            }
+            return .failure(AdminFailure(kind: kind, message: error.message))
+        }
+    }
+}

@@ -1,0 +1,367 @@
+import Foundation
+import ReconcileKit
+
+/// The pure half of the Caddy checker: desired sites against the live route table.
+///
+/// Sites are paired by hosts, routes by path (plus conditions, for Caddyfile routes);
+/// each desired route gets exactly one finding: ok, missing, unreachable (shadowed), or
+/// different (handler, upstreams as a set, root, prefix strip), with the Caddyfile block
+/// that produces the desired route and the admin-API JSON path of what differs.
+enum CaddyComparison {
+    static let checker = "caddy"
+
+    static func findings(_ spec: CaddySpec, _ observation: CaddyObservation) -> [Finding] {
+        var findings: [Finding] = []
+        var desiredSites: [DesiredSite]?
+        switch spec.desired {
+        case .sites(let sites):
+            desiredSites = sites.map(DesiredSite.from)
+        case .caddyfile(let path, let position):
+            desiredSites = desiredFromCaddyfile(path, position, observation.caddyfile, into: &findings)
+        }
+
+        let live: CaddyRouteTable
+        switch observation.live {
+        case .failure(let failure):
+            findings.append(adminUnknown(failure, admin: observation.admin, position: spec.position))
+            return findings + CaddyProbeVerdict.findings(observation.probes)
+        case .config(let data):
+            do {
+                live = try CaddyConfigNormalizer.normalize(data)
+            } catch {
+                findings.append(
+                    Finding(
+                        checker: checker, resource: "admin", status: .unknown,
+                        observed: error.message,
+                        message: "the admin API at \(observation.admin) answered something that is not a Caddy config",
+                        fix: Fix(summary: "Check that \(observation.admin) is Caddy's admin endpoint and not another service."),
+                        position: spec.position))
+                return findings + CaddyProbeVerdict.findings(observation.probes)
+            }
+        }
+        if let desiredSites {
+            findings += compare(desiredSites, with: live, unmanaged: spec.unmanagedRoutes, position: spec.position)
+        }
+        return findings + CaddyProbeVerdict.findings(observation.probes)
+    }
+
+    // MARK: Desired state from a Caddyfile
+
+    static func desiredFromCaddyfile(
+        _ path: String, _ position: SourcePosition, _ outcome: CaddyfileOutcome?, into findings: inout [Finding]
+    ) -> [DesiredSite]? {
+        guard let outcome else {
+            findings.append(
+                Finding(
+                    checker: checker, resource: path, status: .unknown,
+                    message: "the Caddyfile \(path) was not read", position: position))
+            return nil
+        }
+        switch outcome.result {
+        case .failed(let reason):
+            findings.append(
+                Finding(
+                    checker: checker, resource: path, status: .unknown, observed: reason,
+                    message: "the desired routes are unknown: the Caddyfile \(path) could not be adapted",
+                    fix: Fix(
+                        summary: "Fix the Caddyfile at this ref (check it with `caddy adapt --config \(path)`), "
+                            + "or correct caddy.caddyfile in the manifest."),
+                    position: position))
+            return nil
+        case .adapted(let data):
+            do {
+                return DesiredSite.from(try CaddyConfigNormalizer.normalize(data), position: position)
+            } catch {
+                findings.append(
+                    Finding(
+                        checker: checker, resource: path, status: .unknown, observed: error.message,
+                        message: "`caddy adapt` turned \(path) into something that is not a Caddy config",
+                        position: position))
+                return nil
+            }
+        }
+    }
+
+    // MARK: The admin API could not be read
+
+    static func adminUnknown(_ failure: AdminFailure, admin: String, position: SourcePosition) -> Finding {
+        let hint: String
+        switch failure.kind {
+        case .connectionRefused:
+            hint = admin.hasPrefix("unix://")
+                ? "Nothing accepts connections on the socket \(admin.dropFirst(7)): is Caddy running, with "
+                    + "`admin unix/\(admin.dropFirst(7))` in its global options?"
+                : "Nothing accepts connections at \(admin): is Caddy running? Is the admin API turned off "
+                    + "(`admin off` in the global options) or on another address (`admin HOST:PORT`; the default "
+                    + "is localhost:2019)? Correct caddy.admin to match."
+        case .timeout:
+            hint = "The admin API at \(admin) did not answer in time: Caddy may be hung or overloaded, or a "
+                + "firewall drops the packets."
+        case .hostNotFound:
+            hint = "The host of \(admin) does not resolve: correct caddy.admin."
+        case .httpStatus:
+            hint = "Something answers at \(admin), but not with a config: is it Caddy's admin endpoint? "
+                + "(An `origins` setting in the admin options can refuse this request.)"
+        case .truncated:
+            hint = "The config is larger than reconcile reads; report this as a bug."
+        case .transport:
+            hint = "The request to \(admin) failed before an HTTP answer; check the address in caddy.admin."
+        }
+        return Finding(
+            checker: checker, resource: "admin", status: .unknown, severity: .error,
+            expected: "GET \(admin)/config/ answers 200 with the config",
+            observed: failure.message,
+            message: "cannot read Caddy's config from \(admin): \(failure.message)",
+            fix: Fix(summary: hint), position: position)
+    }
+
+    // MARK: Sites and routes
+
+    /// The live sites that serve a desired site's requests: equal hosts, else a site
+    /// whose hosts include them, else a site for any host; a desired site for any host
+    /// with no such site live is paired with the only site there is.
+    static func candidates(for desired: DesiredSite, in table: CaddyRouteTable) -> [CaddySite] {
+        let sites = table.sites
+        let wanted = Set(desired.hosts)
+        var found = sites.filter { $0.hosts == desired.hosts }
+        if found.isEmpty && !wanted.isEmpty { found = sites.filter { wanted.isSubset(of: $0.hosts) } }
+        if found.isEmpty && !wanted.isEmpty { found = sites.filter { $0.hosts.isEmpty } }
+        if found.isEmpty && wanted.isEmpty && sites.count == 1 { found = sites }
+        if let listen = desired.listen, found.count > 1 {
+            let sameListen = found.filter { Set(table.listen(of: $0.server)) == Set(listen) }
+            if !sameListen.isEmpty { found = sameListen }
+        }
+        return found
+    }
+
+    static func compare(
+        _ desiredSites: [DesiredSite], with live: CaddyRouteTable, unmanaged: CaddySpec.UnmanagedRoutes,
+        position: SourcePosition
+    ) -> [Finding] {
+        var findings: [Finding] = []
+        var namedKeys: [CaddySite: Set<String>] = [:]
+        for desired in desiredSites {
+            let sites = candidates(for: desired, in: live)
+            if sites.isEmpty {
+                findings += desired.routes.map { missingSite($0, desired: desired, live: live) }
+                continue
+            }
+            for site in sites {
+                let view = live.view(server: site.server, hosts: site.hosts)
+                let analysis = ViewAnalysis(view)
+                namedKeys[site, default: []].formUnion(desired.routes.map(\.pairingKey))
+                let note = sites.count > 1
+                    ? " (server listening on \(live.listen(of: site.server).joined(separator: ", ")))" : ""
+                let siteRoutes = view.first { $0.hosts == site.hosts }?.siteRoutesJSONPath
+                    ?? "/config/apps/http/servers/\(site.server)/routes"
+                for route in desired.routes {
+                    findings.append(
+                        compare(route, desired: desired, analysis: analysis, note: note, siteRoutes: siteRoutes))
+                }
+            }
+        }
+        if unmanaged == .report {
+            findings += unmanagedFindings(live, named: namedKeys, position: position)
+        }
+        return findings
+    }
+
+    static func compare(
+        _ route: DesiredRoute, desired: DesiredSite, analysis: ViewAnalysis, note: String, siteRoutes: String
+    ) -> Finding {
+        let view = analysis.view
+        let hosts = CaddyText.onHosts(desired.hosts) + note
+        let expected = CaddyText.describe(route.handler, strip: route.stripPrefix, rootChecked: route.rootChecked)
+        let block = CaddyText.caddyfileBlock(
+            path: route.path, handler: route.handler, strip: route.stripPrefix, conditions: route.conditions)
+        var finding = Finding(
+            checker: checker, resource: route.path.text, status: .drift, severity: .error, expected: expected,
+            message: "", position: route.position)
+
+        guard let index = analysis.route(forKey: route.pairingKey) else {
+            if route.conditions.isEmpty,
+                let conditional = view.first(where: { $0.kind == .responder && $0.path.key == route.path.key })
+            {
+                finding.observed = CaddyText.describe(conditional.handler, strip: conditional.stripPrefix)
+                    + " only when " + conditional.conditions.joined(separator: ", ")
+                finding.message = "the live route for \(route.path)\(hosts) answers only some requests "
+                    + "(when \(conditional.conditions.joined(separator: ", ")))"
+                finding.fix = Fix(
+                    summary: "Drop the extra matcher so the route answers every request for \(route.path) in "
+                        + "\(CaddyText.siteBlock(desired.hosts)) (live JSON: \(conditional.routeJSONPath)/match).",
+                    snippet: block, language: "caddyfile")
+                return finding
+            }
+            let answering = analysis.answering(route.path).map { view[$0] }
+            if let answering {
+                finding.observed = "no route of its own; answered by \(answering.path) → "
+                    + CaddyText.describe(answering.handler, strip: answering.stripPrefix)
+                finding.message = "missing route\(hosts): no route for \(route.path); its requests go to "
+                    + "\(answering.path) (\(CaddyText.describe(answering.handler)))"
+            } else {
+                finding.observed = "no route matches it (Caddy answers an empty 200)"
+                finding.message = "missing route\(hosts): no route for \(route.path)"
+            }
+            finding.fix = Fix(
+                summary: "Add this block to \(CaddyText.siteBlock(desired.hosts)) (live JSON: a route in "
+                    + "\(siteRoutes), before any broader route).",
+                snippet: block, language: "caddyfile")
+            return finding
+        }
+
+        let live = view[index]
+        let observed = CaddyText.describe(live.handler, strip: live.stripPrefix)
+        finding.observed = observed
+        let differences = differences(route, live)
+        if let shadowIndex = analysis.shadower(of: index) {
+            let shadow = view[shadowIndex]
+            let shadowText = "\(shadow.path) → \(CaddyText.describe(shadow.handler, strip: shadow.stripPrefix))"
+            finding.observed = "\(observed), unreachable behind \(shadowText)"
+            let also = differences.isEmpty ? "" : "; it also differs: " + differences.map(\.text).joined(separator: "; ")
+            finding.message = "shadowed route\(hosts): \(route.path) can never be reached, because the earlier, "
+                + "broader route \(shadow.path) (\(CaddyText.describe(shadow.handler))) answers all of its requests first"
+                + also
+            var snippet = block
+            if shadow.kind == .responder {
+                snippet += "\n" + CaddyText.caddyfileBlock(
+                    path: shadow.path, handler: shadow.handler, strip: shadow.stripPrefix,
+                    conditions: shadow.conditions)
+            }
+            finding.fix = Fix(
+                summary: "Put both routes in handle blocks (Caddy sorts those by path, most specific first) or move "
+                    + "\(route.path) before \(shadow.path) in \(CaddyText.siteBlock(desired.hosts)). The shadowing "
+                    + "route is \(shadow.routeJSONPath) in the live config; the shadowed one is \(live.routeJSONPath).",
+                snippet: snippet, language: "caddyfile")
+            return finding
+        }
+        guard !differences.isEmpty else {
+            finding.status = .ok
+            finding.severity = .info
+            finding.message = "in sync\(hosts): \(observed)"
+            return finding
+        }
+        finding.message = differences.map(\.text).joined(separator: "; ") + hosts
+        let paths = differences.map(\.jsonPath).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        finding.fix = Fix(
+            summary: "Make the route in \(CaddyText.siteBlock(desired.hosts)) read as below (live JSON that differs: "
+                + paths.joined(separator: ", ") + ").",
+            snippet: block, language: "caddyfile")
+        return finding
+    }
+
+    /// What differs between a desired route and the live route paired with it, each
+    /// with the admin-API path of the live value.
+    static func differences(_ route: DesiredRoute, _ live: CaddyRoute) -> [(text: String, jsonPath: String)] {
+        var result: [(text: String, jsonPath: String)] = []
+        switch (route.handler, live.handler) {
+        case (.reverseProxy(let want, let wantTransport), .reverseProxy(let have, let haveTransport)):
+            if Set(want) != Set(have) {
+                let missing = want.filter { !have.contains($0) }, extra = have.filter { !want.contains($0) }
+                var detail: [String] = []
+                if !missing.isEmpty { detail.append("missing " + missing.joined(separator: ", ")) }
+                if !extra.isEmpty { detail.append("unexpected " + extra.joined(separator: ", ")) }
+                let spelled = want.count > 1 || have.count > 1 ? " (\(detail.joined(separator: "; ")))" : ""
+                result.append(
+                    ("different upstreams: expected \(want.joined(separator: " ")), live "
+                        + "\(have.isEmpty ? "none" : have.joined(separator: " "))\(spelled)",
+                        live.handlerJSONPath + "/upstreams"))
+            }
+            if route.transportChecked && wantTransport != haveTransport {
+                result.append(
+                    ("a different upstream transport: expected \(wantTransport ?? "http"), live \(haveTransport ?? "http")",
+                        live.handlerJSONPath + "/transport"))
+            }
+        case (.fileServer(let want), .fileServer(let have)):
+            if route.rootChecked && normalizedRoot(want) != normalizedRoot(have) {
+                result.append(
+                    ("a different root: expected \(want ?? "none"), live \(have ?? "none (Caddy's working directory)")",
+                        live.rootJSONPath ?? live.handlerJSONPath))
+            }
+        case (.staticResponse, .staticResponse), (.error, .error), (.other, .other):
+            if route.handler != live.handler {
+                result.append(
+                    ("a different response: expected \(CaddyText.describe(route.handler)), live "
+                        + CaddyText.describe(live.handler), live.handlerJSONPath))
+            }
+        default:
+            result.append(
+                ("a different handler: expected \(CaddyText.describe(route.handler, rootChecked: route.rootChecked)), "
+                    + "live \(CaddyText.describe(live.handler))", live.handlerJSONPath))
+        }
+        let wantStrip = route.stripPrefix.flatMap(normalizedRoot), haveStrip = live.stripPrefix.flatMap(normalizedRoot)
+        if wantStrip != haveStrip {
+            let text: String
+            switch (wantStrip, haveStrip) {
+            case (let want?, nil):
+                text = "a different prefix strip: expected \(want) stripped (handle_path), live strips nothing"
+            case (nil, let have?):
+                text = "a different prefix strip: live strips \(have), expected no strip"
+            default:
+                text = "a different prefix strip: expected \(wantStrip ?? "") stripped, live strips \(haveStrip ?? "")"
+            }
+            result.append((text, live.stripJSONPath ?? live.routeJSONPath))
+        }
+        return result
+    }
+
+    /// `/srv/media/` and `/srv/media` are the same root.
+    static func normalizedRoot(_ root: String?) -> String? {
+        guard var root else { return nil }
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        return root
+    }
+
+    static func missingSite(_ route: DesiredRoute, desired: DesiredSite, live: CaddyRouteTable) -> Finding {
+        let hosts = desired.hosts.isEmpty ? "any host" : desired.hosts.joined(separator: ", ")
+        let served = live.sites.map { $0.hosts.isEmpty ? "any host" : $0.hosts.joined(separator: ", ") }
+        return Finding(
+            checker: checker, resource: route.path.text, status: .drift, severity: .error,
+            expected: CaddyText.describe(route.handler, strip: route.stripPrefix, rootChecked: route.rootChecked),
+            observed: served.isEmpty ? "no sites" : "sites for: " + served.joined(separator: "; "),
+            message: "missing route\(CaddyText.onHosts(desired.hosts)): no site block serves \(hosts)",
+            fix: Fix(
+                summary: "Add a site block for \(hosts) with this route (live JSON: a route with a host matcher in "
+                    + "/config/apps/http/servers/…/routes).",
+                snippet: siteWrapped(desired.hosts, CaddyText.caddyfileBlock(
+                    path: route.path, handler: route.handler, strip: route.stripPrefix, conditions: route.conditions)),
+                language: "caddyfile"),
+            position: route.position)
+    }
+
+    static func siteWrapped(_ hosts: [String], _ block: String) -> String {
+        let address = hosts.isEmpty ? ":80" : hosts.joined(separator: ", ")
+        let inner = block.split(separator: "\n", omittingEmptySubsequences: false).map { "\t" + $0 }
+        return ([address + " {"] + inner + ["}"]).joined(separator: "\n")
+    }
+
+    /// Live routes nobody declared (only with `unmanaged_routes: report`).
+    static func unmanagedFindings(
+        _ live: CaddyRouteTable, named: [CaddySite: Set<String>], position: SourcePosition
+    ) -> [Finding] {
+        var findings: [Finding] = []
+        for site in live.sites {
+            let names = named[site] ?? []
+            let view = live.view(server: site.server, hosts: site.hosts)
+            let analysis = ViewAnalysis(view)
+            var reported: Set<String> = []
+            for (index, route) in view.enumerated()
+            where route.kind == .responder && route.hosts == site.hosts && !names.contains(route.pairingKey) {
+                guard reported.insert(route.pairingKey).inserted else { continue }
+                let unreachable = analysis.shadower(of: index) != nil ? " (unreachable: an earlier route answers first)" : ""
+                let scope = named[site] == nil ? "a site the manifest does not name" : "a route the manifest does not name"
+                let when = route.conditions.isEmpty ? "" : " when " + route.conditions.joined(separator: ", ")
+                findings.append(
+                    Finding(
+                        checker: checker, resource: route.path.text, status: .drift, severity: .warning,
+                        expected: "no route", observed: CaddyText.describe(route.handler, strip: route.stripPrefix) + when,
+                        message: "unmanaged route\(CaddyText.onHosts(site.hosts)): \(scope)\(unreachable)",
+                        fix: Fix(
+                            summary: "Declare it in the manifest's caddy.sites (below), or remove it from Caddy "
+                                + "(live JSON: \(route.routeJSONPath)).",
+                            snippet: CaddyText.manifestEntry(route), language: "yaml"),
+                        position: position))
+            }
+        }
+        return findings
+    }
+}

@@ -1,0 +1,409 @@
+import Foundation
+
+/// Why a config could not be read as Caddy JSON.
+public struct CaddyConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Turns Caddy's JSON config into a `CaddyRouteTable`. Pure: the same bytes always
+/// give the same table, so it is unit-tested on JSON recorded from real `caddy adapt`
+/// runs and used alike on the admin API's live config and on an adapted Caddyfile.
+///
+/// What it understands (the shapes the Caddyfile adapter produces):
+/// - host matchers (site blocks) around a terminal `subroute`, and sites without hosts,
+///   inlined or wrapped;
+/// - path matchers, several paths in one matcher, several matcher sets (each an
+///   alternative), nested matchers (the innermost path wins);
+/// - `handle` groups (mutually exclusive) and plain routes (evaluated in order);
+/// - `handle_path` (a subroute starting with `rewrite.strip_path_prefix`) and
+///   `uri strip_prefix`, including paths matched after the strip (`/thumbs/*` inside
+///   `handle_path /media/*` is `/media/thumbs/*`);
+/// - `vars.root` (site level or inside a block, also path-scoped as `root /x/* DIR`)
+///   followed by `file_server`, and `file_server`'s own `root`;
+/// - `reverse_proxy` upstreams (`dial`), dynamic upstreams and the transport protocol;
+/// - `static_response` (`respond`, `redir`) and `error`.
+///
+/// Incidental details are dropped: `file_server.hide` (it names the Caddyfile),
+/// generated server names (kept only to tell servers apart), `@id` tags, group names
+/// (kept only as identities). Middleware other than `vars` and `rewrite` (headers,
+/// encode, auth, …) is not compared. A rewrite to another URI (`rewrite /a /b`,
+/// `try_files`) is not followed.
+public enum CaddyConfigNormalizer {
+    /// Handlers that pass the request on to the next one.
+    static let middleware: Set<String> = [
+        "vars", "rewrite", "headers", "encode", "request_body", "templates", "push", "map", "authentication",
+        "copy_response_headers", "tracing", "log_append", "intercept",
+    ]
+
+    /// Normalises the JSON text of a whole config (`GET /config/` or `caddy adapt`).
+    /// `null` (a Caddy with no config) is an empty table.
+    public static func normalize(_ data: Data) throws(CaddyConfigError) -> CaddyRouteTable {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            let excerpt = String(decoding: data.prefix(80), as: UTF8.self)
+            throw CaddyConfigError(message: "not JSON (\(error.localizedDescription)): \(excerpt)")
+        }
+        if object is NSNull { return CaddyRouteTable() }
+        guard let config = object as? [String: Any] else {
+            throw CaddyConfigError(message: "the config is not a JSON object")
+        }
+        return normalize(config: config)
+    }
+
+    static func normalize(config: [String: Any]) -> CaddyRouteTable {
+        let apps = config["apps"] as? [String: Any]
+        let http = apps?["http"] as? [String: Any]
+        let servers = http?["servers"] as? [String: Any] ?? [:]
+        var table = CaddyRouteTable()
+        for name in servers.keys.sorted(by: naturalOrder) {
+            guard let server = servers[name] as? [String: Any] else { continue }
+            let listen = (server["listen"] as? [Any])?.compactMap { $0 as? String } ?? []
+            table.servers.append(CaddyServer(name: name, listen: listen))
+            let base = "/config/apps/http/servers/\(name)/routes"
+            var walker = Walker(server: name)
+            walker.walk(server["routes"] as? [Any] ?? [], listPath: base, state: WalkState(siteRoutesPath: base))
+            table.routes += walker.entries
+        }
+        return table
+    }
+
+    /// `srv2` before `srv10`.
+    static func naturalOrder(_ a: String, _ b: String) -> Bool {
+        func split(_ text: String) -> (String, Int?) {
+            let digits = text.reversed().prefix { $0.isNumber }
+            guard !digits.isEmpty, let number = Int(String(digits.reversed())) else { return (text, nil) }
+            return (String(text.dropLast(digits.count)), number)
+        }
+        let (aStem, aNumber) = split(a), (bStem, bNumber) = split(b)
+        if aStem != bStem || aNumber == nil || bNumber == nil { return a < b }
+        return aNumber! < bNumber!
+    }
+
+    /// Canonical JSON text of a matcher's value (sorted keys), for conditions.
+    static func canonical(_ value: Any) -> String {
+        guard JSONSerialization.isValidJSONObject([value]),
+            let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys])
+        else { return String(describing: value) }
+        let text = String(decoding: data, as: UTF8.self)
+        return String(text.dropFirst().dropLast())
+    }
+}
+
+/// A middleware route limited to a path (`root /media/* DIR`, `uri /x/* strip_prefix /x`):
+/// it changes the requests for that path only, for the routes after it.
+struct ScopedMiddleware {
+    var path: PathPattern
+    var root: String?
+    var rootSource: String?
+    var strip: String?
+    var stripSource: String?
+}
+
+/// Everything inherited from ancestors and earlier siblings while walking routes.
+struct WalkState {
+    var hosts: [String]?
+    var path: PathPattern?
+    var conditions: [String] = []
+    /// The total prefix stripped so far; later path matchers see the stripped path.
+    var strip = ""
+    var stripSource: String?
+    var root: String?
+    var rootSource: String?
+    var scoped: [ScopedMiddleware] = []
+    var groups: [String] = []
+    var siteRoutesPath: String
+    var routePath: String = ""
+
+    init(siteRoutesPath: String) {
+        self.siteRoutesPath = siteRoutesPath
+    }
+
+    /// Applies a direct (unscoped) `vars` or `rewrite` handler.
+    mutating func apply(middleware handler: [String: Any], at path: String) {
+        switch handler["handler"] as? String {
+        case "vars":
+            if let root = handler["root"] as? String {
+                self.root = root
+                rootSource = path + "/root"
+            }
+        case "rewrite":
+            if let prefix = handler["strip_path_prefix"] as? String, !prefix.isEmpty {
+                strip += prefix.hasPrefix("/") ? prefix : "/" + prefix
+                stripSource = path + "/strip_path_prefix"
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// One alternative of a route's matchers: one matcher set, one of its paths.
+struct MatchAlternative {
+    var hosts: [String]?
+    var path: PathPattern?
+    var conditions: [String]
+
+    var isUnconditional: Bool { hosts == nil && path == nil && conditions.isEmpty }
+}
+
+/// The recursive walk over routes, collecting entries in evaluation order.
+struct Walker {
+    let server: String
+    var entries: [CaddyRoute] = []
+    /// Groups in which an unconditional member already matched every request.
+    var fullyClaimedGroups: Set<String> = []
+
+    init(server: String) {
+        self.server = server
+    }
+
+    mutating func walk(_ routes: [Any], listPath: String, state initial: WalkState) {
+        var state = initial
+        for (index, item) in routes.enumerated() {
+            guard let route = item as? [String: Any] else { continue }
+            let routePath = "\(listPath)/\(index)"
+            let group = (route["group"] as? String).map { "\(listPath)#\($0)" }
+            let handlers = (route["handle"] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
+            let terminal = route["terminal"] as? Bool ?? false
+            let alternatives = Self.alternatives(route["match"])
+
+            for alternative in alternatives {
+                guard var scope = narrow(state, by: alternative, routePath: routePath) else { continue }
+                if let group { scope.groups.append(group) }
+                if alternative.hosts != nil,
+                    let first = handlers.firstIndex(where: { $0["handler"] as? String == "subroute" })
+                {
+                    scope.siteRoutesPath = "\(routePath)/handle/\(first)/routes"
+                }
+                var answered = false
+                let firstEntry = entries.count
+                for (position, handler) in handlers.enumerated() {
+                    let handlerPath = "\(routePath)/handle/\(position)"
+                    let name = handler["handler"] as? String ?? "?"
+                    if name == "subroute" {
+                        walk(handler["routes"] as? [Any] ?? [], listPath: handlerPath + "/routes", state: scope)
+                    } else if CaddyConfigNormalizer.middleware.contains(name) {
+                        scope.apply(middleware: handler, at: handlerPath)
+                    } else {
+                        emit(Self.handler(handler, state: scope), state: scope, handlerPath: handlerPath,
+                             ownRoot: name == "file_server" && handler["root"] is String)
+                        answered = true
+                        break
+                    }
+                }
+                // Markers for what a route that did not answer itself still decides; not
+                // needed when something inside already answers all of its requests.
+                if !answered && !answersAll(scope, since: firstEntry) {
+                    if terminal {
+                        append(kind: .end, handler: .nothing, state: scope, handlerPath: routePath)
+                    } else if let group, handlers.contains(where: { $0["handler"] as? String == "subroute" }) {
+                        append(kind: .groupClaim(group), handler: .nothing, state: scope, handlerPath: routePath)
+                    }
+                }
+            }
+
+            // What later siblings inherit: unconditional middleware routes change every
+            // later request; path-only middleware routes change the requests for that path.
+            // In a group (`root /docs/* A` and `root * B` become one) the first matching
+            // member wins: the path-scoped ones come first and the catch-all applies to
+            // the rest, which is what scoped middleware over a base state expresses.
+            guard handlers.allSatisfy({ CaddyConfigNormalizer.middleware.contains($0["handler"] as? String ?? "") })
+            else { continue }
+            if alternatives.count == 1, alternatives[0].isUnconditional {
+                if let group {
+                    guard fullyClaimedGroups.insert(group).inserted else { continue }
+                }
+                for (position, handler) in handlers.enumerated() {
+                    let before = state.root
+                    state.apply(middleware: handler, at: "\(routePath)/handle/\(position)")
+                    // A later catch-all root overrides earlier path-scoped roots (outside groups).
+                    if group == nil && state.root != before {
+                        state.scoped = state.scoped.compactMap { scoped in
+                            var kept = scoped
+                            kept.root = nil
+                            kept.rootSource = nil
+                            return kept.strip == nil ? nil : kept
+                        }
+                    }
+                }
+            } else if let group, fullyClaimedGroups.contains(group) {
+                continue
+            } else if alternatives.allSatisfy({ $0.hosts == nil && $0.conditions.isEmpty && $0.path != nil }) {
+                var change = WalkState(siteRoutesPath: state.siteRoutesPath)
+                for (position, handler) in handlers.enumerated() {
+                    change.apply(middleware: handler, at: "\(routePath)/handle/\(position)")
+                }
+                guard change.root != nil || !change.strip.isEmpty else { continue }
+                for alternative in alternatives {
+                    guard let path = alternative.path else { continue }
+                    state.scoped.append(
+                        ScopedMiddleware(
+                            path: path.prefixed(by: state.strip), root: change.root, rootSource: change.rootSource,
+                            strip: change.strip.isEmpty ? nil : change.strip, stripSource: change.stripSource))
+                }
+            }
+        }
+    }
+
+    /// True when an entry added since `index` answers every request `scope` matches.
+    func answersAll(_ scope: WalkState, since index: Int) -> Bool {
+        let path = scope.path ?? .any
+        return entries[index...].contains { entry in
+            if case .groupClaim = entry.kind { return false }
+            return entry.conditions == scope.conditions && entry.path.covers(path)
+        }
+    }
+
+    /// The state inside a route for one matcher alternative; nil when it can never
+    /// match (host sets that do not intersect).
+    func narrow(_ state: WalkState, by alternative: MatchAlternative, routePath: String) -> WalkState? {
+        var scope = state
+        if let hosts = alternative.hosts {
+            if let outer = state.hosts {
+                let both = Set(outer).intersection(hosts)
+                guard !both.isEmpty else { return nil }
+                scope.hosts = both.sorted()
+            } else {
+                scope.hosts = hosts
+            }
+        }
+        if let path = alternative.path {
+            let effective = path.prefixed(by: state.strip)
+            if let outer = state.path, effective.covers(outer) {
+                scope.path = outer
+            } else {
+                scope.path = effective
+            }
+            scope.routePath = routePath
+        }
+        if !alternative.conditions.isEmpty {
+            scope.conditions += alternative.conditions
+            scope.routePath = routePath
+        }
+        if scope.routePath.isEmpty { scope.routePath = routePath }
+        return scope
+    }
+
+    /// Adds a responder, preceded by any entries that path-scoped middleware derives
+    /// from it (a `root /media/* DIR` before a catch-all `file_server` makes
+    /// `/media/*` its own route).
+    mutating func emit(_ handler: CaddyHandler, state: WalkState, handlerPath: String, ownRoot: Bool) {
+        var base = state
+        for scoped in state.scoped {
+            let path = base.path ?? .any
+            if scoped.path.covers(path) {
+                if let strip = scoped.strip {
+                    base.path = path.prefixed(by: strip)
+                    base.strip += strip
+                    base.stripSource = scoped.stripSource
+                }
+                if let root = scoped.root {
+                    base.root = root
+                    base.rootSource = scoped.rootSource
+                }
+            } else if path.covers(scoped.path) {
+                var derived = base
+                derived.path = scoped.path
+                if let strip = scoped.strip {
+                    derived.strip += strip
+                    derived.stripSource = scoped.stripSource
+                }
+                if let root = scoped.root {
+                    derived.root = root
+                    derived.rootSource = scoped.rootSource
+                }
+                append(kind: .responder, handler: Self.withRoot(handler, derived, ownRoot: ownRoot), state: derived,
+                       handlerPath: handlerPath, ownRoot: ownRoot)
+            }
+        }
+        append(kind: .responder, handler: Self.withRoot(handler, base, ownRoot: ownRoot), state: base,
+               handlerPath: handlerPath, ownRoot: ownRoot)
+    }
+
+    mutating func append(
+        kind: CaddyRoute.Kind, handler: CaddyHandler, state: WalkState, handlerPath: String, ownRoot: Bool = false
+    ) {
+        let isFiles = if case .fileServer = handler { true } else { false }
+        entries.append(
+            CaddyRoute(
+                kind: kind, server: server, hosts: state.hosts ?? [], path: state.path ?? .any,
+                conditions: state.conditions, handler: handler,
+                stripPrefix: state.strip.isEmpty ? nil : state.strip, handlerJSONPath: handlerPath,
+                routeJSONPath: state.routePath,
+                rootJSONPath: isFiles ? (ownRoot ? handlerPath + "/root" : state.rootSource) : nil,
+                stripJSONPath: state.strip.isEmpty ? nil : state.stripSource,
+                siteRoutesJSONPath: state.siteRoutesPath, groups: state.groups))
+    }
+
+    /// A `file_server` without its own root gets the root in effect.
+    static func withRoot(_ handler: CaddyHandler, _ state: WalkState, ownRoot: Bool) -> CaddyHandler {
+        guard case .fileServer(nil) = handler, !ownRoot else { return handler }
+        return .fileServer(root: state.root)
+    }
+
+    static func handler(_ json: [String: Any], state: WalkState) -> CaddyHandler {
+        switch json["handler"] as? String ?? "?" {
+        case "reverse_proxy":
+            var upstreams = Set(
+                (json["upstreams"] as? [Any] ?? []).compactMap { ($0 as? [String: Any])?["dial"] as? String })
+            if let dynamic = json["dynamic_upstreams"] as? [String: Any] {
+                let source = dynamic["source"] as? String ?? "?"
+                let name = dynamic["name"] as? String ?? dynamic["hosts"].map { CaddyConfigNormalizer.canonical($0) }
+                upstreams.insert("dynamic \(source)" + (name.map { " \($0)" } ?? ""))
+            }
+            let transportJSON = json["transport"] as? [String: Any]
+            var transport = transportJSON?["protocol"] as? String
+            if transport == "http" { transport = transportJSON?["tls"] != nil ? "http+tls" : nil }
+            return .reverseProxy(upstreams: upstreams.sorted(), transport: transport)
+        case "file_server":
+            return .fileServer(root: json["root"] as? String)
+        case "static_response":
+            let headers = json["headers"] as? [String: Any]
+            let location = (headers?["Location"] as? [Any])?.first as? String
+            let body = json["body"] as? String
+            return .staticResponse(
+                status: statusText(json["status_code"]) ?? "200", body: body?.isEmpty == true ? nil : body,
+                location: location)
+        case "error":
+            return .error(status: statusText(json["status_code"]) ?? "500")
+        case let other:
+            return .other(other)
+        }
+    }
+
+    static func statusText(_ value: Any?) -> String? {
+        switch value {
+        case let text as String: text
+        case let number as NSNumber: number.stringValue
+        default: nil
+        }
+    }
+
+    /// A route's `match` as alternatives: each matcher set is one; each path of a set's
+    /// path matcher is one. No `match` is one unconditional alternative.
+    static func alternatives(_ match: Any?) -> [MatchAlternative] {
+        guard let sets = match as? [Any], !sets.isEmpty else {
+            return [MatchAlternative(hosts: nil, path: nil, conditions: [])]
+        }
+        var result: [MatchAlternative] = []
+        for item in sets {
+            guard let set = item as? [String: Any] else { continue }
+            let hosts = (set["host"] as? [Any])?.compactMap { ($0 as? String)?.lowercased() }.sorted()
+            let paths = (set["path"] as? [Any])?.compactMap { $0 as? String } ?? []
+            let conditions = set.keys.filter { $0 != "host" && $0 != "path" }.sorted().map { key in
+                "\(key) \(CaddyConfigNormalizer.canonical(set[key] as Any))"
+            }
+            if paths.isEmpty {
+                result.append(MatchAlternative(hosts: hosts, path: nil, conditions: conditions))
+            } else {
+                for path in paths {
+                    result.append(MatchAlternative(hosts: hosts, path: PathPattern(path), conditions: conditions))
+                }
+            }
+        }
+        return result.isEmpty ? [MatchAlternative(hosts: nil, path: nil, conditions: [])] : result
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import ReconcileKit
+
+/// Everything the Caddy checker's `observe` gathered, kept raw (the config as JSON
+/// bytes) so that `compare`, which parses and normalises it, is pure and can be fed the
+/// JSON recorded from a real Caddy in unit tests.
+public struct CaddyObservation: Sendable {
+    /// The admin endpoint asked, as the manifest spells it (for messages).
+    public var admin: String
+    /// `GET /config/` on the admin API.
+    public var live: AdminOutcome
+    /// The Caddyfile from git, adapted, when the manifest names one.
+    public var caddyfile: CaddyfileOutcome?
+    /// Requests sent through Caddy when `probes: true`.
+    public var probes: [CaddyProbeResult]
+
+    public init(
+        admin: String, live: AdminOutcome, caddyfile: CaddyfileOutcome? = nil, probes: [CaddyProbeResult] = []
+    ) {
+        self.admin = admin
+        self.live = live
+        self.caddyfile = caddyfile
+        self.probes = probes
+    }
+}
+
+/// What the admin API gave: the config's JSON, or why there was none.
+public enum AdminOutcome: Sendable {
+    case config(Data)
+    case failure(AdminFailure)
+}
+
+/// Why the admin API gave no config. Each kind gets its own hint: a refused connection
+/// ("is the admin API off?") needs a different fix than an HTTP error.
+public struct AdminFailure: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case connectionRefused, timeout, hostNotFound, httpStatus, truncated, transport
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The HTTP status, for `.httpStatus`.
+    public var status: Int?
+
+    public init(kind: Kind, message: String, status: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.status = status
+    }
+}
+
+/// The Caddyfile named by `caddy.caddyfile`: its path, and the JSON `caddy adapt` made
+/// of it, or why there is none.
+public struct CaddyfileOutcome: Sendable {
+    public enum Result: Sendable {
+        case adapted(Data)
+        case failed(String)
+    }
+
+    public var path: String
+    public var result: Result
+
+    public init(path: String, result: Result) {
+        self.path = path
+        self.result = result
+    }
+}
+
+/// One request sent through Caddy to prove a route behaves.
+public struct CaddyProbeResult: Sendable, Hashable {
+    /// What the probe proves.
+    public enum Purpose: Sendable, Hashable {
+        /// A file under the root is served at the route's path (prefix stripped if
+        /// the route strips it): the bytes must be the file's.
+        case file(localPath: String, size: Int, digest: UInt64)
+        /// A proxied path must not answer 502/503/504 (the upstream is reachable).
+        case upstream
+    }
+
+    /// What came back.
+    public enum Outcome: Sendable, Hashable {
+        case response(status: Int, size: Int, digest: UInt64, excerpt: String)
+        case failure(String)
+        /// The probe could not be prepared (no file in the root to ask for, …).
+        case skipped(String)
+    }
+
+    public var route: PathPattern
+    public var hosts: [String]
+    public var url: String
+    public var purpose: Purpose
+    public var outcome: Outcome
+    public var position: SourcePosition
+
+    public init(
+        route: PathPattern, hosts: [String], url: String, purpose: Purpose, outcome: Outcome,
+        position: SourcePosition
+    ) {
+        self.route = route
+        self.hosts = hosts
+        self.url = url
+        self.purpose = purpose
+        self.outcome = outcome
+        self.position = position
+    }
+}
+
+/// FNV-1a, 64 bits: enough to tell "the same bytes" from "other bytes" in a probe
+/// without keeping the bodies.
+func fnv1a(_ data: Data) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    return hash
+}

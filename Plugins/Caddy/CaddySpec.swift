@@ -1,0 +1,262 @@
+import ReconcileKit
+
+/// The `caddy:` section: which admin API to ask, and the routes Caddy must serve,
+/// written out as `sites:` or kept as a Caddyfile in the same repository.
+///
+/// Every field is decoded with its position, so a typo in a path or an upstream points
+/// at its line, and every finding about a route points back at where it was declared.
+public struct CaddySpec: ManifestSection {
+    public static let key = "caddy"
+    /// Caddy's own default admin address.
+    public static let defaultAdmin = "http://localhost:2019"
+
+    /// Where the desired routes come from.
+    public enum Desired: Sendable, Hashable {
+        /// Written out in the manifest.
+        case sites([CaddySiteSpec])
+        /// A Caddyfile at this repository path, read at the manifest's ref and adapted.
+        case caddyfile(path: String, position: SourcePosition)
+    }
+
+    /// Whether live routes the manifest does not name are findings.
+    public enum UnmanagedRoutes: String, Sendable, CaseIterable {
+        case ignore
+        case report
+    }
+
+    public var admin: HTTPEndpoint
+    public var desired: Desired
+    public var unmanagedRoutes: UnmanagedRoutes
+    /// Send real requests through Caddy to prove the routes behave.
+    public var probes: Bool
+    /// Where Caddy serves requests (for probes).
+    public var listen: HTTPEndpoint?
+    public var position: SourcePosition
+
+    static let keys = ["admin", "sites", "caddyfile", "unmanaged_routes", "probes", "listen"]
+
+    public init(
+        admin: HTTPEndpoint, desired: Desired, unmanagedRoutes: UnmanagedRoutes = .ignore, probes: Bool = false,
+        listen: HTTPEndpoint? = nil, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
+    ) {
+        self.admin = admin
+        self.desired = desired
+        self.unmanagedRoutes = unmanagedRoutes
+        self.probes = probes
+        self.listen = listen
+        self.position = position
+    }
+
+    public init(from node: ManifestNode) throws {
+        let map = try node.mapping(allowedKeys: Self.keys)
+        position = node.position
+        if let adminNode = map.optional("admin") {
+            admin = try Self.endpoint(adminNode, schemes: ["http", "https", "unix"])
+        } else {
+            admin = try HTTPEndpoint(parsing: Self.defaultAdmin)
+        }
+        switch (map.optional("sites"), map.optional("caddyfile")) {
+        case (let sitesNode?, nil):
+            desired = .sites(try Self.sites(sitesNode))
+        case (nil, let fileNode?):
+            var path = try fileNode.nonEmptyString()
+            while path.hasPrefix("./") { path.removeFirst(2) }
+            guard !path.hasPrefix("/") else {
+                throw fileNode.error("'\(path)' must be a path inside the repository (it is read at the same ref)")
+            }
+            desired = .caddyfile(path: path, position: fileNode.position)
+        case (.some, .some):
+            throw map.node.error("give either sites: or caddyfile:, not both")
+        case (nil, nil):
+            throw map.node.error("missing the desired routes: add sites: (routes written out) or caddyfile: PATH")
+        }
+        unmanagedRoutes = try map.optional("unmanaged_routes")?.choice(UnmanagedRoutes.self) ?? .ignore
+        probes = try map.optional("probes")?.bool() ?? false
+        listen = try map.optional("listen").map { try Self.endpoint($0, schemes: ["http", "https", "unix"]) }
+        if probes && listen == nil {
+            throw (map.optional("probes") ?? node).error(
+                "probes: true needs listen: the URL Caddy serves on (e.g. http://127.0.0.1:80)")
+        }
+    }
+
+    static func endpoint(_ node: ManifestNode, schemes: [String]) throws -> HTTPEndpoint {
+        let text = try node.url(schemes: schemes)
+        do {
+            return try HTTPEndpoint(parsing: text)
+        } catch {
+            throw node.error(error.message)
+        }
+    }
+
+    static func sites(_ node: ManifestNode) throws -> [CaddySiteSpec] {
+        let sites = try node.list().map { try CaddySiteSpec(from: $0) }
+        var seen: [[String]: SourcePosition] = [:]
+        for site in sites {
+            if let first = seen[site.hosts] {
+                let label = site.hosts.isEmpty ? "any host" : site.hosts.joined(separator: ", ")
+                throw ManifestError(
+                    position: site.position, keyPath: node.keyPath,
+                    message: "a second site for \(label) (the first is at line \(first.line)); merge their routes")
+            }
+            seen[site.hosts] = site.position
+        }
+        return sites
+    }
+}
+
+/// One site block: the hosts it answers for (none = any host) and its routes.
+public struct CaddySiteSpec: Sendable, Hashable {
+    /// Lower-cased and sorted, as the normaliser keeps the live hosts.
+    public var hosts: [String]
+    public var routes: [CaddyRouteSpec]
+    public var position: SourcePosition
+
+    public init(hosts: [String], routes: [CaddyRouteSpec], position: SourcePosition) {
+        self.hosts = hosts.map { $0.lowercased() }.sorted()
+        self.routes = routes
+        self.position = position
+    }
+
+    init(from node: ManifestNode) throws {
+        let map = try node.mapping(allowedKeys: ["hosts", "routes"])
+        position = node.position
+        var hosts: [String] = []
+        if let hostsNode = map.optional("hosts") {
+            for item in try hostsNode.list() {
+                let host = try item.nonEmptyString().lowercased()
+                if host.contains("://") || host.contains("/") || host.contains(" ") {
+                    throw item.error("'\(host)' is not a host name; write only the name, as in rims.example.com")
+                }
+                if !host.hasPrefix("["), host.contains(":") {
+                    throw item.error("'\(host)': hosts match the Host header without a port; drop the ':port'")
+                }
+                hosts.append(host)
+            }
+        }
+        self.hosts = Array(Set(hosts)).sorted()
+        let routesNode = try map.required("routes")
+        routes = try routesNode.list().map { try CaddyRouteSpec(from: $0) }
+        var seen: [String: SourcePosition] = [:]
+        for route in routes {
+            if let first = seen[route.path.key] {
+                throw ManifestError(
+                    position: route.position, keyPath: routesNode.keyPath,
+                    message: "a second route for \(route.path) in this site (the first is at line \(first.line))")
+            }
+            seen[route.path.key] = route.position
+        }
+    }
+}
+
+/// One route: a path and what must answer it.
+public struct CaddyRouteSpec: Sendable, Hashable {
+    /// What must answer the route's requests.
+    public enum Handler: Sendable, Hashable {
+        /// `reverse_proxy`: upstreams normalised to Caddy's dial form (`host:port`).
+        case reverseProxy([String])
+        /// `file_server`; the root is checked only when given.
+        case fileServer(root: String?)
+    }
+
+    public var path: PathPattern
+    public var handler: Handler
+    /// The prefix that must be stripped (`handle_path` semantics), or nil for none.
+    public var stripPrefix: String?
+    public var position: SourcePosition
+
+    static let keys = ["path", "reverse_proxy", "file_server", "strip_prefix"]
+
+    public init(path: String, handler: Handler, stripPrefix: String? = nil, position: SourcePosition) {
+        self.path = PathPattern(path)
+        self.handler = handler
+        self.stripPrefix = stripPrefix
+        self.position = position
+    }
+
+    init(from node: ManifestNode) throws {
+        let map = try node.mapping(allowedKeys: Self.keys)
+        position = node.position
+        let pathNode = try map.required("path")
+        let text = try pathNode.nonEmptyString()
+        guard text.hasPrefix("/") || text.hasPrefix("*"), !text.contains(" ") else {
+            throw pathNode.error("'\(text)' is not a Caddy path pattern (it starts with / or *, as in /api/*)")
+        }
+        path = PathPattern(text)
+        switch (map.optional("reverse_proxy"), map.optional("file_server")) {
+        case (let proxyNode?, nil):
+            let items = try proxyNode.list()
+            guard !items.isEmpty else { throw proxyNode.error("reverse_proxy needs at least one upstream") }
+            handler = .reverseProxy(Array(Set(try items.map { try Self.upstream($0) })).sorted())
+        case (nil, let filesNode?):
+            let files = try filesNode.mapping(allowedKeys: ["root"])
+            handler = .fileServer(root: try files.optional("root")?.nonEmptyString())
+        case (.some, .some):
+            throw map.node.error("a route has one handler: give either reverse_proxy or file_server, not both")
+        case (nil, nil):
+            throw map.node.error("missing the route's handler: add reverse_proxy: [UPSTREAM] or file_server: { root: DIR }")
+        }
+        if let stripNode = map.optional("strip_prefix") {
+            if let strip = try? stripNode.bool() {
+                if strip {
+                    guard let prefix = path.strippablePrefix else {
+                        throw stripNode.error(
+                            "strip_prefix: true strips the path's prefix, but \(path) has none; use a path like /media/*")
+                    }
+                    stripPrefix = prefix
+                } else {
+                    stripPrefix = nil
+                }
+            } else {
+                var prefix = try stripNode.nonEmptyString()
+                guard prefix.hasPrefix("/"), !prefix.contains("*") else {
+                    throw stripNode.error("strip_prefix is true, false or a path prefix such as /media")
+                }
+                while prefix.count > 1 && prefix.hasSuffix("/") { prefix.removeLast() }
+                stripPrefix = prefix
+            }
+        } else {
+            stripPrefix = nil
+        }
+    }
+
+    /// An upstream as Caddy's `dial` spells it: scheme dropped, the scheme's default
+    /// port added (`http://app` → `app:80`), `unix//path` kept.
+    static func upstream(_ node: ManifestNode) throws -> String {
+        let text = try node.nonEmptyString()
+        if let dial = dialAddress(text) { return dial }
+        throw node.error(
+            "'\(text)' is not an upstream address; write host:port (127.0.0.1:8000), http://host:port or unix//path")
+    }
+
+    static func dialAddress(_ text: String) -> String? {
+        var rest = text.trimmingCharacters(in: .whitespaces)
+        guard !rest.isEmpty, !rest.contains(" ") else { return nil }
+        if rest.hasPrefix("unix/") { return rest }
+        var defaultPort: String? = "80"
+        if let range = rest.range(of: "://") {
+            let scheme = rest[..<range.lowerBound].lowercased()
+            switch scheme {
+            case "http": defaultPort = "80"
+            case "https": defaultPort = "443"
+            case "h2c": defaultPort = "80"
+            default: return nil
+            }
+            rest = String(rest[range.upperBound...])
+            while rest.hasSuffix("/") { rest.removeLast() }
+        }
+        guard !rest.isEmpty, !rest.contains("/") else { return nil }
+        let hasPort: Bool
+        if rest.hasPrefix("[") {
+            hasPort = rest.contains("]:")
+        } else {
+            hasPort = rest.contains(":")
+        }
+        if hasPort {
+            guard let port = rest.split(separator: ":").last, Int(port).map({ (1...65535).contains($0) }) == true
+            else { return nil }
+            return rest.lowercased()
+        }
+        guard let defaultPort else { return nil }
+        return rest.lowercased() + ":" + defaultPort
+    }
+}

@@ -1,0 +1,139 @@
+/// What answers a request on a route, reduced to what reconcile compares.
+///
+/// Caddy's JSON has many ways to say the same thing (a `handle` block, `handle_path`,
+/// a plain directive); the normaliser boils them down to this, so a manifest saying
+/// "`/api/*` goes to 127.0.0.1:8000" compares equal to any of them.
+public enum CaddyHandler: Sendable, Hashable {
+    /// `reverse_proxy`: the upstreams' dial addresses (sorted, unique) and the transport
+    /// protocol when it is not plain HTTP (`fastcgi` for `php_fastcgi`).
+    case reverseProxy(upstreams: [String], transport: String?)
+    /// `file_server`, with the root in effect (`file_server`'s own, else `vars.root`);
+    /// nil when none is set (Caddy then serves its working directory).
+    case fileServer(root: String?)
+    /// `respond`, `redir`: a fixed status, body and Location.
+    case staticResponse(status: String, body: String?, location: String?)
+    /// `error`: an error with this status.
+    case error(status: String)
+    /// Any other terminal handler, by its name.
+    case other(String)
+    /// A terminal route (a site block) was reached and nothing in it answered: Caddy
+    /// then sends an empty `200 OK`.
+    case nothing
+
+    /// The handler's name as Caddy's JSON spells it.
+    public var name: String {
+        switch self {
+        case .reverseProxy: "reverse_proxy"
+        case .fileServer: "file_server"
+        case .staticResponse: "static_response"
+        case .error: "error"
+        case .other(let name): name
+        case .nothing: "nothing"
+        }
+    }
+}
+
+/// One way a request can be answered in the live (or adapted) config: a flattened
+/// route with everything that decides who answers and how.
+///
+/// Caddy's routes nest (site → handle group → subroute → directive); this is one leaf
+/// with the conditions of all its ancestors folded in, in evaluation order, so "which
+/// route answers `/media/x`" is "the first entry whose hosts and path match".
+public struct CaddyRoute: Sendable, Hashable {
+    /// Why the entry is in the table.
+    public enum Kind: Sendable, Hashable {
+        /// A handler that answers the request.
+        case responder
+        /// The end of a terminal route (a site block): nothing after it is reached for
+        /// these hosts and paths. Its handler is `.nothing`.
+        case end
+        /// A `handle` block (a route in a mutually exclusive group) that matched but
+        /// did not answer: later blocks of the same group are skipped.
+        case groupClaim(String)
+    }
+
+    public var kind: Kind
+    /// The generated server name (`srv0`): only used to tell servers apart.
+    public var server: String
+    /// Host matcher values, lower-cased and sorted; empty means any host.
+    public var hosts: [String]
+    /// The path in the original request's terms (after folding in `handle_path`
+    /// prefixes); `.any` for routes without a path matcher.
+    public var path: PathPattern
+    /// Every other matcher (`method`, `header`, `not`, …) as canonical text: a route
+    /// with conditions does not answer every request for its path.
+    public var conditions: [String]
+    public var handler: CaddyHandler
+    /// The prefix stripped from the path before the handler sees it (`handle_path`,
+    /// `uri strip_prefix`), or nil.
+    public var stripPrefix: String?
+    /// Admin API paths (`/config/apps/http/…`) of the parts a fix would touch.
+    public var handlerJSONPath: String
+    public var routeJSONPath: String
+    public var rootJSONPath: String?
+    public var stripJSONPath: String?
+    /// The route list of the site this entry belongs to (where a missing route would
+    /// be added).
+    public var siteRoutesJSONPath: String
+    /// Identities of the mutually exclusive groups this entry is inside.
+    public var groups: [String]
+
+    /// The text the route is paired by: its path key plus its conditions.
+    var pairingKey: String {
+        conditions.isEmpty ? path.key : path.key + " " + conditions.joined(separator: " ")
+    }
+
+    /// True when the entry answers every request for its hosts and path.
+    var isUnconditional: Bool { conditions.isEmpty }
+}
+
+/// One HTTP server of the config (`apps.http.servers.srv0`): its name and addresses.
+public struct CaddyServer: Sendable, Hashable {
+    public var name: String
+    public var listen: [String]
+}
+
+/// A site as reconcile pairs it: a server plus a host set (empty = any host).
+public struct CaddySite: Sendable, Hashable {
+    public var server: String
+    public var hosts: [String]
+}
+
+/// Caddy's config flattened into routes in evaluation order, per server: the
+/// normaliser's output and the comparison's input.
+public struct CaddyRouteTable: Sendable, Hashable {
+    public var servers: [CaddyServer]
+    /// All servers' entries, each server's in evaluation order.
+    public var routes: [CaddyRoute]
+
+    public init(servers: [CaddyServer] = [], routes: [CaddyRoute] = []) {
+        self.servers = servers
+        self.routes = routes
+    }
+
+    /// Sites in order of first appearance: each distinct (server, hosts) that has a
+    /// handler answering something.
+    public var sites: [CaddySite] {
+        var seen: Set<CaddySite> = []
+        var result: [CaddySite] = []
+        for route in routes where route.kind == .responder {
+            let site = CaddySite(server: route.server, hosts: route.hosts)
+            if seen.insert(site).inserted { result.append(site) }
+        }
+        return result
+    }
+
+    /// The listen addresses of a server.
+    public func listen(of server: String) -> [String] {
+        servers.first { $0.name == server }?.listen ?? []
+    }
+
+    /// The entries that apply to requests for `hosts` on `server`, in evaluation order:
+    /// routes for those hosts (or a superset) and routes for any host.
+    public func view(server: String, hosts: [String]) -> [CaddyRoute] {
+        let wanted = Set(hosts)
+        return routes.filter { route in
+            route.server == server && (route.hosts.isEmpty || (!wanted.isEmpty && wanted.isSubset(of: route.hosts)))
+        }
+    }
+}

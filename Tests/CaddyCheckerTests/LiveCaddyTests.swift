@@ -1,0 +1,248 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+@testable import CaddyChecker
+
+/// The production stack's Caddyfile, on a free port, with roots in the instance's dir.
+let productionSites = """
+    http://rims.example.com:$PORT0 {
+    	handle /api/* {
+    		reverse_proxy 127.0.0.1:8000
+    	}
+    	handle_path /media/* {
+    		root * $DIR/media
+    		file_server
+    	}
+    	handle {
+    		root * $DIR/frontend
+    		file_server
+    	}
+    }
+    """
+
+/// The manifest section that matches `productionSites` for `caddy`.
+func productionManifest(_ caddy: CaddyInstance, media: String? = nil, upstream: String = "127.0.0.1:8000") -> String {
+    """
+    caddy:
+      admin: \(caddy.adminURL)
+      sites:
+        - hosts: [rims.example.com]
+          routes:
+            - path: /api/*
+              reverse_proxy: ["\(upstream)"]
+            - path: /media/*
+              strip_prefix: true
+              file_server: { root: "\(media ?? caddy.scratch.file("media"))" }
+            - path: /*
+              file_server: { root: "\(caddy.scratch.file("frontend"))" }
+
+    """
+}
+
+/// Every shape of the issue's point 2 in one running Caddy, over three sites on two
+/// servers: host matchers, handle groups and plain routes, handle_path and uri
+/// strip_prefix, nested subroutes, a site-level root, reverse_proxy outside any handle,
+/// a catch-all handle, a path-scoped root.
+let allShapesSites = """
+    http://app.example.com:$PORT0, http://www.app.example.com:$PORT0 {
+    	root * $DIR/site
+    	reverse_proxy /api/* 127.0.0.1:8001 127.0.0.1:8002
+    	handle_path /media/* {
+    		handle /thumbs/* {
+    			root * $DIR/thumbs
+    			file_server
+    		}
+    		root * $DIR/media
+    		file_server
+    	}
+    	handle /static/* {
+    		uri strip_prefix /static
+    		file_server
+    	}
+    	root /docs/* $DIR/docs
+    	file_server
+    }
+
+    http://other.example.com:$PORT0 {
+    	route {
+    		reverse_proxy /rpc/* unix//run/rpc.sock
+    		file_server
+    	}
+    }
+
+    :$PORT1 {
+    	handle /health {
+    		respond "ok" 200
+    	}
+    	handle {
+    		reverse_proxy 127.0.0.1:9000
+    	}
+    }
+    """
+
+func allShapesManifest(_ caddy: CaddyInstance) -> String {
+    let dir = caddy.scratch.path
+    return """
+        caddy:
+          admin: \(caddy.adminURL)
+          unmanaged_routes: report
+          sites:
+            - hosts: [www.app.example.com, app.example.com]
+              routes:
+                - { path: /api/*, reverse_proxy: ["127.0.0.1:8002", "127.0.0.1:8001"] }
+                - { path: /media/thumbs/*, strip_prefix: /media, file_server: { root: \(dir)/thumbs } }
+                - { path: /media/*, strip_prefix: true, file_server: { root: \(dir)/media } }
+                - { path: /static/*, strip_prefix: true, file_server: { root: \(dir)/site } }
+                - { path: /docs/*, file_server: { root: \(dir)/docs } }
+                - { path: /*, file_server: { root: \(dir)/site } }
+            - hosts: [other.example.com]
+              routes:
+                - { path: /rpc/*, reverse_proxy: [unix//run/rpc.sock] }
+                - { path: /*, file_server: {} }
+            - routes:
+                - { path: /*, reverse_proxy: ["127.0.0.1:9000"] }
+
+        """
+}
+
+/// The checker against a real Caddy (Debian's caddy, on free loopback ports).
+@Suite struct LiveCaddyTests {
+    @Test func aMatchingManifestHasNoDrift() async throws {
+        let caddy = try await startCaddy(productionSites)
+        defer { caddy.stop() }
+        let findings = try await check(productionManifest(caddy))
+        #expect(findings.map(\.resource) == ["/api/*", "/media/*", "/*"])
+        #expect(findings.allSatisfy { $0.status == .ok }, "\(summary(findings))")
+    }
+
+    @Test func everyShapeOfTheConfigIsUnderstoodLive() async throws {
+        let caddy = try await startCaddy(allShapesSites, portCount: 2)
+        defer { caddy.stop() }
+        let findings = try await check(allShapesManifest(caddy))
+        // The any-host site's /health is live but not in the manifest: reported, as asked.
+        let drift = findings.filter { $0.status != .ok }
+        #expect(drift.map(\.resource) == ["/health"], "\(summary(findings))")
+        #expect(drift.first?.severity == .warning)
+        #expect(findings.filter { $0.status == .ok }.count == 9, "\(summary(findings))")
+    }
+
+    @Test func aMissingRouteIsDrift() async throws {
+        let caddy = try await startCaddy(productionSites)
+        defer { caddy.stop() }
+        let section = productionManifest(caddy) + """
+                    - path: /admin/*
+                      reverse_proxy: ["127.0.0.1:8000"]
+
+            """
+        let findings = try await check(section)
+        let drift = findings.filter { $0.status == .drift }
+        #expect(drift.map(\.resource) == ["/admin/*"], "\(summary(findings))")
+        #expect(drift.first?.message.hasPrefix("missing route on rims.example.com") == true)
+    }
+
+    @Test func aWrongRootIsDrift() async throws {
+        let caddy = try await startCaddy(productionSites)
+        defer { caddy.stop() }
+        let findings = try await check(productionManifest(caddy, media: "/srv/rims/media"))
+        let drift = findings.filter { $0.status == .drift }
+        #expect(drift.map(\.resource) == ["/media/*"], "\(summary(findings))")
+        #expect(drift.first?.message.hasPrefix("a different root: expected /srv/rims/media, live \(caddy.scratch.path)/media") == true)
+    }
+
+    @Test func aWrongUpstreamIsDrift() async throws {
+        let caddy = try await startCaddy(productionSites)
+        defer { caddy.stop() }
+        let findings = try await check(productionManifest(caddy, upstream: "127.0.0.1:8080"))
+        let drift = findings.filter { $0.status == .drift }
+        #expect(drift.map(\.resource) == ["/api/*"], "\(summary(findings))")
+        #expect(drift.first?.fix?.snippet == "handle /api/* {\n\treverse_proxy 127.0.0.1:8080\n}")
+    }
+
+    @Test func aShadowedRouteIsDrift() async throws {
+        let caddy = try await startCaddy(
+            """
+            http://rims.example.com:$PORT0 {
+            	route {
+            		reverse_proxy /* 127.0.0.1:8000
+            		file_server /media/* {
+            			root $DIR/media
+            		}
+            	}
+            }
+            """)
+        defer { caddy.stop() }
+        let findings = try await check(
+            """
+            caddy:
+              admin: \(caddy.adminURL)
+              sites:
+                - hosts: [rims.example.com]
+                  routes:
+                    - { path: /media/*, file_server: { root: "\(caddy.scratch.file("media"))" } }
+                    - { path: /*, reverse_proxy: ["127.0.0.1:8000"] }
+
+            """)
+        #expect(findings.map(\.status) == [.drift, .ok], "\(summary(findings))")
+        #expect(findings[0].resource == "/media/*")
+        #expect(findings[0].message.hasPrefix("shadowed route on rims.example.com: /media/* can never be reached"))
+    }
+
+    @Test func driftInOneOfSeveralSitesNamesThatSite() async throws {
+        let caddy = try await startCaddy(allShapesSites, portCount: 2)
+        defer { caddy.stop() }
+        let section = allShapesManifest(caddy).replacingOccurrences(of: "unix//run/rpc.sock", with: "127.0.0.1:7000")
+        let drift = try await check(section).filter { $0.status == .drift && $0.severity == .error }
+        #expect(drift.map(\.resource) == ["/rpc/*"])
+        #expect(drift.first?.message.hasSuffix("on other.example.com") == true)
+    }
+
+    @Test func anUnreachableAdminEndpointIsUnknownNeverOK() async throws {
+        let port = try freeLoopbackPort()
+        let findings = try await check(
+            """
+            caddy:
+              admin: http://127.0.0.1:\(port)
+              sites:
+                - routes: [{ path: /*, file_server: {} }]
+
+            """)
+        #expect(findings.map(\.status) == [.unknown])
+        #expect(findings[0].message.hasPrefix("cannot read Caddy's config from http://127.0.0.1:\(port)"))
+        #expect(findings[0].fix?.summary.contains("admin off") == true)
+
+        let missingSocket = try await check(
+            """
+            caddy:
+              admin: unix:///nonexistent/caddy-admin.sock
+              sites:
+                - routes: [{ path: /*, file_server: {} }]
+
+            """)
+        #expect(missingSocket.map(\.status) == [.unknown])
+    }
+
+    @Test func anAdminAPIOnAUnixSocket() async throws {
+        let caddy = try await startCaddy(productionSites, adminSocket: true)
+        defer { caddy.stop() }
+        #expect(caddy.adminURL.hasPrefix("unix:///"))
+        let findings = try await check(productionManifest(caddy))
+        #expect(findings.count == 3, "\(summary(findings))")
+        #expect(findings.allSatisfy { $0.status == .ok }, "\(summary(findings))")
+    }
+
+    @Test func somethingElseAnsweringOnTheAdminAddressIsUnknown() async throws {
+        let server = try await offPool { try FixtureHTTPServer() }
+        defer { server.stop() }
+        let findings = try await check(
+            """
+            caddy:
+              admin: \(server.baseURL)
+              sites:
+                - routes: [{ path: /*, file_server: {} }]
+
+            """)
+        #expect(findings.map(\.status) == [.unknown], "\(summary(findings))")
+    }
+}

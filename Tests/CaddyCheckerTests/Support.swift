@@ -1,0 +1,261 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+
+@testable import CaddyChecker
+
+/// The JSON of a recorded fixture (Tests/Fixtures/caddy/NAME.json).
+func fixtureJSON(_ name: String) throws -> Data {
+    try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("caddy/\(name).json")))
+}
+
+/// The route table of a recorded fixture.
+func fixtureTable(_ name: String) throws -> CaddyRouteTable {
+    try CaddyConfigNormalizer.normalize(try fixtureJSON(name))
+}
+
+/// One line per answering route, for readable expectations:
+/// `srv0 rims.example.com /media/* strip /media → file_server root /srv/rims/media`.
+func lines(_ table: CaddyRouteTable, includeAll: Bool = false) -> [String] {
+    table.routes.compactMap { route in
+        let kind: String
+        switch route.kind {
+        case .responder: kind = ""
+        case .end: kind = "END "
+        case .groupClaim: kind = "CLAIM "
+        }
+        if !includeAll && route.kind != .responder { return nil }
+        let hosts = route.hosts.isEmpty ? "*" : route.hosts.joined(separator: ",")
+        let when = route.conditions.isEmpty ? "" : " [" + route.conditions.joined(separator: " ") + "]"
+        return "\(route.server) \(hosts) \(kind)\(route.path)\(when) "
+            + CaddyText.describe(route.handler, strip: route.stripPrefix)
+    }
+}
+
+/// A desired-state source over a plain directory: checker-level tests need one for the
+/// `ObservationContext` (and the Caddyfile tests read from it). The origin is decoded
+/// from JSON because `SourceOrigin` has no public memberwise initialiser.
+struct DirectorySource: DesiredStateSource {
+    let root: String
+    let origin: SourceOrigin
+
+    init(root: String) throws {
+        self.root = root
+        origin = try JSONDecoder().decode(
+            SourceOrigin.self, from: Data(#"{"repo":"test","ref":"worktree","worktree":true}"#.utf8))
+    }
+
+    func read(_ path: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: "\(root)/\(path)") else {
+            throw TestSupportError("no such file \(path)")
+        }
+        return data
+    }
+
+    func list(_ directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "\(root)/\(directory)").sorted()
+    }
+}
+
+/// A dry-run context (the HTTP client refuses anything but GET and HEAD).
+func dryRunContext(root: String? = nil) throws -> ObservationContext {
+    let directory = try root ?? TemporaryDirectory(prefix: "reconcile-caddy-src").path
+    return ObservationContext(mode: .dryRun, source: try DirectorySource(root: directory))
+}
+
+/// Decodes a manifest with the Caddy checker registered and returns its `caddy:` spec.
+///
+/// `ManifestDecoder` hands out planned checks, not specs, so this registers a stand-in
+/// checker for the same section whose `observe` throws the decoded spec back.
+func decodeSpec(_ caddySection: String, variables: String = "") async throws -> CaddySpec {
+    let text = "apiVersion: reconcile/v1\nkind: Environment\n" + variables + caddySection
+    let manifest = try ManifestDecoder(registry: CheckerRegistry(checkers: [SpecCapture.self]))
+        .decode(text, file: "test.yaml")
+    guard let check = manifest.checks.first else { throw TestSupportError("no caddy section") }
+    do {
+        _ = try await check(try dryRunContext())
+    } catch let carrier as SpecCarrier {
+        return carrier.spec
+    }
+    throw TestSupportError("the spec was not captured")
+}
+
+/// Errors of decoding a manifest holding `caddySection`, as "line:column: message".
+func decodeErrors(_ caddySection: String) -> [String] {
+    let text = "apiVersion: reconcile/v1\nkind: Environment\n" + caddySection
+    do {
+        _ = try ManifestDecoder(registry: CheckerRegistry(checkers: [CaddyChecker.self])).decode(text, file: "t.yaml")
+        return []
+    } catch {
+        return error.errors.map { "\($0.position.line):\($0.position.column): \($0.keyPath): \($0.message)" }
+    }
+}
+
+struct SpecCarrier: Error {
+    let spec: CaddySpec
+}
+
+struct SpecCapture: Checker {
+    static let identifier = "caddy"
+    init() {}
+    func observe(_ spec: CaddySpec, in context: ObservationContext) async throws -> CaddySpec {
+        throw SpecCarrier(spec: spec)
+    }
+    func compare(_ spec: CaddySpec, with observation: CaddySpec) -> [Finding] { [] }
+}
+
+/// A real Caddy (`caddy run --adapter caddyfile`) on free loopback ports for one test,
+/// with its own HOME and XDG directories so it writes no state elsewhere; stopped by
+/// pid when the test is done.
+final class CaddyInstance: @unchecked Sendable {
+    let adminPort: Int
+    /// The ports `$PORT0`, `$PORT1`, … in the site text were replaced with.
+    let ports: [Int]
+    let scratch: TemporaryDirectory
+    let caddyfilePath: String
+    private let process: ManagedProcess
+
+    /// - Parameters:
+    ///   - sites: Caddyfile site blocks; `$PORT0`…`$PORT9` become free ports and `$DIR`
+    ///     this instance's scratch directory (for roots).
+    ///   - portCount: how many ports to reserve.
+    ///   - files: files to create under the scratch directory before starting.
+    ///   - adminSocket: serve the admin API on a unix socket (`adminSocketPath`) instead
+    ///     of a TCP port.
+    init(sites: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false) throws {
+        scratch = try TemporaryDirectory(prefix: "reconcile-caddy")
+        adminPort = try freeLoopbackPort()
+        adminSocketPath = adminSocket ? scratch.file("admin.sock") : nil
+        var ports: [Int] = []
+        while ports.count < portCount {
+            let port = try freeLoopbackPort()
+            if port != adminPort && !ports.contains(port) { ports.append(port) }
+        }
+        self.ports = ports
+        for (path, contents) in files { try scratch.write(path, contents) }
+        let admin = adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(adminPort)"
+        let text = "{\n\tadmin \(admin)\n\tauto_https off\n}\n\n"
+            + Self.substitute(sites, ports: ports, directory: scratch.path)
+        caddyfilePath = try scratch.write("Caddyfile", text)
+        let home = scratch.file("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        process = try ManagedProcess(
+            "caddy", ["run", "--config", caddyfilePath, "--adapter", "caddyfile"],
+            environment: [
+                "HOME": home, "XDG_DATA_HOME": "\(home)/data", "XDG_CONFIG_HOME": "\(home)/config",
+            ],
+            workingDirectory: scratch.path)
+        let process = self.process
+        let adminPort = self.adminPort
+        if let socket = adminSocketPath {
+            try waitUntil("caddy admin on \(socket)") {
+                FileManager.default.fileExists(atPath: socket) || !process.process.isRunning
+            }
+        } else {
+            try waitUntil("caddy admin on \(adminPort)") { isListening(port: adminPort) || !process.process.isRunning }
+        }
+        for port in ports {
+            try waitUntil("caddy on \(port)") { isListening(port: port) || !process.process.isRunning }
+        }
+        guard process.process.isRunning else {
+            throw TestSupportError("caddy exited: \(process.output)\n\(text)")
+        }
+    }
+
+    static func substitute(_ text: String, ports: [Int], directory: String) -> String {
+        var result = text.replacingOccurrences(of: "$DIR", with: directory)
+        for (index, port) in ports.enumerated().reversed() {
+            result = result.replacingOccurrences(of: "$PORT\(index)", with: String(port))
+        }
+        return result
+    }
+
+    let adminSocketPath: String?
+
+    /// The admin endpoint as a manifest spells it.
+    var adminURL: String { adminSocketPath.map { "unix://\($0)" } ?? "http://127.0.0.1:\(adminPort)" }
+
+    /// `http://127.0.0.1:PORT` of the n-th reserved port.
+    func listenURL(_ index: Int = 0) -> String { "http://127.0.0.1:\(ports[index])" }
+
+    func stop() { process.stop() }
+
+    deinit { process.stop() }
+}
+
+/// Runs blocking work (starting a server, waiting for a subprocess) on a dispatch
+/// thread, so parallel tests never block the cooperative pool.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
+
+/// Starts a real Caddy off the cooperative pool.
+func startCaddy(
+    _ sites: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false
+) async throws -> CaddyInstance {
+    try await offPool { try CaddyInstance(sites: sites, portCount: portCount, files: files, adminSocket: adminSocket) }
+}
+
+/// Observes and compares, as a run does.
+func check(_ spec: CaddySpec, root: String? = nil) async throws -> [Finding] {
+    let checker = CaddyChecker()
+    let observation = try await checker.observe(spec, in: try dryRunContext(root: root))
+    return checker.compare(spec, with: observation)
+}
+
+/// Observes and compares a manifest's `caddy:` section.
+func check(_ section: String, root: String? = nil) async throws -> [Finding] {
+    try await check(try await decodeSpec(section), root: root)
+}
+
+/// A compact view of findings for failure messages.
+func summary(_ findings: [Finding]) -> String {
+    findings.map { "\($0.status) \($0.resource): \($0.message)" }.joined(separator: "\n")
+}
+
+/// A git repository made for one test, holding `files` in one commit.
+func makeConfigRepository(_ files: [String: String]) async throws -> TemporaryDirectory {
+    try await offPool {
+        let repo = try TemporaryDirectory(prefix: "reconcile-caddy-repo")
+        for (path, contents) in files { try repo.write(path, contents) }
+        let git = ["-c", "user.name=reconcile tests", "-c", "user.email=tests@example.invalid", "-c", "init.defaultBranch=main"]
+        try runChecked("git", git + ["init", "-q"], workingDirectory: repo.path)
+        try runChecked("git", git + ["add", "-A"], workingDirectory: repo.path)
+        try runChecked("git", git + ["commit", "-q", "-m", "desired state"], workingDirectory: repo.path)
+        return repo
+    }
+}
+
+/// The outcome of one `reconcile` run: its exit status and its JSON report's findings.
+struct CLIRun {
+    let status: Int32
+    let findings: [[String: Any]]
+    let stdout: String
+    let stderr: String
+
+    /// Findings of the caddy checker as "status resource".
+    var caddy: [String] {
+        findings.filter { $0["checker"] as? String == "caddy" }.map { "\($0["status"] ?? "?") \($0["resource"] ?? "?")" }
+    }
+
+    func message(of resource: String) -> String? {
+        findings.first { $0["resource"] as? String == resource }?["message"] as? String
+    }
+}
+
+/// Runs the built `reconcile` binary in dry-run with a JSON report.
+func runReconcile(repo: String, manifest: String, extra: [String] = []) async throws -> CLIRun {
+    try await offPool {
+        let result = try run(
+            TestPaths.reconcileBinary,
+            ["--repo", repo, "--manifest", manifest, "--dry-run", "--format", "json"] + extra)
+        let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        return CLIRun(
+            status: result.status, findings: object?["findings"] as? [[String: Any]] ?? [], stdout: result.stdout,
+            stderr: result.stderr)
+    }
+}
+
+extension CLIRun: @unchecked Sendable {}
