@@ -6,7 +6,8 @@ import ReconcileKit
 /// place is caught before users see 404s and 502s.
 ///
 /// `observe` only reads: `GET /config/` on the admin endpoint (a dry run's HTTP client
-/// refuses anything else). `compare` normalises the JSON into a route table and pairs
+/// refuses anything else) and, with `caddyfile:`, the Caddyfile at the manifest's ref,
+/// adapted by `caddy adapt` (no side effects). `compare` normalises the JSON into a route table and pairs
 /// it with the desired sites; it is pure and unit-tested on configs recorded from real
 /// `caddy adapt` runs.
 public struct CaddyChecker: Checker {
@@ -20,8 +21,27 @@ public struct CaddyChecker: Checker {
     public init() {}
 
     public func observe(_ spec: CaddySpec, in context: ObservationContext) async throws -> CaddyObservation {
-        let live = await Self.readConfig(spec.admin, client: context.http)
-        return CaddyObservation(admin: spec.admin.description, live: live)
+        async let live = Self.readConfig(spec.admin, client: context.http)
+        var caddyfile: CaddyfileOutcome?
+        if case .caddyfile(let path, _) = spec.desired {
+            caddyfile = await Self.adaptCaddyfile(path, context: context)
+        }
+        return CaddyObservation(admin: spec.admin.description, live: await live, caddyfile: caddyfile)
+    }
+
+    /// The Caddyfile at the manifest's ref, adapted by `caddy adapt`.
+    static func adaptCaddyfile(_ path: String, context: ObservationContext) async -> CaddyfileOutcome {
+        let data: Data
+        do {
+            data = try context.source.read(path)
+        } catch {
+            let origin = context.source.origin
+            return CaddyfileOutcome(
+                path: path, result: .failed("cannot read \(path) at \(origin.ref) of \(origin.repo): \(error)"))
+        }
+        context.logger.debug("adapting \(path) (\(data.count) bytes) with caddy adapt")
+        return CaddyfileOutcome(
+            path: path, result: await CaddyAdapter.adapt(data, path: path, environment: context.environment))
     }
 
     public func compare(_ spec: CaddySpec, with observation: CaddyObservation) -> [Finding] {

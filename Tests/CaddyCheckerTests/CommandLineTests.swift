@@ -11,7 +11,9 @@ import Testing
     @Test func inSyncExitsZeroDriftTwoAndAnUnreachableAdminThree() async throws {
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
-        let deadPort = try freeLoopbackPort()
+        let reserved = try ReservedPort()
+        let deadPort = reserved.port
+        defer { withExtendedLifetime(reserved) {} }
         let repo = try await makeConfigRepository([
             "manifests/ok.yaml": Self.manifest(productionManifest(caddy)),
             "manifests/drift.yaml": Self.manifest(productionManifest(caddy, media: "/srv/typo/media")),

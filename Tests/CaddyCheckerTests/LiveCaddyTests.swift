@@ -199,7 +199,9 @@ func allShapesManifest(_ caddy: CaddyInstance) -> String {
     }
 
     @Test func anUnreachableAdminEndpointIsUnknownNeverOK() async throws {
-        let port = try freeLoopbackPort()
+        let reserved = try ReservedPort()
+        let port = reserved.port
+        defer { withExtendedLifetime(reserved) {} }
         let findings = try await check(
             """
             caddy:

@@ -2,6 +2,10 @@ import Foundation
 import ReconcileKit
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import CaddyChecker
 
 /// The JSON of a recorded fixture (Tests/Fixtures/caddy/NAME.json).
@@ -145,20 +149,14 @@ final class CaddyInstance: @unchecked Sendable {
                 "HOME": home, "XDG_DATA_HOME": "\(home)/data", "XDG_CONFIG_HOME": "\(home)/config",
             ],
             workingDirectory: scratch.path)
+        // Caddy logs this once its admin API and every listener are bound; a port taken
+        // meanwhile by another test makes it exit instead (then `startCaddy` retries).
         let process = self.process
-        let adminPort = self.adminPort
-        if let socket = adminSocketPath {
-            try waitUntil("caddy admin on \(socket)") {
-                FileManager.default.fileExists(atPath: socket) || !process.process.isRunning
-            }
-        } else {
-            try waitUntil("caddy admin on \(adminPort)") { isListening(port: adminPort) || !process.process.isRunning }
-        }
-        for port in ports {
-            try waitUntil("caddy on \(port)") { isListening(port: port) || !process.process.isRunning }
+        try waitUntil("caddy to serve its config") {
+            process.output.contains("serving initial configuration") || !process.process.isRunning
         }
         guard process.process.isRunning else {
-            throw TestSupportError("caddy exited: \(process.output)\n\(text)")
+            throw CaddyStartFailure(output: process.output, caddyfile: text)
         }
     }
 
@@ -191,11 +189,61 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
     }
 }
 
-/// Starts a real Caddy off the cooperative pool.
+/// Caddy exited while starting (usually: a chosen port was taken by another test).
+struct CaddyStartFailure: Error, CustomStringConvertible {
+    let output: String
+    let caddyfile: String
+    var description: String { "caddy exited while starting: \(output)\n\(caddyfile)" }
+}
+
+/// Starts a real Caddy off the cooperative pool, on new ports if the first ones were
+/// taken between choosing and binding them.
 func startCaddy(
     _ sites: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false
 ) async throws -> CaddyInstance {
-    try await offPool { try CaddyInstance(sites: sites, portCount: portCount, files: files, adminSocket: adminSocket) }
+    try await offPool {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try CaddyInstance(sites: sites, portCount: portCount, files: files, adminSocket: adminSocket)
+            } catch let failure as CaddyStartFailure where attempt < 3 && failure.output.contains("address already in use") {
+                continue
+            }
+        }
+    }
+}
+
+/// A loopback port bound but never listening, held for the test's lifetime: connecting
+/// is refused, and no other test can start a server on it meanwhile (a port that is
+/// merely free now can be another test's Caddy a moment later).
+final class ReservedPort: @unchecked Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestSupportError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard bound == 0, named == 0 else {
+            close(descriptor)
+            throw TestSupportError("bind() failed")
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
 }
 
 /// Observes and compares, as a run does.
