@@ -7,7 +7,8 @@ import ReconcileKit
 ///
 /// `observe` only reads: `GET /config/` on the admin endpoint (a dry run's HTTP client
 /// refuses anything else) and, with `caddyfile:`, the Caddyfile at the manifest's ref,
-/// adapted by `caddy adapt` (no side effects). `compare` normalises the JSON into a route table and pairs
+/// adapted by `caddy adapt` (no side effects); with `probes: true`, GETs through Caddy
+/// itself (see `CaddyProbes`). `compare` normalises the JSON into a route table and pairs
 /// it with the desired sites; it is pure and unit-tested on configs recorded from real
 /// `caddy adapt` runs.
 public struct CaddyChecker: Checker {
@@ -26,7 +27,25 @@ public struct CaddyChecker: Checker {
         if case .caddyfile(let path, _) = spec.desired {
             caddyfile = await Self.adaptCaddyfile(path, context: context)
         }
-        return CaddyObservation(admin: spec.admin.description, live: await live, caddyfile: caddyfile)
+        var probes: [CaddyProbeResult] = []
+        if spec.probes, let listen = spec.listen {
+            probes = await CaddyProbes.run(Self.desiredSites(spec, caddyfile), listen: listen, client: context.http)
+        }
+        return CaddyObservation(admin: spec.admin.description, live: await live, caddyfile: caddyfile, probes: probes)
+    }
+
+    /// The desired sites the probes exercise: the manifest's, or the adapted
+    /// Caddyfile's (none when it did not adapt; `compare` reports that).
+    static func desiredSites(_ spec: CaddySpec, _ caddyfile: CaddyfileOutcome?) -> [DesiredSite] {
+        switch spec.desired {
+        case .sites(let sites):
+            return sites.map(DesiredSite.from)
+        case .caddyfile(_, let position):
+            guard case .adapted(let json)? = caddyfile?.result,
+                let table = try? CaddyConfigNormalizer.normalize(json)
+            else { return [] }
+            return DesiredSite.from(table, position: position)
+        }
     }
 
     /// The Caddyfile at the manifest's ref, adapted by `caddy adapt`.
