@@ -39,32 +39,30 @@ public enum CaddyConfigNormalizer {
     /// Normalises the JSON text of a whole config (`GET /config/` or `caddy adapt`).
     /// `null` (a Caddy with no config) is an empty table.
     public static func normalize(_ data: Data) throws(CaddyConfigError) -> CaddyRouteTable {
-        let object: Any
+        let config: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            config = try JSONValue.parse(data)
         } catch {
             let excerpt = String(decoding: data.prefix(80), as: UTF8.self)
-            throw CaddyConfigError(message: "not JSON (\(error.localizedDescription)): \(excerpt)")
+            throw CaddyConfigError(message: "not JSON (\(error)): \(excerpt)")
         }
-        if object is NSNull { return CaddyRouteTable() }
-        guard let config = object as? [String: Any] else {
+        if config == .null { return CaddyRouteTable() }
+        guard config.object != nil else {
             throw CaddyConfigError(message: "the config is not a JSON object")
         }
         return normalize(config: config)
     }
 
-    static func normalize(config: [String: Any]) -> CaddyRouteTable {
-        let apps = config["apps"] as? [String: Any]
-        let http = apps?["http"] as? [String: Any]
-        let servers = http?["servers"] as? [String: Any] ?? [:]
+    static func normalize(config: JSONValue) -> CaddyRouteTable {
+        let servers = config["apps"]?["http"]?["servers"]?.object ?? [:]
         var table = CaddyRouteTable()
         for name in servers.keys.sorted(by: naturalOrder) {
-            guard let server = servers[name] as? [String: Any] else { continue }
-            let listen = (server["listen"] as? [Any])?.compactMap { $0 as? String } ?? []
+            guard let server = servers[name], server.object != nil else { continue }
+            let listen = server["listen"]?.array?.compactMap(\.string) ?? []
             table.servers.append(CaddyServer(name: name, listen: listen))
             let base = "/config/apps/http/servers/\(name)/routes"
             var walker = Walker(server: name)
-            walker.walk(server["routes"] as? [Any] ?? [], listPath: base, state: WalkState(siteRoutesPath: base))
+            walker.walk(server["routes"]?.array ?? [], listPath: base, state: WalkState(siteRoutesPath: base))
             table.routes += walker.entries
         }
         return table
@@ -82,14 +80,6 @@ public enum CaddyConfigNormalizer {
         return aNumber! < bNumber!
     }
 
-    /// Canonical JSON text of a matcher's value (sorted keys), for conditions.
-    static func canonical(_ value: Any) -> String {
-        guard JSONSerialization.isValidJSONObject([value]),
-            let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys])
-        else { return String(describing: value) }
-        let text = String(decoding: data, as: UTF8.self)
-        return String(text.dropFirst().dropLast())
-    }
 }
 
 /// A middleware route limited to a path (`root /media/* DIR`, `uri /x/* strip_prefix /x`):
@@ -122,15 +112,15 @@ struct WalkState {
     }
 
     /// Applies a direct (unscoped) `vars` or `rewrite` handler.
-    mutating func apply(middleware handler: [String: Any], at path: String) {
-        switch handler["handler"] as? String {
+    mutating func apply(middleware handler: JSONValue, at path: String) {
+        switch handler["handler"]?.string {
         case "vars":
-            if let root = handler["root"] as? String {
+            if let root = handler["root"]?.string {
                 self.root = root
                 rootSource = path + "/root"
             }
         case "rewrite":
-            if let prefix = handler["strip_path_prefix"] as? String, !prefix.isEmpty {
+            if let prefix = handler["strip_path_prefix"]?.string, !prefix.isEmpty {
                 strip += prefix.hasPrefix("/") ? prefix : "/" + prefix
                 stripSource = path + "/strip_path_prefix"
             }
@@ -160,21 +150,21 @@ struct Walker {
         self.server = server
     }
 
-    mutating func walk(_ routes: [Any], listPath: String, state initial: WalkState) {
+    mutating func walk(_ routes: [JSONValue], listPath: String, state initial: WalkState) {
         var state = initial
-        for (index, item) in routes.enumerated() {
-            guard let route = item as? [String: Any] else { continue }
+        for (index, route) in routes.enumerated() {
+            guard route.object != nil else { continue }
             let routePath = "\(listPath)/\(index)"
-            let group = (route["group"] as? String).map { "\(listPath)#\($0)" }
-            let handlers = (route["handle"] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
-            let terminal = route["terminal"] as? Bool ?? false
+            let group = route["group"]?.string.map { "\(listPath)#\($0)" }
+            let handlers = route["handle"]?.array?.filter { $0.object != nil } ?? []
+            let terminal = route["terminal"]?.bool ?? false
             let alternatives = Self.alternatives(route["match"])
 
             for alternative in alternatives {
                 guard var scope = narrow(state, by: alternative, routePath: routePath) else { continue }
                 if let group { scope.groups.append(group) }
                 if alternative.hosts != nil,
-                    let first = handlers.firstIndex(where: { $0["handler"] as? String == "subroute" })
+                    let first = handlers.firstIndex(where: { $0["handler"]?.string == "subroute" })
                 {
                     scope.siteRoutesPath = "\(routePath)/handle/\(first)/routes"
                 }
@@ -182,14 +172,14 @@ struct Walker {
                 let firstEntry = entries.count
                 for (position, handler) in handlers.enumerated() {
                     let handlerPath = "\(routePath)/handle/\(position)"
-                    let name = handler["handler"] as? String ?? "?"
+                    let name = handler["handler"]?.string ?? "?"
                     if name == "subroute" {
-                        walk(handler["routes"] as? [Any] ?? [], listPath: handlerPath + "/routes", state: scope)
+                        walk(handler["routes"]?.array ?? [], listPath: handlerPath + "/routes", state: scope)
                     } else if CaddyConfigNormalizer.middleware.contains(name) {
                         scope.apply(middleware: handler, at: handlerPath)
                     } else {
                         emit(Self.handler(handler, state: scope), state: scope, handlerPath: handlerPath,
-                             ownRoot: name == "file_server" && handler["root"] is String)
+                             ownRoot: name == "file_server" && handler["root"]?.string != nil)
                         answered = true
                         break
                     }
@@ -199,7 +189,7 @@ struct Walker {
                 if !answered && !answersAll(scope, since: firstEntry) {
                     if terminal {
                         append(kind: .end, handler: .nothing, state: scope, handlerPath: routePath)
-                    } else if let group, handlers.contains(where: { $0["handler"] as? String == "subroute" }) {
+                    } else if let group, handlers.contains(where: { $0["handler"]?.string == "subroute" }) {
                         append(kind: .groupClaim(group), handler: .nothing, state: scope, handlerPath: routePath)
                     }
                 }
@@ -210,7 +200,7 @@ struct Walker {
             // In a group (`root /docs/* A` and `root * B` become one) the first matching
             // member wins: the path-scoped ones come first and the catch-all applies to
             // the rest, which is what scoped middleware over a base state expresses.
-            guard handlers.allSatisfy({ CaddyConfigNormalizer.middleware.contains($0["handler"] as? String ?? "") })
+            guard handlers.allSatisfy({ CaddyConfigNormalizer.middleware.contains($0["handler"]?.string ?? "") })
             else { continue }
             if alternatives.count == 1, alternatives[0].isUnconditional {
                 if let group {
@@ -344,26 +334,24 @@ struct Walker {
         return .fileServer(root: state.root)
     }
 
-    static func handler(_ json: [String: Any], state: WalkState) -> CaddyHandler {
-        switch json["handler"] as? String ?? "?" {
+    static func handler(_ json: JSONValue, state: WalkState) -> CaddyHandler {
+        switch json["handler"]?.string ?? "?" {
         case "reverse_proxy":
-            var upstreams = Set(
-                (json["upstreams"] as? [Any] ?? []).compactMap { ($0 as? [String: Any])?["dial"] as? String })
-            if let dynamic = json["dynamic_upstreams"] as? [String: Any] {
-                let source = dynamic["source"] as? String ?? "?"
-                let name = dynamic["name"] as? String ?? dynamic["hosts"].map { CaddyConfigNormalizer.canonical($0) }
+            var upstreams = Set((json["upstreams"]?.array ?? []).compactMap { $0["dial"]?.string })
+            if let dynamic = json["dynamic_upstreams"], dynamic.object != nil {
+                let source = dynamic["source"]?.string ?? "?"
+                let name = dynamic["name"]?.string ?? dynamic["hosts"].map(\.canonicalText)
                 upstreams.insert("dynamic \(source)" + (name.map { " \($0)" } ?? ""))
             }
-            let transportJSON = json["transport"] as? [String: Any]
-            var transport = transportJSON?["protocol"] as? String
+            let transportJSON = json["transport"]
+            var transport = transportJSON?["protocol"]?.string
             if transport == "http" { transport = transportJSON?["tls"] != nil ? "http+tls" : nil }
             return .reverseProxy(upstreams: upstreams.sorted(), transport: transport)
         case "file_server":
-            return .fileServer(root: json["root"] as? String)
+            return .fileServer(root: json["root"]?.string)
         case "static_response":
-            let headers = json["headers"] as? [String: Any]
-            let location = (headers?["Location"] as? [Any])?.first as? String
-            let body = json["body"] as? String
+            let location = json["headers"]?["Location"]?.array?.first?.string
+            let body = json["body"]?.string
             return .staticResponse(
                 status: statusText(json["status_code"]) ?? "200", body: body?.isEmpty == true ? nil : body,
                 location: location)
@@ -374,27 +362,27 @@ struct Walker {
         }
     }
 
-    static func statusText(_ value: Any?) -> String? {
+    static func statusText(_ value: JSONValue?) -> String? {
         switch value {
-        case let text as String: text
-        case let number as NSNumber: number.stringValue
+        case .string(let text)?: text
+        case .number(let text)?: text
         default: nil
         }
     }
 
     /// A route's `match` as alternatives: each matcher set is one; each path of a set's
     /// path matcher is one. No `match` is one unconditional alternative.
-    static func alternatives(_ match: Any?) -> [MatchAlternative] {
-        guard let sets = match as? [Any], !sets.isEmpty else {
+    static func alternatives(_ match: JSONValue?) -> [MatchAlternative] {
+        guard let sets = match?.array, !sets.isEmpty else {
             return [MatchAlternative(hosts: nil, path: nil, conditions: [])]
         }
         var result: [MatchAlternative] = []
         for item in sets {
-            guard let set = item as? [String: Any] else { continue }
-            let hosts = (set["host"] as? [Any])?.compactMap { ($0 as? String)?.lowercased() }.sorted()
-            let paths = (set["path"] as? [Any])?.compactMap { $0 as? String } ?? []
+            guard let set = item.object else { continue }
+            let hosts = set["host"]?.array?.compactMap { $0.string?.lowercased() }.sorted()
+            let paths = set["path"]?.array?.compactMap(\.string) ?? []
             let conditions = set.keys.filter { $0 != "host" && $0 != "path" }.sorted().map { key in
-                "\(key) \(CaddyConfigNormalizer.canonical(set[key] as Any))"
+                "\(key) \(set[key]!.canonicalText)"
             }
             if paths.isEmpty {
                 result.append(MatchAlternative(hosts: hosts, path: nil, conditions: conditions))

@@ -182,3 +182,28 @@ import Testing
         #expect(PathPattern("/api/*").probePath == "/api/")
     }
 }
+
+/// The JSON parser the normaliser reads configs with.
+@Suite struct JSONValueTests {
+    @Test func parsesWhatJSONSerializationParses() throws {
+        for name in ["production", "conditional", "large", "multi-site"] {
+            let data = try fixtureJSON(name)
+            let mine = try JSONValue.parse(data)
+            let reference = try JSONSerialization.jsonObject(with: data)
+            let roundTrip = try JSONSerialization.jsonObject(with: Data(mine.canonicalText.utf8))
+            #expect(NSDictionary(dictionary: reference as! [String: Any]).isEqual(to: roundTrip as! [String: Any]))
+        }
+    }
+
+    @Test func escapesScalarsAndErrors() throws {
+        let value = try JSONValue.parse(Data(#"{"a": "x\"\\\/\n\u00e9\ud83d\ude00", "b": [1, -2.5e3, true, false, null], "c": {}}"#.utf8))
+        #expect(value["a"]?.string == "x\"\\/\né😀")
+        #expect(value["b"] == .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null]))
+        #expect(value["c"] == .object([:]))
+        #expect(value.canonicalText == #"{"a":"x\"\\/\né😀","b":[1,-2.5e3,true,false,null],"c":{}}"#)
+        #expect(try JSONValue.parse(Data(" null \n".utf8)) == .null)
+        for bad in ["", "{", "[1,]", "{\"a\" 1}", "\"\\ud800\"", "tru", "1 2", "{\"a\":\"\u{1}\"}", "-"] {
+            #expect(throws: JSONParseError.self, "\(bad)") { try JSONValue.parse(Data(bad.utf8)) }
+        }
+    }
+}
