@@ -150,8 +150,13 @@ enum CaddyComparison {
                 let view = live.view(server: site.server, hosts: site.hosts)
                 let analysis = ViewAnalysis(view)
                 namedKeys[site, default: []].formUnion(desired.routes.map(\.pairingKey))
-                let note = sites.count > 1
+                var note = sites.count > 1
                     ? " (server listening on \(live.listen(of: site.server).joined(separator: ", ")))" : ""
+                if site.hosts != desired.hosts {
+                    note += site.hosts.isEmpty
+                        ? " (served by the site for any host)"
+                        : " (served by the site for \(site.hosts.joined(separator: ", ")))"
+                }
                 let siteRoutes = view.first { $0.hosts == site.hosts }?.siteRoutesJSONPath
                     ?? "/config/apps/http/servers/\(site.server)/routes"
                 for route in desired.routes {

@@ -156,7 +156,8 @@ struct Walker {
             guard route.object != nil else { continue }
             let routePath = "\(listPath)/\(index)"
             let group = route["group"]?.string.map { "\(listPath)#\($0)" }
-            let handlers = route["handle"]?.array?.filter { $0.object != nil } ?? []
+            // Non-objects are kept (and skipped) so positions stay the JSON's own.
+            let handlers = route["handle"]?.array ?? []
             let terminal = route["terminal"]?.bool ?? false
             let alternatives = Self.alternatives(route["match"])
 
@@ -170,7 +171,7 @@ struct Walker {
                 }
                 var answered = false
                 let firstEntry = entries.count
-                for (position, handler) in handlers.enumerated() {
+                for (position, handler) in handlers.enumerated() where handler.object != nil {
                     let handlerPath = "\(routePath)/handle/\(position)"
                     let name = handler["handler"]?.string ?? "?"
                     if name == "subroute" {

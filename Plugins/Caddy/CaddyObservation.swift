@@ -33,6 +33,7 @@ public enum AdminOutcome: Sendable {
 /// Why the admin API gave no config. Each kind gets its own hint: a refused connection
 /// ("is the admin API off?") needs a different fix than an HTTP error.
 public struct AdminFailure: Sendable, Hashable {
+    /// The failure classes that get different hints.
     public enum Kind: String, Sendable, Hashable {
         case connectionRefused, timeout, hostNotFound, httpStatus, truncated, transport
     }
@@ -52,6 +53,8 @@ public struct AdminFailure: Sendable, Hashable {
 /// The Caddyfile named by `caddy.caddyfile`: its path, and the JSON `caddy adapt` made
 /// of it, or why there is none.
 public struct CaddyfileOutcome: Sendable {
+    /// The adapted JSON, or why there is none (unreadable at the ref, `caddy` missing,
+    /// a Caddyfile error with its line, a timeout).
     public enum Result: Sendable {
         case adapted(Data)
         case failed(String)

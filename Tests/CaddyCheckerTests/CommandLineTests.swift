@@ -17,6 +17,9 @@ import Testing
         let repo = try await makeConfigRepository([
             "manifests/ok.yaml": Self.manifest(productionManifest(caddy)),
             "manifests/drift.yaml": Self.manifest(productionManifest(caddy, media: "/srv/typo/media")),
+            "manifests/missing.yaml": Self.manifest(
+                productionManifest(caddy) + "        - { path: /admin/*, reverse_proxy: [\"127.0.0.1:8000\"] }\n"),
+            "manifests/upstream.yaml": Self.manifest(productionManifest(caddy, upstream: "127.0.0.1:9999")),
             "manifests/down.yaml": Self.manifest(
                 productionManifest(caddy).replacingOccurrences(of: caddy.adminURL, with: "http://127.0.0.1:\(deadPort)")),
         ])
@@ -29,6 +32,15 @@ import Testing
         #expect(drift.status == 2, "\(drift.stdout)\(drift.stderr)")
         #expect(drift.caddy == ["ok /api/*", "drift /media/*", "ok /*"])
         #expect(drift.message(of: "/media/*")?.hasPrefix("a different root: expected /srv/typo/media") == true)
+
+        let missing = try await runReconcile(repo: repo.path, manifest: "manifests/missing.yaml")
+        #expect(missing.status == 2, "\(missing.stdout)\(missing.stderr)")
+        #expect(missing.caddy == ["ok /api/*", "ok /media/*", "ok /*", "drift /admin/*"])
+
+        let upstream = try await runReconcile(repo: repo.path, manifest: "manifests/upstream.yaml")
+        #expect(upstream.status == 2, "\(upstream.stdout)\(upstream.stderr)")
+        #expect(upstream.caddy == ["drift /api/*", "ok /media/*", "ok /*"])
+        #expect(upstream.message(of: "/api/*") == "different upstreams: expected 127.0.0.1:9999, live 127.0.0.1:8000 on rims.example.com")
 
         let down = try await runReconcile(repo: repo.path, manifest: "manifests/down.yaml")
         #expect(down.status == 3, "\(down.stdout)\(down.stderr)")

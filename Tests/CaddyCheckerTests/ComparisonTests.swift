@@ -158,7 +158,7 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         // c.example.com has no site of its own: the catch-all site answers it.
         let c = findings[5]
         #expect(c.status == .drift)
-        #expect(c.message == "a different handler: expected reverse_proxy 127.0.0.1:7000, live respond \"no such site\" 404 on c.example.com")
+        #expect(c.message == "a different handler: expected reverse_proxy 127.0.0.1:7000, live respond \"no such site\" 404 on c.example.com (served by the site for any host)")
     }
 
     @Test func aSiteNobodyServesMakesEveryRouteMissing() async throws {
@@ -248,6 +248,20 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
 
         let different = try run(desired: "nested", live: "production")
         #expect(different.contains { $0.status == .drift && $0.resource == "/files/*" })
+    }
+
+    @Test func liveRoutesTheCaddyfileLacksAreReportedWhenAskedFor() async throws {
+        let spec = try await decodeSpec("caddy:\n  caddyfile: Caddyfile\n  unmanaged_routes: report\n")
+        let findings = CaddyChecker().compare(
+            spec,
+            with: CaddyObservation(
+                admin: "x", live: .config(try fixtureJSON("multi-site")),
+                caddyfile: CaddyfileOutcome(path: "Caddyfile", result: .adapted(try fixtureJSON("production")))))
+        // rims.example.com is served by the any-host site there; everything else is unmanaged.
+        let unmanaged = findings.filter { $0.severity == .warning }
+        #expect(unmanaged.count == 5, "\(summary(findings))")
+        #expect(unmanaged.allSatisfy { $0.status == .drift && $0.message.hasPrefix("unmanaged route") })
+        #expect(unmanaged.contains { $0.resource == "/media/*" && $0.message == "unmanaged route on admin.example.com: a site the manifest does not name" })
     }
 
     @Test func anUnadaptableCaddyfileMakesTheDesiredRoutesUnknown() async throws {
