@@ -78,7 +78,7 @@ struct RunCommand: AsyncParsableCommand {
         for (path, result) in ManifestLoader(source: source, variables: try self.source.parsedVariables()).load(paths) {
             switch result {
             case .success(let manifest):
-                checks += manifest.checks.filter { only.isEmpty || only.contains($0.checker) }
+                checks += manifest.checks
             case .failure(let errors):
                 failed = true
                 printError("error: \(path) is not a valid manifest:\n\(errors)")
@@ -90,7 +90,8 @@ struct RunCommand: AsyncParsableCommand {
         let context = ObservationContext(mode: mode, source: source, logger: logger)
         let clock = ContinuousClock()
         let started = clock.now
-        let findings = await Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000))).run(checks, context: context)
+        let findings = await Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000)))
+            .run(checks, context: context, only: only.isEmpty ? nil : Set(only))
         logger.debug("\(checks.count) checker(s), \(findings.count) finding(s) in \((clock.now - started).secondsText)")
 
         let report = Report(

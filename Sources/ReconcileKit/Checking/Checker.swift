@@ -29,6 +29,12 @@ public protocol Checker: Sendable {
     /// The identifier used by `--only` and in reports' `checker` field.
     static var identifier: String { get }
 
+    /// Checkers whose observations this one reads through
+    /// `ObservationContext.observation(of:)` (a cross-layer check such as the media
+    /// chain). Each is observed once per run and shared; independent checkers still run
+    /// concurrently. No cycles. Default: none.
+    static var inputs: [any Checker.Type] { get }
+
     init()
 
     /// Looks at the live environment. I/O only.
@@ -36,4 +42,8 @@ public protocol Checker: Sendable {
 
     /// Judges the observation against the spec. Pure: no I/O, no clock, no environment.
     func compare(_ spec: Spec, with observation: Observation) -> [Finding]
+}
+
+extension Checker {
+    public static var inputs: [any Checker.Type] { [] }
 }

@@ -5,11 +5,14 @@ public struct PlannedCheck: Sendable {
     public let checker: String
     /// Where the section starts in the manifest.
     public let position: SourcePosition
-    let run: @Sendable (ObservationContext) async throws -> [Finding]
+    /// Identifiers of the checkers whose observations this one reads.
+    public let inputs: [String]
+    let observe: @Sendable (ObservationContext) async throws -> any Sendable
+    let compare: @Sendable (any Sendable) -> [Finding]
 
     /// Observes and compares. Errors thrown by the checker's `observe` propagate.
     public func callAsFunction(_ context: ObservationContext) async throws -> [Finding] {
-        try await run(context)
+        compare(try await observe(context))
     }
 }
 
@@ -42,11 +45,13 @@ public struct CheckerRegistry: Sendable {
     private static func entry<C: Checker>(for checker: C.Type) -> Entry {
         Entry(section: C.Spec.key, identifier: C.identifier) { node in
             let spec = try C.Spec(from: node)
-            return PlannedCheck(checker: C.identifier, position: node.position) { context in
-                let checker = C()
-                let observation = try await checker.observe(spec, in: context)
-                return checker.compare(spec, with: observation)
-            }
+            return PlannedCheck(
+                checker: C.identifier, position: node.position, inputs: C.inputs.map { $0.identifier },
+                observe: { context in try await C().observe(spec, in: context) },
+                compare: { observation in
+                    guard let observation = observation as? C.Observation else { return [] }
+                    return C().compare(spec, with: observation)
+                })
         }
     }
 }
@@ -60,7 +65,9 @@ public struct PendingSection: Sendable {
         entry = CheckerRegistry.Entry(section: S.key, identifier: identifier) { node in
             _ = try S(from: node)
             let position = node.position
-            return PlannedCheck(checker: identifier, position: position) { _ in
+            return PlannedCheck(
+                checker: identifier, position: position, inputs: [], observe: { _ in () }
+            ) { _ in
                 [
                     Finding(
                         checker: identifier, resource: S.key, status: .unknown, severity: .warning,

@@ -4,6 +4,8 @@ import Logging
 
 /// Whether reconcile may change anything. In `dryRun` the HTTP client given to
 /// checkers refuses every non-read-only request, so read-only is enforced, not hoped.
+/// The one exception is Docker's exec create/start, which the Django checker needs to
+/// run its read-only introspection in a container (`RequestPolicy.readOnlyWithDockerExec`).
 public enum RunMode: String, Sendable, Codable {
     case dryRun = "dry-run"
     case apply
@@ -20,6 +22,8 @@ public struct ObservationContext: Sendable {
     /// The environment secrets are read from (`bearer_token_env`); injectable for tests.
     public let environment: [String: String]
     public let logger: Logger
+    /// Observations shared within one run, and the manifest this context serves.
+    var sharing: (observations: SharedObservations, manifest: String)?
 
     public init(
         mode: RunMode, http: HTTPClient? = nil, source: any DesiredStateSource,
@@ -27,9 +31,38 @@ public struct ObservationContext: Sendable {
         logger: Logger = Logger(label: "reconcile")
     ) {
         self.mode = mode
-        self.http = http ?? HTTPClient(policy: mode == .dryRun ? .readOnly : .allowAll)
+        self.http = http ?? HTTPClient(policy: mode == .dryRun ? .readOnlyWithDockerExec : .allowAll)
         self.source = source
         self.environment = environment
         self.logger = logger
     }
+}
+
+extension ObservationContext {
+    /// The observation another checker made of the same manifest in this run (declare
+    /// that checker in `inputs`). Waits for it if it is still being made.
+    /// - Throws: `MissingObservation` when the manifest has no section for that checker,
+    ///   or when its observation failed (with the reason).
+    public func observation<C: Checker>(of checker: C.Type) async throws -> C.Observation {
+        guard let sharing, let task = sharing.observations.task(manifest: sharing.manifest, checker: C.identifier) else {
+            throw MissingObservation(checker: C.identifier, reason: "the manifest has no \(C.Spec.key): section")
+        }
+        let value: any Sendable
+        do {
+            value = try await task.value
+        } catch {
+            throw MissingObservation(checker: C.identifier, reason: "its observation failed: \(error)")
+        }
+        guard let observation = value as? C.Observation else {
+            throw MissingObservation(checker: C.identifier, reason: "it produced an unexpected observation type")
+        }
+        return observation
+    }
+}
+
+/// Another checker's observation was needed but is not there.
+public struct MissingObservation: Error, Sendable, CustomStringConvertible {
+    public let checker: String
+    public let reason: String
+    public var description: String { "no \(checker) observation: \(reason)" }
 }

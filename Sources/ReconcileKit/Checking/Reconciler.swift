@@ -13,25 +13,68 @@ public struct Reconciler: Sendable {
     }
 
     /// Findings in the order of `checks`, each checker's in the order it returned them.
-    public func run(_ checks: [PlannedCheck], context: ObservationContext) async -> [Finding] {
-        await withTaskGroup(of: (Int, [Finding]).self) { group in
-            for (index, check) in checks.enumerated() {
-                group.addTask { (index, await self.runBounded(check, context: context)) }
+    ///
+    /// Every check is observed once, all at the same time; a checker that reads another's
+    /// observation (its `inputs`) waits for that one only. With `only`, the other checks
+    /// are left out, except those whose observations a reported check needs (observed,
+    /// not reported).
+    public func run(_ checks: [PlannedCheck], context: ObservationContext, only: Set<String>? = nil) async
+        -> [Finding]
+    {
+        let reported = checks.filter { only?.contains($0.checker) ?? true }
+        let needed = Set(reported.flatMap { check in check.inputs.map { SharedObservations.key(check.position.file, $0) } })
+        let shared = SharedObservations()
+        let observed = checks.filter {
+            only?.contains($0.checker) ?? true || needed.contains(SharedObservations.key($0.position.file, $0.checker))
+        }
+        // Inputs first, so a checker asking for another's observation always finds its task.
+        for check in Self.inputsFirst(observed) {
+            var checkContext = context
+            checkContext.sharing = (shared, check.position.file)
+            let observing = checkContext
+            shared.start(manifest: check.position.file, checker: check.checker) { try await check.observe(observing) }
+        }
+        return await withTaskGroup(of: (Int, [Finding]).self) { group in
+            for (index, check) in reported.enumerated() {
+                guard let observation = shared.task(manifest: check.position.file, checker: check.checker) else { continue }
+                group.addTask { (index, await self.runBounded(check, observation: observation)) }
             }
-            var results = [[Finding]](repeating: [], count: checks.count)
+            var results = [[Finding]](repeating: [], count: reported.count)
             for await (index, findings) in group { results[index] = findings }
             return results.flatMap { $0 }
         }
     }
 
-    /// Runs one check in its own task and stops waiting at the deadline, even if the
-    /// checker ignores cancellation (it is cancelled, and its late result dropped).
-    private func runBounded(_ check: PlannedCheck, context: ObservationContext) async -> [Finding] {
+    /// `checks` ordered so that each comes after the checks (of its manifest) it reads.
+    static func inputsFirst(_ checks: [PlannedCheck]) -> [PlannedCheck] {
+        var ordered: [PlannedCheck] = []
+        var placed: Set<String> = []
+        var remaining = checks
+        while !remaining.isEmpty {
+            let ready = remaining.filter { check in
+                check.inputs.allSatisfy { input in
+                    placed.contains(SharedObservations.key(check.position.file, input))
+                        || !remaining.contains { $0.checker == input && $0.position.file == check.position.file }
+                }
+            }
+            // A cycle (which the contract forbids) is broken by taking the rest as they are.
+            let next = ready.isEmpty ? remaining : ready
+            ordered += next
+            placed.formUnion(next.map { SharedObservations.key($0.position.file, $0.checker) })
+            remaining.removeAll { check in next.contains { $0.checker == check.checker && $0.position.file == check.position.file } }
+        }
+        return ordered
+    }
+
+    /// Waits for one check's observation and compares it, but stops waiting at the
+    /// deadline even if the checker ignores cancellation (it is cancelled, and its late
+    /// result dropped).
+    private func runBounded(_ check: PlannedCheck, observation: Task<any Sendable, Error>) async -> [Finding] {
         let deadline = checkDeadline
         let slot = FirstResult()
         let work = Task {
             do {
-                slot.offer(try await check(context))
+                slot.offer(check.compare(try await observation.value))
             } catch {
                 slot.offer([Self.unobservable(check, reason: "could not observe: \(error)")])
             }
@@ -40,6 +83,7 @@ public struct Reconciler: Sendable {
             try? await Task.sleep(for: deadline)
             if !Task.isCancelled {
                 slot.offer([Self.unobservable(check, reason: "did not finish within \(deadline.secondsText)")])
+                observation.cancel()
                 work.cancel()
             }
         }
@@ -103,5 +147,22 @@ extension Duration {
         if milliseconds < 1000 { return "\(milliseconds)ms" }
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
         return String(format: "%.1fs", Double(milliseconds) / 1000)
+    }
+}
+
+/// The observations of one run, each made once by its own task and awaited by its
+/// checker and by any checker that declared it as an input.
+final class SharedObservations: Sendable {
+    private let tasks = Mutex<[String: Task<any Sendable, Error>]>([:])
+
+    static func key(_ manifest: String, _ checker: String) -> String { "\(manifest)\u{0}\(checker)" }
+
+    func start(manifest: String, checker: String, _ observe: @escaping @Sendable () async throws -> any Sendable) {
+        let task = Task { try await observe() }
+        tasks.withLock { $0[Self.key(manifest, checker)] = task }
+    }
+
+    func task(manifest: String, checker: String) -> Task<any Sendable, Error>? {
+        tasks.withLock { $0[Self.key(manifest, checker)] }
     }
 }
