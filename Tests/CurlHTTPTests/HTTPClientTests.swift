@@ -96,10 +96,9 @@ import Testing
     @Test func slowServerTimesOutWithinTheLimit() async throws {
         let server = try FixtureHTTPServer()
         let request = HTTPRequest(url: "\(server.baseURL)/delay/3000", timeout: .milliseconds(300))
-        let (error, elapsed) = await measure { await expectFailure(request) }
+        let error = await expectFailure(request)
         #expect(error?.kind == .timeout)
         #expect(error?.curlCode == 28)
-        #expect(elapsed < .seconds(2))
     }
 
     @Test func nothingListeningIsConnectionRefused() async throws {
@@ -161,32 +160,28 @@ import Testing
         let server = try FixtureHTTPServer()
         let request = HTTPRequest(url: "\(server.baseURL)/delay/200")
         let client = self.client
-        let (statuses, elapsed) = await measure {
-            await withTaskGroup(of: Int.self) { group in
-                for _ in 0..<200 {
-                    group.addTask { (try? await client.send(request))?.status ?? -1 }
-                }
-                return await group.reduce(into: [Int]()) { $0.append($1) }
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<200 {
+                group.addTask { (try? await client.send(request))?.status ?? -1 }
             }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(statuses.count == 200)
         #expect(statuses.allSatisfy { $0 == 200 }, "statuses: \(Set(statuses))")
-        // Sequentially this would take 40 s; the bound only proves they overlapped.
-        #expect(elapsed < .seconds(5))
+        // The server saw them overlap (one at a time would give 1).
+        #expect(server.maxConcurrentRequests() >= 50)
     }
 
     @Test func cancellingTheTaskStopsALongRequest() async throws {
         let server = try FixtureHTTPServer()
         let client = self.client
         let request = HTTPRequest(url: "\(server.baseURL)/delay/5000")
-        let (result, elapsed) = await measure {
-            let task = Task { () async throws(HTTPError) -> HTTPResponse in try await client.send(request) }
-            try? await Task.sleep(for: .milliseconds(300))
-            task.cancel()
-            return await task.result
-        }
+        let task = Task { () async throws(HTTPError) -> HTTPResponse in try await client.send(request) }
+        // Cancel only once the request is in flight at the server.
+        for _ in 0..<500 where server.receivedRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        task.cancel()
+        let result = await task.result
         #expect(throws: HTTPError(kind: .cancelled, message: "the request was cancelled")) { try result.get() }
-        #expect(elapsed < .seconds(2))
         #expect(server.receivedRequests().map(\.path) == ["/delay/5000"])
     }
 

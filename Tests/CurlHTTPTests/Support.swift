@@ -28,11 +28,3 @@ func expectFailure(
         return error
     }
 }
-
-/// Runs `body` and returns how long it took.
-func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
-    let clock = ContinuousClock()
-    let start = clock.now
-    let value = try await body()
-    return (value, clock.now - start)
-}

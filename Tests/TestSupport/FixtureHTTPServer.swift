@@ -57,11 +57,20 @@ public final class FixtureHTTPServer: @unchecked Sendable {
     public func receivedRequests() -> [(method: String, path: String)] {
         guard let text = try? String(contentsOfFile: requestLogPath, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
-                let method = object["method"], let path = object["path"]
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let method = object["method"] as? String, let path = object["path"] as? String
             else { return nil }
             return (method, path)
         }
+    }
+
+    /// The most requests the server was handling at once: proof of concurrency that
+    /// does not depend on how fast the machine is.
+    public func maxConcurrentRequests() -> Int {
+        guard let text = try? String(contentsOfFile: requestLogPath, encoding: .utf8) else { return 0 }
+        return text.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["in_flight"] as? Int
+        }.max() ?? 0
     }
 
     public func stop() { process.stop() }

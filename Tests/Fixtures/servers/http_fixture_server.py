@@ -23,6 +23,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG_LOCK = threading.Lock()
+IN_FLIGHT = [0]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -33,11 +34,15 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def record(self):
-        log = self.server.options.log
-        if not log:
-            return
-        with LOG_LOCK, open(log, "a") as handle:
-            handle.write(json.dumps({"method": self.command, "path": self.path}) + "\n")
+        """Logs the request with how many requests were in flight when it arrived
+        (itself included), so tests can prove concurrency without timing anything."""
+        with LOG_LOCK:
+            IN_FLIGHT[0] += 1
+            log = self.server.options.log
+            if log:
+                with open(log, "a") as handle:
+                    entry = {"method": self.command, "path": self.path, "in_flight": IN_FLIGHT[0]}
+                    handle.write(json.dumps(entry) + "\n")
 
     def reply(self, status, body=b"", content_type="text/plain", extra=None):
         self.send_response(status)
@@ -51,6 +56,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         self.record()
+        try:
+            self.respond()
+        finally:
+            with LOG_LOCK:
+                IN_FLIGHT[0] -= 1
+
+    def respond(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.server.options.delay_ms:
