@@ -1,5 +1,6 @@
 import CaddyChecker
 import DjangoChecker
+import DockerChecker
 import HealthChecker
 import MediaChecker
 import ReconcileKit
@@ -9,6 +10,7 @@ let registry = CheckerRegistry(
     checkers: [
         HealthChecker.self,
         CaddyChecker.self,
+        DockerChecker.self,
     ],
     // Decoded and validated; reported as unknown until their checkers are built.
     pending: [

@@ -1,0 +1,104 @@
+import Foundation
+import ReconcileKit
+
+/// Compares the `docker:` section (and the compose file it names) with what the Docker
+/// Engine API reports: containers by name (or compose service), their state, health,
+/// image, restart policy, published ports, mounts and environment variable names, and
+/// named volumes.
+///
+/// It only ever sends GETs (version, container list, one inspect per desired
+/// container, volume list), so it is read-only whatever the run mode; in dry-run the
+/// HTTP client's read-only policy enforces that below this code. An engine that cannot
+/// be reached makes every desired resource `unknown`, with the repair (start the
+/// daemon, join the docker group, fix DOCKER_HOST), never `ok`.
+public struct DockerChecker: Checker {
+    public static let identifier = "docker"
+
+    /// Inspections in flight at once: enough to hide the socket's latency, few enough
+    /// not to crowd an engine that is also serving production.
+    static let inspectConcurrency = 16
+
+    public init() {}
+
+    public func observe(_ spec: DockerSpec, in context: ObservationContext) async throws -> DockerObservation {
+        let endpointText = DockerEngineClient.endpointText(manifest: spec.endpoint, environment: context.environment)
+        var observation = DockerObservation(endpoint: endpointText)
+        if let reference = spec.compose {
+            observation.compose = ComposeLoader.load(reference, source: context.source, environment: context.environment)
+            context.logger.debug(
+                "docker: compose keys not compared: \(ComposeLoader.uncomparedKeys.joined(separator: ", "))")
+        }
+        let endpoint: HTTPEndpoint
+        switch DockerEngineClient.resolveEndpoint(endpointText) {
+        case .success(let resolved): endpoint = resolved
+        case .failure(let problem):
+            observation.problem = problem
+            return observation
+        }
+        let client = DockerEngineClient(endpoint: endpoint, http: context.http)
+        do throws(EngineProblem) {
+            let engine = try await client.connect()
+            observation.engine = engine
+            context.logger.debug(
+                "docker: \(engine.product) \(engine.version) at \(endpoint), API \(engine.negotiatedVersion) (engine \(engine.minAPIVersion)–\(engine.apiVersion))")
+            let version = engine.negotiatedVersion
+            let rows = try await client.get([EngineJSON.ContainerRow].self, "/containers/json?all=1", version: version)
+            observation.containers = rows.map(EngineJSON.summary)
+
+            let desired = Pairing.desiredContainers(spec, compose: observation.compose)
+            var ids: [String] = []
+            for container in desired {
+                if let id = Pairing.match(container, in: observation.containers)?.id, !ids.contains(id) { ids.append(id) }
+            }
+            let (inspected, problems) = await Self.inspect(ids, client: client, version: version)
+            observation.inspected = inspected
+            observation.inspectionProblems = problems
+        } catch {
+            observation.problem = error
+            return observation
+        }
+        do throws(EngineProblem) {
+            let list = try await client.get(EngineJSON.VolumeList.self, "/volumes", version: observation.engine!.negotiatedVersion)
+            observation.volumes = (list.Volumes ?? []).map(EngineJSON.volume).sorted { $0.name < $1.name }
+        } catch {
+            observation.volumeProblem = error.message
+        }
+        return observation
+    }
+
+    public func compare(_ spec: DockerSpec, with observation: DockerObservation) -> [Finding] {
+        DockerVerdict.findings(spec, observation)
+    }
+
+    /// Inspects containers concurrently, at most `inspectConcurrency` at a time. A
+    /// container that vanished in between (404) or failed is reported per container.
+    static func inspect(_ ids: [String], client: DockerEngineClient, version: String) async
+        -> ([String: ContainerObservation], [String: String])
+    {
+        await withTaskGroup(of: (String, Result<ContainerObservation, EngineProblem>).self) { group in
+            var pending = ids[...]
+            func addNext() {
+                guard let id = pending.popFirst() else { return }
+                group.addTask {
+                    do throws(EngineProblem) {
+                        let inspect = try await client.get(EngineJSON.Inspect.self, "/containers/\(id)/json", version: version)
+                        return (id, .success(EngineJSON.observation(inspect)))
+                    } catch {
+                        return (id, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<inspectConcurrency { addNext() }
+            var inspected: [String: ContainerObservation] = [:]
+            var problems: [String: String] = [:]
+            for await (id, result) in group {
+                switch result {
+                case .success(let container): inspected[id] = container
+                case .failure(let problem): problems[id] = problem.message
+                }
+                addNext()
+            }
+            return (inspected, problems)
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import ReconcileKit
+
+/// Everything one run saw of the Docker engine, in plain values: what `compare` judges.
+///
+/// It is `Codable` so tests can replay observations, and it never holds environment
+/// variable values: `ContainerObservation.environmentNames` keeps names only.
+public struct DockerObservation: Sendable, Hashable, Codable {
+    /// The endpoint actually used (after `$DOCKER_HOST` and the default).
+    public var endpoint: String
+    /// Why the engine could not be observed at all; nil when it answered.
+    public var problem: EngineProblem?
+    public var engine: EngineInfo?
+    /// Every container (`docker ps -a`), for pairing and for "did you mean".
+    public var containers: [ContainerSummary]
+    /// Inspections of the containers paired with desired ones, by container id.
+    public var inspected: [String: ContainerObservation]
+    /// Containers that were listed but could not be inspected, by id, with the reason.
+    public var inspectionProblems: [String: String]
+    /// Every volume; nil when listing them failed (`volumeProblem` says why).
+    public var volumes: [VolumeObservation]?
+    public var volumeProblem: String?
+    /// The compose file's desired state, when the manifest names one.
+    public var compose: ComposeObservation?
+
+    public init(
+        endpoint: String, problem: EngineProblem? = nil, engine: EngineInfo? = nil,
+        containers: [ContainerSummary] = [], inspected: [String: ContainerObservation] = [:],
+        inspectionProblems: [String: String] = [:], volumes: [VolumeObservation]? = nil, volumeProblem: String? = nil,
+        compose: ComposeObservation? = nil
+    ) {
+        self.endpoint = endpoint
+        self.problem = problem
+        self.engine = engine
+        self.containers = containers
+        self.inspected = inspected
+        self.inspectionProblems = inspectionProblems
+        self.volumes = volumes
+        self.volumeProblem = volumeProblem
+        self.compose = compose
+    }
+}
+
+/// Why the Docker engine could not be observed, classified so the fix can be precise:
+/// "start the daemon" and "join the docker group" are different repairs.
+public struct EngineProblem: Sendable, Hashable, Codable, Error, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// The unix socket file does not exist.
+        case noSocket
+        /// The socket exists but this user may not connect to it.
+        case permissionDenied
+        /// Nothing accepts connections (a stale socket file, a stopped daemon, a TCP port with no listener).
+        case connectionRefused
+        /// Something answered, but not the Docker Engine API.
+        case notDocker
+        /// The engine only speaks API versions this reconcile does not.
+        case incompatibleVersion
+        case timeout
+        /// The endpoint (from `$DOCKER_HOST`) is not one reconcile can use.
+        case unsupportedEndpoint
+        /// Any other failure, described in `message`.
+        case other
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// What to do about it (a command, a group, a variable).
+    public var hint: String
+
+    public init(kind: Kind, message: String, hint: String) {
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { message }
+}
+
+/// Which engine answered, and the API version reconcile speaks with it.
+public struct EngineInfo: Sendable, Hashable, Codable {
+    /// `Docker Engine - Community`, `Podman Engine`, … (from `/version`'s components).
+    public var product: String
+    public var version: String
+    /// The engine's highest (default) API version.
+    public var apiVersion: String
+    public var minAPIVersion: String
+    /// The version used for every request of this run.
+    public var negotiatedVersion: String
+
+    public init(product: String, version: String, apiVersion: String, minAPIVersion: String, negotiatedVersion: String) {
+        self.product = product
+        self.version = version
+        self.apiVersion = apiVersion
+        self.minAPIVersion = minAPIVersion
+        self.negotiatedVersion = negotiatedVersion
+    }
+}
+
+/// A row of `GET /containers/json?all=1`: enough to pair containers with the manifest
+/// and to suggest the closest name when one is missing.
+public struct ContainerSummary: Sendable, Hashable, Codable {
+    public var id: String
+    /// Without the leading `/`.
+    public var name: String
+    /// `State.Status` as reported (`running`, `exited`, …).
+    public var state: String
+    public var image: String
+    public var composeProject: String?
+    public var composeService: String?
+
+    public init(
+        id: String, name: String, state: String, image: String, composeProject: String? = nil,
+        composeService: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.state = state
+        self.image = image
+        self.composeProject = composeProject
+        self.composeService = composeService
+    }
+}
+
+/// A container's health as its own health check reports it.
+public struct HealthObservation: Sendable, Hashable, Codable {
+    /// `none`, `starting`, `healthy` or `unhealthy` (Docker's words).
+    public var status: String
+    public var failingStreak: Int
+    /// The output of the latest failed check (trimmed, at most 300 characters).
+    public var lastFailureOutput: String?
+    public var lastFailureExitCode: Int?
+
+    public init(status: String, failingStreak: Int = 0, lastFailureOutput: String? = nil, lastFailureExitCode: Int? = nil) {
+        self.status = status
+        self.failingStreak = failingStreak
+        self.lastFailureOutput = lastFailureOutput
+        self.lastFailureExitCode = lastFailureExitCode
+    }
+}
+
+/// A mount as the engine reports it in `Mounts`.
+public struct MountObservation: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// `volume`, `bind`, `tmpfs`, …
+    public var type: String
+    /// The volume name (volumes only).
+    public var name: String?
+    /// The host path: the bind source, or the volume's directory on the host.
+    public var source: String
+    public var target: String
+    public var readOnly: Bool
+
+    public init(type: String, name: String? = nil, source: String, target: String, readOnly: Bool) {
+        self.type = type
+        self.name = name
+        self.source = source
+        self.target = MountSpec.normalisedPath(target)
+        self.readOnly = readOnly
+    }
+
+    public var description: String {
+        let from = type == "volume" ? (name ?? "(anonymous volume)") : type == "bind" ? source : type
+        return "\(from):\(target)" + (readOnly ? ":ro" : "")
+    }
+}
+
+/// What `GET /containers/{id}/json` says about one container, reduced to what the
+/// comparison (and the media chain) needs. Environment values are never kept.
+public struct ContainerObservation: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    /// `State.Status` as reported.
+    public var state: String
+    public var exitCode: Int
+    public var oomKilled: Bool
+    /// `State.Error`, when the engine reported one (a failed start).
+    public var error: String?
+    /// The image reference the container was created from (`Config.Image`).
+    public var image: String
+    /// The image id it runs (`sha256:…`).
+    public var imageID: String
+    public var restartPolicy: RestartPolicy
+    /// The restart policy name as reported, when it is not one reconcile knows.
+    public var restartPolicyRaw: String?
+    /// nil when the container has no health check.
+    public var health: HealthObservation?
+    /// Published ports, normalised (every interface = nil host address).
+    public var ports: [PortBinding]
+    public var mounts: [MountObservation]
+    public var composeProject: String?
+    public var composeService: String?
+    /// Names of the environment variables set in the container; values are dropped.
+    public var environmentNames: [String]
+
+    public init(
+        id: String, name: String, state: String, exitCode: Int = 0, oomKilled: Bool = false, error: String? = nil,
+        image: String, imageID: String = "", restartPolicy: RestartPolicy = RestartPolicy(.no),
+        restartPolicyRaw: String? = nil, health: HealthObservation? = nil, ports: [PortBinding] = [],
+        mounts: [MountObservation] = [], composeProject: String? = nil, composeService: String? = nil,
+        environmentNames: [String] = []
+    ) {
+        self.id = id
+        self.name = name
+        self.state = state
+        self.exitCode = exitCode
+        self.oomKilled = oomKilled
+        self.error = error
+        self.image = image
+        self.imageID = imageID
+        self.restartPolicy = restartPolicy
+        self.restartPolicyRaw = restartPolicyRaw
+        self.health = health
+        self.ports = ports
+        self.mounts = mounts
+        self.composeProject = composeProject
+        self.composeService = composeService
+        self.environmentNames = environmentNames
+    }
+}
+
+/// A named volume (`GET /volumes`), with the host directory behind it, which the media
+/// chain compares with Caddy's file_server root.
+public struct VolumeObservation: Sendable, Hashable, Codable {
+    public var name: String
+    public var driver: String
+    /// The volume's directory on the Docker host.
+    public var mountpoint: String
+    public var composeProject: String?
+
+    public init(name: String, driver: String, mountpoint: String, composeProject: String? = nil) {
+        self.name = name
+        self.driver = driver
+        self.mountpoint = mountpoint
+        self.composeProject = composeProject
+    }
+}
+
+/// The desired state read from the manifest's compose file, or why it could not be.
+public struct ComposeObservation: Sendable, Hashable, Codable {
+    public var file: String
+    public var project: String?
+    /// Expected containers, one per service that `docker compose up -d` starts.
+    public var containers: [ContainerSpec]
+    /// Named volumes the file declares, by their engine names (`project_name`).
+    public var volumes: [VolumeSpec]
+    /// Why the file could not be used; nil when it was.
+    public var problem: String?
+
+    public init(
+        file: String, project: String? = nil, containers: [ContainerSpec] = [], volumes: [VolumeSpec] = [],
+        problem: String? = nil
+    ) {
+        self.file = file
+        self.project = project
+        self.containers = containers
+        self.volumes = volumes
+        self.problem = problem
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import ReconcileKit
+
+/// The Docker Engine API's JSON, as far as reconcile reads it. Every field is optional:
+/// engines differ (Podman leaves some out, Docker omits `State.Health` without a health
+/// check), and a missing field must become "not reported", never a decoding failure.
+enum EngineJSON {
+    static let composeProjectLabel = "com.docker.compose.project"
+    static let composeServiceLabel = "com.docker.compose.service"
+
+    /// `GET /version`.
+    struct Version: Decodable {
+        struct Component: Decodable {
+            let Name: String?
+            let Version: String?
+        }
+
+        let Version: String?
+        let ApiVersion: String?
+        let MinAPIVersion: String?
+        let Components: [Component]?
+        let Platform: [String: String]?
+    }
+
+    /// A row of `GET /containers/json?all=1`.
+    struct ContainerRow: Decodable {
+        let Id: String
+        let Names: [String]?
+        let Image: String?
+        let State: String?
+        let Labels: [String: String]?
+    }
+
+    /// `GET /containers/{id}/json`.
+    struct Inspect: Decodable {
+        struct State: Decodable {
+            struct Health: Decodable {
+                struct Entry: Decodable {
+                    let ExitCode: Int?
+                    let Output: String?
+                }
+
+                let Status: String?
+                let FailingStreak: Int?
+                let Log: [Entry]?
+            }
+
+            let Status: String?
+            let ExitCode: Int?
+            let OOMKilled: Bool?
+            let Error: String?
+            let Health: Health?
+        }
+
+        struct Config: Decodable {
+            struct Healthcheck: Decodable {
+                let Test: [String]?
+            }
+
+            let Image: String?
+            let Env: [String]?
+            let Labels: [String: String]?
+            let Healthcheck: Healthcheck?
+        }
+
+        struct HostConfig: Decodable {
+            struct RestartPolicy: Decodable {
+                let Name: String?
+                let MaximumRetryCount: Int?
+            }
+
+            let RestartPolicy: RestartPolicy?
+            let PortBindings: [String: [PortBindingJSON]?]?
+        }
+
+        struct NetworkSettings: Decodable {
+            let Ports: [String: [PortBindingJSON]?]?
+        }
+
+        struct Mount: Decodable {
+            let `Type`: String?
+            let Name: String?
+            let Source: String?
+            let Destination: String?
+            let RW: Bool?
+        }
+
+        let Id: String
+        let Name: String?
+        let Image: String?
+        let State: State?
+        let Config: Config?
+        let HostConfig: HostConfig?
+        let NetworkSettings: NetworkSettings?
+        let Mounts: [Mount]?
+    }
+
+    struct PortBindingJSON: Decodable {
+        let HostIp: String?
+        let HostPort: String?
+    }
+
+    /// `GET /volumes`.
+    struct VolumeList: Decodable {
+        struct Volume: Decodable {
+            let Name: String
+            let Driver: String?
+            let Mountpoint: String?
+            let Labels: [String: String]?
+        }
+
+        let Volumes: [Volume]?
+    }
+
+    /// The engine's `{"message": …}` error body.
+    struct ErrorBody: Decodable {
+        let message: String?
+    }
+
+    // MARK: Conversions (pure)
+
+    static func summary(_ row: ContainerRow) -> ContainerSummary {
+        ContainerSummary(
+            id: row.Id, name: containerName(row.Names?.first ?? row.Id), state: row.State ?? "unknown",
+            image: row.Image ?? "", composeProject: row.Labels?[composeProjectLabel],
+            composeService: row.Labels?[composeServiceLabel])
+    }
+
+    static func observation(_ inspect: Inspect) -> ContainerObservation {
+        let state = inspect.State
+        let labels = inspect.Config?.Labels ?? [:]
+        let policyName = inspect.HostConfig?.RestartPolicy?.Name ?? ""
+        // Docker says "no", Podman says "" for the same default.
+        let policy = RestartPolicy(parsing: policyName.isEmpty ? "no" : policyName)
+        var restart = policy ?? RestartPolicy(.no)
+        if restart.name == .onFailure { restart.maximumRetryCount = inspect.HostConfig?.RestartPolicy?.MaximumRetryCount }
+        return ContainerObservation(
+            id: inspect.Id, name: containerName(inspect.Name ?? inspect.Id), state: state?.Status ?? "unknown",
+            exitCode: state?.ExitCode ?? 0, oomKilled: state?.OOMKilled ?? false,
+            error: (state?.Error).flatMap { $0.isEmpty ? nil : $0 },
+            image: inspect.Config?.Image ?? inspect.Image ?? "", imageID: inspect.Image ?? "",
+            restartPolicy: restart, restartPolicyRaw: policy == nil ? policyName : nil,
+            health: health(state?.Health, healthcheck: inspect.Config?.Healthcheck),
+            ports: ports(configured: inspect.HostConfig?.PortBindings, actual: inspect.NetworkSettings?.Ports),
+            mounts: (inspect.Mounts ?? []).map { mount in
+                MountObservation(
+                    type: mount.Type ?? "unknown", name: mount.Name.flatMap { $0.isEmpty ? nil : $0 },
+                    source: mount.Source ?? "", target: mount.Destination ?? "", readOnly: !(mount.RW ?? true))
+            },
+            composeProject: labels[composeProjectLabel], composeService: labels[composeServiceLabel],
+            environmentNames: environmentNames(inspect.Config?.Env ?? []))
+    }
+
+    static func volume(_ volume: VolumeList.Volume) -> VolumeObservation {
+        VolumeObservation(
+            name: volume.Name, driver: volume.Driver ?? "", mountpoint: volume.Mountpoint ?? "",
+            composeProject: volume.Labels?[composeProjectLabel])
+    }
+
+    /// `/backend` → `backend`.
+    static func containerName(_ raw: String) -> String {
+        raw.hasPrefix("/") ? String(raw.dropFirst()) : raw
+    }
+
+    /// Names only, in order, without duplicates: values may be secrets and are dropped
+    /// here, before anything else can see them.
+    static func environmentNames(_ entries: [String]) -> [String] {
+        var seen: Set<String> = []
+        return entries.compactMap { entry in
+            let name = String(entry.prefix { $0 != "=" })
+            return !name.isEmpty && seen.insert(name).inserted ? name : nil
+        }
+    }
+
+    /// nil when the container has no health check. Docker omits `State.Health` then;
+    /// Podman sends an empty status, so both shapes mean "none". Only the latest failed
+    /// check's output is kept, trimmed.
+    static func health(_ health: Inspect.State.Health?, healthcheck: Inspect.Config.Healthcheck?) -> HealthObservation? {
+        let status = health?.Status ?? ""
+        let disabled = healthcheck?.Test?.first == "NONE"
+        if disabled || (status.isEmpty || status == "none") && healthcheck?.Test == nil { return nil }
+        let lastFailure = (health?.Log ?? []).last { ($0.ExitCode ?? 0) != 0 }
+        let output = lastFailure?.Output.map { text in
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.count > 300 ? String(trimmed.prefix(300)) + "…" : trimmed
+        }
+        return HealthObservation(
+            status: status.isEmpty ? "none" : status, failingStreak: health?.FailingStreak ?? 0,
+            lastFailureOutput: output, lastFailureExitCode: lastFailure?.ExitCode)
+    }
+
+    /// Published ports from the container's configuration (`HostConfig.PortBindings`,
+    /// present whether or not it runs), with engine-chosen host ports filled in from
+    /// `NetworkSettings.Ports` when it runs. Docker lists an all-interfaces binding
+    /// twice (0.0.0.0 and ::); normalising the address makes them one.
+    static func ports(configured: [String: [PortBindingJSON]?]?, actual: [String: [PortBindingJSON]?]?) -> [PortBinding] {
+        func bindings(_ map: [String: [PortBindingJSON]?]?) -> [PortBinding] {
+            var result: [PortBinding] = []
+            for (key, list) in map ?? [:] {
+                let parts = key.split(separator: "/")
+                guard let port = parts.first.flatMap({ Int($0) }) else { continue }
+                let proto = parts.count > 1 ? String(parts[1]) : "tcp"
+                for binding in list ?? [] {
+                    result.append(
+                        PortBinding(
+                            hostIP: binding.HostIp, hostPort: binding.HostPort.flatMap { Int($0) }, containerPort: port,
+                            proto: proto))
+                }
+            }
+            return result
+        }
+        let running = bindings(actual)
+        var result: [PortBinding] = []
+        for binding in bindings(configured).isEmpty ? running : bindings(configured) {
+            var resolved = binding
+            if resolved.hostPort == nil,
+                let chosen = running.first(where: {
+                    $0.containerPort == binding.containerPort && $0.proto == binding.proto && $0.hostIP == binding.hostIP
+                })
+            {
+                resolved.hostPort = chosen.hostPort
+            }
+            if !result.contains(resolved) { result.append(resolved) }
+        }
+        return result.sorted()
+    }
+}

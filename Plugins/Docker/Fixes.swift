@@ -1,0 +1,149 @@
+import ReconcileKit
+
+/// What a fix needs to know about one container: whether compose owns it (then the
+/// repair is a compose edit plus `docker compose up -d SERVICE`) and what it runs now.
+struct FixContext {
+    let spec: ContainerSpec
+    let container: ContainerObservation?
+
+    var project: String? { spec.composeProject ?? container?.composeProject }
+    var service: String { spec.composeService ?? container?.composeService ?? spec.name }
+    var isCompose: Bool { project != nil }
+    var name: String { container?.name ?? spec.name }
+
+    /// `docker compose -p rims up -d backend`.
+    var composeUp: String {
+        "docker compose" + (project.map { " -p \($0)" } ?? "") + " up -d \(service)"
+    }
+}
+
+/// The repairs, worded so nobody runs a destructive command unwarned: anything that
+/// removes a container says DESTRUCTIVE and what is lost (its writable layer; named
+/// volumes are kept).
+enum Fixes {
+    static let destructiveNote =
+        "DESTRUCTIVE: removing a container loses anything written outside its volumes; named volumes are kept"
+
+    /// A missing container.
+    static func create(_ spec: ContainerSpec) -> Fix {
+        let context = FixContext(spec: spec, container: nil)
+        if context.isCompose {
+            return Fix(
+                summary: "Create and start it with compose, from the directory holding the compose file "
+                    + "(non-destructive).",
+                snippet: context.composeUp, language: "shell")
+        }
+        guard spec.image != nil else {
+            return Fix(
+                summary: "Create and start the container (the manifest names no image, so reconcile cannot "
+                    + "write the command; add image: to the manifest).")
+        }
+        return Fix(
+            summary: "Create and start it (non-destructive). Add its environment (-e NAME=…) as deployed; "
+                + "reconcile never reads values.",
+            snippet: runCommand(spec, container: nil), language: "shell")
+    }
+
+    /// The container exists but is in the wrong state.
+    static func state(wanted: ContainerState, container: ContainerObservation, context: FixContext) -> Fix {
+        let name = container.name
+        switch (wanted, container.state) {
+        case (.running, "exited"), (.running, "created"):
+            var summary = "Start it (non-destructive)."
+            if container.state == "exited" && container.exitCode != 0 {
+                summary = "Start it (non-destructive); it exited with code \(container.exitCode)"
+                    + (container.oomKilled ? " after running out of memory" : "")
+                    + ", so read its log first or it may stop again."
+            } else if let error = container.error {
+                summary = "Start it (non-destructive); its last start failed (\(error)), so fix that first."
+            }
+            let logs = container.state == "exited" ? "docker logs --tail 50 \(name)\n" : ""
+            return Fix(summary: summary, snippet: logs + "docker start \(name)", language: "shell")
+        case (.running, "paused"):
+            return Fix(summary: "Resume it (non-destructive).", snippet: "docker unpause \(name)", language: "shell")
+        case (.running, "restarting"):
+            return Fix(
+                summary: "It is crash-looping: the restart policy keeps restarting a process that exits. Read "
+                    + "the log for the cause; restarting again will not help.",
+                snippet: "docker logs --tail 100 \(name)", language: "shell")
+        case (.running, "dead"):
+            return Fix(
+                summary: "A dead container cannot be started: remove and recreate it (\(destructiveNote)).",
+                snippet: "docker rm \(name)   # destructive\n"
+                    + (context.isCompose ? context.composeUp : runCommand(context.spec, container: container)),
+                language: "shell")
+        case (.exited, "running"), (.created, "running"):
+            return Fix(
+                summary: "Stop it (not destructive, but it interrupts whatever the container serves).",
+                snippet: "docker stop \(name)", language: "shell")
+        case (.paused, "running"):
+            return Fix(summary: "Pause it.", snippet: "docker pause \(name)", language: "shell")
+        default:
+            return Fix(
+                summary: "Bring it to \(wanted.rawValue) (it is \(container.state)); see docker inspect \(name).")
+        }
+    }
+
+    /// Settings that are fixed when a container is created (image, ports, mounts,
+    /// environment, health check): the container has to be recreated.
+    static func recreate(_ context: FixContext, because reason: String, snippet: String?, pull: String? = nil) -> Fix {
+        if context.isCompose {
+            let command = context.composeUp
+            guard let snippet else {
+                return Fix(
+                    summary: "Recreate it with compose (\(reason)); compose replaces the container: \(destructiveNote).",
+                    snippet: command, language: "shell")
+            }
+            return Fix(
+                summary: "Set this in the compose file, then run \(command) from its directory (\(reason)); "
+                    + "compose replaces the container: \(destructiveNote).",
+                snippet: snippet, language: "yaml")
+        }
+        var lines: [String] = []
+        if let pull { lines.append("docker pull \(pull)   # if it is not built on this host") }
+        lines.append("docker rm -f \(context.name)   # destructive")
+        lines.append(runCommand(context.spec, container: context.container))
+        return Fix(
+            summary: "Recreate the container with the desired settings (\(reason)). \(destructiveNote). "
+                + "Add its environment (-e NAME=…) as deployed; reconcile never reads values.",
+            snippet: lines.joined(separator: "\n"), language: "shell")
+    }
+
+    /// `docker run -d --name …` with the desired settings, falling back to what the
+    /// container has now for fields the manifest leaves open.
+    static func runCommand(_ spec: ContainerSpec, container: ContainerObservation?) -> String {
+        var parts = ["docker run -d --name \(spec.name)"]
+        if let policy = spec.restartPolicy ?? container?.restartPolicy, policy.name != .no {
+            parts.append("--restart \(policy)")
+        }
+        for port in spec.ports ?? container?.ports ?? [] {
+            parts.append("-p \(port)")
+        }
+        if let mounts = spec.mounts {
+            for mount in mounts { parts.append(volumeFlag(mount)) }
+        } else {
+            for mount in container?.mounts ?? [] {
+                switch mount.type {
+                case "volume" where mount.name != nil:
+                    parts.append("-v \(mount.name!):\(mount.target)" + (mount.readOnly ? ":ro" : ""))
+                case "bind":
+                    parts.append("-v \(mount.source):\(mount.target)" + (mount.readOnly ? ":ro" : ""))
+                default:
+                    break
+                }
+            }
+        }
+        parts.append(spec.image ?? container?.image ?? "IMAGE")
+        return parts.joined(separator: " ")
+    }
+
+    static func volumeFlag(_ mount: MountSpec) -> String {
+        let ro = mount.readOnly == true ? ":ro" : ""
+        switch mount.source {
+        case .volume(let name): return "-v \(name):\(mount.target)\(ro)"
+        case .anonymousVolume: return "-v \(mount.target)"
+        case .bind(let path): return "-v \(path ?? "HOST_PATH"):\(mount.target)\(ro)"
+        case .tmpfs: return "--tmpfs \(mount.target)"
+        }
+    }
+}

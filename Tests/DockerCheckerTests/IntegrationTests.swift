@@ -1,0 +1,235 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+@testable import DockerChecker
+
+/// The checker against a real Docker-compatible engine: Podman's API service, with
+/// containers made by the podman CLI the way an operator would make them.
+@Suite("docker: against a real engine (Podman)")
+struct IntegrationTests {
+    func check(_ yaml: String, environment: [String: String] = [:]) async throws -> (DockerObservation, [Finding]) {
+        let spec = try SpecText.decode(yaml)
+        let context = ObservationContext(mode: .dryRun, source: NoFiles(), environment: environment)
+        let checker = DockerChecker()
+        let observation = try await checker.observe(spec, in: context)
+        return (observation, checker.compare(spec, with: observation))
+    }
+
+    @Test func runningExitedAndNeverStartedContainersWithVolumeBindAndPort() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let engine = scene.engine
+        let backend = scene.container("backend"), db = scene.container("db"), worker = scene.container("worker")
+        let media = scene.volume("media_data")
+        let port = try freeLoopbackPort()
+        let staticDirectory = try TemporaryDirectory(prefix: "reconcile-static")
+        try engine.podman(["volume", "create", media])
+        try engine.run(
+            backend,
+            [
+                "--restart", "unless-stopped", "-p", "127.0.0.1:\(port):8000", "-v", "\(media):/app/media",
+                "-v", "\(staticDirectory.path):/app/static:ro", "-e", "DJANGO_SETTINGS_MODULE=rims.settings",
+                "-e", "SECRET_KEY=integration-secret-value",
+            ], command: ["httpd", "-f", "-p", "8000", "-h", "/www"])
+        try engine.run(db, [], command: ["sh", "-c", "exit 2"])
+        try engine.podman(["wait", db])
+        try engine.create(worker)
+
+        let (observation, findings) = try await check(
+            """
+            endpoint: \(engine.endpoint)
+            containers:
+              - name: \(backend)
+                state: running
+                image: reconcile-busybox:test
+                restart_policy: unless-stopped
+                ports: ["127.0.0.1:\(port):8000"]
+                mounts:
+                  - { volume: \(media), target: /app/media }
+                  - { source: \(staticDirectory.path), target: /app/static, read_only: true }
+                environment: [DJANGO_SETTINGS_MODULE, SECRET_KEY]
+              - name: \(db)
+                state: running
+              - name: \(worker)
+                state: running
+            volumes: [\(media)]
+            """)
+        #expect(observation.problem == nil)
+        #expect(observation.engine?.product == "Podman Engine")
+        #expect(observation.engine?.negotiatedVersion == "1.41")
+
+        let backendFinding = try #require(findings.about(backend).first)
+        #expect(findings.about(backend).count == 1)
+        #expect(backendFinding.status == .ok, "\(backendFinding)")
+
+        let dbFinding = try #require(findings.about(db).first)
+        #expect(dbFinding.status == .drift)
+        #expect(dbFinding.observed == "exited (code 2)")
+        #expect(dbFinding.fix?.snippet?.hasSuffix("docker start \(db)") == true)
+
+        let workerFinding = try #require(findings.about(worker).first)
+        #expect(workerFinding.status == .drift)
+        #expect(workerFinding.observed == "created (never started)")
+        #expect(workerFinding.fix?.snippet == "docker start \(worker)")
+
+        // The volume's host directory is what the media chain will compare with Caddy's root.
+        let volume = try #require(observation.volumes?.first { $0.name == media })
+        let mountpoint = try engine.podman(["volume", "inspect", "--format", "{{.Mountpoint}}", media])
+        #expect(volume.mountpoint == mountpoint)
+        #expect(findings.about("volume \(media)").first?.status == .ok)
+
+        // Environment names are observed, values never.
+        let inspected = try #require(observation.inspected.values.first { $0.name == backend })
+        #expect(inspected.environmentNames.contains("SECRET_KEY"))
+        #expect(!String(decoding: try JSONEncoder().encode(observation), as: UTF8.self).contains("integration-secret-value"))
+        // Only paired containers are inspected, even though the engine holds others' too.
+        #expect(Set(observation.inspected.values.map(\.name)) == [backend, db, worker])
+    }
+
+    @Test func portMountImageAndRestartDriftOnARealContainer() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let web = scene.container("web")
+        let data = scene.volume("data")
+        let port = try freeLoopbackPort()
+        try scene.engine.podman(["volume", "create", data])
+        try scene.engine.run(
+            web, ["--restart", "always", "-p", "\(port):80", "-v", "\(data):/data"],
+            command: ["httpd", "-f", "-p", "80", "-h", "/www"])
+
+        let (_, findings) = try await check(
+            """
+            endpoint: \(scene.engine.endpoint)
+            containers:
+              - name: \(web)
+                state: running
+                image: rims-backend:latest
+                restart_policy: unless-stopped
+                ports: ["127.0.0.1:\(port):80"]
+                mounts:
+                  - { volume: \(data), target: /data, read_only: true }
+                  - { volume: media, target: /app/media }
+            """)
+        let about = findings.about(web)
+        #expect(about.allSatisfy { $0.status == .drift })
+        #expect(about.count == 4, "\(about.map(\.message))")
+        let ports = try #require(about.first { $0.message.contains("published") })
+        #expect(ports.severity == .critical, "published on every interface instead of loopback")
+        #expect(ports.message == "container port 80 is published on every interface as \(port):80, expected 127.0.0.1:\(port):80")
+        #expect(about.contains { $0.message == "runs image localhost/reconcile-busybox:test, expected rims-backend:latest" })
+        #expect(about.contains { $0.fix?.snippet == "docker update --restart=unless-stopped \(web)" })
+        let mounts = try #require(about.first { $0.message.contains("mounted") })
+        #expect(mounts.message.contains("at /data: mounted read-write, expected read-only"))
+        #expect(mounts.message.contains("nothing is mounted at /app/media"))
+    }
+
+    @Test func unhealthyContainerReportsItsFailingCheck() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let api = scene.container("api")
+        try scene.engine.run(
+            api, ["--health-cmd", "echo 'upstream 502 from gunicorn'; exit 1", "--health-interval", "1h", "--health-retries", "1"])
+        _ = try? scene.engine.podman(["healthcheck", "run", api])  // exits 1: the check fails
+
+        let (_, findings) = try await check("endpoint: \(scene.engine.endpoint)\ncontainers:\n  - name: \(api)\n    state: running\n")
+        let finding = try #require(findings.about(api).first)
+        #expect(finding.status == .drift)
+        #expect(finding.expected == "healthy")
+        #expect(finding.observed?.contains("upstream 502 from gunicorn") == true)
+    }
+
+    @Test func missingContainerAndVolumeAreDriftWithFixes() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let backend = scene.container("backend")
+        try scene.engine.create(backend, ["--label", "com.docker.compose.project=\(scene.prefix)", "--label", "com.docker.compose.service=backend"])
+        let missing = "\(scene.prefix)-nothing"
+        let (_, findings) = try await check(
+            """
+            endpoint: \(scene.engine.endpoint)
+            containers:
+              - name: \(missing)
+                image: rims-backend:latest
+              - name: backend
+                compose_project: \(scene.prefix)
+            volumes: [\(scene.prefix)_absent]
+            """)
+        let container = try #require(findings.about(missing).first)
+        #expect(container.status == .drift)
+        #expect(container.observed == "no such container")
+        #expect(container.fix?.snippet == "docker run -d --name \(missing) rims-backend:latest")
+        let byLabel = try #require(findings.about("backend").first)
+        #expect(byLabel.status == .ok, "paired by compose labels: \(byLabel)")
+        let volume = try #require(findings.about("volume \(scene.prefix)_absent").first)
+        #expect(volume.status == .drift)
+        #expect(volume.fix?.snippet == "docker volume create \(scene.prefix)_absent")
+    }
+
+    @Test func absentSocketIsUnknownNeverOK() async throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-nosock")
+        let socket = directory.file("docker.sock")
+        let (observation, findings) = try await check(
+            "containers:\n  - name: backend\n    state: running\nvolumes: [media_data]\n",
+            environment: ["DOCKER_HOST": "unix://\(socket)"])
+        #expect(observation.endpoint == "unix://\(socket)", "DOCKER_HOST is used when the manifest names no endpoint")
+        #expect(observation.problem?.kind == .noSocket)
+        #expect(findings.count == 2)
+        #expect(findings.allSatisfy { $0.status == .unknown })
+        #expect(findings[0].message.contains("no Docker socket at \(socket)"))
+        #expect(findings[0].fix?.summary.contains("DOCKER_HOST") == true)
+    }
+
+    @Test func staleSocketFileIsConnectionRefused() async throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-stale")
+        let path = directory.file("docker.sock")
+        try bindWithoutListening(path)
+        let (observation, findings) = try await check("endpoint: unix://\(path)\ncontainers:\n  - name: backend\n")
+        #expect(observation.problem?.kind == .connectionRefused, "\(String(describing: observation.problem))")
+        #expect(findings.first?.status == .unknown)
+        #expect(findings.first?.fix?.summary.contains("nothing listens") == true)
+    }
+
+    @Test func nonDockerServiceOnTheSocketIsUnknown() async throws {
+        let server = try FixtureHTTPServer(unixSocket: true)
+        defer { server.stop() }
+        let socket = try #require(server.socketPath)
+        let (observation, findings) = try await check("endpoint: unix://\(socket)\ncontainers:\n  - name: backend\n")
+        #expect(observation.problem?.kind == .notDocker, "\(String(describing: observation.problem))")
+        #expect(findings.first?.status == .unknown)
+        #expect(findings.first?.message.contains("not the Docker Engine API") == true)
+    }
+
+    @Test func tcpEndpointWorksToo() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let port = try freeLoopbackPort()
+        let service = try ManagedProcess(
+            "podman",
+            PodmanEngine.storeArguments(scene.engine.directory) + ["system", "service", "--time=0", "tcp://127.0.0.1:\(port)"])
+        defer { service.stop() }
+        try waitUntil("podman on tcp port \(port)") { isListening(port: port) || !service.process.isRunning }
+        let db = scene.container("db")
+        try scene.engine.create(db)
+        let (observation, findings) = try await check("endpoint: tcp://127.0.0.1:\(port)\ncontainers:\n  - name: \(db)\n    state: created\n")
+        #expect(observation.problem == nil, "\(String(describing: observation.problem))")
+        #expect(findings.about(db).first?.status == .ok)
+    }
+
+    /// A socket file with nothing accepting on it: what a crashed daemon leaves behind.
+    func bindWithoutListening(_ path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else { throw TestSupportError("bind(\(path)) failed: errno \(errno)") }
+    }
+}

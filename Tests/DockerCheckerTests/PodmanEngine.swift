@@ -1,0 +1,179 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+
+/// One real Docker-compatible engine for the whole test process: Podman's API service
+/// (`podman system service`) on a socket in a temp dir, over a private store (its own
+/// `--root`/`--runroot`/`--tmpdir`, vfs driver), so tests never see or touch another
+/// engine's containers and leave no mounts behind.
+///
+/// Started lazily by the first test that needs it (Swift Testing runs tests in
+/// parallel; `static let` initialisation is once-only and thread-safe), and stopped by
+/// pid at process exit, after removing every container, volume and image in its store.
+/// Tests still remove what they create as they finish, and name their containers
+/// uniquely (`Scene`) so parallel tests never collide.
+final class PodmanEngine: Sendable {
+    static let image = "localhost/reconcile-busybox:test"
+
+    let directory: String
+    let socketPath: String
+    let service: ManagedProcess
+
+    private static let started: Result<PodmanEngine, any Error> = Result { try PodmanEngine() }
+
+    /// The shared engine, started on first use.
+    static func shared() throws -> PodmanEngine { try started.get() }
+
+    var endpoint: String { "unix://\(socketPath)" }
+
+    private init() throws {
+        // mkdtemp directly: TemporaryDirectory would delete the store before podman
+        // has released it; `shutdown` removes it after the service stopped.
+        let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("reconcile-podman-XXXXXX")
+        var bytes = Array(template.utf8CString)
+        guard let created = mkdtemp(&bytes) else { throw TestSupportError("mkdtemp failed: errno \(errno)") }
+        directory = String(cString: created)
+        socketPath = "\(directory)/docker.sock"
+
+        let tarball = "\(directory)/busybox.tar"
+        try Self.checked("\(TestPaths.repositoryRoot)/scripts/podman-busybox-image.sh", [tarball])
+        try Self.checked("podman", Self.storeArguments(directory) + ["import", "--quiet", tarball, Self.image])
+        service = try ManagedProcess(
+            "podman", Self.storeArguments(directory) + ["system", "service", "--time=0", "unix://\(socketPath)"])
+        let process = service
+        let socket = socketPath
+        try waitUntil("podman service socket \(socket)") {
+            FileManager.default.fileExists(atPath: socket) || !process.process.isRunning
+        }
+        guard service.process.isRunning else {
+            throw TestSupportError("podman system service exited: \(service.output)")
+        }
+        atexit { PodmanEngine.shutdownAtExit() }
+    }
+
+    /// The flags that select this engine's private store (and runc, see ENVIRONMENT.md).
+    static func storeArguments(_ directory: String) -> [String] {
+        [
+            "--root", "\(directory)/root", "--runroot", "\(directory)/runroot", "--tmpdir", "\(directory)/tmp",
+            "--storage-driver", "vfs", "--runtime", "runc", "--events-backend", "file",
+        ]
+    }
+
+    /// Runs the podman CLI on this engine's store and returns its stdout (see
+    /// `spawnAndWait` for why not Foundation's Process).
+    @discardableResult
+    func podman(_ arguments: [String]) throws -> String {
+        try Self.checked("podman", Self.storeArguments(directory) + arguments)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @discardableResult
+    static func checked(_ executable: String, _ arguments: [String]) throws -> String {
+        let result = try spawnAndWait(executable, arguments)
+        guard result.status == 0 else {
+            throw TestSupportError(
+                "\(executable) \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// `podman run -d` with the ulimits these machines need.
+    @discardableResult
+    func run(_ name: String, _ arguments: [String], command: [String] = ["sleep", "1000"]) throws -> String {
+        try podman(
+            ["run", "-d", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+                + arguments + [Self.image] + command)
+    }
+
+    /// `podman create` (a container that was never started).
+    @discardableResult
+    func create(_ name: String, _ arguments: [String] = [], command: [String] = ["sleep", "1000"]) throws -> String {
+        try podman(
+            ["create", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+                + arguments + [Self.image] + command)
+    }
+
+    /// Removes containers and volumes a test made; failures are ignored (the exit
+    /// sweep catches anything left).
+    func remove(containers: [String], volumes: [String] = []) {
+        let store = Self.storeArguments(directory)
+        if !containers.isEmpty { _ = try? spawnAndWait("podman", store + ["rm", "-f", "-t", "0"] + containers) }
+        if !volumes.isEmpty { _ = try? spawnAndWait("podman", store + ["volume", "rm", "-f"] + volumes) }
+    }
+
+    private static func shutdownAtExit() {
+        guard case .success(let engine) = started else { return }
+        engine.shutdown()
+    }
+
+    /// Removes everything in the private store, stops the service by pid, and deletes
+    /// the directory.
+    func shutdown() {
+        let store = Self.storeArguments(directory)
+        _ = try? spawnAndWait("podman", store + ["rm", "-af", "-t", "0"])
+        _ = try? spawnAndWait("podman", store + ["volume", "rm", "-af"])
+        _ = try? spawnAndWait("podman", store + ["rmi", "-af"])
+        Self.stop(pid: service.pid)
+        try? FileManager.default.removeItem(atPath: directory)
+        // The service's log directory (ManagedProcess's own, never deinitialised here).
+        try? FileManager.default.removeItem(atPath: (service.logPath as NSString).deletingLastPathComponent)
+    }
+
+    /// SIGTERM, then SIGKILL after 5 s, reaping the child by its pid. Used at process
+    /// exit instead of `ManagedProcess.stop()`, which waits on Foundation's process
+    /// monitor thread: at exit nothing should depend on another thread's run loop.
+    static func stop(pid: pid_t) {
+        guard pid > 0, kill(pid, SIGTERM) == 0 else { return }
+        for attempt in 0..<500 {
+            var status: Int32 = 0
+            let reaped = waitpid(pid, &status, WNOHANG)
+            // Reaped here, or already reaped by Foundation's monitor (ECHILD): gone.
+            if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
+            if attempt == 499 { kill(pid, SIGKILL) }
+            usleep(10_000)
+        }
+    }
+}
+
+/// Unique container and volume names for one test, so parallel tests share the engine
+/// without seeing each other's containers, and the list to remove afterwards.
+final class Scene: @unchecked Sendable {
+    let engine: PodmanEngine
+    let prefix: String
+    private let lock = NSLock()
+    private var containers: [String] = []
+    private var volumes: [String] = []
+
+    init() throws {
+        engine = try PodmanEngine.shared()
+        prefix = "t" + UUID().uuidString.prefix(8).lowercased()
+    }
+
+    /// `prefix-name`, remembered for cleanup.
+    func container(_ name: String) -> String {
+        let full = "\(prefix)-\(name)"
+        lock.withLock { containers.append(full) }
+        return full
+    }
+
+    func volume(_ name: String) -> String {
+        let full = "\(prefix)_\(name)"
+        lock.withLock { volumes.append(full) }
+        return full
+    }
+
+    /// Removes this test's containers and volumes.
+    func tearDown() {
+        let (containers, volumes) = lock.withLock { (self.containers, self.volumes) }
+        engine.remove(containers: containers, volumes: volumes)
+    }
+}
+
+/// A desired-state source with no files, for checks that read none.
+struct NoFiles: DesiredStateSource {
+    let origin: SourceOrigin = try! JSONDecoder().decode(
+        SourceOrigin.self, from: Data(#"{"repo":"test","ref":"HEAD","commit":null,"worktree":false}"#.utf8))
+
+    func read(_ path: String) throws -> Data { throw SourceError.noSuchFile(path: path, in: "test") }
+    func list(_ directory: String) throws -> [String] { [] }
+}

@@ -1,0 +1,204 @@
+import ReconcileKit
+import Testing
+
+@testable import DockerChecker
+
+/// Accepts any section, so DESIGN.md's whole example can be decoded with only the
+/// Docker checker registered.
+struct CaddySection: ManifestSection {
+    static let key = "caddy"
+    init(from node: ManifestNode) throws {}
+}
+
+struct DjangoSection: ManifestSection {
+    static let key = "django"
+    init(from node: ManifestNode) throws {}
+}
+
+struct MountsSection: ManifestSection {
+    static let key = "mounts"
+    init(from node: ManifestNode) throws {}
+}
+
+struct HealthSection: ManifestSection {
+    static let key = "health"
+    init(from node: ManifestNode) throws {}
+}
+
+@Suite("docker: manifest section")
+struct SpecTests {
+    static let designExample = """
+        apiVersion: reconcile/v1
+        kind: Environment
+        name: production
+        vars:
+          domain: rims.example.com
+          media: /srv/rims/media
+        caddy:
+          admin: http://127.0.0.1:2019
+        docker:
+          endpoint: unix:///var/run/docker.sock
+          containers:
+            - name: backend
+              state: running
+              image: rims-backend:latest        # optional fields are only checked when given
+              restart_policy: unless-stopped
+              ports: ["127.0.0.1:8000:8000"]
+              mounts:
+                - { volume: media_data, target: /app/media }
+        django:
+          runner:
+            container: backend
+        mounts:
+          - name: media
+        health:
+          - name: api
+        """
+
+    @Test func designExampleDecodesThroughTheManifestDecoder() throws {
+        let registry = CheckerRegistry(
+            checkers: [DockerChecker.self],
+            pending: [
+                PendingSection(checker: "caddy", section: CaddySection.self),
+                PendingSection(checker: "django", section: DjangoSection.self),
+                PendingSection(checker: "media", section: MountsSection.self),
+                PendingSection(checker: "health", section: HealthSection.self),
+            ])
+        let manifest = try ManifestDecoder(registry: registry).decode(Self.designExample, file: "manifests/production.yaml")
+        #expect(manifest.checks.map(\.checker).contains("docker"))
+        let docker = try #require(manifest.checks.first { $0.checker == "docker" })
+        #expect(docker.position.line == 10, "the section's first key")
+    }
+
+    @Test func designExampleFieldsAreRead() throws {
+        let spec = try SpecText.decode(
+            """
+            endpoint: unix:///var/run/docker.sock
+            containers:
+              - name: backend
+                state: running
+                image: rims-backend:latest
+                restart_policy: unless-stopped
+                ports: ["127.0.0.1:8000:8000"]
+                mounts:
+                  - { volume: media_data, target: /app/media }
+            """)
+        #expect(spec.endpoint == "unix:///var/run/docker.sock")
+        let backend = try #require(spec.containers.first)
+        #expect(backend.name == "backend")
+        #expect(backend.state == .running)
+        #expect(backend.image == "rims-backend:latest")
+        #expect(backend.restartPolicy == RestartPolicy(.unlessStopped))
+        #expect(backend.ports == [PortBinding(hostIP: "127.0.0.1", hostPort: 8000, containerPort: 8000)])
+        #expect(backend.mounts == [MountSpec(source: .volume("media_data"), target: "/app/media")])
+        #expect(backend.position(of: "image").line == 5)
+        #expect(backend.position.line == 3)
+    }
+
+    @Test func everyOptionalFieldAndShortForms() throws {
+        let spec = try SpecText.decode(
+            """
+            containers:
+              - name: db
+              - name: backend
+                compose_project: rims
+                environment: [DJANGO_SETTINGS_MODULE, SECRET_KEY]
+                mounts:
+                  - media_data:/app/media
+                  - /srv/rims/static/:/app/static:ro
+                  - { source: /srv/logs, target: /app/logs/, read_only: false }
+                ports: ["8000", "80:8080", "[::1]:53:53/udp", "127.0.0.1::9000", "7000-7001:7000-7001"]
+                restart_policy: on-failure:5
+            volumes:
+              - media_data
+              - { name: pg_data, driver: local }
+            compose: ./deploy/compose.yaml
+            """)
+        #expect(spec.endpoint == nil)
+        #expect(spec.containers[0].state == nil && spec.containers[0].image == nil && spec.containers[0].ports == nil)
+        let backend = spec.containers[1]
+        #expect(backend.composeProject == "rims")
+        #expect(backend.environment == ["DJANGO_SETTINGS_MODULE", "SECRET_KEY"])
+        #expect(
+            backend.mounts?.map(\.description) == [
+                "media_data:/app/media", "/srv/rims/static:/app/static:ro", "/srv/logs:/app/logs",
+            ])
+        #expect(backend.mounts?[2].readOnly == false)
+        #expect(
+            backend.ports?.map(\.description) == [
+                "8000", "80:8080", "[::1]:53:53/udp", "127.0.0.1::9000", "7000:7000", "7001:7001",
+            ])
+        #expect(backend.restartPolicy == RestartPolicy(.onFailure, maximumRetryCount: 5))
+        #expect(spec.volumes.map(\.name) == ["media_data", "pg_data"])
+        #expect(spec.volumes[1].driver == "local")
+        #expect(spec.compose?.file == "deploy/compose.yaml")
+    }
+
+    @Test func variablesAreSubstituted() throws {
+        let spec = try SpecText.decode(
+            """
+            containers:
+              - name: backend
+                mounts: [{ source: "${media}", target: /app/media }]
+            """, variables: ["media": "/srv/rims/media"])
+        #expect(spec.containers[0].mounts?[0].source == .bind("/srv/rims/media"))
+    }
+
+    @Test func composeReferenceLongForm() throws {
+        let spec = try SpecText.decode(
+            """
+            compose: { file: compose.yaml, project: rims, project_directory: /srv/rims/ }
+            """)
+        #expect(spec.compose == ComposeReference(file: "compose.yaml", project: "rims", projectDirectory: "/srv/rims", position: spec.compose!.position))
+    }
+
+    @Test(arguments: [
+        ("containers:\n  - name: backend\n    stat: running\n", 3, "unknown key 'stat'; did you mean 'state'?"),
+        ("containers:\n  - name: backend\n    state: runing\n", 3, "'runing' is not one of created, running, paused, restarting, exited, dead; did you mean 'running'?"),
+        ("containers:\n  - name: backend\n    state: removing\n", 3, "'removing' is not one of"),
+        ("containers:\n  - name: backend\n    restart_policy: unless_stopped\n", 3, "did you mean 'unless-stopped'?"),
+        ("containers:\n  - name: backend\n    restart_policy: always:3\n", 3, "is not a restart policy"),
+        ("containers:\n  - name: backend\n    ports: [\"127.0.0.1:8000:99999\"]\n", 3, "invalid port '99999'"),
+        ("containers:\n  - name: backend\n    ports: [\"8000/xtp\"]\n", 3, "unknown protocol 'xtp'"),
+        ("containers:\n  - name: backend\n    ports: [\"1:2:3:4\"]\n", 3, "is not a port binding"),
+        ("containers:\n  - name: backend\n    mounts:\n      - { volume: media, source: /srv, target: /x }\n", 4, "not both"),
+        ("containers:\n  - name: backend\n    mounts:\n      - { target: /x }\n", 4, "needs volume:"),
+        ("containers:\n  - name: backend\n    mounts:\n      - { volume: media, target: app/media }\n", 4, "absolute path in the container"),
+        ("containers:\n  - name: backend\n    mounts:\n      - { source: srv/media, target: /app/media }\n", 4, "absolute host path"),
+        ("containers:\n  - name: backend\n    mounts:\n      - ./media:/app/media\n", 4, "is not a mount"),
+        ("containers:\n  - name: backend\n    mounts:\n      - a:/x\n      - b:/x/\n", 5, "two mounts at target /x"),
+        ("containers:\n  - name: backend\n    environment: [SECRET_KEY=abc]\n", 3, "list variable names only"),
+        ("containers:\n  - name: -bad\n", 2, "is not a valid container name"),
+        ("containers:\n  - name: backend\n  - name: backend\n", 3, "duplicate container name 'backend' (first at line 2)"),
+        ("containers:\n  - state: running\n", 2, "missing required key 'name'"),
+        ("endpoint: ssh://host\n", 1, "unsupported URL scheme 'ssh'"),
+        ("endpoint: tcp://127.0.0.1\n", 1, "tcp:// needs a port"),
+        ("volumes: [a/b]\n", 1, "is not a volume name"),
+        ("compose: /srv/compose.yaml\n", 1, "repository-relative path"),
+        ("containres: []\n", 1, "did you mean 'containers'?"),
+    ])
+    func rejectsWithPosition(yaml: String, line: Int, message: String) {
+        let error = SpecText.error(yaml)
+        #expect(error != nil, "accepted: \(yaml)")
+        #expect(error?.position.line == line, "\(String(describing: error))")
+        #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test func portSyntax() throws {
+        #expect(try PortBinding.parse("127.0.0.1:8000:8000") == [PortBinding(hostIP: "127.0.0.1", hostPort: 8000, containerPort: 8000)])
+        #expect(try PortBinding.parse("0.0.0.0:80:80") == [PortBinding(hostIP: nil, hostPort: 80, containerPort: 80)])
+        #expect(try PortBinding.parse("[::]:80:80/tcp") == [PortBinding(hostIP: nil, hostPort: 80, containerPort: 80)])
+        #expect(try PortBinding.parse("53:53/UDP") == [PortBinding(hostPort: 53, containerPort: 53, proto: "udp")])
+        #expect(throws: PortSyntaxError.self) { try PortBinding.parse("8000-7000:8000-7000") }
+        #expect(throws: PortSyntaxError.self) { try PortBinding.parse("8000-8001:8000") }
+    }
+
+    @Test func restartPolicySyntaxAndMatching() {
+        #expect(RestartPolicy(parsing: "no") == RestartPolicy(.no))
+        #expect(RestartPolicy(parsing: "on-failure:0") == RestartPolicy(.onFailure, maximumRetryCount: 0))
+        #expect(RestartPolicy(parsing: "never") == nil)
+        #expect(RestartPolicy(.onFailure).isSatisfied(by: RestartPolicy(.onFailure, maximumRetryCount: 5)))
+        #expect(!RestartPolicy(.onFailure, maximumRetryCount: 3).isSatisfied(by: RestartPolicy(.onFailure, maximumRetryCount: 5)))
+        #expect(!RestartPolicy(.always).isSatisfied(by: RestartPolicy(.unlessStopped)))
+    }
+}
