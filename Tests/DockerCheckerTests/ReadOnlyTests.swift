@@ -1,0 +1,153 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+@testable import DockerChecker
+
+/// The recording proxy of Tests/Fixtures/docker/recording_proxy.py in front of the
+/// shared engine's socket: every request line that leaves the process is logged.
+final class RecordingProxy: @unchecked Sendable {
+    let socketPath: String
+    let logPath: String
+    private let scratch: TemporaryDirectory
+    private let process: ManagedProcess
+
+    init(upstream: String) throws {
+        scratch = try TemporaryDirectory(prefix: "reconcile-proxy")
+        socketPath = scratch.file("proxy.sock")
+        logPath = scratch.file("requests.log")
+        process = try ManagedProcess(
+            TestPaths.python,
+            [TestPaths.fixture("docker/recording_proxy.py"), "--listen", socketPath, "--upstream", upstream, "--log", logPath])
+        let process = self.process, socket = socketPath
+        try waitUntil("recording proxy on \(socket)") {
+            FileManager.default.fileExists(atPath: socket) || !process.process.isRunning
+        }
+        guard process.process.isRunning else { throw TestSupportError("proxy exited: \(process.output)") }
+    }
+
+    var endpoint: String { "unix://\(socketPath)" }
+
+    /// (method, target) of every request that went through, in order.
+    func requests() -> [(method: String, target: String)] {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map { line in
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }
+    }
+
+    func stop() { process.stop() }
+}
+
+/// A git repository holding a config (manifests, a compose file), committed.
+final class ConfigRepository: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    var path: String { directory.path }
+
+    init(_ files: [String: String]) throws {
+        directory = try TemporaryDirectory(prefix: "reconcile-config")
+        try runChecked("git", ["init", "-q", "-b", "main", path])
+        try commit(files, message: "config")
+    }
+
+    func commit(_ files: [String: String], message: String) throws {
+        for (relative, contents) in files { try directory.write(relative, contents) }
+        try runChecked("git", ["-C", path, "add", "-A"])
+        try runChecked(
+            "git", ["-C", path, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", message])
+    }
+}
+
+/// Dry-run never mutates anything (DESIGN.md): proved by what reached the engine.
+@Suite("docker: read-only in dry-run")
+struct ReadOnlyTests {
+    @Test func readOnlyPolicyRefusesStartingAContainerBeforeAnythingIsSent() async throws {
+        let engine = try PodmanEngine.shared()
+        let proxy = try RecordingProxy(upstream: engine.socketPath)
+        defer { proxy.stop() }
+        let endpoint = try HTTPEndpoint(parsing: proxy.endpoint)
+        let client = HTTPClient(policy: .readOnly)
+        for (method, path) in [
+            ("POST", "/v1.41/containers/x/start"), ("POST", "/containers/x/stop"), ("POST", "/v1.41/containers/create"),
+            ("DELETE", "/v1.41/containers/x"), ("POST", "/v1.41/volumes/create"), ("PUT", "/v1.41/containers/x/archive"),
+            ("post", "/v1.41/containers/x/start"),
+        ] {
+            let request = endpoint.request(path, method: method)
+            #expect(!RequestPolicy.readOnly.allows(request))
+            await #expect(throws: HTTPError.self) { _ = try await client.send(request) }
+            do {
+                _ = try await client.send(request)
+            } catch {
+                #expect(error.kind == .refusedByPolicy)
+                #expect(error.message.contains("\(method) http://localhost\(path)"))
+            }
+        }
+        // The GET goes through, so the proxy works and the refusals above never left.
+        let response = try await client.send(endpoint.request("/_ping"))
+        #expect(response.status == 200)
+        #expect(proxy.requests().map(\.method) == ["GET"])
+    }
+
+    @Test func checkerSendsOnlyGETsEvenWhenAllowedMore() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let proxy = try RecordingProxy(upstream: scene.engine.socketPath)
+        defer { proxy.stop() }
+        let db = scene.container("db")
+        try scene.engine.create(db)
+        let spec = try SpecText.decode(
+            "endpoint: \(proxy.endpoint)\ncontainers:\n  - name: \(db)\n    state: running\nvolumes: [nothing]\n")
+        for mode in [RunMode.dryRun, .apply] {
+            let context = ObservationContext(mode: mode, source: NoFiles(), environment: [:])
+            let findings = DockerChecker().compare(spec, with: try await DockerChecker().observe(spec, in: context))
+            #expect(findings.about(db).first?.status == .drift, "a stopped container is reported, not started")
+        }
+        let requests = proxy.requests()
+        #expect(requests.count == 8, "version, list, inspect, volumes, twice: \(requests)")
+        #expect(requests.allSatisfy { $0.method == "GET" }, "\(requests)")
+        #expect(requests.map(\.target).contains("/v1.41/containers/json?all=1"))
+        // Still created: nothing started it.
+        #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", db]) == "created")
+    }
+
+    @Test func dryRunOfTheBuiltCLISendsOnlyGETs() throws {
+        let binary = TestPaths.reconcileBinary
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let proxy = try RecordingProxy(upstream: scene.engine.socketPath)
+        defer { proxy.stop() }
+        let backend = scene.container("backend"), worker = scene.container("worker")
+        try scene.engine.run(backend, ["--restart", "always"])
+        try scene.engine.create(worker)
+        let repository = try ConfigRepository([
+            "manifests/prod.yaml": """
+                apiVersion: reconcile/v1
+                kind: Environment
+                name: prod
+                docker:
+                  endpoint: \(proxy.endpoint)
+                  containers:
+                    - { name: \(backend), state: running, restart_policy: unless-stopped }
+                    - { name: \(worker), state: running }
+                    - { name: \(scene.prefix)-gone, image: rims-backend:latest }
+                  volumes: [\(scene.prefix)_media]
+                """
+        ])
+        let result = try run(
+            binary, ["--repo", repository.path, "--manifest", "manifests/prod.yaml", "--dry-run", "--format", "json"])
+        #expect(result.status == 2, "drift: \(result.stdout) \(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let summary = report?["summary"] as? [String: Int]
+        #expect(summary?["drift"] == 4, "\(result.stdout)")
+        let requests = proxy.requests()
+        #expect(requests.count >= 4)
+        #expect(requests.allSatisfy { $0.method == "GET" }, "\(requests)")
+        // Every drift had a fix a human could run; reconcile ran none of them.
+        #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", worker]) == "created")
+        #expect(try scene.engine.podman(["inspect", "--format", "{{.HostConfig.RestartPolicy.Name}}", backend]) == "always")
+        #expect(try scene.engine.podman(["volume", "ls", "-q", "--filter", "name=\(scene.prefix)_media"]).isEmpty)
+    }
+}
