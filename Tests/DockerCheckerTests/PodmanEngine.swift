@@ -97,7 +97,8 @@ final class PodmanEngine: Sendable {
     /// sweep catches anything left).
     func remove(containers: [String], volumes: [String] = []) {
         let store = Self.storeArguments(directory)
-        if !containers.isEmpty { _ = try? spawnAndWait("podman", store + ["rm", "-f", "-t", "0"] + containers) }
+        // --ignore: a test may have removed some already; the rest must still go.
+        if !containers.isEmpty { _ = try? spawnAndWait("podman", store + ["rm", "-f", "--ignore", "-t", "0"] + containers) }
         if !volumes.isEmpty { _ = try? spawnAndWait("podman", store + ["volume", "rm", "-f"] + volumes) }
     }
 

@@ -14,6 +14,7 @@ import Glibc
 /// `waitUntilExit()` would block until the container stops. Here the child gets
 /// stdin from /dev/null, stdout/stderr into files, every other descriptor closed, a
 /// clean signal mask (Swift's threads block most signals), and is reaped by its pid.
+/// With `DOCKER_TEST_TRACE` set, each command's duration goes to stderr.
 func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> SpawnResult {
     let scratch = try TemporaryDirectory(prefix: "reconcile-spawn")
     let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
@@ -54,6 +55,12 @@ func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> SpawnRe
     guard spawned == 0 else { throw TestSupportError("posix_spawn \(path) failed: \(String(cString: strerror(spawned)))") }
 
     var status: Int32 = 0
+    let started = ContinuousClock.now
+    defer {
+        if ProcessInfo.processInfo.environment["DOCKER_TEST_TRACE"] != nil {
+            FileHandle.standardError.write(Data("TRACE \(ContinuousClock.now - started) \(arguments.suffix(6).joined(separator: " "))\n".utf8))
+        }
+    }
     while waitpid(pid, &status, 0) == -1 {
         guard errno == EINTR else { throw TestSupportError("waitpid \(pid) failed: errno \(errno)") }
     }

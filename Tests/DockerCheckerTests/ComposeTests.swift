@@ -1,0 +1,257 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+@testable import DockerChecker
+
+/// Files in memory, as a config repository at one ref would hold them.
+struct MemoryFiles: DesiredStateSource {
+    let files: [String: String]
+    let origin: SourceOrigin = NoFiles().origin
+
+    func read(_ path: String) throws -> Data {
+        guard let text = files[path] else { throw SourceError.noSuchFile(path: path, in: "memory") }
+        return Data(text.utf8)
+    }
+
+    func list(_ directory: String) throws -> [String] { files.keys.filter { $0.hasPrefix(directory) }.sorted() }
+}
+
+/// A compose file kept in the config repository as desired state.
+@Suite("docker: compose file as desired state")
+struct ComposeTests {
+    static let compose = """
+        x-defaults: &defaults
+          restart: unless-stopped
+          environment:
+            TZ: UTC
+
+        services:
+          backend:
+            <<: *defaults
+            image: rims-backend:${TAG:-latest}
+            ports:
+              - "127.0.0.1:8000:8000"
+              - target: 9000
+                published: 9000
+                host_ip: 127.0.0.1
+                protocol: udp
+            volumes:
+              - media_data:/app/media
+              - ./static:/app/static:ro
+              - /srv/rims/logs:/app/logs
+              - type: volume
+                source: shared
+                target: /shared
+                read_only: true
+              - /cache
+            environment:
+              DJANGO_SETTINGS_MODULE: rims_backend.settings
+              SECRET_KEY: ${SECRET_KEY}
+              UNSET_HERE:
+            healthcheck:
+              test: ["CMD", "curl", "-f", "http://localhost:8000/api/health/"]
+          db:
+            image: postgres:16
+            container_name: rims-db
+            restart: "no"
+            volumes:
+              - type: bind
+                source: ./pg
+                target: /var/lib/postgresql/data
+            environment:
+              - POSTGRES_DB=rims
+              - POSTGRES_PASSWORD
+            healthcheck:
+              disable: true
+          worker:
+            build: ./backend
+            command: celery worker
+            env_file: .env
+            ports: ["${WORKER_PORT}:5555"]
+          debug:
+            image: busybox
+            profiles: [debug]
+          idle:
+            image: busybox
+            deploy:
+              replicas: 0
+
+        volumes:
+          media_data:
+          shared:
+            name: rims_shared_files
+          pg_external:
+            external: true
+          legacy:
+            external:
+              name: old_volume
+        """
+
+    func derive(
+        _ text: String = compose, reference: ComposeReference = ComposeReference(file: "deploy/compose.yaml", project: "rims"),
+        values: [String: String] = [:]
+    ) throws -> ComposeObservation {
+        try ComposeLoader.derive(text, reference: reference, values: values)
+    }
+
+    @Test func servicesBecomeExpectedContainers() throws {
+        let observed = try derive()
+        #expect(observed.problem == nil)
+        #expect(observed.project == "rims")
+        #expect(observed.containers.map(\.name) == ["rims-backend-1", "rims-db", "rims-worker-1"], "profiles and 0 replicas are skipped")
+        let backend = observed.containers[0]
+        #expect(backend.composeProject == "rims" && backend.composeService == "backend")
+        #expect(backend.state == .running)
+        #expect(backend.image == "rims-backend:latest", "${TAG:-latest}")
+        #expect(backend.restartPolicy == RestartPolicy(.unlessStopped), "merged from x-defaults")
+        #expect(backend.ports?.map(\.description) == ["127.0.0.1:8000:8000", "127.0.0.1:9000:9000/udp"])
+        #expect(
+            backend.mounts?.map(\.description) == [
+                "rims_media_data:/app/media", "(relative path):/app/static:ro", "/srv/rims/logs:/app/logs",
+                "rims_shared_files:/shared:ro", "/cache",
+            ])
+        #expect(
+            backend.environment == ["DJANGO_SETTINGS_MODULE", "SECRET_KEY"],
+            "names with a value; YAML merges are shallow, so the service's environment replaces the defaults'")
+        #expect(backend.expectsHealthcheck)
+        #expect(backend.notes == ["relative bind sources (set docker.compose.project_directory)"])
+        #expect(backend.position.file == "deploy/compose.yaml")
+        #expect(backend.position.line == 8, "the service's first key")
+        #expect(backend.position(of: "image").line == 9)
+    }
+
+    @Test func explicitNamesRestartNoAndDisabledHealthchecks() throws {
+        let db = try derive().containers[1]
+        #expect(db.name == "rims-db")
+        #expect(db.restartPolicy == RestartPolicy(.no))
+        #expect(!db.expectsHealthcheck)
+        #expect(db.environment == ["POSTGRES_DB"], "POSTGRES_PASSWORD comes from the deploying shell")
+        #expect(db.mounts == [MountSpec(source: .bind(nil), target: "/var/lib/postgresql/data")])
+    }
+
+    @Test func builtImagesAndUnsetVariablesAreNotComparedAndSaySo() throws {
+        let worker = try derive().containers[2]
+        #expect(worker.image == nil)
+        #expect(worker.ports == nil)
+        #expect(worker.notes == ["image (built from build:)", "ports (a variable is not set)", "variables from env_file"])
+        let set = try derive(values: ["WORKER_PORT": "5555", "TAG": "2.1"])
+        #expect(set.containers[2].ports?.map(\.description) == ["5555:5555"])
+        #expect(set.containers[0].image == "rims-backend:2.1")
+    }
+
+    @Test func projectDirectoryResolvesRelativeBinds() throws {
+        let observed = try derive(
+            reference: ComposeReference(file: "deploy/compose.yaml", project: "rims", projectDirectory: "/srv/rims"))
+        #expect(observed.containers[0].mounts?[1].source == .bind("/srv/rims/static"))
+        #expect(observed.containers[1].mounts?[0].source == .bind("/srv/rims/pg"))
+        #expect(observed.containers[0].notes.isEmpty)
+    }
+
+    @Test func namedVolumesGetTheirEngineNames() throws {
+        #expect(try derive().volumes.map(\.name) == ["rims_media_data", "rims_shared_files", "pg_external", "old_volume"])
+    }
+
+    @Test func projectNameComesFromTheManifestTheFileOrItsDirectory() throws {
+        let named = "name: My_Stack\nservices:\n  web:\n    image: nginx\n"
+        #expect(try derive(named, reference: ComposeReference(file: "compose.yaml")).project == "my_stack")
+        #expect(try derive(named, reference: ComposeReference(file: "compose.yaml", project: "prod")).project == "prod")
+        let unnamed = "services:\n  web:\n    image: nginx\n"
+        #expect(try derive(unnamed, reference: ComposeReference(file: "stacks/RIMS.prod/compose.yaml")).project == "rimsprod")
+        #expect(throws: ManifestError.self) { try derive(unnamed, reference: ComposeReference(file: "compose.yaml")) }
+    }
+
+    @Test func interpolation() throws {
+        let values = Interpolation(values: ["A": "1", "EMPTY": ""])
+        #expect(try values.interpolate("$$A ${A} $A ${B:-x${A}} ${EMPTY:-d} ${EMPTY-d} ${A:+set} ${B+set}").value == "$A 1 1 x1 d  set ")
+        #expect(try values.interpolate("${B}-${C}").unresolved == ["B", "C"])
+        #expect(throws: Interpolation.InterpolationError.self) { try values.interpolate("${B:?must be set}") }
+        #expect(throws: Interpolation.InterpolationError.self) { try values.interpolate("${A") }
+    }
+
+    @Test func envFileLines() {
+        let parsed = ComposeLoader.parseEnvFile("# c\nTAG=1.2\nexport NAME=\"rims\"\n\nQUOTED='a b'\nbad line\n")
+        #expect(parsed.map { "\($0.0)=\($0.1)" } == ["TAG=1.2", "NAME=rims", "QUOTED=a b"])
+    }
+
+    @Test(arguments: [
+        ("services: []\n", 1, "needs a services: mapping"),
+        ("services:\n  web:\n    ports: [\"99999:80\"]\n", 3, "invalid port '99999'"),
+        ("services:\n  web:\n    restart: sometimes\n", 3, "is not a restart policy"),
+        ("services:\n  web:\n    volumes: [\"a:b:c:d\"]\n", 3, "is not a volume entry"),
+        ("services:\n  web:\n    volumes: [\"data:relative\"]\n", 3, "must be an absolute path"),
+        ("services:\n  web:\n    image: \"${TAG:?set TAG}\"\n", 3, "required variable TAG is not set: set TAG"),
+        ("services:\n  web: [1]\n", 2, "a service is a mapping"),
+        ("services:\n  web:\n    image: [\n", 4, "invalid YAML"),
+    ])
+    func problemsNameTheLine(text: String, line: Int, message: String) throws {
+        let source = MemoryFiles(files: ["compose.yaml": text])
+        let observed = ComposeLoader.load(ComposeReference(file: "compose.yaml", project: "p"), source: source, environment: [:])
+        let problem = try #require(observed.problem)
+        #expect(problem.hasPrefix("compose.yaml:\(line):"), "\(problem)")
+        #expect(problem.contains(message), "\(problem)")
+    }
+
+    @Test func envFileBesideTheComposeFileAndTheEnvironmentFeedInterpolation() throws {
+        let source = MemoryFiles(files: [
+            "deploy/compose.yaml": "services:\n  web:\n    image: \"nginx:${TAG}\"\n    container_name: ${NAME}\n",
+            "deploy/.env": "TAG=1.27\nNAME=from-env-file\n",
+        ])
+        let reference = ComposeReference(file: "deploy/compose.yaml", project: "p")
+        let observed = ComposeLoader.load(reference, source: source, environment: ["NAME": "from-shell"])
+        #expect(observed.containers.first?.image == "nginx:1.27")
+        #expect(observed.containers.first?.name == "from-shell", "the shell wins over .env, as in compose")
+    }
+
+    @Test func missingFileIsAProblemNotAnEmptyStack() throws {
+        let observed = ComposeLoader.load(
+            ComposeReference(file: "deploy/compose.yaml"), source: MemoryFiles(files: [:]), environment: [:])
+        #expect(observed.problem?.contains("cannot read deploy/compose.yaml") == true)
+        let spec = DockerSpec(compose: ComposeReference(file: "deploy/compose.yaml"))
+        let findings = DockerChecker().compare(spec, with: DockerObservation(endpoint: "unix:///x", compose: observed))
+        #expect(findings.first?.status == .unknown)
+        #expect(findings.first?.resource == "deploy/compose.yaml")
+    }
+
+    @Test func composeContainersAreComparedLikeManifestOnes() throws {
+        // The captured Podman scene: backend (rims/backend labels) and db (rims/db, exited).
+        let text = """
+            services:
+              backend:
+                image: localhost/reconcile-busybox:test
+                restart: unless-stopped
+                ports: ["127.0.0.1:18000:8000"]
+                volumes: [media_data:/app/media]
+                environment: [DJANGO_SETTINGS_MODULE=x, MISSING_ONE=y]
+              db:
+                image: postgres:16
+            volumes:
+              media_data:
+                name: media_data
+            """
+        let compose = try derive(text)
+        let spec = DockerSpec(compose: ComposeReference(file: "deploy/compose.yaml", project: "rims"))
+        var scene = try EngineFixtures.podmanScene()
+        scene.compose = compose
+        let findings = DockerChecker().compare(spec, with: scene)
+        let backend = findings.about("rims-backend-1")
+        #expect(backend.count == 1, "\(backend.map(\.message))")
+        #expect(backend.first?.observed == "not set: MISSING_ONE")
+        #expect(backend.first?.position?.file == "deploy/compose.yaml")
+        #expect(backend.first?.fix?.snippet == "services:\n  backend:\n    environment:\n      MISSING_ONE: \"…\"")
+        let db = findings.about("rims-db-1")
+        #expect(db.contains { $0.observed == "exited (code 1)" && $0.fix?.snippet?.hasSuffix("docker start db") == true })
+        #expect(db.contains { $0.expected == "postgres:16" && $0.fix?.summary.contains("docker compose -p rims up -d db") == true })
+        #expect(findings.about("volume media_data").first?.status == .ok)
+    }
+
+    @Test func theManifestEntryWinsOverTheComposeService() throws {
+        let compose = try derive("services:\n  db:\n    image: postgres:16\n    container_name: db\n")
+        let spec = try SpecText.decode("compose: { file: deploy/compose.yaml, project: rims }\ncontainers:\n  - { name: db, state: exited }\n")
+        var scene = try EngineFixtures.podmanScene()
+        scene.compose = compose
+        let findings = DockerChecker().compare(spec, with: scene)
+        #expect(findings.map(\.status) == [.ok], "one finding, from the manifest's entry: \(findings)")
+    }
+}
