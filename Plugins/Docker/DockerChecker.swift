@@ -36,12 +36,13 @@ public struct DockerChecker: Checker {
             return observation
         }
         let client = DockerEngineClient(endpoint: endpoint, http: context.http)
+        let version: String
         do throws(EngineProblem) {
             let engine = try await client.connect()
             observation.engine = engine
             context.logger.debug(
                 "docker: \(engine.product) \(engine.version) at \(endpoint), API \(engine.negotiatedVersion) (engine \(engine.minAPIVersion)–\(engine.apiVersion))")
-            let version = engine.negotiatedVersion
+            version = engine.negotiatedVersion
             let rows = try await client.get([EngineJSON.ContainerRow].self, "/containers/json?all=1", version: version)
             observation.containers = rows.map(EngineJSON.summary)
 
@@ -58,7 +59,7 @@ public struct DockerChecker: Checker {
             return observation
         }
         do throws(EngineProblem) {
-            let list = try await client.get(EngineJSON.VolumeList.self, "/volumes", version: observation.engine!.negotiatedVersion)
+            let list = try await client.get(EngineJSON.VolumeList.self, "/volumes", version: version)
             observation.volumes = (list.Volumes ?? []).map(EngineJSON.volume).sorted { $0.name < $1.name }
         } catch {
             observation.volumeProblem = error.message

@@ -38,11 +38,24 @@ public struct DockerObservation: Sendable, Hashable, Codable {
         self.volumeProblem = volumeProblem
         self.compose = compose
     }
+
+    /// The inspected container with this name, for checkers that take this observation
+    /// as an input (the media chain reads a container's mounts). Only containers the
+    /// `docker:` section (or its compose file) names are inspected.
+    public func container(named name: String) -> ContainerObservation? {
+        inspected.values.first { $0.name == name }
+    }
+
+    /// The volume with this name (its `mountpoint` is the host directory behind it).
+    public func volume(named name: String) -> VolumeObservation? {
+        volumes?.first { $0.name == name }
+    }
 }
 
 /// Why the Docker engine could not be observed, classified so the fix can be precise:
 /// "start the daemon" and "join the docker group" are different repairs.
 public struct EngineProblem: Sendable, Hashable, Codable, Error, CustomStringConvertible {
+    /// The failure classes that need different repairs.
     public enum Kind: String, Sendable, Hashable, Codable {
         /// The unix socket file does not exist.
         case noSocket

@@ -95,6 +95,7 @@ public enum ContainerState: String, Sendable, Hashable, Codable, CaseIterable {
 /// A restart policy as `docker run --restart` spells it: `no`, `always`,
 /// `unless-stopped`, `on-failure` or `on-failure:N`.
 public struct RestartPolicy: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The policy names Docker accepts (Podman reports `no` as an empty name).
     public enum Name: String, Sendable, Hashable, Codable, CaseIterable {
         case no
         case always

@@ -92,6 +92,13 @@ struct EngineJSONTests {
         #expect(volume.mountpoint.hasSuffix("/volumes/media_data/_data"))
     }
 
+    @Test func lookupsForCheckersThatReadThisObservation() throws {
+        let scene = try EngineFixtures.podmanScene()
+        #expect(scene.container(named: "backend")?.mounts.contains { $0.name == "media_data" } == true)
+        #expect(scene.container(named: "nope") == nil)
+        #expect(scene.volume(named: "media_data")?.mountpoint.hasSuffix("/volumes/media_data/_data") == true)
+    }
+
     @Test func podmanVersionNegotiatesItsOwnHighest() throws {
         let info = try EngineFixtures.engineInfo("\(podman)/version.json")
         #expect(info.product == "Podman Engine")

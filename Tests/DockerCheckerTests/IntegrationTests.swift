@@ -217,6 +217,48 @@ struct IntegrationTests {
         #expect(findings.about(db).first?.status == .ok)
     }
 
+    /// The socket is there but this user may not use it (not in the docker group). As
+    /// root (these machines), the built CLI runs as `nobody` through setpriv; root
+    /// itself passes every permission check.
+    @Test func permissionDeniedSocketIsUnknownWithTheGroupHint() throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-denied")
+        chmod(directory.path, 0o755)
+        let socketPath = directory.file("docker.sock")
+        try bindWithoutListening(socketPath)
+        chmod(socketPath, 0o600)
+        guard getuid() == 0 else {
+            chmod(socketPath, 0o000)
+            let problem = DockerEngineClient.socketProblem(try HTTPEndpoint(parsing: "unix://\(socketPath)"))
+            #expect(problem?.kind == .permissionDenied)
+            return
+        }
+        let binary = TestPaths.reconcileBinary
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
+        let repository = try ConfigRepository([
+            "manifests/prod.yaml": """
+                apiVersion: reconcile/v1
+                kind: Environment
+                docker:
+                  endpoint: unix://\(socketPath)
+                  containers: [{ name: backend, state: running }]
+                """
+        ])
+        // nobody must be able to read the repository; libgit2 wants it marked safe.
+        try runChecked("chmod", ["-R", "a+rX", repository.path])
+        try directory.write("home/.gitconfig", "[safe]\n\tdirectory = \(repository.path)\n")
+        try runChecked("chmod", ["-R", "a+rX", directory.file("home")])
+        let result = try run(
+            "setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=\(directory.file("home"))",
+             "XDG_CACHE_HOME=\(directory.file("home"))", binary, "--repo", repository.path, "--dry-run", "--format", "json"])
+        #expect(result.status == 3, "\(result.stdout) \(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let finding = (report?["findings"] as? [[String: Any]])?.first
+        #expect(finding?["status"] as? String == "unknown")
+        #expect((finding?["message"] as? String)?.contains("permission denied on the Docker socket \(socketPath)") == true)
+        #expect(((finding?["fix"] as? [String: Any])?["summary"] as? String)?.contains("usermod -aG docker") == true)
+    }
+
     /// A socket file with nothing accepting on it: what a crashed daemon leaves behind.
     func bindWithoutListening(_ path: String) throws {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
