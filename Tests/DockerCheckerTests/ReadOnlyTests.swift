@@ -90,6 +90,27 @@ struct ReadOnlyTests {
         #expect(proxy.requests().map(\.method) == ["GET"])
     }
 
+    /// Whatever read-only policy the core gives a dry run (it may allow Docker's exec
+    /// calls for the Django runner), nothing that changes a container or volume passes.
+    @Test func theDryRunContextRefusesEveryContainerAndVolumeChange() throws {
+        let policy = ObservationContext(mode: .dryRun, source: NoFiles(), environment: [:]).http.policy
+        let endpoint = try HTTPEndpoint(parsing: "unix:///var/run/docker.sock")
+        for (method, path) in [
+            ("POST", "/v1.41/containers/backend/start"), ("POST", "/containers/backend/start"),
+            ("POST", "/v1.41/containers/backend/stop"), ("POST", "/v1.41/containers/backend/restart"),
+            ("POST", "/v1.41/containers/backend/kill"), ("POST", "/v1.41/containers/backend/pause"),
+            ("POST", "/v1.41/containers/backend/unpause"), ("POST", "/v1.41/containers/backend/update"),
+            ("POST", "/v1.41/containers/create?name=backend"), ("DELETE", "/v1.41/containers/backend?force=true"),
+            ("POST", "/v1.41/volumes/create"), ("DELETE", "/v1.41/volumes/media_data"),
+            ("POST", "/v1.41/containers/prune"), ("POST", "/v1.41/images/create?fromImage=rims-backend"),
+        ] {
+            #expect(!policy.allows(endpoint.request(path, method: method)), "\(policy.name) allows \(method) \(path)")
+        }
+        for path in ["/version", "/v1.41/containers/json?all=1", "/v1.41/containers/backend/json", "/v1.41/volumes"] {
+            #expect(policy.allows(endpoint.request(path)))
+        }
+    }
+
     @Test func checkerSendsOnlyGETsEvenWhenAllowedMore() async throws {
         let scene = try Scene()
         defer { scene.tearDown() }
