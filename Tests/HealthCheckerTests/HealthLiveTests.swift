@@ -197,7 +197,7 @@ import TestSupport
         #expect(result.status != .ok)
         #expect(result.status == .unknown, "nothing was observed, so nothing can have drifted")
         #expect(result.message == "POST \(server.baseURL)/status/200?case=dry-run was not sent: the run is read-only")
-        #expect(result.observed == "not sent: policy 'read-only' refuses POST \(server.baseURL)/status/200?case=dry-run")
+        #expect(result.observed == "not sent: policy 'read-only+docker-exec' refuses POST \(server.baseURL)/status/200?case=dry-run")
         // A refused request would be refused again: it is not retried.
         let spec = HealthSpec(checks: [Self.check(url: "\(server.baseURL)/x", retries: 3, method: "POST")])
         let observations = try await HealthChecker().observe(
