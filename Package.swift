@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "HealthCheckerTests", dependencies: ["HealthChecker", "TestSupport"]),
         .testTarget(name: "CaddyCheckerTests", dependencies: ["CaddyChecker", "TestSupport"]),
         .testTarget(name: "DockerCheckerTests", dependencies: ["DockerChecker", "TestSupport"]),
+        .testTarget(name: "DjangoCheckerTests", dependencies: ["DjangoChecker", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["reconcile", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,10 +11,10 @@ let registry = CheckerRegistry(
         HealthChecker.self,
         CaddyChecker.self,
         DockerChecker.self,
+        DjangoChecker.self,
     ],
     // Decoded and validated; reported as unknown until their checkers are built.
     pending: [
-        PendingSection(checker: "django", section: DjangoSpec.self),
         PendingSection(checker: "media", section: MediaSpec.self),
     ]
 )

@@ -1,0 +1,119 @@
+import Foundation
+import ReconcileKit
+
+/// Reads the settings a Django project really runs with, by running the project's own
+/// Python (locally, or inside its container through docker exec) with a read-only
+/// introspection script, and compares them with the `django:` section.
+///
+/// Why run the project instead of parsing settings.py: production values come from
+/// environment variables, `.env` files, settings split over modules and whatever else
+/// the settings compute; only `django.setup()` in the app's own environment knows the
+/// values the app uses. The same run answers what text cannot: whether MEDIA_URL
+/// resolves through the URLconf, which log handlers exist, and Django's own
+/// deployment checks.
+///
+/// `observe` runs the interpreter (I/O only); `compare` is pure. A project that cannot
+/// be loaded is one `unknown` finding with the Python error's last line and a repair,
+/// never `ok`.
+public struct DjangoChecker: Checker {
+    public static let identifier = "django"
+
+    public init() {}
+
+    public func observe(_ spec: DjangoSpec, in context: ObservationContext) async throws -> DjangoObservation {
+        let timeout = Duration.milliseconds(spec.timeoutMilliseconds)
+        let configuration = Self.configuration(spec)
+        switch spec.runner {
+        case .local(let local):
+            let result = await LocalIntrospection.run(
+                local, settingsModule: spec.settingsModule, configuration: configuration, timeout: timeout,
+                environment: context.environment)
+            return DjangoObservation(runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
+        case .container(let container):
+            let description = Self.describe(spec.runner, environment: context.environment)
+            let endpointText = DockerExec.endpointText(manifest: container.endpoint, environment: context.environment)
+            let endpoint: HTTPEndpoint
+            do {
+                endpoint = try HTTPEndpoint(parsing: endpointText)
+            } catch {
+                return DjangoObservation(
+                    runner: description,
+                    outcome: .failed(
+                        RunFailure(
+                            .engineUnavailable, error.message,
+                            hint: "use unix:///path/docker.sock or tcp://host:port in runner.container.endpoint or DOCKER_HOST")))
+            }
+            let exec = DockerExec(endpoint: endpoint, http: context.http)
+            let environment = Self.containerEnvironment(container, settingsModule: spec.settingsModule)
+            let result = await exec.run(
+                container: container.name,
+                command: [container.python, "-c", IntrospectionScript.source, configuration],
+                environment: environment, workdir: container.workdir, timeout: timeout)
+            return DjangoObservation(runner: description, outcome: Self.outcome(result))
+        }
+    }
+
+    public func compare(_ spec: DjangoSpec, with observation: DjangoObservation) -> [Finding] {
+        DjangoVerdict.findings(spec, observation)
+    }
+
+    static func outcome(_ result: Result<RawRun, RunFailure>) -> DjangoObservation.Outcome {
+        switch result {
+        case .success(let run): IntrospectionOutput.outcome(of: run)
+        case .failure(let failure): .failed(failure)
+        }
+    }
+
+    /// Reported whatever the manifest names, so checkers that read this observation
+    /// (the media chain compares MEDIA_ROOT with the volume mount) always find them.
+    public static let alwaysReported = ["DEBUG", "MEDIA_ROOT", "MEDIA_URL", "STATIC_ROOT", "STATIC_URL", "ALLOWED_HOSTS"]
+
+    /// The script's argument: which settings to report, the manifest's values (only
+    /// to find an environment variable value that would fix a mismatch), whether to
+    /// run the deployment checks, and the timeout after which Python ends itself.
+    static func configuration(_ spec: DjangoSpec) -> String {
+        var expected: [String: Any] = [:]
+        for setting in spec.settings { expected[setting.name] = jsonObject(setting.value) }
+        var names = spec.settings.map(\.name)
+        names += alwaysReported.filter { !names.contains($0) }
+        let object: [String: Any] = [
+            "settings": names,
+            "expected": expected,
+            "checks": spec.deployCheck != nil,
+            "timeout": max(1, (spec.timeoutMilliseconds + 999) / 1000),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func jsonObject(_ value: ManifestValue) -> Any {
+        switch value {
+        case .null: NSNull()
+        case .bool(let value): value
+        case .int(let value): value
+        case .double(let value): value
+        case .string(let value): value
+        case .list(let items): items.map(jsonObject)
+        case .map(let entries): Dictionary(entries.map { ($0.key, jsonObject($0.value)) }) { first, _ in first }
+        }
+    }
+
+    /// The variables the exec adds to the container's own environment.
+    static func containerEnvironment(_ container: DjangoSpec.ContainerRunner, settingsModule: String) -> [String] {
+        var environment = container.environment
+        environment["DJANGO_SETTINGS_MODULE"] = settingsModule
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"
+        environment["PYTHONUNBUFFERED"] = "1"
+        return environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    }
+
+    static func describe(_ runner: DjangoSpec.Runner, environment: [String: String]) -> String {
+        switch runner {
+        case .local(let local):
+            return "\(local.python) in \(local.workdir)"
+        case .container(let container):
+            let endpoint = DockerExec.endpointText(manifest: container.endpoint, environment: environment)
+            return "\(container.python) in container \(container.name) (\(endpoint))"
+        }
+    }
+}

@@ -1,0 +1,336 @@
+import ReconcileKit
+
+/// The pure half of the Django checker: the manifest's `django:` section against what
+/// the project resolved, one finding per expectation, each drift with its repair.
+enum DjangoVerdict {
+    static let checker = DjangoChecker.identifier
+
+    static func findings(_ spec: DjangoSpec, _ observation: DjangoObservation) -> [Finding] {
+        switch observation.outcome {
+        case .failed(let failure):
+            return [unobservable(spec, failure, runner: observation.runner)]
+        case .introspected(let introspection):
+            var findings = spec.settings.map { setting(spec, $0, introspection) }
+            if let expected = spec.mediaServedByDjango {
+                findings.append(media(spec, expected: expected, introspection))
+            }
+            if let expected = spec.consoleLogging {
+                findings.append(consoleLogging(spec, expected: expected, introspection))
+            }
+            if let deployCheck = spec.deployCheck {
+                findings += deployChecks(spec, deployCheck, introspection)
+            }
+            return findings
+        }
+    }
+
+    // MARK: The project could not be read
+
+    /// One `unknown` finding for the whole section: nothing was observed, so nothing is
+    /// judged, and nothing passes.
+    static func unobservable(_ spec: DjangoSpec, _ failure: RunFailure, runner: String) -> Finding {
+        let location = failure.location.map { " at \($0)" } ?? ""
+        return Finding(
+            checker: checker, resource: spec.settingsModule, status: .unknown, severity: .error,
+            expected: "the settings of \(spec.settingsModule), read with \(runner)",
+            observed: failure.message + location,
+            message: "could not read the Django settings (\(what(failure.kind))): \(failure.message)\(location)",
+            fix: Fix(summary: failure.hint ?? hint(for: failure, spec: spec)), position: spec.position)
+    }
+
+    static func what(_ kind: RunFailure.Kind) -> String {
+        switch kind {
+        case .interpreterMissing: "no interpreter"
+        case .workdirMissing: "no project directory"
+        case .spawnFailed: "Python did not start"
+        case .timedOut: "timed out"
+        case .djangoMissing: "Django is not installed there"
+        case .settingsFailed: "the settings fail to load"
+        case .scriptFailed: "Python failed"
+        case .engineUnavailable: "Docker engine unavailable"
+        case .containerMissing: "no such container"
+        case .containerNotRunning: "container not running"
+        case .refusedByPolicy: "refused by the run's policy"
+        }
+    }
+
+    static func hint(for failure: RunFailure, spec: DjangoSpec) -> String {
+        let isContainer: Bool
+        if case .container = spec.runner { isContainer = true } else { isContainer = false }
+        switch failure.kind {
+        case .interpreterMissing:
+            return isContainer
+                ? "Set runner.container.python to the interpreter inside the container that runs the app (e.g. "
+                    + "/app/.venv/bin/python or python3 on the image's PATH)."
+                : "Point runner.local.python at the interpreter that runs the app (usually the project "
+                    + "virtualenv's bin/python)."
+        case .workdirMissing:
+            return "Point runner.local.workdir at the project directory (where manage.py is)."
+        case .spawnFailed:
+            return "Check that the interpreter is executable by the user running reconcile."
+        case .timedOut:
+            return "Loading the settings took longer than timeout_ms (\(spec.timeoutMilliseconds) ms): something "
+                + "blocks at import (a network call, a database connection in settings). Fix that or raise timeout_ms."
+        case .djangoMissing:
+            return "This interpreter cannot import Django: point the runner at the interpreter of the environment "
+                + "the app runs in (its virtualenv), or install the project's requirements there."
+        case .settingsFailed:
+            let top = spec.settingsModule.split(separator: ".").first.map(String.init) ?? spec.settingsModule
+            if failure.message.contains("No module named '\(top)'")
+                || failure.message.contains("No module named '\(spec.settingsModule)'")
+            {
+                return "Python cannot find \(spec.settingsModule): check settings_module and that the runner's "
+                    + "workdir is the project directory (the one that contains \(top)/)."
+            }
+            return "The project fails to load its settings, so the app itself would fail to start the same way: "
+                + "fix the error above (a missing package, an environment variable the settings require)."
+        case .scriptFailed:
+            return "Python ran but could not complete the introspection; run the interpreter by hand in the project "
+                + "directory to see the full error (reconcile needs Python 3.8 or newer)."
+        case .engineUnavailable:
+            return "Check that the Docker engine is reachable at the runner's endpoint."
+        case .containerMissing:
+            return "Start the app's container, or correct runner.container (docker ps -a lists the names)."
+        case .containerNotRunning:
+            return "Start the container (docker start NAME); its settings can only be read while it runs."
+        case .refusedByPolicy:
+            return "This run may not execute commands in containers."
+        }
+    }
+
+    // MARK: Settings
+
+    static func setting(_ spec: DjangoSpec, _ setting: DjangoSpec.Setting, _ introspection: Introspection) -> Finding {
+        var finding = Finding(
+            checker: checker, resource: setting.name, status: .drift, severity: severity(of: setting),
+            expected: setting.value.description, message: "", position: setting.position)
+        guard let report = introspection.settings?[setting.name] else {
+            finding.status = .unknown
+            finding.message = "the introspection did not report \(setting.name)"
+            return finding
+        }
+        if let error = report.error {
+            finding.status = .unknown
+            finding.observed = error.lastLine
+            finding.message = "reading \(setting.name) raised \(error.lastLine)"
+            return finding
+        }
+        if report.missing {
+            finding.observed = "not defined"
+            finding.message = "\(setting.name) is not defined by the project (and Django has no default for it)"
+            finding.fix = DjangoFixes.setting(setting, report: report, introspection: introspection)
+            return finding
+        }
+        guard let value = report.value else {
+            finding.status = .unknown
+            finding.message = "the introspection reported no value for \(setting.name)"
+            return finding
+        }
+        finding.observed = value.description
+        let origin = origin(of: report)
+        if value.matches(setting.value) {
+            finding.status = .ok
+            finding.severity = .info
+            finding.message = "\(setting.name) is \(value)\(origin)"
+            return finding
+        }
+        finding.message = "\(setting.name) is \(value)\(origin), expected \(setting.value)"
+        finding.fix = DjangoFixes.setting(setting, report: report, introspection: introspection)
+        return finding
+    }
+
+    /// `DEBUG` on in production exposes settings and tracebacks: the worst drift here.
+    static func severity(of setting: DjangoSpec.Setting) -> Severity {
+        setting.name == "DEBUG" && setting.value == .bool(false) ? .critical : .error
+    }
+
+    /// " (from $DJANGO_DEBUG)" / " (Django's default)", for messages.
+    static func origin(of report: Introspection.SettingReport) -> String {
+        if let env = report.source?.env, !env.isEmpty {
+            return " (from " + env.map { "$\($0)" }.joined(separator: ", ") + ")"
+        }
+        if report.overridden == false { return " (Django's default)" }
+        return ""
+    }
+
+    // MARK: Media
+
+    static func media(_ spec: DjangoSpec, expected: Bool, _ introspection: Introspection) -> Finding {
+        var finding = Finding(
+            checker: checker, resource: "media_served_by_django", status: .drift, severity: .error,
+            expected: expected ? "MEDIA_URL routed to a Django view" : "MEDIA_URL not routed by Django",
+            message: "", position: spec.mediaPosition ?? spec.position)
+        guard let media = introspection.media else {
+            finding.status = .unknown
+            finding.message = "the introspection did not report the media routing"
+            return finding
+        }
+        if let error = media.error {
+            finding.status = .unknown
+            finding.observed = error.lastLine
+            finding.message = "the URLconf could not be loaded to resolve \(media.probe ?? media.url): \(error.lastLine)"
+                + (error.location.map { " at \($0)" } ?? "")
+            finding.fix = Fix(summary: "The URLconf fails to import, so the app fails on every request: fix the error.")
+            return finding
+        }
+        let served = media.resolves == true
+        if served {
+            let route = media.route.map { " (pattern \($0))" } ?? ""
+            finding.observed = "\(media.probe ?? media.url) resolves to \(media.view ?? "a view")\(route)"
+        } else if media.external == true {
+            finding.observed = "MEDIA_URL \(media.url) is another host; Django does not route it"
+        } else {
+            finding.observed = "\(media.probe ?? media.url) does not resolve"
+        }
+        if served == expected {
+            finding.status = .ok
+            finding.severity = .info
+            finding.message = served
+                ? "Django serves MEDIA_URL \(media.url) (\(media.view ?? "a view"))"
+                : "Django does not route MEDIA_URL \(media.url)"
+            return finding
+        }
+        if served {
+            finding.message = "Django routes MEDIA_URL \(media.url) to \(media.view ?? "a view"), so uploads are "
+                + "served by the app instead of the web server"
+        } else {
+            finding.message = "MEDIA_URL \(media.url) is not routed by Django, but the manifest expects Django to serve it"
+        }
+        finding.fix = DjangoFixes.media(servedNow: served, media: media)
+        return finding
+    }
+
+    // MARK: Logging
+
+    /// Handlers that really write to the console now: stream handlers on stdout or
+    /// stderr (a FileHandler is not one), not muted by a DEBUG filter that does not
+    /// pass, on a logger that is not disabled.
+    static func consoleHandlers(_ logging: Introspection.LoggingReport, debug: Bool) -> [Introspection.HandlerReport] {
+        func live(_ handler: Introspection.HandlerReport) -> Bool {
+            guard handler.kind == "stream", handler.stream == "stdout" || handler.stream == "stderr" else { return false }
+            if !debug && handler.filters.contains(where: { $0.hasSuffix("RequireDebugTrue") }) { return false }
+            if debug && handler.filters.contains(where: { $0.hasSuffix("RequireDebugFalse") }) { return false }
+            return true
+        }
+        return [logging.root, logging.django].filter { !$0.disabled }.flatMap { $0.handlers.filter(live) }
+    }
+
+    static func consoleLogging(_ spec: DjangoSpec, expected: Bool, _ introspection: Introspection) -> Finding {
+        var finding = Finding(
+            checker: checker, resource: "console_logging", status: .drift, severity: .error,
+            expected: expected ? "a console handler (stdout/stderr) on the root or django logger" : "no console handler",
+            message: "", position: spec.consolePosition ?? spec.position)
+        guard let logging = introspection.logging else {
+            finding.status = .unknown
+            finding.message = "the introspection did not report the logging configuration"
+            return finding
+        }
+        let debug = introspection.debug ?? false
+        let live = consoleHandlers(logging, debug: debug)
+        let all = logging.root.handlers.map { ("root", $0) } + logging.django.handlers.map { ("django", $0) }
+        finding.observed = all.isEmpty
+            ? "no handlers on the root or django logger"
+            : all.map { logger, handler in
+                "\(logger): \(handler.className)" + (handler.stream.map { "(\($0))" } ?? "")
+                    + (handler.filters.isEmpty ? "" : " [\(handler.filters.map { $0.split(separator: ".").last.map(String.init) ?? $0 }.joined(separator: ", "))]")
+            }.joined(separator: "; ")
+        if live.isEmpty == !expected {
+            finding.status = .ok
+            finding.severity = .info
+            finding.message = expected
+                ? "logs reach the console through \(live.map { "\($0.className)(\($0.stream ?? "?"))" }.joined(separator: ", "))"
+                : "no console handler, as expected"
+            return finding
+        }
+        if expected {
+            let muted = all.contains { _, handler in
+                handler.kind == "stream" && !debug && handler.filters.contains { $0.hasSuffix("RequireDebugTrue") }
+            }
+            finding.message = muted
+                ? "the only console handler is muted while DEBUG is off (Django's default 'console' handler has the "
+                    + "require_debug_true filter): production logs go nowhere"
+                : "no handler writes to stdout or stderr: production logs never reach the container's log"
+            finding.fix = DjangoFixes.consoleLogging(settingsFile: introspection.settingsFile)
+        } else {
+            finding.message = "logs are written to the console, but the manifest expects no console handler"
+            finding.fix = Fix(
+                summary: "Remove the StreamHandler from LOGGING in \(introspection.settingsFile ?? "the settings"), "
+                    + "or set console_logging: true if console logs are wanted.")
+        }
+        return finding
+    }
+
+    // MARK: Deployment checks
+
+    static func deployChecks(
+        _ spec: DjangoSpec, _ deployCheck: DjangoSpec.DeployCheck, _ introspection: Introspection
+    ) -> [Finding] {
+        let summaryResource = "deploy_check"
+        guard let report = introspection.checks else {
+            return [
+                Finding(
+                    checker: checker, resource: summaryResource, status: .unknown, severity: .error,
+                    message: "the introspection did not report Django's checks", position: deployCheck.position)
+            ]
+        }
+        if let error = report.error {
+            return [
+                Finding(
+                    checker: checker, resource: summaryResource, status: .unknown, severity: .error,
+                    observed: error.lastLine,
+                    message: "Django's checks could not run: \(error.lastLine)" + (error.location.map { " at \($0)" } ?? ""),
+                    fix: Fix(summary: "`manage.py check --deploy` fails the same way: fix the error it reports."),
+                    position: deployCheck.position)
+            ]
+        }
+        let messages = report.messages ?? []
+        let failLevel = deployCheck.failLevel
+        var findings: [Finding] = []
+        var ignored: [String] = []
+        var below = 0
+        for message in messages {
+            let id = message.id ?? "(no id)"
+            if deployCheck.ignore.contains(id) || message.silenced {
+                ignored.append(id)
+                continue
+            }
+            let level = DjangoSpec.CheckLevel(number: message.level)
+            guard level >= failLevel else {
+                below += 1
+                continue
+            }
+            findings.append(
+                Finding(
+                    checker: checker, resource: id, status: .drift, severity: severity(of: level),
+                    expected: "not reported (fail_level \(failLevel.rawValue))",
+                    observed: "reported at \(level.rawValue)" + (message.object.map { " for \($0)" } ?? ""),
+                    message: message.message + (message.object.map { " (\($0))" } ?? ""),
+                    fix: DjangoFixes.deployCheck(message, spec: spec), position: deployCheck.position))
+        }
+        if findings.isEmpty {
+            var notes: [String] = []
+            if !ignored.isEmpty { notes.append("ignored: \(ignored.sorted().joined(separator: ", "))") }
+            if below > 0 { notes.append("\(below) below \(failLevel.rawValue)") }
+            let stale = deployCheck.ignore.filter { id in !messages.contains { $0.id == id } }
+            if !stale.isEmpty { notes.append("no longer reported: \(stale.joined(separator: ", "))") }
+            findings.append(
+                Finding(
+                    checker: checker, resource: summaryResource, status: .ok, severity: .info,
+                    expected: "no check at \(failLevel.rawValue) or above",
+                    observed: "\(messages.count) message\(messages.count == 1 ? "" : "s")",
+                    message: "no deployment check at \(failLevel.rawValue) or above"
+                        + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"),
+                    position: deployCheck.position))
+        }
+        return findings
+    }
+
+    static func severity(of level: DjangoSpec.CheckLevel) -> Severity {
+        switch level {
+        case .DEBUG, .INFO: .info
+        case .WARNING: .warning
+        case .ERROR: .error
+        case .CRITICAL: .critical
+        }
+    }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import ReconcileKit
+
+/// A value as the introspection script reports it: JSON with the types kept (`true` is
+/// not `"True"`), plus the two things JSON cannot say: "a secret, set or not" and "an
+/// object that is not data" (shown by its `repr`).
+public indirect enum DjangoValue: Sendable, Hashable, Decodable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case list([DjangoValue])
+    /// Keys sorted, so the rendering is stable (Python dicts keep insertion order, but
+    /// the comparison with the manifest does not depend on it).
+    case map([String: DjangoValue])
+    /// A value under a secret-looking key: only whether it is set.
+    case hidden(set: Bool)
+    /// Not representable as data (a callable, a custom object): its `repr` and type.
+    case opaque(repr: String, type: String?)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .double(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([DjangoValue].self) {
+            self = .list(value)
+        } else {
+            let map = try container.decode([String: DjangoValue].self)
+            if case .bool(true)? = map["$hidden"] {
+                if case .bool(let set)? = map["set"] { self = .hidden(set: set) } else { self = .hidden(set: true) }
+            } else if case .string(let repr)? = map["$repr"] {
+                if case .string(let type)? = map["$type"] {
+                    self = .opaque(repr: repr, type: type)
+                } else {
+                    self = .opaque(repr: repr, type: nil)
+                }
+            } else {
+                self = .map(map)
+            }
+        }
+    }
+
+    /// JSON-like, as `ManifestValue` renders, so expected and observed read alike.
+    public var description: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): value ? "true" : "false"
+        case .int(let value): String(value)
+        case .double(let value): String(value)
+        case .string(let value): "\"\(value)\""
+        case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .map(let entries):
+            "{" + entries.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+        case .hidden(let set): set ? "<secret, set>" : "<secret, not set>"
+        case .opaque(let repr, _): repr
+        }
+    }
+
+    /// Typed equality with a manifest value: booleans only equal booleans, numbers equal
+    /// numbers of the same value, lists compare item by item in order, mappings key by
+    /// key in any order. A secret or an opaque object never equals anything.
+    public func matches(_ expected: ManifestValue) -> Bool {
+        switch (self, expected) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.int(let a), .double(let b)): return Double(a) == b
+        case (.double(let a), .int(let b)): return a == Double(b)
+        case (.double(let a), .double(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.list(let a), .list(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.matches($1) }
+        case (.map(let a), .map(let b)):
+            return a.count == b.count
+                && b.allSatisfy { entry in a[entry.key].map { $0.matches(entry.value) } ?? false }
+        default: return false
+        }
+    }
+}
+
+/// A Python exception as the script reports it: where it happened and its last line
+/// (`ModuleNotFoundError: No module named 'django'`), never the whole traceback.
+public struct PythonFailure: Sendable, Hashable, Decodable {
+    /// What the script was doing: `import django`, `django.setup()`, …
+    public var stage: String
+    public var type: String
+    /// The last line of the traceback, as Python prints it.
+    public var lastLine: String
+    /// The innermost frame in the project's own code, if any (relative to the workdir).
+    public var file: String?
+    public var line: Int?
+
+    public init(stage: String, type: String, lastLine: String, file: String? = nil, line: Int? = nil) {
+        self.stage = stage
+        self.type = type
+        self.lastLine = lastLine
+        self.file = file
+        self.line = line
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stage, type, file, line
+        case lastLine = "last_line"
+    }
+
+    /// `mysite/settings.py:12`, when known.
+    public var location: String? {
+        guard let file else { return nil }
+        return line.map { "\(file):\($0)" } ?? file
+    }
+}
+
+/// The document the introspection script prints: what the running project resolved.
+public struct Introspection: Sendable, Hashable, Decodable {
+    public var format: Int
+    public var python: String?
+    public var executable: String?
+    public var cwd: String?
+    public var settingsModule: String?
+    /// The settings module's file, relative to the workdir when inside it.
+    public var settingsFile: String?
+    /// Django's version.
+    public var django: String?
+    public var debug: Bool?
+    public var settings: [String: SettingReport]?
+    /// Whether `SECRET_KEY` and each database password are set; never their values.
+    public var secrets: [String: Bool]?
+    public var media: MediaReport?
+    public var logging: LoggingReport?
+    public var checks: ChecksReport?
+    /// Set when the project could not be loaded at all.
+    public var error: PythonFailure?
+
+    enum CodingKeys: String, CodingKey {
+        case format, python, executable, cwd, django, debug, settings, secrets, media, logging, checks, error
+        case settingsModule = "settings_module"
+        case settingsFile = "settings_file"
+    }
+
+    /// One named setting.
+    public struct SettingReport: Sendable, Hashable, Decodable {
+        /// Present when the setting exists (a JSON `null` is Python's None).
+        public var value: DjangoValue?
+        /// False when the value is Django's global default (settings.py never sets it).
+        public var overridden: Bool?
+        /// The project does not define it and Django has no default.
+        public var missing: Bool
+        /// A secret-looking name: only `set` is reported.
+        public var hidden: Bool
+        public var set: Bool?
+        public var error: PythonFailure?
+        public var source: SourceReport?
+
+        enum CodingKeys: String, CodingKey {
+            case value, overridden, missing, hidden, set, error, source
+        }
+
+        public init(
+            value: DjangoValue? = nil, overridden: Bool? = nil, missing: Bool = false, hidden: Bool = false,
+            set: Bool? = nil, error: PythonFailure? = nil, source: SourceReport? = nil
+        ) {
+            self.value = value
+            self.overridden = overridden
+            self.missing = missing
+            self.hidden = hidden
+            self.set = set
+            self.error = error
+            self.source = source
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            // `"value": null` is a value (None), not an absent key.
+            value = container.contains(.value) ? try container.decode(DjangoValue.self, forKey: .value) : nil
+            overridden = try container.decodeIfPresent(Bool.self, forKey: .overridden)
+            missing = try container.decodeIfPresent(Bool.self, forKey: .missing) ?? false
+            hidden = try container.decodeIfPresent(Bool.self, forKey: .hidden) ?? false
+            set = try container.decodeIfPresent(Bool.self, forKey: .set)
+            error = try container.decodeIfPresent(PythonFailure.self, forKey: .error)
+            source = try container.decodeIfPresent(SourceReport.self, forKey: .source)
+        }
+    }
+
+    /// Where a setting is last assigned, and the environment variables that assignment reads.
+    public struct SourceReport: Sendable, Hashable, Decodable {
+        public var file: String
+        public var line: Int
+        public var env: [String]
+        /// The assignment, whitespace collapsed (left out when it mentions anything secret).
+        public var statement: String?
+        /// A value of the one variable read that gives the manifest's value, found by
+        /// evaluating the assignment again (for simple expressions only).
+        public var envFix: EnvironmentFix?
+
+        enum CodingKeys: String, CodingKey {
+            case file, line, env, statement
+            case envFix = "env_fix"
+        }
+
+        public init(file: String, line: Int, env: [String] = [], statement: String? = nil, envFix: EnvironmentFix? = nil) {
+            self.file = file
+            self.line = line
+            self.env = env
+            self.statement = statement
+            self.envFix = envFix
+        }
+    }
+
+    /// `NAME=value`, or "unset NAME".
+    public struct EnvironmentFix: Sendable, Hashable, Decodable {
+        public var name: String
+        public var value: String?
+        public var unset: Bool?
+    }
+
+    /// Whether `MEDIA_URL` resolves through the URLconf, and to what.
+    public struct MediaReport: Sendable, Hashable, Decodable {
+        public var url: String
+        /// The path resolved (`/media/reconcile-probe.txt`).
+        public var probe: String?
+        public var resolves: Bool?
+        /// MEDIA_URL is an absolute URL (a CDN): Django cannot serve it.
+        public var external: Bool?
+        /// `django.views.static.serve`, …
+        public var view: String?
+        public var route: String?
+        public var urlconfFile: String?
+        public var error: PythonFailure?
+
+        enum CodingKeys: String, CodingKey {
+            case url, probe, resolves, external, view, route, error
+            case urlconfFile = "urlconf_file"
+        }
+    }
+
+    /// The handlers of the root and `django` loggers after `django.setup()`.
+    public struct LoggingReport: Sendable, Hashable, Decodable {
+        public var root: LoggerReport
+        public var django: LoggerReport
+    }
+
+    public struct LoggerReport: Sendable, Hashable, Decodable {
+        public var level: String
+        public var propagate: Bool
+        public var disabled: Bool
+        public var handlers: [HandlerReport]
+    }
+
+    public struct HandlerReport: Sendable, Hashable, Decodable {
+        /// `logging.StreamHandler`, `logging.FileHandler`, …
+        public var className: String
+        public var level: String
+        /// Filter classes (`django.utils.log.RequireDebugTrue` mutes it when DEBUG is off).
+        public var filters: [String]
+        /// `stream` (a StreamHandler that is not a FileHandler), `file`, or `other`.
+        public var kind: String
+        /// `stdout`, `stderr` or `other`, for streams.
+        public var stream: String?
+        public var file: String?
+
+        enum CodingKeys: String, CodingKey {
+            case level, filters, kind, stream, file
+            case className = "class"
+        }
+    }
+
+    /// The result of `run_checks(include_deployment_checks=True)`.
+    public struct ChecksReport: Sendable, Hashable, Decodable {
+        public var messages: [CheckMessage]?
+        public var error: PythonFailure?
+    }
+
+    public struct CheckMessage: Sendable, Hashable, Decodable {
+        public var id: String?
+        public var level: Int
+        public var message: String
+        public var hint: String?
+        public var object: String?
+        /// Listed in the project's SILENCED_SYSTEM_CHECKS.
+        public var silenced: Bool
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+
+@testable import DjangoChecker
+
+/// The subprocess runner under the local runner: it suspends instead of blocking a
+/// cooperative thread, kills only its own pid at the timeout or on cancellation, and
+/// leaves no file behind.
+@Suite struct ChildProcessTests {
+    static func run(
+        _ executable: String, _ arguments: [String], stdin: String = "", timeout: Duration = .seconds(20)
+    ) async throws -> ChildProcess.Output {
+        try await ChildProcess.run(
+            executable, arguments, environment: ProcessInfo.processInfo.environment, workingDirectory: "/",
+            stdin: Data(stdin.utf8), timeout: timeout)
+    }
+
+    @Test func stdinGoesInAndBothStreamsComeOut() async throws {
+        let output = try await Self.run("/bin/sh", ["-c", "cat; echo oops >&2; exit 3"], stdin: "script text\n")
+        #expect(output.status == 3)
+        #expect(String(decoding: output.stdout, as: UTF8.self) == "script text\n")
+        #expect(String(decoding: output.stderr, as: UTF8.self) == "oops\n")
+        #expect(!output.timedOut)
+    }
+
+    @Test func manyRunsWaitWithoutHoldingTheCooperativeThreads() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let ticks = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 {
+                group.addTask { _ = try await Self.run("/bin/sleep", ["1"]) }
+            }
+            // Runs on the same two-thread pool while six processes are being waited for.
+            group.addTask {
+                for _ in 0..<10 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    ticks.increment()
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(clock.now - started < .milliseconds(2500))
+        #expect(ticks.value == 10)
+    }
+
+    @Test func theTimeoutKillsTheProcess() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let output = try await Self.run("/bin/sleep", ["30"], timeout: .milliseconds(300))
+        #expect(output.timedOut)
+        #expect(output.status == 128 + 9)
+        #expect(clock.now - started < .seconds(5))
+    }
+
+    @Test func cancellingTheTaskKillsTheProcess() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let task = Task { try await Self.run("/bin/sleep", ["30"]) }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let output = try await task.value
+        #expect(output.status == 128 + 9)
+        #expect(clock.now - started < .seconds(5))
+    }
+
+    @Test func aLargeOutputOnBothStreamsDoesNotDeadlock() async throws {
+        let output = try await Self.run(
+            TestPaths.python,
+            ["-c", "import sys; sys.stdout.write('o' * 3000000); sys.stderr.write('e' * 3000000)"])
+        #expect(output.status == 0)
+        #expect(output.stdout.count == 3_000_000)
+        #expect(output.stderr.count == 3_000_000)
+    }
+
+    @Test func theStdinFileIsGoneBeforeTheProcessEnds() async throws {
+        let output = try await Self.run("/bin/sh", ["-c", "ls -l /proc/self/fd/0"], stdin: "x")
+        let text = String(decoding: output.stdout, as: UTF8.self)
+        #expect(text.contains("reconcile-stdin-"))
+        #expect(text.contains("(deleted)"))
+    }
+
+    @Test func anExecutableThatCannotStartThrows() async {
+        await #expect(throws: ChildProcess.LaunchError.self) {
+            _ = try await Self.run("/nonexistent/python", [])
+        }
+    }
+}
+
+/// A counter shared by concurrent tasks.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}

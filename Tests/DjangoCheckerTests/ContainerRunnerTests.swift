@@ -1,0 +1,260 @@
+import Foundation
+import ReconcileKit
+import Synchronization
+import Testing
+import TestSupport
+
+@testable import DjangoChecker
+
+/// One Podman Docker-API service for this test process, on a private store in a temp
+/// dir (its own `--root`/`--runroot`/`--tmpdir`, vfs driver, runc: ENVIRONMENT.md), so
+/// nothing here sees or touches another engine's containers. Started by the first test
+/// that needs it; at exit its containers and images are removed and the service is
+/// stopped by its pid.
+///
+/// The image is an empty root filesystem: the container runs the host's Python by
+/// bind-mounting /usr read-only (and /lib, /lib64 where they are not symlinks into
+/// /usr), plus the virtualenv and the project.
+final class Podman: Sendable {
+    static let image = "localhost/reconcile-django-empty:test"
+
+    let directory: String
+    let socketPath: String
+    let service: ManagedProcess
+    /// Bind mounts that give a container the host's Python.
+    let systemMounts: [String]
+
+    private static let started = Once<Podman> { try await Podman.start() }
+    /// For the exit handler, which cannot await.
+    private static let running = Mutex<Podman?>(nil)
+
+    static func shared() async throws -> Podman { try await started.value() }
+
+    var endpoint: String { "unix://\(socketPath)" }
+
+    private init(directory: String, service: ManagedProcess, systemMounts: [String]) {
+        self.directory = directory
+        self.socketPath = "\(directory)/docker.sock"
+        self.service = service
+        self.systemMounts = systemMounts
+    }
+
+    private static func start() async throws -> Podman {
+        let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("reconcile-django-podman-XXXXXX")
+        var bytes = Array(template.utf8CString)
+        guard mkdtemp(&bytes) != nil else { throw TestSupportError("mkdtemp failed: errno \(errno)") }
+        let directory = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+
+        // The root filesystem: mount points, and the host's /usr-merge symlinks.
+        let rootfs = "\(directory)/rootfs"
+        let manager = FileManager.default
+        var mounts = ["-v", "/usr:/usr:ro"]
+        for name in ["usr", "etc", "tmp", "proc", "sys", "dev", "app", "venv"] {
+            try manager.createDirectory(atPath: "\(rootfs)/\(name)", withIntermediateDirectories: true)
+        }
+        for name in ["bin", "sbin", "lib", "lib64"] {
+            if let target = try? manager.destinationOfSymbolicLink(atPath: "/\(name)") {
+                try manager.createSymbolicLink(atPath: "\(rootfs)/\(name)", withDestinationPath: target)
+            } else if manager.fileExists(atPath: "/\(name)") {
+                try manager.createDirectory(atPath: "\(rootfs)/\(name)", withIntermediateDirectories: true)
+                mounts += ["-v", "/\(name):/\(name):ro"]
+            }
+        }
+        try "root:x:0:0:root:/:/bin/sh\n".write(toFile: "\(rootfs)/etc/passwd", atomically: true, encoding: .utf8)
+        try "root:x:0:\n".write(toFile: "\(rootfs)/etc/group", atomically: true, encoding: .utf8)
+        let tarball = "\(directory)/rootfs.tar"
+        try await tool("tar", ["-C", rootfs, "--numeric-owner", "--owner=0", "--group=0", "-cf", tarball, "."])
+        try await tool("podman", storeArguments(directory) + ["import", "--quiet", tarball, image])
+        let service = try ManagedProcess(
+            "podman", storeArguments(directory) + ["system", "service", "--time=0", "unix://\(directory)/docker.sock"])
+        let podman = Podman(directory: directory, service: service, systemMounts: mounts)
+        running.withLock { $0 = podman }
+        atexit { Podman.shutdownAtExit() }
+        let socket = podman.socketPath
+        try await offPool {
+            try waitUntil("podman service socket \(socket)") {
+                FileManager.default.fileExists(atPath: socket) || !service.process.isRunning
+            }
+        }
+        guard FileManager.default.fileExists(atPath: socket) else {
+            throw TestSupportError("podman system service did not start: \(service.output)")
+        }
+        return podman
+    }
+
+    static func storeArguments(_ directory: String) -> [String] {
+        [
+            "--root", "\(directory)/root", "--runroot", "\(directory)/runroot", "--tmpdir", "\(directory)/tmp",
+            "--storage-driver", "vfs", "--runtime", "runc", "--events-backend", "file",
+        ]
+    }
+
+    /// The podman CLI on this store.
+    @discardableResult
+    func podman(_ arguments: [String]) async throws -> String {
+        try await tool("podman", Self.storeArguments(directory) + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A running container with the host's Python, the venv at /venv and `project` at
+    /// /app (its working directory). Created with the CLI, started through the API:
+    /// `podman run -d` would leave conmon holding the CLI's pipes.
+    func runBackend(_ name: String, project: DjangoProject, arguments: [String] = []) async throws {
+        try await create(
+            name,
+            systemMounts + ["-v", "\(TestPaths.repositoryRoot)/.venv:/venv:ro", "-v", "\(project.path):/app", "-w", "/app"]
+                + arguments)
+        var request = HTTPRequest(method: "POST", url: "http://localhost/v1.41/containers/\(name)/start", unixSocketPath: socketPath)
+        request.timeout = .seconds(60)
+        let response = try await HTTPClient(policy: .allowAll).send(request)
+        guard response.status == 204 || response.status == 304 else {
+            throw TestSupportError("starting \(name) answered \(response.status): \(response.bodyText)")
+        }
+    }
+
+    /// `podman create` (not started).
+    func create(_ name: String, _ arguments: [String] = []) async throws {
+        try await podman(
+            ["create", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"] + arguments
+                + [Self.image, "sleep", "1000"])
+    }
+
+    func remove(_ name: String) async {
+        _ = try? await podman(["rm", "-f", "-t", "0", name])
+    }
+
+    /// Removes every container and image of the store, stops the service by its pid,
+    /// and deletes the store.
+    private static func shutdownAtExit() {
+        guard let podman = running.withLock({ $0 }) else { return }
+        let store = storeArguments(podman.directory)
+        _ = try? run("podman", store + ["rm", "-af", "-t", "0"])
+        _ = try? run("podman", store + ["rmi", "-af"])
+        let pid = podman.service.pid
+        kill(pid, SIGTERM)
+        for _ in 0..<250 where kill(pid, 0) == 0 && !isZombie(pid) { usleep(20_000) }
+        if kill(pid, 0) == 0 && !isZombie(pid) { kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: podman.directory)
+    }
+
+    private static func isZombie(_ pid: Int32) -> Bool {
+        var info = siginfo_t()
+        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid
+    }
+}
+
+/// The container runner against a real Docker Engine API (Podman's), with real Django
+/// inside a real container: the settings are those of the container's environment,
+/// and a dry run can do it.
+@Suite(.serialized) struct ContainerRunnerTests {
+    static func spec(_ podman: Podman, container: String, python: String = "/venv/bin/python3", timeout: Int = 30_000)
+        -> DjangoSpec
+    {
+        DjangoSpec(
+            runner: .container(.init(name: container, endpoint: podman.endpoint, python: python)),
+            settingsModule: "rims_backend.settings", settings: DjangoProject.productionExpectations,
+            mediaServedByDjango: false, consoleLogging: true, deployCheck: .init(failLevel: .WARNING),
+            timeoutMilliseconds: timeout)
+    }
+
+    static func name(_ label: String) -> String { "django-\(label)-\(UUID().uuidString.prefix(8).lowercased())" }
+
+    @Test func aDryRunReadsTheSettingsInsideTheContainerAndWritesNothing() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        let container = Self.name("prod")
+        try await podman.runBackend(container, project: project)
+        defer { Task { await podman.remove(container) } }
+        let before = try project.snapshot()
+        let (observation, findings) = try await check(Self.spec(podman, container: container), mode: .dryRun)
+        #expect(findings.count == 7)
+        for finding in findings {
+            #expect(finding.status == .ok, "\(finding.resource): \(finding.message)")
+        }
+        #expect(observation.introspection?.cwd == "/app")
+        #expect(observation.runner == "/venv/bin/python3 in container \(container) (\(podman.endpoint))")
+        #expect(try project.snapshot() == before)
+    }
+
+    @Test func theContainersOwnEnvironmentDecides() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        try project.appendSettings(#"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#)
+        let container = Self.name("env")
+        try await podman.runBackend(container, project: project, arguments: ["-e", "DJANGO_DEBUG=1"])
+        defer { Task { await podman.remove(container) } }
+        let (_, findings) = try await check(Self.spec(podman, container: container))
+        let debug = try #require(findings.about("DEBUG"))
+        #expect(debug.status == .drift)
+        #expect(debug.message == "DEBUG is true (from $DJANGO_DEBUG), expected false")
+        #expect(debug.fix?.snippet == "DJANGO_DEBUG=False")
+    }
+
+    @Test func anImportErrorInsideTheContainerIsUnknownWithPythonsLastLine() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        try project.appendSettings("import reconcile_missing_package")
+        let container = Self.name("broken")
+        try await podman.runBackend(container, project: project)
+        defer { Task { await podman.remove(container) } }
+        let (_, findings) = try await check(Self.spec(podman, container: container))
+        #expect(findings.map(\.status) == [.unknown])
+        #expect(findings.first?.observed?.hasPrefix("ModuleNotFoundError: No module named 'reconcile_missing_package' at rims_backend/settings.py:") == true)
+    }
+
+    @Test func aMissingInterpreterInsideTheContainerIsUnknown() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        let container = Self.name("nopython")
+        try await podman.runBackend(container, project: project)
+        defer { Task { await podman.remove(container) } }
+        let (_, findings) = try await check(Self.spec(podman, container: container, python: "/app/.venv/bin/python"))
+        #expect(findings.map(\.status) == [.unknown])
+        #expect(findings.first?.message.contains("(no interpreter)") == true)
+        #expect(findings.first?.observed?.contains("/app/.venv/bin/python") == true)
+        #expect(findings.first?.fix?.summary.contains("runner.container.python") == true)
+    }
+
+    @Test func aMissingAndAStoppedContainerAreUnknown() async throws {
+        let podman = try await Podman.shared()
+        let (_, missing) = try await check(Self.spec(podman, container: Self.name("absent")))
+        #expect(missing.map(\.status) == [.unknown])
+        #expect(missing.first?.message.contains("(no such container)") == true)
+
+        let stopped = Self.name("stopped")
+        try await podman.create(stopped)
+        defer { Task { await podman.remove(stopped) } }
+        let (_, findings) = try await check(Self.spec(podman, container: stopped))
+        #expect(findings.map(\.status) == [.unknown])
+        #expect(findings.first?.message.contains("(container not running)") == true)
+        #expect(findings.first?.fix?.summary.contains("docker start") == true)
+    }
+
+    @Test func settingsThatHangInsideTheContainerTimeOut() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        try project.appendSettings("import time\ntime.sleep(60)")
+        let container = Self.name("hang")
+        try await podman.runBackend(container, project: project)
+        defer { Task { await podman.remove(container) } }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (_, findings) = try await check(Self.spec(podman, container: container, timeout: 1500))
+        #expect(clock.now - started < .seconds(10))
+        #expect(findings.map(\.status) == [.unknown])
+        #expect(findings.first?.message.contains("(timed out)") == true)
+    }
+
+    @Test func aPlainReadOnlyPolicyRefusesTheExec() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        let container = Self.name("policy")
+        try await podman.runBackend(container, project: project)
+        defer { Task { await podman.remove(container) } }
+        let context = ObservationContext(mode: .dryRun, http: HTTPClient(policy: .readOnly), source: NoFiles())
+        let checker = DjangoChecker()
+        let spec = Self.spec(podman, container: container)
+        let findings = checker.compare(spec, with: try await checker.observe(spec, in: context))
+        #expect(findings.map(\.status) == [.unknown])
+        #expect(findings.first?.message.contains("(refused by the run's policy)") == true)
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+import ReconcileKit
+import Testing
+import TestSupport
+
+@testable import DjangoChecker
+
+/// The local runner against real Django projects (`django-admin startproject` from the
+/// test virtualenv), one variant per incident the checker exists to catch. Each test
+/// runs the real interpreter with the real introspection script; the recorded
+/// documents in Tests/Fixtures/django come from these runs.
+@Suite struct LocalRunnerTests {
+    /// Runs the script the way `observe` does and returns the raw run, for recording.
+    static func raw(_ spec: DjangoSpec) async throws -> RawRun {
+        guard case .local(let local) = spec.runner else { throw TestSupportError("not a local runner") }
+        return try await LocalIntrospection.run(
+            local, settingsModule: spec.settingsModule, configuration: DjangoChecker.configuration(spec),
+            timeout: .milliseconds(spec.timeoutMilliseconds), environment: ProcessInfo.processInfo.environment
+        ).get()
+    }
+
+    /// Observes and compares, recording the raw output as fixture `record` if asked.
+    static func run(_ spec: DjangoSpec, record: String? = nil) async throws -> [Finding] {
+        if let record { try Fixtures.recordIfAsked(record, stdout: try await raw(spec).stdout) }
+        return try await check(spec).1
+    }
+
+    @Test func aProductionCorrectProjectIsInSyncAndNothingIsWrittenIntoIt() async throws {
+        let project = try await DjangoProject.make()
+        let before = try project.snapshot()
+        let findings = try await Self.run(project.spec(), record: "production.json")
+        #expect(findings.map(\.resource) == [
+            "DEBUG", "MEDIA_ROOT", "MEDIA_URL", "ALLOWED_HOSTS", "media_served_by_django", "console_logging",
+            "deploy_check",
+        ])
+        for finding in findings {
+            #expect(finding.status == .ok, "\(finding.resource): \(finding.message)")
+        }
+        #expect(findings.about("DEBUG")?.observed == "false")
+        #expect(findings.about("ALLOWED_HOSTS")?.observed == #"["rims.example.com"]"#)
+        #expect(findings.about("deploy_check")?.message == "no deployment check at WARNING or above")
+        #expect(findings.about("console_logging")?.message == "logs reach the console through logging.StreamHandler(stderr)")
+        // No __pycache__, no database, nothing.
+        #expect(try project.snapshot() == before)
+    }
+
+    @Test func debugOnIsCriticalDriftWithTheSettingsLineAndMediaAndW018Follow() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings("DEBUG = True")
+        let findings = try await Self.run(project.spec(), record: "debug-on.json")
+        let debug = try #require(findings.about("DEBUG"))
+        #expect(debug.status == .drift)
+        #expect(debug.severity == .critical)
+        #expect(debug.expected == "false")
+        #expect(debug.observed == "true")
+        #expect(debug.message == "DEBUG is true, expected false")
+        #expect(debug.fix?.snippet == "DEBUG = False")
+        #expect(debug.fix?.language == "python")
+        #expect(debug.fix?.summary.contains("rims_backend/settings.py:") == true)
+        // The guarded static() route is live once DEBUG is on.
+        let media = try #require(findings.about("media_served_by_django"))
+        #expect(media.status == .drift)
+        #expect(media.observed == "/media/reconcile-probe.txt resolves to django.views.static.serve (pattern ^media/(?P<path>.*)$)")
+        #expect(media.fix?.snippet?.contains("if settings.DEBUG:") == true)
+        let w018 = try #require(findings.about("security.W018"))
+        #expect(w018.status == .drift)
+        #expect(w018.severity == .warning)
+        #expect(w018.fix?.snippet == "DEBUG = False")
+        #expect(findings.about("deploy_check") == nil)
+    }
+
+    @Test func aDifferentMediaRootIsDriftNamingBothPaths() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings(#"MEDIA_ROOT = BASE_DIR / "media""#)
+        let findings = try await Self.run(project.spec(), record: "media-root-different.json")
+        let mediaRoot = try #require(findings.about("MEDIA_ROOT"))
+        #expect(mediaRoot.status == .drift)
+        #expect(mediaRoot.expected == #""/app/media""#)
+        #expect(mediaRoot.observed == "\"\(project.path)/media\"")
+        #expect(mediaRoot.fix?.snippet == #"MEDIA_ROOT = "/app/media""#)
+        #expect(findings.filter { $0.status != .ok }.map(\.resource) == ["MEDIA_ROOT"])
+    }
+
+    @Test func mediaRoutedThroughDjangoInProductionIsDrift() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendURLs(
+            """
+            from django.urls import re_path
+            from django.views.static import serve
+            urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+            """)
+        let findings = try await Self.run(project.spec(), record: "media-served.json")
+        let media = try #require(findings.about("media_served_by_django"))
+        #expect(media.status == .drift)
+        #expect(media.expected == "MEDIA_URL not routed by Django")
+        #expect(media.observed?.contains("resolves to django.views.static.serve") == true)
+        #expect(media.fix?.summary.contains("rims_backend/urls.py") == true)
+        #expect(media.fix?.snippet?.contains("urlpatterns += static(settings.MEDIA_URL") == true)
+        #expect(findings.filter { $0.status != .ok }.map(\.resource) == ["media_served_by_django"])
+    }
+
+    /// `static()` returns no route when DEBUG is off: what resolves is judged, not the
+    /// text of urls.py.
+    @Test func anUnguardedStaticCallIsHarmlessWhileDebugIsOff() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendURLs("urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)")
+        let findings = try await Self.run(project.spec())
+        #expect(findings.about("media_served_by_django")?.status == .ok)
+        #expect(findings.about("media_served_by_django")?.message == "Django does not route MEDIA_URL /media/")
+    }
+
+    @Test func djangosDefaultLoggingIsMutedInProductionAndTheFixIsALoggingDict() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings("del LOGGING")
+        let findings = try await Self.run(project.spec(), record: "no-console-logging.json")
+        let console = try #require(findings.about("console_logging"))
+        #expect(console.status == .drift)
+        #expect(console.message.contains("muted while DEBUG is off"))
+        #expect(console.observed?.contains("django: logging.StreamHandler(stderr) [RequireDebugTrue]") == true)
+        #expect(console.fix?.snippet?.contains(#""console": {"class": "logging.StreamHandler"}"#) == true)
+        #expect(findings.filter { $0.status != .ok }.map(\.resource) == ["console_logging"])
+    }
+
+    @Test func aFileHandlerIsNotConsoleLogging() async throws {
+        let project = try await DjangoProject.make()
+        let log = project.directory.file("app.log")
+        try project.appendSettings(
+            #"LOGGING["handlers"]["console"] = {"class": "logging.FileHandler", "filename": "\#(log)", "delay": True}"#)
+        let findings = try await Self.run(project.spec())
+        let console = try #require(findings.about("console_logging"))
+        #expect(console.status == .drift)
+        #expect(console.observed?.hasPrefix("root: logging.FileHandler; django: logging.StreamHandler(stderr) [RequireDebugTrue]") == true)
+        #expect(console.fix?.snippet?.contains("logging.StreamHandler") == true)
+    }
+
+    @Test func settingsFromEnvironmentVariablesAreResolvedAndTheFixNamesTheVariable() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings(
+            """
+            DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+            MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", "/srv/default-media")
+            ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")
+            """)
+        let production = ["DJANGO_DEBUG": "0", "DJANGO_MEDIA_ROOT": "/app/media", "DJANGO_ALLOWED_HOSTS": "rims.example.com"]
+        let inSync = try await Self.run(project.spec(environment: production))
+        #expect(inSync.allSatisfy { $0.status == .ok }, "\(inSync.filter { $0.status != .ok })")
+        #expect(inSync.about("DEBUG")?.message == "DEBUG is false (from $DJANGO_DEBUG)")
+
+        var drifted = production
+        drifted["DJANGO_DEBUG"] = "1"
+        drifted["DJANGO_ALLOWED_HOSTS"] = "rims.example.com,localhost"
+        let findings = try await Self.run(project.spec(environment: drifted), record: "from-environment.json")
+        let debug = try #require(findings.about("DEBUG"))
+        #expect(debug.status == .drift)
+        #expect(debug.message == "DEBUG is true (from $DJANGO_DEBUG), expected false")
+        #expect(debug.fix?.snippet == "DJANGO_DEBUG=False")
+        #expect(debug.fix?.language == "shell")
+        #expect(debug.fix?.summary.contains(#"`DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"`"#) == true)
+        let hosts = try #require(findings.about("ALLOWED_HOSTS"))
+        #expect(hosts.observed == #"["rims.example.com", "localhost"]"#)
+        #expect(hosts.fix?.snippet == "DJANGO_ALLOWED_HOSTS=rims.example.com")
+        #expect(findings.about("MEDIA_ROOT")?.status == .ok)
+    }
+
+    @Test func aSettingTheProjectLacksIsDrift() async throws {
+        let project = try await DjangoProject.make()
+        let settings = DjangoProject.productionExpectations + [.init(name: "RIMS_UPLOAD_LIMIT", value: .int(10))]
+        let findings = try await Self.run(project.spec(settings: settings))
+        let missing = try #require(findings.about("RIMS_UPLOAD_LIMIT"))
+        #expect(missing.status == .drift)
+        #expect(missing.observed == "not defined")
+        #expect(missing.fix?.snippet == "RIMS_UPLOAD_LIMIT = 10")
+        #expect(missing.fix?.summary == "Define RIMS_UPLOAD_LIMIT in rims_backend/settings.py.")
+    }
+
+    @Test func typedEqualityTellsTheStringFalseFromFalse() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings(#"DEBUG = "False""#)
+        let findings = try await Self.run(project.spec())
+        let debug = try #require(findings.about("DEBUG"))
+        #expect(debug.status == .drift)
+        #expect(debug.observed == #""False""#)
+    }
+
+    @Test func whatTheProjectPrintsWhileLoadingDoesNotConfuseTheReport() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings(#"print("loading settings {"); print("\#(IntrospectionOutput.marker)")"#)
+        let findings = try await Self.run(project.spec())
+        #expect(findings.allSatisfy { $0.status == .ok }, "\(findings)")
+    }
+
+    // MARK: A project that cannot be read is unknown, never ok
+
+    @Test func anImportErrorIsUnknownWithPythonsLastLineAndWhere() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings("import reconcile_missing_package")
+        let findings = try await Self.run(project.spec(), record: "import-error.json")
+        #expect(findings.count == 1)
+        let finding = try #require(findings.first)
+        #expect(finding.status == .unknown)
+        #expect(finding.resource == "rims_backend.settings")
+        #expect(finding.observed?.hasPrefix("ModuleNotFoundError: No module named 'reconcile_missing_package' at rims_backend/settings.py:") == true)
+        #expect(finding.message.hasPrefix("could not read the Django settings (the settings fail to load): ModuleNotFoundError"))
+        #expect(finding.fix?.summary.contains("the app itself would fail to start") == true)
+    }
+
+    @Test func aMissingInterpreterIsUnknownWithAHint() async throws {
+        let project = try await DjangoProject.make()
+        let findings = try await Self.run(project.spec(python: "/nonexistent/venv/bin/python"))
+        #expect(findings.count == 1)
+        #expect(findings[0].status == .unknown)
+        #expect(findings[0].observed == "no executable Python at /nonexistent/venv/bin/python")
+        #expect(findings[0].fix?.summary.contains("runner.local.python") == true)
+    }
+
+    @Test func anInterpreterWithoutDjangoIsUnknownWithTheImportError() async throws {
+        let project = try await DjangoProject.make()
+        let findings = try await Self.run(project.spec(python: "/usr/bin/python3"))
+        #expect(findings.count == 1)
+        #expect(findings[0].status == .unknown)
+        #expect(findings[0].observed == "ModuleNotFoundError: No module named 'django'")
+        #expect(findings[0].message.contains("(Django is not installed there)"))
+        #expect(findings[0].fix?.summary.contains("virtualenv") == true)
+    }
+
+    @Test func aWrongSettingsModuleIsUnknownPointingAtSettingsModuleAndWorkdir() async throws {
+        let project = try await DjangoProject.make()
+        let findings = try await Self.run(project.spec(settingsModule: "rims_backend.production"))
+        #expect(findings.count == 1)
+        #expect(findings[0].status == .unknown)
+        #expect(findings[0].observed?.hasPrefix("ModuleNotFoundError: No module named 'rims_backend.production'") == true)
+        #expect(findings[0].fix?.summary.contains("check settings_module") == true)
+    }
+
+    @Test func aMissingWorkdirIsUnknown() async throws {
+        let spec = DjangoSpec(
+            runner: .local(.init(python: DjangoProject.venvPython, workdir: "/nonexistent/project")),
+            settingsModule: "rims_backend.settings", settings: DjangoProject.productionExpectations)
+        let (_, findings) = try await check(spec)
+        #expect(findings.map(\.status) == [.unknown])
+        #expect(findings[0].observed == "no directory at /nonexistent/project")
+    }
+
+    @Test func settingsThatHangAreKilledAtTheTimeout() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings("import time\ntime.sleep(60)")
+        let clock = ContinuousClock()
+        let started = clock.now
+        let findings = try await Self.run(project.spec(timeoutMilliseconds: 1000))
+        #expect(clock.now - started < .seconds(10))
+        #expect(findings.count == 1)
+        #expect(findings[0].status == .unknown)
+        #expect(findings[0].message.contains("(timed out)"))
+        #expect(findings[0].observed?.contains("did not finish within 1s") == true)
+    }
+
+    @Test func theDeploymentCheckFailLevelAndIgnoreListDecideWhatIsDrift() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings("SECURE_HSTS_SECONDS = 0\nSESSION_COOKIE_SECURE = False")
+        var spec = project.spec()
+        let warning = try await Self.run(spec)
+        #expect(warning.filter { $0.status == .drift }.map(\.resource).sorted() == ["security.W004", "security.W012"])
+        #expect(warning.about("security.W004")?.fix?.snippet?.hasPrefix("SECURE_HSTS_SECONDS = ") == true)
+
+        spec.deployCheck = DjangoSpec.DeployCheck(failLevel: .WARNING, ignore: ["security.W004", "security.W012"])
+        let ignored = try await Self.run(spec)
+        #expect(ignored.about("deploy_check")?.status == .ok)
+        #expect(ignored.about("deploy_check")?.message == "no deployment check at WARNING or above (ignored: security.W004, security.W012)")
+
+        spec.deployCheck = DjangoSpec.DeployCheck(failLevel: .ERROR)
+        let errorsOnly = try await Self.run(spec)
+        #expect(errorsOnly.about("deploy_check")?.message == "no deployment check at ERROR or above (2 below ERROR)")
+    }
+}

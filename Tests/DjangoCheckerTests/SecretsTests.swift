@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import DjangoChecker
+
+/// The built `reconcile` on a config repository made with git, against a real project
+/// whose SECRET_KEY and database password are known: neither appears in any output
+/// format, not even when a non-secret setting holds the key, when the manifest asks for
+/// DATABASES, or when the settings fail with an error that quotes the key.
+@Suite struct SecretsTests {
+    static let gitEnvironment = [
+        "GIT_AUTHOR_NAME": "Reconcile Tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+        "GIT_COMMITTER_NAME": "Reconcile Tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+        "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+    ]
+
+    static let manifest = """
+        apiVersion: reconcile/v1
+        kind: Environment
+        name: secrets
+        vars: { project: /nonexistent, python: /nonexistent }
+        django:
+          runner:
+            local: { python: "${python}", workdir: "${project}" }
+          settings_module: rims_backend.settings
+          settings:
+            DEBUG: false
+            RIMS_ECHO: visible
+            DATABASES: {}
+          console_logging: true
+          deploy_check: { fail_level: WARNING }
+
+        """
+
+    /// A repository with the manifest committed.
+    static func repository() async throws -> TemporaryDirectory {
+        let repo = try TemporaryDirectory(prefix: "reconcile-django-secrets")
+        try repo.write("manifests/prod.yaml", manifest)
+        try await tool("git", ["-C", repo.path, "-c", "init.defaultBranch=main", "init", "-q"], environment: gitEnvironment)
+        try await tool("git", ["-C", repo.path, "add", "-A"], environment: gitEnvironment)
+        try await tool("git", ["-C", repo.path, "commit", "-q", "-m", "Desired state"], environment: gitEnvironment)
+        return repo
+    }
+
+    /// Runs the built binary; returns exit status and everything it wrote.
+    static func reconcile(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(gitEnvironment) { $1 }
+        environment["NO_COLOR"] = "1"
+        let output = try await ChildProcess.run(
+            TestPaths.reconcileBinary, arguments, environment: environment, workingDirectory: "/", stdin: Data(),
+            timeout: .seconds(120))
+        return (output.status, String(decoding: output.stdout + output.stderr, as: UTF8.self))
+    }
+
+    @Test func theBinaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: TestPaths.reconcileBinary), "\(TestPaths.reconcileBinary)")
+    }
+
+    @Test(
+        "no output format carries the SECRET_KEY or the database password",
+        arguments: [
+            ("drift", "DEBUG = True\nRIMS_ECHO = SECRET_KEY", Int32(2)),
+            ("broken", "raise RuntimeError(\"cannot start with \" + SECRET_KEY + \" / \" + DATABASES[\"default\"][\"PASSWORD\"])", Int32(3)),
+        ])
+    func secretsNeverAppear(_ variant: String, _ settings: String, _ expectedStatus: Int32) async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings(settings)
+        let repo = try await Self.repository()
+        let report = repo.file("report.json")
+        var outputs: [String: String] = [:]
+        for format in ["text", "json", "github"] {
+            let (status, output) = try await Self.reconcile([
+                "--dry-run", "--repo", repo.path, "--format", format, "--report-file", report,
+                "--var", "project=\(project.path)", "--var", "python=\(DjangoProject.venvPython)",
+            ])
+            #expect(status == expectedStatus, "\(variant) \(format): \(output)")
+            let written = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+            outputs[format] = output + written
+        }
+        for (format, text) in outputs {
+            #expect(text.contains("django"), "\(variant) \(format) printed no django finding: \(text)")
+            #expect(!text.contains(DjangoProject.secretKey), "\(variant) \(format) leaked SECRET_KEY")
+            #expect(!text.contains(String(DjangoProject.secretKey.prefix(16))), "\(variant) \(format) leaked part of SECRET_KEY")
+            #expect(!text.contains(DjangoProject.databasePassword), "\(variant) \(format) leaked the database password")
+        }
+        let json = try #require(outputs["json"])
+        if variant == "drift" {
+            // The values were there to leak, and came out masked.
+            #expect(json.contains(#""resource" : "RIMS_ECHO""#) || json.contains(#""resource":"RIMS_ECHO""#), "\(json)")
+            #expect(json.contains("********"))
+            #expect(json.contains("<secret, set>"))
+        } else {
+            #expect(json.contains("RuntimeError: cannot start with ******** / ********"), "\(json)")
+        }
+    }
+}

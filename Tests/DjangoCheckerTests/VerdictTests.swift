@@ -1,0 +1,258 @@
+import Foundation
+import ReconcileKit
+import Testing
+import TestSupport
+
+@testable import DjangoChecker
+
+/// The pure comparison, fed with documents recorded from real Django runs (and small
+/// edits of them for cases a real project rarely produces).
+@Suite struct VerdictTests {
+    static let spec = DjangoSpec(
+        runner: .container(.init(name: "backend")), settingsModule: "rims_backend.settings",
+        settings: DjangoProject.productionExpectations, mediaServedByDjango: false, consoleLogging: true,
+        deployCheck: .init(failLevel: .WARNING))
+
+    static func findings(_ introspection: Introspection, spec: DjangoSpec = spec) -> [Finding] {
+        DjangoChecker().compare(spec, with: DjangoObservation(runner: "test", outcome: .introspected(introspection)))
+    }
+
+    static func failed(_ failure: RunFailure, spec: DjangoSpec = spec) -> [Finding] {
+        DjangoChecker().compare(spec, with: DjangoObservation(runner: "python3 in container backend", outcome: .failed(failure)))
+    }
+
+    @Test func theRecordedProductionRunIsInSync() throws {
+        let findings = Self.findings(try Fixtures.introspection("production.json"))
+        #expect(findings.count == 7)
+        #expect(findings.allSatisfy { $0.status == .ok && $0.severity == .info && $0.checker == "django" })
+    }
+
+    @Test(
+        "each recorded incident drifts exactly where it should",
+        arguments: [
+            ("debug-on.json", ["DEBUG", "media_served_by_django", "security.W018"]),
+            ("media-root-different.json", ["MEDIA_ROOT"]),
+            ("media-served.json", ["media_served_by_django"]),
+            ("no-console-logging.json", ["console_logging"]),
+            ("from-environment.json", ["DEBUG", "ALLOWED_HOSTS", "media_served_by_django", "security.W018"]),
+        ])
+    func recordedIncidents(_ fixture: String, _ drifted: [String]) throws {
+        let findings = Self.findings(try Fixtures.introspection(fixture))
+        #expect(findings.filter { $0.status == .drift }.map(\.resource) == drifted)
+        #expect(!findings.contains { $0.status == .unknown })
+        for finding in findings where finding.status == .drift {
+            #expect(finding.fix != nil, "\(finding.resource) has no fix")
+            #expect(finding.expected != nil && finding.observed != nil)
+        }
+    }
+
+    @Test func debugTrueWhereTheManifestWantsItIsOnlyAnError() throws {
+        var spec = Self.spec
+        spec.settings = [.init(name: "DEBUG", value: .bool(true))]
+        let debug = try #require(Self.findings(try Fixtures.introspection("production.json"), spec: spec).about("DEBUG"))
+        #expect(debug.status == .drift)
+        #expect(debug.severity == .error)
+        #expect(debug.fix?.snippet == "DEBUG = True")
+    }
+
+    @Test func findingsCarryTheManifestPositions() throws {
+        let position = SourcePosition(file: "manifests/prod.yaml", line: 36, column: 5)
+        var spec = Self.spec
+        spec.settings = [.init(name: "DEBUG", value: .bool(false), position: position)]
+        spec.position = SourcePosition(file: "manifests/prod.yaml", line: 31, column: 3)
+        let findings = Self.findings(try Fixtures.introspection("debug-on.json"), spec: spec)
+        #expect(findings.about("DEBUG")?.position == position)
+        #expect(Self.failed(RunFailure(.timedOut, "slow"), spec: spec).first?.position == spec.position)
+    }
+
+    // MARK: Failures are unknown, with a repair
+
+    @Test(
+        "every failure is one unknown finding with a hint",
+        arguments: [
+            (RunFailure.Kind.interpreterMissing, "runner.container.python"),
+            (.workdirMissing, "workdir"), (.spawnFailed, "executable"), (.timedOut, "timeout_ms"),
+            (.djangoMissing, "virtualenv"), (.settingsFailed, "fix the error"), (.scriptFailed, "by hand"),
+            (.engineUnavailable, "endpoint"), (.containerMissing, "docker ps -a"), (.containerNotRunning, "docker start"),
+            (.refusedByPolicy, "may not"),
+        ])
+    func failuresAreUnknown(_ kind: RunFailure.Kind, _ hint: String) throws {
+        let findings = Self.failed(RunFailure(kind, "the last line"))
+        #expect(findings.count == 1)
+        let finding = try #require(findings.first)
+        #expect(finding.status == .unknown)
+        #expect(finding.severity == .error)
+        #expect(finding.resource == "rims_backend.settings")
+        #expect(finding.observed == "the last line")
+        #expect(finding.expected == "the settings of rims_backend.settings, read with python3 in container backend")
+        #expect(finding.fix?.summary.contains(hint) == true, "\(finding.fix?.summary ?? "")")
+    }
+
+    @Test func aHintFromTheRunnerWins() {
+        let finding = Self.failed(RunFailure(.engineUnavailable, "no Docker socket at /x.sock", hint: "start the engine"))[0]
+        #expect(finding.fix?.summary == "start the engine")
+        #expect(finding.message == "could not read the Django settings (Docker engine unavailable): no Docker socket at /x.sock")
+    }
+
+    @Test func aSettingThatRaisesIsUnknownNotOk() throws {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.settings?["MEDIA_ROOT"] = .init(
+            error: PythonFailure(stage: "settings.MEDIA_ROOT", type: "ImproperlyConfigured", lastLine: "ImproperlyConfigured: no"))
+        let finding = try #require(Self.findings(introspection).about("MEDIA_ROOT"))
+        #expect(finding.status == .unknown)
+        #expect(finding.observed == "ImproperlyConfigured: no")
+    }
+
+    // MARK: Media
+
+    @Test func mediaWantedButNotRoutedIsDriftWithTheRoute() throws {
+        var spec = Self.spec
+        spec.mediaServedByDjango = true
+        let finding = try #require(Self.findings(try Fixtures.introspection("production.json"), spec: spec).about("media_served_by_django"))
+        #expect(finding.status == .drift)
+        #expect(finding.observed == "/media/reconcile-probe.txt does not resolve")
+        #expect(finding.fix?.snippet?.contains("static(settings.MEDIA_URL") == true)
+    }
+
+    @Test func aCatchAllViewOverMediaNamesTheView() throws {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.media?.resolves = true
+        introspection.media?.view = "frontend.views.index"
+        introspection.media?.route = "^.*$"
+        let finding = try #require(Self.findings(introspection).about("media_served_by_django"))
+        #expect(finding.status == .drift)
+        #expect(finding.fix?.summary.contains("caught by frontend.views.index (pattern ^.*$)") == true)
+        #expect(finding.fix?.snippet == nil)
+    }
+
+    @Test func aMediaURLOnAnotherHostIsNotServedByDjango() throws {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.media = .init(url: "https://cdn.example.com/media/", resolves: false, external: true)
+        let finding = try #require(Self.findings(introspection).about("media_served_by_django"))
+        #expect(finding.status == .ok)
+        #expect(finding.observed == "MEDIA_URL https://cdn.example.com/media/ is another host; Django does not route it")
+    }
+
+    @Test func aBrokenURLconfIsUnknown() throws {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.media?.error = PythonFailure(
+            stage: "resolve", type: "ImportError", lastLine: "ImportError: cannot import name 'x'", file: "rims_backend/urls.py", line: 3)
+        let finding = try #require(Self.findings(introspection).about("media_served_by_django"))
+        #expect(finding.status == .unknown)
+        #expect(finding.message.hasSuffix("ImportError: cannot import name 'x' at rims_backend/urls.py:3"))
+    }
+
+    // MARK: Logging
+
+    @Test func noHandlersAtAllIsDrift() throws {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.logging?.root.handlers = []
+        introspection.logging?.django.handlers = []
+        let finding = try #require(Self.findings(introspection).about("console_logging"))
+        #expect(finding.status == .drift)
+        #expect(finding.observed == "no handlers on the root or django logger")
+        #expect(finding.message == "no handler writes to stdout or stderr: production logs never reach the container's log")
+    }
+
+    @Test func aDisabledLoggerDoesNotCount() throws {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.logging?.root.disabled = true
+        #expect(Self.findings(introspection).about("console_logging")?.status == .drift)
+    }
+
+    @Test func consoleLoggingWhereNoneIsWantedIsDrift() throws {
+        var spec = Self.spec
+        spec.consoleLogging = false
+        let finding = try #require(Self.findings(try Fixtures.introspection("production.json"), spec: spec).about("console_logging"))
+        #expect(finding.status == .drift)
+        #expect(finding.fix?.summary.contains("console_logging: true") == true)
+    }
+
+    @Test func debugFiltersFollowTheObservedDebug() throws {
+        let introspection = try Fixtures.introspection("debug-on.json")
+        // Django's default console handler (require_debug_true) is live when DEBUG is on.
+        let live = DjangoVerdict.consoleHandlers(try #require(introspection.logging), debug: true)
+        #expect(live.count == 2)
+        #expect(DjangoVerdict.consoleHandlers(try #require(introspection.logging), debug: false).count == 1)
+    }
+
+    // MARK: Deployment checks
+
+    static func withMessages(_ messages: [Introspection.CheckMessage]) throws -> Introspection {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.checks = .init(messages: messages, error: nil)
+        return introspection
+    }
+
+    static func message(_ id: String, _ level: Int, silenced: Bool = false, hint: String? = nil) -> Introspection.CheckMessage {
+        .init(id: id, level: level, message: "\(id) fired", hint: hint, object: nil, silenced: silenced)
+    }
+
+    @Test func levelsMapToSeveritiesAndSilencedChecksAreIgnored() throws {
+        let introspection = try Self.withMessages([
+            Self.message("app.C001", 50), Self.message("app.E001", 40), Self.message("app.W001", 30, hint: "Do X."),
+            Self.message("app.I001", 20), Self.message("security.W004", 30, silenced: true),
+        ])
+        let findings = Self.findings(introspection).filter { $0.status == .drift }
+        #expect(findings.map(\.resource) == ["app.C001", "app.E001", "app.W001"])
+        #expect(findings.map(\.severity) == [.critical, .error, .warning])
+        #expect(findings[2].fix?.summary == "Do X. Or, if this is accepted for this site, add app.W001 to deploy_check.ignore.")
+        #expect(findings[0].observed == "reported at CRITICAL")
+        #expect(findings[0].message == "app.C001 fired")
+    }
+
+    @Test func anIgnoredCheckThatNoLongerFiresIsNoted() throws {
+        var spec = Self.spec
+        spec.deployCheck = .init(failLevel: .WARNING, ignore: ["security.W004"])
+        let finding = try #require(Self.findings(try Self.withMessages([]), spec: spec).about("deploy_check"))
+        #expect(finding.status == .ok)
+        #expect(finding.message == "no deployment check at WARNING or above (no longer reported: security.W004)")
+    }
+
+    @Test func checksThatCannotRunAreUnknown() throws {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.checks = .init(
+            messages: nil, error: PythonFailure(stage: "run_checks", type: "ImportError", lastLine: "ImportError: x"))
+        let finding = try #require(Self.findings(introspection).about("deploy_check"))
+        #expect(finding.status == .unknown)
+    }
+
+    @Test func allowedHostsFixUsesTheManifestsHosts() throws {
+        let findings = Self.findings(try Self.withMessages([Self.message("security.W020", 30)]))
+        #expect(findings.about("security.W020")?.fix?.snippet == #"ALLOWED_HOSTS = ["rims.example.com"]"#)
+    }
+
+    // MARK: Fix rendering
+
+    @Test func pythonLiterals() {
+        let value = ManifestValue.map([
+            .init(key: "a", value: .list([.null, .bool(true), .int(3), .double(1.5)])),
+            .init(key: "b\"", value: .string("x\\y\n\u{1}")),
+        ])
+        #expect(DjangoFixes.pythonLiteral(value) == #"{"a": [None, True, 3, 1.5], "b\"": "x\\y\n\x01"}"#)
+    }
+
+    @Test func shellWords() {
+        #expect(DjangoFixes.shellWord("/app/media") == "/app/media")
+        #expect(DjangoFixes.shellWord("a b") == "'a b'")
+        #expect(DjangoFixes.shellWord("it's") == #"'it'\''s'"#)
+        #expect(DjangoFixes.shellWord("") == "''")
+    }
+
+    @Test func anEnvironmentDrivenSettingWithoutAComputedValueGetsTheFixedLine() throws {
+        var introspection = try Fixtures.introspection("from-environment.json")
+        introspection.settings?["DEBUG"]?.source?.envFix = nil
+        let finding = try #require(Self.findings(introspection).about("DEBUG"))
+        #expect(finding.fix?.language == "python")
+        #expect(finding.fix?.snippet == "DEBUG = False")
+        #expect(finding.fix?.summary.hasPrefix("DEBUG is read from $DJANGO_DEBUG at rims_backend/settings.py:") == true)
+    }
+
+    @Test func djangosDefaultIsNamedInTheFix() throws {
+        var introspection = try Fixtures.introspection("production.json")
+        introspection.settings?["MEDIA_ROOT"] = .init(value: .string(""), overridden: false)
+        let finding = try #require(Self.findings(introspection).about("MEDIA_ROOT"))
+        #expect(finding.message == #"MEDIA_ROOT is "" (Django's default), expected "/app/media""#)
+        #expect(finding.fix?.summary == "MEDIA_ROOT is Django's default; set it in rims_backend/settings.py.")
+    }
+}
