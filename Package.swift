@@ -41,7 +41,10 @@ let package = Package(
         .target(name: "CaddyChecker", dependencies: ["ReconcileKit"], path: "Plugins/Caddy"),
         .target(name: "DockerChecker", dependencies: ["ReconcileKit"], path: "Plugins/Docker"),
         .target(name: "DjangoChecker", dependencies: ["ReconcileKit"], path: "Plugins/Django"),
-        .target(name: "MediaChecker", dependencies: ["ReconcileKit"], path: "Plugins/Media"),
+        // The media chain reads what the Caddy, Docker and Django checkers observed.
+        .target(
+            name: "MediaChecker", dependencies: ["ReconcileKit", "CaddyChecker", "DockerChecker", "DjangoChecker"],
+            path: "Plugins/Media"),
 
         .executableTarget(
             name: "reconcile",
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "CaddyCheckerTests", dependencies: ["CaddyChecker", "TestSupport"]),
         .testTarget(name: "DockerCheckerTests", dependencies: ["DockerChecker", "TestSupport"]),
         .testTarget(name: "DjangoCheckerTests", dependencies: ["DjangoChecker", "TestSupport"]),
+        .testTarget(name: "MediaCheckerTests", dependencies: ["MediaChecker", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["reconcile", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

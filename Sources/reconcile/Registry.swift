@@ -6,15 +6,10 @@ import MediaChecker
 import ReconcileKit
 
 /// Every checker this build knows. Adding a checker is one line here.
-let registry = CheckerRegistry(
-    checkers: [
-        HealthChecker.self,
-        CaddyChecker.self,
-        DockerChecker.self,
-        DjangoChecker.self,
-    ],
-    // Decoded and validated; reported as unknown until their checkers are built.
-    pending: [
-        PendingSection(checker: "media", section: MediaSpec.self),
-    ]
-)
+let registry = CheckerRegistry(checkers: [
+    HealthChecker.self,
+    CaddyChecker.self,
+    DockerChecker.self,
+    DjangoChecker.self,
+    MediaChecker.self,
+])

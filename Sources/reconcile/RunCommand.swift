@@ -42,6 +42,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Deadline for each checker, in seconds.", valueName: "seconds"))
     var timeout: Double = 60
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Let the media chain's live proof write a probe file into host_path (then fetch it through Caddy and delete it).",
+        discussion: "Without it, the proof only fetches a file that is already there."))
+    var probeWrite = false
+
     @Flag(name: .shortAndLong, help: "Print nothing when everything is in sync (for cron); only drift and unknown otherwise.")
     var quiet = false
 
@@ -87,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         if failed { throw ExitCode(1) }
 
         let mode = RunMode.dryRun
-        let context = ObservationContext(mode: mode, source: source, logger: logger)
+        let context = ObservationContext(mode: mode, source: source, logger: logger, allowsProbeWrites: probeWrite)
         let clock = ContinuousClock()
         let started = clock.now
         let findings = await Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000)))

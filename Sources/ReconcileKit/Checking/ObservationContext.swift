@@ -22,14 +22,18 @@ public struct ObservationContext: Sendable {
     /// The environment secrets are read from (`bearer_token_env`); injectable for tests.
     public let environment: [String: String]
     public let logger: Logger
+    /// Whether a checker may write a short-lived probe file to prove a path end to end
+    /// (`--probe-write`; the media chain's live proof). Off by default: a dry run reads.
+    public let allowsProbeWrites: Bool
     /// Observations shared within one run, and the manifest this context serves.
     var sharing: (observations: SharedObservations, manifest: String)?
 
     public init(
         mode: RunMode, http: HTTPClient? = nil, source: any DesiredStateSource,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "reconcile")
+        logger: Logger = Logger(label: "reconcile"), allowsProbeWrites: Bool = false
     ) {
+        self.allowsProbeWrites = allowsProbeWrites
         self.mode = mode
         self.http = http ?? HTTPClient(policy: mode == .dryRun ? .readOnlyWithDockerExec : .allowAll)
         self.source = source

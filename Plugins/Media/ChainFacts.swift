@@ -1,0 +1,131 @@
+import CaddyChecker
+import DjangoChecker
+import DockerChecker
+import Foundation
+import ReconcileKit
+
+/// Reads the facts of one media chain out of what the Caddy, Docker and Django checkers
+/// observed. Pure: unit tests feed it observations recorded from the real services.
+enum ChainFacts {
+    /// Django's resolved MEDIA_ROOT.
+    static func mediaRoot(_ django: Result<DjangoObservation, Error>) -> Fact<String> {
+        switch django {
+        case .failure(let error):
+            return .unknown("Django's settings were not observed (\(error))")
+        case .success(let observation):
+            guard observation.introspection != nil else {
+                return .unknown("Django's settings could not be read (\(observation.runner))")
+            }
+            switch observation.value(of: "MEDIA_ROOT") {
+            case .string(let path)?: return .observed(path)
+            case let value?: return .observed(value.description)
+            case nil: return .unknown("Django did not report MEDIA_ROOT")
+            }
+        }
+    }
+
+    /// Whether MEDIA_URL resolves through Django's URLconf.
+    static func djangoServesMedia(_ django: Result<DjangoObservation, Error>) -> Fact<Bool> {
+        switch django {
+        case .failure(let error):
+            return .unknown("Django's URLconf was not observed (\(error))")
+        case .success(let observation):
+            guard let resolves = observation.introspection?.media?.resolves else {
+                return .unknown("Django could not say whether MEDIA_URL resolves (\(observation.runner))")
+            }
+            return .observed(resolves)
+        }
+    }
+
+    /// The mount at `path` in `container` (nil: nothing is mounted there).
+    static func mount(_ docker: Result<DockerObservation, Error>, container: String, path: String) -> Fact<MountFact?> {
+        switch docker {
+        case .failure(let error):
+            return .unknown("the containers were not observed (\(error))")
+        case .success(let observation):
+            if let problem = observation.problem { return .unknown("the Docker engine could not be observed: \(problem.message)") }
+            guard let inspected = observation.container(named: container) else {
+                if observation.containers.contains(where: { $0.name == container }) {
+                    return .unknown("container \(container) was not inspected: list it under docker.containers")
+                }
+                return .unknown("there is no container named \(container)")
+            }
+            let wanted = normalised(path)
+            guard let mount = inspected.mounts.first(where: { normalised($0.target) == wanted }) else { return .observed(nil) }
+            return .observed(MountFact(type: mount.type, volume: mount.name, source: mount.source))
+        }
+    }
+
+    /// Where Caddy must find the files: `host_path` when Caddy runs on the host; when it
+    /// runs in `caddyContainer`, that container's mount target of the same source.
+    static func expectedCaddyRoot(
+        _ docker: Result<DockerObservation, Error>, chain: MediaSpec.Chain, backendMount: Fact<MountFact?>
+    ) -> Fact<String> {
+        guard let caddyContainer = chain.caddyContainer else { return .observed(chain.hostPath) }
+        guard case .success(let observation) = docker, let caddy = observation.container(named: caddyContainer) else {
+            return .unknown("container \(caddyContainer) (Caddy) was not inspected: list it under docker.containers")
+        }
+        let source: String
+        if case .observed(let mount?) = backendMount { source = mount.source } else { source = chain.hostPath }
+        guard let shared = caddy.mounts.first(where: { normalised($0.source) == normalised(source) }) else {
+            return .unknown("container \(caddyContainer) does not mount \(source), so Caddy cannot see the uploads")
+        }
+        return .observed(shared.target)
+    }
+
+    /// The Caddy route that answers a request under `servedAt`.
+    static func route(_ caddy: Result<CaddyObservation, Error>, servedAt: String) -> Fact<RouteFact?> {
+        let config: Data
+        switch caddy {
+        case .failure(let error):
+            return .unknown("Caddy's config was not observed (\(error))")
+        case .success(let observation):
+            switch observation.live {
+            case .failure(let failure): return .unknown("Caddy's admin API gave no config: \(failure.message)")
+            case .config(let data): config = data
+            }
+        }
+        let table: CaddyRouteTable
+        do {
+            table = try CaddyConfigNormalizer.normalize(config)
+        } catch {
+            return .unknown("Caddy's config could not be read: \(error)")
+        }
+        let request = PathPattern(joined(servedAt, "reconcile-probe"))
+        guard
+            let route = table.routes.first(where: { route in
+                if case .groupClaim = route.kind { return false }
+                return route.conditions.isEmpty && route.path.covers(request)
+            })
+        else { return .observed(nil) }
+        var root: String?
+        if case .fileServer(let fileRoot) = route.handler { root = fileRoot }
+        return .observed(
+            RouteFact(
+                path: route.path.text, handler: route.handler.name, root: root, stripPrefix: route.stripPrefix,
+                baseURL: table.listen(of: route.server).lazy.compactMap(baseURL(listen:)).first,
+                host: route.hosts.first, jsonPath: route.rootJSONPath ?? route.routeJSONPath))
+    }
+
+    /// `:8080`, `127.0.0.1:8080`, `tcp/[::]:443` → a URL to reach that listener locally.
+    static func baseURL(listen: String) -> String? {
+        var address = listen
+        if let slash = address.firstIndex(of: "/") { address = String(address[address.index(after: slash)...]) }
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            return nil
+        }
+        var host = String(address[..<colon])
+        if host.isEmpty || host == "0.0.0.0" || host == "[::]" || host == "::" { host = "127.0.0.1" }
+        return port == 443 ? "https://\(host)" : "http://\(host):\(port)"
+    }
+
+    /// `/app/media/` and `/app/media` are the same directory.
+    static func normalised(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    /// `/media/` + `x` → `/media/x`.
+    static func joined(_ prefix: String, _ relative: String) -> String {
+        (prefix.hasSuffix("/") ? prefix : prefix + "/") + relative
+    }
+}

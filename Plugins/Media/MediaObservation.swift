@@ -1,0 +1,116 @@
+import ReconcileKit
+
+/// Something the media chain needed to know: the value seen, or why it could not be
+/// seen (a missing section, an unreachable service). Unknown is never taken as ok.
+public enum Fact<Value: Sendable & Hashable>: Sendable, Hashable {
+    case observed(Value)
+    case unknown(String)
+}
+
+/// What backs `container_path` in the container: the mount's kind, its volume name (for
+/// a volume) and its source on the host.
+public struct MountFact: Sendable, Hashable {
+    public var type: String
+    public var volume: String?
+    public var source: String
+
+    public init(type: String, volume: String? = nil, source: String) {
+        self.type = type
+        self.volume = volume
+        self.source = source
+    }
+}
+
+/// The Caddy route that answers requests under `served_at`: its path, what it does, the
+/// prefix it strips, and where Caddy listens for it (for the live proof).
+public struct RouteFact: Sendable, Hashable {
+    public var path: String
+    public var handler: String
+    public var root: String?
+    public var stripPrefix: String?
+    /// `http://127.0.0.1:8080`, derived from the server's listen address.
+    public var baseURL: String?
+    /// The host to send (`Host:`), when the route is for named hosts.
+    public var host: String?
+    /// Admin API path of the root (or of the route), for the fix.
+    public var jsonPath: String
+
+    public init(
+        path: String, handler: String, root: String? = nil, stripPrefix: String? = nil, baseURL: String? = nil,
+        host: String? = nil, jsonPath: String = ""
+    ) {
+        self.path = path
+        self.handler = handler
+        self.root = root
+        self.stripPrefix = stripPrefix
+        self.baseURL = baseURL
+        self.host = host
+        self.jsonPath = jsonPath
+    }
+}
+
+/// The end-to-end proof: a file under `host_path` fetched through Caddy at `served_at`.
+public struct LiveProof: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        /// The bytes Caddy served are the file's.
+        case served
+        /// Caddy answered with this status (404: the chain is broken somewhere).
+        case status(Int)
+        /// Caddy answered 200 with other bytes (another file, an index page).
+        case differentBytes(Int)
+        /// No answer at all.
+        case failed(String)
+    }
+
+    /// The URL fetched.
+    public var url: String
+    /// The file on the host it should have served.
+    public var file: String
+    /// True when the file was a probe written (and deleted) by reconcile.
+    public var wroteProbe: Bool
+    public var outcome: Outcome
+
+    public init(url: String, file: String, wroteProbe: Bool, outcome: Outcome) {
+        self.url = url
+        self.file = file
+        self.wroteProbe = wroteProbe
+        self.outcome = outcome
+    }
+}
+
+/// Every link of one chain, as observed.
+public struct ChainObservation: Sendable, Hashable {
+    /// Django's resolved MEDIA_ROOT.
+    public var mediaRoot: Fact<String>
+    /// Whether a request to MEDIA_URL resolves through Django's URLconf.
+    public var djangoServesMedia: Fact<Bool>
+    /// The mount at `container_path` (observed nil: nothing is mounted there).
+    public var mount: Fact<MountFact?>
+    /// Where Caddy must find the files: `host_path`, or, when Caddy runs in a container,
+    /// that container's mount target of the same source.
+    public var expectedCaddyRoot: Fact<String>
+    /// The route answering `served_at` (observed nil: none does).
+    public var route: Fact<RouteFact?>
+    public var live: Fact<LiveProof>
+
+    public init(
+        mediaRoot: Fact<String>, djangoServesMedia: Fact<Bool>, mount: Fact<MountFact?>, expectedCaddyRoot: Fact<String>,
+        route: Fact<RouteFact?>, live: Fact<LiveProof>
+    ) {
+        self.mediaRoot = mediaRoot
+        self.djangoServesMedia = djangoServesMedia
+        self.mount = mount
+        self.expectedCaddyRoot = expectedCaddyRoot
+        self.route = route
+        self.live = live
+    }
+}
+
+/// The media checker's observation: one `ChainObservation` per chain, by name.
+public struct MediaObservation: Sendable, Hashable {
+    public var chains: [String: ChainObservation]
+
+    public init(chains: [String: ChainObservation]) {
+        self.chains = chains
+    }
+}

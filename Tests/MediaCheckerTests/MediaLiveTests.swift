@@ -1,0 +1,125 @@
+import CaddyChecker
+import DjangoChecker
+import DockerChecker
+import Foundation
+import MediaChecker
+import ReconcileKit
+import TestSupport
+import Testing
+
+/// The media checker against a real Caddy: the route facts come from the Caddy
+/// checker's observation (shared, not observed twice), and the live proof fetches real
+/// files through Caddy, writing a probe only when allowed.
+@Suite struct MediaLiveTests {
+    static let registry = CheckerRegistry(checkers: [
+        CaddyChecker.self, DockerChecker.self, DjangoChecker.self, MediaChecker.self,
+    ])
+
+    /// A Caddy serving /media/* from `caddyRoot` (prefix stripped), stopped when released.
+    final class Caddy {
+        let process: ManagedProcess
+        let adminPort: Int
+        let port: Int
+        let home: TemporaryDirectory
+
+        init(caddyRoot: String) throws {
+            home = try TemporaryDirectory(prefix: "reconcile-media-caddy")
+            adminPort = try freeLoopbackPort()
+            port = try freeLoopbackPort()
+            let config = try home.write(
+                "Caddyfile",
+                """
+                {
+                \tadmin 127.0.0.1:\(adminPort)
+                \tauto_https off
+                }
+                :\(port) {
+                \tbind 127.0.0.1
+                \thandle_path /media/* {
+                \t\troot * \(caddyRoot)
+                \t\tfile_server
+                \t}
+                }
+                """)
+            process = try ManagedProcess(
+                "caddy", ["run", "--config", config, "--adapter", "caddyfile"],
+                environment: ["HOME": home.path, "XDG_DATA_HOME": home.file("data"), "XDG_CONFIG_HOME": home.file("config")])
+            let (admin, listen, process) = (adminPort, port, process)
+            try waitUntil("caddy on \(admin)") {
+                (isListening(port: admin) && isListening(port: listen)) || !process.process.isRunning
+            }
+            guard process.process.isRunning else { throw TestSupportError("caddy exited: \(process.output)") }
+        }
+
+        deinit { process.stop() }
+    }
+
+    static func run(_ caddy: Caddy, hostPath: String, probeWrites: Bool = false) async throws -> [String: Finding] {
+        let manifest = try ManifestDecoder(registry: registry).decode(
+            """
+            apiVersion: reconcile/v1
+            kind: Environment
+            caddy:
+              admin: http://127.0.0.1:\(caddy.adminPort)
+              sites:
+                - routes:
+                    - path: /media/*
+                      strip_prefix: true
+                      file_server: { root: \(hostPath) }
+            mounts:
+              - name: media
+                container: backend
+                container_path: /app/media
+                host_path: \(hostPath)
+                served_at: /media/
+            """, file: "manifests/media.yaml")
+        let context = ObservationContext(
+            mode: .dryRun, source: NoFiles(), environment: [:], allowsProbeWrites: probeWrites)
+        let findings = await Reconciler(checkDeadline: .seconds(20)).run(manifest.checks, context: context, only: ["media"])
+        return Dictionary(uniqueKeysWithValues: findings.map { ($0.resource, $0) })
+    }
+
+    @Test func anExistingFileIsServedThroughCaddyAndTheLayersNotInTheManifestAreUnknown() async throws {
+        let media = try TemporaryDirectory()
+        try media.write("uploads/hello.txt", "hello")
+        let caddy = try Caddy(caddyRoot: media.path)
+        let found = try await Self.run(caddy, hostPath: media.path)
+        #expect(found["media: caddy route"]?.status == .ok)
+        #expect(found["media: live"]?.status == .ok)
+        #expect(found["media: live"]?.message.contains("/media/uploads/hello.txt") == true)
+        #expect(found["media: MEDIA_ROOT"]?.status == .unknown)
+        #expect(found["media: mount"]?.status == .unknown)
+        #expect(found.keys.allSatisfy { $0.hasPrefix("media: ") }, "--only media reports only the media checker")
+    }
+
+    @Test func aWrongRootIsCaughtByTheRouteLinkAndByTheLiveProof() async throws {
+        let media = try TemporaryDirectory()
+        try media.write("a.txt", "a")
+        let elsewhere = try TemporaryDirectory()
+        let caddy = try Caddy(caddyRoot: elsewhere.path)
+        let found = try await Self.run(caddy, hostPath: media.path)
+        #expect(found["media: caddy route"]?.status == .drift)
+        #expect(found["media: live"]?.status == .drift)
+        #expect(found["media: live"]?.observed == "status 404")
+    }
+
+    @Test func anEmptyMediaDirectoryNeedsProbeWriteAndTheProbeIsDeletedAfterwards() async throws {
+        let media = try TemporaryDirectory()
+        let caddy = try Caddy(caddyRoot: media.path)
+        let readOnly = try await Self.run(caddy, hostPath: media.path)
+        #expect(readOnly["media: live"]?.status == .unknown)
+        #expect(readOnly["media: live"]?.message.contains("--probe-write") == true)
+
+        let written = try await Self.run(caddy, hostPath: media.path, probeWrites: true)
+        #expect(written["media: live"]?.status == .ok)
+        #expect(written["media: live"]?.message.contains("a probe file written to") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: media.path).isEmpty)
+    }
+}
+
+/// A desired-state source without files (the manifest is decoded from a string).
+struct NoFiles: DesiredStateSource {
+    let origin = SourceOrigin(repo: "test", ref: "HEAD", commit: nil, worktree: true)
+    func read(_ path: String) throws -> Data { throw SourceError.noSuchFile(path: path, in: "test") }
+    func list(_ directory: String) throws -> [String] { [] }
+}

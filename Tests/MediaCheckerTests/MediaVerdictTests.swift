@@ -1,0 +1,119 @@
+import Foundation
+import ReconcileKit
+import Testing
+
+@testable import MediaChecker
+
+/// Each broken link of the chain is its own finding, naming the link and carrying the
+/// fix for that link only; a healthy chain is five `ok`s.
+@Suite struct MediaVerdictTests {
+    static let chain = MediaSpec.Chain(
+        name: "media", container: "backend", containerPath: "/app/media", hostPath: "/srv/media", servedAt: "/media/",
+        caddyContainer: nil, position: SourcePosition(file: "m.yaml", line: 3, column: 5))
+
+    static let healthy = ChainObservation(
+        mediaRoot: .observed("/app/media"), djangoServesMedia: .observed(false),
+        mount: .observed(MountFact(type: "bind", source: "/srv/media")), expectedCaddyRoot: .observed("/srv/media"),
+        route: .observed(RouteFact(path: "/media/*", handler: "file_server", root: "/srv/media", stripPrefix: "/media",
+                                   baseURL: "http://127.0.0.1:8080")),
+        live: .observed(LiveProof(url: "http://127.0.0.1:8080/media/a.txt", file: "/srv/media/a.txt", wroteProbe: false,
+                                  outcome: .served)))
+
+    static func findings(_ change: (inout ChainObservation) -> Void) -> [String: Finding] {
+        var observed = healthy
+        change(&observed)
+        return Dictionary(uniqueKeysWithValues: MediaVerdict.findings(for: chain, observed: observed).map { ($0.resource, $0) })
+    }
+
+    @Test func aHealthyChainIsFiveOks() {
+        let findings = MediaVerdict.findings(for: Self.chain, observed: Self.healthy)
+        #expect(findings.map(\.resource) == [
+            "media: MEDIA_ROOT", "media: mount", "media: caddy route", "media: served by Django", "media: live",
+        ])
+        #expect(findings.allSatisfy { $0.status == .ok && $0.checker == "media" })
+        #expect(findings.allSatisfy { $0.position == Self.chain.position })
+    }
+
+    @Test func aWrongMediaRootIsDriftWithTheSettingsLine() {
+        let found = Self.findings { $0.mediaRoot = .observed("/app/uploads") }
+        let finding = found["media: MEDIA_ROOT"]
+        #expect(finding?.status == .drift)
+        #expect(finding?.observed == "/app/uploads")
+        #expect(finding?.fix?.snippet == "MEDIA_ROOT = \"/app/media\"")
+        #expect(found.values.filter { $0.status == .drift }.count == 1)
+    }
+
+    @Test func nothingMountedIsDriftWithTheComposeVolumesEntry() {
+        let finding = Self.findings { $0.mount = .observed(nil) }["media: mount"]
+        #expect(finding?.status == .drift)
+        #expect(finding?.message.contains("nothing is mounted at /app/media") == true)
+        #expect(finding?.fix?.snippet == "services:\n  backend:\n    volumes:\n      - media_data:/app/media")
+        #expect(finding?.fix?.language == "yaml")
+    }
+
+    @Test func aMountOfAnotherDirectoryIsDriftNamingBoth() {
+        let finding = Self.findings { $0.mount = .observed(MountFact(type: "volume", volume: "other", source: "/var/other")) }[
+            "media: mount"]
+        #expect(finding?.status == .drift)
+        #expect(finding?.message.contains("/var/other") == true)
+        #expect(finding?.message.contains("/srv/media") == true)
+    }
+
+    @Test func aWrongCaddyRootIsDriftWithTheRootLineAndTheJSONPath() {
+        let finding = Self.findings {
+            $0.route = .observed(RouteFact(path: "/media/*", handler: "file_server", root: "/srv/meda", stripPrefix: "/media",
+                                           jsonPath: "/config/apps/http/servers/srv0/routes/1/handle/0/root"))
+        }["media: caddy route"]
+        #expect(finding?.status == .drift)
+        #expect(finding?.fix?.snippet == "root * /srv/media")
+        #expect(finding?.fix?.summary.contains("/config/apps/http/servers/srv0/routes/1/handle/0/root") == true)
+    }
+
+    @Test func aMissingStripIsDriftSuggestingHandlePath() {
+        let finding = Self.findings {
+            $0.route = .observed(RouteFact(path: "/media/*", handler: "file_server", root: "/srv/media", stripPrefix: nil))
+        }["media: caddy route"]
+        #expect(finding?.status == .drift)
+        #expect(finding?.fix?.snippet == "handle_path /media/* {\n\troot * /srv/media\n\tfile_server\n}")
+    }
+
+    @Test func noRouteOrAnotherHandlerIsDrift() {
+        #expect(Self.findings { $0.route = .observed(nil) }["media: caddy route"]?.status == .drift)
+        let proxied = Self.findings {
+            $0.route = .observed(RouteFact(path: "/*", handler: "reverse_proxy"))
+        }["media: caddy route"]
+        #expect(proxied?.status == .drift)
+        #expect(proxied?.message.contains("reverse_proxy") == true)
+    }
+
+    @Test func djangoServingMediaIsAWarningDriftWithTheURLGuard() {
+        let finding = Self.findings { $0.djangoServesMedia = .observed(true) }["media: served by Django"]
+        #expect(finding?.status == .drift)
+        #expect(finding?.severity == .warning)
+        #expect(finding?.fix?.snippet?.hasPrefix("if settings.DEBUG:") == true)
+    }
+
+    @Test func aLive404IsDriftAndNoAnswerIsCritical() {
+        let missing = Self.findings {
+            $0.live = .observed(LiveProof(url: "u", file: "f", wroteProbe: true, outcome: .status(404)))
+        }["media: live"]
+        #expect(missing?.status == .drift)
+        #expect(missing?.observed == "status 404")
+        let down = Self.findings {
+            $0.live = .observed(LiveProof(url: "u", file: "f", wroteProbe: false, outcome: .failed("connection refused")))
+        }["media: live"]
+        #expect(down?.severity == .critical)
+    }
+
+    @Test func unknownFactsAreUnknownNeverOk() {
+        let found = Self.findings {
+            $0.mediaRoot = .unknown("no django")
+            $0.djangoServesMedia = .unknown("no django")
+            $0.mount = .unknown("no docker")
+            $0.route = .unknown("no caddy")
+            $0.live = .unknown("no caddy")
+        }
+        #expect(found.values.allSatisfy { $0.status == .unknown })
+        #expect(found["media: mount"]?.message == "no docker")
+    }
+}
