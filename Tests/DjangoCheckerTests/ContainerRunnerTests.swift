@@ -65,8 +65,14 @@ final class Podman: Sendable {
         let tarball = "\(directory)/rootfs.tar"
         try await tool("tar", ["-C", rootfs, "--numeric-owner", "--owner=0", "--group=0", "-cf", tarball, "."])
         try await tool("podman", storeArguments(directory) + ["import", "--quiet", tarball, image])
+        // Podman keeps the conmon of every exec session alive for exit_command_delay
+        // (300 s by default, "mimicking Docker") before cleaning it up; the store is
+        // gone by then, so make that short.
+        let configuration = "\(directory)/containers.conf"
+        try "[engine]\nexit_command_delay = 1\n".write(toFile: configuration, atomically: true, encoding: .utf8)
         let service = try ManagedProcess(
-            "podman", storeArguments(directory) + ["system", "service", "--time=0", "unix://\(directory)/docker.sock"])
+            "podman", storeArguments(directory) + ["system", "service", "--time=0", "unix://\(directory)/docker.sock"],
+            environment: ["CONTAINERS_CONF": configuration])
         let podman = Podman(directory: directory, service: service, systemMounts: mounts)
         running.withLock { $0 = podman }
         atexit { Podman.shutdownAtExit() }
@@ -118,14 +124,35 @@ final class Podman: Sendable {
                 + [Self.image, "sleep", "1000"])
     }
 
+    /// Removes a container at once (`-t 0`: its `sleep` ignores SIGTERM).
     func remove(_ name: String) async {
         _ = try? await podman(["rm", "-f", "-t", "0", name])
+    }
+
+    /// Runs `body` with a container that is removed afterwards, whatever happens.
+    func withBackend<T>(
+        _ label: String, project: DjangoProject, arguments: [String] = [], _ body: (String) async throws -> T
+    ) async throws -> T {
+        let name = "django-\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+        do {
+            try await runBackend(name, project: project, arguments: arguments)
+            let result = try await body(name)
+            await remove(name)
+            return result
+        } catch {
+            await remove(name)
+            throw error
+        }
     }
 
     /// Removes every container and image of the store, stops the service by its pid,
     /// and deletes the store.
     private static func shutdownAtExit() {
         guard let podman = running.withLock({ $0 }) else { return }
+        // The conmon of the last exec sessions runs `podman container cleanup` on this
+        // store exit_command_delay (1 s) after the exec; let it, or it would recreate
+        // the store after it is removed.
+        usleep(1_500_000)
         let store = storeArguments(podman.directory)
         _ = try? run("podman", store + ["rm", "-af", "-t", "0"])
         _ = try? run("podman", store + ["rmi", "-af"])
@@ -156,74 +183,70 @@ final class Podman: Sendable {
             timeoutMilliseconds: timeout)
     }
 
-    static func name(_ label: String) -> String { "django-\(label)-\(UUID().uuidString.prefix(8).lowercased())" }
-
     @Test func aDryRunReadsTheSettingsInsideTheContainerAndWritesNothing() async throws {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()
-        let container = Self.name("prod")
-        try await podman.runBackend(container, project: project)
-        defer { Task { await podman.remove(container) } }
-        let before = try project.snapshot()
-        let (observation, findings) = try await check(Self.spec(podman, container: container), mode: .dryRun)
-        #expect(findings.count == 7)
-        for finding in findings {
-            #expect(finding.status == .ok, "\(finding.resource): \(finding.message)")
+        try await podman.withBackend("prod", project: project) { container in
+            let before = try project.snapshot()
+            let (observation, findings) = try await check(Self.spec(podman, container: container), mode: .dryRun)
+            #expect(findings.count == 7)
+            for finding in findings {
+                #expect(finding.status == .ok, "\(finding.resource): \(finding.message)")
+            }
+            #expect(observation.introspection?.cwd == "/app")
+            #expect(observation.runner == "/venv/bin/python3 in container \(container) (\(podman.endpoint))")
+            #expect(try project.snapshot() == before)
         }
-        #expect(observation.introspection?.cwd == "/app")
-        #expect(observation.runner == "/venv/bin/python3 in container \(container) (\(podman.endpoint))")
-        #expect(try project.snapshot() == before)
     }
 
     @Test func theContainersOwnEnvironmentDecides() async throws {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()
         try project.appendSettings(#"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#)
-        let container = Self.name("env")
-        try await podman.runBackend(container, project: project, arguments: ["-e", "DJANGO_DEBUG=1"])
-        defer { Task { await podman.remove(container) } }
-        let (_, findings) = try await check(Self.spec(podman, container: container))
-        let debug = try #require(findings.about("DEBUG"))
-        #expect(debug.status == .drift)
-        #expect(debug.message == "DEBUG is true (from $DJANGO_DEBUG), expected false")
-        #expect(debug.fix?.snippet == "DJANGO_DEBUG=False")
+        try await podman.withBackend("env", project: project, arguments: ["-e", "DJANGO_DEBUG=1"]) { container in
+            let (_, findings) = try await check(Self.spec(podman, container: container))
+            let debug = try #require(findings.about("DEBUG"))
+            #expect(debug.status == .drift)
+            #expect(debug.message == "DEBUG is true (from $DJANGO_DEBUG), expected false")
+            #expect(debug.fix?.snippet == "DJANGO_DEBUG=False")
+        }
     }
 
     @Test func anImportErrorInsideTheContainerIsUnknownWithPythonsLastLine() async throws {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()
         try project.appendSettings("import reconcile_missing_package")
-        let container = Self.name("broken")
-        try await podman.runBackend(container, project: project)
-        defer { Task { await podman.remove(container) } }
-        let (_, findings) = try await check(Self.spec(podman, container: container))
-        #expect(findings.map(\.status) == [.unknown])
-        #expect(findings.first?.observed?.hasPrefix("ModuleNotFoundError: No module named 'reconcile_missing_package' at rims_backend/settings.py:") == true)
+        try await podman.withBackend("broken", project: project) { container in
+            let (_, findings) = try await check(Self.spec(podman, container: container))
+            #expect(findings.map(\.status) == [.unknown])
+            #expect(
+                findings.first?.observed?.hasPrefix(
+                    "ModuleNotFoundError: No module named 'reconcile_missing_package' at rims_backend/settings.py:") == true)
+        }
     }
 
     @Test func aMissingInterpreterInsideTheContainerIsUnknown() async throws {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()
-        let container = Self.name("nopython")
-        try await podman.runBackend(container, project: project)
-        defer { Task { await podman.remove(container) } }
-        let (_, findings) = try await check(Self.spec(podman, container: container, python: "/app/.venv/bin/python"))
-        #expect(findings.map(\.status) == [.unknown])
-        #expect(findings.first?.message.contains("(no interpreter)") == true)
-        #expect(findings.first?.observed?.contains("/app/.venv/bin/python") == true)
-        #expect(findings.first?.fix?.summary.contains("runner.container.python") == true)
+        try await podman.withBackend("nopython", project: project) { container in
+            let (_, findings) = try await check(Self.spec(podman, container: container, python: "/app/.venv/bin/python"))
+            #expect(findings.map(\.status) == [.unknown])
+            #expect(findings.first?.message.contains("(no interpreter)") == true)
+            #expect(findings.first?.observed?.contains("/app/.venv/bin/python") == true)
+            #expect(findings.first?.fix?.summary.contains("runner.container.python") == true)
+        }
     }
 
     @Test func aMissingAndAStoppedContainerAreUnknown() async throws {
         let podman = try await Podman.shared()
-        let (_, missing) = try await check(Self.spec(podman, container: Self.name("absent")))
+        let (_, missing) = try await check(Self.spec(podman, container: "django-absent-\(UUID().uuidString.prefix(8).lowercased())"))
         #expect(missing.map(\.status) == [.unknown])
         #expect(missing.first?.message.contains("(no such container)") == true)
 
-        let stopped = Self.name("stopped")
+        let stopped = "django-stopped-\(UUID().uuidString.prefix(8).lowercased())"
         try await podman.create(stopped)
-        defer { Task { await podman.remove(stopped) } }
         let (_, findings) = try await check(Self.spec(podman, container: stopped))
+        await podman.remove(stopped)
         #expect(findings.map(\.status) == [.unknown])
         #expect(findings.first?.message.contains("(container not running)") == true)
         #expect(findings.first?.fix?.summary.contains("docker start") == true)
@@ -233,28 +256,26 @@ final class Podman: Sendable {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()
         try project.appendSettings("import time\ntime.sleep(60)")
-        let container = Self.name("hang")
-        try await podman.runBackend(container, project: project)
-        defer { Task { await podman.remove(container) } }
-        let clock = ContinuousClock()
-        let started = clock.now
-        let (_, findings) = try await check(Self.spec(podman, container: container, timeout: 1500))
-        #expect(clock.now - started < .seconds(10))
-        #expect(findings.map(\.status) == [.unknown])
-        #expect(findings.first?.message.contains("(timed out)") == true)
+        try await podman.withBackend("hang", project: project) { container in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let (_, findings) = try await check(Self.spec(podman, container: container, timeout: 1500))
+            #expect(clock.now - started < .seconds(10))
+            #expect(findings.map(\.status) == [.unknown])
+            #expect(findings.first?.message.contains("(timed out)") == true)
+        }
     }
 
     @Test func aPlainReadOnlyPolicyRefusesTheExec() async throws {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()
-        let container = Self.name("policy")
-        try await podman.runBackend(container, project: project)
-        defer { Task { await podman.remove(container) } }
-        let context = ObservationContext(mode: .dryRun, http: HTTPClient(policy: .readOnly), source: NoFiles())
-        let checker = DjangoChecker()
-        let spec = Self.spec(podman, container: container)
-        let findings = checker.compare(spec, with: try await checker.observe(spec, in: context))
-        #expect(findings.map(\.status) == [.unknown])
-        #expect(findings.first?.message.contains("(refused by the run's policy)") == true)
+        try await podman.withBackend("policy", project: project) { container in
+            let context = ObservationContext(mode: .dryRun, http: HTTPClient(policy: .readOnly), source: NoFiles())
+            let checker = DjangoChecker()
+            let spec = Self.spec(podman, container: container)
+            let findings = checker.compare(spec, with: try await checker.observe(spec, in: context))
+            #expect(findings.map(\.status) == [.unknown])
+            #expect(findings.first?.message.contains("(refused by the run's policy)") == true)
+        }
     }
 }

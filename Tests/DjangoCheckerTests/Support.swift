@@ -45,6 +45,21 @@ func tool(
     return String(decoding: output.stdout, as: UTF8.self)
 }
 
+private let pathsToRemove = Mutex<[String]>([])
+
+/// Deletes `path` when the test process exits (for directories shared by all tests).
+func removeAtExit(_ path: String) {
+    let first = pathsToRemove.withLock { paths in
+        paths.append(path)
+        return paths.count == 1
+    }
+    if first {
+        atexit {
+            for path in pathsToRemove.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }
+}
+
 /// A value made once, by the first test that asks for it, and shared (a `static let`
 /// cannot be made asynchronously).
 final class Once<Value: Sendable>: Sendable {
@@ -201,6 +216,8 @@ final class DjangoProject: Sendable {
 
     private static let base = Once<TemporaryDirectory> {
         let directory = try TemporaryDirectory(prefix: "reconcile-django-base")
+        // Kept for the whole test process (a static is never deinitialised): removed at exit.
+        removeAtExit(directory.path)
         try await tool(
             "\(TestPaths.repositoryRoot)/.venv/bin/django-admin", ["startproject", "rims_backend", directory.path],
             environment: ["PYTHONDONTWRITEBYTECODE": "1"])
