@@ -13,7 +13,11 @@ import Glibc
 ///   child that exits without reading cannot make reconcile die of SIGPIPE;
 /// - stdout and stderr are read by one dedicated thread with `poll`, so a large
 ///   output cannot fill a pipe and deadlock, and are capped in memory;
-/// - the caller suspends until the process has exited and its output is read;
+/// - the caller suspends until the process has exited and its output is read. The
+///   exit is also detected with `waitid(WNOWAIT)`: Foundation learns of it when a socket
+///   the child inherited reaches end of file, and a process that inherited it too (a
+///   child spawned at the same moment elsewhere, a daemon the child left behind) would
+///   otherwise keep the run waiting for ever;
 /// - a timeout, or cancelling the calling task, sends SIGKILL to this pid only.
 struct ChildProcess {
     struct Output: Sendable {
@@ -90,10 +94,9 @@ struct ChildProcess {
                 waiter?.resume()
             }
             // No signal-mask juggling here: Swift's threads block most signals and the
-            // child inherits that mask, but unblocking SIGCHLD on this thread even for a
-            // moment can lose another child's exit notice (libdispatch reads SIGCHLD from a
-            // signalfd, and a thread with it unblocked swallows it). The introspection
-            // script clears its own mask first thing instead.
+            // child inherits that mask, but unblocking signals on a pool thread, even for a
+            // moment, lets process-wide signals (SIGCHLD among them) land on it with their
+            // default action. The introspection script clears its own mask instead.
             do {
                 try process.run()
             } catch {
@@ -216,9 +219,8 @@ struct ChildProcess {
         }
 
         /// Waits (on this dedicated thread) until Foundation has reported the exit.
-        /// Returns a status only if it never does although the process has exited: a
-        /// SIGCHLD can be lost when some other code in the process unblocks it on one
-        /// of its threads, and a run must not hang on that.
+        /// Returns a status only if it has not two seconds after the process exited
+        /// (its exit socket is held open by another process), so a run never hangs on it.
         private static func awaitExit(_ pid: Int32, noticed: () -> Bool) -> Int32? {
             var zombieSince: ContinuousClock.Instant?
             while !noticed() {
