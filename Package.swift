@@ -66,6 +66,8 @@ let package = Package(
         .testTarget(name: "DjangoCheckerTests", dependencies: ["DjangoChecker", "TestSupport"]),
         .testTarget(name: "MediaCheckerTests", dependencies: ["MediaChecker", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["reconcile", "TestSupport"]),
+        // The example stack brought up for real (scripts/demo up), drift injected layer by layer.
+        .testTarget(name: "StackTests", dependencies: ["reconcile", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

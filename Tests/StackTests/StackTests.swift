@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built `reconcile` against the example production stack running for real
+/// (`scripts/demo up`): the committed state is in sync; drift injected at each layer,
+/// one at a time (`scripts/demo break …`, undone by `scripts/demo restore`), is caught
+/// by the checker that owns that layer, with that layer's fix, and by nothing else.
+///
+/// One stack for the whole suite, so its tests run one at a time; each drift test
+/// restores the stack and proves it is back in sync before the next one starts.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct StackTests {
+    /// The number of checks the example manifest declares (health 3, caddy 3, docker 2,
+    /// django 6, media 5).
+    static let checks = 19
+
+    // MARK: The matching state
+
+    @Test func theCommittedStateIsInSyncWithEveryCheckerOK() async throws {
+        let stack = try await offPool { try DemoStack.shared.details() }
+        let run = try await reconcileStack(stack)
+        #expect(run.status == 0, "\(run.output)")
+        let report = try run.report()
+        #expect(report.mode == "dry-run")
+        #expect(report.summary == .init(ok: Self.checks, drift: 0, unknown: 0), "\(report.keys("drift")) \(report.keys("unknown"))")
+        #expect(report.findings.count == Self.checks)
+        #expect(Set(report.findings.map(\.checker)) == ["health", "caddy", "docker", "django", "media"])
+        #expect(try report.finding("media", "media: live").observed == "200, same bytes")
+
+        let text = try await reconcileStack(stack, [])
+        #expect(text.status == 0)
+        #expect(text.result.stdout.hasSuffix("19 checks: 0 drift, 0 unknown, 19 ok (in sync)\n"), "\(text.output)")
+        #expect(!text.output.contains(try stack["RECONCILE_HEALTH_TOKEN"]))
+    }
+
+    // MARK: Drift at each layer
+
+    @Test func caddyServingMediaFromAnotherRootIsCaughtByCaddyAndTheMediaChain() async throws {
+        try await withDrift("caddy-root") { stack, report in
+            let media = try stack["MEDIA"]
+            #expect(report.keys("drift") == ["caddy /media/*", "media media: caddy route", "media media: live"])
+            #expect(report.keys("unknown") == [])
+
+            let route = try report.finding("caddy", "/media/*")
+            #expect(route.observed?.contains("not-the-volume") == true, "\(route)")
+            #expect(route.fix?.language == "caddyfile")
+            #expect(route.fix?.snippet?.contains("handle_path /media/* {\n\troot * \(media)\n") == true, "\(route)")
+
+            let link = try report.finding("media", "media: caddy route")
+            #expect(link.message.contains("404"))
+            #expect(link.fix?.snippet == "root * \(media)")
+            #expect(link.fix?.language == "caddyfile")
+
+            let live = try report.finding("media", "media: live")
+            #expect(live.observed == "status 404")
+        }
+    }
+
+    @Test func theVolumeMountedAtAnotherTargetIsCaughtByDockerAndTheMediaChain() async throws {
+        try await withDrift("mount") { stack, report in
+            #expect(report.keys("drift") == ["docker backend", "media media: mount"])
+            #expect(report.keys("unknown") == [])
+
+            let container = try report.finding("docker", "backend")
+            #expect(container.expected == "media_data:/app/media")
+            #expect(container.message.contains("/app/media"))
+            #expect(container.fix?.language == "shell")
+            #expect(container.fix?.snippet?.contains("-v media_data:/app/media") == true, "\(container)")
+
+            let link = try report.finding("media", "media: mount")
+            #expect(link.observed == "nothing mounted at /app/media")
+            #expect(link.fix?.language == "yaml")
+            #expect(link.fix?.snippet?.contains("- media_data:/app/media") == true, "\(link)")
+            // The files are still where Caddy looks: only the write side is broken.
+            #expect(try report.finding("media", "media: live").status == "ok")
+        }
+    }
+
+    @Test func aDifferentMediaRootIsCaughtByDjangoAndTheMediaChain() async throws {
+        try await withDrift("media-root") { stack, report in
+            #expect(report.keys("drift") == ["django MEDIA_ROOT", "media media: MEDIA_ROOT"])
+            #expect(report.keys("unknown") == [])
+
+            let setting = try report.finding("django", "MEDIA_ROOT")
+            #expect(setting.observed == "\"/app/elsewhere\"")
+            #expect(setting.expected == "\"/app/media\"")
+            #expect(setting.fix?.snippet == "DJANGO_MEDIA_ROOT=/app/media", "\(setting)")
+            #expect(setting.fix?.summary.contains("rims_backend/settings.py") == true)
+
+            let link = try report.finding("media", "media: MEDIA_ROOT")
+            #expect(link.observed == "/app/elsewhere")
+            #expect(link.fix?.snippet == "MEDIA_ROOT = \"/app/media\"")
+            #expect(link.fix?.language == "python")
+        }
+    }
+
+    @Test func debugOnIsCaughtByDjango() async throws {
+        try await withDrift("debug") { stack, report in
+            // DEBUG itself; what it switches on (static() media routing, deploy check
+            // W018); and the chain's "Django serves media" link.
+            #expect(
+                report.keys("drift") == [
+                    "django DEBUG", "django media_served_by_django", "django security.W018", "media media: served by Django",
+                ])
+            #expect(report.keys("unknown") == [])
+
+            let debug = try report.finding("django", "DEBUG")
+            #expect(debug.observed == "true")
+            #expect(debug.severity == "critical")
+            let snippet = try #require(debug.fix?.snippet, "\(debug)")
+            // The fix sets the variable settings.py reads, to something that is not "1".
+            #expect(snippet.hasPrefix("DJANGO_DEBUG="), "\(snippet)")
+            #expect(snippet != "DJANGO_DEBUG=1")
+            #expect(debug.fix?.summary.contains("$DJANGO_DEBUG") == true)
+        }
+    }
+
+    @Test func aStoppedContainerIsCaughtByDockerAndTheHealthURLsAnswer502() async throws {
+        try await withDrift("stop") { stack, report in
+            #expect(
+                report.keys("drift") == [
+                    "docker backend", "health api", "health api-auth", "health api-auth-rejects-anonymous",
+                ])
+            // Django's settings can only be read in a running container: unknown, never ok.
+            #expect(
+                report.keys("unknown") == [
+                    "django rims_backend.settings", "media media: MEDIA_ROOT", "media media: served by Django",
+                ])
+
+            let container = try report.finding("docker", "backend")
+            #expect(container.observed?.hasPrefix("exited") == true, "\(container)")
+            #expect(container.severity == "critical")
+            #expect(container.fix?.snippet?.contains("docker start backend") == true, "\(container)")
+
+            let health = try report.finding("health", "api")
+            #expect(health.observed?.hasPrefix("status 502") == true, "\(health)")
+            #expect(health.fix?.summary.contains("upstream") == true)
+            #expect(try report.finding("django", "rims_backend.settings").fix?.summary.contains("docker start") == true)
+        }
+    }
+
+    @Test func aWrongHealthTokenIsCaughtByHealthWithTheTokenFixAndNeverPrinted() async throws {
+        let stack = try await offPool { try DemoStack.shared.details() }
+        let wrong = "wrong-token-9d41c7e2b8"
+        let run = try await reconcileStack(stack, token: wrong)
+        #expect(run.status == 2, "\(run.output)")
+        let report = try run.report()
+        #expect(report.keys("drift") == ["health api-auth"])
+        #expect(report.keys("unknown") == [])
+        let auth = try report.finding("health", "api-auth")
+        #expect(auth.observed?.hasPrefix("status 401") == true, "\(auth)")
+        #expect(auth.fix?.summary.contains("rejected the configured token") == true, "\(auth)")
+        #expect(auth.fix?.summary.contains("$RECONCILE_HEALTH_TOKEN") == true)
+        #expect(try report.finding("health", "api-auth-rejects-anonymous").status == "ok")
+
+        let text = try await reconcileStack(stack, [], token: wrong)
+        #expect(text.status == 2)
+        for output in [run.output, text.output] {
+            #expect(!output.contains(wrong), "the token leaked")
+            #expect(!output.contains(try stack["RECONCILE_HEALTH_TOKEN"]), "the real token leaked")
+        }
+    }
+
+    // MARK: Teardown (last, so the suite leaves nothing running)
+
+    @Test func downStopsEverythingUpStarted() async throws {
+        _ = try await offPool { try DemoStack.shared.details() }
+        let stopped = try await offPool { try DemoStack.shared.tearDown() }
+        let (directory, stack) = try #require(stopped)
+        #expect(!FileManager.default.fileExists(atPath: directory), "the state directory is left")
+        for key in ["CADDY_PORT", "CADDY_ADMIN_PORT", "BACKEND_PORT"] {
+            let port = try #require(Int(try stack[key]))
+            try await offPool { try waitUntil(timeout: .seconds(5), "\(key) \(port) to close") { !isListening(port: port) } }
+        }
+        // Caddy, the Podman service, the container's and the exec sessions' conmons: no
+        // process still names the stack's directory.
+        #expect(processes(mentioning: directory + "/") == [])
+    }
+
+    /// The pids of the processes whose command line contains `text`.
+    func processes(mentioning text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(text)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Injects one drift, runs reconcile (JSON) and hands the report to `body`; then
+    /// restores the stack, whether `body` threw or not, and proves it is in sync again.
+    func withDrift(
+        _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: (DemoStack.Details, Report) throws -> Void
+    ) async throws {
+        let stack = try await offPool { try DemoStack.shared.details() }
+        try await offPool { try DemoStack.shared.inject(what) }
+        do {
+            let run = try await reconcileStack(stack)
+            #expect(run.status == 2, "\(what): \(run.output)", sourceLocation: sourceLocation)
+            #expect(!run.output.contains(try stack["RECONCILE_HEALTH_TOKEN"]), sourceLocation: sourceLocation)
+            try body(stack, try run.report())
+        } catch {
+            try? await offPool { try DemoStack.shared.restore() }
+            throw error
+        }
+        try await offPool { try DemoStack.shared.restore() }
+        let after = try await reconcileStack(stack)
+        #expect(after.status == 0, "not in sync after restoring \(what): \(after.output)", sourceLocation: sourceLocation)
+    }
+}
