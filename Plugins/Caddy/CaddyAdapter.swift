@@ -10,10 +10,11 @@ import Glibc
 /// with no second Caddyfile parser to drift from Caddy's own.
 ///
 /// `caddy adapt` has no side effects (unlike `caddy validate`, which provisions
-/// modules). The Caddyfile goes in on stdin (`--config /dev/stdin`) and the JSON comes
-/// out on stdout; the process runs in an empty temporary directory, so an `import` of a
-/// relative path fails visibly instead of reading whatever happens to be on this host,
-/// and it is killed (by its pid) when it outlives the timeout or the run is cancelled.
+/// modules). It runs through ReconcileKit's `Subprocess`: the Caddyfile goes in on stdin
+/// (`--config /dev/stdin`) and the JSON comes out on stdout; the process runs in an empty
+/// temporary directory, so an `import` of a relative path fails visibly instead of
+/// reading whatever happens to be on this host, and it is killed (by its pid) when it
+/// outlives the timeout or the run is cancelled.
 enum CaddyAdapter {
     static let timeout: Duration = .seconds(30)
 
@@ -33,23 +34,20 @@ enum CaddyAdapter {
             return .failed("cannot create a temporary directory for `caddy adapt`: \(error)")
         }
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let input = scratch + "/stdin.caddyfile"
-        guard FileManager.default.createFile(atPath: input, contents: caddyfile) else {
-            return .failed("cannot write the Caddyfile to \(input) for `caddy adapt`")
-        }
-        let result: SubprocessResult
-        do {
-            result = try await Subprocess.run(
-                caddy, ["adapt", "--config", "/dev/stdin", "--adapter", "caddyfile"], stdinFile: input,
-                workingDirectory: scratch, environment: environment, timeout: timeout)
-        } catch {
-            return .failed("cannot run \(caddy): \(error)")
+        let result = await Subprocess.run(
+            executable: caddy, arguments: ["adapt", "--config", "/dev/stdin", "--adapter", "caddyfile"],
+            stdin: caddyfile, environment: environment, workingDirectory: scratch, timeout: timeout)
+        if let failure = result.launchFailure {
+            return .failed("cannot run \(caddy): \(failure.reason)")
         }
         if result.timedOut {
             return .failed("`caddy adapt` did not finish within \(timeout.secondsText); it was stopped")
         }
         guard result.status == 0 else {
-            return .failed(errorText(result.stderr, path: path) ?? "`caddy adapt` exited with status \(result.status)")
+            // The status as Foundation reports it: the signal number alone when one ended it.
+            return .failed(
+                errorText(result.stderr, path: path)
+                    ?? "`caddy adapt` exited with status \(result.signal ?? result.status)")
         }
         return .adapted(result.stdout)
     }
@@ -81,93 +79,5 @@ enum CaddyAdapter {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: template])
         }
         return String(cString: created)
-    }
-}
-
-/// What a finished subprocess left behind.
-struct SubprocessResult: Sendable {
-    var status: Int32
-    var stdout: Data
-    var stderr: Data
-    var timedOut: Bool
-}
-
-/// Runs one short-lived command to completion: stdin from a file (so a child that
-/// exits early cannot make a write fail with SIGPIPE), stdout and stderr read
-/// concurrently (so a large output cannot fill a pipe and deadlock), a timeout, and
-/// cancellation. The process is stopped only by its own pid.
-enum Subprocess {
-    static func run(
-        _ executable: String, _ arguments: [String], stdinFile: String, workingDirectory: String,
-        environment: [String: String], timeout: Duration
-    ) async throws -> SubprocessResult {
-        let run = try Running(
-            executable, arguments, stdinFile: stdinFile, workingDirectory: workingDirectory, environment: environment)
-        return await withTaskCancellationHandler {
-            await run.wait(timeout: timeout)
-        } onCancel: {
-            run.stop()
-        }
-    }
-
-    /// One started process and what it has written so far.
-    private final class Running: @unchecked Sendable {
-        private let process = Process()
-        private let lock = NSLock()
-        private var stdout = Data()
-        private var stderr = Data()
-        private var timedOut = false
-        private let finished = DispatchGroup()
-
-        init(
-            _ executable: String, _ arguments: [String], stdinFile: String, workingDirectory: String,
-            environment: [String: String]
-        ) throws {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = environment
-            process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinFile))
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            finished.enter()
-            process.terminationHandler = { [finished] _ in finished.leave() }
-            try process.run()
-            for (pipe, isOut) in [(out, true), (err, false)] {
-                finished.enter()
-                DispatchQueue.global().async { [self] in
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    lock.withLock {
-                        if isOut { stdout = data } else { stderr = data }
-                    }
-                    finished.leave()
-                }
-            }
-        }
-
-        func wait(timeout: Duration) async -> SubprocessResult {
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            let timer = DispatchWorkItem { [self] in
-                guard process.isRunning else { return }
-                lock.withLock { timedOut = true }
-                stop()
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                finished.notify(queue: .global()) { continuation.resume() }
-            }
-            timer.cancel()
-            return lock.withLock {
-                SubprocessResult(
-                    status: process.terminationStatus, stdout: stdout, stderr: stderr, timedOut: timedOut)
-            }
-        }
-
-        /// SIGKILL to this process only (it cannot be blocked or ignored).
-        func stop() {
-            let pid = process.processIdentifier
-            if pid > 0 && process.isRunning { kill(pid, SIGKILL) }
-        }
     }
 }

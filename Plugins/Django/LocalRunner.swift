@@ -19,13 +19,11 @@ enum LocalIntrospection {
             return .failure(RunFailure(.interpreterMissing, "no executable Python at \(runner.python)"))
         }
         let environment = Self.environment(base: base, runner: runner, settingsModule: settingsModule)
-        let output: ChildProcess.Output
-        do {
-            output = try await ChildProcess.run(
-                python, ["-", configuration], environment: environment, workingDirectory: runner.workdir,
-                stdin: Data(IntrospectionScript.source.utf8), timeout: timeout)
-        } catch {
-            return .failure(RunFailure(.spawnFailed, error.description))
+        let output = await Subprocess.run(
+            executable: python, arguments: ["-", configuration], stdin: Data(IntrospectionScript.source.utf8),
+            environment: environment, workingDirectory: runner.workdir, timeout: timeout)
+        if let failure = output.launchFailure {
+            return .failure(RunFailure(.spawnFailed, failure.description))
         }
         if output.timedOut {
             let last = IntrospectionOutput.lastLine(output.stderr).map { " (last output: \($0))" } ?? ""

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileKit
 import Testing
 import TestSupport
 
@@ -48,9 +49,10 @@ import TestSupport
         var environment = ProcessInfo.processInfo.environment
         environment.merge(gitEnvironment) { $1 }
         environment["NO_COLOR"] = "1"
-        let output = try await ChildProcess.run(
-            TestPaths.reconcileBinary, arguments, environment: environment, workingDirectory: "/", stdin: Data(),
-            timeout: .seconds(120))
+        let output = try await Subprocess.run(
+            executable: TestPaths.reconcileBinary, arguments: arguments, environment: environment,
+            workingDirectory: "/", timeout: .seconds(120)
+        ).launched()
         return (output.status, String(decoding: output.stdout + output.stderr, as: UTF8.self))
     }
 

@@ -21,22 +21,23 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     }
 }
 
-/// Runs a command to completion with the plugin's own `ChildProcess` (suspending, with
+/// Runs a command to completion with ReconcileKit's `Subprocess` (suspending, with
 /// a timeout) and returns its stdout; throws with its stderr when it fails.
 ///
 /// Not TestSupport's `run`: Foundation learns that a child exited when a socket the
 /// child inherited reaches end of file, and `podman` leaves daemons (conmon) holding
 /// it, so `waitUntilExit` can wait forever for a process that has long exited.
-/// `ChildProcess` notices the exit itself.
+/// `Subprocess` notices the exit itself.
 @discardableResult
 func tool(
     _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)
 ) async throws -> String {
     var merged = ProcessInfo.processInfo.environment
     merged.merge(environment) { $1 }
-    let output = try await ChildProcess.run(
-        resolveExecutable(executable), arguments, environment: merged, workingDirectory: "/", stdin: Data(),
-        timeout: timeout)
+    let output = try await Subprocess.run(
+        executable: resolveExecutable(executable), arguments: arguments, environment: merged, workingDirectory: "/",
+        timeout: timeout
+    ).launched()
     guard output.status == 0, !output.timedOut else {
         throw TestSupportError(
             "\(executable) \(arguments.joined(separator: " ")) exited \(output.status)"

@@ -3,23 +3,25 @@ import Synchronization
 import Testing
 import TestSupport
 
-@testable import DjangoChecker
+@testable import ReconcileKit
 
-/// The subprocess runner under the local runner: it suspends instead of blocking a
+/// The subprocess runner the plugins share: it suspends instead of blocking a
 /// cooperative thread, kills only its own pid at the timeout or on cancellation, and
 /// leaves no file behind.
-@Suite struct ChildProcessTests {
+@Suite struct SubprocessTests {
     static func run(
         _ executable: String, _ arguments: [String], stdin: String = "", timeout: Duration = .seconds(20)
-    ) async throws -> ChildProcess.Output {
-        try await ChildProcess.run(
-            executable, arguments, environment: ProcessInfo.processInfo.environment, workingDirectory: "/",
-            stdin: Data(stdin.utf8), timeout: timeout)
+    ) async throws -> Subprocess.Output {
+        try await Subprocess.run(
+            executable: executable, arguments: arguments, stdin: Data(stdin.utf8),
+            environment: ProcessInfo.processInfo.environment, workingDirectory: "/", timeout: timeout
+        ).launched()
     }
 
     @Test func stdinGoesInAndBothStreamsComeOut() async throws {
         let output = try await Self.run("/bin/sh", ["-c", "cat; echo oops >&2; exit 3"], stdin: "script text\n")
         #expect(output.status == 3)
+        #expect(output.signal == nil)
         #expect(String(decoding: output.stdout, as: UTF8.self) == "script text\n")
         #expect(String(decoding: output.stderr, as: UTF8.self) == "oops\n")
         #expect(!output.timedOut)
@@ -52,6 +54,7 @@ import TestSupport
         let output = try await Self.run("/bin/sleep", ["30"], timeout: .milliseconds(300))
         #expect(output.timedOut)
         #expect(output.status == 128 + 9)
+        #expect(output.signal == 9)
         #expect(clock.now - started < .seconds(5))
     }
 
@@ -82,10 +85,35 @@ import TestSupport
         #expect(text.contains("(deleted)"))
     }
 
-    @Test func anExecutableThatCannotStartThrows() async {
-        await #expect(throws: ChildProcess.LaunchError.self) {
-            _ = try await Self.run("/nonexistent/python", [])
-        }
+    @Test func anExecutableThatCannotStartIsReportedNotThrown() async throws {
+        let output = await Subprocess.run(
+            executable: "/nonexistent/python", environment: [:], workingDirectory: "/", timeout: .seconds(5))
+        let failure = try #require(output.launchFailure)
+        #expect(failure.description.hasPrefix("cannot start /nonexistent/python: "), "\(failure)")
+        #expect(!failure.reason.isEmpty)
+        #expect(output.status == -1)
+        #expect(!output.timedOut)
+        #expect(throws: Subprocess.LaunchFailure.self) { try output.launched() }
+    }
+
+    @Test func eachStreamIsCappedAtTheOutputLimit() async throws {
+        let output = try await Subprocess.run(
+            executable: "/bin/sh", arguments: ["-c", "head -c 100000 /dev/zero; head -c 50 /dev/zero >&2"],
+            environment: ProcessInfo.processInfo.environment, workingDirectory: "/", timeout: .seconds(20),
+            outputLimit: 1000
+        ).launched()
+        #expect(output.status == 0)
+        #expect(output.stdout.count == 1000)
+        #expect(output.stderr.count == 50)
+    }
+
+    @Test func theWorkingDirectoryAndEnvironmentAreExactlyThoseGiven() async throws {
+        let output = try await Subprocess.run(
+            executable: "/bin/sh", arguments: ["-c", "pwd; echo \"$ONLY\"; echo \"${HOME-unset}\""],
+            environment: ["ONLY": "this"], workingDirectory: "/tmp", timeout: .seconds(20)
+        ).launched()
+        let lines = String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines == ["/tmp", "this", "unset"])
     }
 }
 

@@ -5,40 +5,102 @@ import Synchronization
 import Glibc
 #endif
 
-/// Runs one short-lived command to completion without ever blocking a thread of Swift's
-/// cooperative pool (it has as many threads as cores, two on small hosts: one blocked
-/// `waitUntilExit` would stall half of reconcile).
+/// Runs one short-lived external program to completion, under a deadline, for checker
+/// plugins (`caddy adapt`, a project's Python, `git`, …).
+///
+/// Why it exists: plugins run on Swift's cooperative pool, which has as many threads as
+/// cores (two on small hosts), so a blocking `Process.waitUntilExit` would stall half of
+/// reconcile. Here the caller suspends instead, and everything that blocks runs on one
+/// dedicated thread per run:
 ///
 /// - stdin comes from an unlinked temporary file, so nothing is left on disk and a
 ///   child that exits without reading cannot make reconcile die of SIGPIPE;
-/// - stdout and stderr are read by one dedicated thread with `poll`, so a large
-///   output cannot fill a pipe and deadlock, and are capped in memory;
+/// - stdout and stderr are read by that thread with `poll`, so a large output cannot
+///   fill a pipe and deadlock, and each is capped in memory at `outputLimit` bytes;
 /// - the caller suspends until the process has exited and its output is read. The
-///   exit is also detected with `waitid(WNOWAIT)`: Foundation learns of it when a socket
-///   the child inherited reaches end of file, and a process that inherited it too (a
-///   child spawned at the same moment elsewhere, a daemon the child left behind) would
-///   otherwise keep the run waiting for ever;
-/// - a timeout, or cancelling the calling task, sends SIGKILL to this pid only.
-struct ChildProcess {
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: Data
-        var stderr: Data
-        var timedOut: Bool
+///   exit is also detected with `waitid(WNOWAIT)`: Foundation's `Process` learns of an
+///   exit only when a socket the child inherited reaches end of file, and a process that
+///   inherited it too (a child spawned at the same moment elsewhere, a daemon the child
+///   left behind, such as podman's conmon) would otherwise keep the run waiting for ever;
+/// - a timeout, or cancelling the calling task, sends SIGKILL to this pid only (never to
+///   a process group, so nothing else on the host is touched).
+///
+/// It never throws: a program that could not be started is reported in the result
+/// (``Output/launchFailure``), next to the exit status, both streams and whether the
+/// deadline stopped it.
+public enum Subprocess {
+    /// What a run left behind.
+    public struct Output: Sendable {
+        /// The exit status; 128 + the signal number when a signal ended the process (as a
+        /// shell reports it), so a process killed at the timeout has 137. -1 when it
+        /// never started.
+        public var status: Int32
+        /// The signal that ended the process, nil when it exited (or never started).
+        public var signal: Int32?
+        /// What it wrote, at most `outputLimit` bytes of each stream.
+        public var stdout: Data
+        public var stderr: Data
+        /// True when the deadline passed first and the process was killed.
+        public var timedOut: Bool
+        /// Why the program did not start; nil when it ran.
+        public var launchFailure: LaunchFailure?
+
+        public init(
+            status: Int32, signal: Int32? = nil, stdout: Data = Data(), stderr: Data = Data(), timedOut: Bool = false,
+            launchFailure: LaunchFailure? = nil
+        ) {
+            self.status = status
+            self.signal = signal
+            self.stdout = stdout
+            self.stderr = stderr
+            self.timedOut = timedOut
+            self.launchFailure = launchFailure
+        }
+
+        /// This output, or its launch failure thrown, for callers that treat a program
+        /// that cannot start as an error.
+        public func launched() throws(LaunchFailure) -> Output {
+            if let launchFailure { throw launchFailure }
+            return self
+        }
     }
 
-    /// Why the command did not start.
-    struct LaunchError: Error, CustomStringConvertible {
-        var description: String
+    /// Why a program did not start.
+    public struct LaunchFailure: Error, Sendable, CustomStringConvertible {
+        /// What went wrong, without the program's name ("The file “python” doesn’t exist.",
+        /// "cannot create a temporary file: errno 24").
+        public var reason: String
+        /// The whole message: "cannot start /usr/bin/python3: " + the reason when the
+        /// program could not be executed, the reason alone when its stdin could not be
+        /// prepared.
+        public var description: String
+
+        public init(reason: String, description: String) {
+            self.reason = reason
+            self.description = description
+        }
+
+        init(_ message: String) {
+            self.init(reason: message, description: message)
+        }
     }
 
-    static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String], workingDirectory: String,
-        stdin: Data, timeout: Duration, outputLimit: Int = 16 << 20
-    ) async throws(LaunchError) -> Output {
-        let running = try Running(
-            executable, arguments, environment: environment, workingDirectory: workingDirectory, stdin: stdin,
-            outputLimit: outputLimit)
+    /// Runs `executable` (a path, not looked up on PATH) with `arguments`, `stdin` as its
+    /// standard input, exactly `environment` as its environment, in `workingDirectory`;
+    /// kills it when it outlives `timeout` or the calling task is cancelled. Returns when
+    /// it has exited and its output has been read.
+    public static func run(
+        executable: String, arguments: [String] = [], stdin: Data = Data(), environment: [String: String],
+        workingDirectory: String, timeout: Duration, outputLimit: Int = 16 << 20
+    ) async -> Output {
+        let running: Running
+        do {
+            running = try Running(
+                executable, arguments, environment: environment, workingDirectory: workingDirectory, stdin: stdin,
+                outputLimit: outputLimit)
+        } catch {
+            return Output(status: -1, launchFailure: error)
+        }
         return await withTaskCancellationHandler {
             await running.wait(timeout: timeout)
         } onCancel: {
@@ -51,8 +113,8 @@ struct ChildProcess {
             var exited = false
             var drained = false
             var timedOut = false
-            /// The exit status read with waitid, when Foundation never reported the exit.
-            var fallbackStatus: Int32?
+            /// The exit status (and signal) read with waitid, when Foundation never reported the exit.
+            var fallbackStatus: (status: Int32, signal: Int32?)?
             var stdout = Data()
             var stderr = Data()
             var waiter: CheckedContinuation<Void, Never>?
@@ -71,7 +133,7 @@ struct ChildProcess {
         init(
             _ executable: String, _ arguments: [String], environment: [String: String], workingDirectory: String,
             stdin: Data, outputLimit: Int
-        ) throws(LaunchError) {
+        ) throws(LaunchFailure) {
             let input = try Self.unlinkedFile(containing: stdin)
             let out = Pipe(), err = Pipe()
             let process = Process()
@@ -96,12 +158,15 @@ struct ChildProcess {
             // No signal-mask juggling here: Swift's threads block most signals and the
             // child inherits that mask, but unblocking signals on a pool thread, even for a
             // moment, lets process-wide signals (SIGCHLD among them) land on it with their
-            // default action. The introspection script clears its own mask instead.
+            // default action. A child that needs signals (Django's introspection script)
+            // clears its own mask instead.
             do {
                 try process.run()
             } catch {
                 try? input.close()
-                throw LaunchError(description: "cannot start \(executable): \(error.localizedDescription)")
+                throw LaunchFailure(
+                    reason: error.localizedDescription,
+                    description: "cannot start \(executable): \(error.localizedDescription)")
             }
             pid = process.processIdentifier
             try? input.close()
@@ -154,14 +219,15 @@ struct ChildProcess {
             let (fallback, stdout, stderr, timedOut) = shared.mutex.withLock { state in
                 (state.fallbackStatus, state.stdout, state.stderr, state.timedOut)
             }
-            let status: Int32
+            let status: Int32, signal: Int32?
             if let fallback {
-                status = fallback
+                (status, signal) = fallback
+            } else if process.terminationReason == .uncaughtSignal {
+                (status, signal) = (128 + process.terminationStatus, process.terminationStatus)
             } else {
-                status = process.terminationReason == .uncaughtSignal
-                    ? 128 + process.terminationStatus : process.terminationStatus
+                (status, signal) = (process.terminationStatus, nil)
             }
-            return Output(status: status, stdout: stdout, stderr: stderr, timedOut: timedOut)
+            return Output(status: status, signal: signal, stdout: stdout, stderr: stderr, timedOut: timedOut)
         }
 
         /// SIGKILL to this process only (it cannot be blocked or ignored).
@@ -207,21 +273,22 @@ struct ChildProcess {
             return (buffers[0], buffers[1])
         }
 
-        /// The exit status (128 + signal when killed) of `pid` if it has exited and not
-        /// been reaped yet; nil while it runs. `WNOWAIT` leaves it for Foundation to reap.
-        private static func zombieStatus(_ pid: Int32) -> Int32? {
+        /// The exit status (128 + signal when killed) and the signal of `pid` if it has
+        /// exited and not been reaped yet; nil while it runs. `WNOWAIT` leaves it for
+        /// Foundation to reap.
+        private static func zombieStatus(_ pid: Int32) -> (status: Int32, signal: Int32?)? {
             var info = siginfo_t()
             guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
                 info._sifields._sigchld.si_pid == pid
             else { return nil }
             let status = info._sifields._sigchld.si_status
-            return info.si_code == Int32(CLD_EXITED) ? status : 128 + status
+            return info.si_code == Int32(CLD_EXITED) ? (status, nil) : (128 + status, status)
         }
 
         /// Waits (on this dedicated thread) until Foundation has reported the exit.
         /// Returns a status only if it has not two seconds after the process exited
         /// (its exit socket is held open by another process), so a run never hangs on it.
-        private static func awaitExit(_ pid: Int32, noticed: () -> Bool) -> Int32? {
+        private static func awaitExit(_ pid: Int32, noticed: () -> Bool) -> (status: Int32, signal: Int32?)? {
             var zombieSince: ContinuousClock.Instant?
             while !noticed() {
                 if let status = zombieStatus(pid) {
@@ -235,18 +302,18 @@ struct ChildProcess {
         }
 
         /// A file holding `data`, already unlinked: only the returned handle refers to it.
-        private static func unlinkedFile(containing data: Data) throws(LaunchError) -> FileHandle {
+        private static func unlinkedFile(containing data: Data) throws(LaunchFailure) -> FileHandle {
             let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("reconcile-stdin-XXXXXX")
             var bytes = Array(template.utf8CString)
             let fd = mkstemp(&bytes)
-            guard fd >= 0 else { throw LaunchError(description: "cannot create a temporary file: errno \(errno)") }
+            guard fd >= 0 else { throw LaunchFailure("cannot create a temporary file: errno \(errno)") }
             unlink(String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             do {
                 try handle.write(contentsOf: data)
                 try handle.seek(toOffset: 0)
             } catch {
-                throw LaunchError(description: "cannot write a temporary file: \(error)")
+                throw LaunchFailure("cannot write a temporary file: \(error)")
             }
             return handle
         }
