@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "HealthChecker", dependencies: ["ReconcileKit"], path: "Plugins/Health"),
         .target(name: "CaddyChecker", dependencies: ["ReconcileKit"], path: "Plugins/Caddy"),
         .target(name: "DockerChecker", dependencies: ["ReconcileKit"], path: "Plugins/Docker"),
-        .target(name: "DjangoChecker", dependencies: ["ReconcileKit"], path: "Plugins/Django"),
+        // The container runner speaks the Docker Engine API through the Docker plugin's client rules.
+        .target(name: "DjangoChecker", dependencies: ["ReconcileKit", "DockerChecker"], path: "Plugins/Django"),
         // The media chain reads what the Caddy, Docker and Django checkers observed.
         .target(
             name: "MediaChecker", dependencies: ["ReconcileKit", "CaddyChecker", "DockerChecker", "DjangoChecker"],

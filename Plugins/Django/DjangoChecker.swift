@@ -1,3 +1,4 @@
+import DockerChecker
 import Foundation
 import ReconcileKit
 
@@ -31,7 +32,7 @@ public struct DjangoChecker: Checker {
             return DjangoObservation(runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
         case .container(let container):
             let description = Self.describe(spec.runner, environment: context.environment)
-            let endpointText = DockerExec.endpointText(manifest: container.endpoint, environment: context.environment)
+            let endpointText = DockerEngineClient.endpointText(manifest: container.endpoint, environment: context.environment)
             let endpoint: HTTPEndpoint
             do {
                 endpoint = try HTTPEndpoint(parsing: endpointText)
@@ -112,7 +113,7 @@ public struct DjangoChecker: Checker {
         case .local(let local):
             return "\(local.python) in \(local.workdir)"
         case .container(let container):
-            let endpoint = DockerExec.endpointText(manifest: container.endpoint, environment: environment)
+            let endpoint = DockerEngineClient.endpointText(manifest: container.endpoint, environment: environment)
             return "\(container.python) in container \(container.name) (\(endpoint))"
         }
     }

@@ -1,3 +1,4 @@
+import DockerChecker
 import Foundation
 import ReconcileKit
 
@@ -18,18 +19,10 @@ import ReconcileKit
 struct DockerExec {
     /// The newest API version whose exec calls this was checked against; older engines
     /// are spoken to at their own version (the calls are unchanged since 1.24).
-    static let newestVersion = (major: 1, minor: 47)
-    static let defaultEndpoint = "unix:///var/run/docker.sock"
+    static let newestVersion = APIVersion(1, 47)
 
     let endpoint: HTTPEndpoint
     let http: HTTPClient
-
-    /// The endpoint to use: the manifest's, else `$DOCKER_HOST`, else the default socket.
-    static func endpointText(manifest: String?, environment: [String: String]) -> String {
-        if let manifest { return manifest }
-        if let host = environment["DOCKER_HOST"]?.trimmingCharacters(in: .whitespaces), !host.isEmpty { return host }
-        return defaultEndpoint
-    }
 
     /// Runs `command` in `container` and returns its output; every failure is a
     /// `RunFailure` with what the engine said.
@@ -72,13 +65,10 @@ struct DockerExec {
     /// own version up to `newestVersion`, never below its minimum. nil when the engine
     /// names no version.
     static func versionPrefix(api apiText: String?, minimum minimumText: String?) -> String? {
-        guard let api = apiText.flatMap(version) else { return nil }
-        let newest = newestVersion
-        var chosen = (api.major, api.minor) < (newest.major, newest.minor) ? api : newest
-        if let minimum = minimumText.flatMap(version), (chosen.major, chosen.minor) < (minimum.major, minimum.minor) {
-            chosen = minimum
-        }
-        return "/v\(chosen.major).\(chosen.minor)"
+        guard let api = apiText.flatMap(APIVersion.init) else { return nil }
+        let capped = min(api, newestVersion)
+        let chosen = minimumText.flatMap(APIVersion.init).map { max(capped, $0) } ?? capped
+        return "/v\(chosen)"
     }
 
     func create(
@@ -181,12 +171,6 @@ struct DockerExec {
             offset = start + length
         }
         return (stdout, stderr)
-    }
-
-    static func version(_ text: String) -> (major: Int, minor: Int)? {
-        let parts = text.split(separator: ".")
-        guard parts.count == 2, let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
-        return (major, minor)
     }
 
     static func pathComponent(_ text: String) -> String {

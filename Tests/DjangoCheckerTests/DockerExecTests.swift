@@ -47,12 +47,6 @@ import TestSupport
         #expect(DockerExec.versionPrefix(api: api, minimum: minimum) == expected)
     }
 
-    @Test func theEndpointIsTheManifestsThenDockerHostThenTheDefaultSocket() {
-        #expect(DockerExec.endpointText(manifest: "unix:///a.sock", environment: ["DOCKER_HOST": "tcp://h:1"]) == "unix:///a.sock")
-        #expect(DockerExec.endpointText(manifest: nil, environment: ["DOCKER_HOST": "tcp://h:1"]) == "tcp://h:1")
-        #expect(DockerExec.endpointText(manifest: nil, environment: [:]) == "unix:///var/run/docker.sock")
-    }
-
     @Test func theExecCarriesTheSettingsModuleAndNoBytecode() {
         let container = DjangoSpec.ContainerRunner(name: "backend", environment: ["DJANGO_DEBUG": "0"])
         #expect(
