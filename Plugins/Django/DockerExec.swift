@@ -5,10 +5,9 @@ import ReconcileKit
 /// The few Docker Engine API calls the container runner needs, and nothing more: run
 /// one command in a running container and collect its output and exit code.
 ///
-/// Why not the Docker plugin's client: plugins depend on ReconcileKit only (a third
-/// party must be able to write one), and this needs the three exec calls, which that
-/// client (GETs only) does not make. These are also exactly the requests a dry run
-/// allows besides GETs (`RequestPolicy.readOnlyWithDockerExec`).
+/// It shares the Docker plugin's rules (endpoint precedence, `APIVersion`) but not its
+/// client, which makes GETs only: the three exec calls here are exactly the requests a
+/// dry run allows besides GETs (`RequestPolicy.readOnlyWithDockerExec`).
 ///
 /// - `POST /containers/{name}/exec` creates the exec (404: no such container, 409:
 ///   not running);
