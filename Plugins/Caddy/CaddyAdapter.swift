@@ -2,7 +2,7 @@ import Foundation
 import ReconcileKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Turns a Caddyfile into Caddy's JSON with the real `caddy adapt`, so the desired

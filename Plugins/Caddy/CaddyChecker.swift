@@ -93,12 +93,13 @@ public struct CaddyChecker: Checker {
             }
             return .config(response.body)
         } catch {
-            let kind: AdminFailure.Kind = switch error.kind {
-            case .connectionRefused: .connectionRefused
-            case .timeout: .timeout
-            case .hostNotFound: .hostNotFound
-            default: .transport
-            }
+            let kind: AdminFailure.Kind =
+                switch error.kind {
+                case .connectionRefused: .connectionRefused
+                case .timeout: .timeout
+                case .hostNotFound: .hostNotFound
+                default: .transport
+                }
             return .failure(AdminFailure(kind: kind, message: error.message))
         }
     }

@@ -88,19 +88,22 @@ enum CaddyComparison {
         let hint: String
         switch failure.kind {
         case .connectionRefused:
-            hint = admin.hasPrefix("unix://")
+            hint =
+                admin.hasPrefix("unix://")
                 ? "Nothing accepts connections on the socket \(admin.dropFirst(7)): is Caddy running, with "
                     + "`admin unix/\(admin.dropFirst(7))` in its global options?"
                 : "Nothing accepts connections at \(admin): is Caddy running? Is the admin API turned off "
                     + "(`admin off` in the global options) or on another address (`admin HOST:PORT`; the default "
                     + "is localhost:2019)? Correct caddy.admin to match."
         case .timeout:
-            hint = "The admin API at \(admin) did not answer in time: Caddy may be hung or overloaded, or a "
+            hint =
+                "The admin API at \(admin) did not answer in time: Caddy may be hung or overloaded, or a "
                 + "firewall drops the packets."
         case .hostNotFound:
             hint = "The host of \(admin) does not resolve: correct caddy.admin."
         case .httpStatus:
-            hint = "Something answers at \(admin), but not with a config: is it Caddy's admin endpoint? "
+            hint =
+                "Something answers at \(admin), but not with a config: is it Caddy's admin endpoint? "
                 + "(An `origins` setting in the admin options can refuse this request.)"
         case .truncated:
             hint = "The config is larger than reconcile reads; report this as a bug."
@@ -150,14 +153,17 @@ enum CaddyComparison {
                 let view = live.view(server: site.server, hosts: site.hosts)
                 let analysis = ViewAnalysis(view)
                 namedKeys[site, default: []].formUnion(desired.routes.map(\.pairingKey))
-                var note = sites.count > 1
+                var note =
+                    sites.count > 1
                     ? " (server listening on \(live.listen(of: site.server).joined(separator: ", ")))" : ""
                 if site.hosts != desired.hosts {
-                    note += site.hosts.isEmpty
+                    note +=
+                        site.hosts.isEmpty
                         ? " (served by the site for any host)"
                         : " (served by the site for \(site.hosts.joined(separator: ", ")))"
                 }
-                let siteRoutes = view.first { $0.hosts == site.hosts }?.siteRoutesJSONPath
+                let siteRoutes =
+                    view.first { $0.hosts == site.hosts }?.siteRoutesJSONPath
                     ?? "/config/apps/http/servers/\(site.server)/routes"
                 for route in desired.routes {
                     findings.append(
@@ -187,9 +193,11 @@ enum CaddyComparison {
             if route.conditions.isEmpty,
                 let conditional = view.first(where: { $0.kind == .responder && $0.path.key == route.path.key })
             {
-                finding.observed = CaddyText.describe(conditional.handler, strip: conditional.stripPrefix)
+                finding.observed =
+                    CaddyText.describe(conditional.handler, strip: conditional.stripPrefix)
                     + " only when " + conditional.conditions.joined(separator: ", ")
-                finding.message = "the live route for \(route.path)\(hosts) answers only some requests "
+                finding.message =
+                    "the live route for \(route.path)\(hosts) answers only some requests "
                     + "(when \(conditional.conditions.joined(separator: ", ")))"
                 finding.fix = Fix(
                     summary: "Drop the extra matcher so the route answers every request for \(route.path) in "
@@ -199,9 +207,11 @@ enum CaddyComparison {
             }
             let answering = analysis.answering(route.path).map { view[$0] }
             if let answering {
-                finding.observed = "no route of its own; answered by \(answering.path) → "
+                finding.observed =
+                    "no route of its own; answered by \(answering.path) → "
                     + CaddyText.describe(answering.handler, strip: answering.stripPrefix)
-                finding.message = "missing route\(hosts): no route for \(route.path); its requests go to "
+                finding.message =
+                    "missing route\(hosts): no route for \(route.path); its requests go to "
                     + "\(answering.path) (\(CaddyText.describe(answering.handler)))"
             } else {
                 finding.observed = "no route matches it (Caddy answers an empty 200)"
@@ -223,14 +233,17 @@ enum CaddyComparison {
             let shadowText = "\(shadow.path) → \(CaddyText.describe(shadow.handler, strip: shadow.stripPrefix))"
             finding.observed = "\(observed), unreachable behind \(shadowText)"
             let also = differences.isEmpty ? "" : "; it also differs: " + differences.map(\.text).joined(separator: "; ")
-            finding.message = "shadowed route\(hosts): \(route.path) can never be reached, because the earlier, "
+            finding.message =
+                "shadowed route\(hosts): \(route.path) can never be reached, because the earlier, "
                 + "broader route \(shadow.path) (\(CaddyText.describe(shadow.handler))) answers all of its requests first"
                 + also
             var snippet = block
             if shadow.kind == .responder {
-                snippet += "\n" + CaddyText.caddyfileBlock(
-                    path: shadow.path, handler: shadow.handler, strip: shadow.stripPrefix,
-                    conditions: shadow.conditions)
+                snippet +=
+                    "\n"
+                    + CaddyText.caddyfileBlock(
+                        path: shadow.path, handler: shadow.handler, strip: shadow.stripPrefix,
+                        conditions: shadow.conditions)
             }
             finding.fix = Fix(
                 summary: "Put both routes in handle blocks (Caddy sorts those by path, most specific first) or move "
@@ -261,39 +274,51 @@ enum CaddyComparison {
         switch (route.handler, live.handler) {
         case (.reverseProxy(let want, let wantTransport), .reverseProxy(let have, let haveTransport)):
             if Set(want) != Set(have) {
-                let missing = want.filter { !have.contains($0) }, extra = have.filter { !want.contains($0) }
+                let missing = want.filter { !have.contains($0) }
+                let extra = have.filter { !want.contains($0) }
                 var detail: [String] = []
                 if !missing.isEmpty { detail.append("missing " + missing.joined(separator: ", ")) }
                 if !extra.isEmpty { detail.append("unexpected " + extra.joined(separator: ", ")) }
                 let spelled = want.count > 1 || have.count > 1 ? " (\(detail.joined(separator: "; ")))" : ""
                 result.append(
-                    ("different upstreams: expected \(want.joined(separator: " ")), live "
-                        + "\(have.isEmpty ? "none" : have.joined(separator: " "))\(spelled)",
-                        live.handlerJSONPath + "/upstreams"))
+                    (
+                        "different upstreams: expected \(want.joined(separator: " ")), live "
+                            + "\(have.isEmpty ? "none" : have.joined(separator: " "))\(spelled)",
+                        live.handlerJSONPath + "/upstreams"
+                    ))
             }
             if route.transportChecked && wantTransport != haveTransport {
                 result.append(
-                    ("a different upstream transport: expected \(wantTransport ?? "http"), live \(haveTransport ?? "http")",
-                        live.handlerJSONPath + "/transport"))
+                    (
+                        "a different upstream transport: expected \(wantTransport ?? "http"), live \(haveTransport ?? "http")",
+                        live.handlerJSONPath + "/transport"
+                    ))
             }
         case (.fileServer(let want), .fileServer(let have)):
             if route.rootChecked && normalizedRoot(want) != normalizedRoot(have) {
                 result.append(
-                    ("a different root: expected \(want ?? "none"), live \(have ?? "none (Caddy's working directory)")",
-                        live.rootJSONPath ?? live.handlerJSONPath))
+                    (
+                        "a different root: expected \(want ?? "none"), live \(have ?? "none (Caddy's working directory)")",
+                        live.rootJSONPath ?? live.handlerJSONPath
+                    ))
             }
         case (.staticResponse, .staticResponse), (.error, .error), (.other, .other):
             if route.handler != live.handler {
                 result.append(
-                    ("a different response: expected \(CaddyText.describe(route.handler)), live "
-                        + CaddyText.describe(live.handler), live.handlerJSONPath))
+                    (
+                        "a different response: expected \(CaddyText.describe(route.handler)), live "
+                            + CaddyText.describe(live.handler), live.handlerJSONPath
+                    ))
             }
         default:
             result.append(
-                ("a different handler: expected \(CaddyText.describe(route.handler, rootChecked: route.rootChecked)), "
-                    + "live \(CaddyText.describe(live.handler))", live.handlerJSONPath))
+                (
+                    "a different handler: expected \(CaddyText.describe(route.handler, rootChecked: route.rootChecked)), "
+                        + "live \(CaddyText.describe(live.handler))", live.handlerJSONPath
+                ))
         }
-        let wantStrip = route.stripPrefix.flatMap(normalizedRoot), haveStrip = live.stripPrefix.flatMap(normalizedRoot)
+        let wantStrip = route.stripPrefix.flatMap(normalizedRoot)
+        let haveStrip = live.stripPrefix.flatMap(normalizedRoot)
         if wantStrip != haveStrip {
             let text: String
             switch (wantStrip, haveStrip) {
@@ -327,8 +352,10 @@ enum CaddyComparison {
             fix: Fix(
                 summary: "Add a site block for \(hosts) with this route (live JSON: a route with a host matcher in "
                     + "/config/apps/http/servers/…/routes).",
-                snippet: siteWrapped(desired.hosts, CaddyText.caddyfileBlock(
-                    path: route.path, handler: route.handler, strip: route.stripPrefix, conditions: route.conditions)),
+                snippet: siteWrapped(
+                    desired.hosts,
+                    CaddyText.caddyfileBlock(
+                        path: route.path, handler: route.handler, strip: route.stripPrefix, conditions: route.conditions)),
                 language: "caddyfile"),
             position: route.position)
     }

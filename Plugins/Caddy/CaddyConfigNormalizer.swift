@@ -75,7 +75,8 @@ public enum CaddyConfigNormalizer {
             guard !digits.isEmpty, let number = Int(String(digits.reversed())) else { return (text, nil) }
             return (String(text.dropLast(digits.count)), number)
         }
-        let (aStem, aNumber) = split(a), (bStem, bNumber) = split(b)
+        let (aStem, aNumber) = split(a)
+        let (bStem, bNumber) = split(b)
         if aStem != bStem || aNumber == nil || bNumber == nil { return a < b }
         return aNumber! < bNumber!
     }
@@ -179,8 +180,9 @@ struct Walker {
                     } else if CaddyConfigNormalizer.middleware.contains(name) {
                         scope.apply(middleware: handler, at: handlerPath)
                     } else {
-                        emit(Self.handler(handler, state: scope), state: scope, handlerPath: handlerPath,
-                             ownRoot: name == "file_server" && handler["root"]?.string != nil)
+                        emit(
+                            Self.handler(handler, state: scope), state: scope, handlerPath: handlerPath,
+                            ownRoot: name == "file_server" && handler["root"]?.string != nil)
                         answered = true
                         break
                     }
@@ -306,12 +308,14 @@ struct Walker {
                     derived.root = root
                     derived.rootSource = scoped.rootSource
                 }
-                append(kind: .responder, handler: Self.withRoot(handler, derived, ownRoot: ownRoot), state: derived,
-                       handlerPath: handlerPath, ownRoot: ownRoot)
+                append(
+                    kind: .responder, handler: Self.withRoot(handler, derived, ownRoot: ownRoot), state: derived,
+                    handlerPath: handlerPath, ownRoot: ownRoot)
             }
         }
-        append(kind: .responder, handler: Self.withRoot(handler, base, ownRoot: ownRoot), state: base,
-               handlerPath: handlerPath, ownRoot: ownRoot)
+        append(
+            kind: .responder, handler: Self.withRoot(handler, base, ownRoot: ownRoot), state: base,
+            handlerPath: handlerPath, ownRoot: ownRoot)
     }
 
     mutating func append(

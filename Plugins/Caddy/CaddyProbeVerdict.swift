@@ -47,7 +47,8 @@ enum CaddyProbeVerdict {
             finding.expected = "an answer from the upstream (not 502, 503 or 504)"
             finding.observed = "\(status)" + (excerpt.isEmpty ? "" : ": \"\(excerpt)\"")
             if (502...504).contains(status) {
-                finding.message = "probe\(hosts): GET \(probe.url) answered \(status): Caddy cannot get an answer "
+                finding.message =
+                    "probe\(hosts): GET \(probe.url) answered \(status): Caddy cannot get an answer "
                     + "from the upstream"
                 finding.fix = Fix(
                     summary: "The backend is down or reverse_proxy points at the wrong address or port: start it "

@@ -82,8 +82,9 @@ enum CaddyProbes {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         } catch {
             return .failure(
-                Reason(text: "cannot list \(directory) on this host to pick a file to request (probes read the root "
-                    + "locally: is Caddy's root on this host?)"))
+                Reason(
+                    text: "cannot list \(directory) on this host to pick a file to request (probes read the root "
+                        + "locally: is Caddy's root on this host?)"))
         }
         for name in names where !name.hasPrefix(".") {
             let path = directory + (directory.hasSuffix("/") ? "" : "/") + name

@@ -17,7 +17,8 @@ enum DjangoFixes {
             let place = "\(source.file):\(source.line)"
             if let envFix = source.envFix {
                 let assignment = envFix.unset == true ? "unset \(envFix.name)" : "\(envFix.name)=\(shellWord(envFix.value ?? ""))"
-                let action = envFix.unset == true
+                let action =
+                    envFix.unset == true
                     ? "remove \(envFix.name) from the environment the app runs with"
                     : "set \(envFix.name) to \(envFix.value.map { "'\($0)'" } ?? "''") in the environment the app runs with"
                 return Fix(
@@ -83,9 +84,11 @@ enum DjangoFixes {
 
     /// A shell word: as is when it is plain, else single-quoted.
     static func shellWord(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./:,@%+=".unicodeScalars.contains($0))
-        }
+        let plain =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./:,@%+=".unicodeScalars.contains($0))
+            }
         return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 

@@ -121,11 +121,12 @@ public enum IntrospectionOutput {
     }
 
     static func failure(from python: PythonFailure) -> RunFailure {
-        let kind: RunFailure.Kind = switch python.stage {
-        case "import django": .djangoMissing
-        case "django.setup()": .settingsFailed
-        default: .scriptFailed
-        }
+        let kind: RunFailure.Kind =
+            switch python.stage {
+            case "import django": .djangoMissing
+            case "django.setup()": .settingsFailed
+            default: .scriptFailed
+            }
         return RunFailure(kind, python.lastLine, location: python.location)
     }
 
@@ -157,9 +158,11 @@ public enum IntrospectionOutput {
     /// The last non-empty line, trimmed and cut to a readable length.
     static func lastLine(_ data: Data) -> String? {
         let text = String(decoding: data, as: UTF8.self)
-        guard let line = text.split(whereSeparator: \.isNewline).last(where: {
-            !$0.trimmingCharacters(in: .whitespaces).isEmpty
-        }) else { return nil }
+        guard
+            let line = text.split(whereSeparator: \.isNewline).last(where: {
+                !$0.trimmingCharacters(in: .whitespaces).isEmpty
+            })
+        else { return nil }
         return String(line.trimmingCharacters(in: .whitespaces).prefix(500))
     }
 }

@@ -265,4 +265,3 @@ public struct DjangoSpec: ManifestSection {
         return part.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII }
     }
 }
-

@@ -168,7 +168,8 @@ enum DjangoVerdict {
         if let error = media.error {
             finding.status = .unknown
             finding.observed = error.lastLine
-            finding.message = "the URLconf could not be loaded to resolve \(media.probe ?? media.url): \(error.lastLine)"
+            finding.message =
+                "the URLconf could not be loaded to resolve \(media.probe ?? media.url): \(error.lastLine)"
                 + (error.location.map { " at \($0)" } ?? "")
             finding.fix = Fix(summary: "The URLconf fails to import, so the app fails on every request: fix the error.")
             return finding
@@ -185,13 +186,15 @@ enum DjangoVerdict {
         if served == expected {
             finding.status = .ok
             finding.severity = .info
-            finding.message = served
+            finding.message =
+                served
                 ? "Django serves MEDIA_URL \(media.url) (\(media.view ?? "a view"))"
                 : "Django does not route MEDIA_URL \(media.url)"
             return finding
         }
         if served {
-            finding.message = "Django routes MEDIA_URL \(media.url) to \(media.view ?? "a view"), so uploads are "
+            finding.message =
+                "Django routes MEDIA_URL \(media.url) to \(media.view ?? "a view"), so uploads are "
                 + "served by the app instead of the web server"
         } else {
             finding.message = "MEDIA_URL \(media.url) is not routed by Django, but the manifest expects Django to serve it"
@@ -228,16 +231,19 @@ enum DjangoVerdict {
         let debug = introspection.debug ?? false
         let live = consoleHandlers(logging, debug: debug)
         let all = logging.root.handlers.map { ("root", $0) } + logging.django.handlers.map { ("django", $0) }
-        finding.observed = all.isEmpty
+        finding.observed =
+            all.isEmpty
             ? "no handlers on the root or django logger"
             : all.map { logger, handler in
                 "\(logger): \(handler.className)" + (handler.stream.map { "(\($0))" } ?? "")
-                    + (handler.filters.isEmpty ? "" : " [\(handler.filters.map { $0.split(separator: ".").last.map(String.init) ?? $0 }.joined(separator: ", "))]")
+                    + (handler.filters.isEmpty
+                        ? "" : " [\(handler.filters.map { $0.split(separator: ".").last.map(String.init) ?? $0 }.joined(separator: ", "))]")
             }.joined(separator: "; ")
         if live.isEmpty == !expected {
             finding.status = .ok
             finding.severity = .info
-            finding.message = expected
+            finding.message =
+                expected
                 ? "logs reach the console through \(live.map { "\($0.className)(\($0.stream ?? "?"))" }.joined(separator: ", "))"
                 : "no console handler, as expected"
             return finding
@@ -246,7 +252,8 @@ enum DjangoVerdict {
             let muted = all.contains { _, handler in
                 handler.kind == "stream" && !debug && handler.filters.contains { $0.hasSuffix("RequireDebugTrue") }
             }
-            finding.message = muted
+            finding.message =
+                muted
                 ? "the only console handler is muted while DEBUG is off (Django's default 'console' handler has the "
                     + "require_debug_true filter): production logs go nowhere"
                 : "no handler writes to stdout or stderr: production logs never reach the container's log"

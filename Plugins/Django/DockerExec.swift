@@ -159,7 +159,8 @@ struct DockerExec {
         guard bytes.count >= 8, bytes[0] <= 2, bytes[1] == 0, bytes[2] == 0, bytes[3] == 0 else {
             return (stream, Data())
         }
-        var stdout = Data(), stderr = Data()
+        var stdout = Data()
+        var stderr = Data()
         var offset = 0
         while offset + 8 <= bytes.count {
             let kind = bytes[offset]

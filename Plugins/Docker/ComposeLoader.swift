@@ -35,7 +35,8 @@ enum ComposeLoader {
         } catch {
             return ComposeObservation(
                 file: reference.file,
-                problem: "cannot read \(reference.file) at \(source.origin.commit.map { String($0.prefix(12)) } ?? source.origin.ref): \(error)")
+                problem:
+                    "cannot read \(reference.file) at \(source.origin.commit.map { String($0.prefix(12)) } ?? source.origin.ref): \(error)")
         }
         var values = environment
         let directory = (reference.file as NSString).deletingLastPathComponent
@@ -132,9 +133,10 @@ enum ComposeLoader {
             }
             raw = (directory as NSString).lastPathComponent
         }
-        let normalised = String(raw.lowercased().unicodeScalars.filter {
-            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
-        }.map(Character.init))
+        let normalised = String(
+            raw.lowercased().unicodeScalars.filter {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+            }.map(Character.init))
         guard !normalised.isEmpty else {
             let message = "'\(raw)' is not a usable compose project name"
             throw at?.error(message) ?? ManifestError(position: reference.position, keyPath: "docker.compose", message: message)
@@ -493,7 +495,7 @@ struct Interpolation {
                 throw InterpolationError(message: "required variable \(name) is not set: \(argument)")
             }
             return Result(value: value!, unresolved: [])
-        default:  // "+"
+        default: // "+"
             return set ? try interpolate(argument) : Result(value: "", unresolved: [])
         }
     }

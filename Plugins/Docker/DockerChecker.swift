@@ -41,7 +41,8 @@ public struct DockerChecker: Checker {
             let engine = try await client.connect()
             observation.engine = engine
             context.logger.debug(
-                "docker: \(engine.product) \(engine.version) at \(endpoint), API \(engine.negotiatedVersion) (engine \(engine.minAPIVersion)–\(engine.apiVersion))")
+                "docker: \(engine.product) \(engine.version) at \(endpoint), API \(engine.negotiatedVersion) (engine \(engine.minAPIVersion)–\(engine.apiVersion))"
+            )
             version = engine.negotiatedVersion
             let rows = try await client.get([EngineJSON.ContainerRow].self, "/containers/json?all=1", version: version)
             observation.containers = rows.map(EngineJSON.summary)

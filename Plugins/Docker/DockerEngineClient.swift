@@ -62,7 +62,8 @@ public struct DockerEngineClient: Sendable {
             return .success(try HTTPEndpoint(parsing: text))
         } catch {
             let scheme = text.range(of: "://").map { String(text[..<$0.lowerBound]) } ?? ""
-            let hint = ["ssh", "npipe", "fd"].contains(scheme)
+            let hint =
+                ["ssh", "npipe", "fd"].contains(scheme)
                 ? "reconcile speaks to the engine over unix:// or tcp:// only; point docker.endpoint (or DOCKER_HOST) at the engine's socket, e.g. unix:///var/run/docker.sock"
                 : "fix docker.endpoint or DOCKER_HOST: use unix:///path/docker.sock or tcp://host:port"
             return .failure(EngineProblem(kind: .unsupportedEndpoint, message: error.message, hint: hint))
@@ -196,7 +197,8 @@ public struct DockerEngineClient: Sendable {
         }
         switch error.kind {
         case .connectionRefused:
-            let hint = endpoint.unixSocketPath != nil
+            let hint =
+                endpoint.unixSocketPath != nil
                 ? "the socket file exists but nothing listens on it: start the engine (systemctl start docker, or podman system service)"
                 : "nothing listens at \(endpoint): start the engine or fix docker.endpoint / DOCKER_HOST"
             return EngineProblem(kind: .connectionRefused, message: "connection refused at \(endpoint): \(error.message)", hint: hint)

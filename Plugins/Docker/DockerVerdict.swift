@@ -83,7 +83,8 @@ enum DockerVerdict {
     }
 
     static func missing(_ spec: ContainerSpec, _ observation: DockerObservation) -> Finding {
-        let suggestion = Pairing.closestName(to: spec.name, among: observation.containers)
+        let suggestion =
+            Pairing.closestName(to: spec.name, among: observation.containers)
             .map { "; did you mean '\($0)'?" } ?? ""
         let how = spec.composeProject.map { " (nor a container of compose project \($0), service \(spec.serviceName))" } ?? ""
         return Finding(
@@ -204,7 +205,8 @@ enum DockerVerdict {
             problems.append("\(binding) is published\(wide) but not in the manifest")
             if binding.hostIP == nil { exposedWider = true }
         }
-        let because = exposedWider
+        let because =
+            exposedWider
             ? "a port is reachable on every interface where the manifest allows less; ports are fixed when a container is created"
             : "published ports are fixed when a container is created"
         let list = wanted.map { "      - \"\($0)\"" }.joined(separator: "\n")
@@ -244,7 +246,9 @@ enum DockerVerdict {
         }
         var snippet = "services:\n  \(spec.serviceName):\n    volumes:\n\(entries)"
         if !namedVolumes.isEmpty {
-            snippet += "\nvolumes:\n" + namedVolumes.map { "  \(composeVolumeKey($0, project: spec.composeProject)): {}" }
+            snippet +=
+                "\nvolumes:\n"
+                + namedVolumes.map { "  \(composeVolumeKey($0, project: spec.composeProject)): {}" }
                 .joined(separator: "\n")
         }
         return Finding(

@@ -51,7 +51,8 @@ enum Fixes {
         case (.running, "exited"), (.running, "created"):
             var summary = "Start it (non-destructive)."
             if container.state == "exited" && container.exitCode != 0 {
-                summary = "Start it (non-destructive); it exited with code \(container.exitCode)"
+                summary =
+                    "Start it (non-destructive); it exited with code \(container.exitCode)"
                     + (container.oomKilled ? " after running out of memory" : "")
                     + ", so read its log first or it may stop again."
             } else if let error = container.error {

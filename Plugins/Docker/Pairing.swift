@@ -11,7 +11,8 @@ enum Pairing {
     static func match(_ spec: ContainerSpec, in containers: [ContainerSummary]) -> ContainerSummary? {
         if let exact = containers.first(where: { $0.name == spec.name }) { return exact }
         guard let project = spec.composeProject else { return nil }
-        return containers
+        return
+            containers
             .filter { $0.composeProject == project && $0.composeService == spec.serviceName }
             .min { $0.name < $1.name }
     }

@@ -85,14 +85,15 @@ public struct HealthChecker: Checker {
                     bodyContainsExpected: bodyContains.map { text.contains($0) },
                     location: response.header("Location").map(masked)))
         } catch {
-            let kind: HealthFailure.Kind = switch error.kind {
-            case .connectionRefused: .connectionRefused
-            case .hostNotFound: .hostNotFound
-            case .timeout: .timeout
-            case .tls: .tls
-            case .refusedByPolicy: .refusedByPolicy
-            default: .other
-            }
+            let kind: HealthFailure.Kind =
+                switch error.kind {
+                case .connectionRefused: .connectionRefused
+                case .hostNotFound: .hostNotFound
+                case .timeout: .timeout
+                case .tls: .tls
+                case .refusedByPolicy: .refusedByPolicy
+                default: .other
+                }
             return .failure(HealthFailure(kind: kind, message: masked(error.message)))
         }
     }

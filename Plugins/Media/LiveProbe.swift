@@ -15,8 +15,9 @@ enum LiveProbe {
         }
         if context.allowsProbeWrites {
             return await withProbeFile(in: chain.hostPath) { relative, bytes in
-                await fetch(chain: chain, baseURL: baseURL, host: fact?.host, relative: relative, expected: bytes,
-                            wroteProbe: true, context: context)
+                await fetch(
+                    chain: chain, baseURL: baseURL, host: fact?.host, relative: relative, expected: bytes,
+                    wroteProbe: true, context: context)
             }
         }
         guard let (relative, bytes) = existingFile(under: chain.hostPath) else {
@@ -24,8 +25,9 @@ enum LiveProbe {
                 "no file under \(chain.hostPath) to fetch (empty, unreadable or not on this host); run with "
                     + "--probe-write to write a probe file")
         }
-        return await fetch(chain: chain, baseURL: baseURL, host: fact?.host, relative: relative, expected: bytes,
-                           wroteProbe: false, context: context)
+        return await fetch(
+            chain: chain, baseURL: baseURL, host: fact?.host, relative: relative, expected: bytes,
+            wroteProbe: false, context: context)
     }
 
     static func fetch(

@@ -88,7 +88,8 @@ enum MediaVerdict {
                 "no Caddy route answers \(chain.servedAt): every uploaded file 404s",
                 fix: Fix(summary: "Add the media route to the site, before any catch-all.", snippet: block, language: "caddyfile"))
         case .observed(let route?):
-            let observed = "\(route.path) → \(route.stripPrefix.map { "strip \($0), " } ?? "")\(route.handler)"
+            let observed =
+                "\(route.path) → \(route.stripPrefix.map { "strip \($0), " } ?? "")\(route.handler)"
                 + (route.root.map { " root \($0)" } ?? "")
             if route.handler != "file_server" {
                 return finding(
@@ -112,11 +113,13 @@ enum MediaVerdict {
                 return finding(
                     chain, "caddy route", .drift, expected: expected, observed: observed,
                     "Caddy does not strip \(prefix), so \(chain.servedAt)x is looked up as \(root)\(prefix)/x: 404",
-                    fix: Fix(summary: "Use handle_path (which strips the prefix) instead of handle.", snippet: block,
-                             language: "caddyfile"))
+                    fix: Fix(
+                        summary: "Use handle_path (which strips the prefix) instead of handle.", snippet: block,
+                        language: "caddyfile"))
             }
-            return finding(chain, "caddy route", .ok, expected: expected, observed: observed,
-                           "Caddy serves \(chain.servedAt) from \(root), prefix stripped")
+            return finding(
+                chain, "caddy route", .ok, expected: expected, observed: observed,
+                "Caddy serves \(chain.servedAt) from \(root), prefix stripped")
         }
     }
 
@@ -125,8 +128,9 @@ enum MediaVerdict {
         case .unknown(let reason):
             return finding(chain, "served by Django", .unknown, expected: "no", reason)
         case .observed(false):
-            return finding(chain, "served by Django", .ok, expected: "no", observed: "no",
-                           "Django does not route \(chain.servedAt) (Caddy does)")
+            return finding(
+                chain, "served by Django", .ok, expected: "no", observed: "no",
+                "Django does not route \(chain.servedAt) (Caddy does)")
         case .observed(true):
             return finding(
                 chain, "served by Django", .drift, severity: .warning, expected: "no", observed: "yes",
@@ -148,8 +152,9 @@ enum MediaVerdict {
             let kind = proof.wroteProbe ? "a probe file written to" : "an existing file in"
             switch proof.outcome {
             case .served:
-                return finding(chain, "live", .ok, expected: expected, observed: "200, same bytes",
-                               "Caddy served \(kind) \(chain.hostPath) at \(proof.url)")
+                return finding(
+                    chain, "live", .ok, expected: expected, observed: "200, same bytes",
+                    "Caddy served \(kind) \(chain.hostPath) at \(proof.url)")
             case .status(let status):
                 return finding(
                     chain, "live", .drift, expected: expected, observed: "status \(status)",

@@ -1,5 +1,5 @@
-import Foundation
 internal import CCurl
+import Foundation
 
 /// Owns one libcurl easy handle and the error buffer curl writes into, and frees both in
 /// `deinit`. A class per C handle keeps the lifetime rule in one place: the handle lives
@@ -81,7 +81,8 @@ final class EasyHandle {
 
     private func check(_ code: CURLcode, _ option: CURLoption) throws(HTTPError) {
         guard code != CURLE_OK else { return }
-        let name = curl_easy_option_by_id(option).map { "CURLOPT_" + String(cString: $0.pointee.name) }
+        let name =
+            curl_easy_option_by_id(option).map { "CURLOPT_" + String(cString: $0.pointee.name) }
             ?? "option \(option.rawValue)"
         throw HTTPError(curl: code, detail: "curl_easy_setopt(\(name)): \(String(cString: curl_easy_strerror(code)))")
     }

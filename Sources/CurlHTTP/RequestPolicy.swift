@@ -74,7 +74,8 @@ public struct RequestPolicy: Sendable {
     /// The error `send` throws for a refused request. It names the method and the
     /// target (without any credentials in the URL) but no header values.
     func refusal(of request: HTTPRequest) -> HTTPError {
-        let target = request.unixSocketPath.map { "\(Self.redacted(request.url)) via unix socket \($0)" }
+        let target =
+            request.unixSocketPath.map { "\(Self.redacted(request.url)) via unix socket \($0)" }
             ?? Self.redacted(request.url)
         return HTTPError(kind: .refusedByPolicy, message: "policy '\(name)' refuses \(request.method) \(target)")
     }

@@ -1,6 +1,6 @@
+internal import CCurl
 import Foundation
 import Synchronization
-internal import CCurl
 
 /// One request on its way through libcurl: the configured easy handle, the buffers its
 /// callbacks fill, and the caller's cancellation wish.

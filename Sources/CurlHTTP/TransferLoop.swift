@@ -1,6 +1,6 @@
+internal import CCurl
 import Foundation
 import Synchronization
-internal import CCurl
 
 /// Owns the libcurl multi handle and frees it in `deinit`. The multi handle is where
 /// all transfers run side by side and where connections are cached for reuse.

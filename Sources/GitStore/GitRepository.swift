@@ -53,9 +53,12 @@ public final class GitRepository: Sendable {
     }
 
     private static func openHandle(_ path: String, call: String) throws(GitError) -> GitHandle {
-        try GitHandle.make(call, free: git_repository_free, classify: { failure in
-            failure.isNotFound ? .notARepository(path: path, message: failure.message) : failure.generic
-        }) { git_repository_open_ext(&$0, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil) }
+        try GitHandle.make(
+            call, free: git_repository_free,
+            classify: { failure in
+                failure.isNotFound ? .notARepository(path: path, message: failure.message) : failure.generic
+            }
+        ) { git_repository_open_ext(&$0, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil) }
     }
 
     // MARK: Remote cache
@@ -124,7 +127,8 @@ public final class GitRepository: Sendable {
         options.prune = GIT_FETCH_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL
         session.install(into: &options.callbacks)
-        try check("git_remote_fetch", git_remote_fetch(remote.pointer, nil, &options, "reconcile: fetch"),
+        try check(
+            "git_remote_fetch", git_remote_fetch(remote.pointer, nil, &options, "reconcile: fetch"),
             classify: session.classify)
     }
 
@@ -212,18 +216,24 @@ public final class GitRepository: Sendable {
 
     private func rootTree(at commit: GitObjectID, in repository: GitHandle) throws(GitError) -> GitHandle {
         var oid = commit.oid
-        let object = try GitHandle.make("git_commit_lookup", free: git_commit_free, classify: {
-            .unknownRef(ref: commit.hex, message: $0.message)
-        }) { git_commit_lookup(&$0, repository.pointer, &oid) }
+        let object = try GitHandle.make(
+            "git_commit_lookup", free: git_commit_free,
+            classify: {
+                .unknownRef(ref: commit.hex, message: $0.message)
+            }
+        ) { git_commit_lookup(&$0, repository.pointer, &oid) }
         return try GitHandle.make("git_commit_tree", free: git_tree_free) { git_commit_tree(&$0, object.pointer) }
     }
 
     private func treeEntry(_ path: String, at commit: GitObjectID, in repository: GitHandle) throws(GitError) -> GitHandle {
         let tree = try rootTree(at: commit, in: repository)
-        return try GitHandle.make("git_tree_entry_bypath", free: git_tree_entry_free, classify: { failure in
-            failure.isNotFound || path.isEmpty
-                ? .noSuchPath(path: path, commit: commit.hex, message: failure.message) : failure.generic
-        }) { git_tree_entry_bypath(&$0, tree.pointer, path) }
+        return try GitHandle.make(
+            "git_tree_entry_bypath", free: git_tree_entry_free,
+            classify: { failure in
+                failure.isNotFound || path.isEmpty
+                    ? .noSuchPath(path: path, commit: commit.hex, message: failure.message) : failure.generic
+            }
+        ) { git_tree_entry_bypath(&$0, tree.pointer, path) }
     }
 
     /// Repo-relative form: no leading `./` or `/`, no trailing `/`.

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs one short-lived external program to completion, under a deadline, for checker
@@ -135,7 +135,8 @@ public enum Subprocess {
             stdin: Data, outputLimit: Int
         ) throws(LaunchFailure) {
             let input = try Self.unlinkedFile(containing: stdin)
-            let out = Pipe(), err = Pipe()
+            let out = Pipe()
+            let err = Pipe()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -175,9 +176,11 @@ public enum Subprocess {
             let stderrFD = err.fileHandleForReading.fileDescriptor
             let pid = self.pid
             Thread.detachNewThread {
-                let (stdout, stderr) = Self.drain(stdoutFD, stderrFD, limit: outputLimit, exited: {
-                    shared.mutex.withLock { $0.exited } || Self.zombieStatus(pid) != nil
-                })
+                let (stdout, stderr) = Self.drain(
+                    stdoutFD, stderrFD, limit: outputLimit,
+                    exited: {
+                        shared.mutex.withLock { $0.exited } || Self.zombieStatus(pid) != nil
+                    })
                 withExtendedLifetime((out, err)) {}
                 let fallback = Self.awaitExit(pid, noticed: { shared.mutex.withLock { $0.exited } })
                 let waiter: CheckedContinuation<Void, Never>? = shared.mutex.withLock { state in
@@ -219,7 +222,8 @@ public enum Subprocess {
             let (fallback, stdout, stderr, timedOut) = shared.mutex.withLock { state in
                 (state.fallbackStatus, state.stdout, state.stderr, state.timedOut)
             }
-            let status: Int32, signal: Int32?
+            let status: Int32
+            let signal: Int32?
             if let fallback {
                 (status, signal) = fallback
             } else if process.terminationReason == .uncaughtSignal {

@@ -23,28 +23,36 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Observe and report only; never change anything (enforced: non-GET requests are refused).")
     var dryRun = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "A manifest path in the repository (repeatable).", discussion: "Default: every *.yaml in manifests/.",
-        valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A manifest path in the repository (repeatable).", discussion: "Default: every *.yaml in manifests/.",
+            valueName: "path"))
     var manifest: [String] = []
 
     @Option(name: .long, help: "Report format: text (for people), json (versioned, for machines), github (annotations).")
     var format: Format = .text
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Run only this checker (repeatable): \(registry.identifiers.joined(separator: ", ")).", valueName: "checker"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run only this checker (repeatable): \(registry.identifiers.joined(separator: ", ")).", valueName: "checker"))
     var only: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Also write the JSON report to this file, atomically (temporary file + rename).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write the JSON report to this file, atomically (temporary file + rename).", valueName: "file"))
     var reportFile: String?
 
     @Option(name: .long, help: ArgumentHelp("Deadline for each checker, in seconds.", valueName: "seconds"))
     var timeout: Double = 60
 
-    @Flag(name: .long, help: ArgumentHelp(
-        "Let the media chain's live proof write a probe file into host_path (then fetch it through Caddy and delete it).",
-        discussion: "Without it, the proof only fetches a file that is already there."))
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Let the media chain's live proof write a probe file into host_path (then fetch it through Caddy and delete it).",
+            discussion: "Without it, the proof only fetches a file that is already there."))
     var probeWrite = false
 
     @Flag(name: .shortAndLong, help: "Print nothing when everything is in sync (for cron); only drift and unknown otherwise.")
@@ -117,7 +125,8 @@ struct RunCommand: AsyncParsableCommand {
         case .github:
             output = GitHubAnnotations.render(report)
         case .text:
-            output = quiet && report.status == .ok
+            output =
+                quiet && report.status == .ok
                 ? "" : TextReportRenderer(color: Terminal.wantsColor, hideOK: quiet, width: Terminal.width).render(report)
         }
         FileHandle.standardOutput.write(Data(output.utf8))

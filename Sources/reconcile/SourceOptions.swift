@@ -4,25 +4,33 @@ import ReconcileKit
 
 /// Where the desired state comes from; shared by `run` and `validate`.
 struct SourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "The config repository: a local path, or a URL (https://, ssh://, file://) cloned into the cache.",
-        discussion: "Default: the git repository around the current directory.", valueName: "path|url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The config repository: a local path, or a URL (https://, ssh://, file://) cloned into the cache.",
+            discussion: "Default: the git repository around the current directory.", valueName: "path|url"))
     var repo: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Branch, tag, origin/main, sha or HEAD to read the manifest at.", valueName: "ref"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Branch, tag, origin/main, sha or HEAD to read the manifest at.", valueName: "ref"))
     var ref: String = "HEAD"
 
     @Flag(name: .long, help: "Read the working-tree files instead of a commit (test an uncommitted edit).")
     var worktree = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Where remote repositories are cloned and fetched.", discussion: "Default: $XDG_CACHE_HOME/reconcile.",
-        valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where remote repositories are cloned and fetched.", discussion: "Default: $XDG_CACHE_HOME/reconcile.",
+            valueName: "dir"))
     var cacheDir: String?
 
-    @Option(name: .customLong("var"), help: ArgumentHelp(
-        "Override a manifest variable (repeatable).", valueName: "name=value"))
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp(
+            "Override a manifest variable (repeatable).", valueName: "name=value"))
     var variables: [String] = []
 
     func validate() throws {
@@ -60,19 +68,32 @@ struct ManifestLoader {
             do {
                 let data = try source.read(path)
                 guard let text = String(data: data, encoding: .utf8) else {
-                    return (path, .failure(ManifestErrors([
-                        ManifestError(position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
-                                      message: "not UTF-8 text")
-                    ])))
+                    return (
+                        path,
+                        .failure(
+                            ManifestErrors([
+                                ManifestError(
+                                    position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
+                                    message: "not UTF-8 text")
+                            ]))
+                    )
                 }
-                return (path, Result { () throws(ManifestErrors) in
-                    try decoder.decode(text, file: path, variableOverrides: variables)
-                })
+                return (
+                    path,
+                    Result { () throws(ManifestErrors) in
+                        try decoder.decode(text, file: path, variableOverrides: variables)
+                    }
+                )
             } catch {
-                return (path, .failure(ManifestErrors([
-                    ManifestError(position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
-                                  message: "\(error)")
-                ])))
+                return (
+                    path,
+                    .failure(
+                        ManifestErrors([
+                            ManifestError(
+                                position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
+                                message: "\(error)")
+                        ]))
+                )
             }
         }
     }

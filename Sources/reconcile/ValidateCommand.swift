@@ -23,8 +23,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Output: text, json (versioned), github (workflow-command annotations).")
     var format: Format = .text
 
-    @Argument(help: ArgumentHelp(
-        "Manifest paths in the repository.", discussion: "Default: every *.yaml in manifests/.", valueName: "path"))
+    @Argument(
+        help: ArgumentHelp(
+            "Manifest paths in the repository.", discussion: "Default: every *.yaml in manifests/.", valueName: "path"))
     var paths: [String] = []
 
     func run() throws {
@@ -91,8 +92,9 @@ struct ValidationReport: Encodable {
             let problems: [Problem]
             if case .failure(let failure) = result {
                 problems = failure.errors.map {
-                    Problem(file: $0.position.file, line: $0.position.line, column: $0.position.column,
-                            key: $0.keyPath, message: $0.message)
+                    Problem(
+                        file: $0.position.file, line: $0.position.line, column: $0.position.column,
+                        key: $0.keyPath, message: $0.message)
                 }
             } else {
                 problems = []

@@ -14,14 +14,20 @@ import Testing
     @Test func adaptsLikeTheRecordedFixture() async throws {
         let result = await CaddyAdapter.adapt(
             try Self.read("production"), path: "deploy/Caddyfile", environment: ProcessInfo.processInfo.environment)
-        guard case .adapted(let json) = result else { Issue.record("\(result)"); return }
+        guard case .adapted(let json) = result else {
+            Issue.record("\(result)")
+            return
+        }
         #expect(try CaddyConfigNormalizer.normalize(json) == fixtureTable("production"))
     }
 
     @Test func aLargeOutputDoesNotBlockOnThePipe() async throws {
         let result = await CaddyAdapter.adapt(
             try Self.read("large"), path: "large", environment: ProcessInfo.processInfo.environment)
-        guard case .adapted(let json) = result else { Issue.record("\(result)"); return }
+        guard case .adapted(let json) = result else {
+            Issue.record("\(result)")
+            return
+        }
         #expect(json.count > 50_000)
         #expect(try CaddyConfigNormalizer.normalize(json).routes.filter { $0.kind == .responder }.count == 402)
     }
@@ -30,7 +36,10 @@ import Testing
         let result = await CaddyAdapter.adapt(
             Data(":8080 {\n\treverse_proxi /api/* 127.0.0.1:8000\n}\n".utf8), path: "deploy/Caddyfile",
             environment: ProcessInfo.processInfo.environment)
-        guard case .failed(let message) = result else { Issue.record("\(result)"); return }
+        guard case .failed(let message) = result else {
+            Issue.record("\(result)")
+            return
+        }
         #expect(message.contains("deploy/Caddyfile:2"), "\(message)")
         #expect(message.contains("reverse_proxi"))
     }
@@ -38,7 +47,10 @@ import Testing
     @Test func caddyMissingFromPATHIsSaidPlainly() async throws {
         let empty = try TemporaryDirectory(prefix: "reconcile-empty-path")
         let result = await CaddyAdapter.adapt(Data(), path: "Caddyfile", environment: ["PATH": empty.path])
-        guard case .failed(let message) = result else { Issue.record("\(result)"); return }
+        guard case .failed(let message) = result else {
+            Issue.record("\(result)")
+            return
+        }
         #expect(message.hasPrefix("`caddy` is not on PATH"))
     }
 
@@ -51,7 +63,10 @@ import Testing
         let result = await CaddyAdapter.adapt(
             Data(), path: "Caddyfile", environment: ["PATH": bin.path + ":/usr/bin:/bin"], timeout: .milliseconds(300))
         #expect(clock.now - started < .seconds(10))
-        guard case .failed(let message) = result else { Issue.record("\(result)"); return }
+        guard case .failed(let message) = result else {
+            Issue.record("\(result)")
+            return
+        }
         #expect(message == "`caddy adapt` did not finish within 300ms; it was stopped")
     }
 }
@@ -74,7 +89,8 @@ import Testing
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
         let live = try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)
-        let desired = live
+        let desired =
+            live
             .replacingOccurrences(of: "reverse_proxy 127.0.0.1:8000", with: "reverse_proxy 127.0.0.1:8000 127.0.0.1:8001")
             .replacingOccurrences(of: "handle_path /media/*", with: "handle /media/*")
             .replacingOccurrences(of: "\thandle {", with: "\thandle /health {\n\t\trespond \"ok\"\n\t}\n\thandle {")
@@ -145,7 +161,8 @@ import Testing
         defer { caddy.stop() }
         let repo = try await makeConfigRepository([
             "Caddyfile": ":80 {\n\tfile_servr\n}\n",
-            "manifests/edge.yaml": "apiVersion: reconcile/v1\nkind: Environment\ncaddy:\n  admin: \(caddy.adminURL)\n  caddyfile: Caddyfile\n",
+            "manifests/edge.yaml":
+                "apiVersion: reconcile/v1\nkind: Environment\ncaddy:\n  admin: \(caddy.adminURL)\n  caddyfile: Caddyfile\n",
         ])
         let result = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
         #expect(result.status == 3, "\(result.stdout)\(result.stderr)")

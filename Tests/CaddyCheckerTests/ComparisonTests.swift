@@ -47,8 +47,9 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         #expect(finding.observed == "strip /media → file_server root /srv/rims/media")
         #expect(finding.fix?.snippet == "handle_path /media/* {\n\troot * /srv/rims/uploads\n\tfile_server\n}")
         #expect(finding.fix?.language == "caddyfile")
-        #expect(finding.fix?.summary.contains(
-            "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/1/handle/0/root") == true)
+        #expect(
+            finding.fix?.summary.contains(
+                "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/1/handle/0/root") == true)
     }
 
     @Test func wrongUpstreamsAreComparedAsASet() async throws {
@@ -56,7 +57,9 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
             of: #"["127.0.0.1:8000"]"#, with: #"["127.0.0.1:8001", "http://127.0.0.1:8000"]"#)
         let finding = try #require(try await compare(section, live: "production").first { $0.resource == "/api/*" })
         #expect(finding.status == .drift)
-        #expect(finding.message.hasPrefix("different upstreams: expected 127.0.0.1:8000 127.0.0.1:8001, live 127.0.0.1:8000 (missing 127.0.0.1:8001)"))
+        #expect(
+            finding.message.hasPrefix(
+                "different upstreams: expected 127.0.0.1:8000 127.0.0.1:8001, live 127.0.0.1:8000 (missing 127.0.0.1:8001)"))
         #expect(finding.fix?.snippet == "handle /api/* {\n\treverse_proxy 127.0.0.1:8000 127.0.0.1:8001\n}")
         #expect(finding.fix?.summary.contains("routes/1/handle/0/routes/0/handle/0/upstreams") == true)
 
@@ -67,15 +70,18 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
     }
 
     @Test func aMissingRouteSaysWhichRouteAnswersInstead() async throws {
-        let section = productionSection + """
-                    - path: /static/*
-                      strip_prefix: true
-                      file_server: { root: /srv/static }
+        let section =
+            productionSection + """
+                        - path: /static/*
+                          strip_prefix: true
+                          file_server: { root: /srv/static }
 
-            """
+                """
         let finding = try #require(try await compare(section, live: "production").first { $0.resource == "/static/*" })
         #expect(finding.status == .drift)
-        #expect(finding.message == "missing route on rims.example.com: no route for /static/*; its requests go to /* (file_server root /srv/rims/frontend)")
+        #expect(
+            finding.message
+                == "missing route on rims.example.com: no route for /static/*; its requests go to /* (file_server root /srv/rims/frontend)")
         #expect(finding.fix?.snippet == "handle_path /static/* {\n\troot * /srv/static\n\tfile_server\n}")
         #expect(finding.fix?.summary.contains("/config/apps/http/servers/srv0/routes/0/handle/0/routes") == true)
     }
@@ -92,7 +98,9 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         let section = productionSection.replacingOccurrences(
             of: #"reverse_proxy: ["127.0.0.1:8000"]"#, with: #"file_server: { root: /srv/api }"#)
         let finding = try #require(try await compare(section, live: "production").first { $0.resource == "/api/*" })
-        #expect(finding.message == "a different handler: expected file_server root /srv/api, live reverse_proxy 127.0.0.1:8000 on rims.example.com")
+        #expect(
+            finding.message
+                == "a different handler: expected file_server root /srv/api, live reverse_proxy 127.0.0.1:8000 on rims.example.com")
     }
 
     @Test func aShadowedRouteIsUnreachableEvenWithTheRightHandler() async throws {
@@ -110,8 +118,12 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         let findings = try await compare(section, live: "shadowed")
         let media = try #require(findings.first { $0.resource == "/media/*" })
         #expect(media.status == .drift)
-        #expect(media.message == "shadowed route on shadow.example.com: /media/* can never be reached, because the earlier, broader route /* (reverse_proxy 127.0.0.1:9000) answers all of its requests first")
-        #expect(media.fix?.snippet == "handle /media/* {\n\troot * /srv/media\n\tfile_server\n}\nhandle {\n\treverse_proxy 127.0.0.1:9000\n}")
+        #expect(
+            media.message
+                == "shadowed route on shadow.example.com: /media/* can never be reached, because the earlier, broader route /* (reverse_proxy 127.0.0.1:9000) answers all of its requests first"
+        )
+        #expect(
+            media.fix?.snippet == "handle /media/* {\n\troot * /srv/media\n\tfile_server\n}\nhandle {\n\treverse_proxy 127.0.0.1:9000\n}")
         #expect(findings.first { $0.resource == "/*" }?.status == .ok)
     }
 
@@ -158,7 +170,10 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         // c.example.com has no site of its own: the catch-all site answers it.
         let c = findings[5]
         #expect(c.status == .drift)
-        #expect(c.message == "a different handler: expected reverse_proxy 127.0.0.1:7000, live respond \"no such site\" 404 on c.example.com (served by the site for any host)")
+        #expect(
+            c.message
+                == "a different handler: expected reverse_proxy 127.0.0.1:7000, live respond \"no such site\" 404 on c.example.com (served by the site for any host)"
+        )
     }
 
     @Test func aSiteNobodyServesMakesEveryRouteMissing() async throws {
@@ -261,7 +276,10 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         let unmanaged = findings.filter { $0.severity == .warning }
         #expect(unmanaged.count == 5, "\(summary(findings))")
         #expect(unmanaged.allSatisfy { $0.status == .drift && $0.message.hasPrefix("unmanaged route") })
-        #expect(unmanaged.contains { $0.resource == "/media/*" && $0.message == "unmanaged route on admin.example.com: a site the manifest does not name" })
+        #expect(
+            unmanaged.contains {
+                $0.resource == "/media/*" && $0.message == "unmanaged route on admin.example.com: a site the manifest does not name"
+            })
     }
 
     @Test func anUnadaptableCaddyfileMakesTheDesiredRoutesUnknown() async throws {

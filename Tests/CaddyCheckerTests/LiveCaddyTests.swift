@@ -131,11 +131,12 @@ func allShapesManifest(_ caddy: CaddyInstance) -> String {
     @Test func aMissingRouteIsDrift() async throws {
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
-        let section = productionManifest(caddy) + """
-                    - path: /admin/*
-                      reverse_proxy: ["127.0.0.1:8000"]
+        let section =
+            productionManifest(caddy) + """
+                        - path: /admin/*
+                          reverse_proxy: ["127.0.0.1:8000"]
 
-            """
+                """
         let findings = try await check(section)
         let drift = findings.filter { $0.status == .drift }
         #expect(drift.map(\.resource) == ["/admin/*"], "\(summary(findings))")

@@ -98,7 +98,8 @@ import Testing
         let table = try fixtureTable("production")
         let media = try #require(table.routes.first { $0.path.text == "/media/*" })
         #expect(media.routeJSONPath == "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0")
-        #expect(media.stripJSONPath == "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/0/handle/0/strip_path_prefix")
+        #expect(
+            media.stripJSONPath == "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/0/handle/0/strip_path_prefix")
         #expect(media.rootJSONPath == "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/1/handle/0/root")
         #expect(media.siteRoutesJSONPath == "/config/apps/http/servers/srv0/routes/0/handle/0/routes")
         let api = try #require(table.routes.first { $0.path.text == "/api/*" })

@@ -63,11 +63,12 @@ func probeManifest(_ caddy: CaddyInstance, upstream: Int, listen: String? = nil)
         #expect(findings.count == 6, "\(summary(findings))")
         #expect(findings.allSatisfy { $0.status == .ok }, "\(summary(findings))")
         let probes = findings.filter { $0.message.hasPrefix("probe") }
-        #expect(probes.map(\.message) == [
-            "probe on rims.example.com: GET \(caddy.listenURL())/api/ answered 404 from the upstream",
-            "probe on rims.example.com: GET \(caddy.listenURL())/media/avatar-1.txt served \(caddy.scratch.file("media/avatar-1.txt"))",
-            "probe on rims.example.com: GET \(caddy.listenURL())/index.html served \(caddy.scratch.file("frontend/index.html"))",
-        ])
+        #expect(
+            probes.map(\.message) == [
+                "probe on rims.example.com: GET \(caddy.listenURL())/api/ answered 404 from the upstream",
+                "probe on rims.example.com: GET \(caddy.listenURL())/media/avatar-1.txt served \(caddy.scratch.file("media/avatar-1.txt"))",
+                "probe on rims.example.com: GET \(caddy.listenURL())/index.html served \(caddy.scratch.file("frontend/index.html"))",
+            ])
         // The probe really went through Caddy to the backend, with the site's host.
         #expect(backend.receivedRequests().map(\.path) == ["/api/"])
     }
@@ -97,7 +98,9 @@ func probeManifest(_ caddy: CaddyInstance, upstream: Int, listen: String? = nil)
         let drift = findings.filter { $0.status == .drift }
         #expect(drift.count == 1, "\(summary(findings))")
         #expect(drift.first?.resource == "/api/*")
-        #expect(drift.first?.message == "probe on rims.example.com: GET \(caddy.listenURL())/api/ answered 502: Caddy cannot get an answer from the upstream")
+        #expect(
+            drift.first?.message
+                == "probe on rims.example.com: GET \(caddy.listenURL())/api/ answered 502: Caddy cannot get an answer from the upstream")
     }
 
     @Test func aMissingPrefixStripFailsTheConfigCheckAndTheProbe() async throws {
@@ -110,7 +113,10 @@ func probeManifest(_ caddy: CaddyInstance, upstream: Int, listen: String? = nil)
         let media = findings.filter { $0.resource == "/media/*" }
         #expect(media.map(\.status) == [.drift, .drift], "\(summary(findings))")
         #expect(media[0].message.hasPrefix("a different prefix strip"))
-        #expect(media[1].message == "probe on rims.example.com: GET \(caddy.listenURL())/media/avatar-1.txt answered 404, expected 200 with \(caddy.scratch.file("media/avatar-1.txt"))")
+        #expect(
+            media[1].message
+                == "probe on rims.example.com: GET \(caddy.listenURL())/media/avatar-1.txt answered 404, expected 200 with \(caddy.scratch.file("media/avatar-1.txt"))"
+        )
     }
 
     @Test func nothingListeningIsDriftAndAnUnreadableRootIsUnknown() async throws {
@@ -130,8 +136,9 @@ func probeManifest(_ caddy: CaddyInstance, upstream: Int, listen: String? = nil)
         let file = CaddyProbeResult.Purpose.file(localPath: "/srv/media/a.txt", size: 3, digest: fnv1a(Data("abc".utf8)))
         func finding(_ purpose: CaddyProbeResult.Purpose, _ outcome: CaddyProbeResult.Outcome) -> Finding {
             CaddyProbeVerdict.finding(
-                CaddyProbeResult(route: PathPattern("/media/*"), hosts: [], url: "http://x/media/a.txt",
-                                 purpose: purpose, outcome: outcome, position: position))
+                CaddyProbeResult(
+                    route: PathPattern("/media/*"), hosts: [], url: "http://x/media/a.txt",
+                    purpose: purpose, outcome: outcome, position: position))
         }
         #expect(finding(file, .response(status: 200, size: 3, digest: fnv1a(Data("abc".utf8)), excerpt: "abc")).status == .ok)
         let other = finding(file, .response(status: 200, size: 3, digest: fnv1a(Data("xyz".utf8)), excerpt: "xyz"))

@@ -60,7 +60,10 @@ struct AnyHealth: ManifestSection {
         #expect(spec.admin.baseURL == "http://127.0.0.1:2019")
         #expect(spec.unmanagedRoutes == .ignore)
         #expect(spec.probes == false)
-        guard case .sites(let sites) = spec.desired else { Issue.record("expected sites"); return }
+        guard case .sites(let sites) = spec.desired else {
+            Issue.record("expected sites")
+            return
+        }
         #expect(sites.count == 1)
         #expect(sites[0].hosts == ["rims.example.com"])
         #expect(sites[0].routes.map(\.path.text) == ["/api/*", "/media/*", "/*"])
@@ -105,48 +108,62 @@ struct AnyHealth: ManifestSection {
         func errors(_ routes: String, extra: String = "") -> [String] {
             decodeErrors("caddy:\n\(extra)  sites:\n    - hosts: [a.example.com]\n      routes:\n\(routes)")
         }
-        #expect(errors("        - { path: /x/*, file_servr: { root: /a } }\n") == [
-            "7:11: caddy.sites[0].routes[0]: missing the route's handler: add reverse_proxy: [UPSTREAM] or file_server: { root: DIR }",
-            "7:25: caddy.sites[0].routes[0].file_servr: unknown key 'file_servr'; did you mean 'file_server'? (allowed: path, reverse_proxy, file_server, strip_prefix)",
-        ])
-        #expect(errors("        - { path: /x/*, file_server: {}, reverse_proxy: [a:1] }\n") == [
-            "7:11: caddy.sites[0].routes[0]: a route has one handler: give either reverse_proxy or file_server, not both",
-        ])
-        #expect(errors("        - { path: /*, strip_prefix: true, file_server: {} }\n") == [
-            "7:37: caddy.sites[0].routes[0].strip_prefix: strip_prefix: true strips the path's prefix, but /* has none; use a path like /media/*",
-        ])
-        #expect(errors("        - { path: api/*, reverse_proxy: [a:1] }\n") == [
-            "7:19: caddy.sites[0].routes[0].path: 'api/*' is not a Caddy path pattern (it starts with / or *, as in /api/*)",
-        ])
-        #expect(errors("        - { path: /api/*, reverse_proxy: [\"http://a:1/x\"] }\n") == [
-            "7:43: caddy.sites[0].routes[0].reverse_proxy[0]: 'http://a:1/x' is not an upstream address; write host:port (127.0.0.1:8000), http://host:port or unix//path",
-        ])
-        #expect(errors("        - { path: /api/*, reverse_proxy: [] }\n") == [
-            "7:42: caddy.sites[0].routes[0].reverse_proxy: reverse_proxy needs at least one upstream",
-        ])
-        #expect(errors("        - { path: /a/*, reverse_proxy: [a:1] }\n        - { path: /A/*, reverse_proxy: [a:1] }\n") == [
-            "8:11: caddy.sites[0].routes: a second route for /A/* in this site (the first is at line 7)",
-        ])
-        #expect(errors("        - { path: /a/*, reverse_proxy: [a:1] }\n", extra: "  admin: ftp://x\n") == [
-            "4:10: caddy.admin: unsupported URL scheme 'ftp' in 'ftp://x'; use http, https, unix",
-        ])
-        #expect(errors("        - { path: /a/*, reverse_proxy: [a:1] }\n", extra: "  unmanaged_routes: reprot\n") == [
-            "4:21: caddy.unmanaged_routes: 'reprot' is not one of ignore, report; did you mean 'report'?",
-        ])
-        #expect(errors("        - { path: /a/*, reverse_proxy: [a:1] }\n", extra: "  probes: true\n") == [
-            "4:11: caddy.probes: probes: true needs listen: the URL Caddy serves on (e.g. http://127.0.0.1:80)",
-        ])
-        #expect(errors("        - { path: /a/*, reverse_proxy: [a:1] }\n", extra: "  caddyfile: Caddyfile\n") == [
-            "4:3: caddy: give either sites: or caddyfile:, not both",
-        ])
-        #expect(decodeErrors("caddy:\n  admin: http://127.0.0.1:2019\n") == [
-            "4:3: caddy: missing the desired routes: add sites: (routes written out) or caddyfile: PATH",
-        ])
-        #expect(decodeErrors("caddy:\n  sites:\n    - hosts: [\"a.example.com:443\"]\n      routes: []\n") == [
-            "5:15: caddy.sites[0].hosts[0]: 'a.example.com:443': hosts match the Host header without a port; drop the ':port'",
-        ])
-        #expect(decodeErrors("caddy:\n  sites:\n    - routes: []\n    - routes: []\n") == [
-            "6:7: caddy.sites: a second site for any host (the first is at line 5); merge their routes",
-        ])
+        #expect(
+            errors("        - { path: /x/*, file_servr: { root: /a } }\n") == [
+                "7:11: caddy.sites[0].routes[0]: missing the route's handler: add reverse_proxy: [UPSTREAM] or file_server: { root: DIR }",
+                "7:25: caddy.sites[0].routes[0].file_servr: unknown key 'file_servr'; did you mean 'file_server'? (allowed: path, reverse_proxy, file_server, strip_prefix)",
+            ])
+        #expect(
+            errors("        - { path: /x/*, file_server: {}, reverse_proxy: [a:1] }\n") == [
+                "7:11: caddy.sites[0].routes[0]: a route has one handler: give either reverse_proxy or file_server, not both"
+            ])
+        #expect(
+            errors("        - { path: /*, strip_prefix: true, file_server: {} }\n") == [
+                "7:37: caddy.sites[0].routes[0].strip_prefix: strip_prefix: true strips the path's prefix, but /* has none; use a path like /media/*"
+            ])
+        #expect(
+            errors("        - { path: api/*, reverse_proxy: [a:1] }\n") == [
+                "7:19: caddy.sites[0].routes[0].path: 'api/*' is not a Caddy path pattern (it starts with / or *, as in /api/*)"
+            ])
+        #expect(
+            errors("        - { path: /api/*, reverse_proxy: [\"http://a:1/x\"] }\n") == [
+                "7:43: caddy.sites[0].routes[0].reverse_proxy[0]: 'http://a:1/x' is not an upstream address; write host:port (127.0.0.1:8000), http://host:port or unix//path"
+            ])
+        #expect(
+            errors("        - { path: /api/*, reverse_proxy: [] }\n") == [
+                "7:42: caddy.sites[0].routes[0].reverse_proxy: reverse_proxy needs at least one upstream"
+            ])
+        #expect(
+            errors("        - { path: /a/*, reverse_proxy: [a:1] }\n        - { path: /A/*, reverse_proxy: [a:1] }\n") == [
+                "8:11: caddy.sites[0].routes: a second route for /A/* in this site (the first is at line 7)"
+            ])
+        #expect(
+            errors("        - { path: /a/*, reverse_proxy: [a:1] }\n", extra: "  admin: ftp://x\n") == [
+                "4:10: caddy.admin: unsupported URL scheme 'ftp' in 'ftp://x'; use http, https, unix"
+            ])
+        #expect(
+            errors("        - { path: /a/*, reverse_proxy: [a:1] }\n", extra: "  unmanaged_routes: reprot\n") == [
+                "4:21: caddy.unmanaged_routes: 'reprot' is not one of ignore, report; did you mean 'report'?"
+            ])
+        #expect(
+            errors("        - { path: /a/*, reverse_proxy: [a:1] }\n", extra: "  probes: true\n") == [
+                "4:11: caddy.probes: probes: true needs listen: the URL Caddy serves on (e.g. http://127.0.0.1:80)"
+            ])
+        #expect(
+            errors("        - { path: /a/*, reverse_proxy: [a:1] }\n", extra: "  caddyfile: Caddyfile\n") == [
+                "4:3: caddy: give either sites: or caddyfile:, not both"
+            ])
+        #expect(
+            decodeErrors("caddy:\n  admin: http://127.0.0.1:2019\n") == [
+                "4:3: caddy: missing the desired routes: add sites: (routes written out) or caddyfile: PATH"
+            ])
+        #expect(
+            decodeErrors("caddy:\n  sites:\n    - hosts: [\"a.example.com:443\"]\n      routes: []\n") == [
+                "5:15: caddy.sites[0].hosts[0]: 'a.example.com:443': hosts match the Host header without a port; drop the ':port'"
+            ])
+        #expect(
+            decodeErrors("caddy:\n  sites:\n    - routes: []\n    - routes: []\n") == [
+                "6:7: caddy.sites: a second site for any host (the first is at line 5); merge their routes"
+            ])
     }
 }

@@ -2,11 +2,11 @@ import Foundation
 import ReconcileKit
 import TestSupport
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import CaddyChecker
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The JSON of a recorded fixture (Tests/Fixtures/caddy/NAME.json).
 func fixtureJSON(_ name: String) throws -> Data {
@@ -101,7 +101,6 @@ struct SpecCarrier: Error {
 
 struct SpecCapture: Checker {
     static let identifier = "caddy"
-    init() {}
     func observe(_ spec: CaddySpec, in context: ObservationContext) async throws -> CaddySpec {
         throw SpecCarrier(spec: spec)
     }
@@ -138,7 +137,8 @@ final class CaddyInstance: @unchecked Sendable {
         self.ports = ports
         for (path, contents) in files { try scratch.write(path, contents) }
         let admin = adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(adminPort)"
-        let text = "{\n\tadmin \(admin)\n\tauto_https off\n}\n\n"
+        let text =
+            "{\n\tadmin \(admin)\n\tauto_https off\n}\n\n"
             + Self.substitute(sites, ports: ports, directory: scratch.path)
         caddyfilePath = try scratch.write("Caddyfile", text)
         let home = scratch.file("home")

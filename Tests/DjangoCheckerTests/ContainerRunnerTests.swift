@@ -1,8 +1,8 @@
 import Foundation
 import ReconcileKit
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import DjangoChecker
 

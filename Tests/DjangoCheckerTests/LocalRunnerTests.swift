@@ -1,7 +1,7 @@
 import Foundation
 import ReconcileKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import DjangoChecker
 
@@ -29,10 +29,11 @@ import TestSupport
         let project = try await DjangoProject.make()
         let before = try project.snapshot()
         let findings = try await Self.run(project.spec(), record: "production.json")
-        #expect(findings.map(\.resource) == [
-            "DEBUG", "MEDIA_ROOT", "MEDIA_URL", "ALLOWED_HOSTS", "media_served_by_django", "console_logging",
-            "deploy_check",
-        ])
+        #expect(
+            findings.map(\.resource) == [
+                "DEBUG", "MEDIA_ROOT", "MEDIA_URL", "ALLOWED_HOSTS", "media_served_by_django", "console_logging",
+                "deploy_check",
+            ])
         for finding in findings {
             #expect(finding.status == .ok, "\(finding.resource): \(finding.message)")
         }
@@ -199,7 +200,9 @@ import TestSupport
         let finding = try #require(findings.first)
         #expect(finding.status == .unknown)
         #expect(finding.resource == "rims_backend.settings")
-        #expect(finding.observed?.hasPrefix("ModuleNotFoundError: No module named 'reconcile_missing_package' at rims_backend/settings.py:") == true)
+        #expect(
+            finding.observed?.hasPrefix("ModuleNotFoundError: No module named 'reconcile_missing_package' at rims_backend/settings.py:")
+                == true)
         #expect(finding.message.hasPrefix("could not read the Django settings (the settings fail to load): ModuleNotFoundError"))
         #expect(finding.fix?.summary.contains("the app itself would fail to start") == true)
     }

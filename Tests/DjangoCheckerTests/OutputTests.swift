@@ -1,7 +1,7 @@
 import Foundation
 import ReconcileKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import DjangoChecker
 
@@ -40,7 +40,9 @@ import TestSupport
     }
 
     @Test func recordedDocumentsHoldNoSecretValues() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("")).filter { $0.hasSuffix(".json") || $0.hasSuffix(".stream") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("")).filter {
+            $0.hasSuffix(".json") || $0.hasSuffix(".stream")
+        }
         #expect(files.count >= 8)
         for file in files {
             let text = String(decoding: try Fixtures.data(file), as: UTF8.self)
@@ -96,7 +98,8 @@ import TestSupport
     }
 
     @Test func djangoMissingIsItsOwnKind() throws {
-        let document = #"{"format": 1, "error": {"stage": "import django", "type": "ModuleNotFoundError", "last_line": "ModuleNotFoundError: No module named 'django'"}}"#
+        let document =
+            #"{"format": 1, "error": {"stage": "import django", "type": "ModuleNotFoundError", "last_line": "ModuleNotFoundError: No module named 'django'"}}"#
         let failure = try Self.failure(Self.run(stdout: "\n\(IntrospectionOutput.marker)\n\(document)\n"))
         #expect(failure.kind == .djangoMissing)
         #expect(failure.location == nil)

@@ -1,7 +1,7 @@
 import Foundation
 import ReconcileKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import DjangoChecker
 
@@ -64,7 +64,10 @@ import TestSupport
         "no output format carries the SECRET_KEY or the database password",
         arguments: [
             ("drift", "DEBUG = True\nRIMS_ECHO = SECRET_KEY", Int32(2)),
-            ("broken", "raise RuntimeError(\"cannot start with \" + SECRET_KEY + \" / \" + DATABASES[\"default\"][\"PASSWORD\"])", Int32(3)),
+            (
+                "broken", "raise RuntimeError(\"cannot start with \" + SECRET_KEY + \" / \" + DATABASES[\"default\"][\"PASSWORD\"])",
+                Int32(3)
+            ),
         ])
     func secretsNeverAppear(_ variant: String, _ settings: String, _ expectedStatus: Int32) async throws {
         let project = try await DjangoProject.make()

@@ -1,7 +1,7 @@
 import Foundation
 import ReconcileKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import DjangoChecker
 
@@ -40,7 +40,8 @@ import TestSupport
         #expect(container.endpoint == nil)
         #expect(container.workdir == nil)
         #expect(spec.settings.map(\.name) == ["DEBUG", "MEDIA_ROOT", "MEDIA_URL", "ALLOWED_HOSTS"])
-        #expect(spec.settings.map(\.value) == [.bool(false), .string("/app/media"), .string("/media/"), .list([.string("rims.example.com")])])
+        #expect(
+            spec.settings.map(\.value) == [.bool(false), .string("/app/media"), .string("/media/"), .list([.string("rims.example.com")])])
         #expect(spec.settings[0].position.line == 10)
         #expect(spec.settings[0].position.column == 5)
         #expect(spec.mediaServedByDjango == false)
@@ -96,32 +97,58 @@ import TestSupport
     @Test(
         "errors name the line and the fix",
         arguments: [
-            ("  runner: { container: a, local: { python: p, workdir: w } }\n  settings_module: m\n",
-             "6:11: django.runner: give exactly one of container: NAME or local: {python, workdir}"),
-            ("  runner: {}\n  settings_module: m\n",
-             "6:11: django.runner: give exactly one of container: NAME or local: {python, workdir}"),
-            ("  runner: { container: backend }\n",
-             "6:3: django: missing required key 'settings_module'"),
-            ("  runner: { container: backend }\n  settings_module: rims-backend.settings\n",
-             "7:20: django.settings_module: 'rims-backend.settings' is not a Python module path (like project.settings)"),
-            ("  runner: { container: \"back end\" }\n  settings_module: m\n",
-             "6:24: django.runner.container: 'back end' is not a container name (letters, digits, '_', '.', '-')"),
-            ("  runner: { container: { name: b, endpoint: \"ssh://host\" } }\n  settings_module: m\n",
-             "6:45: django.runner.container.endpoint: invalid endpoint 'ssh://host': unsupported scheme 'ssh' (use http, https, tcp or unix)"),
-            ("  runner: { container: { name: b, workdir: app } }\n  settings_module: m\n",
-             "6:44: django.runner.container.workdir: 'app' must be an absolute path"),
-            ("  runner: { container: { name: b, pyhton: python3 } }\n  settings_module: m\n",
-             "6:35: django.runner.container.pyhton: unknown key 'pyhton'; did you mean 'python'? (allowed: name, endpoint, python, workdir, env)"),
-            ("  runner: { container: b }\n  settings_module: m\n  settings: { debug: false }\n",
-             "8:15: django.settings.debug: Django settings are UPPER_CASE; 'debug' would never be read"),
-            ("  runner: { container: b }\n  settings_module: m\n  settings: { SECRET_KEY: x }\n",
-             "8:15: django.settings.SECRET_KEY: 'SECRET_KEY' looks secret to Django (its name contains API, TOKEN, KEY, SECRET, PASS or SIGNATURE), so reconcile never reads its value and cannot compare it; a weak or missing SECRET_KEY is reported by deploy_check (security.W009)"),
-            ("  runner: { container: b }\n  settings_module: m\n  deploy_check: { fail_level: WARN }\n",
-             "8:31: django.deploy_check.fail_level: 'WARN' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
-            ("  runner: { local: { python: p, workdir: w, env: [DEBUG] } }\n  settings_module: m\n",
-             "6:50: django.runner.local.env: expected a mapping of key: value, found a list"),
-            ("  runner: { container: b }\n  settings_module: m\n  media_served_by_django: no\n",
-             "8:27: django.media_served_by_django: expected true or false, found string 'no'"),
+            (
+                "  runner: { container: a, local: { python: p, workdir: w } }\n  settings_module: m\n",
+                "6:11: django.runner: give exactly one of container: NAME or local: {python, workdir}"
+            ),
+            (
+                "  runner: {}\n  settings_module: m\n",
+                "6:11: django.runner: give exactly one of container: NAME or local: {python, workdir}"
+            ),
+            (
+                "  runner: { container: backend }\n",
+                "6:3: django: missing required key 'settings_module'"
+            ),
+            (
+                "  runner: { container: backend }\n  settings_module: rims-backend.settings\n",
+                "7:20: django.settings_module: 'rims-backend.settings' is not a Python module path (like project.settings)"
+            ),
+            (
+                "  runner: { container: \"back end\" }\n  settings_module: m\n",
+                "6:24: django.runner.container: 'back end' is not a container name (letters, digits, '_', '.', '-')"
+            ),
+            (
+                "  runner: { container: { name: b, endpoint: \"ssh://host\" } }\n  settings_module: m\n",
+                "6:45: django.runner.container.endpoint: invalid endpoint 'ssh://host': unsupported scheme 'ssh' (use http, https, tcp or unix)"
+            ),
+            (
+                "  runner: { container: { name: b, workdir: app } }\n  settings_module: m\n",
+                "6:44: django.runner.container.workdir: 'app' must be an absolute path"
+            ),
+            (
+                "  runner: { container: { name: b, pyhton: python3 } }\n  settings_module: m\n",
+                "6:35: django.runner.container.pyhton: unknown key 'pyhton'; did you mean 'python'? (allowed: name, endpoint, python, workdir, env)"
+            ),
+            (
+                "  runner: { container: b }\n  settings_module: m\n  settings: { debug: false }\n",
+                "8:15: django.settings.debug: Django settings are UPPER_CASE; 'debug' would never be read"
+            ),
+            (
+                "  runner: { container: b }\n  settings_module: m\n  settings: { SECRET_KEY: x }\n",
+                "8:15: django.settings.SECRET_KEY: 'SECRET_KEY' looks secret to Django (its name contains API, TOKEN, KEY, SECRET, PASS or SIGNATURE), so reconcile never reads its value and cannot compare it; a weak or missing SECRET_KEY is reported by deploy_check (security.W009)"
+            ),
+            (
+                "  runner: { container: b }\n  settings_module: m\n  deploy_check: { fail_level: WARN }\n",
+                "8:31: django.deploy_check.fail_level: 'WARN' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+            ),
+            (
+                "  runner: { local: { python: p, workdir: w, env: [DEBUG] } }\n  settings_module: m\n",
+                "6:50: django.runner.local.env: expected a mapping of key: value, found a list"
+            ),
+            (
+                "  runner: { container: b }\n  settings_module: m\n  media_served_by_django: no\n",
+                "8:27: django.media_served_by_django: expected true or false, found string 'no'"
+            ),
         ])
     func errors(_ body: String, _ expected: String) {
         #expect(Self.errors(body) == [expected])

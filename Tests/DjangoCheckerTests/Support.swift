@@ -1,8 +1,8 @@
 import Foundation
 import ReconcileKit
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import DjangoChecker
 
@@ -121,7 +121,8 @@ enum SpecDecoding {
 
     static func decode(_ body: String) -> Result<DjangoSpec, Errors> {
         let file = "manifests/\(UUID().uuidString).yaml"
-        let text = "apiVersion: reconcile/v1\nkind: Environment\nname: test\nvars: { domain: rims.example.com }\ndjango:\n"
+        let text =
+            "apiVersion: reconcile/v1\nkind: Environment\nname: test\nvars: { domain: rims.example.com }\ndjango:\n"
             + body
         do {
             _ = try ManifestDecoder(registry: registry).decode(text, file: file)

@@ -1,7 +1,7 @@
 import Foundation
 import ReconcileKit
-import Testing
 import TestSupport
+import Testing
 
 @testable import DjangoChecker
 

@@ -7,8 +7,12 @@ import Testing
 @Suite("docker: endpoint and API version")
 struct ClientTests {
     @Test func endpointPrecedenceIsManifestThenDockerHostThenDefault() {
-        #expect(DockerEngineClient.endpointText(manifest: "tcp://10.0.0.1:2375", environment: ["DOCKER_HOST": "unix:///x.sock"]) == "tcp://10.0.0.1:2375")
-        #expect(DockerEngineClient.endpointText(manifest: nil, environment: ["DOCKER_HOST": "unix:///run/user/1000/docker.sock"]) == "unix:///run/user/1000/docker.sock")
+        #expect(
+            DockerEngineClient.endpointText(manifest: "tcp://10.0.0.1:2375", environment: ["DOCKER_HOST": "unix:///x.sock"])
+                == "tcp://10.0.0.1:2375")
+        #expect(
+            DockerEngineClient.endpointText(manifest: nil, environment: ["DOCKER_HOST": "unix:///run/user/1000/docker.sock"])
+                == "unix:///run/user/1000/docker.sock")
         #expect(DockerEngineClient.endpointText(manifest: nil, environment: ["DOCKER_HOST": "  "]) == "unix:///var/run/docker.sock")
         #expect(DockerEngineClient.endpointText(manifest: nil, environment: [:]) == "unix:///var/run/docker.sock")
     }
@@ -31,14 +35,15 @@ struct ClientTests {
         #expect(problem.hint.contains("unix://"))
     }
 
-    @Test(arguments: [
-        ("1.41", "1.24", "1.41"),  // Podman 4.3
-        ("1.52", "1.44", "1.52"),  // Docker 29
-        ("1.60", "1.44", "1.52"),  // a newer Docker: our highest, above its minimum
-        ("1.43", "1.12", "1.43"),  // an older Docker
-        ("1.60", "1.55", nil),  // a Docker that dropped every version we speak
-        ("1.23", "1.12", nil),  // too old for us
-    ] as [(String, String, String?)])
+    @Test(
+        arguments: [
+            ("1.41", "1.24", "1.41"), // Podman 4.3
+            ("1.52", "1.44", "1.52"), // Docker 29
+            ("1.60", "1.44", "1.52"), // a newer Docker: our highest, above its minimum
+            ("1.43", "1.12", "1.43"), // an older Docker
+            ("1.60", "1.55", nil), // a Docker that dropped every version we speak
+            ("1.23", "1.12", nil), // too old for us
+        ] as [(String, String, String?)])
     func negotiation(server: String, minimum: String, expected: String?) {
         let chosen = DockerEngineClient.negotiate(serverAPI: APIVersion(server)!, serverMinimum: APIVersion(minimum))
         #expect(chosen?.description == expected)

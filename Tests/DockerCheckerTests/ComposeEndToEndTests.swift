@@ -10,7 +10,8 @@ import Testing
 /// them (no compose tool is installed: podman run with compose's labels stands in).
 @Suite("docker: compose file end to end (CLI)")
 struct ComposeEndToEndTests {
-    func reconcile(_ repository: ConfigRepository, _ arguments: [String]) throws -> (status: Int32, report: [String: Any]?, stderr: String) {
+    func reconcile(_ repository: ConfigRepository, _ arguments: [String]) throws -> (status: Int32, report: [String: Any]?, stderr: String)
+    {
         let binary = TestPaths.reconcileBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
         let result = try run(binary, ["--repo", repository.path, "--format", "json"] + arguments)
@@ -27,7 +28,8 @@ struct ComposeEndToEndTests {
         let engine = scene.engine
         let port = try freeLoopbackPort()
         let volume = scene.volume("media_data")
-        let backend = scene.container("backend-1"), db = scene.container("db-1")
+        let backend = scene.container("backend-1")
+        let db = scene.container("db-1")
         try engine.podman(["volume", "create", "--label", "com.docker.compose.project=\(project)", volume])
         try engine.run(
             backend,
@@ -59,13 +61,13 @@ struct ComposeEndToEndTests {
         let repository = try ConfigRepository([
             "deploy/compose.yaml": compose,
             "manifests/prod.yaml": """
-                apiVersion: reconcile/v1
-                kind: Environment
-                name: prod
-                docker:
-                  endpoint: \(engine.endpoint)
-                  compose: { file: deploy/compose.yaml, project: \(project) }
-                """,
+            apiVersion: reconcile/v1
+            kind: Environment
+            name: prod
+            docker:
+              endpoint: \(engine.endpoint)
+              compose: { file: deploy/compose.yaml, project: \(project) }
+            """,
         ])
 
         // In sync: every service's container and the named volume.
@@ -78,7 +80,11 @@ struct ComposeEndToEndTests {
         try repository.commit(
             [
                 "deploy/compose.yaml": compose.replacingOccurrences(of: "${TAG:-test}", with: "2.0")
-                    .replacingOccurrences(of: "  db:\n    image: localhost/reconcile-busybox:test", with: "  db:\n    image: localhost/reconcile-busybox:test\n    restart: always\n    ports: [\"127.0.0.1:\(port + 1):5432\"]")
+                    .replacingOccurrences(
+                        of: "  db:\n    image: localhost/reconcile-busybox:test",
+                        with:
+                            "  db:\n    image: localhost/reconcile-busybox:test\n    restart: always\n    ports: [\"127.0.0.1:\(port + 1):5432\"]"
+                    )
             ], message: "backend 2.0, db restarts and publishes its port")
         let drift = try reconcile(repository, ["--manifest", "manifests/prod.yaml", "--dry-run"])
         #expect(drift.status == 2, "\(drift.stderr)")
@@ -110,25 +116,25 @@ struct ComposeEndToEndTests {
         let repository = try ConfigRepository([
             "deploy/compose.yaml": "services:\n  web:\n    image: nginx\n",
             "manifests/nosock.yaml": """
-                apiVersion: reconcile/v1
-                kind: Environment
-                docker:
-                  endpoint: unix://\(directory.file("docker.sock"))
-                  compose: { file: deploy/compose.yaml, project: rims }
-                """,
+            apiVersion: reconcile/v1
+            kind: Environment
+            docker:
+              endpoint: unix://\(directory.file("docker.sock"))
+              compose: { file: deploy/compose.yaml, project: rims }
+            """,
             "manifests/bad.yaml": """
-                apiVersion: reconcile/v1
-                kind: Environment
-                docker:
-                  compose: /srv/rims/compose.yaml
-                """,
+            apiVersion: reconcile/v1
+            kind: Environment
+            docker:
+              compose: /srv/rims/compose.yaml
+            """,
             "manifests/nofile.yaml": """
-                apiVersion: reconcile/v1
-                kind: Environment
-                docker:
-                  endpoint: unix://\(directory.file("docker.sock"))
-                  compose: { file: deploy/missing.yaml, project: rims }
-                """,
+            apiVersion: reconcile/v1
+            kind: Environment
+            docker:
+              endpoint: unix://\(directory.file("docker.sock"))
+              compose: { file: deploy/missing.yaml, project: rims }
+            """,
         ])
         let unknown = try reconcile(repository, ["--manifest", "manifests/nosock.yaml", "--dry-run"])
         #expect(unknown.status == 3, "\(unknown.stderr)")

@@ -248,7 +248,8 @@ struct ComposeTests {
 
     @Test func theManifestEntryWinsOverTheComposeService() throws {
         let compose = try derive("services:\n  db:\n    image: postgres:16\n    container_name: db\n")
-        let spec = try SpecText.decode("compose: { file: deploy/compose.yaml, project: rims }\ncontainers:\n  - { name: db, state: exited }\n")
+        let spec = try SpecText.decode(
+            "compose: { file: deploy/compose.yaml, project: rims }\ncontainers:\n  - { name: db, state: exited }\n")
         var scene = try EngineFixtures.podmanScene()
         scene.compose = compose
         let findings = DockerChecker().compare(spec, with: scene)

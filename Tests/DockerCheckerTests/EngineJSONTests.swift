@@ -68,11 +68,12 @@ struct EngineJSONTests {
         #expect(backend.state == "restarting")
         #expect(backend.health == nil, "Docker omits State.Health without a health check")
         #expect(backend.restartPolicy == RestartPolicy(.no))
-        #expect(backend.mounts == [
-            MountObservation(
-                type: "volume", name: "rims_media_data", source: "/var/lib/docker/volumes/rims_media_data/_data",
-                target: "/app/media", readOnly: false)
-        ])
+        #expect(
+            backend.mounts == [
+                MountObservation(
+                    type: "volume", name: "rims_media_data", source: "/var/lib/docker/volumes/rims_media_data/_data",
+                    target: "/app/media", readOnly: false)
+            ])
         let web = try EngineFixtures.inspect("\(documented)/inspect-web-dual-stack.json")
         #expect(web.ports == [PortBinding(hostIP: nil, hostPort: 32768, containerPort: 80)], "0.0.0.0 and :: are one binding")
         #expect(web.health?.status == "starting")

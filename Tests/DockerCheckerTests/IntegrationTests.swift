@@ -21,7 +21,9 @@ struct IntegrationTests {
         let scene = try Scene()
         defer { scene.tearDown() }
         let engine = scene.engine
-        let backend = scene.container("backend"), db = scene.container("db"), worker = scene.container("worker")
+        let backend = scene.container("backend")
+        let db = scene.container("db")
+        let worker = scene.container("worker")
         let media = scene.volume("media_data")
         let port = try freeLoopbackPort()
         let staticDirectory = try TemporaryDirectory(prefix: "reconcile-static")
@@ -131,7 +133,7 @@ struct IntegrationTests {
         let api = scene.container("api")
         try scene.engine.run(
             api, ["--health-cmd", "echo 'upstream 502 from gunicorn'; exit 1", "--health-interval", "1h", "--health-retries", "1"])
-        _ = try? scene.engine.podman(["healthcheck", "run", api])  // exits 1: the check fails
+        _ = try? scene.engine.podman(["healthcheck", "run", api]) // exits 1: the check fails
 
         let (_, findings) = try await check("endpoint: \(scene.engine.endpoint)\ncontainers:\n  - name: \(api)\n    state: running\n")
         let finding = try #require(findings.about(api).first)
@@ -144,7 +146,8 @@ struct IntegrationTests {
         let scene = try Scene()
         defer { scene.tearDown() }
         let backend = scene.container("backend")
-        try scene.engine.create(backend, ["--label", "com.docker.compose.project=\(scene.prefix)", "--label", "com.docker.compose.service=backend"])
+        try scene.engine.create(
+            backend, ["--label", "com.docker.compose.project=\(scene.prefix)", "--label", "com.docker.compose.service=backend"])
         let missing = "\(scene.prefix)-nothing"
         let (_, findings) = try await check(
             """
@@ -212,7 +215,8 @@ struct IntegrationTests {
         try waitUntil("podman on tcp port \(port)") { isListening(port: port) || !service.process.isRunning }
         let db = scene.container("db")
         try scene.engine.create(db)
-        let (observation, findings) = try await check("endpoint: tcp://127.0.0.1:\(port)\ncontainers:\n  - name: \(db)\n    state: created\n")
+        let (observation, findings) = try await check(
+            "endpoint: tcp://127.0.0.1:\(port)\ncontainers:\n  - name: \(db)\n    state: created\n")
         #expect(observation.problem == nil, "\(String(describing: observation.problem))")
         #expect(findings.about(db).first?.status == .ok)
     }
@@ -236,12 +240,12 @@ struct IntegrationTests {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
         let repository = try ConfigRepository([
             "manifests/prod.yaml": """
-                apiVersion: reconcile/v1
-                kind: Environment
-                docker:
-                  endpoint: unix://\(socketPath)
-                  containers: [{ name: backend, state: running }]
-                """
+            apiVersion: reconcile/v1
+            kind: Environment
+            docker:
+              endpoint: unix://\(socketPath)
+              containers: [{ name: backend, state: running }]
+            """
         ])
         // nobody must be able to read the repository; libgit2 wants it marked safe.
         try runChecked("chmod", ["-R", "a+rX", repository.path])
@@ -249,8 +253,10 @@ struct IntegrationTests {
         try runChecked("chmod", ["-R", "a+rX", directory.file("home")])
         let result = try run(
             "setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=\(directory.file("home"))",
-             "XDG_CACHE_HOME=\(directory.file("home"))", binary, "--repo", repository.path, "--dry-run", "--format", "json"])
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=\(directory.file("home"))",
+                "XDG_CACHE_HOME=\(directory.file("home"))", binary, "--repo", repository.path, "--dry-run", "--format", "json",
+            ])
         #expect(result.status == 3, "\(result.stdout) \(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let finding = (report?["findings"] as? [[String: Any]])?.first

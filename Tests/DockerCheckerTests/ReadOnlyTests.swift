@@ -20,7 +20,8 @@ final class RecordingProxy: @unchecked Sendable {
         process = try ManagedProcess(
             TestPaths.python,
             [TestPaths.fixture("docker/recording_proxy.py"), "--listen", socketPath, "--upstream", upstream, "--log", logPath])
-        let process = self.process, socket = socketPath
+        let process = self.process
+        let socket = socketPath
         try waitUntil("recording proxy on \(socket)") {
             FileManager.default.fileExists(atPath: socket) || !process.process.isRunning
         }
@@ -140,22 +141,23 @@ struct ReadOnlyTests {
         defer { scene.tearDown() }
         let proxy = try RecordingProxy(upstream: scene.engine.socketPath)
         defer { proxy.stop() }
-        let backend = scene.container("backend"), worker = scene.container("worker")
+        let backend = scene.container("backend")
+        let worker = scene.container("worker")
         try scene.engine.run(backend, ["--restart", "always"])
         try scene.engine.create(worker)
         let repository = try ConfigRepository([
             "manifests/prod.yaml": """
-                apiVersion: reconcile/v1
-                kind: Environment
-                name: prod
-                docker:
-                  endpoint: \(proxy.endpoint)
-                  containers:
-                    - { name: \(backend), state: running, restart_policy: unless-stopped }
-                    - { name: \(worker), state: running }
-                    - { name: \(scene.prefix)-gone, image: rims-backend:latest }
-                  volumes: [\(scene.prefix)_media]
-                """
+            apiVersion: reconcile/v1
+            kind: Environment
+            name: prod
+            docker:
+              endpoint: \(proxy.endpoint)
+              containers:
+                - { name: \(backend), state: running, restart_policy: unless-stopped }
+                - { name: \(worker), state: running }
+                - { name: \(scene.prefix)-gone, image: rims-backend:latest }
+              volumes: [\(scene.prefix)_media]
+            """
         ])
         let result = try run(
             binary, ["--repo", repository.path, "--manifest", "manifests/prod.yaml", "--dry-run", "--format", "json"])

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a command to completion with posix_spawn and waitpid, for commands that leave a
@@ -17,7 +17,8 @@ import Glibc
 /// With `DOCKER_TEST_TRACE` set, each command's duration goes to stderr.
 func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> SpawnResult {
     let scratch = try TemporaryDirectory(prefix: "reconcile-spawn")
-    let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
+    let outPath = scratch.file("stdout")
+    let errPath = scratch.file("stderr")
     let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     guard out >= 0, err >= 0 else { throw TestSupportError("cannot open output files: errno \(errno)") }
@@ -49,7 +50,7 @@ func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> SpawnRe
 
     let path = resolveExecutable(executable)
     let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
+    defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
     guard spawned == 0 else { throw TestSupportError("posix_spawn \(path) failed: \(String(cString: strerror(spawned)))") }
@@ -58,7 +59,8 @@ func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> SpawnRe
     let started = ContinuousClock.now
     defer {
         if ProcessInfo.processInfo.environment["DOCKER_TEST_TRACE"] != nil {
-            FileHandle.standardError.write(Data("TRACE \(ContinuousClock.now - started) \(arguments.suffix(6).joined(separator: " "))\n".utf8))
+            FileHandle.standardError.write(
+                Data("TRACE \(ContinuousClock.now - started) \(arguments.suffix(6).joined(separator: " "))\n".utf8))
         }
     }
     while waitpid(pid, &status, 0) == -1 {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `reconcile [run]`, the built binary, on config repositories made with git: exit
 /// codes, report formats, which content is read, and what is never printed.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The JSON Schema (manifests/schema/reconcile-v1.schema.json, for editors) and the
 /// decoder (`reconcile validate`) must agree: every example manifest in the repository

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A config repository made with the git CLI in a temporary directory, the way an
 /// operator keeps desired state.

@@ -1,12 +1,14 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `reconcile validate`, for pull-request checks: exit 0 valid, 1 invalid, every error
 /// with file:line:col, and GitHub annotations.
 @Suite struct ValidateCommandTests {
-    static let valid = "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: http://127.0.0.1:8000/\n    expect: { status: 200 }\n"
-    static let invalid = "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: ftp://x/\n    retires: 1\n    expect: { status: 200 }\n"
+    static let valid =
+        "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: http://127.0.0.1:8000/\n    expect: { status: 200 }\n"
+    static let invalid =
+        "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: ftp://x/\n    retires: 1\n    expect: { status: 200 }\n"
 
     static func repository(_ files: [String: String]) async throws -> ConfigRepository {
         try await offPool {
@@ -46,7 +48,8 @@ import TestSupport
         #expect(lines.count == 2)
         #expect(
             lines.first
-                == "::error file=manifests/prod.yaml,line=5,col=10,title=reconcile validate::health[0].url: unsupported URL scheme 'ftp' in 'ftp://x/'; use http, https")
+                == "::error file=manifests/prod.yaml,line=5,col=10,title=reconcile validate::health[0].url: unsupported URL scheme 'ftp' in 'ftp://x/'; use http, https"
+        )
         #expect(lines.last?.hasPrefix("::error file=manifests/prod.yaml,line=6,col=5,title=reconcile validate::") == true)
     }
 
@@ -87,7 +90,8 @@ import TestSupport
     }
 
     @Test func aVarOverrideAppliesToValidation() async throws {
-        let manifest = "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: ${base}/\n    expect: { status: 200 }\n"
+        let manifest =
+            "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: ${base}/\n    expect: { status: 200 }\n"
         let repo = try await Self.repository(["manifests/prod.yaml": manifest])
         let missing = try await reconcile(["validate", "--repo", repo.path])
         #expect(missing.status == 1)

@@ -1,7 +1,7 @@
 import Foundation
 import GitStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Cloning and fetching into the cache")
 struct CloneTests {

@@ -1,7 +1,7 @@
 import Foundation
 import GitStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Reading files at a commit")
 struct ReadTests {
@@ -41,7 +41,8 @@ struct ReadTests {
         let earlier = try scratch.commit(["README": "r\n"])
         let later = try scratch.commit(["manifests/prod.yaml": "name: later\n"])
         let repository = try GitRepository.open(at: scratch.path)
-        let laterID = try repository.resolve(later), earlierID = try repository.resolve(earlier)
+        let laterID = try repository.resolve(later)
+        let earlierID = try repository.resolve(earlier)
         #expect(try repository.readFile("manifests/prod.yaml", at: laterID) == Data("name: later\n".utf8))
 
         let error = try #require(throws: GitError.self) { try repository.readFile("manifests/prod.yaml", at: earlierID) }
@@ -95,7 +96,8 @@ struct ReadTests {
         try scratch.directory.write("manifests/untracked.yaml", "u\n")
         let repository = try GitRepository.open(at: scratch.path)
 
-        let v1 = try repository.resolve("v1"), head = try repository.resolve("HEAD")
+        let v1 = try repository.resolve("v1")
+        let head = try repository.resolve("HEAD")
         #expect(
             try repository.listFiles(in: "manifests/", at: v1)
                 == ["manifests/alpha.yaml", "manifests/mid.yaml", "manifests/zeta.yaml"])

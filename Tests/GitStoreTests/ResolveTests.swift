@@ -1,7 +1,7 @@
 import Foundation
 import GitStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Resolving refs to commits")
 struct ResolveTests {

@@ -43,7 +43,7 @@ import Testing
         let severity: Severity
         let message: String
         let observed: String?
-        let fix: String?  // a phrase the fix must contain
+        let fix: String? // a phrase the fix must contain
         var testDescription: String { name }
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import HealthChecker
 import ReconcileKit
-import Testing
 import TestSupport
+import Testing
 
 /// The health checker against a real HTTP server on loopback: what it observes and what
 /// it concludes, including everything that can go wrong on the way.

@@ -1,8 +1,8 @@
 import Foundation
 import HealthChecker
 import ReconcileKit
-import Testing
 import TestSupport
+import Testing
 
 /// The `health:` section as the decoder sees it: the broken fixtures of
 /// Tests/Fixtures/manifests/broken each give exactly these errors at these positions
@@ -13,54 +13,87 @@ import TestSupport
         "(allowed: name, url, method, bearer_token_env, bearer_token_file, expect, timeout_ms, retries, follow_redirects, ca_file)"
 
     static let broken: [(String, [String])] = [
-        ("yaml-unclosed-quote", [
-            "3:7: invalid YAML: found unexpected end of stream (while scanning a quoted scalar at line 3)"
-        ]),
+        (
+            "yaml-unclosed-quote",
+            [
+                "3:7: invalid YAML: found unexpected end of stream (while scanning a quoted scalar at line 3)"
+            ]
+        ),
         ("yaml-bad-indentation", ["5:9: invalid YAML: mapping values are not allowed in this context"]),
         ("empty", ["1:1: the manifest is empty; it needs at least apiVersion: reconcile/v1"]),
-        ("wrong-api-version", [
-            "1:13: apiVersion: unsupported apiVersion 'reconcile/v2'; this reconcile reads reconcile/v1"
-        ]),
+        (
+            "wrong-api-version",
+            [
+                "1:13: apiVersion: unsupported apiVersion 'reconcile/v2'; this reconcile reads reconcile/v1"
+            ]
+        ),
         ("duplicate-key", ["3:1: duplicate key 'name'"]),
         ("top-unknown-key", ["3:1: helth: unknown key 'helth'; did you mean 'health'? \(allowedTop)"]),
         ("health-not-a-list", ["4:3: health: expected a list, found a mapping"]),
-        ("health-unknown-key", [
-            "6:5: health[0].retires: unknown key 'retires'; did you mean 'retries'? \(allowedCheck)"
-        ]),
-        ("health-unknown-expect-key", [
-            "8:7: health[0].expect.body_contain: unknown key 'body_contain'; did you mean 'body_contains'? (allowed: status, body_contains, max_latency_ms)"
-        ]),
+        (
+            "health-unknown-key",
+            [
+                "6:5: health[0].retires: unknown key 'retires'; did you mean 'retries'? \(allowedCheck)"
+            ]
+        ),
+        (
+            "health-unknown-expect-key",
+            [
+                "8:7: health[0].expect.body_contain: unknown key 'body_contain'; did you mean 'body_contains'? (allowed: status, body_contains, max_latency_ms)"
+            ]
+        ),
         ("health-status-string", ["6:23: health[0].expect.status: expected an integer, found string '200'"]),
         ("health-status-out-of-range", ["6:23: health[0].expect.status: 999 is out of range 100...599"]),
         ("health-url-list", ["5:10: health[0].url: expected a string, found a list"]),
         ("health-bool-yes", ["6:23: health[0].follow_redirects: expected true or false, found string 'yes'"]),
-        ("health-url-no-scheme", [
-            "5:10: health[0].url: '127.0.0.1:8000/api/health/' is not a URL (expected http:// or https://…)"
-        ]),
-        ("health-url-unsupported-scheme", [
-            "5:10: health[0].url: unsupported URL scheme 'ftp' in 'ftp://127.0.0.1/api/health/'; use http, https"
-        ]),
+        (
+            "health-url-no-scheme",
+            [
+                "5:10: health[0].url: '127.0.0.1:8000/api/health/' is not a URL (expected http:// or https://…)"
+            ]
+        ),
+        (
+            "health-url-unsupported-scheme",
+            [
+                "5:10: health[0].url: unsupported URL scheme 'ftp' in 'ftp://127.0.0.1/api/health/'; use http, https"
+            ]
+        ),
         ("health-url-no-host", ["5:10: health[0].url: 'https:///api/health/' has no host"]),
-        ("health-unknown-variable", [
-            "7:10: health[0].url: unknown variable ${domian}; did you mean 'domain'? (define it under vars: or pass --var domian=VALUE)"
-        ]),
+        (
+            "health-unknown-variable",
+            [
+                "7:10: health[0].url: unknown variable ${domian}; did you mean 'domain'? (define it under vars: or pass --var domian=VALUE)"
+            ]
+        ),
         ("health-missing-url", ["4:5: health[0]: missing required key 'url'"]),
         ("health-missing-expect", ["4:5: health[0]: missing required key 'expect'"]),
-        ("health-both-token-sources", [
-            "4:5: health[0]: give either bearer_token_env or bearer_token_file, not both"
-        ]),
-        ("health-token-in-manifest", [
-            "6:5: health[0].bearer_token: unknown key 'bearer_token'; did you mean 'bearer_token_env'? \(allowedCheck)"
-        ]),
-        ("health-bad-method", [
-            "6:13: health[0].method: 'FETCH' is not an HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)"
-        ]),
+        (
+            "health-both-token-sources",
+            [
+                "4:5: health[0]: give either bearer_token_env or bearer_token_file, not both"
+            ]
+        ),
+        (
+            "health-token-in-manifest",
+            [
+                "6:5: health[0].bearer_token: unknown key 'bearer_token'; did you mean 'bearer_token_env'? \(allowedCheck)"
+            ]
+        ),
+        (
+            "health-bad-method",
+            [
+                "6:13: health[0].method: 'FETCH' is not an HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)"
+            ]
+        ),
         ("health-duplicate-name", ["7:5: health: duplicate health check name 'api' (first at line 4)"]),
-        ("health-several-errors", [
-            "5:10: health[0].url: unsupported URL scheme 'ftp' in 'ftp://127.0.0.1/api/health/'; use http, https",
-            "9:23: health[1].expect.status: expected an integer, found string 'ok'",
-            "12:5: health[2].timeout: unknown key 'timeout'; did you mean 'timeout_ms'? \(allowedCheck)",
-        ]),
+        (
+            "health-several-errors",
+            [
+                "5:10: health[0].url: unsupported URL scheme 'ftp' in 'ftp://127.0.0.1/api/health/'; use http, https",
+                "9:23: health[1].expect.status: expected an integer, found string 'ok'",
+                "12:5: health[2].timeout: unknown key 'timeout'; did you mean 'timeout_ms'? \(allowedCheck)",
+            ]
+        ),
     ]
 
     @Test("a broken manifest gives exactly these errors", arguments: broken)
@@ -156,7 +189,6 @@ enum HealthSectionCapture {
 
     struct Capturing: Checker {
         static let identifier = "health"
-        init() {}
         func observe(_ spec: HealthSpec, in context: ObservationContext) async throws {
             HealthSectionCapture.box?.spec = spec
         }

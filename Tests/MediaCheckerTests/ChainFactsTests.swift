@@ -67,8 +67,9 @@ import Testing
         let fact = ChainFacts.mount(
             Self.docker(mounts: [
                 MountObservation(type: "bind", source: "/srv/code", target: "/app/src", readOnly: true),
-                MountObservation(type: "volume", name: "media_data", source: "/var/lib/docker/volumes/media_data/_data",
-                                 target: "/app/media", readOnly: false),
+                MountObservation(
+                    type: "volume", name: "media_data", source: "/var/lib/docker/volumes/media_data/_data",
+                    target: "/app/media", readOnly: false),
             ]), container: "backend", path: "/app/media/")
         #expect(fact == .observed(MountFact(type: "volume", volume: "media_data", source: "/var/lib/docker/volumes/media_data/_data")))
     }

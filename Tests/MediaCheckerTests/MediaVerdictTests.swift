@@ -14,10 +14,14 @@ import Testing
     static let healthy = ChainObservation(
         mediaRoot: .observed("/app/media"), djangoServesMedia: .observed(false),
         mount: .observed(MountFact(type: "bind", source: "/srv/media")), expectedCaddyRoot: .observed("/srv/media"),
-        route: .observed(RouteFact(path: "/media/*", handler: "file_server", root: "/srv/media", stripPrefix: "/media",
-                                   baseURL: "http://127.0.0.1:8080")),
-        live: .observed(LiveProof(url: "http://127.0.0.1:8080/media/a.txt", file: "/srv/media/a.txt", wroteProbe: false,
-                                  outcome: .served)))
+        route: .observed(
+            RouteFact(
+                path: "/media/*", handler: "file_server", root: "/srv/media", stripPrefix: "/media",
+                baseURL: "http://127.0.0.1:8080")),
+        live: .observed(
+            LiveProof(
+                url: "http://127.0.0.1:8080/media/a.txt", file: "/srv/media/a.txt", wroteProbe: false,
+                outcome: .served)))
 
     static func findings(_ change: (inout ChainObservation) -> Void) -> [String: Finding] {
         var observed = healthy
@@ -27,9 +31,10 @@ import Testing
 
     @Test func aHealthyChainIsFiveOks() {
         let findings = MediaVerdict.findings(for: Self.chain, observed: Self.healthy)
-        #expect(findings.map(\.resource) == [
-            "media: MEDIA_ROOT", "media: mount", "media: caddy route", "media: served by Django", "media: live",
-        ])
+        #expect(
+            findings.map(\.resource) == [
+                "media: MEDIA_ROOT", "media: mount", "media: caddy route", "media: served by Django", "media: live",
+            ])
         #expect(findings.allSatisfy { $0.status == .ok && $0.checker == "media" })
         #expect(findings.allSatisfy { $0.position == Self.chain.position })
     }
@@ -61,8 +66,10 @@ import Testing
 
     @Test func aWrongCaddyRootIsDriftWithTheRootLineAndTheJSONPath() {
         let finding = Self.findings {
-            $0.route = .observed(RouteFact(path: "/media/*", handler: "file_server", root: "/srv/meda", stripPrefix: "/media",
-                                           jsonPath: "/config/apps/http/servers/srv0/routes/1/handle/0/root"))
+            $0.route = .observed(
+                RouteFact(
+                    path: "/media/*", handler: "file_server", root: "/srv/meda", stripPrefix: "/media",
+                    jsonPath: "/config/apps/http/servers/srv0/routes/1/handle/0/root"))
         }["media: caddy route"]
         #expect(finding?.status == .drift)
         #expect(finding?.fix?.snippet == "root * /srv/media")

@@ -17,7 +17,8 @@ import Testing
     @Test func checkersRunConcurrently() async throws {
         // Each checker signals, then waits for the other's signal: run one after the
         // other, the first would wait forever and be cut off at the deadline.
-        let alphaStarted = Gate(), betaStarted = Gate()
+        let alphaStarted = Gate()
+        let betaStarted = Gate()
         let checks = try Self.plan([
             "alpha": {
                 alphaStarted.open()
@@ -80,7 +81,7 @@ import Testing
         let sawCancellation = Flag()
         let checks = try Self.plan([
             "alpha": {
-                await release.wait()  // does not return when cancelled
+                await release.wait() // does not return when cancelled
                 if Task.isCancelled { sawCancellation.set() }
                 return [Self.ok("alpha", "late")]
             },

@@ -1,7 +1,7 @@
 import Foundation
 import ReconcileKit
-import Testing
 import TestSupport
+import Testing
 
 /// Reports: exit codes from statuses, worst-first order, the versioned JSON shape, the
 /// text renderer (golden files), GitHub annotations and the atomic report file.
@@ -197,7 +197,8 @@ import TestSupport
         let report = Report(origin: Self.origin, manifest: "manifests/", mode: .dryRun, findings: [])
         #expect(
             TextReportRenderer().render(report)
-                == "reconcile dry-run: manifests/ from /srv/config, origin/main @ 9f3c2a7b1d4e\n\n0 checks: 0 drift, 0 unknown, 0 ok (in sync)\n")
+                == "reconcile dry-run: manifests/ from /srv/config, origin/main @ 9f3c2a7b1d4e\n\n0 checks: 0 drift, 0 unknown, 0 ok (in sync)\n"
+        )
     }
 
     // MARK: GitHub annotations

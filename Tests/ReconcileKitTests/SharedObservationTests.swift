@@ -55,7 +55,7 @@ struct ChainChecker: Checker {
     @Test func aConsumerGetsTheProducersObservationAndTheProducerIsObservedOnce() async throws {
         let tag = UUID().uuidString
         let checks = try Self.plan("chain: yes\nsource: \(tag)\n")
-        #expect(checks.map(\.checker) == ["chain", "source"])  // consumer listed before its input
+        #expect(checks.map(\.checker) == ["chain", "source"]) // consumer listed before its input
         let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: stubContext())
         #expect(findings.map(\.message) == ["saw: observed \(tag)", "observed \(tag)"])
         #expect(sourceObservations.withLock { $0[tag] } == 1)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Compares `text` with the golden file Tests/Fixtures/golden/`name`.
 ///
@@ -38,9 +38,11 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLo
 }
 
 private func firstDifference(_ expected: String, _ actual: String) -> String {
-    let a = expected.components(separatedBy: "\n"), b = actual.components(separatedBy: "\n")
+    let a = expected.components(separatedBy: "\n")
+    let b = actual.components(separatedBy: "\n")
     for index in 0..<max(a.count, b.count) {
-        let left = index < a.count ? a[index] : "<end>", right = index < b.count ? b[index] : "<end>"
+        let left = index < a.count ? a[index] : "<end>"
+        let right = index < b.count ? b[index] : "<end>"
         if left != right { return "line \(index + 1):\n  snapshot: \(left)\n  actual:   \(right)" }
     }
     return "(no line differs)"

@@ -45,7 +45,6 @@ struct ProbeSection: ManifestSection {
 
 struct ProbeChecker: Checker {
     static let identifier = "probe"
-    init() {}
     func observe(_ spec: ProbeSection, in context: ObservationContext) async throws {}
     func compare(_ spec: ProbeSection, with observation: Void) -> [Finding] {
         spec.fields.map { Finding(checker: "probe", resource: $0.0, status: .ok, observed: $0.1, message: "decoded") }
@@ -64,7 +63,6 @@ struct ValueSection: ManifestSection {
 
 struct ValueChecker: Checker {
     static let identifier = "values"
-    init() {}
     func observe(_ spec: ValueSection, in context: ObservationContext) async throws {}
     func compare(_ spec: ValueSection, with observation: Void) -> [Finding] {
         spec.values.map { key, value in
@@ -139,7 +137,6 @@ struct GammaSection: ScriptedSection {
 /// A checker whose observation is whatever its script returns.
 struct ScriptedChecker<Spec: ScriptedSection>: Checker {
     static var identifier: String { Spec.key }
-    init() {}
     func observe(_ spec: Spec, in context: ObservationContext) async throws -> [Finding] {
         try await Scripts.run(spec.script)
     }

@@ -1,10 +1,10 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The example stack of examples/stack, brought up for real by `scripts/demo up` in a

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Picks a TCP port on 127.0.0.1 that is free right now, by binding port 0 and asking

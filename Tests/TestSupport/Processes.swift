@@ -21,7 +21,8 @@ public func run(
     process.environment = mergedEnvironment(environment)
     if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
     let scratch = try TemporaryDirectory(prefix: "reconcile-run")
-    let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
+    let outPath = scratch.file("stdout")
+    let errPath = scratch.file("stderr")
     _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))

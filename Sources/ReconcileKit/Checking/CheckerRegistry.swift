@@ -71,7 +71,8 @@ public struct PendingSection: Sendable {
                 [
                     Finding(
                         checker: identifier, resource: S.key, status: .unknown, severity: .warning,
-                        message: "the \(S.key): section is valid but this build of reconcile has no \(identifier) checker yet, so it was not checked",
+                        message:
+                            "the \(S.key): section is valid but this build of reconcile has no \(identifier) checker yet, so it was not checked",
                         position: position)
                 ]
             }

@@ -18,7 +18,8 @@ public struct TextReportRenderer: Sendable {
         var lines: [String] = []
         let source = report.source
         let commit = source.commit.map { String($0.prefix(12)) }
-        let at = source.worktree
+        let at =
+            source.worktree
             ? "working tree (\(commit.map { "HEAD \($0)" } ?? "no commit yet"))"
             : "\(source.ref) @ \(commit ?? "no commit")"
         lines.append("reconcile \(report.mode.rawValue): \(source.manifest) from \(source.repo), \(at)")
@@ -62,11 +63,12 @@ public struct TextReportRenderer: Sendable {
 
     private func paint(_ text: String, _ status: Status) -> String {
         guard color else { return text }
-        let code = switch status {
-        case .ok: "32"
-        case .unknown: "33"
-        case .drift: "31;1"
-        }
+        let code =
+            switch status {
+            case .ok: "32"
+            case .unknown: "33"
+            case .drift: "31;1"
+            }
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 
