@@ -23,15 +23,18 @@ let package = Package(
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // Credentials in URLs removed from text, by one rule for every module (no dependencies).
+        .target(name: "Redacting"),
+
         // The only two modules that import C.
-        .target(name: "GitStore", dependencies: ["CLibGit2"]),
-        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        .target(name: "GitStore", dependencies: ["CLibGit2", "Redacting"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "Redacting"]),
 
         // The core: what plugins and the CLI build on.
         .target(
             name: "ReconcileKit",
             dependencies: [
-                "GitStore", "CurlHTTP", "Yams",
+                "Redacting", "GitStore", "CurlHTTP", "Yams",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -58,6 +61,7 @@ let package = Package(
 
         // Tests: one target per module, plus the built binary end to end.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RedactingTests", dependencies: ["Redacting"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "ReconcileKitTests", dependencies: ["ReconcileKit", "TestSupport"]),
@@ -72,3 +76,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (libFuzzer entry points, no `main`): declared only for scripts/fuzz, which
+// sets RECONCILE_FUZZ=1 and builds them with -sanitize=fuzzer in its own scratch path.
+// A normal build or test run never sees them.
+if Context.environment["RECONCILE_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(name: "fuzz-caddy-json", dependencies: ["CaddyChecker"], path: "Fuzz/CaddyJSON"),
+        .executableTarget(
+            name: "fuzz-manifest",
+            dependencies: ["ReconcileKit", "HealthChecker", "CaddyChecker", "DockerChecker", "DjangoChecker", "MediaChecker"],
+            path: "Fuzz/Manifest"),
+    ]
+}

@@ -41,9 +41,7 @@ public struct CaddyChecker: Checker {
         case .sites(let sites):
             return sites.map(DesiredSite.from)
         case .caddyfile(_, let position):
-            guard case .adapted(let json)? = caddyfile?.result,
-                let table = try? CaddyConfigNormalizer.normalize(json)
-            else { return [] }
+            guard let table = caddyfile?.routes.table else { return [] }
             return DesiredSite.from(table, position: position)
         }
     }

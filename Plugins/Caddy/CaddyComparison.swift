@@ -21,23 +21,21 @@ enum CaddyComparison {
         }
 
         let live: CaddyRouteTable
-        switch observation.live {
-        case .failure(let failure):
+        switch observation.liveRoutes {
+        case .unavailable(let failure):
             findings.append(adminUnknown(failure, admin: observation.admin, position: spec.position))
             return findings + CaddyProbeVerdict.findings(observation.probes)
-        case .config(let data):
-            do {
-                live = try CaddyConfigNormalizer.normalize(data)
-            } catch {
-                findings.append(
-                    Finding(
-                        checker: checker, resource: "admin", status: .unknown,
-                        observed: error.message,
-                        message: "the admin API at \(observation.admin) answered something that is not a Caddy config",
-                        fix: Fix(summary: "Check that \(observation.admin) is Caddy's admin endpoint and not another service."),
-                        position: spec.position))
-                return findings + CaddyProbeVerdict.findings(observation.probes)
-            }
+        case .table(let table):
+            live = table
+        case .malformed(let error):
+            findings.append(
+                Finding(
+                    checker: checker, resource: "admin", status: .unknown,
+                    observed: error.message,
+                    message: "the admin API at \(observation.admin) answered something that is not a Caddy config",
+                    fix: Fix(summary: "Check that \(observation.admin) is Caddy's admin endpoint and not another service."),
+                    position: spec.position))
+            return findings + CaddyProbeVerdict.findings(observation.probes)
         }
         if let desiredSites {
             findings += compare(desiredSites, with: live, unmanaged: spec.unmanagedRoutes, position: spec.position)
@@ -57,8 +55,8 @@ enum CaddyComparison {
                     message: "the Caddyfile \(path) was not read", position: position))
             return nil
         }
-        switch outcome.result {
-        case .failed(let reason):
+        switch outcome.routes {
+        case .unavailable(let reason):
             findings.append(
                 Finding(
                     checker: checker, resource: path, status: .unknown, observed: reason,
@@ -68,17 +66,15 @@ enum CaddyComparison {
                             + "or correct caddy.caddyfile in the manifest."),
                     position: position))
             return nil
-        case .adapted(let data):
-            do {
-                return DesiredSite.from(try CaddyConfigNormalizer.normalize(data), position: position)
-            } catch {
-                findings.append(
-                    Finding(
-                        checker: checker, resource: path, status: .unknown, observed: error.message,
-                        message: "`caddy adapt` turned \(path) into something that is not a Caddy config",
-                        position: position))
-                return nil
-            }
+        case .table(let table):
+            return DesiredSite.from(table, position: position)
+        case .malformed(let error):
+            findings.append(
+                Finding(
+                    checker: checker, resource: path, status: .unknown, observed: error.message,
+                    message: "`caddy adapt` turned \(path) into something that is not a Caddy config",
+                    position: position))
+            return nil
         }
     }
 

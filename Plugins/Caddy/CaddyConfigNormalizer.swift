@@ -50,22 +50,48 @@ public enum CaddyConfigNormalizer {
         guard config.object != nil else {
             throw CaddyConfigError(message: "the config is not a JSON object")
         }
-        return normalize(config: config)
+        return try normalize(config: config)
     }
 
-    static func normalize(config: JSONValue) -> CaddyRouteTable {
-        let servers = config["apps"]?["http"]?["servers"]?.object ?? [:]
+    /// A config of the wrong shape (`apps.http.servers` an array, a server a string,
+    /// `routes` an object) is an error naming the key, never an empty table: an empty
+    /// table would read as "no sites", and every desired route as missing.
+    static func normalize(config: JSONValue) throws(CaddyConfigError) -> CaddyRouteTable {
+        var servers: [String: JSONValue] = [:]
+        if let apps = try member(config, "apps", path: "", as: "an object"),
+            let http = try member(apps, "http", path: "apps", as: "an object")
+        {
+            servers = try member(http, "servers", path: "apps.http", as: "an object")?.object ?? [:]
+        }
         var table = CaddyRouteTable()
         for name in servers.keys.sorted(by: naturalOrder) {
-            guard let server = servers[name], server.object != nil else { continue }
-            let listen = server["listen"]?.array?.compactMap(\.string) ?? []
+            let server = servers[name]!
+            let serverPath = "apps.http.servers.\(name)"
+            guard server.object != nil else { throw shapeError(serverPath, server, expected: "an object") }
+            let listenValues = try member(server, "listen", path: serverPath, as: "an array")?.array ?? []
+            let listen = listenValues.compactMap(\.string)
             table.servers.append(CaddyServer(name: name, listen: listen))
             let base = "/config/apps/http/servers/\(name)/routes"
             var walker = Walker(server: name)
-            walker.walk(server["routes"]?.array ?? [], listPath: base, state: WalkState(siteRoutesPath: base))
+            let routes = try member(server, "routes", path: serverPath, as: "an array")?.array ?? []
+            walker.walk(routes, listPath: base, state: WalkState(siteRoutesPath: base))
             table.routes += walker.entries
         }
         return table
+    }
+
+    /// `object[key]` when present and of the expected kind (`null` counts as absent).
+    private static func member(_ object: JSONValue, _ key: String, path: String, as expected: String)
+        throws(CaddyConfigError) -> JSONValue?
+    {
+        guard let value = object[key], value != .null else { return nil }
+        let fits = expected == "an array" ? value.array != nil : value.object != nil
+        guard fits else { throw shapeError(path.isEmpty ? key : "\(path).\(key)", value, expected: expected) }
+        return value
+    }
+
+    private static func shapeError(_ path: String, _ value: JSONValue, expected: String) -> CaddyConfigError {
+        CaddyConfigError(message: "\(path) is \(value.kindName), expected \(expected): not the shape of a Caddy config")
     }
 
     /// `srv2` before `srv10`.

@@ -1,16 +1,20 @@
 import Foundation
 import ReconcileKit
 
-/// Everything the Caddy checker's `observe` gathered, kept raw (the config as JSON
-/// bytes) so that `compare`, which parses and normalises it, is pure and can be fed the
-/// JSON recorded from a real Caddy in unit tests.
+/// Everything the Caddy checker's `observe` gathered: the config as JSON bytes (so unit
+/// tests feed `compare` the JSON recorded from a real Caddy) and its route table,
+/// normalised once here and shared by the comparison, the probes and the media chain
+/// (a 1,000-route config took longer to normalise than to fetch, and it was done up to
+/// three times a run).
 public struct CaddyObservation: Sendable {
     /// The admin endpoint asked, as the manifest spells it (for messages).
-    public var admin: String
+    public let admin: String
     /// `GET /config/` on the admin API.
-    public var live: AdminOutcome
+    public let live: AdminOutcome
+    /// `live` normalised: the route table, or why there is none.
+    public let liveRoutes: RoutesOutcome<AdminFailure>
     /// The Caddyfile from git, adapted, when the manifest names one.
-    public var caddyfile: CaddyfileOutcome?
+    public let caddyfile: CaddyfileOutcome?
     /// Requests sent through Caddy when `probes: true`.
     public var probes: [CaddyProbeResult]
 
@@ -21,6 +25,33 @@ public struct CaddyObservation: Sendable {
         self.live = live
         self.caddyfile = caddyfile
         self.probes = probes
+        liveRoutes =
+            switch live {
+            case .config(let data): RoutesOutcome(normalizing: data)
+            case .failure(let failure): .unavailable(failure)
+            }
+    }
+}
+
+/// A config normalised into a route table, or why there is none: the source gave no
+/// config (`Unavailable` says why), or what it gave is not a Caddy config.
+public enum RoutesOutcome<Unavailable: Sendable>: Sendable {
+    case table(CaddyRouteTable)
+    case unavailable(Unavailable)
+    case malformed(CaddyConfigError)
+
+    init(normalizing data: Data) {
+        do {
+            self = .table(try CaddyConfigNormalizer.normalize(data))
+        } catch {
+            self = .malformed(error)
+        }
+    }
+
+    /// The table, when there is one.
+    public var table: CaddyRouteTable? {
+        if case .table(let table) = self { return table }
+        return nil
     }
 }
 
@@ -60,12 +91,19 @@ public struct CaddyfileOutcome: Sendable {
         case failed(String)
     }
 
-    public var path: String
-    public var result: Result
+    public let path: String
+    public let result: Result
+    /// The adapted JSON normalised (once): the desired route table, or why there is none.
+    public let routes: RoutesOutcome<String>
 
     public init(path: String, result: Result) {
         self.path = path
         self.result = result
+        routes =
+            switch result {
+            case .adapted(let data): RoutesOutcome(normalizing: data)
+            case .failed(let reason): .unavailable(reason)
+            }
     }
 }
 

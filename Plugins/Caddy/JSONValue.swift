@@ -41,6 +41,18 @@ enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// What kind of value this is, for messages about a config of the wrong shape.
+    var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
     /// Compact JSON with sorted keys: the same value always gives the same text.
     var canonicalText: String {
         var output = ""
@@ -165,22 +177,48 @@ private struct JSONParser {
         index += count
     }
 
+    /// RFC 8259's grammar exactly: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`,
+    /// and the number must end there: `01`, `1-2`, `1.2.3`, `-`, `1e`, `.5` and `+1` are
+    /// malformed, not read as some prefix of themselves.
     mutating func number() throws(JSONParseError) -> JSONValue {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        var digits = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            let isNumeric =
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
-                || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+")
-                || byte == UInt8(ascii: "-")
-            guard isNumeric else { break }
-            if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { digits += 1 }
+        guard index < bytes.count, Self.isDigit(bytes[index]) else { throw error("invalid number: a digit must follow '-'") }
+        if bytes[index] == UInt8(ascii: "0") {
             index += 1
+        } else {
+            skipDigits()
         }
-        guard digits > 0 else { throw error("invalid number") }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard skipDigits() > 0 else { throw error("invalid number: a digit must follow '.'") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard skipDigits() > 0 else { throw error("invalid number: the exponent has no digits") }
+        }
+        if index < bytes.count, Self.continuesNumber(bytes[index]) {
+            throw error(
+                "invalid number: unexpected '\(Character(Unicode.Scalar(bytes[index])))' (leading zero or stray sign, dot or exponent)")
+        }
         return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+    }
+
+    /// Skips ASCII digits; how many there were.
+    @discardableResult
+    mutating func skipDigits() -> Int {
+        let start = index
+        while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
+        return index - start
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+
+    /// A byte that cannot follow a complete number but would continue a malformed one.
+    static func continuesNumber(_ byte: UInt8) -> Bool {
+        isDigit(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
+            || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
     }
 
     mutating func string() throws(JSONParseError) -> String {

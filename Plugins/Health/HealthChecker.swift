@@ -45,6 +45,7 @@ public struct HealthChecker: Checker {
         case .success(let token?):
             headers.append(HTTPHeader("Authorization", "Bearer \(token)"))
             secret = token
+            context.secrets.register(token)
         case .success(nil): break
         case .failure(let problem): tokenProblem = problem.reason
         }
@@ -64,15 +65,15 @@ public struct HealthChecker: Checker {
     }
 
     /// One request. Whatever the server sends back that ends up in a finding (a body
-    /// excerpt, a Location) has the token masked: an endpoint that reflects its
-    /// Authorization header must not carry the secret into a report.
+    /// excerpt, a Location) has the token masked, in any encoding: an endpoint that
+    /// reflects its Authorization header must not carry the secret into a finding. (The
+    /// token is also registered with the run, so every output masks it again when
+    /// printing; `bodyContains` is judged on the body as it came.)
     static func attempt(_ request: HTTPRequest, bodyContains: String?, client: HTTPClient, secret: String? = nil)
         async -> HealthAttempt
     {
-        func masked(_ text: String) -> String {
-            guard let secret, !secret.isEmpty else { return text }
-            return text.replacingOccurrences(of: secret, with: "***")
-        }
+        let mask = SecretMask(secrets: secret.map { [$0] } ?? [])
+        func masked(_ text: String) -> String { mask.mask(text) }
         do {
             let response = try await client.send(request)
             let latency = response.elapsed.components

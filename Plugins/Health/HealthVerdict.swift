@@ -22,14 +22,15 @@ enum HealthVerdict {
             finding.status = .unknown
             finding.severity = .warning
             finding.observed = "not sent: \(failure.message)"
-            finding.message = "\(check.method) \(Redaction.url(check.url)) was not sent: the run is read-only"
+            finding.message = "\(check.method) \(Redaction.urlCredentials(in: check.url)) was not sent: the run is read-only"
             finding.fix = Fix(
                 summary: "A dry run sends only GET and HEAD requests. Check this URL with GET (or HEAD) if it "
                     + "allows it; a \(check.method) check can only run once apply mode exists.")
         case .failure(let failure):
             finding.severity = .critical
             finding.observed = "\(failureText(failure.kind)): \(failure.message)"
-            finding.message = "\(check.method) \(Redaction.url(check.url)) got no answer\(tries) (\(failureText(failure.kind)))"
+            finding.message =
+                "\(check.method) \(Redaction.urlCredentials(in: check.url)) got no answer\(tries) (\(failureText(failure.kind)))"
             finding.fix = fixForFailure(failure, check: check)
         case .response(let response):
             finding.observed = observedText(response)
@@ -67,7 +68,7 @@ enum HealthVerdict {
 
     static func observedText(_ response: HealthResponse) -> String {
         var text = "status \(response.status) in \(response.latencyMilliseconds) ms"
-        if let location = response.location { text += ", Location: \(Redaction.url(location))" }
+        if let location = response.location { text += ", Location: \(Redaction.urlCredentials(in: location))" }
         return text
     }
 
@@ -134,7 +135,7 @@ enum HealthVerdict {
                 summary: "The URL answered \(status) where it must refuse: its authentication guard is off "
                     + "(check the view's permission or authentication classes).")
         case 300..<400:
-            let target = response.location.map { " to \(Redaction.url($0))" } ?? ""
+            let target = response.location.map { " to \(Redaction.urlCredentials(in: $0))" } ?? ""
             return Fix(
                 summary: "The URL redirects\(target): fix the URL in the manifest (http → https? a missing "
                     + "trailing slash?) or set follow_redirects: true.")
@@ -159,8 +160,9 @@ enum HealthVerdict {
 
     /// `host:port` of a URL, for messages (credentials removed).
     static func authority(of url: String) -> String {
-        let clean = Redaction.url(url)
+        let clean = Redaction.urlCredentials(in: url)
         guard let scheme = clean.range(of: "://") else { return clean }
-        return String(clean[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" })
+        let authority = clean[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return String(authority.split(separator: "@").last ?? authority)
     }
 }

@@ -75,21 +75,16 @@ enum ChainFacts {
 
     /// The Caddy route that answers a request under `servedAt`.
     static func route(_ caddy: Result<CaddyObservation, Error>, servedAt: String) -> Fact<RouteFact?> {
-        let config: Data
+        let table: CaddyRouteTable
         switch caddy {
         case .failure(let error):
             return .unknown("Caddy's config was not observed (\(error))")
         case .success(let observation):
-            switch observation.live {
-            case .failure(let failure): return .unknown("Caddy's admin API gave no config: \(failure.message)")
-            case .config(let data): config = data
+            switch observation.liveRoutes {
+            case .unavailable(let failure): return .unknown("Caddy's admin API gave no config: \(failure.message)")
+            case .malformed(let error): return .unknown("Caddy's config could not be read: \(error)")
+            case .table(let routes): table = routes
             }
-        }
-        let table: CaddyRouteTable
-        do {
-            table = try CaddyConfigNormalizer.normalize(config)
-        } catch {
-            return .unknown("Caddy's config could not be read: \(error)")
         }
         let request = PathPattern(joined(servedAt, "reconcile-probe"))
         guard

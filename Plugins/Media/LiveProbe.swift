@@ -22,8 +22,8 @@ enum LiveProbe {
         }
         guard let (relative, bytes) = existingFile(under: chain.hostPath) else {
             return .unknown(
-                "no file under \(chain.hostPath) to fetch (empty, unreadable or not on this host); run with "
-                    + "--probe-write to write a probe file")
+                "no file under \(chain.hostPath) to fetch (empty, unreadable or not on this host); run without "
+                    + "--dry-run and with --probe-write to write a probe file")
         }
         return await fetch(
             chain: chain, baseURL: baseURL, host: fact?.host, relative: relative, expected: bytes,

@@ -1,3 +1,5 @@
+import Redacting
+
 /// A rule about which requests may leave the process. Dry-run uses a read-only policy;
 /// this is how reconcile proves it never mutates anything in dry-run: the check sits in
 /// `HTTPClient.send`, below every checker, so no checker can forget it.
@@ -74,18 +76,8 @@ public struct RequestPolicy: Sendable {
     /// The error `send` throws for a refused request. It names the method and the
     /// target (without any credentials in the URL) but no header values.
     func refusal(of request: HTTPRequest) -> HTTPError {
-        let target =
-            request.unixSocketPath.map { "\(Self.redacted(request.url)) via unix socket \($0)" }
-            ?? Self.redacted(request.url)
+        let url = Redaction.urlCredentials(in: request.url)
+        let target = request.unixSocketPath.map { "\(url) via unix socket \($0)" } ?? url
         return HTTPError(kind: .refusedByPolicy, message: "policy '\(name)' refuses \(request.method) \(target)")
-    }
-
-    /// The URL with any `user:password@` part replaced, so a refusal can be logged.
-    private static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let afterScheme = url[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
-        guard let at = afterScheme[..<authorityEnd].lastIndex(of: "@") else { return url }
-        return String(url[..<schemeEnd.upperBound]) + "***@" + String(url[url.index(after: at)...])
     }
 }

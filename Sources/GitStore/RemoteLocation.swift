@@ -1,5 +1,6 @@
 import CLibGit2
 import Foundation
+import Redacting
 
 /// A remote URL split into what libgit2 may see and what only the credentials callback
 /// may see: a password (or an http token) embedded in the URL is taken out, so it never
@@ -53,11 +54,13 @@ struct RemoteLocation {
             .standardizedFileURL.path
     }
 
-    /// `text` with every trace of the secret replaced, for error messages.
+    /// `text` with every trace of the secret replaced, for error messages: credentials in
+    /// any URL (this one as given included), and the password (for http, the user name
+    /// too, often a token) wherever libgit2 echoes it on its own.
     func redact(_ text: String) -> String {
-        var result = text.replacingOccurrences(of: original, with: url)
+        var result = Redaction.urlCredentials(in: text)
         for secret in [password, isHTTP ? username : nil].compactMap({ $0 }) where !secret.isEmpty {
-            result = result.replacingOccurrences(of: secret, with: "***")
+            result = result.replacingOccurrences(of: secret, with: Redaction.mask)
         }
         return result
     }

@@ -2,3 +2,5 @@
 // import ReconcileKit alone and get them through the ObservationContext.
 @_exported import CurlHTTP
 @_exported import Logging
+// One rule for credentials in URLs, shared with GitStore and CurlHTTP below.
+@_exported import Redacting

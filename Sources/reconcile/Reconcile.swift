@@ -43,7 +43,7 @@ struct Reconcile: AsyncParsableCommand {
                 exit(withError: error)
             }
             let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { printError(message) }
             Foundation.exit(1)
         }
     }

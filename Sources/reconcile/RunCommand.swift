@@ -68,6 +68,11 @@ struct RunCommand: AsyncParsableCommand {
                 "unknown checker '\(name)'\(hint); known: \(registry.identifiers.joined(separator: ", "))")
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        if probeWrite && dryRun {
+            throw ValidationError(
+                "--probe-write writes a probe file into the live media volume; a --dry-run never writes, "
+                    + "so the two cannot be combined (drop --probe-write to fetch a file that is already there)")
+        }
     }
 
     func run() async throws {
@@ -100,21 +105,26 @@ struct RunCommand: AsyncParsableCommand {
         if failed { throw ExitCode(1) }
 
         let mode = RunMode.dryRun
-        let context = ObservationContext(mode: mode, source: source, logger: logger, allowsProbeWrites: probeWrite)
+        let secrets = SecretRegistry()
+        let context = ObservationContext(
+            mode: mode, source: source, logger: logger, allowsProbeWrites: probeWrite, secrets: secrets)
         let clock = ContinuousClock()
         let started = clock.now
         let findings = await Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000)))
             .run(checks, context: context, only: only.isEmpty ? nil : Set(only))
         logger.debug("\(checks.count) checker(s), \(findings.count) finding(s) in \((clock.now - started).secondsText)")
 
+        // Masked once, here: every output below prints the same masked report.
+        let mask = secrets.mask
         let report = Report(
             origin: source.origin, manifest: paths.count == 1 ? paths[0] : ManifestSelection.defaultDirectory + "/",
-            mode: mode, findings: findings)
+            mode: mode, findings: findings
+        ).masked(by: mask)
         if let reportFile {
             do {
                 try ReportFile.write(JSONReportRenderer.render(report), to: reportFile)
             } catch {
-                printError("error: \(error)")
+                printError("error: \(error)", mask: mask)
                 throw ExitCode(1)
             }
         }

@@ -99,7 +99,12 @@ struct ManifestLoader {
     }
 }
 
-/// Prints to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+/// Prints to standard error. Errors quote git, the manifest and services, so the text is
+/// masked (credentials in URLs, and `mask`'s secrets) and escaped like any untrusted text.
+func printError(_ text: String, mask: SecretMask = SecretMask(secrets: [])) {
+    let safe = UntrustedText.terminalLines(mask.mask(text), limit: errorLineLimit)
+    FileHandle.standardError.write(Data((safe.hasSuffix("\n") ? safe : safe + "\n").utf8))
 }
+
+/// The most characters of one line of an error message.
+let errorLineLimit = 1000

@@ -56,7 +56,8 @@ struct ValidateCommand: ParsableCommand {
                     let sections = manifest.checks.map(\.checker).joined(separator: ", ")
                     return "\(path): valid (\(manifest.name): \(sections.isEmpty ? "no sections" : sections))\n"
                 case .failure(let failure):
-                    return failure.errors.map { "\($0)\n" }.joined()
+                    return failure.errors.map { UntrustedText.terminalLine("\($0)", limit: errorLineLimit) + "\n" }
+                        .joined()
                 }
             }.joined()
         }
@@ -94,7 +95,7 @@ struct ValidationReport: Encodable {
                 problems = failure.errors.map {
                     Problem(
                         file: $0.position.file, line: $0.position.line, column: $0.position.column,
-                        key: $0.keyPath, message: $0.message)
+                        key: $0.keyPath, message: UntrustedText.capped($0.message, limit: JSONReportRenderer.fieldLimit))
                 }
             } else {
                 problems = []

@@ -235,6 +235,16 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         #expect(error.map(\.status) == [.unknown])
     }
 
+    @Test func aConfigOfTheWrongShapeIsUnknownNotNoSites() async throws {
+        let spec = try await decodeSpec(productionSection)
+        for json in [#"{"apps": {"http": {"servers": []}}}"#, #"{"apps": {"http": {"servers": "srv0"}}}"#] {
+            let findings = CaddyChecker().compare(spec, with: CaddyObservation(admin: "x", live: .config(Data(json.utf8))))
+            #expect(findings.map(\.status) == [.unknown], "\(json)")
+            #expect(findings.first?.observed?.contains("apps.http.servers is a") == true)
+            #expect(findings.first?.message.contains("not a Caddy config") == true)
+        }
+    }
+
     @Test func aCaddyWithoutConfigMissesEveryRoute() async throws {
         let spec = try await decodeSpec(productionSection)
         let findings = CaddyChecker().compare(spec, with: CaddyObservation(admin: "x", live: .config(Data("null\n".utf8))))

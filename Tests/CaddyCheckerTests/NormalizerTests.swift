@@ -207,4 +207,59 @@ import Testing
             #expect(throws: JSONParseError.self, "\(bad)") { try JSONValue.parse(Data(bad.utf8)) }
         }
     }
+
+    @Test(
+        "malformed numbers are rejected as RFC 8259 says",
+        arguments: [
+            "1-2", "01", "-01", "1.2.3", "-", "1e", "1e+", "1E-", ".5", "+1", "1.", "-.5", "00", "1ee2", "0x10",
+            "[1-2]", "[01]", "{\"a\": 1.2.3}", "{\"a\": -}", "[1e]", "[1.e3]",
+        ])
+    func malformedNumbers(_ text: String) {
+        #expect(throws: JSONParseError.self, "\(text)") { try JSONValue.parse(Data(text.utf8)) }
+    }
+
+    @Test(
+        "well-formed numbers are kept as written",
+        arguments: ["0", "-0", "10", "-12", "0.5", "-0.25", "1e3", "1E+3", "2.5e-10", "123456789012345678901234567890"])
+    func wellFormedNumbers(_ text: String) throws {
+        #expect(try JSONValue.parse(Data(text.utf8)) == .number(text))
+        #expect(try JSONValue.parse(Data("[\(text),\(text)]".utf8)) == .array([.number(text), .number(text)]))
+    }
+
+    @Test func aMalformedNumberNamesItsPlace() {
+        let error = #expect(throws: JSONParseError.self) { try JSONValue.parse(Data(#"{"status": 01}"#.utf8)) }
+        #expect(error?.offset == 12)
+        #expect(error?.description.hasPrefix("invalid number") == true)
+    }
+}
+
+/// A JSON config of the wrong shape is not an empty one.
+@Suite struct ConfigShapeTests {
+    @Test(
+        "a config of the wrong shape is an error naming the key",
+        arguments: [
+            (#"{"apps": []}"#, "apps is an array, expected an object"),
+            (#"{"apps": {"http": "on"}}"#, "apps.http is a string, expected an object"),
+            (#"{"apps": {"http": {"servers": []}}}"#, "apps.http.servers is an array, expected an object"),
+            (#"{"apps": {"http": {"servers": "srv0"}}}"#, "apps.http.servers is a string, expected an object"),
+            (#"{"apps": {"http": {"servers": {"srv0": 1}}}}"#, "apps.http.servers.srv0 is a number, expected an object"),
+            (
+                #"{"apps": {"http": {"servers": {"srv0": {"routes": {}}}}}}"#,
+                "apps.http.servers.srv0.routes is an object, expected an array"
+            ),
+            (
+                #"{"apps": {"http": {"servers": {"srv0": {"listen": ":80"}}}}}"#,
+                "apps.http.servers.srv0.listen is a string, expected an array"
+            ),
+        ])
+    func wrongShape(_ json: String, _ message: String) {
+        let error = #expect(throws: CaddyConfigError.self) { try CaddyConfigNormalizer.normalize(Data(json.utf8)) }
+        #expect(error?.message.hasPrefix(message) == true, "\(String(describing: error))")
+    }
+
+    @Test func absentAppsAndServersAreAnEmptyConfig() throws {
+        for json in ["{}", #"{"apps": {}}"#, #"{"apps": {"http": {}}}"#, #"{"apps": {"http": null}}"#] {
+            #expect(try CaddyConfigNormalizer.normalize(Data(json.utf8)) == CaddyRouteTable(), "\(json)")
+        }
+    }
 }

@@ -27,7 +27,7 @@ struct RemoteLocationTests {
         let location = RemoteLocation("https://user:s3cret@example.com/repo.git")
         #expect(
             location.redact("cannot reach https://user:s3cret@example.com/repo.git (s3cret)")
-                == "cannot reach https://example.com/repo.git (***)")
+                == "cannot reach https://***@example.com/repo.git (***)")
     }
 
     @Test("the cache name is a readable slug plus a hash of the credential-free URL")

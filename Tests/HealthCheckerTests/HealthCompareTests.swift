@@ -95,8 +95,8 @@ import Testing
             name: "redirect: where to, without credentials", spec: spec(),
             observation: response(301, location: "https://admin:hunter2@rims.example.com/api/health/"),
             status: .drift, severity: .error, message: "answered 301, expected 200",
-            observed: "status 301 in 7 ms, Location: https://rims.example.com/api/health/",
-            fix: "The URL redirects to https://rims.example.com/api/health/"),
+            observed: "status 301 in 7 ms, Location: https://***@rims.example.com/api/health/",
+            fix: "The URL redirects to https://***@rims.example.com/api/health/"),
         Case(
             name: "body lacks the expected text", spec: spec(bodyContains: "ok"),
             observation: response(200, body: "<html>Bad Gateway</html>", contains: false), status: .drift,
@@ -134,7 +134,7 @@ import Testing
             name: "credentials in the URL never reach the message",
             spec: spec(url: "https://monitor:s3cret@rims.example.com/api/health/"),
             observation: failure(.connectionRefused, "Failed to connect"), status: .drift, severity: .critical,
-            message: "GET https://rims.example.com/api/health/ got no answer (connection refused)",
+            message: "GET https://***@rims.example.com/api/health/ got no answer (connection refused)",
             observed: "connection refused: Failed to connect", fix: "Nothing listens at rims.example.com"),
     ]
 

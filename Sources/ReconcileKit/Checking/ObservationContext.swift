@@ -25,15 +25,20 @@ public struct ObservationContext: Sendable {
     /// Whether a checker may write a short-lived probe file to prove a path end to end
     /// (`--probe-write`; the media chain's live proof). Off by default: a dry run reads.
     public let allowsProbeWrites: Bool
+    /// Where a checker registers each secret it reads (a bearer token), so that every
+    /// output of the run masks it, in all its encodings.
+    public let secrets: SecretRegistry
     /// Observations shared within one run, and the manifest this context serves.
     var sharing: (observations: SharedObservations, manifest: String)?
 
     public init(
         mode: RunMode, http: HTTPClient? = nil, source: any DesiredStateSource,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "reconcile"), allowsProbeWrites: Bool = false
+        logger: Logger = Logger(label: "reconcile"), allowsProbeWrites: Bool = false,
+        secrets: SecretRegistry = SecretRegistry()
     ) {
         self.allowsProbeWrites = allowsProbeWrites
+        self.secrets = secrets
         self.mode = mode
         self.http = http ?? HTTPClient(policy: mode == .dryRun ? .readOnlyWithDockerExec : .allowAll)
         self.source = source

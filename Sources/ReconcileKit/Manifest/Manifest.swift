@@ -54,7 +54,8 @@ public struct ManifestDecoder: Sendable {
                 let version = try top.required("apiVersion")
                 if try version.string() != Self.apiVersion {
                     session.errors.append(
-                        version.error("unsupported apiVersion '\(try version.string())'; this reconcile reads \(Self.apiVersion)"))
+                        version.error(
+                            "unsupported apiVersion \(ManifestNode.quoted(try version.string())); this reconcile reads \(Self.apiVersion)"))
                 }
             } catch let error as ManifestError {
                 session.errors.append(error)
@@ -62,7 +63,7 @@ public struct ManifestDecoder: Sendable {
             do {
                 let kind = try top.required("kind")
                 if try kind.string() != "Environment" {
-                    session.errors.append(kind.error("unsupported kind '\(try kind.string())'; expected Environment"))
+                    session.errors.append(kind.error("unsupported kind \(ManifestNode.quoted(try kind.string())); expected Environment"))
                 }
             } catch let error as ManifestError {
                 session.errors.append(error)

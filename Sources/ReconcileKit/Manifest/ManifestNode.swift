@@ -79,7 +79,7 @@ public struct ManifestNode {
         if let value = Choice(rawValue: text) { return value }
         let allowed = Choice.allCases.map(\.rawValue)
         throw error(
-            "'\(text)' is not one of \(allowed.joined(separator: ", "))"
+            "\(Self.quoted(text)) is not one of \(allowed.joined(separator: ", "))"
                 + Suggestions.didYouMean(text, among: allowed))
     }
 
@@ -87,20 +87,20 @@ public struct ManifestNode {
     public func url(schemes: [String]) throws -> String {
         let text = try nonEmptyString()
         guard let separator = text.range(of: "://") else {
-            throw error("'\(text)' is not a URL (expected \(schemes.map { "\($0)://" }.joined(separator: " or "))…)")
+            throw error("\(Self.quoted(text)) is not a URL (expected \(schemes.map { "\($0)://" }.joined(separator: " or "))…)")
         }
         let scheme = text[..<separator.lowerBound].lowercased()
         guard schemes.contains(scheme) else {
-            throw error("unsupported URL scheme '\(scheme)' in '\(text)'; use \(schemes.joined(separator: ", "))")
+            throw error("unsupported URL scheme \(Self.quoted(scheme)) in \(Self.quoted(text)); use \(schemes.joined(separator: ", "))")
         }
         let rest = text[separator.upperBound...]
         if scheme == "unix" {
-            guard rest.hasPrefix("/") else { throw error("'\(text)' needs an absolute socket path: unix:///path/to.sock") }
+            guard rest.hasPrefix("/") else { throw error("\(Self.quoted(text)) needs an absolute socket path: unix:///path/to.sock") }
         } else {
             let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
             let host = authority.split(separator: "@").last.map(String.init) ?? ""
             guard !host.isEmpty, !host.hasPrefix(":"), !host.contains(" ") else {
-                throw error("'\(text)' has no host")
+                throw error("\(Self.quoted(text)) has no host")
             }
         }
         return text
@@ -157,7 +157,7 @@ public struct ManifestNode {
             }
             let path = keyPath.isEmpty ? key : "\(keyPath).\(key)"
             let keyNode = ManifestNode(yaml: keyYAML, session: session, keyPath: path)
-            guard seen.insert(key).inserted else { throw keyNode.error("duplicate key '\(key)'") }
+            guard seen.insert(key).inserted else { throw keyNode.error("duplicate key \(Self.quoted(key))") }
             result.append((key, keyNode, ManifestNode(yaml: valueYAML, session: session, keyPath: path)))
         }
         return result
@@ -173,7 +173,7 @@ public struct ManifestNode {
             } else {
                 report(
                     entry.keyNode.error(
-                        "unknown key '\(entry.key)'" + Suggestions.didYouMean(entry.key, among: allowedKeys)
+                        "unknown key \(Self.quoted(entry.key))" + Suggestions.didYouMean(entry.key, among: allowedKeys)
                             + " (allowed: \(allowedKeys.joined(separator: ", ")))"))
             }
         }
@@ -192,13 +192,20 @@ public struct ManifestNode {
             switch tagName {
             case .null: return "null"
             case .bool: return "boolean \(scalar.string)"
-            case .int, .float: return "number \(scalar.string)"
-            default: return "string '\(scalar.string)'"
+            case .int, .float: return "number \(UntrustedText.excerpt(scalar.string))"
+            default: return "string \(Self.quoted(scalar.string))"
             }
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
         }
+    }
+
+    /// A scalar or key quoted in an error: credentials in URLs removed, controls escaped,
+    /// at most a short excerpt. A manifest can be made to quote anything (a committed file
+    /// full of secrets decodes as one long string), and errors reach PR annotations.
+    public static func quoted(_ text: some StringProtocol) -> String {
+        "'" + UntrustedText.excerpt(Redaction.urlCredentials(in: String(text))) + "'"
     }
 
     /// Replaces `${name}` with the variable's value; `$${` stands for a literal `${`.
@@ -215,7 +222,7 @@ public struct ManifestNode {
             }
             result += before
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                throw error("unterminated variable reference in '\(text)' (expected ${name})")
+                throw error("unterminated variable reference in \(Self.quoted(text)) (expected ${name})")
             }
             let name = String(rest[start.upperBound..<end])
             guard let value = session.variables[name] else {

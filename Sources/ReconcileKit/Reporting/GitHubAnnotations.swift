@@ -1,40 +1,49 @@
 /// GitHub Actions workflow commands (`::error file=…,line=…,col=…::message`), so CI
 /// shows manifest problems and drift inline on the pull request.
+///
+/// Every field is escaped by `UntrustedText` (controls visible, length capped, then
+/// GitHub's own percent-encoding), so nothing a service or a manifest says can end the
+/// command early or start another one (`%0A::set-output …`).
 public enum GitHubAnnotations {
+    /// Manifest errors quote the manifest: a longer cap than a finding's field, since an
+    /// error also lists the allowed keys.
+    static let errorLimit = 1000
+
     public static func render(_ errors: [ManifestError]) -> String {
         errors.map { error in
             annotation(
                 "error", position: error.position, title: "reconcile validate",
-                message: error.keyPath.isEmpty ? error.message : "\(error.keyPath): \(error.message)")
+                message: UntrustedText.annotationMessage(
+                    error.keyPath.isEmpty ? error.message : "\(error.keyPath): \(error.message)", limit: errorLimit))
         }.joined()
     }
 
     public static func render(_ report: Report) -> String {
         report.findingsWorstFirst.filter { $0.status != .ok }.map { finding in
-            var message = "\(finding.resource): \(finding.message)"
-            if let fix = finding.fix { message += "\nfix: \(fix.summary)" }
+            var message = "\(line(finding.resource)): \(line(finding.message))"
+            if let fix = finding.fix { message += "%0Afix: \(line(fix.summary))" }
             return annotation(
                 finding.status == .drift ? "error" : "warning", position: finding.position,
                 title: "reconcile \(finding.checker)", message: message)
         }.joined()
     }
 
+    /// One field of a finding as annotation text: escaped and capped (line feeds stay
+    /// line breaks, as GitHub shows them; a CR is a control like any other).
+    private static func line(_ text: String) -> String {
+        UntrustedText.annotationMessage(text)
+    }
+
+    /// A workflow command; `message` is already escaped.
     static func annotation(_ level: String, position: SourcePosition?, title: String, message: String) -> String {
         var properties: [String] = []
         if let position {
-            properties += ["file=\(property(position.file))", "line=\(position.line)", "col=\(position.column)"]
+            properties += [
+                "file=\(UntrustedText.annotationProperty(position.file))", "line=\(position.line)",
+                "col=\(position.column)",
+            ]
         }
-        properties.append("title=\(property(title))")
-        return "::\(level) \(properties.joined(separator: ","))::\(data(message))\n"
-    }
-
-    /// Escaping from GitHub's toolkit: data escapes %, CR, LF; properties also : and ,.
-    static func data(_ text: String) -> String {
-        text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
-            .replacingOccurrences(of: "\n", with: "%0A")
-    }
-
-    static func property(_ text: String) -> String {
-        data(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+        properties.append("title=\(UntrustedText.annotationProperty(title))")
+        return "::\(level) \(properties.joined(separator: ","))::\(message)\n"
     }
 }

@@ -2,11 +2,18 @@ import Foundation
 
 /// The machine-readable report: `{"version": 1, "source", "mode", "summary",
 /// "findings"}` with sorted keys, so output is stable across runs and versions.
+/// Control characters are escaped by the JSON encoder; every text field is capped
+/// (`fieldLimit`), so a service answering a million digits cannot bloat the report.
 public enum JSONReportRenderer {
+    /// The most characters of one text field: more than a terminal shows, since
+    /// machines read the report, but bounded.
+    public static let fieldLimit = 4096
+
     public static func render(_ report: Report) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(report), let text = String(data: data, encoding: .utf8) else {
+        let capped = report.mapText { UntrustedText.capped($0, limit: fieldLimit) }
+        guard let data = try? encoder.encode(capped), let text = String(data: data, encoding: .utf8) else {
             return #"{"version": 1, "error": "report could not be encoded"}"#
         }
         return text + "\n"

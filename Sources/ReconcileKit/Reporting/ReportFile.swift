@@ -2,12 +2,21 @@ import Foundation
 
 /// Writes a report so readers (monitoring, a textfile collector) never see half a file:
 /// a temporary file in the same directory, then rename(2), which is atomic.
+///
+/// reconcile runs as root, often in a directory others can write to: a predictable
+/// temporary name would let a local user plant a symbolic link there and redirect the
+/// write onto any file. So the temporary name is random, and it is created with
+/// `O_CREAT | O_EXCL | O_NOFOLLOW`: it must be new, and a link is never followed.
+/// rename(2) then replaces the report path itself, never a file a link there points to.
 public enum ReportFile {
+    /// How many random names are tried before giving up (a collision means someone is
+    /// planting files at random names; 2^-64 odds each otherwise).
+    static let attempts = 16
+
     public static func write(_ text: String, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        let temporary = ((directory.isEmpty ? "." : directory) as NSString)
-            .appendingPathComponent(".\(name).\(getpid()).tmp")
+        let (descriptor, temporary) = try create(in: directory.isEmpty ? "." : directory, for: name, path: path)
         // POSIX calls rather than Data.write, so a failure reads "No such file or
         // directory" about the report's path instead of Foundation's error dump about
         // the temporary file; fsync before rename so the new report is on disk first.
@@ -16,8 +25,6 @@ public enum ReportFile {
             unlink(temporary)
             return ReportFileError(path: path, reason: reason)
         }
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw ReportFileError(path: path, reason: String(cString: strerror(errno))) }
         let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
@@ -39,6 +46,19 @@ public enum ReportFile {
         }
         close(descriptor)
         guard rename(temporary, path) == 0 else { throw failure() }
+    }
+
+    /// A new file `.NAME.RANDOM.tmp` in `directory`, open for writing.
+    static func create(in directory: String, for name: String, path: String) throws -> (Int32, String) {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<attempts {
+            let suffix = String(generator.next() as UInt64, radix: 36)
+            let temporary = (directory as NSString).appendingPathComponent(".\(name).\(suffix).tmp")
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if descriptor >= 0 { return (descriptor, temporary) }
+            guard errno == EEXIST || errno == ELOOP else { break }
+        }
+        throw ReportFileError(path: path, reason: String(cString: strerror(errno)))
     }
 }
 

@@ -1,6 +1,13 @@
 /// The report for humans: drift first, then unknown, then ok; one aligned line per
 /// finding, with expected / observed / fix under each finding that is not ok.
+///
+/// Every field can hold what a live service said, so each goes through
+/// `UntrustedText.terminalLine` (controls escaped, length capped) before it is laid out;
+/// a snippet keeps its lines, each escaped, and at most `maxSnippetLines` of them.
 public struct TextReportRenderer: Sendable {
+    /// The most lines of one fix snippet shown.
+    static let maxSnippetLines = 60
+
     /// ANSI colour (only on a terminal, never with NO_COLOR: the caller decides).
     public var color: Bool
     /// Leave out `ok` lines (cron: quiet when in sync).
@@ -15,6 +22,7 @@ public struct TextReportRenderer: Sendable {
     }
 
     public func render(_ report: Report) -> String {
+        let report = report.mapText({ UntrustedText.terminalLine($0) }, snippets: { UntrustedText.terminalLines($0) })
         var lines: [String] = []
         let source = report.source
         let commit = source.commit.map { String($0.prefix(12)) }
@@ -41,9 +49,7 @@ public struct TextReportRenderer: Sendable {
                     "\(indent)\(index == 0 ? "fix       " : "          ")\(line)"
                 }
                 if let snippet = fix.snippet {
-                    lines += snippet.split(separator: "\n", omittingEmptySubsequences: false).map {
-                        "\(indent)          \($0)"
-                    }
+                    lines += Self.snippetLines(snippet).map { "\(indent)          \($0)" }
                 }
             }
             if let position = finding.position { lines.append("\(indent)declared  \(position)") }
@@ -59,6 +65,13 @@ public struct TextReportRenderer: Sendable {
         }
         lines.append(tally)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A snippet's lines (already escaped line by line), at most `maxSnippetLines`.
+    static func snippetLines(_ snippet: String) -> [String] {
+        let lines = snippet.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.count > maxSnippetLines else { return lines }
+        return lines.prefix(maxSnippetLines) + ["…[\(lines.count - maxSnippetLines) more lines]"]
     }
 
     private func paint(_ text: String, _ status: Status) -> String {

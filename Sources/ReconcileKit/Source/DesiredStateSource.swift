@@ -49,40 +49,15 @@ public struct GitCommitSource: DesiredStateSource {
     }
 }
 
-/// Files as they are in a working tree, for testing an uncommitted edit (`--worktree`).
-public struct WorktreeSource: DesiredStateSource {
-    let root: String
-    public let origin: SourceOrigin
-
-    public func read(_ path: String) throws -> Data {
-        let full = (root as NSString).appendingPathComponent(path)
-        guard let data = FileManager.default.contents(atPath: full) else {
-            throw SourceError.noSuchFile(path: path, in: root)
-        }
-        return data
-    }
-
-    public func list(_ directory: String) throws -> [String] {
-        let full = (root as NSString).appendingPathComponent(directory)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else {
-            throw SourceError.noSuchFile(path: directory, in: root)
-        }
-        return names.filter { name in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: "\(full)/\(name)", isDirectory: &isDirectory)
-                && !isDirectory.boolValue
-        }
-        .map { directory.isEmpty ? $0 : "\(directory.hasSuffix("/") ? String(directory.dropLast()) : directory)/\($0)" }
-        .sorted()
-    }
-}
-
 /// Problems locating the desired state that are not libgit2's own.
 public enum SourceError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchFile(path: String, in: String)
     case worktreeNeedsLocalRepository(String)
     case bareRepositoryHasNoWorktree(String)
     case noManifests(directory: String, origin: String)
+    /// A `--worktree` path that leaves the working tree (`..`, an absolute path, or a
+    /// symbolic link resolving outside it), or is not a regular file.
+    case outsideWorktree(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -91,6 +66,7 @@ public enum SourceError: Error, Sendable, Equatable, CustomStringConvertible {
             "--worktree reads local files, but the repository is a URL (\(url)); clone it or drop --worktree"
         case .bareRepositoryHasNoWorktree(let path): "--worktree: the repository at \(path) is bare (no working tree)"
         case .noManifests(let directory, let origin): "no *.yaml or *.yml manifests in \(directory) at \(origin)"
+        case .outsideWorktree(let path, let reason): "refusing to read '\(path)' with --worktree: \(reason)"
         }
     }
 }

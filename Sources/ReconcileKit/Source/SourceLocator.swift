@@ -42,9 +42,9 @@ public struct SourceLocator: Sendable {
         let repository: GitRepository
         let label: String
         if let repo, Self.isRemote(repo) {
-            if worktree { throw SourceError.worktreeNeedsLocalRepository(Redaction.url(repo)) }
+            if worktree { throw SourceError.worktreeNeedsLocalRepository(Redaction.urlCredentials(in: repo)) }
             repository = try GitRepository.cloneOrFetch(url: repo, cacheDirectory: cacheDirectory)
-            label = Redaction.url(repo)
+            label = Redaction.urlCredentials(in: repo)
         } else {
             let start = absolute(repo ?? ".")
             repository = try GitRepository.discover(from: start)

@@ -9,6 +9,8 @@ Listens on 127.0.0.1:PORT or on a unix socket, and answers a few fixed routes:
   /redirect             302 to /status/200
   /api/health/          200 {"status": "ok"}
   /api/health/auth/     200 with "Authorization: Bearer TOKEN", else 401
+  --serve PATH=FILE     200 with FILE's bytes at PATH (repeatable; e.g. a hostile
+                        Caddy config at /config/)
 Every request is appended as one JSON line to --log (method, path), so tests can
 prove which requests reached the server (dry-run is read-only).
 """
@@ -68,6 +70,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.options.delay_ms:
             time.sleep(self.server.options.delay_ms / 1000.0)
         path = self.path.split("?", 1)[0]
+        served = self.server.options.served.get(path)
+        if served:
+            with open(served, "rb") as handle:
+                return self.reply(200, handle.read(), "application/json")
         parts = [p for p in path.split("/") if p]
         if len(parts) == 2 and parts[0] == "status":
             status = int(parts[1])
@@ -121,7 +127,9 @@ def main():
     parser.add_argument("--log")
     parser.add_argument("--token", default=os.environ.get("FIXTURE_TOKEN"))
     parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--serve", action="append", default=[])
     options = parser.parse_args()
+    options.served = dict(item.split("=", 1) for item in options.serve)
     if options.unix:
         if os.path.exists(options.unix):
             os.unlink(options.unix)

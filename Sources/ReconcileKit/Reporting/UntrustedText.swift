@@ -1,0 +1,110 @@
+/// Text reconcile did not write itself (what a live service answered, a manifest's
+/// scalar, an exception's message) made safe to show, in one place for every output.
+///
+/// A service can answer with terminal escape sequences (`ESC ]` retitles a terminal,
+/// `ESC [2J` clears it, OSC 52 writes to the clipboard), a NUL or a BEL, C1 controls,
+/// or Unicode bidi overrides that make a line read differently than it is; and it can
+/// answer with a million digits. So every renderer passes such text through here:
+/// control and bidi characters become visible escapes (`\x1B`, `\u{202E}`), and the
+/// length is capped with a marker saying how much was left out. The targets differ
+/// only in what else they must encode on top: a terminal line escapes its newlines
+/// too, a GitHub annotation percent-encodes `%`, CR and LF as GitHub's toolkit does
+/// (and `:` and `,` in properties), JSON only caps (its encoder escapes controls).
+/// Renderers still to come (markdown, the HTML status page) add their variant here.
+public enum UntrustedText {
+    /// The most characters (Unicode scalars) of one field shown by default.
+    public static let defaultLimit = 400
+
+    /// One line on a terminal: every control character escaped, newlines included.
+    public static func terminalLine(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        escaped(text, keepingNewlines: false, limit: limit)
+    }
+
+    /// Several lines on a terminal (an error message that spans lines): as
+    /// `terminalLine`, but line feeds are kept, each line capped on its own.
+    public static func terminalLines(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { escaped($0, keepingNewlines: false, limit: limit) }.joined(separator: "\n")
+    }
+
+    /// The message of a GitHub workflow command (`::error …::MESSAGE`): controls escaped,
+    /// capped, then `%`, CR and LF percent-encoded (line feeds show as line breaks).
+    public static func annotationMessage(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        escaped(text, keepingNewlines: true, limit: limit).replacingOccurrences(of: "%", with: "%25")
+            .replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    /// A property of a GitHub workflow command (`file=…,title=…`): as a message, plus
+    /// `:` and `,`, which would end the property.
+    public static func annotationProperty(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        annotationMessage(text, limit: limit).replacingOccurrences(of: ":", with: "%3A")
+            .replacingOccurrences(of: ",", with: "%2C")
+    }
+
+    /// A field of a machine-readable report: only capped, its encoder escapes the rest.
+    public static func capped(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        var scalars = text.unicodeScalars.makeIterator()
+        var result = ""
+        var count = 0
+        while let scalar = scalars.next() {
+            guard count < limit else { return result + marker(1 + remaining(&scalars)) }
+            result.unicodeScalars.append(scalar)
+            count += 1
+        }
+        return result
+    }
+
+    /// A short excerpt of a manifest scalar or a service's answer quoted inside an error
+    /// message: escaped as a terminal line and capped at `limit` (60 by default), so an
+    /// error never carries a file's content along.
+    public static func excerpt(_ text: some StringProtocol, limit: Int = 60) -> String {
+        terminalLine(text, limit: limit)
+    }
+
+    /// The shared core: escapes and cap.
+    static func escaped(_ text: some StringProtocol, keepingNewlines: Bool, limit: Int) -> String {
+        var scalars = text.unicodeScalars.makeIterator()
+        var result = ""
+        var count = 0
+        while let scalar = scalars.next() {
+            guard count < limit else { return result + marker(1 + remaining(&scalars)) }
+            count += 1
+            if keepingNewlines && scalar == "\n" {
+                result.unicodeScalars.append(scalar)
+            } else if let escape = visibleEscape(scalar) {
+                result += escape
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// The visible form of a scalar that must not reach a terminal or a page as itself;
+    /// nil for anything else (tabs pass: fixes indent Caddyfile snippets with them).
+    static func visibleEscape(_ scalar: Unicode.Scalar) -> String? {
+        switch scalar.value {
+        case 0x09: return nil
+        case 0x0A: return "\\n"
+        case 0x0D: return "\\r"
+        case 0x00...0x1F, 0x7F...0x9F: return "\\x" + hex(scalar.value, digits: 2)
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFEFF, 0xFFF9...0xFFFB:
+            return "\\u{" + hex(scalar.value, digits: 4) + "}"
+        default: return nil
+        }
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
+    private static func remaining<Scalars: IteratorProtocol>(_ scalars: inout Scalars) -> Int {
+        var count = 0
+        while scalars.next() != nil { count += 1 }
+        return count
+    }
+
+    /// What replaces the part left out.
+    static func marker(_ omitted: Int) -> String { "…[\(omitted) more characters]" }
+}

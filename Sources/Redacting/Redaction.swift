@@ -1,0 +1,85 @@
+/// Credentials inside URLs, wherever a URL appears in a text: a remote's URL in a git
+/// error, a request refused by the dry-run policy, a health URL, a Django setting
+/// (`DATABASE_URL`, a broker URL, a cache `LOCATION`) or the text of an exception that
+/// quotes one. One rule for all of them, in a module of its own so that the modules
+/// below ReconcileKit (GitStore, CurlHTTP), which must not import it, share it too.
+///
+/// Only the user-info part of a URL is replaced (`postgres://***@db/app`): the password
+/// of one URL is never searched for elsewhere, so a password `app` leaves the path
+/// `/srv/app/media` alone.
+public enum Redaction {
+    /// What replaces a secret.
+    public static let mask = "***"
+
+    /// `text` with the `user:password@` of every `scheme://user:password@host…` in it
+    /// replaced by `***@`. Text without `://` is returned unchanged.
+    ///
+    /// The user info ends at the last `@` before the first `/`, `?`, `#`, space or quote
+    /// after `://`. A password that holds an unencoded `/`, `?` or `#` (invalid, but
+    /// common in hand-written `DATABASE_URL`s) is still caught: when the part before that
+    /// character has a `:` not followed by a port number, the `@` after it is searched
+    /// for up to the end of the URL.
+    public static func urlCredentials(in text: String) -> String {
+        guard text.contains("://") else { return text }
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while let separator = find(bytes, from: index) {
+            let start = separator + 3
+            if let at = userInfoEnd(bytes, from: start) {
+                output += bytes[index..<start]
+                output += mask.utf8
+                index = at
+            } else {
+                output += bytes[index..<start]
+                index = start
+            }
+        }
+        output += bytes[index...]
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The index of the next `://` at or after `start`.
+    private static func find(_ bytes: [UInt8], from start: Int) -> Int? {
+        var index = start
+        while index + 2 < bytes.count {
+            if bytes[index] == colon, bytes[index + 1] == slash, bytes[index + 2] == slash { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The index of the `@` that ends the user info of the authority starting at `start`.
+    private static func userInfoEnd(_ bytes: [UInt8], from start: Int) -> Int? {
+        var end = start
+        while end < bytes.count, !endsAuthority(bytes[end]), !endsURL(bytes[end]) { end += 1 }
+        if let at = bytes[start..<end].lastIndex(of: self.at) { return at }
+        guard end < bytes.count, endsAuthority(bytes[end]), let colonIndex = bytes[start..<end].lastIndex(of: colon)
+        else { return nil }
+        let afterColon = bytes[(colonIndex + 1)..<end]
+        // `host:8080/path@x` is a host and port; `user:pa/ss@host` is a password.
+        guard afterColon.isEmpty || !afterColon.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        var index = end
+        while index < bytes.count, !endsURL(bytes[index]) {
+            if bytes[index] == self.at { return index }
+            if bytes[index] == colon, index + 2 < bytes.count, bytes[index + 1] == slash, bytes[index + 2] == slash {
+                return nil
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private static let colon = UInt8(ascii: ":"), slash = UInt8(ascii: "/"), at = UInt8(ascii: "@")
+
+    private static func endsAuthority(_ byte: UInt8) -> Bool {
+        byte == slash || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")
+    }
+
+    /// Whitespace, quotes, angle brackets and control characters end a URL in prose.
+    private static func endsURL(_ byte: UInt8) -> Bool {
+        byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+            || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "`")
+    }
+}
