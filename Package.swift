@@ -77,15 +77,20 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// Fuzz targets (libFuzzer entry points, no `main`): declared only for scripts/fuzz, which
+// Fuzz targets (libFuzzer; each `main` hands its entry point to libFuzzer's driver, since
+// SwiftPM links an executable's own `main`): declared only for scripts/fuzz, which
 // sets RECONCILE_FUZZ=1 and builds them with -sanitize=fuzzer in its own scratch path.
 // A normal build or test run never sees them.
 if Context.environment["RECONCILE_FUZZ"] == "1" {
     package.targets += [
-        .executableTarget(name: "fuzz-caddy-json", dependencies: ["CaddyChecker"], path: "Fuzz/CaddyJSON"),
+        .target(name: "FuzzDriver", path: "Fuzz/Driver"),
+        .executableTarget(name: "fuzz-caddy-json", dependencies: ["FuzzDriver", "CaddyChecker"], path: "Fuzz/CaddyJSON"),
         .executableTarget(
             name: "fuzz-manifest",
-            dependencies: ["ReconcileKit", "HealthChecker", "CaddyChecker", "DockerChecker", "DjangoChecker", "MediaChecker"],
+            dependencies: [
+                "FuzzDriver", "ReconcileKit", "HealthChecker", "CaddyChecker", "DockerChecker", "DjangoChecker",
+                "MediaChecker",
+            ],
             path: "Fuzz/Manifest"),
     ]
 }

@@ -2,6 +2,7 @@ import CaddyChecker
 import DjangoChecker
 import DockerChecker
 import Foundation
+import FuzzDriver
 import HealthChecker
 import MediaChecker
 import ReconcileKit
@@ -16,7 +17,7 @@ let registry = CheckerRegistry(checkers: [
 /// repository. Properties: no input crashes or hangs, and a rejected manifest is
 /// rejected with errors that each name a position inside the file.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func manifestFuzzTarget(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func manifestFuzzTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let text = String(bytes: UnsafeBufferPointer(start: data, count: size), encoding: .utf8) else { return 0 }
     do {
         _ = try ManifestDecoder(registry: registry).decode(text, file: "fuzz.yaml", variableOverrides: ["base": "http://x"])
@@ -29,3 +30,5 @@ public func manifestFuzzTarget(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
     }
     return 0
 }
+
+exit(runLibFuzzer(manifestFuzzTarget))

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzDriver
 
 @testable import CaddyChecker
 
@@ -7,8 +8,8 @@ import Foundation
 /// no input crashes, hangs or grows memory without bound; what the parser accepts
 /// prints canonically and parses back to the same value; normalising never traps.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func caddyJSONFuzzTarget(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Data(bytes: data, count: size)
+func caddyJSONFuzzTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = data.map { Data(bytes: $0, count: size) } ?? Data()
     if let value = try? JSONValue.parse(bytes) {
         let text = value.canonicalText
         guard let again = try? JSONValue.parse(Data(text.utf8)), again == value else {
@@ -18,3 +19,5 @@ public func caddyJSONFuzzTarget(_ data: UnsafePointer<UInt8>, _ size: Int) -> CI
     _ = CaddyObservation(admin: "http://127.0.0.1:2019", live: .config(bytes))
     return 0
 }
+
+exit(runLibFuzzer(caddyJSONFuzzTarget))
