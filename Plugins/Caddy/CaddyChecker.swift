@@ -13,6 +13,10 @@ import ReconcileKit
 /// `caddy adapt` runs.
 public struct CaddyChecker: Checker {
     public static let identifier = "caddy"
+    public static let observes =
+        "`GET /config/` on the admin API (TCP or unix socket); optionally a Caddyfile in git, adapted with `caddy adapt`; optional probes through Caddy"
+    public static let reports =
+        "per route: missing, other handler, upstreams, root, prefix strip, shadowed by an earlier route, unmanaged routes; fixes as Caddyfile blocks plus the admin JSON path"
 
     /// How long the admin API may take to answer.
     static let adminTimeout: Duration = .seconds(10)

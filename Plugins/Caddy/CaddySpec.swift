@@ -7,6 +7,8 @@ import ReconcileKit
 /// at its line, and every finding about a route points back at where it was declared.
 public struct CaddySpec: ManifestSection {
     public static let key = "caddy"
+    public static let summary = "Which admin API to ask, and the routes Caddy must serve."
+    public static let shape = ManifestShape.object(object)
     /// Caddy's own default admin address.
     public static let defaultAdmin = "http://localhost:2019"
 
@@ -33,7 +35,21 @@ public struct CaddySpec: ManifestSection {
     public var listen: HTTPEndpoint?
     public var position: SourcePosition
 
-    static let keys = ["admin", "sites", "caddyfile", "unmanaged_routes", "probes", "listen"]
+    static let endpoint = ManifestShape.string(.url(schemes: ["http", "https", "unix"]))
+    static let object = ManifestObject(
+        [
+            .optional("admin", endpoint, "Caddy's admin API: http://127.0.0.1:2019 or unix:///run/caddy/admin.sock."),
+            .optional("sites", .list(.object(CaddySiteSpec.object)), "The routes, written out per site."),
+            .optional("caddyfile", .string(.nonEmpty), "A Caddyfile in this repository (read at the same ref) to compare with."),
+            .optional("unmanaged_routes", .string(.choice(of: UnmanagedRoutes.self)), "Whether live routes not named here are drift."),
+            .optional("probes", .boolean, "Send real requests through Caddy to prove the routes behave (needs listen)."),
+            .optional("listen", endpoint, "Where Caddy serves requests, for probes."),
+        ],
+        exclusive: [
+            ExclusiveKeys(
+                ["sites", "caddyfile"], conflict: "give either sites: or caddyfile:, not both",
+                missing: "missing the desired routes: add sites: (routes written out) or caddyfile: PATH")
+        ])
 
     public init(
         admin: HTTPEndpoint, desired: Desired, unmanagedRoutes: UnmanagedRoutes = .ignore, probes: Bool = false,
@@ -48,39 +64,35 @@ public struct CaddySpec: ManifestSection {
     }
 
     public init(from node: ManifestNode) throws {
-        let map = try node.mapping(allowedKeys: Self.keys)
+        let map = try node.mapping(Self.object)
         position = node.position
         if let adminNode = map.optional("admin") {
-            admin = try Self.endpoint(adminNode, schemes: ["http", "https", "unix"])
+            admin = try Self.endpoint(adminNode)
         } else {
             admin = try HTTPEndpoint(parsing: Self.defaultAdmin)
         }
-        switch (map.optional("sites"), map.optional("caddyfile")) {
-        case (let sitesNode?, nil):
+        if let sitesNode = map.optional("sites") {
             desired = .sites(try Self.sites(sitesNode))
-        case (nil, let fileNode?):
-            var path = try fileNode.nonEmptyString()
+        } else {
+            let fileNode = try map.required("caddyfile")
+            var path = try fileNode.string()
             while path.hasPrefix("./") { path.removeFirst(2) }
             guard !path.hasPrefix("/") else {
                 throw fileNode.error("'\(path)' must be a path inside the repository (it is read at the same ref)")
             }
             desired = .caddyfile(path: path, position: fileNode.position)
-        case (.some, .some):
-            throw map.node.error("give either sites: or caddyfile:, not both")
-        case (nil, nil):
-            throw map.node.error("missing the desired routes: add sites: (routes written out) or caddyfile: PATH")
         }
         unmanagedRoutes = try map.optional("unmanaged_routes")?.choice(UnmanagedRoutes.self) ?? .ignore
         probes = try map.optional("probes")?.bool() ?? false
-        listen = try map.optional("listen").map { try Self.endpoint($0, schemes: ["http", "https", "unix"]) }
+        listen = try map.optional("listen").map(Self.endpoint)
         if probes && listen == nil {
             throw (map.optional("probes") ?? node).error(
                 "probes: true needs listen: the URL Caddy serves on (e.g. http://127.0.0.1:80)")
         }
     }
 
-    static func endpoint(_ node: ManifestNode, schemes: [String]) throws -> HTTPEndpoint {
-        let text = try node.url(schemes: schemes)
+    static func endpoint(_ node: ManifestNode) throws -> HTTPEndpoint {
+        let text = try node.string()
         do {
             return try HTTPEndpoint(parsing: text)
         } catch {
@@ -117,13 +129,18 @@ public struct CaddySiteSpec: Sendable, Hashable {
         self.position = position
     }
 
+    static let object = ManifestObject([
+        .optional("hosts", .list(.string(.nonEmpty)), "The host names the site answers for (omitted: any host)."),
+        .required("routes", .list(.object(CaddyRouteSpec.object)), "The site's routes, most specific first as Caddy orders them."),
+    ])
+
     init(from node: ManifestNode) throws {
-        let map = try node.mapping(allowedKeys: ["hosts", "routes"])
+        let map = try node.mapping(Self.object)
         position = node.position
         var hosts: [String] = []
         if let hostsNode = map.optional("hosts") {
             for item in try hostsNode.list() {
-                let host = try item.nonEmptyString().lowercased()
+                let host = try item.string().lowercased()
                 if host.contains("://") || host.contains("/") || host.contains(" ") {
                     throw item.error("'\(host)' is not a host name; write only the name, as in rims.example.com")
                 }
@@ -164,7 +181,25 @@ public struct CaddyRouteSpec: Sendable, Hashable {
     public var stripPrefix: String?
     public var position: SourcePosition
 
-    static let keys = ["path", "reverse_proxy", "file_server", "strip_prefix"]
+    static let fileServer = ManifestObject([.optional("root", .string(.nonEmpty), "The directory served.")])
+    static let object = ManifestObject(
+        [
+            .required(
+                "path", .string(.pattern("[/*]\\S*", hint: "a Caddy path pattern (it starts with / or *, as in /api/*)")),
+                "The path matcher, as in /api/* (a trailing * matches everything below)."),
+            .optional("reverse_proxy", .list(.string(.nonEmpty)), "Upstreams: host:port, http://host:port or unix//path."),
+            .optional(
+                "file_server", .object(fileServer),
+                "Serve files; the root is compared only when given."),
+            .optional(
+                "strip_prefix", .either([.boolean, .string(.pattern("/[^*]*", hint: "true, false or a path prefix such as /media"))]),
+                "Strip the path's prefix before handling (handle_path semantics), or this prefix."),
+        ],
+        exclusive: [
+            ExclusiveKeys(
+                ["reverse_proxy", "file_server"], conflict: "a route has one handler: give either reverse_proxy or file_server, not both",
+                missing: "missing the route's handler: add reverse_proxy: [UPSTREAM] or file_server: { root: DIR }")
+        ])
 
     public init(path: String, handler: Handler, stripPrefix: String? = nil, position: SourcePosition) {
         self.path = PathPattern(path)
@@ -174,26 +209,16 @@ public struct CaddyRouteSpec: Sendable, Hashable {
     }
 
     init(from node: ManifestNode) throws {
-        let map = try node.mapping(allowedKeys: Self.keys)
+        let map = try node.mapping(Self.object)
         position = node.position
-        let pathNode = try map.required("path")
-        let text = try pathNode.nonEmptyString()
-        guard text.hasPrefix("/") || text.hasPrefix("*"), !text.contains(" ") else {
-            throw pathNode.error("'\(text)' is not a Caddy path pattern (it starts with / or *, as in /api/*)")
-        }
-        path = PathPattern(text)
-        switch (map.optional("reverse_proxy"), map.optional("file_server")) {
-        case (let proxyNode?, nil):
+        path = PathPattern(try map.required("path").string())
+        if let proxyNode = map.optional("reverse_proxy") {
             let items = try proxyNode.list()
             guard !items.isEmpty else { throw proxyNode.error("reverse_proxy needs at least one upstream") }
             handler = .reverseProxy(Array(Set(try items.map { try Self.upstream($0) })).sorted())
-        case (nil, let filesNode?):
-            let files = try filesNode.mapping(allowedKeys: ["root"])
-            handler = .fileServer(root: try files.optional("root")?.nonEmptyString())
-        case (.some, .some):
-            throw map.node.error("a route has one handler: give either reverse_proxy or file_server, not both")
-        case (nil, nil):
-            throw map.node.error("missing the route's handler: add reverse_proxy: [UPSTREAM] or file_server: { root: DIR }")
+        } else {
+            let files = try map.required("file_server").mapping(Self.fileServer)
+            handler = .fileServer(root: try files.optional("root")?.string())
         }
         if let stripNode = map.optional("strip_prefix") {
             if let strip = try? stripNode.bool() {
@@ -207,10 +232,7 @@ public struct CaddyRouteSpec: Sendable, Hashable {
                     stripPrefix = nil
                 }
             } else {
-                var prefix = try stripNode.nonEmptyString()
-                guard prefix.hasPrefix("/"), !prefix.contains("*") else {
-                    throw stripNode.error("strip_prefix is true, false or a path prefix such as /media")
-                }
+                var prefix = try stripNode.string()
                 while prefix.count > 1 && prefix.hasSuffix("/") { prefix.removeLast() }
                 stripPrefix = prefix
             }

@@ -18,6 +18,10 @@ import ReconcileKit
 /// never `ok`.
 public struct DjangoChecker: Checker {
     public static let identifier = "django"
+    public static let observes =
+        "the project's own Python, locally or in its container via the exec API, running an introspection script sent on stdin"
+    public static let reports =
+        "settings by typed equality, media routed by Django, console logging, `check --deploy`; secrets only as \"set\""
 
     public init() {}
 

@@ -9,6 +9,8 @@ import ReconcileKit
 /// computed from the environment is only known by asking the process that computes it.
 public struct DjangoSpec: ManifestSection {
     public static let key = "django"
+    public static let summary = "The settings production must run with, how to reach the project's Python, and the deployment checks."
+    public static let shape = ManifestShape.object(object)
 
     /// How the project's own Python is run to introspect its settings.
     public enum Runner: Sendable, Hashable {
@@ -146,11 +148,49 @@ public struct DjangoSpec: ManifestSection {
     /// The position of specs built in code (tests): no file, line 1.
     public static let noPosition = SourcePosition(file: "-", line: 1, column: 1)
 
-    static let keys = [
-        "runner", "settings_module", "settings", "media_served_by_django", "console_logging", "deploy_check",
-        "timeout_ms",
-    ]
-    static let containerKeys = ["name", "endpoint", "python", "workdir", "env"]
+    static let containerName = StringFormat.pattern(
+        "[a-zA-Z0-9][a-zA-Z0-9_.-]*", hint: "a container name (letters, digits, '_', '.', '-')")
+    static let environmentShape = ManifestShape.dictionary(.string())
+    static let containerObject = ManifestObject([
+        .required("name", .string(containerName), "The container's name or id."),
+        .optional(
+            "endpoint", .string(.url(schemes: ["unix", "tcp", "http", "https"])),
+            "The Docker engine (default: $DOCKER_HOST, then the default socket)."),
+        .optional("python", .string(.nonEmpty), "The interpreter in the container (default python3)."),
+        .optional("workdir", .string(.absolutePath), "The directory the project is imported from (default: the image's WORKDIR)."),
+        .optional("env", environmentShape, "Added to the container's environment for this run."),
+    ])
+    static let localObject = ManifestObject([
+        .required("python", .string(.nonEmpty), "Usually the project virtualenv's bin/python."),
+        .required("workdir", .string(.nonEmpty), "The project directory (where manage.py is)."),
+        .optional("env", environmentShape, "Added to reconcile's environment for this run."),
+    ])
+    static let runnerObject = ManifestObject(
+        [
+            .optional("container", .either([.string(containerName), .object(containerObject)]), "docker exec into this container."),
+            .optional("local", .object(localObject), "A local interpreter in the project directory."),
+        ],
+        exclusive: [
+            ExclusiveKeys(
+                ["container", "local"], conflict: "give exactly one of container: NAME or local: {python, workdir}",
+                missing: "give exactly one of container: NAME or local: {python, workdir}")
+        ])
+    static let deployCheckObject = ManifestObject([
+        .optional("fail_level", .string(.choice(of: CheckLevel.self)), "Messages at this level or above are drift (default WARNING)."),
+        .optional("ignore", .list(.string(.nonEmpty)), "Check ids accepted on purpose (security.W004)."),
+    ])
+    static let object = ManifestObject([
+        .required("runner", .object(runnerObject), "How the project's own Python is run."),
+        .required(
+            "settings_module",
+            .string(.pattern("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*", hint: "a Python module path (like project.settings)")),
+            "DJANGO_SETTINGS_MODULE."),
+        .optional("settings", .dictionary(.anyValue), "UPPER_CASE settings and their values, compared by typed equality."),
+        .optional("media_served_by_django", .boolean, "Whether MEDIA_URL may resolve in the URLconf."),
+        .optional("console_logging", .boolean, "Whether a logging handler writes to stdout or stderr."),
+        .optional("deploy_check", .object(deployCheckObject), "manage.py check --deploy must pass."),
+        .optional("timeout_ms", .integer(100...600_000), "How long the introspection may take (default 30000)."),
+    ])
 
     /// Names Django itself treats as secret (`SafeExceptionReporterFilter.hidden_settings`):
     /// their values are never read, so they cannot be compared.
@@ -160,14 +200,10 @@ public struct DjangoSpec: ManifestSection {
     }
 
     public init(from node: ManifestNode) throws {
-        let map = try node.mapping(allowedKeys: Self.keys)
+        let map = try node.mapping(Self.object)
         position = node.position
         runner = try Self.runner(from: try map.required("runner"))
-        let module = try map.required("settings_module")
-        settingsModule = try module.nonEmptyString()
-        guard settingsModule.split(separator: ".", omittingEmptySubsequences: false).allSatisfy(Self.isIdentifier) else {
-            throw module.error("'\(settingsModule)' is not a Python module path (like project.settings)")
-        }
+        settingsModule = try map.required("settings_module").string()
         settings = try (map.optional("settings")?.entries() ?? []).map { entry in
             guard entry.key.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) else {
                 throw entry.keyNode.error("Django settings are UPPER_CASE; '\(entry.key)' would never be read")
@@ -187,48 +223,43 @@ public struct DjangoSpec: ManifestSection {
         consoleLogging = try console?.bool()
         consolePosition = console?.position
         if let check = map.optional("deploy_check") {
-            let checkMap = try check.mapping(allowedKeys: ["fail_level", "ignore"])
+            let checkMap = try check.mapping(Self.deployCheckObject)
             deployCheck = DeployCheck(
                 failLevel: try checkMap.optional("fail_level")?.choice(CheckLevel.self) ?? .WARNING,
                 ignore: try checkMap.optional("ignore")?.stringList() ?? [], position: check.position)
         } else {
             deployCheck = nil
         }
-        timeoutMilliseconds = try map.optional("timeout_ms")?.int(in: 100...600_000) ?? 30_000
+        timeoutMilliseconds = try map.optional("timeout_ms")?.int() ?? 30_000
     }
 
     static func runner(from node: ManifestNode) throws -> Runner {
-        let runnerMap = try node.mapping(allowedKeys: ["container", "local"])
-        switch (runnerMap.optional("container"), runnerMap.optional("local")) {
-        case (let container?, nil):
-            if (try? container.string()) != nil {
-                return .container(ContainerRunner(name: try containerName(container)))
-            }
-            let map = try container.mapping(allowedKeys: containerKeys)
-            var endpoint: String?
-            if let endpointNode = map.optional("endpoint") {
-                let text = try endpointNode.nonEmptyString()
-                do {
-                    _ = try HTTPEndpoint(parsing: text)
-                } catch {
-                    throw endpointNode.error(error.message)
-                }
-                endpoint = text
-            }
-            return .container(
-                ContainerRunner(
-                    name: try containerName(try map.required("name")), endpoint: endpoint,
-                    python: try map.optional("python")?.nonEmptyString() ?? "python3",
-                    workdir: try map.optional("workdir").map(absolutePath), environment: try environment(map)))
-        case (nil, let local?):
-            let map = try local.mapping(allowedKeys: ["python", "workdir", "env"])
+        let runnerMap = try node.mapping(runnerObject)
+        if let local = runnerMap.optional("local") {
+            let map = try local.mapping(localObject)
             return .local(
                 LocalRunner(
-                    python: try map.required("python").nonEmptyString(),
-                    workdir: try map.required("workdir").nonEmptyString(), environment: try environment(map)))
-        default:
-            throw node.error("give exactly one of container: NAME or local: {python, workdir}")
+                    python: try map.required("python").string(), workdir: try map.required("workdir").string(),
+                    environment: try environment(map)))
         }
+        let container = try runnerMap.required("container")
+        guard container.isMapping else { return .container(ContainerRunner(name: try container.string())) }
+        let map = try container.mapping(containerObject)
+        var endpoint: String?
+        if let endpointNode = map.optional("endpoint") {
+            let text = try endpointNode.string()
+            do {
+                _ = try HTTPEndpoint(parsing: text)
+            } catch {
+                throw endpointNode.error(error.message)
+            }
+            endpoint = text
+        }
+        return .container(
+            ContainerRunner(
+                name: try map.required("name").string(), endpoint: endpoint,
+                python: try map.optional("python")?.string() ?? "python3", workdir: try map.optional("workdir")?.string(),
+                environment: try environment(map)))
     }
 
     static func environment(_ map: ManifestMapping) throws -> [String: String] {
@@ -242,26 +273,4 @@ public struct DjangoSpec: ManifestSection {
         return environment
     }
 
-    /// Docker's container name rule: `[a-zA-Z0-9][a-zA-Z0-9_.-]*` (an id is hex).
-    static func containerName(_ node: ManifestNode) throws -> String {
-        let name = try node.nonEmptyString()
-        let allowed = name.unicodeScalars.allSatisfy {
-            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0))
-        }
-        guard allowed, let first = name.unicodeScalars.first, CharacterSet.alphanumerics.contains(first) else {
-            throw node.error("'\(name)' is not a container name (letters, digits, '_', '.', '-')")
-        }
-        return name
-    }
-
-    static func absolutePath(_ node: ManifestNode) throws -> String {
-        let path = try node.nonEmptyString()
-        guard path.hasPrefix("/") else { throw node.error("'\(path)' must be an absolute path") }
-        return path
-    }
-
-    static func isIdentifier(_ part: Substring) -> Bool {
-        guard let first = part.first, first.isLetter || first == "_" else { return false }
-        return part.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII }
-    }
 }

@@ -13,6 +13,9 @@ import ReconcileKit
 /// daemon, join the docker group, fix DOCKER_HOST), never `ok`.
 public struct DockerChecker: Checker {
     public static let identifier = "docker"
+    public static let observes = "the Docker Engine API over its socket (API version negotiated), or a compose file in git as desired state"
+    public static let reports =
+        "containers (state, image, restart policy, health, ports, mounts, env names only), volumes; fixes as commands or compose snippets"
 
     /// Inspections in flight at once: enough to hide the socket's latency, few enough
     /// not to crowd an engine that is also serving production.

@@ -23,7 +23,18 @@ import ReconcileKit
 /// ```
 public struct DockerSpec: ManifestSection {
     public static let key = "docker"
-    static let keys = ["endpoint", "containers", "volumes", "compose"]
+    public static let summary = "Which containers and volumes must exist on the Docker engine, and in what shape."
+    public static let shape = ManifestShape.object(object)
+    static let object = ManifestObject([
+        .optional(
+            "endpoint", .string(.url(schemes: ["unix", "tcp", "http", "https"])),
+            "The Docker engine (default: $DOCKER_HOST, then unix:///var/run/docker.sock)."),
+        .optional("containers", .list(.object(ContainerSpec.object)), "Containers that must exist; only the fields given are compared."),
+        .optional("volumes", .list(.either([VolumeSpec.name, .object(VolumeSpec.object)])), "Named volumes that must exist."),
+        .optional(
+            "compose", .either([.string(.nonEmpty), .object(ComposeReference.object)]),
+            "A compose file in this repository whose services are desired state too."),
+    ])
 
     /// The endpoint as written in the manifest; nil means `$DOCKER_HOST`, then the
     /// default socket (resolved when observing, from the run's environment).
@@ -46,10 +57,10 @@ public struct DockerSpec: ManifestSection {
     }
 
     public init(from node: ManifestNode) throws {
-        let map = try node.mapping(allowedKeys: Self.keys)
+        let map = try node.mapping(Self.object)
         position = node.position
         if let endpointNode = map.optional("endpoint") {
-            let text = try endpointNode.url(schemes: ["unix", "tcp", "http", "https"])
+            let text = try endpointNode.string()
             do {
                 _ = try HTTPEndpoint(parsing: text)
             } catch {
@@ -300,7 +311,19 @@ public struct MountSpec: Sendable, Hashable, Codable, CustomStringConvertible {
         self.position = position
     }
 
-    static let keys = ["volume", "source", "target", "read_only"]
+    static let object = ManifestObject(
+        [
+            .optional(
+                "volume", .string(VolumeSpec.nameFormat), "A named volume (a host path goes in source:)."),
+            .optional("source", .string(.absolutePath), "A host path (a bind mount)."),
+            .required("target", .string(.absolutePath), "The path in the container."),
+            .optional("read_only", .boolean, "Compared only when given."),
+        ],
+        exclusive: [
+            ExclusiveKeys(
+                ["volume", "source"], conflict: "give either volume: (a named volume) or source: (a host path), not both",
+                missing: "a mount needs volume: (a named volume) or source: (a host path)")
+        ])
 
     init(from node: ManifestNode) throws {
         position = node.position
@@ -315,30 +338,13 @@ public struct MountSpec: Sendable, Hashable, Codable, CustomStringConvertible {
             position = node.position
             return
         }
-        let map = try node.mapping(allowedKeys: Self.keys)
-        let volume = try map.optional("volume")?.nonEmptyString()
-        let sourcePath = try map.optional("source")?.nonEmptyString()
-        switch (volume, sourcePath) {
-        case (let name?, nil):
-            guard !name.contains("/") else {
-                throw try map.required("volume").error(
-                    "'\(name)' looks like a path; a host path goes in source:, a named volume in volume:")
-            }
+        let map = try node.mapping(Self.object)
+        if let name = try map.optional("volume")?.string() {
             source = .volume(name)
-        case (nil, let path?):
-            guard path.hasPrefix("/") else {
-                throw try map.required("source").error("a bind source must be an absolute host path, not '\(path)'")
-            }
-            source = .bind(Self.normalisedPath(path))
-        case (.some, .some):
-            throw map.node.error("give either volume: (a named volume) or source: (a host path), not both")
-        case (nil, nil):
-            throw map.node.error("a mount needs volume: (a named volume) or source: (a host path)")
+        } else {
+            source = .bind(Self.normalisedPath(try map.required("source").string()))
         }
-        let targetNode = try map.required("target")
-        let targetText = try targetNode.nonEmptyString()
-        guard targetText.hasPrefix("/") else { throw targetNode.error("the target must be an absolute path in the container") }
-        target = Self.normalisedPath(targetText)
+        target = Self.normalisedPath(try map.required("target").string())
         readOnly = try map.optional("read_only")?.bool()
     }
 
@@ -419,9 +425,35 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// Where individual fields were written, for findings that point at the exact line.
     public var fieldPositions: [String: SourcePosition]
 
-    static let keys = [
-        "name", "state", "image", "restart_policy", "ports", "mounts", "environment", "compose_project",
-    ]
+    static let object = ManifestObject([
+        .required(
+            "name",
+            .string(
+                .pattern(
+                    "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
+                    hint: "a valid container name (letters, digits, '_', '.', '-'; starting with a letter or digit)")),
+            "The container name (docker ps NAMES)."),
+        .optional(
+            "state", .string(.choice(ContainerState.allCases.filter { $0 != .removing }.map(\.rawValue))),
+            "The lifecycle state, in the engine's words."),
+        .optional("image", .string(.nonEmpty), "The image reference the container runs."),
+        .optional(
+            "restart_policy",
+            .string(
+                .pattern(
+                    "no|always|unless-stopped|on-failure(:[0-9]+)?",
+                    hint: "a restart policy (no, always, unless-stopped, on-failure, on-failure:N)",
+                    suggest: RestartPolicy.Name.allCases.map(\.rawValue))),
+            "As docker run --restart spells it."),
+        .optional("ports", .list(.string(.nonEmpty)), "Published ports: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]."),
+        .optional(
+            "mounts", .list(.either([.string(.nonEmpty), .object(MountSpec.object)])),
+            "VOLUME:TARGET[:ro], /HOST/PATH:TARGET[:ro], or { volume | source, target, read_only }."),
+        .optional(
+            "environment", .list(.string(.pattern("[^=]+", hint: "a variable name (list names only; values are never compared)"))),
+            "Environment variable names that must be set; values are never read."),
+        .optional("compose_project", .string(.nonEmpty), "The compose project; the name is then also the service name."),
+    ])
 
     public init(
         name: String, state: ContainerState? = nil, image: String? = nil, restartPolicy: RestartPolicy? = nil,
@@ -446,37 +478,21 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     }
 
     init(from node: ManifestNode) throws {
-        let map = try node.mapping(allowedKeys: Self.keys)
+        let map = try node.mapping(Self.object)
         position = node.position
         fieldPositions = [:]
-        let nameNode = try map.required("name")
-        name = try nameNode.nonEmptyString()
-        guard Self.isValidName(name) else {
-            throw nameNode.error(
-                "'\(name)' is not a valid container name (letters, digits, '_', '.', '-'; starting with a letter or digit)")
-        }
+        name = try map.required("name").string()
         if let stateNode = map.optional("state") {
-            let text = try stateNode.string()
-            guard let state = ContainerState(rawValue: text), state != .removing else {
-                let allowed = ContainerState.allCases.filter { $0 != .removing }.map(\.rawValue)
-                throw stateNode.error(
-                    "'\(text)' is not one of \(allowed.joined(separator: ", "))"
-                        + Suggestions.didYouMean(text, among: allowed))
-            }
-            self.state = state
+            state = try stateNode.choice(ContainerState.self)
             fieldPositions["state"] = stateNode.position
         }
         if let imageNode = map.optional("image") {
-            image = try imageNode.nonEmptyString()
+            image = try imageNode.string()
             fieldPositions["image"] = imageNode.position
         }
         if let policyNode = map.optional("restart_policy") {
-            let text = try policyNode.string()
-            guard let policy = RestartPolicy(parsing: text) else {
-                let allowed = RestartPolicy.Name.allCases.map(\.rawValue)
-                throw policyNode.error(
-                    "'\(text)' is not a restart policy (\(allowed.joined(separator: ", ")), on-failure:N)"
-                        + Suggestions.didYouMean(text, among: allowed))
+            guard let policy = RestartPolicy(parsing: try policyNode.string()) else {
+                throw policyNode.error("not a restart policy") // the declared pattern admits only policies
             }
             restartPolicy = policy
             fieldPositions["restart_policy"] = policyNode.position
@@ -484,7 +500,7 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
         if let portsNode = map.optional("ports") {
             var bindings: [PortBinding] = []
             for item in try portsNode.list() {
-                let text = try item.nonEmptyString()
+                let text = try item.string()
                 do {
                     bindings += try PortBinding.parse(text)
                 } catch {
@@ -506,32 +522,17 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
             fieldPositions["mounts"] = mountsNode.position
         }
         if let environmentNode = map.optional("environment") {
-            let names = try environmentNode.list().map { item in
-                let text = try item.nonEmptyString()
-                guard !text.contains("=") else {
-                    throw item.error("list variable names only ('\(text)' has a value; values are never compared)")
-                }
-                return text
-            }
+            let names = try environmentNode.stringList()
             environment = names
             fieldPositions["environment"] = environmentNode.position
         }
         if let projectNode = map.optional("compose_project") {
-            composeProject = try projectNode.nonEmptyString()
+            composeProject = try projectNode.string()
             fieldPositions["compose_project"] = projectNode.position
         }
         composeService = nil
         expectsHealthcheck = false
         notes = []
-    }
-
-    /// Docker's rule for container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
-    static func isValidName(_ name: String) -> Bool {
-        let alphanumeric = { (scalar: Unicode.Scalar) in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
-        }
-        guard let first = name.unicodeScalars.first, alphanumeric(first) else { return false }
-        return name.unicodeScalars.allSatisfy { alphanumeric($0) || "_.-".unicodeScalars.contains($0) }
     }
 
     /// The compose service this container is found by, when it belongs to a project.
@@ -548,7 +549,13 @@ public struct VolumeSpec: Sendable, Hashable, Codable {
     public var driver: String?
     public var position: SourcePosition
 
-    static let keys = ["name", "driver"]
+    /// Docker's volume names have no '/'.
+    static let nameFormat = StringFormat.pattern("[^/]+", hint: "a volume name (no '/'; a host path goes in source:)")
+    static let name = ManifestShape.string(nameFormat)
+    static let object = ManifestObject([
+        .required("name", name, "The volume's name."),
+        .optional("driver", .string(.nonEmpty), "Compared only when given (local for Docker's default driver)."),
+    ])
 
     public init(name: String, driver: String? = nil, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)) {
         self.name = name
@@ -559,14 +566,13 @@ public struct VolumeSpec: Sendable, Hashable, Codable {
     init(from node: ManifestNode) throws {
         position = node.position
         if node.isMapping {
-            let map = try node.mapping(allowedKeys: Self.keys)
-            name = try map.required("name").nonEmptyString()
-            driver = try map.optional("driver")?.nonEmptyString()
+            let map = try node.mapping(Self.object)
+            name = try map.required("name").string()
+            driver = try map.optional("driver")?.string()
         } else {
-            name = try node.nonEmptyString()
+            name = try node.string()
             driver = nil
         }
-        guard !name.contains("/") else { throw node.error("'\(name)' is not a volume name (no '/')") }
     }
 }
 
@@ -583,7 +589,13 @@ public struct ComposeReference: Sendable, Hashable {
     public var projectDirectory: String?
     public var position: SourcePosition
 
-    static let keys = ["file", "project", "project_directory"]
+    static let object = ManifestObject([
+        .required("file", .string(.nonEmpty), "The compose file's path in this repository."),
+        .optional("project", .string(.nonEmpty), "The compose project name (default: its name:, else its directory's name)."),
+        .optional(
+            "project_directory", .string(.absolutePath),
+            "Where the project lives on the Docker host, so relative bind sources can be compared."),
+    ])
 
     public init(
         file: String, project: String? = nil, projectDirectory: String? = nil,
@@ -598,16 +610,10 @@ public struct ComposeReference: Sendable, Hashable {
     init(from node: ManifestNode) throws {
         position = node.position
         if node.isMapping {
-            let map = try node.mapping(allowedKeys: Self.keys)
+            let map = try node.mapping(Self.object)
             file = try Self.path(map.required("file"))
-            project = try map.optional("project")?.nonEmptyString()
-            if let directoryNode = map.optional("project_directory") {
-                let directory = try directoryNode.nonEmptyString()
-                guard directory.hasPrefix("/") else {
-                    throw directoryNode.error("project_directory must be an absolute path on the Docker host")
-                }
-                projectDirectory = MountSpec.normalisedPath(directory)
-            }
+            project = try map.optional("project")?.string()
+            projectDirectory = try map.optional("project_directory").map { MountSpec.normalisedPath(try $0.string()) }
         } else {
             file = try Self.path(node)
         }

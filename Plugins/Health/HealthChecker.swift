@@ -9,6 +9,8 @@ import ReconcileKit
 /// with what was observed: a health URL that does not answer is not healthy.
 public struct HealthChecker: Checker {
     public static let identifier = "health"
+    public static let observes = "each URL, concurrently (libcurl multi), bearer token from env or file"
+    public static let reports = "status, body text, latency; refused, DNS, TLS and timeouts with their likely cause"
 
     /// Pause between attempts of one check.
     static let retryDelay: Duration = .milliseconds(250)

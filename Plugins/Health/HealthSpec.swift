@@ -5,6 +5,8 @@ import ReconcileKit
 /// into the manifest.
 public struct HealthSpec: ManifestSection {
     public static let key = "health"
+    public static let summary = "URLs that prove the stack works end to end."
+    public static let shape = ManifestShape.list(.object(HealthCheckSpec.object))
 
     public let checks: [HealthCheckSpec]
 
@@ -57,12 +59,31 @@ public struct HealthCheckSpec: Sendable, Hashable {
     public var caFile: String?
     public var position: SourcePosition
 
-    static let keys = [
-        "name", "url", "method", "bearer_token_env", "bearer_token_file", "expect", "timeout_ms", "retries",
-        "follow_redirects", "ca_file",
-    ]
-    static let expectKeys = ["status", "body_contains", "max_latency_ms"]
     static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    static let expect = ManifestObject([
+        .required("status", .integer(100...599), "The HTTP status the URL must answer."),
+        .optional("body_contains", .string(.nonEmpty), "Text the body must contain."),
+        .optional("max_latency_ms", .integer(1...600_000), "Slower than this is drift."),
+    ])
+    static let object = ManifestObject(
+        [
+            .required("name", .string(.nonEmpty), "Names the check in reports."),
+            .required("url", .string(.url(schemes: ["http", "https"])), "The URL to request."),
+            .optional("method", .string(.choice(methods, ignoringCase: true)), "The HTTP method (default GET)."),
+            .optional(
+                "bearer_token_env", .string(.nonEmpty), "The environment variable holding the bearer token (never the token itself)."),
+            .optional("bearer_token_file", .string(.nonEmpty), "A file holding a bearer token."),
+            .required("expect", .object(expect), "What the answer must be."),
+            .optional("timeout_ms", .integer(1...600_000), "Per attempt (default 5000)."),
+            .optional("retries", .integer(0...10), "Attempts after the first (default 0)."),
+            .optional("follow_redirects", .boolean, "Follow redirects (default false)."),
+            .optional("ca_file", .string(.nonEmpty), "A CA bundle for TLS."),
+        ],
+        exclusive: [
+            ExclusiveKeys(
+                ["bearer_token_env", "bearer_token_file"],
+                conflict: "give either bearer_token_env or bearer_token_file, not both")
+        ])
 
     public init(
         name: String, url: String, method: String = "GET", token: TokenSource? = nil, expectedStatus: Int = 200,
@@ -85,35 +106,25 @@ public struct HealthCheckSpec: Sendable, Hashable {
     }
 
     init(from node: ManifestNode) throws {
-        let map = try node.mapping(allowedKeys: Self.keys)
+        let map = try node.mapping(Self.object)
         position = node.position
-        name = try map.required("name").nonEmptyString()
-        url = try map.required("url").url(schemes: ["http", "https"])
-        if let methodNode = map.optional("method") {
-            let text = try methodNode.string().uppercased()
-            guard Self.methods.contains(text) else {
-                throw methodNode.error("'\(text)' is not an HTTP method (\(Self.methods.joined(separator: ", ")))")
-            }
-            method = text
+        name = try map.required("name").string()
+        url = try map.required("url").string()
+        method = try map.optional("method")?.string().uppercased() ?? "GET"
+        if let environment = try map.optional("bearer_token_env")?.string() {
+            token = .environment(environment)
+        } else if let file = try map.optional("bearer_token_file")?.string() {
+            token = .file(file)
         } else {
-            method = "GET"
+            token = nil
         }
-        let environment = try map.optional("bearer_token_env")?.nonEmptyString()
-        let file = try map.optional("bearer_token_file")?.nonEmptyString()
-        switch (environment, file) {
-        case (let name?, nil): token = .environment(name)
-        case (nil, let path?): token = .file(path)
-        case (nil, nil): token = nil
-        case (.some, .some):
-            throw map.node.error("give either bearer_token_env or bearer_token_file, not both")
-        }
-        let expect = try map.required("expect").mapping(allowedKeys: Self.expectKeys)
-        expectedStatus = try expect.required("status").int(in: 100...599)
-        bodyContains = try expect.optional("body_contains")?.nonEmptyString()
-        maxLatencyMilliseconds = try expect.optional("max_latency_ms")?.int(in: 1...600_000)
-        timeoutMilliseconds = try map.optional("timeout_ms")?.int(in: 1...600_000) ?? 5000
-        retries = try map.optional("retries")?.int(in: 0...10) ?? 0
+        let expect = try map.required("expect").mapping(Self.expect)
+        expectedStatus = try expect.required("status").int()
+        bodyContains = try expect.optional("body_contains")?.string()
+        maxLatencyMilliseconds = try expect.optional("max_latency_ms")?.int()
+        timeoutMilliseconds = try map.optional("timeout_ms")?.int() ?? 5000
+        retries = try map.optional("retries")?.int() ?? 0
         followRedirects = try map.optional("follow_redirects")?.bool() ?? false
-        caFile = try map.optional("ca_file")?.nonEmptyString()
+        caFile = try map.optional("ca_file")?.string()
     }
 }

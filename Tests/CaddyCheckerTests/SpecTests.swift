@@ -9,18 +9,26 @@ import Testing
 /// whole reference manifest can be decoded here.
 struct AnyDocker: ManifestSection {
     static let key = "docker"
+    static let shape = ManifestShape.anyValue
+    static let summary = ""
     init(from node: ManifestNode) throws {}
 }
 struct AnyDjango: ManifestSection {
     static let key = "django"
+    static let shape = ManifestShape.anyValue
+    static let summary = ""
     init(from node: ManifestNode) throws {}
 }
 struct AnyMounts: ManifestSection {
     static let key = "mounts"
+    static let shape = ManifestShape.anyValue
+    static let summary = ""
     init(from node: ManifestNode) throws {}
 }
 struct AnyHealth: ManifestSection {
     static let key = "health"
+    static let shape = ManifestShape.anyValue
+    static let summary = ""
     init(from node: ManifestNode) throws {}
 }
 

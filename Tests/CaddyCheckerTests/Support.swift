@@ -101,6 +101,8 @@ struct SpecCarrier: Error {
 
 struct SpecCapture: Checker {
     static let identifier = "caddy"
+    static let observes = "nothing"
+    static let reports = "nothing: it throws its spec"
     func observe(_ spec: CaddySpec, in context: ObservationContext) async throws -> CaddySpec {
         throw SpecCarrier(spec: spec)
     }

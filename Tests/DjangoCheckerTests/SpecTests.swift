@@ -119,11 +119,11 @@ import Testing
             ),
             (
                 "  runner: { container: { name: b, endpoint: \"ssh://host\" } }\n  settings_module: m\n",
-                "6:45: django.runner.container.endpoint: invalid endpoint 'ssh://host': unsupported scheme 'ssh' (use http, https, tcp or unix)"
+                "6:45: django.runner.container.endpoint: unsupported URL scheme 'ssh' in 'ssh://host'; use unix, tcp, http, https"
             ),
             (
                 "  runner: { container: { name: b, workdir: app } }\n  settings_module: m\n",
-                "6:44: django.runner.container.workdir: 'app' must be an absolute path"
+                "6:44: django.runner.container.workdir: must be an absolute path, got 'app'"
             ),
             (
                 "  runner: { container: { name: b, pyhton: python3 } }\n  settings_module: m\n",

@@ -105,6 +105,8 @@ enum SpecDecoding {
     /// The section type the decoder sees: decodes a `DjangoSpec` and keeps it.
     struct Capture: ManifestSection {
         static let key = "django"
+        static let shape = DjangoSpec.shape
+        static let summary = DjangoSpec.summary
         init(from node: ManifestNode) throws {
             let spec = try DjangoSpec(from: node)
             SpecDecoding.captured.withLock { $0[node.position.file] = spec }

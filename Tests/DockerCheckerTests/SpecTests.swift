@@ -7,21 +7,29 @@ import Testing
 /// Docker checker registered.
 struct CaddySection: ManifestSection {
     static let key = "caddy"
+    static let shape = ManifestShape.anyValue
+    static let summary = ""
     init(from node: ManifestNode) throws {}
 }
 
 struct DjangoSection: ManifestSection {
     static let key = "django"
+    static let shape = ManifestShape.anyValue
+    static let summary = ""
     init(from node: ManifestNode) throws {}
 }
 
 struct MountsSection: ManifestSection {
     static let key = "mounts"
+    static let shape = ManifestShape.anyValue
+    static let summary = ""
     init(from node: ManifestNode) throws {}
 }
 
 struct HealthSection: ManifestSection {
     static let key = "health"
+    static let shape = ManifestShape.anyValue
+    static let summary = ""
     init(from node: ManifestNode) throws {}
 }
 
@@ -170,12 +178,15 @@ struct SpecTests {
         ("containers:\n  - name: backend\n    mounts:\n      - { target: /x }\n", 4, "needs volume:"),
         (
             "containers:\n  - name: backend\n    mounts:\n      - { volume: media, target: app/media }\n", 4,
-            "absolute path in the container"
+            "must be an absolute path, got 'app/media'"
         ),
-        ("containers:\n  - name: backend\n    mounts:\n      - { source: srv/media, target: /app/media }\n", 4, "absolute host path"),
+        (
+            "containers:\n  - name: backend\n    mounts:\n      - { source: srv/media, target: /app/media }\n", 4,
+            "must be an absolute path, got 'srv/media'"
+        ),
         ("containers:\n  - name: backend\n    mounts:\n      - ./media:/app/media\n", 4, "is not a mount"),
         ("containers:\n  - name: backend\n    mounts:\n      - a:/x\n      - b:/x/\n", 5, "two mounts at target /x"),
-        ("containers:\n  - name: backend\n    environment: [SECRET_KEY=abc]\n", 3, "list variable names only"),
+        ("containers:\n  - name: backend\n    environment: [SECRET_KEY=abc]\n", 3, "list names only; values are never compared"),
         ("containers:\n  - name: -bad\n", 2, "is not a valid container name"),
         ("containers:\n  - name: backend\n  - name: backend\n", 3, "duplicate container name 'backend' (first at line 2)"),
         ("containers:\n  - state: running\n", 2, "missing required key 'name'"),

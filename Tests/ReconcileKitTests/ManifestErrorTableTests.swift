@@ -112,7 +112,7 @@ import Testing
         Row(
             name: "a variable must be a scalar",
             text: head + "vars:\n  hosts: [a, b]\n",
-            errors: ["test.yaml:4:10: vars.hosts: a variable's value must be a string or a number"]),
+            errors: ["test.yaml:4:10: vars.hosts: expected a string or a number, found a list"]),
         Row(
             name: "missing required key",
             text: head + "probe:\n  nested: {}\n",

@@ -8,6 +8,8 @@ import Testing
 
 struct SourceSection: ManifestSection {
     static let key = "source"
+    static let summary = "A source for shared observations."
+    static let shape = ManifestShape.string()
     let value: String
     init(from node: ManifestNode) throws { value = try node.string() }
 }
@@ -17,6 +19,8 @@ let sourceObservations = Mutex<[String: Int]>([:])
 
 struct SourceChecker: Checker {
     static let identifier = "source"
+    static let observes = "a counter"
+    static let reports = "what it saw"
     func observe(_ spec: SourceSection, in context: ObservationContext) async throws -> String {
         sourceObservations.withLock { $0[spec.value, default: 0] += 1 }
         try await Task.sleep(for: .milliseconds(50))
@@ -29,11 +33,15 @@ struct SourceChecker: Checker {
 
 struct ChainSection: ManifestSection {
     static let key = "chain"
+    static let summary = "A chain for shared observations."
+    static let shape = ManifestShape.string()
     init(from node: ManifestNode) throws { _ = try node.string() }
 }
 
 struct ChainChecker: Checker {
     static let identifier = "chain"
+    static let observes = "a counter"
+    static let reports = "what it saw"
     static let inputs: [any Checker.Type] = [SourceChecker.self]
     func observe(_ spec: ChainSection, in context: ObservationContext) async throws -> String {
         try await context.observation(of: SourceChecker.self)

@@ -24,27 +24,41 @@ func stubContext() -> ObservationContext {
 /// (`resource` = field, `observed` = value), so tests see exactly what was decoded.
 struct ProbeSection: ManifestSection {
     static let key = "probe"
-    static let keys = ["url", "socket", "enabled", "count", "label", "value", "tags", "nested"]
+    static let summary = "Every kind of value."
+    static let shape = ManifestShape.object(object)
+    static let inner = ManifestObject([.required("inner", .string(), "")])
+    static let object = ManifestObject([
+        .optional("url", .string(.url(schemes: ["http", "https"])), ""),
+        .optional("socket", .string(.url(schemes: ["unix", "http"])), ""),
+        .optional("enabled", .boolean, ""),
+        .optional("count", .integer(1...10), ""),
+        .optional("label", .string(), ""),
+        .optional("value", .anyValue, ""),
+        .optional("tags", .list(.string()), ""),
+        .optional("nested", .object(inner), ""),
+    ])
 
     var fields: [(String, String)] = []
 
     init(from node: ManifestNode) throws {
-        let map = try node.mapping(allowedKeys: Self.keys)
-        if let url = try map.optional("url")?.url(schemes: ["http", "https"]) { fields.append(("url", url)) }
-        if let socket = try map.optional("socket")?.url(schemes: ["unix", "http"]) { fields.append(("socket", socket)) }
+        let map = try node.mapping(Self.object)
+        if let url = try map.optional("url")?.string() { fields.append(("url", url)) }
+        if let socket = try map.optional("socket")?.string() { fields.append(("socket", socket)) }
         if let enabled = try map.optional("enabled")?.bool() { fields.append(("enabled", String(enabled))) }
-        if let count = try map.optional("count")?.int(in: 1...10) { fields.append(("count", String(count))) }
+        if let count = try map.optional("count")?.int() { fields.append(("count", String(count))) }
         if let label = try map.optional("label")?.string() { fields.append(("label", label)) }
         if let value = try map.optional("value")?.value() { fields.append(("value", value.description)) }
         if let tags = try map.optional("tags")?.stringList() { fields.append(("tags", tags.joined(separator: ","))) }
         if let nested = map.optional("nested") {
-            fields.append(("nested.inner", try nested.mapping(allowedKeys: ["inner"]).required("inner").string()))
+            fields.append(("nested.inner", try nested.mapping(Self.inner).required("inner").string()))
         }
     }
 }
 
 struct ProbeChecker: Checker {
     static let identifier = "probe"
+    static let observes = "what its test decoded"
+    static let reports = "each decoded field"
     func observe(_ spec: ProbeSection, in context: ObservationContext) async throws {}
     func compare(_ spec: ProbeSection, with observation: Void) -> [Finding] {
         spec.fields.map { Finding(checker: "probe", resource: $0.0, status: .ok, observed: $0.1, message: "decoded") }
@@ -55,6 +69,8 @@ struct ProbeChecker: Checker {
 /// hands each typed value back JSON-encoded in `observed`.
 struct ValueSection: ManifestSection {
     static let key = "values"
+    static let summary = "Free-form typed values."
+    static let shape = ManifestShape.dictionary(.anyValue)
     let values: [(String, ManifestValue)]
     init(from node: ManifestNode) throws {
         values = try node.entries().map { ($0.key, try $0.value.value()) }
@@ -63,6 +79,8 @@ struct ValueSection: ManifestSection {
 
 struct ValueChecker: Checker {
     static let identifier = "values"
+    static let observes = "what its test decoded"
+    static let reports = "each decoded field"
     func observe(_ spec: ValueSection, in context: ObservationContext) async throws {}
     func compare(_ spec: ValueSection, with observation: Void) -> [Finding] {
         spec.values.map { key, value in
@@ -108,14 +126,18 @@ struct ScriptError: Error, CustomStringConvertible {
     let description: String
 }
 
+let scriptObject = ManifestObject([.required("script", .string(), "The registered script's name.")])
+
 protocol ScriptedSection: ManifestSection {
     var script: String { get }
     init(script: String)
 }
 
 extension ScriptedSection {
+    static var summary: String { "A scripted checker's section." }
+    static var shape: ManifestShape { .object(scriptObject) }
     init(from node: ManifestNode) throws {
-        self.init(script: try node.mapping(allowedKeys: ["script"]).required("script").string())
+        self.init(script: try node.mapping(scriptObject).required("script").string())
     }
 }
 
@@ -137,6 +159,8 @@ struct GammaSection: ScriptedSection {
 /// A checker whose observation is whatever its script returns.
 struct ScriptedChecker<Spec: ScriptedSection>: Checker {
     static var identifier: String { Spec.key }
+    static var observes: String { "whatever its script returns" }
+    static var reports: String { "its script's findings" }
     func observe(_ spec: Spec, in context: ObservationContext) async throws -> [Finding] {
         try await Scripts.run(spec.script)
     }

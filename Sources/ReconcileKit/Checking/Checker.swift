@@ -4,6 +4,11 @@
 public protocol ManifestSection: Sendable {
     /// The manifest's top-level key for this section.
     static var key: String { get }
+    /// What the section may contain, key by key: the decoder checks it and
+    /// `reconcile schema` prints it, so the two cannot drift.
+    static var shape: ManifestShape { get }
+    /// One line on what the section is for (the schema's description of its key).
+    static var summary: String { get }
     /// Decodes the section; throw (or `report`) `ManifestError`s located at the node.
     init(from node: ManifestNode) throws
 }
@@ -28,6 +33,11 @@ public protocol Checker: Sendable {
 
     /// The identifier used by `--only` and in reports' `checker` field.
     static var identifier: String { get }
+
+    /// What it looks at and what it reports: the README's checker table is generated from
+    /// these (`reconcile schema --readme-table`).
+    static var observes: String { get }
+    static var reports: String { get }
 
     /// Checkers whose observations this one reads through
     /// `ObservationContext.observation(of:)` (a cross-layer check such as the media

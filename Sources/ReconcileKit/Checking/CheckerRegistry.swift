@@ -23,8 +23,10 @@ public struct PlannedCheck: Sendable {
 /// checked by this build") instead of silently passing it.
 public struct CheckerRegistry: Sendable {
     struct Entry: Sendable {
-        let section: String
+        let section: SectionDeclaration
         let identifier: String
+        let observes: String
+        let reports: String
         let plan: @Sendable (ManifestNode) throws -> PlannedCheck
     }
 
@@ -35,15 +37,18 @@ public struct CheckerRegistry: Sendable {
     }
 
     /// The top-level manifest keys the registered checkers read.
-    public var sectionKeys: [String] { entries.map(\.section) }
+    public var sectionKeys: [String] { entries.map(\.section.key) }
+
+    /// The registered sections' declarations (for the header and the schema).
+    public var sections: [SectionDeclaration] { entries.map(\.section) }
 
     /// The checker identifiers, for `--only` and `--help`.
     public var identifiers: [String] { entries.map(\.identifier) }
 
-    func entry(forSection key: String) -> Entry? { entries.first { $0.section == key } }
+    func entry(forSection key: String) -> Entry? { entries.first { $0.section.key == key } }
 
     private static func entry<C: Checker>(for checker: C.Type) -> Entry {
-        Entry(section: C.Spec.key, identifier: C.identifier) { node in
+        Entry(section: SectionDeclaration(C.Spec.self), identifier: C.identifier, observes: C.observes, reports: C.reports) { node in
             let spec = try C.Spec(from: node)
             return PlannedCheck(
                 checker: C.identifier, position: node.position, inputs: C.inputs.map { $0.identifier },
@@ -62,7 +67,7 @@ public struct PendingSection: Sendable {
     let entry: CheckerRegistry.Entry
 
     public init<S: ManifestSection>(checker identifier: String, section: S.Type) {
-        entry = CheckerRegistry.Entry(section: S.key, identifier: identifier) { node in
+        entry = CheckerRegistry.Entry(section: SectionDeclaration(S.self), identifier: identifier, observes: "", reports: "") { node in
             _ = try S(from: node)
             let position = node.position
             return PlannedCheck(
@@ -77,5 +82,23 @@ public struct PendingSection: Sendable {
                 ]
             }
         }
+    }
+}
+
+/// A top-level manifest key with its declared shape: a checker's section, or (for
+/// sections that are not checked, such as a policy) declared directly.
+public struct SectionDeclaration: Sendable {
+    public let key: String
+    public let shape: ManifestShape
+    public let summary: String
+
+    public init(key: String, shape: ManifestShape, summary: String) {
+        self.key = key
+        self.shape = shape
+        self.summary = summary
+    }
+
+    public init<S: ManifestSection>(_ section: S.Type) {
+        self.init(key: S.key, shape: S.shape, summary: S.summary)
     }
 }

@@ -14,7 +14,20 @@ public struct Manifest: Sendable {
 /// Reads manifest v1 text into a `Manifest`, collecting every error with its position.
 public struct ManifestDecoder: Sendable {
     public static let apiVersion = "reconcile/v1"
-    static let coreKeys = ["apiVersion", "kind", "name", "vars"]
+    static let kind = "Environment"
+    /// The keys every manifest may have besides the checkers' sections. A top-level key
+    /// that is not a checker's section (a policy) is declared here and decoded below.
+    static let coreKeys: [ManifestKey] = [
+        .required("apiVersion", .string(.constant(apiVersion)), "The manifest format."),
+        .required("kind", .string(.constant(kind)), "What the manifest describes."),
+        .optional("name", .string(.nonEmpty), "The environment's name (default: the file's name)."),
+        .optional("vars", .dictionary(.scalar), "Variables for ${name} substitution; --var name=value overrides."),
+    ]
+
+    /// The top level of a manifest: the core keys, then one optional key per section.
+    static func header(sections: [SectionDeclaration]) -> ManifestObject {
+        ManifestObject(coreKeys + sections.map { .optional($0.key, $0.shape, $0.summary) })
+    }
 
     public let registry: CheckerRegistry
 
@@ -47,32 +60,23 @@ public struct ManifestDecoder: Sendable {
         var checks: [PlannedCheck] = []
         var name = ""
         do {
-            let top = try root.mapping(allowedKeys: Self.coreKeys + registry.sectionKeys)
             // A wrong or missing header is reported, not fatal: the sections' errors still
             // show in the same pass.
-            do {
-                let version = try top.required("apiVersion")
-                if try version.string() != Self.apiVersion {
-                    session.errors.append(
-                        version.error(
-                            "unsupported apiVersion \(ManifestNode.quoted(try version.string())); this reconcile reads \(Self.apiVersion)"))
-                }
-            } catch let error as ManifestError {
-                session.errors.append(error)
+            let header = Self.header(sections: registry.sections)
+            let top = try root.mapping(header.withoutRequiredKeys)
+            for key in header.keys where key.isRequired && top.optional(key.name) == nil {
+                session.errors.append(root.error("missing required key '\(key.name)'"))
             }
-            do {
-                let kind = try top.required("kind")
-                if try kind.string() != "Environment" {
-                    session.errors.append(kind.error("unsupported kind \(ManifestNode.quoted(try kind.string())); expected Environment"))
-                }
-            } catch let error as ManifestError {
-                session.errors.append(error)
+            if let version = top.optional("apiVersion"), try version.string() != Self.apiVersion {
+                session.errors.append(
+                    version.error(
+                        "unsupported apiVersion \(ManifestNode.quoted(try version.string())); this reconcile reads \(Self.apiVersion)"))
+            }
+            if let kind = top.optional("kind"), try kind.string() != Self.kind {
+                session.errors.append(kind.error("unsupported kind \(ManifestNode.quoted(try kind.string())); expected \(Self.kind)"))
             }
             if let vars = top.optional("vars") {
                 for entry in try vars.entries() where variableOverrides[entry.key] == nil {
-                    guard entry.value.yaml.scalar != nil, !entry.value.isNull else {
-                        throw entry.value.error("a variable's value must be a string or a number")
-                    }
                     session.variables[entry.key] = entry.value.yaml.scalar?.string
                 }
             }

@@ -163,30 +163,51 @@ public struct ManifestNode {
         return result
     }
 
-    /// A mapping with a fixed set of keys. Unknown keys are reported (with the closest
-    /// allowed key) and skipped, so decoding continues and all of them are listed.
-    public func mapping(allowedKeys: [String]) throws -> ManifestMapping {
+    /// A mapping with the keys `object` declares. Unknown keys are reported (with the
+    /// closest declared key) and skipped, so decoding continues and all of them are
+    /// listed; then every written value is checked against its declared shape, required
+    /// keys and exclusive alternatives are enforced, and the first problem is thrown.
+    public func mapping(_ object: ManifestObject) throws -> ManifestMapping {
         var values: [String: ManifestNode] = [:]
-        for entry in try entries() {
-            if allowedKeys.contains(entry.key) {
+        let allowed = object.keyNames
+        let written = try entries()
+        for entry in written {
+            if object.key(entry.key) != nil {
                 values[entry.key] = entry.value
             } else {
                 report(
                     entry.keyNode.error(
-                        "unknown key \(Self.quoted(entry.key))" + Suggestions.didYouMean(entry.key, among: allowedKeys)
-                            + " (allowed: \(allowedKeys.joined(separator: ", ")))"))
+                        "unknown key \(Self.quoted(entry.key))" + Suggestions.didYouMean(entry.key, among: allowed)
+                            + " (allowed: \(allowed.joined(separator: ", ")))"))
             }
         }
-        return ManifestMapping(node: self, values: values)
+        for entry in written where !entry.value.isNull {
+            if let key = object.key(entry.key) { try entry.value.check(key.shape) }
+        }
+        for group in object.exclusive {
+            let written = group.keys.filter { values[$0].map { !$0.isNull } ?? false }
+            if written.count > 1 { throw error(group.conflict) }
+            if written.isEmpty, let missing = group.missing { throw error(missing) }
+        }
+        for key in object.keys where key.isRequired && values[key.name] == nil {
+            throw error("missing required key '\(key.name)'")
+        }
+        return ManifestMapping(node: self, object: object, values: values)
     }
 
     /// The resolved YAML tag (str, bool, int, float, null, …).
     private var tagName: Tag.Name { Tag.Name(rawValue: yaml.tag.rawValue) }
 
+    /// True for a list.
+    public var isSequence: Bool {
+        if case .sequence = yaml { return true }
+        return false
+    }
+
     /// True for an explicit `null` or `~`.
     public var isNull: Bool { yaml.scalar != nil && tagName == .null }
 
-    private var kindDescription: String {
+    var kindDescription: String {
         switch yaml {
         case .scalar(let scalar):
             switch tagName {
@@ -242,22 +263,22 @@ public struct ManifestNode {
 public struct ManifestMapping {
     /// The mapping itself (for errors about the whole mapping).
     public let node: ManifestNode
+    let object: ManifestObject
     let values: [String: ManifestNode]
 
     /// The value of a key that must be present.
     public func required(_ key: String) throws -> ManifestNode {
+        precondition(object.key(key) != nil, "'\(key)' is read but not declared")
         guard let value = values[key] else { throw node.error("missing required key '\(key)'") }
         return value
     }
 
     /// The value of an optional key; an explicit null counts as absent.
     public func optional(_ key: String) -> ManifestNode? {
+        precondition(object.key(key) != nil, "'\(key)' is read but not declared")
         guard let value = values[key], !value.isNull else { return nil }
         return value
     }
-
-    /// True when `key` was written (even as null).
-    public func contains(_ key: String) -> Bool { values[key] != nil }
 }
 
 /// State shared by all nodes of one decoding pass.
