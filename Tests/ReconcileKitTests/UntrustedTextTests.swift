@@ -33,6 +33,13 @@ import Testing
         #expect(UntrustedText.annotationProperty("a:b,c%\n") == "a%3Ab%2Cc%25%0A")
     }
 
+    @Test func jsonTextEscapesWhatJSONAllowsRawButTerminalsDoNot() throws {
+        let encoded = String(decoding: try JSONEncoder().encode(["k": "a\u{9B}b\u{202E}c\u{1B}é"]), as: UTF8.self)
+        let safe = UntrustedText.jsonText(encoded)
+        #expect(safe == #"{"k":"a\u009Bb\u202Ec\u001bé"}"#)
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(safe.utf8)) == ["k": "a\u{9B}b\u{202E}c\u{1B}é"])
+    }
+
     @Test func terminalLinesKeepLineBreaksAndCapEachLine() {
         #expect(UntrustedText.terminalLines("a\u{1B}\nb", limit: 5) == "a\\x1B\nb")
         #expect(UntrustedText.terminalLines("123456\n12", limit: 5) == "12345…[1 more characters]\n12")

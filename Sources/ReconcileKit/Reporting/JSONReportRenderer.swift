@@ -2,7 +2,8 @@ import Foundation
 
 /// The machine-readable report: `{"version": 1, "source", "mode", "summary",
 /// "findings"}` with sorted keys, so output is stable across runs and versions.
-/// Control characters are escaped by the JSON encoder; every text field is capped
+/// Control characters are escaped (C0 by the JSON encoder, C1 and bidi overrides by
+/// `UntrustedText.jsonText`); every text field is capped
 /// (`fieldLimit`), so a service answering a million digits cannot bloat the report.
 public enum JSONReportRenderer {
     /// The most characters of one text field: more than a terminal shows, since
@@ -16,6 +17,6 @@ public enum JSONReportRenderer {
         guard let data = try? encoder.encode(capped), let text = String(data: data, encoding: .utf8) else {
             return #"{"version": 1, "error": "report could not be encoded"}"#
         }
-        return text + "\n"
+        return UntrustedText.jsonText(text) + "\n"
     }
 }

@@ -54,6 +54,22 @@ public enum UntrustedText {
         return result
     }
 
+    /// Encoded JSON made safe to print: the characters JSON may carry raw but a terminal
+    /// must not see (C1 controls, DEL, bidi overrides) become `\uXXXX` escapes. The data
+    /// is unchanged for a JSON reader; the encoder already escaped the C0 controls.
+    public static func jsonText(_ encoded: String) -> String {
+        guard encoded.unicodeScalars.contains(where: { $0.value >= 0x7F && visibleEscape($0) != nil }) else { return encoded }
+        var result = ""
+        for scalar in encoded.unicodeScalars {
+            if scalar.value >= 0x7F, visibleEscape(scalar) != nil {
+                result += "\\u" + hex(scalar.value, digits: 4)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
     /// A short excerpt of a manifest scalar or a service's answer quoted inside an error
     /// message: escaped as a terminal line and capped at `limit` (60 by default), so an
     /// error never carries a file's content along.
