@@ -83,7 +83,7 @@ import Testing
             try FileManager.default.createSymbolicLink(atPath: shared.file(name), withDestinationPath: victim)
         }
         try link(".report.json.tmp")
-        for pid in lastPid...(lastPid + 3000) { try link(".report.json.\(pid).tmp") }
+        for pid in lastPid...(lastPid + 1000) { try link(".report.json.\(pid).tmp") }
         let planted = try FileManager.default.contentsOfDirectory(atPath: shared.path).count
         let result = try await reconcile(
             ["--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--report-file", shared.file("report.json")])
@@ -92,5 +92,34 @@ import Testing
         let report = try String(contentsOfFile: shared.file("report.json"), encoding: .utf8)
         #expect(report.contains("\"version\" : 1"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: shared.path).count == planted + 1)
+    }
+
+    @Test(arguments: ["text", "github", "json"])
+    func errorsQuoteAScalarOnlyAsAShortEscapedExcerpt(_ format: String) async throws {
+        let long = "no-slash-" + String(repeating: "A", count: 100_000) + "TAIL-NEVER-SHOWN"
+        let manifest = """
+            apiVersion: reconcile/v1
+            kind: Environment
+            name: long
+            caddy:
+              admin: http://127.0.0.1:2019
+              sites:
+                - routes:
+                    - path: "\(long)"
+                      reverse_proxy: ["127.0.0.1:8000"]
+            health:
+              - name: esc
+                url: "http://x/"
+                method: "GET\\e[2J\\a"
+                expect: { status: 200 }
+            """
+        let repo = try await offPool { try ConfigRepository() }
+        try repo.write("manifests/prod.yaml", manifest)
+        let result = try await reconcile(["validate", "--repo", repo.path, "--worktree", "--format", format])
+        #expect(result.status == 1, "\(result.allOutput.prefix(2000))")
+        #expect(result.allOutput.contains("is not a Caddy path pattern"), "\(result.allOutput.prefix(2000))")
+        #expect(!result.allOutput.contains("TAIL-NEVER-SHOWN"))
+        #expect(result.allOutput.count < 5000, "\(result.allOutput.count) characters")
+        #expect(!result.allOutput.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
     }
 }

@@ -25,9 +25,19 @@ public struct ManifestNode {
     }
 
     /// An error located at this node.
+    /// An error about this node. A message that quotes the node's own scalar (as most
+    /// plugins' messages do, `'\(text)' is not a …`) quotes only a short excerpt of it: a
+    /// manifest can be made to hold anything, and errors reach PR annotations.
     public func error(_ message: String) -> ManifestError {
-        ManifestError(position: position, keyPath: keyPath, message: message)
+        var message = message
+        if let scalar = yaml.scalar?.string, scalar.unicodeScalars.count > Self.quotedLimit, message.contains(scalar) {
+            message = message.replacingOccurrences(of: scalar, with: UntrustedText.excerpt(scalar, limit: Self.quotedLimit))
+        }
+        return ManifestError(position: position, keyPath: keyPath, message: message)
     }
+
+    /// The most characters of a scalar an error quotes.
+    static let quotedLimit = 60
 
     /// Records a problem without stopping decoding (used for unknown keys, so one
     /// validation run reports all of them).
@@ -226,7 +236,7 @@ public struct ManifestNode {
     /// at most a short excerpt. A manifest can be made to quote anything (a committed file
     /// full of secrets decodes as one long string), and errors reach PR annotations.
     public static func quoted(_ text: some StringProtocol) -> String {
-        "'" + UntrustedText.excerpt(Redaction.urlCredentials(in: String(text))) + "'"
+        "'" + UntrustedText.excerpt(Redaction.urlCredentials(in: String(text)), limit: quotedLimit) + "'"
     }
 
     /// Replaces `${name}` with the variable's value; `$${` stands for a literal `${`.
