@@ -1,6 +1,26 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Checker plugins (not SwiftPM package plugins), one line each: Plugins/<folder> holds
+/// the target <folder>Checker, which sees ReconcileKit's public API and the plugins it
+/// `uses`; Tests/<folder>CheckerTests holds its tests; the CLI links every one. Adding a
+/// checker = its folder, its tests, one line here and one in Sources/reconcile/Registry.swift.
+struct Plugin {
+    let folder: String
+    var uses: [String] = []
+    var target: String { folder + "Checker" }
+}
+
+let plugins = [
+    Plugin(folder: "Health"),
+    Plugin(folder: "Caddy"),
+    Plugin(folder: "Docker"),
+    // The container runner speaks the Engine API through the Docker plugin's client rules.
+    Plugin(folder: "Django", uses: ["Docker"]),
+    // The media chain reads what the Caddy, Docker and Django checkers observed.
+    Plugin(folder: "Media", uses: ["Caddy", "Docker", "Django"]),
+]
+
 /// reconcile: a drift reconciler for Caddy + Docker + Django stacks.
 ///
 /// Layers, from the bottom up: C system libraries (libgit2, libcurl) wrapped by exactly
@@ -39,24 +59,13 @@ let package = Package(
             ]
         ),
 
-        // Checker plugins (not SwiftPM package plugins): ReconcileKit's public API only.
-        .target(name: "HealthChecker", dependencies: ["ReconcileKit"], path: "Plugins/Health"),
-        .target(name: "CaddyChecker", dependencies: ["ReconcileKit"], path: "Plugins/Caddy"),
-        .target(name: "DockerChecker", dependencies: ["ReconcileKit"], path: "Plugins/Docker"),
-        // The container runner speaks the Docker Engine API through the Docker plugin's client rules.
-        .target(name: "DjangoChecker", dependencies: ["ReconcileKit", "DockerChecker"], path: "Plugins/Django"),
-        // The media chain reads what the Caddy, Docker and Django checkers observed.
-        .target(
-            name: "MediaChecker", dependencies: ["ReconcileKit", "CaddyChecker", "DockerChecker", "DjangoChecker"],
-            path: "Plugins/Media"),
-
         .executableTarget(
             name: "reconcile",
             dependencies: [
-                "ReconcileKit", "HealthChecker", "CaddyChecker", "DockerChecker", "DjangoChecker", "MediaChecker",
+                "ReconcileKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ] + plugins.map { .target(name: $0.target) }
         ),
 
         // Tests: one target per module, plus the built binary end to end.
@@ -65,11 +74,6 @@ let package = Package(
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "ReconcileKitTests", dependencies: ["ReconcileKit", "TestSupport"]),
-        .testTarget(name: "HealthCheckerTests", dependencies: ["HealthChecker", "TestSupport"]),
-        .testTarget(name: "CaddyCheckerTests", dependencies: ["CaddyChecker", "TestSupport"]),
-        .testTarget(name: "DockerCheckerTests", dependencies: ["DockerChecker", "TestSupport"]),
-        .testTarget(name: "DjangoCheckerTests", dependencies: ["DjangoChecker", "TestSupport"]),
-        .testTarget(name: "MediaCheckerTests", dependencies: ["MediaChecker", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["reconcile", "TestSupport"]),
         // The example stack brought up for real (scripts/demo up), drift injected layer by layer.
         .testTarget(name: "StackTests", dependencies: ["reconcile", "TestSupport"]),
@@ -77,20 +81,11 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// Fuzz targets (libFuzzer; each `main` hands its entry point to libFuzzer's driver, since
-// SwiftPM links an executable's own `main`): declared only for scripts/fuzz, which
-// sets RECONCILE_FUZZ=1 and builds them with -sanitize=fuzzer in its own scratch path.
-// A normal build or test run never sees them.
-if Context.environment["RECONCILE_FUZZ"] == "1" {
-    package.targets += [
-        .target(name: "FuzzDriver", path: "Fuzz/Driver"),
-        .executableTarget(name: "fuzz-caddy-json", dependencies: ["FuzzDriver", "CaddyChecker"], path: "Fuzz/CaddyJSON"),
-        .executableTarget(
-            name: "fuzz-manifest",
-            dependencies: [
-                "FuzzDriver", "ReconcileKit", "HealthChecker", "CaddyChecker", "DockerChecker", "DjangoChecker",
-                "MediaChecker",
-            ],
-            path: "Fuzz/Manifest"),
+package.targets += plugins.flatMap { plugin -> [Target] in
+    [
+        .target(
+            name: plugin.target, dependencies: [.target(name: "ReconcileKit")] + plugin.uses.map { .target(name: $0 + "Checker") },
+            path: "Plugins/\(plugin.folder)"),
+        .testTarget(name: plugin.target + "Tests", dependencies: [.target(name: plugin.target), "TestSupport"]),
     ]
 }

@@ -1,11 +1,14 @@
-/// Async HTTP client. Cheap to create: all clients share the one transfer thread, so a
-/// checker can make its own client (with the run's policy) without any setup or
-/// teardown, and hundreds of requests can be in flight at once without a thread each.
+/// Async HTTP client. Cheap to create: all clients share the one transfer thread, and
+/// hundreds of requests can be in flight at once without a thread each.
+///
+/// Only this package creates clients (the initializer is `package`): checkers get theirs
+/// from `ObservationContext`, which applies the run mode's policy, so no plugin can
+/// bypass a dry run's read-only policy with a client of its own.
 public struct HTTPClient: Sendable {
     /// Which requests this client lets out of the process.
     public let policy: RequestPolicy
 
-    public init(policy: RequestPolicy = .allowAll) {
+    package init(policy: RequestPolicy) {
         self.policy = policy
     }
 

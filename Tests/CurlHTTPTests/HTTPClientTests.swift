@@ -5,7 +5,7 @@ import Testing
 
 /// The client against the real fixture server (Tests/Fixtures/servers/http_fixture_server.py).
 @Suite struct HTTPClientTests {
-    let client = HTTPClient()
+    let client = HTTPClient(policy: .allowAll)
 
     @Test(arguments: [200, 404, 502])
     func statusCodesAreResponsesNotErrors(status: Int) async throws {

@@ -270,7 +270,7 @@ final class Podman: Sendable {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()
         try await podman.withBackend("policy", project: project) { container in
-            let context = ObservationContext(mode: .dryRun, http: HTTPClient(policy: .readOnly), source: NoFiles())
+            let context = ObservationContext(mode: .dryRun, policy: .readOnly, source: NoFiles())
             let checker = DjangoChecker()
             let spec = Self.spec(podman, container: container)
             let findings = checker.compare(spec, with: try await checker.observe(spec, in: context))

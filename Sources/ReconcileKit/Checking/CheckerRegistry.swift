@@ -47,16 +47,30 @@ public struct CheckerRegistry: Sendable {
 
     func entry(forSection key: String) -> Entry? { entries.first { $0.section.key == key } }
 
+    /// Compares an observation with the spec; an observation of another type than the
+    /// checker's (a programming error) is one `unknown` finding, never silently nothing.
+    static func compare<C: Checker>(_ checker: C.Type, _ spec: C.Spec, _ observation: any Sendable, at position: SourcePosition)
+        -> [Finding]
+    {
+        guard let observation = observation as? C.Observation else {
+            return [
+                Finding(
+                    checker: C.identifier, resource: C.Spec.key, status: .unknown, severity: .error,
+                    message: "the checker's observation was a \(type(of: observation)), not a \(C.Observation.self); nothing was compared",
+                    position: position)
+            ]
+        }
+        return C().compare(spec, with: observation)
+    }
+
     private static func entry<C: Checker>(for checker: C.Type) -> Entry {
         Entry(section: SectionDeclaration(C.Spec.self), identifier: C.identifier, observes: C.observes, reports: C.reports) { node in
             let spec = try C.Spec(from: node)
+            let position = node.position
             return PlannedCheck(
                 checker: C.identifier, position: node.position, inputs: C.inputs.map { $0.identifier },
                 observe: { context in try await C().observe(spec, in: context) },
-                compare: { observation in
-                    guard let observation = observation as? C.Observation else { return [] }
-                    return C().compare(spec, with: observation)
-                })
+                compare: { observation in compare(C.self, spec, observation, at: position) })
         }
     }
 }

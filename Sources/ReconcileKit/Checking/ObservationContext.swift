@@ -31,16 +31,29 @@ public struct ObservationContext: Sendable {
     /// Observations shared within one run, and the manifest this context serves.
     var sharing: (observations: SharedObservations, manifest: String)?
 
+    /// The context of a run in `mode`: its HTTP client enforces the mode's request policy.
+    /// This is the only place a checker's client is made, so no checker can forget the
+    /// policy or choose a looser one.
     public init(
-        mode: RunMode, http: HTTPClient? = nil, source: any DesiredStateSource,
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "reconcile"), allowsProbeWrites: Bool = false,
-        secrets: SecretRegistry = SecretRegistry()
+        mode: RunMode, source: any DesiredStateSource, environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger = Logger(label: "reconcile"), allowsProbeWrites: Bool = false, secrets: SecretRegistry = SecretRegistry()
+    ) {
+        self.init(
+            mode: mode, policy: mode == .dryRun ? .readOnlyWithDockerExec : .allowAll, source: source, environment: environment,
+            logger: logger, allowsProbeWrites: allowsProbeWrites, secrets: secrets)
+    }
+
+    /// For this package's tests only: a context whose client enforces `policy` instead of
+    /// the mode's (to prove what a stricter policy refuses).
+    package init(
+        mode: RunMode, policy: RequestPolicy, source: any DesiredStateSource,
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "reconcile"),
+        allowsProbeWrites: Bool = false, secrets: SecretRegistry = SecretRegistry()
     ) {
         self.allowsProbeWrites = allowsProbeWrites
         self.secrets = secrets
         self.mode = mode
-        self.http = http ?? HTTPClient(policy: mode == .dryRun ? .readOnlyWithDockerExec : .allowAll)
+        self.http = HTTPClient(policy: policy)
         self.source = source
         self.environment = environment
         self.logger = logger
