@@ -8,6 +8,7 @@ import PackageDescription
 struct Plugin {
     let folder: String
     var uses: [String] = []
+    var resources: [Resource] = []
     var target: String { folder + "Checker" }
 }
 
@@ -16,7 +17,8 @@ let plugins = [
     Plugin(folder: "Caddy"),
     Plugin(folder: "Docker"),
     // The container runner speaks the Engine API through the Docker plugin's client rules.
-    Plugin(folder: "Django", uses: ["Docker"]),
+    // Its introspection script is a real Python file, embedded in the binary at build time.
+    Plugin(folder: "Django", uses: ["Docker"], resources: [.embedInCode("introspection.py")]),
     // The media chain reads what the Caddy, Docker and Django checkers observed.
     Plugin(folder: "Media", uses: ["Caddy", "Docker", "Django"]),
 ]
@@ -85,7 +87,7 @@ package.targets += plugins.flatMap { plugin -> [Target] in
     [
         .target(
             name: plugin.target, dependencies: [.target(name: "ReconcileKit")] + plugin.uses.map { .target(name: $0 + "Checker") },
-            path: "Plugins/\(plugin.folder)"),
+            path: "Plugins/\(plugin.folder)", resources: plugin.resources),
         .testTarget(name: plugin.target + "Tests", dependencies: [.target(name: plugin.target), "TestSupport"]),
     ]
 }

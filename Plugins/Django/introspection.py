@@ -1,0 +1,537 @@
+# reconcile's Django introspection: sent to the project's own interpreter on stdin
+# (`python - CONFIG`) or as `python -c SCRIPT CONFIG`; it writes nothing anywhere.
+# It loads the settings the way the app does (django.setup()), then prints one JSON
+# document after a marker line on the original stdout. Whatever the project prints
+# while loading goes to stderr, so it cannot corrupt the document.
+# Secret values never leave this process: settings whose names Django itself hides on
+# error pages (API, TOKEN, KEY, SECRET, PASS, SIGNATURE) are reported as set / not set.
+import os
+import sys
+
+sys.dont_write_bytecode = True
+try:
+    # The caller's threads may block signals, and a child inherits the mask: unblock
+    # them so the timeout alarm below (and SIGTERM) work.
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+except Exception:
+    pass
+MARKER = "@@reconcile-django-introspection@@"
+# Django's own rule for what is secret (SafeExceptionReporterFilter.hidden_settings).
+HIDDEN = __import__("re").compile("API|TOKEN|KEY|SECRET|PASS|SIGNATURE", flags=__import__("re").IGNORECASE)
+FORMAT = 1
+# Tracebacks of the failures reported, searched for secret values to mask.
+TRACEBACKS = []
+
+
+def main():
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    doc = {"format": FORMAT}
+    try:
+        run(doc)
+    except BaseException as error:  # noqa: a broken project must still yield a document
+        doc["error"] = failure("introspection", error)
+    try:
+        sys.stdout.flush()
+    except BaseException:
+        pass
+    import json
+    text = json.dumps(doc, default=str)
+    # Last line of defence: no secret value appears anywhere in the document, even
+    # inside an error message that quoted one.
+    for secret in sorted(secret_values(), key=len, reverse=True):
+        text = text.replace(json.dumps(secret)[1:-1], "********")
+    data = ("\n" + MARKER + "\n" + text + "\n").encode("utf-8", "replace")
+    while data:
+        data = data[os.write(out_fd, data):]
+
+
+def run(doc):
+    import json
+    import platform
+
+    config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    timeout = int(config.get("timeout", 0) or 0)
+    if timeout > 0 and hasattr(signal, "alarm"):
+        # The process ends itself even if whoever started it is gone (a dropped
+        # docker exec connection cannot kill it).
+        signal.alarm(timeout)
+    doc["python"] = platform.python_version()
+    doc["executable"] = sys.executable
+    doc["cwd"] = os.getcwd()
+    doc["settings_module"] = os.environ.get("DJANGO_SETTINGS_MODULE")
+    try:
+        import django
+    except BaseException as error:
+        doc["error"] = failure("import django", error)
+        return
+    doc["django"] = django.get_version()
+    try:
+        django.setup()
+        from django.conf import settings
+
+        debug = settings.DEBUG
+    except BaseException as error:
+        doc["error"] = failure("django.setup()", error)
+        return
+    hidden = HIDDEN
+    doc["debug"] = debug is True
+    module = sys.modules.get(os.environ.get("DJANGO_SETTINGS_MODULE") or "")
+    if getattr(module, "__file__", None):
+        doc["settings_file"] = relative(module.__file__)
+    doc["settings"] = {}
+    locations = {}
+    try:
+        locations = assignment_locations(
+            os.environ.get("DJANGO_SETTINGS_MODULE") or "", config.get("settings", []), config.get("expected", {})
+        )
+    except BaseException:
+        locations = {}
+    for name in config.get("settings", []):
+        entry = {}
+        if hidden.search(name):
+            entry["hidden"] = True
+            entry["set"] = is_set(settings, name)
+        elif not hasattr(settings, name):
+            entry["missing"] = True
+        else:
+            try:
+                entry["value"] = to_json(getattr(settings, name), hidden, 0)
+                entry["overridden"] = settings.is_overridden(name)
+            except BaseException as error:
+                entry["error"] = failure("settings.%s" % name, error)
+        if name in locations:
+            entry["source"] = locations[name]
+        doc["settings"][name] = entry
+    secrets = {"SECRET_KEY": is_set(settings, "SECRET_KEY")}
+    for alias, database in (getattr(settings, "DATABASES", None) or {}).items():
+        if isinstance(database, dict):
+            secrets["DATABASES.%s.PASSWORD" % alias] = bool(database.get("PASSWORD"))
+    doc["secrets"] = secrets
+    doc["media"] = media(settings)
+    doc["logging"] = logging_state()
+    if config.get("checks", True):
+        doc["checks"] = checks()
+
+
+def secret_values():
+    """The values of secret-looking settings (and secret-looking keys inside dict
+    settings such as DATABASES), from the loaded settings or, when loading failed
+    halfway, from what the settings module had assigned so far."""
+    found = set()
+
+    def collect(name, value, depth):
+        if depth > 6:
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                collect(str(key), item, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                collect(name, item, depth + 1)
+        elif HIDDEN.search(name) and isinstance(value, (str, bytes)):
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+            if len(text) >= 6:
+                found.add(text)
+
+    sources = []
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            sources.append({name: getattr(settings, name, None) for name in dir(settings) if name.isupper()})
+    except BaseException:
+        pass
+    module = sys.modules.get(os.environ.get("DJANGO_SETTINGS_MODULE") or "")
+    if module is not None:
+        sources.append({name: value for name, value in vars(module).items() if name.isupper()})
+    # A module that failed to import is gone from sys.modules, but its frames keep the
+    # globals it had assigned.
+    for traceback in TRACEBACKS:
+        while traceback is not None:
+            names = traceback.tb_frame.f_globals
+            sources.append({name: value for name, value in names.items() if name.isupper()})
+            traceback = traceback.tb_next
+    for source in sources:
+        for name, value in source.items():
+            try:
+                collect(name, value, 0)
+            except BaseException:
+                pass
+    return found
+
+
+def failure(stage, error):
+    import traceback
+
+    TRACEBACKS.append(error.__traceback__)
+    lines = traceback.format_exception_only(type(error), error)
+    last = lines[-1].strip() if lines else type(error).__name__
+    result = {"stage": stage, "type": type(error).__name__, "last_line": last[:500]}
+    where = None
+    if isinstance(error, SyntaxError) and error.filename:
+        where = (error.filename, error.lineno)
+    else:
+        frames = traceback.extract_tb(error.__traceback__)
+        project = [f for f in frames if not in_library(f.filename)]
+        frame = (project or frames or [None])[-1]
+        if frame is not None:
+            where = (frame.filename, frame.lineno)
+    if where and where[0] and not where[0].startswith("<"):
+        result["file"] = relative(where[0])
+        result["line"] = where[1]
+    return result
+
+
+def in_library(path):
+    stdlib = os.path.dirname(os.__file__)
+    return "site-packages" in path or "dist-packages" in path or path.startswith("<") or path.startswith(stdlib)
+
+
+def relative(path):
+    try:
+        rel = os.path.relpath(path)
+        return path if rel.startswith("..") else rel
+    except ValueError:
+        return path
+
+
+def is_set(settings, name):
+    try:
+        return bool(getattr(settings, name, None))
+    except BaseException:
+        return False
+
+
+def qualname(cls):
+    module = getattr(cls, "__module__", "") or ""
+    name = getattr(cls, "__qualname__", None) or getattr(cls, "__name__", "?")
+    return name if module in ("builtins", "") else module + "." + name
+
+
+def to_json(value, hidden, depth):
+    from pathlib import PurePath
+
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else {"$repr": repr(value)}
+    if isinstance(value, PurePath):
+        return str(value)
+    if depth >= 8:
+        return {"$repr": "…", "$type": qualname(type(value))}
+    if isinstance(value, (list, tuple)):
+        return [to_json(item, hidden, depth + 1) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return [to_json(item, hidden, depth + 1) for item in sorted(value, key=repr)]
+    if isinstance(value, dict):
+        result = {}
+        for key, item in value.items():
+            key = str(key)
+            if hidden is not None and hidden.search(key):
+                result[key] = {"$hidden": True, "set": bool(item)}
+            else:
+                result[key] = to_json(item, hidden, depth + 1)
+        return result
+    text = getattr(value, "__qualname__", None)
+    if callable(value) and text:
+        return {"$repr": "%s.%s" % (getattr(value, "__module__", "?"), text), "$type": qualname(type(value))}
+    return {"$repr": repr(value)[:300], "$type": qualname(type(value))}
+
+
+def assignment_locations(module_name, names, expected):
+    """Where each named setting is last assigned in the settings module (following
+    `from X import *` in statement order), and which environment variables that
+    assignment reads, so a fix can name the line or the variable."""
+    import ast
+    import importlib.util
+
+    wanted = set(names)
+    found = {}
+    nodes = {}
+    seen = set()
+
+    def module_file(name):
+        try:
+            spec = importlib.util.find_spec(name)
+        except BaseException:
+            return None, False
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            return None, False
+        return spec.origin, bool(spec.submodule_search_locations)
+
+    def resolve(current, is_package, node):
+        if not node.level:
+            return node.module
+        package = current if is_package else current.rpartition(".")[0]
+        for _ in range(node.level - 1):
+            package = package.rpartition(".")[0]
+        return package + ("." + node.module if node.module else "")
+
+    def scan(name, depth):
+        path, is_package = module_file(name)
+        if path is None or path in seen or depth > 4:
+            return
+        seen.add(path)
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read(), filename=path)
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            source = handle.read()
+        walk(tree.body, name, is_package, path, source, depth)
+
+    def walk(body, name, is_package, path, source, depth):
+        for node in body:
+            if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+                target = resolve(name, is_package, node)
+                if target:
+                    scan(target, depth + 1)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for leaf in ast.walk(target):
+                        if isinstance(leaf, ast.Name) and leaf.id in wanted:
+                            found[leaf.id] = location(node, path, source)
+                            nodes[leaf.id] = (node, name, path)
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(node, field, None)
+                if isinstance(inner, list) and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+                    walk(inner, name, is_package, path, source, depth)
+            for handler in getattr(node, "handlers", None) or []:
+                walk(handler.body, name, is_package, path, source, depth)
+
+    def location(node, path, source):
+        import ast
+
+        result = {"file": relative(path), "line": node.lineno, "env": environment_names(node.value)}
+        if result["env"]:
+            text = " ".join((ast.get_source_segment(source, node) or "").split())
+            # A statement that mentions anything secret-looking may hold a secret default.
+            if not HIDDEN.search(text):
+                result["statement"] = text[:240]
+        return result
+
+    scan(module_name, 0)
+    for name, (node, module, path) in nodes.items():
+        env = found[name]["env"]
+        if len(env) == 1 and name in expected and isinstance(node, (ast.Assign, ast.AnnAssign)):
+            try:
+                suggestion = environment_value(node.value, module, path, env[0], expected[name])
+            except BaseException:
+                suggestion = None
+            if suggestion is not None:
+                found[name]["env_fix"] = suggestion
+    return found
+
+
+HARMLESS_CALLS = {
+    "get", "getenv", "env", "config", "bool", "int", "float", "str", "list", "tuple", "Path", "lower", "upper",
+    "strip", "split", "startswith", "endswith", "Csv", "json", "loads", "literal_eval", "replace",
+}
+
+
+def environment_value(expression, module_name, path, variable, expected):
+    """A value of `variable` that makes the assignment's expression give `expected`
+    (or {"unset": True} when removing the variable does), found by evaluating the
+    expression again with candidate values. Only for expressions made of harmless
+    parts (environment reads, comparisons, conversions), so nothing else runs."""
+    import ast
+
+    allowed = (
+        ast.expr_context, ast.Name, ast.Attribute, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp,
+        ast.Subscript, ast.IfExp, ast.Tuple, ast.List, ast.keyword, ast.cmpop, ast.boolop, ast.unaryop,
+        ast.operator, ast.Call, ast.Slice,
+    )
+    for node in ast.walk(expression):
+        if not isinstance(node, allowed):
+            return None
+        if isinstance(node, ast.Call) and dotted(node.func).rpartition(".")[2] not in HARMLESS_CALLS:
+            return None
+    module = sys.modules.get(module_name)
+    if module is None:
+        return None
+    code = compile(ast.fix_missing_locations(ast.Expression(body=expression)), path, "eval")
+    namespace = dict(vars(module))
+    candidates = []
+    if isinstance(expected, bool):
+        word = "True" if expected else "False"
+        candidates = [word, word.lower(), "1" if expected else "0", "yes" if expected else "no", "on" if expected else "off", "", None]
+        candidates += ["False", "false", "0", "True", "true", "1"]
+    elif isinstance(expected, (int, float)):
+        candidates = [str(expected)]
+    elif isinstance(expected, str):
+        candidates = [expected]
+    elif isinstance(expected, list) and all(isinstance(item, str) for item in expected):
+        import json
+
+        candidates = [",".join(expected), " ".join(expected), json.dumps(expected)]
+    elif expected is None:
+        candidates = [None, ""]
+    saved = os.environ.get(variable)
+    try:
+        for candidate in candidates:
+            if candidate is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = candidate
+            try:
+                value = eval(code, namespace)
+            except Exception:
+                continue
+            if same(to_json(value, None, 0), expected):
+                return {"name": variable, "unset": True} if candidate is None else {"name": variable, "value": candidate}
+    finally:
+        if saved is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = saved
+    return None
+
+
+def same(observed, expected):
+    """Typed equality: True is not 1, "False" is not False, lists compare item by item."""
+    if isinstance(expected, bool) or isinstance(observed, bool):
+        return type(observed) is type(expected) and observed == expected
+    if isinstance(expected, (int, float)) and isinstance(observed, (int, float)):
+        return observed == expected
+    if isinstance(expected, list) and isinstance(observed, list):
+        return len(expected) == len(observed) and all(same(a, b) for a, b in zip(observed, expected))
+    if isinstance(expected, dict) and isinstance(observed, dict):
+        return expected.keys() == observed.keys() and all(same(observed[k], expected[k]) for k in expected)
+    return type(observed) is type(expected) and observed == expected
+
+
+def environment_names(expression):
+    """Environment variables an assignment reads: os.environ[...], os.environ.get(...),
+    os.getenv(...), and the env(...)/config(...) helpers of django-environ and
+    python-decouple."""
+    import ast
+
+    names = []
+    if expression is None:
+        return names
+    for node in ast.walk(expression):
+        key = None
+        if isinstance(node, ast.Subscript) and dotted(node.value).endswith("environ"):
+            key = node.slice
+        elif isinstance(node, ast.Call) and node.args:
+            func = dotted(node.func)
+            last = func.rpartition(".")[2]
+            if func.endswith("environ.get") or last == "getenv" or func == "env" or func.startswith("env.") or last == "config":
+                key = node.args[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value not in names:
+            names.append(key.value)
+    return names
+
+
+def dotted(node):
+    import ast
+
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return dotted(node.value) + "." + node.attr
+    return ""
+
+
+def media(settings):
+    from urllib.parse import urlsplit
+
+    url = getattr(settings, "MEDIA_URL", "") or ""
+    result = {"url": str(url)}
+    parts = urlsplit(str(url))
+    if parts.scheme or parts.netloc:
+        result["resolves"] = False
+        result["external"] = True
+        return result
+    if not url:
+        result["resolves"] = False
+        return result
+    path = parts.path if parts.path.startswith("/") else "/" + parts.path
+    probe = path.rstrip("/") + "/reconcile-probe.txt"
+    result["probe"] = probe
+    try:
+        from django.urls import Resolver404, get_resolver, resolve
+
+        get_resolver().url_patterns
+        urlconf = sys.modules.get(str(getattr(settings, "ROOT_URLCONF", "")))
+        if getattr(urlconf, "__file__", None):
+            result["urlconf_file"] = relative(urlconf.__file__)
+
+        try:
+            match = resolve(probe)
+        except Resolver404:
+            result["resolves"] = False
+            return result
+        result["resolves"] = True
+        result["view"] = getattr(match, "_func_path", None) or qualname(type(match.func))
+        result["route"] = getattr(match, "route", None)
+    except BaseException as error:
+        result["error"] = failure("resolve(%r)" % probe, error)
+    return result
+
+
+def logging_state():
+    import logging
+
+    def stream_name(stream):
+        for name, candidates in (("stdout", (sys.stdout, sys.__stdout__)), ("stderr", (sys.stderr, sys.__stderr__))):
+            if any(stream is candidate for candidate in candidates if candidate is not None):
+                return name
+        try:
+            number = stream.fileno()
+        except BaseException:
+            return "other"
+        return {1: "stdout", 2: "stderr"}.get(number, "other")
+
+    def handler(h):
+        info = {
+            "class": qualname(type(h)),
+            "level": logging.getLevelName(h.level),
+            "filters": [qualname(type(f)) if not callable(f) or hasattr(f, "filter") else getattr(f, "__qualname__", "?") for f in h.filters],
+        }
+        if isinstance(h, logging.FileHandler):
+            info["kind"] = "file"
+            info["file"] = getattr(h, "baseFilename", None)
+        elif isinstance(h, logging.StreamHandler):
+            info["kind"] = "stream"
+            info["stream"] = stream_name(h.stream)
+        else:
+            info["kind"] = "other"
+        return info
+
+    def logger(log):
+        return {
+            "level": logging.getLevelName(log.level),
+            "propagate": bool(log.propagate),
+            "disabled": bool(log.disabled),
+            "handlers": [handler(h) for h in log.handlers],
+        }
+
+    return {"root": logger(logging.getLogger()), "django": logger(logging.getLogger("django"))}
+
+
+def checks():
+    try:
+        from django.core.checks import run_checks
+
+        messages = run_checks(include_deployment_checks=True)
+    except BaseException as error:
+        return {"error": failure("run_checks(include_deployment_checks=True)", error)}
+    result = []
+    for message in messages:
+        result.append({
+            "id": message.id,
+            "level": int(message.level),
+            "message": str(message.msg),
+            "hint": None if message.hint is None else str(message.hint),
+            "object": None if message.obj is None else str(message.obj)[:200],
+            "silenced": bool(message.is_silenced()),
+        })
+    return {"messages": result}
+
+
+main()

@@ -1,0 +1,142 @@
+import ReconcileKit
+
+/// One container that must exist. Only the fields given are compared.
+public struct ContainerSpec: Sendable, Hashable, Codable {
+    /// The container name (`docker ps` NAMES); with `compose_project`, also the compose
+    /// service name it is found by when no container has this exact name.
+    public var name: String
+    public var state: ContainerState?
+    public var image: String?
+    public var restartPolicy: RestartPolicy?
+    public var ports: [PortBinding]?
+    public var mounts: [MountSpec]?
+    /// Environment variable names that must be set (values are never read).
+    public var environment: [String]?
+    public var composeProject: String?
+    /// The compose service, when it differs from `name` (compose-derived specs).
+    public var composeService: String?
+    /// The container must have a health check (from a compose `healthcheck:`).
+    public var expectsHealthcheck: Bool
+    /// Fields deliberately not compared, with why (compose keys, unresolved variables);
+    /// said in the finding so nobody mistakes "not compared" for "in sync".
+    public var notes: [String]
+    public var position: SourcePosition
+    /// Where individual fields were written, for findings that point at the exact line.
+    public var fieldPositions: [String: SourcePosition]
+
+    static let object = ManifestObject([
+        .required(
+            "name",
+            .string(
+                .pattern(
+                    "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
+                    hint: "a valid container name (letters, digits, '_', '.', '-'; starting with a letter or digit)")),
+            "The container name (docker ps NAMES)."),
+        .optional(
+            "state", .string(.choice(ContainerState.allCases.filter { $0 != .removing }.map(\.rawValue))),
+            "The lifecycle state, in the engine's words."),
+        .optional("image", .string(.nonEmpty), "The image reference the container runs."),
+        .optional(
+            "restart_policy",
+            .string(
+                .pattern(
+                    "no|always|unless-stopped|on-failure(:[0-9]+)?",
+                    hint: "a restart policy (no, always, unless-stopped, on-failure, on-failure:N)",
+                    suggest: RestartPolicy.Name.allCases.map(\.rawValue))),
+            "As docker run --restart spells it."),
+        .optional("ports", .list(.string(.nonEmpty)), "Published ports: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]."),
+        .optional(
+            "mounts", .list(.either([.string(.nonEmpty), .object(MountSpec.object)])),
+            "VOLUME:TARGET[:ro], /HOST/PATH:TARGET[:ro], or { volume | source, target, read_only }."),
+        .optional(
+            "environment", .list(.string(.pattern("[^=]+", hint: "a variable name (list names only; values are never compared)"))),
+            "Environment variable names that must be set; values are never read."),
+        .optional("compose_project", .string(.nonEmpty), "The compose project; the name is then also the service name."),
+    ])
+
+    public init(
+        name: String, state: ContainerState? = nil, image: String? = nil, restartPolicy: RestartPolicy? = nil,
+        ports: [PortBinding]? = nil, mounts: [MountSpec]? = nil, environment: [String]? = nil,
+        composeProject: String? = nil, composeService: String? = nil, expectsHealthcheck: Bool = false,
+        notes: [String] = [], position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1),
+        fieldPositions: [String: SourcePosition] = [:]
+    ) {
+        self.name = name
+        self.state = state
+        self.image = image
+        self.restartPolicy = restartPolicy
+        self.ports = ports
+        self.mounts = mounts
+        self.environment = environment
+        self.composeProject = composeProject
+        self.composeService = composeService
+        self.expectsHealthcheck = expectsHealthcheck
+        self.notes = notes
+        self.position = position
+        self.fieldPositions = fieldPositions
+    }
+
+    init(from node: ManifestNode) throws {
+        let map = try node.mapping(Self.object)
+        position = node.position
+        fieldPositions = [:]
+        name = try map.required("name").string()
+        if let stateNode = map.optional("state") {
+            state = try stateNode.choice(ContainerState.self)
+            fieldPositions["state"] = stateNode.position
+        }
+        if let imageNode = map.optional("image") {
+            image = try imageNode.string()
+            fieldPositions["image"] = imageNode.position
+        }
+        if let policyNode = map.optional("restart_policy") {
+            guard let policy = RestartPolicy(parsing: try policyNode.string()) else {
+                throw policyNode.error("not a restart policy") // the declared pattern admits only policies
+            }
+            restartPolicy = policy
+            fieldPositions["restart_policy"] = policyNode.position
+        }
+        if let portsNode = map.optional("ports") {
+            var bindings: [PortBinding] = []
+            for item in try portsNode.list() {
+                let text = try item.string()
+                do {
+                    bindings += try PortBinding.parse(text)
+                } catch {
+                    throw item.error(error.description)
+                }
+            }
+            ports = bindings
+            fieldPositions["ports"] = portsNode.position
+        }
+        if let mountsNode = map.optional("mounts") {
+            let parsed = try mountsNode.list().map { try MountSpec(from: $0) }
+            var targets: Set<String> = []
+            for mount in parsed where !targets.insert(mount.target).inserted {
+                throw ManifestError(
+                    position: mount.position ?? mountsNode.position, keyPath: mountsNode.keyPath,
+                    message: "two mounts at target \(mount.target)")
+            }
+            mounts = parsed
+            fieldPositions["mounts"] = mountsNode.position
+        }
+        if let environmentNode = map.optional("environment") {
+            let names = try environmentNode.stringList()
+            environment = names
+            fieldPositions["environment"] = environmentNode.position
+        }
+        if let projectNode = map.optional("compose_project") {
+            composeProject = try projectNode.string()
+            fieldPositions["compose_project"] = projectNode.position
+        }
+        composeService = nil
+        expectsHealthcheck = false
+        notes = []
+    }
+
+    /// The compose service this container is found by, when it belongs to a project.
+    var serviceName: String { composeService ?? name }
+
+    /// Where `field` was written, else the container entry.
+    func position(of field: String) -> SourcePosition { fieldPositions[field] ?? position }
+}
