@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import TestSupport
 import Testing
 
 @testable import CaddyChecker
@@ -33,7 +34,7 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
     @Test func theProductionManifestMatchesTheProductionCaddyfile() async throws {
         let findings = try await compare(productionSection, live: "production")
         #expect(findings.map(\.resource) == ["/api/*", "/media/*", "/*"])
-        #expect(findings.allSatisfy { $0.status == .ok }, "\(findings.map(\.message))")
+        #expect(findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(findings.map(\.message))")
         #expect(findings[1].message == "in sync on rims.example.com: strip /media → file_server root /srv/rims/media")
         #expect(findings[1].position?.line == 10)
     }
@@ -66,7 +67,7 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         // The same upstreams in another order are in sync.
         let reordered = productionSection.replacingOccurrences(
             of: #"reverse_proxy: ["127.0.0.1:8000"]"#, with: #"reverse_proxy: ["http://127.0.0.1:8000"]"#)
-        #expect(try await compare(reordered, live: "production").allSatisfy { $0.status == .ok })
+        #expect(try await compare(reordered, live: "production").nonEmptyAllSatisfy { $0.status == .ok })
     }
 
     @Test func aMissingRouteSaysWhichRouteAnswersInstead() async throws {
@@ -249,7 +250,7 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         let spec = try await decodeSpec(productionSection)
         let findings = CaddyChecker().compare(spec, with: CaddyObservation(admin: "x", live: .config(Data("null\n".utf8))))
         #expect(findings.count == 3)
-        #expect(findings.allSatisfy { $0.status == .drift })
+        #expect(findings.nonEmptyAllSatisfy { $0.status == .drift })
     }
 
     @Test func caddyfileRoutesCompareEverythingTheNormaliserKeeps() async throws {
@@ -262,14 +263,14 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
                     caddyfile: CaddyfileOutcome(path: "deploy/Caddyfile", result: .adapted(try fixtureJSON(desired)))))
         }
         let same = try run(desired: "production", live: "production.live")
-        #expect(same.count == 3 && same.allSatisfy { $0.status == .ok })
+        #expect(same.count == 3 && same.nonEmptyAllSatisfy { $0.status == .ok })
 
         let conditional = try run(desired: "conditional", live: "conditional")
-        #expect(conditional.allSatisfy { $0.status == .ok }, "\(conditional.map(\.message))")
+        #expect(conditional.nonEmptyAllSatisfy { $0.status == .ok }, "\(conditional.map(\.message))")
         #expect(conditional.contains { $0.resource == "/health" })
 
         let large = try run(desired: "large", live: "large")
-        #expect(large.count == 402 && large.allSatisfy { $0.status == .ok })
+        #expect(large.count == 402 && large.nonEmptyAllSatisfy { $0.status == .ok })
 
         let different = try run(desired: "nested", live: "production")
         #expect(different.contains { $0.status == .drift && $0.resource == "/files/*" })
@@ -285,7 +286,7 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
         // rims.example.com is served by the any-host site there; everything else is unmanaged.
         let unmanaged = findings.filter { $0.severity == .warning }
         #expect(unmanaged.count == 5, "\(summary(findings))")
-        #expect(unmanaged.allSatisfy { $0.status == .drift && $0.message.hasPrefix("unmanaged route") })
+        #expect(unmanaged.nonEmptyAllSatisfy { $0.status == .drift && $0.message.hasPrefix("unmanaged route") })
         #expect(
             unmanaged.contains {
                 $0.resource == "/media/*" && $0.message == "unmanaged route on admin.example.com: a site the manifest does not name"

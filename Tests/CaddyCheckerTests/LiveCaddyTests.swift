@@ -114,7 +114,7 @@ func allShapesManifest(_ caddy: CaddyInstance) -> String {
         defer { caddy.stop() }
         let findings = try await check(productionManifest(caddy))
         #expect(findings.map(\.resource) == ["/api/*", "/media/*", "/*"])
-        #expect(findings.allSatisfy { $0.status == .ok }, "\(summary(findings))")
+        #expect(findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(summary(findings))")
     }
 
     @Test func everyShapeOfTheConfigIsUnderstoodLive() async throws {
@@ -232,7 +232,7 @@ func allShapesManifest(_ caddy: CaddyInstance) -> String {
         #expect(caddy.adminURL.hasPrefix("unix:///"))
         let findings = try await check(productionManifest(caddy))
         #expect(findings.count == 3, "\(summary(findings))")
-        #expect(findings.allSatisfy { $0.status == .ok }, "\(summary(findings))")
+        #expect(findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(summary(findings))")
     }
 
     @Test func somethingElseAnsweringOnTheAdminAddressIsUnknown() async throws {

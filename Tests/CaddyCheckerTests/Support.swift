@@ -112,7 +112,7 @@ struct SpecCapture: Checker {
 /// A real Caddy (`caddy run --adapter caddyfile`) on free loopback ports for one test,
 /// with its own HOME and XDG directories so it writes no state elsewhere; stopped by
 /// pid when the test is done.
-final class CaddyInstance: @unchecked Sendable {
+final class CaddyInstance: Sendable {
     let adminPort: Int
     /// The ports `$PORT0`, `$PORT1`, … in the site text were replaced with.
     let ports: [Int]
@@ -219,7 +219,7 @@ func startCaddy(
 /// A loopback port bound but never listening, held for the test's lifetime: connecting
 /// is refused, and no other test can start a server on it meanwhile (a port that is
 /// merely free now can be another test's Caddy a moment later).
-final class ReservedPort: @unchecked Sendable {
+final class ReservedPort: Sendable {
     let port: Int
     private let descriptor: Int32
 

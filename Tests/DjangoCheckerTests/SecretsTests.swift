@@ -56,10 +56,6 @@ import Testing
         return (output.status, String(decoding: output.stdout + output.stderr, as: UTF8.self))
     }
 
-    @Test func theBinaryIsBuilt() {
-        #expect(FileManager.default.isExecutableFile(atPath: TestPaths.reconcileBinary), "\(TestPaths.reconcileBinary)")
-    }
-
     @Test(
         "no output format carries the SECRET_KEY or the database password",
         arguments: [

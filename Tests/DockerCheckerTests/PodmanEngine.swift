@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import Synchronization
 import TestSupport
 
 /// One real Docker-compatible engine for the whole test process: Podman's API service
@@ -138,12 +139,10 @@ final class PodmanEngine: Sendable {
 
 /// Unique container and volume names for one test, so parallel tests share the engine
 /// without seeing each other's containers, and the list to remove afterwards.
-final class Scene: @unchecked Sendable {
+final class Scene: Sendable {
     let engine: PodmanEngine
     let prefix: String
-    private let lock = NSLock()
-    private var containers: [String] = []
-    private var volumes: [String] = []
+    private let names = Mutex<(containers: [String], volumes: [String])>(([], []))
 
     init() throws {
         engine = try PodmanEngine.shared()
@@ -153,19 +152,19 @@ final class Scene: @unchecked Sendable {
     /// `prefix-name`, remembered for cleanup.
     func container(_ name: String) -> String {
         let full = "\(prefix)-\(name)"
-        lock.withLock { containers.append(full) }
+        names.withLock { $0.containers.append(full) }
         return full
     }
 
     func volume(_ name: String) -> String {
         let full = "\(prefix)_\(name)"
-        lock.withLock { volumes.append(full) }
+        names.withLock { $0.volumes.append(full) }
         return full
     }
 
     /// Removes this test's containers and volumes.
     func tearDown() {
-        let (containers, volumes) = lock.withLock { (self.containers, self.volumes) }
+        let (containers, volumes) = names.withLock { $0 }
         engine.remove(containers: containers, volumes: volumes)
     }
 }

@@ -7,7 +7,7 @@ import Testing
 
 /// The recording proxy of Tests/Fixtures/docker/recording_proxy.py in front of the
 /// shared engine's socket: every request line that leaves the process is logged.
-final class RecordingProxy: @unchecked Sendable {
+final class RecordingProxy: Sendable {
     let socketPath: String
     let logPath: String
     private let scratch: TemporaryDirectory
@@ -43,7 +43,7 @@ final class RecordingProxy: @unchecked Sendable {
 }
 
 /// A git repository holding a config (manifests, a compose file), committed.
-final class ConfigRepository: @unchecked Sendable {
+final class ConfigRepository: Sendable {
     let directory: TemporaryDirectory
     var path: String { directory.path }
 
@@ -128,7 +128,7 @@ struct ReadOnlyTests {
         }
         let requests = proxy.requests()
         #expect(requests.count == 8, "version, list, inspect, volumes, twice: \(requests)")
-        #expect(requests.allSatisfy { $0.method == "GET" }, "\(requests)")
+        #expect(requests.nonEmptyAllSatisfy { $0.method == "GET" }, "\(requests)")
         #expect(requests.map(\.target).contains("/v1.41/containers/json?all=1"))
         // Still created: nothing started it.
         #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", db]) == "created")
@@ -167,7 +167,7 @@ struct ReadOnlyTests {
         #expect(summary?["drift"] == 4, "\(result.stdout)")
         let requests = proxy.requests()
         #expect(requests.count >= 4)
-        #expect(requests.allSatisfy { $0.method == "GET" }, "\(requests)")
+        #expect(requests.nonEmptyAllSatisfy { $0.method == "GET" }, "\(requests)")
         // Every drift had a fix a human could run; reconcile ran none of them.
         #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", worker]) == "created")
         #expect(try scene.engine.podman(["inspect", "--format", "{{.HostConfig.RestartPolicy.Name}}", backend]) == "always")

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import TestSupport
 import Testing
 
 @testable import DockerChecker
@@ -260,8 +261,8 @@ struct VerdictTests {
         let observation = DockerObservation(endpoint: "unix:///var/run/docker.sock", problem: problem)
         let result = try findings("containers:\n  - name: backend\n  - name: db\nvolumes: [media_data]\n", observation)
         #expect(result.map(\.resource) == ["backend", "db", "volume media_data"])
-        #expect(result.allSatisfy { $0.status == .unknown })
-        #expect(result.allSatisfy { $0.fix?.summary.contains("systemctl start docker") == true })
+        #expect(result.nonEmptyAllSatisfy { $0.status == .unknown })
+        #expect(result.nonEmptyAllSatisfy { $0.fix?.summary.contains("systemctl start docker") == true })
         #expect(result[0].message.contains("no Docker socket at /var/run/docker.sock"))
         let empty = try findings("endpoint: unix:///var/run/docker.sock\n", observation)
         #expect(empty.map(\.status) == [.unknown], "an empty section is still not ok")

@@ -65,7 +65,7 @@ import Testing
         }
         if format == "github" {
             let lines = result.stdout.split(separator: "\n")
-            #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("::error ") || $0.hasPrefix("::warning ") })
+            #expect(!lines.isEmpty && lines.nonEmptyAllSatisfy { $0.hasPrefix("::error ") || $0.hasPrefix("::warning ") })
         }
         if format == "json" {
             #expect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) is [String: Any])

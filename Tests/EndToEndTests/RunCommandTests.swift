@@ -23,10 +23,6 @@ import Testing
         ["--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)"] + extra
     }
 
-    @Test func theBinaryIsBuilt() {
-        #expect(FileManager.default.isExecutableFile(atPath: TestPaths.reconcileBinary), "\(TestPaths.reconcileBinary)")
-    }
-
     // MARK: Exit codes
 
     @Test func inSyncExitsZero() async throws {

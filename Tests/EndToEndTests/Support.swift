@@ -4,7 +4,7 @@ import Testing
 
 /// A config repository made with the git CLI in a temporary directory, the way an
 /// operator keeps desired state.
-final class ConfigRepository: @unchecked Sendable {
+final class ConfigRepository: Sendable {
     let directory: TemporaryDirectory
     var path: String { directory.path }
 

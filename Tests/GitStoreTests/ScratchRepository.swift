@@ -3,7 +3,7 @@ import TestSupport
 
 /// A real git repository made with the git CLI in a temp dir, the way a user makes one,
 /// isolated from the machine's git config (no global or system settings leak in).
-final class ScratchRepository: @unchecked Sendable {
+final class ScratchRepository: Sendable {
     let directory: TemporaryDirectory
     var path: String { directory.path }
 

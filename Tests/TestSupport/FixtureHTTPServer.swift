@@ -2,7 +2,7 @@ import Foundation
 
 /// The real HTTP server of Tests/Fixtures/servers/http_fixture_server.py, started on a
 /// free loopback port (or a unix socket) for one test and stopped by pid afterwards.
-public final class FixtureHTTPServer: @unchecked Sendable {
+public final class FixtureHTTPServer: Sendable {
     public let port: Int?
     public let socketPath: String?
     public let requestLogPath: String

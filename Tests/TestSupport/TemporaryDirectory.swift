@@ -2,7 +2,7 @@ import Foundation
 
 /// A directory under the system temp folder that tests own and remove when done, so
 /// no test leaves files behind or sees another test's files.
-public final class TemporaryDirectory: @unchecked Sendable {
+public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init(prefix: String = "reconcile-test") throws {
