@@ -35,7 +35,9 @@ public struct CaddyChecker: Checker {
         if spec.probes, let listen = spec.listen {
             probes = await CaddyProbes.run(Self.desiredSites(spec, caddyfile), listen: listen, client: context.http)
         }
-        return CaddyObservation(admin: spec.admin.description, live: await live, caddyfile: caddyfile, probes: probes)
+        let (config, etag) = await live
+        return CaddyObservation(
+            admin: spec.admin.description, live: config, liveETag: etag, caddyfile: caddyfile, probes: probes)
     }
 
     /// The desired sites the probes exercise: the manifest's, or the adapted
@@ -69,9 +71,9 @@ public struct CaddyChecker: Checker {
         CaddyComparison.findings(spec, observation)
     }
 
-    /// `GET /config/`: the running config as JSON, or why it could not be read.
-    static func readConfig(_ admin: HTTPEndpoint, client: HTTPClient) async -> AdminOutcome {
-        var request = admin.request("/config/")
+    /// A request to the admin API at `path`.
+    static func adminRequest(_ admin: HTTPEndpoint, _ path: String, method: String = "GET") -> HTTPRequest {
+        var request = admin.request(path, method: method)
         request.timeout = adminTimeout
         request.connectTimeout = .seconds(3)
         request.maxBodyBytes = maxConfigBytes
@@ -81,19 +83,29 @@ public struct CaddyChecker: Checker {
             // 403 "host not allowed: localhost" otherwise).
             request.headers.append(HTTPHeader("Host", ""))
         }
+        return request
+    }
+
+    /// `GET /config/`: the running config as JSON, or why it could not be read, and its
+    /// ETag when Caddy sent one.
+    static func readConfig(_ admin: HTTPEndpoint, client: HTTPClient) async -> (AdminOutcome, etag: String?) {
+        let request = adminRequest(admin, "/config/")
         do {
             let response = try await client.send(request)
+            let etag = response.header("ETag")
             guard response.status == 200 else {
                 let excerpt = CaddyText.excerpt(response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines), limit: 160)
-                return .failure(
-                    AdminFailure(
-                        kind: .httpStatus, message: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
-                        status: response.status))
+                return (
+                    .failure(
+                        AdminFailure(
+                            kind: .httpStatus, message: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
+                            status: response.status)), nil
+                )
             }
             guard !response.bodyTruncated else {
-                return .failure(AdminFailure(kind: .truncated, message: "the config is over \(maxConfigBytes) bytes"))
+                return (.failure(AdminFailure(kind: .truncated, message: "the config is over \(maxConfigBytes) bytes")), nil)
             }
-            return .config(response.body)
+            return (.config(response.body), etag)
         } catch {
             let kind: AdminFailure.Kind =
                 switch error.kind {
@@ -102,7 +114,7 @@ public struct CaddyChecker: Checker {
                 case .hostNotFound: .hostNotFound
                 default: .transport
                 }
-            return .failure(AdminFailure(kind: kind, message: error.message))
+            return (.failure(AdminFailure(kind: kind, message: error.message)), nil)
         }
     }
 }

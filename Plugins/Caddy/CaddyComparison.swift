@@ -265,8 +265,8 @@ enum CaddyComparison {
 
     /// What differs between a desired route and the live route paired with it, each
     /// with the admin-API path of the live value.
-    static func differences(_ route: DesiredRoute, _ live: CaddyRoute) -> [(text: String, jsonPath: String)] {
-        var result: [(text: String, jsonPath: String)] = []
+    static func differences(_ route: DesiredRoute, _ live: CaddyRoute) -> [CaddyDifference] {
+        var result: [CaddyDifference] = []
         switch (route.handler, live.handler) {
         case (.reverseProxy(let want, let wantTransport), .reverseProxy(let have, let haveTransport)):
             if Set(want) != Set(have) {
@@ -277,41 +277,40 @@ enum CaddyComparison {
                 if !extra.isEmpty { detail.append("unexpected " + extra.joined(separator: ", ")) }
                 let spelled = want.count > 1 || have.count > 1 ? " (\(detail.joined(separator: "; ")))" : ""
                 result.append(
-                    (
+                    CaddyDifference(
+                        .upstreams,
                         "different upstreams: expected \(want.joined(separator: " ")), live "
                             + "\(have.isEmpty ? "none" : have.joined(separator: " "))\(spelled)",
-                        live.handlerJSONPath + "/upstreams"
-                    ))
+                        live.handlerJSONPath + "/upstreams"))
             }
             if route.transportChecked && wantTransport != haveTransport {
                 result.append(
-                    (
+                    CaddyDifference(
+                        .transport,
                         "a different upstream transport: expected \(wantTransport ?? "http"), live \(haveTransport ?? "http")",
-                        live.handlerJSONPath + "/transport"
-                    ))
+                        live.handlerJSONPath + "/transport"))
             }
         case (.fileServer(let want), .fileServer(let have)):
             if route.rootChecked && normalizedRoot(want) != normalizedRoot(have) {
                 result.append(
-                    (
-                        "a different root: expected \(want ?? "none"), live \(have ?? "none (Caddy's working directory)")",
-                        live.rootJSONPath ?? live.handlerJSONPath
-                    ))
+                    CaddyDifference(
+                        .root, "a different root: expected \(want ?? "none"), live \(have ?? "none (Caddy's working directory)")",
+                        live.rootJSONPath ?? live.handlerJSONPath))
             }
         case (.staticResponse, .staticResponse), (.error, .error), (.other, .other):
             if route.handler != live.handler {
                 result.append(
-                    (
+                    CaddyDifference(
+                        .response,
                         "a different response: expected \(CaddyText.describe(route.handler)), live "
-                            + CaddyText.describe(live.handler), live.handlerJSONPath
-                    ))
+                            + CaddyText.describe(live.handler), live.handlerJSONPath))
             }
         default:
             result.append(
-                (
+                CaddyDifference(
+                    .handler,
                     "a different handler: expected \(CaddyText.describe(route.handler, rootChecked: route.rootChecked)), "
-                        + "live \(CaddyText.describe(live.handler))", live.handlerJSONPath
-                ))
+                        + "live \(CaddyText.describe(live.handler))", live.handlerJSONPath))
         }
         let wantStrip = route.stripPrefix.flatMap(normalizedRoot)
         let haveStrip = live.stripPrefix.flatMap(normalizedRoot)
@@ -325,7 +324,7 @@ enum CaddyComparison {
             default:
                 text = "a different prefix strip: expected \(wantStrip ?? "") stripped, live strips \(haveStrip ?? "")"
             }
-            result.append((text, live.stripJSONPath ?? live.routeJSONPath))
+            result.append(CaddyDifference(.strip, text, live.stripJSONPath ?? live.routeJSONPath))
         }
         return result
     }
@@ -391,5 +390,22 @@ enum CaddyComparison {
             }
         }
         return findings
+    }
+}
+
+/// One way a live route differs from its desired route: what kind of difference (the
+/// plan repairs each kind its own way), how to say it, and the admin-API path of the
+/// live value.
+struct CaddyDifference {
+    enum Kind { case upstreams, transport, root, response, handler, strip }
+
+    let kind: Kind
+    let text: String
+    let jsonPath: String
+
+    init(_ kind: Kind, _ text: String, _ jsonPath: String) {
+        self.kind = kind
+        self.text = text
+        self.jsonPath = jsonPath
     }
 }

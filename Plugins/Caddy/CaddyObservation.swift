@@ -13,16 +13,21 @@ public struct CaddyObservation: Sendable {
     public let live: AdminOutcome
     /// `live` normalised: the route table, or why there is none.
     public let liveRoutes: RoutesOutcome<AdminFailure>
+    /// The `ETag` Caddy sent with that config (as a trailer): an apply sends it back in
+    /// `If-Match`, so a config changed by someone else meanwhile is not overwritten.
+    public let liveETag: String?
     /// The Caddyfile from git, adapted, when the manifest names one.
     public let caddyfile: CaddyfileOutcome?
     /// Requests sent through Caddy when `probes: true`.
     public var probes: [CaddyProbeResult]
 
     public init(
-        admin: String, live: AdminOutcome, caddyfile: CaddyfileOutcome? = nil, probes: [CaddyProbeResult] = []
+        admin: String, live: AdminOutcome, liveETag: String? = nil, caddyfile: CaddyfileOutcome? = nil,
+        probes: [CaddyProbeResult] = []
     ) {
         self.admin = admin
         self.live = live
+        self.liveETag = liveETag
         self.caddyfile = caddyfile
         self.probes = probes
         liveRoutes =

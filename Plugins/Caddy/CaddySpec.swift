@@ -33,6 +33,9 @@ public struct CaddySpec: ManifestSection {
     public var probes: Bool
     /// Where Caddy serves requests (for probes).
     public var listen: HTTPEndpoint?
+    /// With `caddyfile:`, where an apply also writes the Caddyfile (atomically), so a
+    /// restart of Caddy keeps what was loaded.
+    public var writeCaddyfile: String?
     public var position: SourcePosition
 
     static let endpoint = ManifestShape.string(.url(schemes: ["http", "https", "unix"]))
@@ -44,6 +47,9 @@ public struct CaddySpec: ManifestSection {
             .optional("unmanaged_routes", .string(.choice(of: UnmanagedRoutes.self)), "Whether live routes not named here are drift."),
             .optional("probes", .boolean, "Send real requests through Caddy to prove the routes behave (needs listen)."),
             .optional("listen", endpoint, "Where Caddy serves requests, for probes."),
+            .optional(
+                "write_caddyfile", .string(.absolutePath),
+                "With caddyfile: also write the Caddyfile here when applying, so a restart of Caddy keeps it."),
         ],
         exclusive: [
             ExclusiveKeys(
@@ -53,8 +59,10 @@ public struct CaddySpec: ManifestSection {
 
     public init(
         admin: HTTPEndpoint, desired: Desired, unmanagedRoutes: UnmanagedRoutes = .ignore, probes: Bool = false,
-        listen: HTTPEndpoint? = nil, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
+        listen: HTTPEndpoint? = nil, writeCaddyfile: String? = nil,
+        position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
     ) {
+        self.writeCaddyfile = writeCaddyfile
         self.admin = admin
         self.desired = desired
         self.unmanagedRoutes = unmanagedRoutes
@@ -85,6 +93,13 @@ public struct CaddySpec: ManifestSection {
         unmanagedRoutes = try map.optional("unmanaged_routes")?.choice(UnmanagedRoutes.self) ?? .ignore
         probes = try map.optional("probes")?.bool() ?? false
         listen = try map.optional("listen").map(Self.endpoint)
+        writeCaddyfile = nil
+        if let writeNode = map.optional("write_caddyfile") {
+            guard case .caddyfile = desired else {
+                throw writeNode.error("write_caddyfile writes the caddyfile: of this section; it needs caddyfile: PATH")
+            }
+            writeCaddyfile = try writeNode.string()
+        }
         if probes && listen == nil {
             throw (map.optional("probes") ?? node).error(
                 "probes: true needs listen: the URL Caddy serves on (e.g. http://127.0.0.1:80)")

@@ -22,6 +22,7 @@ public struct DjangoChecker: Checker {
         "the project's own Python, locally or in its container via the exec API, running an introspection script sent on stdin"
     public static let reports =
         "settings by typed equality, media routed by Django, console logging, `check --deploy`; secrets only as \"set\""
+    public static let manualReason = "settings.py is code; apply the fix by hand"
 
     public init() {}
 

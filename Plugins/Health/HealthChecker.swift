@@ -11,6 +11,7 @@ public struct HealthChecker: Checker {
     public static let identifier = "health"
     public static let observes = "each URL, concurrently (libcurl multi), bearer token from env or file"
     public static let reports = "status, body text, latency; refused, DNS, TLS and timeouts with their likely cause"
+    public static let manualReason = "health is never an action: it is the gate that verifies an apply"
 
     /// Pause between attempts of one check.
     static let retryDelay: Duration = .milliseconds(250)

@@ -19,6 +19,7 @@ public struct MediaChecker: Checker {
     public static let observes = "nothing new: reads the Caddy, Docker and Django observations, plus a live fetch through Caddy"
     public static let reports =
         "each link of MEDIA_ROOT → mount → Caddy root and strip → Django not serving media, and whether a real file comes back"
+    public static let manualReason = "the chain is repaired through its links (caddy, docker, django); fix the link named above"
     public static let inputs: [any Checker.Type] = [CaddyChecker.self, DockerChecker.self, DjangoChecker.self]
 
     /// Files larger than this are not used as proof (the fetch is bounded).

@@ -26,6 +26,13 @@ public struct RequestPolicy: Sendable {
     /// Everything: the policy of a normal (applying) run.
     public static let allowAll = RequestPolicy(name: "allow-all") { _, _, _ in true }
 
+    /// Apply mode's changes: the standard methods a fix sends (`POST`, `PUT`, `PATCH`,
+    /// `DELETE`, plus `GET`/`HEAD`), spelled exactly. Only an apply's own context holds a
+    /// client with this policy; observation keeps the read-only one of its mode.
+    public static let apply = RequestPolicy(name: "apply") { method, _, _ in
+        ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].contains(method)
+    }
+
     /// `GET` and `HEAD` only, compared exactly: a lower-case `get` is sent verbatim by
     /// libcurl and is not known to be harmless, so it is refused.
     public static let readOnly = RequestPolicy(name: "read-only") { method, _, _ in

@@ -9,8 +9,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Check the live environment against the manifest (the default command).",
         discussion: """
-            Without --dry-run reconcile will apply the fixes that are safe; apply mode is not \
-            built yet, so every run is a dry run for now (and says so on stderr).
+            Without --dry-run reconcile applies the fixes the manifest's apply: policy allows, \
+            re-observes everything, and undoes its own actions when a verify checker got worse. \
+            A manifest without apply: changes nothing.
             """
     )
 
@@ -19,6 +20,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     @OptionGroup var source: SourceOptions
+
+    @OptionGroup(title: "Apply (without --dry-run)") var applying: ApplyOptions
 
     @Flag(name: .long, help: "Observe and report only; never change anything (enforced: non-GET requests are refused).")
     var dryRun = false
@@ -77,9 +80,6 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(verbose: verbose)
-        if !dryRun {
-            printError("note: apply mode is not implemented yet; running as --dry-run (nothing will be changed)")
-        }
         let source: any DesiredStateSource
         let paths: [String]
         do {
@@ -92,11 +92,13 @@ struct RunCommand: AsyncParsableCommand {
         logger.debug("desired state from \(source.origin.repo) at \(source.origin.ref) = \(source.origin.commit ?? "-")")
 
         var checks: [PlannedCheck] = []
+        var policies: [String: ApplyPolicy] = [:]
         var failed = false
         for (path, result) in ManifestLoader(source: source, variables: try self.source.parsedVariables()).load(paths) {
             switch result {
             case .success(let manifest):
                 checks += manifest.checks
+                policies[manifest.file] = manifest.apply
             case .failure(let errors):
                 failed = true
                 printError("error: \(path) is not a valid manifest:\n\(errors)")
@@ -104,21 +106,42 @@ struct RunCommand: AsyncParsableCommand {
         }
         if failed { throw ExitCode(1) }
 
-        let mode = RunMode.dryRun
+        let mode = dryRun ? RunMode.dryRun : .apply
         let secrets = SecretRegistry()
         let context = ObservationContext(
             mode: mode, source: source, logger: logger, allowsProbeWrites: probeWrite, secrets: secrets)
         let clock = ContinuousClock()
         let started = clock.now
-        let findings = await Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000)))
-            .run(checks, context: context, only: only.isEmpty ? nil : Set(only))
+        let reconciler = Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000)))
+        let selected = only.isEmpty ? nil : Set(only)
+        let findings: [Finding]
+        let actions: [ActionOutcome]
+        var applyFailed = false
+        if dryRun || policies.isEmpty {
+            if !dryRun { printError("note: no manifest has an apply: section, so nothing is changed (report only)") }
+            let plan = Plan(await reconciler.outcomes(checks, context: context, only: selected), policies: policies)
+            (findings, actions) = (plan.findings, plan.outcomes)
+        } else {
+            let options = applying
+            let result = try await options.run { journal, interruption in
+                let runner = ApplyRunner(
+                    reconciler: reconciler, policies: policies, journal: journal.masking(with: secrets),
+                    commit: source.origin.commit, interruption: interruption)
+                return await runner.run(
+                    checks, observing: context,
+                    applying: ApplyContext(source: source, environment: context.environment, logger: logger),
+                    only: selected, confirm: { options.confirm($0) })
+            }
+            (findings, actions, applyFailed) = (result.findings, result.actions, result.failed)
+            if let cause = result.cause { printError("error: \(cause)", mask: secrets.mask) }
+        }
         logger.debug("\(checks.count) checker(s), \(findings.count) finding(s) in \((clock.now - started).secondsText)")
 
         // Masked once, here: every output below prints the same masked report.
         let mask = secrets.mask
         let report = Report(
             origin: source.origin, manifest: paths.count == 1 ? paths[0] : ManifestSelection.defaultDirectory + "/",
-            mode: mode, findings: findings
+            mode: mode, findings: findings, actions: actions
         ).masked(by: mask)
         if let reportFile {
             do {
@@ -140,6 +163,7 @@ struct RunCommand: AsyncParsableCommand {
                 ? "" : TextReportRenderer(color: Terminal.wantsColor, hideOK: quiet, width: Terminal.width).render(report)
         }
         FileHandle.standardOutput.write(Data(output.utf8))
+        if applyFailed { throw ExitCode(1) }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }

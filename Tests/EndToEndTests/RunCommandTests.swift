@@ -311,14 +311,17 @@ import Testing
         #expect(!noColor.stdout.contains("\u{1B}"))
     }
 
-    @Test func withoutDryRunItSaysApplyIsNotImplementedAndChangesNothing() async throws {
-        let (repo, server, _) = try await Self.setUp(Manifests.unobservable)
-        let result = try await reconcile(["--repo", repo.path, "--var", "base=\(server.baseURL)"])
-        #expect(
-            result.stderr.contains(
-                "note: apply mode is not implemented yet; running as --dry-run (nothing will be changed)"))
-        #expect(result.status == 3)
-        #expect(server.receivedRequests().isEmpty, "the POST check must not be sent")
+    @Test func withoutAnApplySectionARunChangesNothingAndSaysWhy() async throws {
+        let (repo, server, _) = try await Self.setUp(Manifests.drifting)
+        let state = try TemporaryDirectory(prefix: "reconcile-e2e-state")
+        let result = try await reconcile(
+            ["--repo", repo.path, "--var", "base=\(server.baseURL)", "--format", "json"],
+            environment: ["XDG_STATE_HOME": state.path])
+        #expect(result.stderr.contains("note: no manifest has an apply: section, so nothing is changed (report only)"))
+        #expect(result.status == 2)
+        let findings = try #require(try result.json()["findings"] as? [[String: Any]])
+        #expect(findings.first?["plan"] as? String == "manual: health is never an action: it is the gate that verifies an apply")
+        #expect(!FileManager.default.fileExists(atPath: state.file("reconcile/journal.jsonl")), "no state is written")
     }
 
     @Test func withDryRunThereIsNoApplyNote() async throws {

@@ -133,7 +133,7 @@ import Testing
         #expect(source["commit"] is NSNull)
         let findings = try #require(object["findings"] as? [[String: Any]])
         let keys: Set<String> = [
-            "checker", "resource", "status", "severity", "expected", "observed", "message", "fix", "position",
+            "checker", "resource", "status", "severity", "expected", "observed", "message", "fix", "position", "plan",
         ]
         for finding in findings { #expect(Set(finding.keys) == keys) }
         #expect(findings[0]["fix"] is NSNull)

@@ -45,6 +45,10 @@ public protocol Checker: Sendable {
     /// concurrently. No cycles. Default: none.
     static var inputs: [any Checker.Type] { get }
 
+    /// Why this checker's drift is left to people when its plan has no action for it
+    /// (shown as `manual: …`; see `Fixer`). Default: it has no automatic repair.
+    static var manualReason: String { get }
+
     init()
 
     /// Looks at the live environment. I/O only.

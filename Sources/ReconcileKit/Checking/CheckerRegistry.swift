@@ -9,6 +9,10 @@ public struct PlannedCheck: Sendable {
     public let inputs: [String]
     let observe: @Sendable (ObservationContext) async throws -> any Sendable
     let compare: @Sendable (any Sendable) -> [Finding]
+    /// The checker's plan/apply/undo when it is a `Fixer`.
+    var fixer: FixerHooks?
+    /// Why its drift is left to people (`Checker.manualReason`).
+    var manualReason = ""
 
     /// Observes and compares. Errors thrown by the checker's `observe` propagate.
     public func callAsFunction(_ context: ObservationContext) async throws -> [Finding] {
@@ -70,7 +74,8 @@ public struct CheckerRegistry: Sendable {
             return PlannedCheck(
                 checker: C.identifier, position: node.position, inputs: C.inputs.map { $0.identifier },
                 observe: { context in try await C().observe(spec, in: context) },
-                compare: { observation in compare(C.self, spec, observation, at: position) })
+                compare: { observation in compare(C.self, spec, observation, at: position) },
+                fixer: (C.self as? any Fixer.Type).map { FixerHooks($0, spec: spec) }, manualReason: C.manualReason)
         }
     }
 }

@@ -74,6 +74,9 @@ public struct Finding: Sendable, Hashable, Codable {
     public var fix: Fix?
     /// Where the desired state was declared, so editors and annotations can point at it.
     public var position: SourcePosition?
+    /// For drift: what apply would do about it (`would: …`) or why nothing (`manual: …`).
+    /// Set by the reconciler's plan, never by a checker's `compare`.
+    public var plan: String?
 
     public init(
         checker: String, resource: String, status: Status, severity: Severity? = nil,
@@ -115,5 +118,6 @@ extension Finding {
         try container.encode(message, forKey: .message)
         try container.encode(fix, forKey: .fix)
         try container.encode(position, forKey: .position)
+        try container.encode(plan, forKey: .plan)
     }
 }

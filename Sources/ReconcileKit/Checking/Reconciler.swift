@@ -21,6 +21,15 @@ public struct Reconciler: Sendable {
     public func run(_ checks: [PlannedCheck], context: ObservationContext, only: Set<String>? = nil) async
         -> [Finding]
     {
+        await outcomes(checks, context: context, only: only).flatMap(\.findings)
+    }
+
+    /// Like `run`, keeping each reported check's observation beside its findings (what a
+    /// `Fixer` plans from). The observation is nil when there was none (it failed or
+    /// missed its deadline).
+    public func outcomes(_ checks: [PlannedCheck], context: ObservationContext, only: Set<String>? = nil) async
+        -> [CheckOutcome]
+    {
         let reported = checks.filter { only?.contains($0.checker) ?? true }
         let needed = Set(reported.flatMap { check in check.inputs.map { SharedObservations.key(check.position.file, $0) } })
         let shared = SharedObservations()
@@ -34,14 +43,14 @@ public struct Reconciler: Sendable {
             let observing = checkContext
             shared.start(manifest: check.position.file, checker: check.checker) { try await check.observe(observing) }
         }
-        return await withTaskGroup(of: (Int, [Finding]).self) { group in
+        return await withTaskGroup(of: (Int, CheckOutcome).self) { group in
             for (index, check) in reported.enumerated() {
                 guard let observation = shared.task(manifest: check.position.file, checker: check.checker) else { continue }
                 group.addTask { (index, await self.runBounded(check, observation: observation)) }
             }
-            var results = [[Finding]](repeating: [], count: reported.count)
-            for await (index, findings) in group { results[index] = findings }
-            return results.flatMap { $0 }
+            var results = reported.map { CheckOutcome(check: $0, findings: [], observation: nil) }
+            for await (index, outcome) in group { results[index] = outcome }
+            return results
         }
     }
 
@@ -69,27 +78,35 @@ public struct Reconciler: Sendable {
     /// Waits for one check's observation and compares it, but stops waiting at the
     /// deadline even if the checker ignores cancellation (it is cancelled, and its late
     /// result dropped).
-    private func runBounded(_ check: PlannedCheck, observation: Task<any Sendable, Error>) async -> [Finding] {
+    private func runBounded(_ check: PlannedCheck, observation: Task<any Sendable, Error>) async -> CheckOutcome {
         let deadline = checkDeadline
         let slot = FirstResult()
         let work = Task {
             do {
-                slot.offer(check.compare(try await observation.value))
+                let observed = try await observation.value
+                slot.offer(CheckOutcome(check: check, findings: check.compare(observed), observation: observed))
             } catch {
-                slot.offer([Self.unobservable(check, reason: "could not observe: \(error)")])
+                slot.offer(
+                    CheckOutcome(
+                        check: check, findings: [Self.unobservable(check, reason: "could not observe: \(error)")],
+                        observation: nil))
             }
         }
         let timer = Task {
             try? await Task.sleep(for: deadline)
             if !Task.isCancelled {
-                slot.offer([Self.unobservable(check, reason: "did not finish within \(deadline.secondsText)")])
+                slot.offer(
+                    CheckOutcome(
+                        check: check,
+                        findings: [Self.unobservable(check, reason: "did not finish within \(deadline.secondsText)")],
+                        observation: nil))
                 observation.cancel()
                 work.cancel()
             }
         }
-        let findings = await withCheckedContinuation { slot.await($0) }
+        let outcome = await withCheckedContinuation { slot.await($0) }
         timer.cancel()
-        return findings
+        return outcome
     }
 
     /// Holds whichever result arrives first (the check's or the deadline's) and hands it
@@ -97,15 +114,15 @@ public struct Reconciler: Sendable {
     private final class FirstResult: Sendable {
         private enum State {
             case empty
-            case waiting(CheckedContinuation<[Finding], Never>)
-            case arrived([Finding])
+            case waiting(CheckedContinuation<CheckOutcome, Never>)
+            case arrived(CheckOutcome)
             case delivered
         }
 
         private let state = Mutex(State.empty)
 
-        func offer(_ findings: [Finding]) {
-            let continuation: CheckedContinuation<[Finding], Never>? = state.withLock { state in
+        func offer(_ findings: CheckOutcome) {
+            let continuation: CheckedContinuation<CheckOutcome, Never>? = state.withLock { state in
                 switch state {
                 case .empty:
                     state = .arrived(findings)
@@ -120,8 +137,8 @@ public struct Reconciler: Sendable {
             continuation?.resume(returning: findings)
         }
 
-        func await(_ continuation: CheckedContinuation<[Finding], Never>) {
-            let ready: [Finding]? = state.withLock { state in
+        func await(_ continuation: CheckedContinuation<CheckOutcome, Never>) {
+            let ready: CheckOutcome? = state.withLock { state in
                 if case .arrived(let findings) = state {
                     state = .delivered
                     return findings
@@ -138,6 +155,14 @@ public struct Reconciler: Sendable {
             checker: check.checker, resource: check.checker, status: .unknown, severity: .error,
             message: reason, position: check.position)
     }
+}
+
+/// One reported check after a run: its findings and the observation they were compared
+/// from (nil when observing failed or missed the deadline).
+public struct CheckOutcome: Sendable {
+    public let check: PlannedCheck
+    public var findings: [Finding]
+    let observation: (any Sendable)?
 }
 
 extension Duration {

@@ -9,6 +9,8 @@ public struct Manifest: Sendable {
     /// Variables after `--var` overrides.
     public let variables: [String: String]
     public let checks: [PlannedCheck]
+    /// What a run without `--dry-run` may change (`apply:`); nil = report only.
+    public let apply: ApplyPolicy?
 }
 
 /// Reads manifest v1 text into a `Manifest`, collecting every error with its position.
@@ -22,6 +24,7 @@ public struct ManifestDecoder: Sendable {
         .required("kind", .string(.constant(kind)), "What the manifest describes."),
         .optional("name", .string(.nonEmpty), "The environment's name (default: the file's name)."),
         .optional("vars", .dictionary(.scalar), "Variables for ${name} substitution; --var name=value overrides."),
+        .optional(ApplyPolicy.key, ApplyPolicy.shape, ApplyPolicy.summary),
     ]
 
     /// The top level of a manifest: the core keys, then one optional key per section.
@@ -59,6 +62,7 @@ public struct ManifestDecoder: Sendable {
 
         var checks: [PlannedCheck] = []
         var name = ""
+        var apply: ApplyPolicy?
         do {
             // A wrong or missing header is reported, not fatal: the sections' errors still
             // show in the same pass.
@@ -89,13 +93,20 @@ public struct ManifestDecoder: Sendable {
                     session.errors.append(error)
                 }
             }
+            if let node = top.optional(ApplyPolicy.key) {
+                do {
+                    apply = try ApplyPolicy(from: node, checkers: registry.identifiers)
+                } catch let error as ManifestError {
+                    session.errors.append(error)
+                }
+            }
         } catch let error as ManifestError {
             session.errors.append(error)
         } catch {
             session.errors.append(root.error("\(error)"))
         }
         if !session.errors.isEmpty { throw ManifestErrors(session.errors) }
-        return Manifest(file: file, name: name, variables: session.variables, checks: checks)
+        return Manifest(file: file, name: name, variables: session.variables, checks: checks, apply: apply)
     }
 
     /// YAML 1.2 core schema booleans: `yes`, `no`, `on` and `off` stay strings.

@@ -36,8 +36,12 @@ public struct Report: Sendable, Codable {
     public let mode: RunMode
     public let summary: Summary
     public let findings: [Finding]
+    /// What apply planned or did, in execution order (empty when nothing drifted).
+    public let actions: [ActionOutcome]
 
-    public init(origin: SourceOrigin, manifest: String, mode: RunMode, findings: [Finding]) {
+    public init(
+        origin: SourceOrigin, manifest: String, mode: RunMode, findings: [Finding], actions: [ActionOutcome] = []
+    ) {
         version = Self.currentVersion
         source = Source(
             repo: origin.repo, ref: origin.ref, commit: origin.commit, manifest: manifest, worktree: origin.worktree)
@@ -47,6 +51,7 @@ public struct Report: Sendable, Codable {
             drift: findings.count { $0.status == .drift },
             unknown: findings.count { $0.status == .unknown })
         self.findings = findings
+        self.actions = actions
     }
 
     /// The worst status of all findings.

@@ -14,7 +14,15 @@ extension Report {
                 repo: transform(source.repo), ref: transform(source.ref), commit: source.commit.map(transform),
                 worktree: source.worktree),
             manifest: transform(source.manifest), mode: mode,
-            findings: findings.map { $0.mapText(transform, snippets: snippets) })
+            findings: findings.map { $0.mapText(transform, snippets: snippets) },
+            actions: actions.map { action in
+                var mapped = action
+                mapped.checker = transform(action.checker)
+                mapped.resource = transform(action.resource)
+                mapped.action = transform(action.action)
+                mapped.detail = action.detail.map(transform)
+                return mapped
+            })
     }
 
     /// This report as it may be printed: every secret the run read, in every encoding,
@@ -32,6 +40,7 @@ extension Finding {
         finding.expected = expected.map(transform)
         finding.observed = observed.map(transform)
         finding.message = transform(message)
+        finding.plan = plan.map(transform)
         finding.fix = fix.map { Fix(summary: transform($0.summary), snippet: $0.snippet.map(snippets), language: $0.language) }
         finding.position = position.map {
             SourcePosition(file: transform($0.file), line: $0.line, column: $0.column)

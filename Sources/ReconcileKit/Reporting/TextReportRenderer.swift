@@ -53,8 +53,17 @@ public struct TextReportRenderer: Sendable {
                 }
             }
             if let position = finding.position { lines.append("\(indent)declared  \(position)") }
+            if let plan = finding.plan { lines.append("\(indent)plan      \(plan)") }
         }
         if !shown.isEmpty { lines.append("") }
+        if !report.actions.isEmpty {
+            lines.append("actions:")
+            for action in report.actions {
+                let detail = action.detail.map { " (\($0))" } ?? ""
+                lines.append("  \(action.status.rawValue.padded(to: 11))  \(action.action)\(detail)")
+            }
+            lines.append("")
+        }
         let summary = report.summary
         let total = summary.ok + summary.drift + summary.unknown
         var tally = "\(total) check\(total == 1 ? "" : "s"): \(summary.drift) drift, \(summary.unknown) unknown, \(summary.ok) ok"

@@ -1,0 +1,254 @@
+import Foundation
+import ReconcileKit
+
+/// One request of a Caddy repair on the admin API: a method on a config path, with the
+/// JSON body to send.
+struct CaddyEdit: Codable, Hashable {
+    var method: String
+    var path: String
+    var body: String?
+}
+
+/// What a Caddy action carries from the plan to `apply` (its `payload`).
+struct CaddyFix: Codable, Hashable {
+    /// The ETag of the config the plan was made from (`If-Match`).
+    var etag: String?
+    /// Requests on routes, in order; or a whole config to `POST /load`.
+    var edits: [CaddyEdit] = []
+    var load: String?
+    /// The Caddyfile (a repository path) to also write to `writeTo`.
+    var caddyfile: String?
+    var writeTo: String?
+}
+
+/// The pure half of Caddy's repairs: which admin-API requests make the live routes read
+/// as desired, from the same pairing the comparison did.
+///
+/// - Routes in `caddy.sites`: change exactly the part that differs, at its JSON path
+///   (root, upstreams, prefix strip, handler); insert a missing route before the first
+///   live route that would answer its requests or that the manifest lists after it.
+///   Unmanaged routes are never deleted; a shadowed route is not reordered (that is a
+///   Caddyfile edit people should make). A root or strip that comes from a wider scope
+///   than the route (a site-wide `root *`) is set on the route's own handler instead, so
+///   no other route changes.
+/// - `caddy.caddyfile`: `POST /load` of the adapted Caddyfile, which Caddy validates and
+///   swaps atomically.
+enum CaddyPlan {
+    static func remedies(_ spec: CaddySpec, _ observation: CaddyObservation, _ findings: [Finding]) -> [Int: Remedy] {
+        guard let live = observation.liveRoutes.table else { return [:] }
+        let byKey: [String: Remedy]
+        switch spec.desired {
+        case .caddyfile(let path, _):
+            guard case .adapted(let json)? = observation.caddyfile?.result else { return [:] }
+            let action = Action(
+                checker: CaddyComparison.checker, resource: path,
+                summary: "POST caddy /load \(path)" + (spec.writeCaddyfile.map { " and write it to \($0)" } ?? ""),
+                before: "the live config", after: "\(path) adapted",
+                permission: "caddy",
+                payload: encode(
+                    CaddyFix(
+                        etag: observation.liveETag, load: String(decoding: json, as: UTF8.self), caddyfile: path,
+                        writeTo: spec.writeCaddyfile)))
+            var result: [Int: Remedy] = [:]
+            for (index, finding) in findings.enumerated() where finding.status == .drift && finding.expected != "no route" {
+                result[index] = .action(action)
+            }
+            return result
+        case .sites(let sites):
+            byKey = routeRemedies(sites, live: live, etag: observation.liveETag)
+        }
+        var result: [Int: Remedy] = [:]
+        for (index, finding) in findings.enumerated() where finding.status == .drift {
+            if finding.expected == "no route" {
+                result[index] = .manual("unmanaged routes are never deleted; declare it in caddy.sites or remove it by hand")
+            } else if let position = finding.position,
+                let remedy = byKey[routeKey(finding.resource, position, expected: finding.expected ?? "")]
+            {
+                result[index] = remedy
+            }
+        }
+        return result
+    }
+
+    /// The repair of every desired route that needs one, by `routeKey`. `apply` calls
+    /// it again on the config as it is just before each action, so the JSON paths are
+    /// always those of the current config (an inserted route moves its later siblings).
+    static func routeRemedies(_ sites: [CaddySiteSpec], live: CaddyRouteTable, etag: String?) -> [String: Remedy] {
+        var byKey: [String: Remedy] = [:]
+        for site in sites.map(DesiredSite.from) {
+            let candidates = CaddyComparison.candidates(for: site, in: live)
+            for route in site.routes {
+                let key = routeKey(route.path.text, route.position, expected: expected(route))
+                guard candidates.count == 1, let liveSite = candidates.first else {
+                    let hosts = site.hosts.isEmpty ? "any host" : site.hosts.joined(separator: ", ")
+                    byKey[key] = .manual(
+                        candidates.isEmpty
+                            ? "no live site block serves \(hosts); add the site to the Caddyfile"
+                            : "several live servers serve these hosts; change the route in each by hand")
+                    continue
+                }
+                byKey[key] = remedy(route, in: site, live: live, site: liveSite, etag: etag)
+            }
+        }
+        return byKey
+    }
+
+    static func routeKey(_ path: String, _ position: SourcePosition, expected: String) -> String {
+        "\(path)\u{0}\(position)\u{0}\(expected)"
+    }
+
+    static func expected(_ route: DesiredRoute) -> String {
+        CaddyText.describe(route.handler, strip: route.stripPrefix, rootChecked: route.rootChecked)
+    }
+
+    /// The repair of one desired route, or nil when it is in sync.
+    static func remedy(
+        _ route: DesiredRoute, in desired: DesiredSite, live table: CaddyRouteTable, site: CaddySite, etag: String?
+    ) -> Remedy? {
+        let view = table.view(server: site.server, hosts: site.hosts)
+        let analysis = ViewAnalysis(view)
+        let siteRoutes =
+            view.first { $0.hosts == site.hosts }?.siteRoutesJSONPath
+            ?? "/config/apps/http/servers/\(site.server)/routes"
+        let label = "caddy route \(route.path)\(CaddyText.onHosts(desired.hosts))"
+        guard let index = analysis.route(forKey: route.pairingKey) else {
+            if view.contains(where: { $0.kind == .responder && $0.path.key == route.path.key }) {
+                return .manual("the live route answers only some requests; drop its extra matcher by hand")
+            }
+            let at = insertionIndex(route, desired: desired, view: view, analysis: analysis, siteRoutes: siteRoutes)
+            let edit =
+                at.map { CaddyEdit(method: "PUT", path: "\(siteRoutes)/\($0)", body: routeJSON(route)) }
+                ?? CaddyEdit(method: "POST", path: siteRoutes, body: routeJSON(route))
+            return .action(
+                Action(
+                    checker: CaddyComparison.checker, resource: route.path.text,
+                    summary: "PUT \(label) → \(expected(route))",
+                    before: "missing", after: expected(route), permission: "caddy",
+                    payload: encode(CaddyFix(etag: etag, edits: [edit]))))
+        }
+        let live = view[index]
+        if analysis.shadower(of: index) != nil {
+            return .manual("an earlier, broader route answers its requests first; reorder the routes in the Caddyfile")
+        }
+        let differences = CaddyComparison.differences(route, live)
+        guard !differences.isEmpty else { return nil }
+        var edits: [CaddyEdit] = []
+        var inserts: [CaddyEdit] = []
+        var parts: [String] = []
+        for difference in differences {
+            switch (difference.kind, route.handler) {
+            case (.upstreams, .reverseProxy(let upstreams, _)):
+                edits.append(CaddyEdit(method: "PATCH", path: difference.jsonPath, body: upstreamsJSON(upstreams)))
+                parts.append("upstreams → \(upstreams.joined(separator: " "))")
+            case (.root, .fileServer(let root?)):
+                if let rootPath = live.rootJSONPath, isOwn(rootPath, of: live) {
+                    edits.append(CaddyEdit(method: "PATCH", path: rootPath, body: JSONValue.string(root).canonicalText))
+                } else {
+                    edits.append(
+                        CaddyEdit(method: "POST", path: live.handlerJSONPath + "/root", body: JSONValue.string(root).canonicalText))
+                }
+                parts.append("root → \(root)")
+            case (.handler, _):
+                edits.append(CaddyEdit(method: "PATCH", path: live.handlerJSONPath, body: handlerJSON(route.handler)))
+                parts.append("handler → \(CaddyText.describe(route.handler, rootChecked: route.rootChecked))")
+            case (.strip, _):
+                switch (route.stripPrefix, live.stripJSONPath) {
+                case (let prefix?, nil):
+                    let rewrite = JSONValue.object(["handler": .string("rewrite"), "strip_path_prefix": .string(prefix)])
+                    inserts.append(CaddyEdit(method: "PUT", path: live.handlerJSONPath, body: rewrite.canonicalText))
+                    parts.append("strip \(prefix)")
+                case (let prefix?, let stripPath?) where isOwn(stripPath, of: live):
+                    edits.append(CaddyEdit(method: "PATCH", path: stripPath, body: JSONValue.string(prefix).canonicalText))
+                    parts.append("strip \(prefix)")
+                case (nil, let stripPath?) where isOwn(stripPath, of: live):
+                    edits.append(CaddyEdit(method: "DELETE", path: stripPath, body: nil))
+                    parts.append("no strip")
+                default:
+                    return .manual("the prefix strip comes from an enclosing block shared with other routes; change it in the Caddyfile")
+                }
+            default:
+                return .manual("\(difference.text) can only come from a Caddyfile; change it there")
+            }
+        }
+        return .action(
+            Action(
+                checker: CaddyComparison.checker, resource: route.path.text,
+                summary: "PATCH \(label) \(parts.joined(separator: ", "))",
+                before: CaddyText.describe(live.handler, strip: live.stripPrefix), after: expected(route),
+                permission: "caddy",
+                // Inserting a handler shifts the ones after it: the edits by path come first.
+                payload: encode(CaddyFix(etag: etag, edits: edits + inserts))))
+    }
+
+    /// True when the value at `path` belongs to this route alone (inside the route that
+    /// matches its path), not to a site-wide scope that other routes inherit.
+    static func isOwn(_ path: String, of route: CaddyRoute) -> Bool {
+        path.hasPrefix(route.routeJSONPath + "/") && !route.siteRoutesJSONPath.hasPrefix(route.routeJSONPath + "/")
+    }
+
+    /// Where in the site's route list a missing route goes: before the first live route
+    /// that would answer its requests, and before any route the manifest lists after it;
+    /// nil to append.
+    static func insertionIndex(
+        _ route: DesiredRoute, desired: DesiredSite, view: [CaddyRoute], analysis: ViewAnalysis, siteRoutes: String
+    ) -> Int? {
+        func topIndex(_ path: String) -> Int? {
+            guard path.hasPrefix(siteRoutes + "/") else { return nil }
+            return Int(path.dropFirst(siteRoutes.count + 1).prefix { $0 != "/" })
+        }
+        var candidates: [Int] = []
+        if let position = desired.routes.firstIndex(of: route) {
+            for later in desired.routes[(position + 1)...] {
+                if let index = analysis.route(forKey: later.pairingKey), let top = topIndex(view[index].handlerJSONPath) {
+                    candidates.append(top)
+                }
+            }
+        }
+        for entry in view where entry.isUnconditional && entry.path.covers(route.path) {
+            if let top = topIndex(entry.handlerJSONPath) { candidates.append(top) }
+        }
+        return candidates.min()
+    }
+
+    /// The route a missing desired route becomes: its path matcher, the prefix strip,
+    /// then the handler.
+    static func routeJSON(_ route: DesiredRoute) -> String {
+        var handle: [JSONValue] = []
+        if let prefix = route.stripPrefix {
+            handle.append(.object(["handler": .string("rewrite"), "strip_path_prefix": .string(prefix)]))
+        }
+        handle.append(handlerValue(route.handler))
+        var object: [String: JSONValue] = ["handle": .array(handle)]
+        if route.path.kind != .any {
+            object["match"] = .array([.object(["path": .array([.string(route.path.text)])])])
+        }
+        return JSONValue.object(object).canonicalText
+    }
+
+    static func handlerJSON(_ handler: CaddyHandler) -> String { handlerValue(handler).canonicalText }
+
+    static func handlerValue(_ handler: CaddyHandler) -> JSONValue {
+        switch handler {
+        case .reverseProxy(let upstreams, _):
+            return .object(["handler": .string("reverse_proxy"), "upstreams": upstreamsValue(upstreams)])
+        case .fileServer(let root):
+            var object: [String: JSONValue] = ["handler": .string("file_server")]
+            if let root { object["root"] = .string(root) }
+            return .object(object)
+        default:
+            return .object(["handler": .string(handler.name)])
+        }
+    }
+
+    static func upstreamsJSON(_ upstreams: [String]) -> String { upstreamsValue(upstreams).canonicalText }
+
+    static func upstreamsValue(_ upstreams: [String]) -> JSONValue {
+        .array(upstreams.map { .object(["dial": .string($0)]) })
+    }
+
+    static func encode(_ fix: CaddyFix) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(fix)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,88 @@
+/// One change reconcile can make to a live service, as a plain value: the same value is
+/// shown in a dry run's plan, executed by apply, written to the journal and listed in the
+/// report, so what was promised, what was done and what was recorded cannot differ.
+///
+/// Plugins build actions in their pure `plan`; only `Fixer.apply` gives them effect.
+public struct Action: Sendable, Hashable, Codable {
+    /// The checker that planned it and will apply it (`caddy`, `docker`).
+    public var checker: String
+    /// The resource it changes, as the finding names it (`/media/*`, `backend`).
+    public var resource: String
+    /// What is done, for people: `PATCH caddy route /media/* root → /srv/rims/media`,
+    /// `docker start backend`.
+    public var summary: String
+    /// The live value before, and the value after, for the journal (never a secret).
+    public var before: String?
+    public var after: String?
+    /// The `apply:` permission it needs: `caddy`, or `docker.start`, `docker.restart_policy`,
+    /// `docker.volumes`, `docker.recreate`.
+    public var permission: String
+    /// The plugin's own instructions (JSON it encoded), opaque to the reconciler and
+    /// never rendered.
+    public var payload: String
+
+    public init(
+        checker: String, resource: String, summary: String, before: String? = nil, after: String? = nil,
+        permission: String, payload: String = "{}"
+    ) {
+        self.checker = checker
+        self.resource = resource
+        self.summary = summary
+        self.before = before
+        self.after = after
+        self.permission = permission
+        self.payload = payload
+    }
+}
+
+/// What a plugin's plan says about one drift finding: the action that repairs it, or why
+/// reconcile will not repair it (a setting in code, a shadowed route that needs
+/// reordering by hand).
+public enum Remedy: Sendable, Hashable {
+    case action(Action)
+    case manual(String)
+}
+
+/// Where an action got to. Closed and string-backed: scripts match these words.
+public enum ActionStatus: String, Sendable, Codable, CaseIterable {
+    /// Shown by a dry run (or not yet executed).
+    case planned
+    /// Executed and kept.
+    case applied
+    /// Not executed: the `apply:` policy does not allow it, the manifest has none, the
+    /// prompt was declined, or an earlier failure stopped the run.
+    case skipped
+    /// Executed and it failed.
+    case failed
+    /// Executed, then undone because verification failed or the run was interrupted.
+    case rolledBack = "rolled_back"
+}
+
+/// One action's line in the report: `{checker, resource, action, status, detail}`.
+public struct ActionOutcome: Sendable, Hashable, Codable {
+    public var checker: String
+    public var resource: String
+    /// The action's summary.
+    public var action: String
+    public var status: ActionStatus
+    /// Why (skipped, failed, rolled back) or what came of it; nil when nothing to add.
+    public var detail: String?
+
+    public init(_ action: Action, status: ActionStatus, detail: String? = nil) {
+        checker = action.checker
+        resource = action.resource
+        self.action = action.summary
+        self.status = status
+        self.detail = detail
+    }
+
+    /// `detail` is written as `null` when absent, like every optional report field.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(checker, forKey: .checker)
+        try container.encode(resource, forKey: .resource)
+        try container.encode(action, forKey: .action)
+        try container.encode(status, forKey: .status)
+        try container.encode(detail, forKey: .detail)
+    }
+}

@@ -1,0 +1,97 @@
+/// The manifest's `apply:` section: what a run without `--dry-run` may change. Without
+/// it a manifest is report-only, so existing manifests never start changing things
+/// because reconcile learned to.
+///
+/// ```yaml
+/// apply:
+///   caddy: true                                          # fix routes in the running Caddy
+///   docker: [start, restart_policy, volumes, recreate]   # any subset
+///   verify: [health, media]                              # checkers that gate an apply
+///   rollback: true
+/// ```
+public struct ApplyPolicy: Sendable, Hashable {
+    /// The Docker repairs a manifest can allow, in the words of `apply.docker`.
+    public enum DockerAction: String, Sendable, Hashable, CaseIterable {
+        case start
+        case restartPolicy = "restart_policy"
+        case volumes
+        case recreate
+    }
+
+    public static let key = "apply"
+    public static let summary = "What a run without --dry-run may change; without it a manifest is report-only."
+    public static let shape = ManifestShape.object(object)
+    static let object = ManifestObject([
+        .optional("caddy", .boolean, "Fix routes in the running Caddy through its admin API (or load caddy.caddyfile)."),
+        .optional(
+            "docker", .list(.string(.choice(of: DockerAction.self))),
+            "The Docker repairs allowed: start, restart_policy, volumes, recreate (any subset)."),
+        .optional(
+            "verify", .list(.string(.nonEmpty)),
+            "Checkers that gate an apply (default [health]): one that was ok before and is not after undoes it."),
+        .optional("rollback", .boolean, "Undo the applied actions when verification fails (default true)."),
+    ])
+    /// Checkers that gate an apply when `verify` is not given.
+    public static let defaultVerify = ["health"]
+
+    public var caddy: Bool
+    public var docker: Set<DockerAction>
+    /// Checker identifiers: if one was ok before and is not after, the apply is undone.
+    public var verify: [String]
+    public var rollback: Bool
+    public var position: SourcePosition
+
+    public init(
+        caddy: Bool = false, docker: Set<DockerAction> = [], verify: [String] = defaultVerify, rollback: Bool = true,
+        position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
+    ) {
+        self.caddy = caddy
+        self.docker = docker
+        self.verify = verify
+        self.rollback = rollback
+        self.position = position
+    }
+
+    /// Decodes the section; `checkers` are the identifiers `verify` may name.
+    public init(from node: ManifestNode, checkers: [String]) throws {
+        let map = try node.mapping(Self.object)
+        position = node.position
+        caddy = try map.optional("caddy")?.bool() ?? false
+        docker = []
+        if let dockerNode = map.optional("docker") {
+            for item in try dockerNode.list() {
+                let action = try item.choice(DockerAction.self)
+                guard docker.insert(action).inserted else { throw item.error("'\(action.rawValue)' is listed twice") }
+            }
+        }
+        if let verifyNode = map.optional("verify") {
+            verify = []
+            for item in try verifyNode.list() {
+                let name = try item.nonEmptyString()
+                guard checkers.contains(name) else {
+                    throw item.error(
+                        "unknown checker '\(name)'" + Suggestions.didYouMean(name, among: checkers)
+                            + " (known: \(checkers.joined(separator: ", ")))")
+                }
+                if !verify.contains(name) { verify.append(name) }
+            }
+        } else {
+            verify = Self.defaultVerify
+        }
+        rollback = try map.optional("rollback")?.bool() ?? true
+    }
+
+    /// nil when the policy allows `permission` (`caddy`, `docker.start`, …); otherwise
+    /// why not, naming the key to change.
+    public func refusal(of permission: String) -> String? {
+        if permission == "caddy" {
+            return caddy ? nil : "apply.caddy is not true"
+        }
+        if permission.hasPrefix("docker.") {
+            let name = String(permission.dropFirst("docker.".count))
+            guard let action = DockerAction(rawValue: name) else { return "unknown permission \(permission)" }
+            return docker.contains(action) ? nil : "apply.docker does not list \(name)"
+        }
+        return "no apply: key allows \(permission)"
+    }
+}

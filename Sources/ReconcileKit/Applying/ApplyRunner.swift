@@ -1,0 +1,211 @@
+import Foundation
+
+/// Apply mode's pipeline, owned by the reconciler and not by the plugins: observe and
+/// plan; ask for consent; execute the allowed actions in order, journaling each; then
+/// observe everything again and verify; and undo every applied action, newest first,
+/// when a `verify` checker got worse, an applied resource still drifts, an action
+/// failed, or the run was interrupted.
+public struct ApplyRunner: Sendable {
+    public var reconciler: Reconciler
+    /// `apply:` by manifest file.
+    public var policies: [String: ApplyPolicy]
+    public var journal: Journal?
+    /// The desired state's commit, for the journal.
+    public var commit: String?
+    public var interruption: Interruption
+
+    public init(
+        reconciler: Reconciler, policies: [String: ApplyPolicy], journal: Journal?, commit: String?,
+        interruption: Interruption = Interruption()
+    ) {
+        self.reconciler = reconciler
+        self.policies = policies
+        self.journal = journal
+        self.commit = commit
+        self.interruption = interruption
+    }
+
+    /// What a run did.
+    public struct Result: Sendable {
+        /// The state after (re-observed), each drift finding with its plan.
+        public var findings: [Finding]
+        public var actions: [ActionOutcome]
+        /// Something failed, was rolled back, or the run was interrupted: exit 1.
+        public var failed: Bool
+        /// Why, for stderr (nil when nothing failed).
+        public var cause: String?
+    }
+
+    /// Runs the pipeline. `confirm` sees the plan (its allowed steps are what will run)
+    /// and says whether to go ahead.
+    public func run(
+        _ checks: [PlannedCheck], observing: ObservationContext, applying: ApplyContext, only: Set<String>? = nil,
+        confirm: @Sendable (Plan) async -> Bool = { _ in true }
+    ) async -> Result {
+        let before = await reconciler.outcomes(checks, context: observing, only: only)
+        let plan = Plan(before, policies: policies)
+        var log = ActionLog(steps: plan.steps)
+        guard !plan.allowed.isEmpty else {
+            return Result(findings: plan.findings, actions: log.outcomes, failed: false, cause: nil)
+        }
+        guard await confirm(plan) else {
+            log.skipPlanned("declined at the prompt")
+            return Result(findings: plan.findings, actions: log.outcomes, failed: false, cause: nil)
+        }
+
+        var applied: [(step: Plan.Step, record: any Sendable)] = []
+        var queue = plan.allowed
+        var replanned: Set<String> = []
+        var cause: String?
+        while !queue.isEmpty {
+            let step = queue.removeFirst()
+            if let signal = interruption.requested {
+                cause = "interrupted by signal \(signal) before \(step.action.summary)"
+                break
+            }
+            guard let fixer = step.check.fixer else { continue }
+            do {
+                let record = try await fixer.apply(step.action, applying)
+                applied.append((step, record))
+                log.set(step.action, .applied)
+                write(step.action, .applied, nil)
+            } catch let conflict as ApplyConflict {
+                let key = "\(step.check.position.file)\u{0}\(step.check.checker)"
+                guard replanned.insert(key).inserted else {
+                    cause = "\(step.action.summary) failed again after re-planning: \(conflict.message)"
+                    log.set(step.action, .failed, detail: conflict.message)
+                    write(step.action, .failed, conflict.message)
+                    break
+                }
+                log.set(step.action, .skipped, detail: "\(conflict.message); observed again and re-planned")
+                let fresh = await reconciler.outcomes(
+                    checks.filter { $0.position.file == step.check.position.file }, context: observing,
+                    only: [step.check.checker])
+                let again = Plan(fresh, policies: policies).allowed
+                queue.removeAll { $0.check.checker == step.check.checker && $0.check.position.file == step.check.position.file }
+                queue.insert(contentsOf: again, at: 0)
+                log.add(again)
+            } catch {
+                let message = "\(error)"
+                cause = "\(step.action.summary) failed: \(message)"
+                log.set(step.action, .failed, detail: message)
+                write(step.action, .failed, message)
+                break
+            }
+        }
+        if cause == nil, let signal = interruption.requested { cause = "interrupted by signal \(signal)" }
+        if cause != nil {
+            log.skipPlanned(cause ?? "")
+            return await rollBack(
+                applied, because: cause ?? "", checks: checks, observing: observing, applying: applying, only: only, log: log)
+        }
+
+        let after = await reconciler.outcomes(checks, context: observing, only: nil)
+        if let signal = interruption.requested {
+            return await rollBack(
+                applied, because: "interrupted by signal \(signal)", checks: checks, observing: observing, applying: applying, only: only,
+                log: log)
+        }
+        if let problem = verificationProblem(before: before, after: after, applied: applied.map(\.step)) {
+            return await rollBack(applied, because: problem, checks: checks, observing: observing, applying: applying, only: only, log: log)
+        }
+        return Result(findings: Plan(filter(after, only), policies: policies).findings, actions: log.outcomes, failed: false, cause: nil)
+    }
+
+    /// The first reason the applied state is not acceptable, or nil.
+    func verificationProblem(before: [CheckOutcome], after: [CheckOutcome], applied: [Plan.Step]) -> String? {
+        let afterFindings = after.flatMap(\.findings)
+        var afterStatus: [String: Status] = [:]
+        for finding in afterFindings {
+            let key = "\(finding.checker)\u{0}\(finding.resource)"
+            afterStatus[key] = Status.worst(of: [afterStatus[key] ?? .ok, finding.status])
+        }
+        for outcome in before {
+            let verify = policies[outcome.check.position.file]?.verify ?? ApplyPolicy.defaultVerify
+            guard verify.contains(outcome.check.checker) else { continue }
+            for finding in outcome.findings where finding.status == .ok {
+                let now = afterStatus["\(finding.checker)\u{0}\(finding.resource)"] ?? .unknown
+                if now != .ok {
+                    return
+                        "verification failed: \(finding.checker) \(finding.resource) was ok before and is \(now.rawValue) after the apply"
+                }
+            }
+        }
+        let drifting = Set(afterFindings.filter { $0.status == .drift }.map(Plan.key))
+        for step in applied where step.addresses.contains(where: drifting.contains) {
+            return "verification failed: \(step.action.checker) \(step.action.resource) still drifts after \(step.action.summary)"
+        }
+        return nil
+    }
+
+    /// Undoes `applied` newest first (when the manifest allows rollback), observes again
+    /// and reports the state after.
+    private func rollBack(
+        _ applied: [(step: Plan.Step, record: any Sendable)], because cause: String, checks: [PlannedCheck],
+        observing: ObservationContext, applying: ApplyContext, only: Set<String>?, log: ActionLog
+    ) async -> Result {
+        var log = log
+        for (step, record) in applied.reversed() {
+            guard policies[step.check.position.file]?.rollback ?? true else {
+                log.set(step.action, .applied, detail: "kept (apply.rollback is false): \(cause)")
+                continue
+            }
+            do {
+                try await step.check.fixer?.undo(record, applying)
+                log.set(step.action, .rolledBack, detail: cause)
+                write(step.action, .rolledBack, cause)
+            } catch {
+                let detail = "undo failed: \(error) (after: \(cause))"
+                log.set(step.action, .failed, detail: detail)
+                write(step.action, .failed, detail)
+            }
+        }
+        let after = await reconciler.outcomes(checks, context: observing, only: only)
+        return Result(findings: Plan(after, policies: policies).findings, actions: log.outcomes, failed: true, cause: cause)
+    }
+
+    private func filter(_ outcomes: [CheckOutcome], _ only: Set<String>?) -> [CheckOutcome] {
+        guard let only else { return outcomes }
+        return outcomes.filter { only.contains($0.check.checker) }
+    }
+
+    private func write(_ action: Action, _ result: ActionStatus, _ detail: String?) {
+        do {
+            try journal?.record(action, result: result, detail: detail, commit: commit)
+        } catch {
+            FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
+        }
+    }
+}
+
+/// The report's `actions`, in plan order, updated as the run goes.
+struct ActionLog {
+    private(set) var outcomes: [ActionOutcome]
+    private var actions: [Action]
+
+    init(steps: [Plan.Step]) {
+        actions = steps.map(\.action)
+        outcomes = steps.map { ActionOutcome($0.action, status: $0.refusal == nil ? .planned : .skipped, detail: $0.refusal) }
+    }
+
+    mutating func set(_ action: Action, _ status: ActionStatus, detail: String? = nil) {
+        guard let index = actions.lastIndex(of: action) else { return }
+        outcomes[index].status = status
+        outcomes[index].detail = detail
+    }
+
+    mutating func add(_ steps: [Plan.Step]) {
+        for step in steps {
+            actions.append(step.action)
+            outcomes.append(ActionOutcome(step.action, status: .planned))
+        }
+    }
+
+    /// Every action still `planned` becomes `skipped` with `reason`.
+    mutating func skipPlanned(_ reason: String) {
+        for index in outcomes.indices where outcomes[index].status == .planned {
+            outcomes[index].status = .skipped
+            outcomes[index].detail = reason
+        }
+    }
+}

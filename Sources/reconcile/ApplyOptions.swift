@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import ReconcileKit
+import Synchronization
+
+/// The options and the terminal side of apply mode (`reconcile` without `--dry-run`):
+/// the journal, the lock, consent, and signals. The pipeline itself is
+/// `ReconcileKit.ApplyRunner`.
+struct ApplyOptions: ParsableArguments {
+    @Flag(name: .long, help: "Apply without asking, even on a terminal.")
+    var yes = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Append one JSON line per applied action here.",
+            discussion: "Default: $XDG_STATE_HOME/reconcile/journal.jsonl (/var/lib/reconcile/journal.jsonl as root).",
+            valueName: "file"))
+    var journal: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Wait up to this long for another apply to finish (default: exit 1 at once).", valueName: "seconds"))
+    var lockWait: Double = 0
+
+    func validate() throws {
+        guard lockWait >= 0 else { throw ValidationError("--lock-wait must not be negative") }
+    }
+
+    /// The journal's path: `--journal`, else the state directory's.
+    var journalPath: String { journal ?? StateDirectory.standard().journal }
+
+    /// Takes the lock, opens the journal, watches SIGTERM/SIGINT, runs the pipeline.
+    /// - Throws: `ExitCode(1)` (after saying why on stderr) when the lock is held or the
+    ///   journal cannot be written.
+    func run(_ runner: (Journal, Interruption) async -> ApplyRunner.Result) async throws -> ApplyRunner.Result {
+        let interruption = SignalWatch.install()
+        let lock: ApplyLock
+        let journal: Journal
+        do {
+            journal = try Journal(path: journalPath)
+            lock = try await ApplyLock.acquire(
+                StateDirectory.lock(besideJournal: journalPath), wait: .milliseconds(Int(lockWait * 1000)))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let result = await runner(journal, interruption)
+        withExtendedLifetime(lock) {}
+        return result
+    }
+
+    /// Consent: on a terminal without `--yes`, show the allowed actions and ask.
+    /// Elsewhere (cron, CI) the manifest's policy is the consent.
+    func confirm(_ plan: Plan) -> Bool {
+        guard !yes, isatty(STDIN_FILENO) == 1 else { return true }
+        let steps = plan.allowed
+        var text = "reconcile will apply:\n"
+        for step in steps { text += "  \(step.action.summary)\n" }
+        text += "Apply \(steps.count) action\(steps.count == 1 ? "" : "s")? [y/N] "
+        FileHandle.standardError.write(Data(text.utf8))
+        SignalWatch.prompting.store(true, ordering: .sequentiallyConsistent)
+        defer { SignalWatch.prompting.store(false, ordering: .sequentiallyConsistent) }
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        return answer == "y" || answer == "yes"
+    }
+}
+
+/// SIGTERM and SIGINT during an apply: recorded in the `Interruption` (the pipeline
+/// finishes or undoes the action in flight, writes the journal, exits 1), instead of
+/// killing the process between a change and its journal line. At the prompt nothing
+/// has been changed yet, so a signal ends the run at once.
+///
+/// A plain `signal(2)` handler rather than a dispatch source: it only stores into
+/// atomics (async-signal-safe), and it works whatever the threads' signal masks are.
+enum SignalWatch {
+    static let prompting = Atomic<Bool>(false)
+    static let interruption = Interruption()
+
+    /// Installs the handlers for the rest of the process and returns the interruption
+    /// they report to.
+    static func install() -> Interruption {
+        for number in [SIGTERM, SIGINT] {
+            signal(number) { number in
+                if SignalWatch.prompting.load(ordering: .sequentiallyConsistent) {
+                    let message = Array("\nnothing applied\n".utf8)
+                    _ = message.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                    _exit(1)
+                }
+                SignalWatch.interruption.request(number)
+            }
+        }
+        return interruption
+    }
+}

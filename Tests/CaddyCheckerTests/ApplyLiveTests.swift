@@ -1,0 +1,233 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+@testable import CaddyChecker
+
+/// A site with one route of each repairable kind, plus an unmanaged one.
+let repairSites = """
+    http://rims.example.com:$PORT0 {
+    	handle /api/* {
+    		reverse_proxy 127.0.0.1:8000
+    	}
+    	handle_path /media/* {
+    		root * $DIR/media
+    		file_server
+    	}
+    	handle /static/* {
+    		root * $DIR/static
+    		file_server
+    	}
+    	handle /files/* {
+    		reverse_proxy 127.0.0.1:8000
+    	}
+    	handle /legacy/* {
+    		respond "legacy" 200
+    	}
+    	handle {
+    		root * $DIR/frontend
+    		file_server
+    	}
+    }
+    """
+
+/// What the manifest wants of `repairSites`: every route but `/*` differs, `/new/*` is missing.
+func repairManifest(_ caddy: CaddyInstance, apply: String) -> String {
+    let dir = caddy.scratch.path
+    return """
+        caddy:
+          admin: \(caddy.adminURL)
+          sites:
+            - hosts: [rims.example.com]
+              routes:
+                - { path: /api/*, reverse_proxy: ["127.0.0.1:8001"] }
+                - { path: /media/*, strip_prefix: true, file_server: { root: \(dir)/media2 } }
+                - { path: /static/*, strip_prefix: true, file_server: { root: \(dir)/static } }
+                - { path: /files/*, file_server: { root: \(dir)/files } }
+                - { path: /new/*, reverse_proxy: ["127.0.0.1:9000"] }
+                - { path: /*, file_server: { root: \(dir)/frontend } }
+        \(apply)
+        """
+}
+
+let repairFiles = [
+    "media2/hello.txt": "from media2", "static/s.txt": "static file", "files/files/f.txt": "a file",
+    "frontend/index.html": "front",
+]
+
+/// Apply mode on a real Caddy: each repair in place, verification, rollback, journal,
+/// lock, signals and the prompt, through the built binary.
+@Suite struct ApplyLiveTests {
+    @Test func everyRouteRepairIsMadeInPlaceAndTheNextDryRunIsInSync() async throws {
+        let caddy = try await startCaddy(repairSites, files: repairFiles)
+        defer { caddy.stop() }
+        let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }"))
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+
+        let plan = try await reconcileRun(repo: repo.path, state: state.path, dryRun: true)
+        #expect(plan.status == 2)
+        #expect(plan.drift == ["/api/*", "/media/*", "/static/*", "/files/*", "/new/*"])
+        let plans = plan.findings.compactMap { $0["plan"] as? String }
+        #expect(plans.count == 5 && plans.allSatisfy { $0.hasPrefix("would: ") }, "\(plans)")
+        #expect(plans.contains("would: PATCH caddy route /media/* on rims.example.com root → \(caddy.scratch.path)/media2"))
+        #expect(plan.actionLines.allSatisfy { $0.hasPrefix("planned ") })
+        #expect(journalLines(state.path).isEmpty, "a dry run writes no journal")
+
+        let applied = try await reconcileRun(repo: repo.path, state: state.path)
+        #expect(applied.status == 0, "\(applied.stderr)\n\(applied.stdout)")
+        #expect(
+            applied.actionLines == [
+                "applied PATCH caddy route /api/* on rims.example.com upstreams → 127.0.0.1:8001",
+                "applied PATCH caddy route /media/* on rims.example.com root → \(caddy.scratch.path)/media2",
+                "applied PATCH caddy route /static/* on rims.example.com strip /static",
+                "applied PATCH caddy route /files/* on rims.example.com handler → file_server root \(caddy.scratch.path)/files",
+                "applied PUT caddy route /new/* on rims.example.com → reverse_proxy 127.0.0.1:9000",
+            ])
+        #expect(applied.drift.isEmpty)
+
+        // The repairs are real: Caddy now serves what the manifest says, and the route
+        // nobody declared is untouched.
+        #expect(try await fetchThrough(caddy, host: "rims.example.com", path: "/media/hello.txt") == (200, "from media2"))
+        #expect(try await fetchThrough(caddy, host: "rims.example.com", path: "/static/s.txt") == (200, "static file"))
+        #expect(try await fetchThrough(caddy, host: "rims.example.com", path: "/files/f.txt") == (200, "a file"))
+        #expect(try await fetchThrough(caddy, host: "rims.example.com", path: "/new/x").0 == 502)
+        #expect(try await fetchThrough(caddy, host: "rims.example.com", path: "/legacy/x") == (200, "legacy"))
+
+        let again = try await reconcileRun(repo: repo.path, state: state.path, dryRun: true)
+        #expect(again.status == 0, "\(again.stdout)")
+        let journal = journalLines(state.path)
+        #expect(journal.map { $0["result"] as? String } == Array(repeating: "applied", count: 5))
+        let first = try #require(journal.first)
+        #expect(Set(first.keys) == ["time", "commit", "checker", "resource", "action", "before", "after", "result", "detail"])
+        #expect(first["before"] as? String == "reverse_proxy 127.0.0.1:8000")
+        #expect(first["after"] as? String == "reverse_proxy 127.0.0.1:8001")
+        #expect((first["commit"] as? String)?.count == 40)
+    }
+
+    @Test func withoutAnApplySectionNothingChanges() async throws {
+        let caddy = try await startCaddy(repairSites, files: repairFiles)
+        defer { caddy.stop() }
+        let repo = try await applyRepository(repairManifest(caddy, apply: ""))
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+        let before = try await liveConfig(caddy)
+        let run = try await reconcileRun(repo: repo.path, state: state.path)
+        #expect(run.status == 2)
+        #expect(run.actions.allSatisfy { $0["status"] as? String == "skipped" } && run.actions.count == 5)
+        #expect(run.actions.first?["detail"] as? String == "the manifest has no apply: section (report only)")
+        #expect(try await liveConfig(caddy) == before)
+    }
+
+    @Test func aRouteTheDockerPolicyAloneDoesNotCoverStaysManual() async throws {
+        let caddy = try await startCaddy(repairSites, files: repairFiles)
+        defer { caddy.stop() }
+        let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { docker: [start], verify: [] }"))
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+        let before = try await liveConfig(caddy)
+        let run = try await reconcileRun(repo: repo.path, state: state.path)
+        #expect(run.status == 2)
+        let plans = run.findings.compactMap { $0["plan"] as? String }
+        #expect(
+            plans.first
+                == "manual: PATCH caddy route /api/* on rims.example.com upstreams → 127.0.0.1:8001 is not allowed: apply.caddy is not true"
+        )
+        #expect(try await liveConfig(caddy) == before)
+    }
+
+    @Test func aDeadUpstreamGatedByHealthIsRolledBackByteForByte() async throws {
+        let upstream = try await offPool { try FixtureHTTPServer() }
+        let dead = try ReservedPort()
+        let caddy = try await startCaddy(
+            """
+            :$PORT0 {
+            	handle /api/* {
+            		reverse_proxy 127.0.0.1:\(upstream.port ?? 0)
+            	}
+            }
+            """)
+        defer { caddy.stop() }
+        let repo = try await applyRepository(
+            """
+            caddy:
+              admin: \(caddy.adminURL)
+              sites:
+                - routes:
+                    - { path: /api/*, reverse_proxy: ["127.0.0.1:\(dead.port)"] }
+            health:
+              - name: api
+                url: \(caddy.listenURL())/api/health/
+                expect: { status: 200 }
+            apply:
+              caddy: true
+            """)
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+        let before = try await liveConfig(caddy)
+        let run = try await reconcileRun(repo: repo.path, state: state.path)
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(run.actionLines == ["rolled_back PATCH caddy route /api/* upstreams → 127.0.0.1:\(dead.port)"])
+        #expect((run.actions.first?["detail"] as? String)?.contains("health api was ok before and is drift after") == true)
+        #expect(run.stderr.contains("verification failed"))
+        #expect(try await liveConfig(caddy) == before, "the live config is byte for byte what it was")
+        #expect(journalLines(state.path).map { $0["result"] as? String } == ["applied", "rolled_back"])
+    }
+
+    @Test func aDryRunWithAPolicySendsNoMutatingRequest() async throws {
+        let caddy = try await startCaddy(repairSites, files: repairFiles, adminSocket: true)
+        defer { caddy.stop() }
+        let scratch = try TemporaryDirectory(prefix: "reconcile-apply-proxy")
+        let socket = scratch.file("admin-proxy.sock")
+        let log = scratch.file("requests.log")
+        let proxy = try ManagedProcess(
+            TestPaths.python,
+            [
+                TestPaths.fixture("docker/recording_proxy.py"), "--listen", socket, "--upstream", caddy.adminSocketPath ?? "",
+                "--log", log,
+            ])
+        defer { proxy.stop() }
+        try await offPool { try waitUntil("the proxy socket") { FileManager.default.fileExists(atPath: socket) } }
+        let manifest = repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }")
+            .replacingOccurrences(of: "admin: \(caddy.adminURL)", with: "admin: unix://\(socket)")
+        let repo = try await applyRepository(manifest)
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+
+        let plan = try await reconcileRun(repo: repo.path, state: state.path, dryRun: true)
+        #expect(plan.status == 2)
+        #expect(plan.actionLines.count == 5 && plan.actionLines.allSatisfy { $0.hasPrefix("planned ") })
+        let seen = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(!seen.isEmpty && seen.allSatisfy { $0.hasPrefix("GET ") }, "\(seen)")
+
+        // The same proxy does see an apply's changes: the proof above can fail.
+        let applied = try await reconcileRun(repo: repo.path, state: state.path)
+        #expect(applied.status == 0, "\(applied.stdout)")
+        let all = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(all.contains("PATCH /config/apps/http/servers/srv0/routes/0/handle/0/routes/"))
+        #expect(all.contains("PUT /config/apps/http/servers/srv0/routes/0/handle/0/routes/"))
+    }
+
+    @Test func aCaddyfileFromGitIsLoadedAndWrittenForRestarts() async throws {
+        let caddy = try await startCaddy(productionSites)
+        defer { caddy.stop() }
+        let wanted = caddy.scratch.file("Caddyfile")
+        let desired = try String(contentsOfFile: wanted, encoding: .utf8)
+            .replacingOccurrences(of: caddy.scratch.file("media"), with: caddy.scratch.file("elsewhere"))
+        let target = caddy.scratch.file("deployed/Caddyfile")
+        try FileManager.default.createDirectory(atPath: caddy.scratch.file("deployed"), withIntermediateDirectories: true)
+        let repo = try await applyRepository(
+            """
+            caddy:
+              admin: \(caddy.adminURL)
+              caddyfile: deploy/Caddyfile
+              write_caddyfile: \(target)
+            apply: { caddy: true, verify: [] }
+            """, files: ["deploy/Caddyfile": desired])
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+        let run = try await reconcileRun(repo: repo.path, state: state.path)
+        #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
+        #expect(run.actionLines == ["applied POST caddy /load deploy/Caddyfile and write it to \(target)"])
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == desired)
+        #expect(
+            try await liveValue(caddy, "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/1/handle/0/root")
+                == "\"\(caddy.scratch.file("elsewhere"))\"")
+        #expect(try await reconcileRun(repo: repo.path, state: state.path, dryRun: true).status == 0)
+    }
+}

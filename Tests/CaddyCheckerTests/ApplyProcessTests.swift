@@ -1,0 +1,125 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+@testable import CaddyChecker
+
+/// Apply as a process among others: the lock, signals, the prompt. The apply under test
+/// is slowed down by its verify health check (an endpoint that answers after 1.5 s), so
+/// another process can meet it in the middle; nothing here measures time.
+@Suite struct ApplyProcessTests {
+    /// A Caddy whose media root drifts, a slow health check, and a config repository.
+    struct Setup {
+        let caddy: CaddyInstance
+        let upstream: FixtureHTTPServer
+        let repo: TemporaryDirectory
+        let state: TemporaryDirectory
+    }
+
+    static func setUp(delayMilliseconds: Int = 1500) async throws -> Setup {
+        let caddy = try await startCaddy(productionSites)
+        let upstream = try await offPool { try FixtureHTTPServer() }
+        let repo = try await applyRepository(
+            productionManifest(caddy, media: caddy.scratch.file("media2")) + """
+                health:
+                  - name: slow
+                    url: \(upstream.baseURL)/delay/\(delayMilliseconds)
+                    expect: { status: 200 }
+                    timeout_ms: 20000
+                apply:
+                  caddy: true
+                """)
+        return Setup(caddy: caddy, upstream: upstream, repo: repo, state: try TemporaryDirectory(prefix: "reconcile-apply-state"))
+    }
+
+    /// Starts an apply in the background.
+    static func startApply(_ setup: Setup, extra: [String] = []) throws -> ManagedProcess {
+        try ManagedProcess(
+            TestPaths.reconcileBinary,
+            applyArguments(repo: setup.repo.path, state: setup.state.path, extra: extra),
+            environment: ["XDG_STATE_HOME": setup.state.path])
+    }
+
+    static func exitStatus(_ process: ManagedProcess) async throws -> Int32 {
+        try await offPool {
+            process.process.waitUntilExit()
+            return process.process.terminationStatus
+        }
+    }
+
+    @Test func aSecondApplyExitsAtOnceNamingTheFirstOrWaitsWithLockWait() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.caddy.stop() }
+        let first = try Self.startApply(setup)
+        let lock = setup.state.file("apply.lock")
+        try await offPool {
+            try waitUntil("the first apply to hold the lock") {
+                (try? String(contentsOfFile: lock, encoding: .utf8)) == "\(first.pid)\n" || !first.process.isRunning
+            }
+        }
+        let second = try await reconcileRun(repo: setup.repo.path, state: setup.state.path)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another reconcile is applying (pid \(first.pid))"), "\(second.stderr)")
+        #expect(second.stdout.isEmpty)
+
+        let dryRun = try await reconcileRun(repo: setup.repo.path, state: setup.state.path, dryRun: true)
+        #expect(!dryRun.stderr.contains("another reconcile"), "a dry run never takes the lock")
+
+        let waiting = try await reconcileRun(repo: setup.repo.path, state: setup.state.path, extra: ["--lock-wait", "60"])
+        #expect(try await Self.exitStatus(first) == 0, "\(first.output)")
+        #expect(waiting.status == 0, "\(waiting.stderr)")
+        #expect(waiting.actions.isEmpty, "the first apply already repaired everything")
+    }
+
+    @Test func sigtermMidApplyUndoesTheActionAndExitsOne() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.caddy.stop() }
+        let before = try await liveConfig(setup.caddy)
+        let apply = try Self.startApply(setup)
+        let state = setup.state.path
+        try await offPool {
+            try waitUntil("the action to be applied") { !journalLines(state).isEmpty || !apply.process.isRunning }
+        }
+        kill(apply.pid, SIGTERM)
+        #expect(try await Self.exitStatus(apply) == 1)
+        #expect(apply.output.contains("interrupted by signal \(SIGTERM)"), "\(apply.output)")
+        #expect(journalLines(state).map { $0["result"] as? String } == ["applied", "rolled_back"])
+        #expect(try await liveConfig(setup.caddy) == before, "no half-applied config is left")
+    }
+
+    /// Runs reconcile on a terminal (a pty made by script(1)), typing `input`.
+    static func onTerminal(_ setup: Setup, input: String, extra: [String] = []) async throws -> CommandResult {
+        let arguments = ["--repo", setup.repo.path, "--journal", setup.state.file("journal.jsonl")] + extra
+        let command = ([TestPaths.reconcileBinary] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        return try await offPool {
+            try run("script", ["-qec", command, "/dev/null"], environment: ["NO_COLOR": "1"], stdin: input)
+        }
+    }
+
+    @Test func onATerminalItAsksAndNoMeansNothingChanges() async throws {
+        let setup = try await Self.setUp(delayMilliseconds: 1)
+        defer { setup.caddy.stop() }
+        let before = try await liveConfig(setup.caddy)
+        let declined = try await Self.onTerminal(setup, input: "n\n")
+        #expect(declined.stdout.contains("PATCH caddy route /media/* on rims.example.com root → \(setup.caddy.scratch.file("media2"))"))
+        #expect(declined.stdout.contains("Apply 1 action? [y/N]"), "\(declined.stdout)")
+        #expect(declined.stdout.contains("declined at the prompt"))
+        #expect(declined.status == 2)
+        #expect(try await liveConfig(setup.caddy) == before)
+
+        let accepted = try await Self.onTerminal(setup, input: "y\n")
+        #expect(accepted.stdout.contains("Apply 1 action? [y/N]"))
+        #expect(accepted.status == 0, "\(accepted.stdout)")
+        #expect(journalLines(setup.state.path).map { $0["result"] as? String } == ["applied"])
+    }
+
+    @Test func yesAppliesOnATerminalWithoutAsking() async throws {
+        let setup = try await Self.setUp(delayMilliseconds: 1)
+        defer { setup.caddy.stop() }
+        let result = try await Self.onTerminal(setup, input: "", extra: ["--yes"])
+        #expect(!result.stdout.contains("[y/N]"))
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("applied      PATCH caddy route /media/*"))
+    }
+}

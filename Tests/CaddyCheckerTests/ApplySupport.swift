@@ -1,0 +1,76 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+
+@testable import CaddyChecker
+
+/// One run of the built `reconcile` against a config repository, with its JSON report
+/// read back, and a state directory of its own.
+struct ApplyRun: @unchecked Sendable {
+    let status: Int32
+    let report: [String: Any]
+    let stdout: String
+    let stderr: String
+
+    var findings: [[String: Any]] { report["findings"] as? [[String: Any]] ?? [] }
+    var actions: [[String: Any]] { report["actions"] as? [[String: Any]] ?? [] }
+
+    /// "status action" per action, for readable expectations.
+    var actionLines: [String] { actions.map { "\($0["status"] ?? "?") \($0["action"] ?? "?")" } }
+    var drift: [String] { findings.filter { $0["status"] as? String == "drift" }.map { "\($0["resource"] ?? "?")" } }
+}
+
+/// The arguments of a run on `repo` with `manifest`, journaling under `state`.
+func applyArguments(repo: String, state: String, dryRun: Bool = false, extra: [String] = []) -> [String] {
+    [
+        "--repo", repo, "--manifest", "manifests/production.yaml", "--format", "json",
+        "--journal", state + "/journal.jsonl",
+    ] + (dryRun ? ["--dry-run"] : []) + extra
+}
+
+/// Runs `reconcile` (apply mode unless `dryRun`) to completion.
+func reconcileRun(repo: String, state: String, dryRun: Bool = false, extra: [String] = []) async throws -> ApplyRun {
+    let arguments = applyArguments(repo: repo, state: state, dryRun: dryRun, extra: extra)
+    return try await offPool {
+        let result = try run(TestPaths.reconcileBinary, arguments, environment: ["XDG_STATE_HOME": state])
+        let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+        return ApplyRun(status: result.status, report: report, stdout: result.stdout, stderr: result.stderr)
+    }
+}
+
+/// A config repository holding `manifests/production.yaml` (and any other files).
+func applyRepository(_ manifest: String, files: [String: String] = [:]) async throws -> TemporaryDirectory {
+    var all = files
+    all["manifests/production.yaml"] = "apiVersion: reconcile/v1\nkind: Environment\n" + manifest
+    return try await makeConfigRepository(all)
+}
+
+/// The running config's exact bytes, as `GET /config/` gives them.
+func liveConfig(_ caddy: CaddyInstance) async throws -> Data {
+    let (outcome, _) = await CaddyChecker.readConfig(try HTTPEndpoint(parsing: caddy.adminURL), client: HTTPClient(policy: .readOnly))
+    guard case .config(let data) = outcome else { throw TestSupportError("no config from \(caddy.adminURL)") }
+    return data
+}
+
+/// The JSON value at an admin path (`/config/apps/…`), as text.
+func liveValue(_ caddy: CaddyInstance, _ path: String) async throws -> String {
+    let endpoint = try HTTPEndpoint(parsing: caddy.adminURL)
+    let response = try await HTTPClient(policy: .readOnly).send(endpoint.request(path))
+    return response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// The journal's lines, decoded.
+func journalLines(_ state: String) -> [[String: Any]] {
+    guard let text = try? String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap {
+        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+}
+
+/// A GET through Caddy with a Host header: the status and body.
+func fetchThrough(_ caddy: CaddyInstance, host: String, path: String) async throws -> (Int, String) {
+    var request = HTTPRequest(url: caddy.listenURL() + path)
+    request.headers = [HTTPHeader("Host", host)]
+    let response = try await HTTPClient(policy: .readOnly).send(request)
+    return (response.status, response.bodyText)
+}
