@@ -18,7 +18,6 @@ struct GateChecker: Fixer {
     static let identifier = "gate"
     static let observes = "its items"
     static let reports = "items that are not up"
-    init() {}
     func observe(_ spec: GateSection, in context: ObservationContext) async throws -> [String: Bool] {
         Dictionary(uniqueKeysWithValues: spec.items.map { ($0, $0.hasSuffix("-up")) })
     }
@@ -52,7 +51,6 @@ struct SettingsChecker: Checker {
     static let observes = "nothing"
     static let reports = "DEBUG, always drifting"
     static let manualReason = "settings are code"
-    init() {}
     func observe(_ spec: SettingsSection, in context: ObservationContext) async throws {}
     func compare(_ spec: SettingsSection, with observation: Void) -> [Finding] {
         [Finding(checker: "settings", resource: "DEBUG", status: .drift, message: "on")]
