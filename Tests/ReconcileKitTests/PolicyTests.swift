@@ -19,10 +19,10 @@ import Testing
         }
     }
 
-    /// Only ObservationContext makes clients for checkers: no plugin or library file
-    /// constructs an HTTPClient of its own (the initializer is `package`, so this guards
-    /// this package's own plugins).
-    @Test func onlyObservationContextConstructsAnHTTPClient() throws {
+    /// Only ObservationContext (the mode's policy) and ApplyContext (the apply policy)
+    /// make clients for plugins: no plugin or other library file constructs an HTTPClient
+    /// of its own (the initializer is `package`, so this guards this package's own plugins).
+    @Test func onlyTheContextsConstructAnHTTPClient() throws {
         let root = TestPaths.repositoryRoot
         var constructing: [String] = []
         for folder in ["Sources", "Plugins"] {
@@ -32,7 +32,10 @@ import Testing
                 if text.contains("HTTPClient(policy") { constructing.append("\(folder)/\(relative)") }
             }
         }
-        #expect(constructing == ["Sources/ReconcileKit/Checking/ObservationContext.swift"])
+        #expect(
+            constructing.sorted() == [
+                "Sources/ReconcileKit/Applying/ApplyContext.swift", "Sources/ReconcileKit/Checking/ObservationContext.swift",
+            ])
     }
 
     @Test func anObservationOfTheWrongTypeIsUnknownNotNothing() {

@@ -48,30 +48,6 @@ public struct ApplyFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// What `apply` and `undo` may use: an HTTP client whose policy allows changes (only
-/// here; observation keeps its own), the desired-state source, the environment and a
-/// logger, and a per-run memory for what one action leaves for the next (Caddy's
-/// latest ETag after its own change).
-public struct ApplyContext: Sendable {
-    public let http: HTTPClient
-    public let source: any DesiredStateSource
-    public let environment: [String: String]
-    public let logger: Logger
-    public let memory: ApplyMemory
-
-    public init(
-        http: HTTPClient = HTTPClient(policy: .apply), source: any DesiredStateSource,
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "reconcile"), memory: ApplyMemory = ApplyMemory()
-    ) {
-        self.http = http
-        self.source = source
-        self.environment = environment
-        self.logger = logger
-        self.memory = memory
-    }
-}
-
 /// Values one action of a run leaves for the next, by key (a plugin prefixes its keys
 /// with its identifier).
 public final class ApplyMemory: Sendable {
