@@ -136,6 +136,31 @@ public struct DockerEngineClient: Sendable {
         }
     }
 
+    /// A request that changes the engine (`POST /containers/{id}/start`, …): apply mode
+    /// only, a dry run's client refuses it. 2xx and 304 ("already so") succeed; anything
+    /// else throws with the engine's own message. It may take a stop's grace period
+    /// (10 s by default) plus the engine's own work, so its limit is a minute.
+    func change(_ method: String, _ path: String, body: Data? = nil, version: String) async throws(EngineProblem) {
+        var request = endpoint.request("/v\(version)\(path)", method: method)
+        request.timeout = max(timeout, .seconds(60))
+        if let body {
+            request.body = body
+            request.headers = [HTTPHeader("Content-Type", "application/json")]
+        }
+        let response: HTTPResponse
+        do {
+            response = try await http.send(request)
+        } catch {
+            throw Self.classify(error, endpoint: endpoint)
+        }
+        guard (200..<300).contains(response.status) || response.status == 304 else {
+            let message = (try? JSONDecoder().decode(EngineJSON.ErrorBody.self, from: response.body))?.message
+            throw EngineProblem(
+                kind: .other, message: "\(method) \(path) answered \(response.status)\(message.map { ": \($0)" } ?? "")",
+                hint: "check the engine's log")
+        }
+    }
+
     /// One GET; transport failures become classified problems.
     func get(_ path: String) async throws(EngineProblem) -> HTTPResponse {
         var request = endpoint.request(path)

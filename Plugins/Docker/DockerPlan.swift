@@ -1,0 +1,85 @@
+import Foundation
+import ReconcileKit
+
+/// What a Docker action carries from the plan to `apply` (its `payload`).
+struct DockerFix: Codable, Hashable {
+    enum Kind: String, Codable { case start, restartPolicy, createVolume }
+
+    var kind: Kind
+    /// The endpoint and API version the plan's observation used.
+    var endpoint: String
+    var version: String
+    /// The container's id, or the volume's name.
+    var target: String
+    var policy: RestartPolicy?
+    /// The policy before, for undo.
+    var previousPolicy: RestartPolicy?
+    var driver: String?
+}
+
+/// The pure half of Docker's repairs: which engine calls make the containers and volumes
+/// read as desired, from the same pairing the comparison did.
+///
+/// Only the non-destructive repairs are planned: start a stopped container
+/// (`apply.docker: [start]`), change a restart policy in place (`restart_policy`), create
+/// a missing named volume (`volumes`). What needs a new container (image, ports, mounts,
+/// environment) is left to people for now.
+enum DockerPlan {
+    static func remedies(_ spec: DockerSpec, _ observation: DockerObservation, _ findings: [Finding]) -> [Int: Remedy] {
+        guard observation.problem == nil, let version = observation.engine?.negotiatedVersion else { return [:] }
+        var byKey: [String: Remedy] = [:]
+        for container in Pairing.desiredContainers(spec, compose: observation.compose) {
+            guard let summary = Pairing.match(container, in: observation.containers),
+                let live = observation.inspected[summary.id]
+            else { continue }
+            let fix = DockerFix(kind: .start, endpoint: observation.endpoint, version: version, target: live.id)
+            if let wanted = container.state, wanted.rawValue != live.state {
+                byKey[key(container.name, wanted.rawValue)] =
+                    wanted == .running && ["exited", "created"].contains(live.state)
+                    ? .action(
+                        Action(
+                            checker: DockerVerdict.checker, resource: container.name, summary: "docker start \(live.name)",
+                            before: DockerVerdict.describeState(live), after: "running", permission: "docker.start",
+                            payload: encode(fix)))
+                    : .manual("reconcile only starts stopped containers; bring it to \(wanted.rawValue) by hand")
+            }
+            if let wanted = container.restartPolicy, !wanted.isSatisfied(by: live.restartPolicy) {
+                var update = fix
+                update.kind = .restartPolicy
+                update.policy = wanted
+                update.previousPolicy = live.restartPolicy
+                byKey[key(container.name, wanted.description)] = .action(
+                    Action(
+                        checker: DockerVerdict.checker, resource: container.name,
+                        summary: "docker update --restart=\(wanted) \(live.name)", before: live.restartPolicy.description,
+                        after: wanted.description, permission: "docker.restart_policy", payload: encode(update)))
+            }
+        }
+        if let volumes = observation.volumes {
+            for volume in Pairing.desiredVolumes(spec, compose: observation.compose)
+            where !volumes.contains(where: { $0.name == volume.name }) {
+                let fix = DockerFix(
+                    kind: .createVolume, endpoint: observation.endpoint, version: version, target: volume.name,
+                    driver: volume.driver)
+                byKey[key("volume \(volume.name)", "exists")] = .action(
+                    Action(
+                        checker: DockerVerdict.checker, resource: "volume \(volume.name)",
+                        summary: "docker volume create \(volume.name)", before: "missing", after: "exists",
+                        permission: "docker.volumes", payload: encode(fix)))
+            }
+        }
+        var result: [Int: Remedy] = [:]
+        for (index, finding) in findings.enumerated() where finding.status == .drift {
+            result[index] = byKey[key(finding.resource, finding.expected ?? "")] ?? .manual(DockerChecker.manualReason)
+        }
+        return result
+    }
+
+    static func key(_ resource: String, _ expected: String) -> String { "\(resource)\u{0}\(expected)" }
+
+    static func encode(_ fix: DockerFix) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(fix)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
