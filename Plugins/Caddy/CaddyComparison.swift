@@ -179,8 +179,11 @@ enum CaddyComparison {
         let view = analysis.view
         let hosts = CaddyText.onHosts(desired.hosts) + note
         let expected = CaddyText.describe(route.handler, strip: route.stripPrefix, rootChecked: route.rootChecked)
-        let block = CaddyText.caddyfileBlock(
-            path: route.path, handler: route.handler, strip: route.stripPrefix, conditions: route.conditions)
+        // Only a route that is not in sync needs its block (most are in sync: 1,000 routes).
+        var block: String {
+            CaddyText.caddyfileBlock(
+                path: route.path, handler: route.handler, strip: route.stripPrefix, conditions: route.conditions)
+        }
         var finding = Finding(
             checker: checker, resource: route.path.text, status: .drift, severity: .error, expected: expected,
             message: "", position: route.position)

@@ -34,6 +34,7 @@ public struct SecretMask: Sendable {
 
     /// `text` with every form of every secret replaced by `***`, and URL credentials too.
     public func mask(_ text: String) -> String {
+        guard !forms.isEmpty else { return Redaction.urlCredentials(in: text) }
         var bytes = Array(text.utf8)
         var changed = false
         for form in forms {

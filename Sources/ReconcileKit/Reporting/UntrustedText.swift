@@ -43,6 +43,8 @@ public enum UntrustedText {
 
     /// A field of a machine-readable report: only capped, its encoder escapes the rest.
     public static func capped(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        // At most `limit` bytes is at most `limit` scalars: nothing to cut.
+        if text.utf8.count <= limit { return String(text) }
         var scalars = text.unicodeScalars.makeIterator()
         var result = ""
         var count = 0
@@ -79,6 +81,10 @@ public enum UntrustedText {
 
     /// The shared core: escapes and cap.
     static func escaped(_ text: some StringProtocol, keepingNewlines: Bool, limit: Int) -> String {
+        // The common case: short printable ASCII (tabs included) passes as it is.
+        if text.utf8.count <= limit, text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) {
+            return String(text)
+        }
         var scalars = text.unicodeScalars.makeIterator()
         var result = ""
         var count = 0
