@@ -91,3 +91,18 @@ package.targets += plugins.flatMap { plugin -> [Target] in
         .testTarget(name: plugin.target + "Tests", dependencies: [.target(name: plugin.target), "TestSupport"]),
     ]
 }
+
+// Fuzz targets (libFuzzer; each `main` hands its entry point to libFuzzer's driver, since
+// SwiftPM links an executable's own `main`): declared only for scripts/fuzz, which
+// sets RECONCILE_FUZZ=1 and builds them with -sanitize=fuzzer in its own scratch path.
+// A normal build or test run never sees them.
+if Context.environment["RECONCILE_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "FuzzDriver", path: "Fuzz/Driver"),
+        .executableTarget(name: "fuzz-caddy-json", dependencies: ["FuzzDriver", "CaddyChecker"], path: "Fuzz/CaddyJSON"),
+        .executableTarget(
+            name: "fuzz-manifest",
+            dependencies: ["FuzzDriver", "ReconcileKit"] + plugins.map { .target(name: $0.target) },
+            path: "Fuzz/Manifest"),
+    ]
+}
