@@ -10,33 +10,57 @@ import ReconcileKit
 /// with no second Caddyfile parser to drift from Caddy's own.
 ///
 /// `caddy adapt` has no side effects (unlike `caddy validate`, which provisions
-/// modules). It runs through ReconcileKit's `Subprocess`: the Caddyfile goes in on stdin
-/// (`--config /dev/stdin`) and the JSON comes out on stdout; the process runs in an empty
-/// temporary directory, so an `import` of a relative path fails visibly instead of
-/// reading whatever happens to be on this host, and it is killed (by its pid) when it
-/// outlives the timeout or the run is cancelled.
+/// modules). It runs through ReconcileKit's `Subprocess` on a copy of the Caddyfile and
+/// of the repository files it imports (``CaddyfileImports``, which refuses any other
+/// import before Caddy runs), in a temporary directory, with an empty environment: no
+/// `{$VAR}` placeholder can bring reconcile's environment (a token) into the config or
+/// its errors. It is killed with its process group when it outlives the timeout or the
+/// run is cancelled.
 enum CaddyAdapter {
     static let timeout: Duration = .seconds(30)
 
-    /// Adapts `caddyfile` (named `path` in messages).
+    /// Adapts `caddyfile` (the repository's `path`), with the files it imports read from
+    /// `source`; `environment` only says where `caddy` is (its PATH).
     static func adapt(
-        _ caddyfile: Data, path: String, environment: [String: String], timeout: Duration = timeout
+        _ caddyfile: Data, path: String, source: (any DesiredStateSource)?, environment: [String: String],
+        timeout: Duration = timeout
     ) async -> CaddyfileOutcome.Result {
         guard let caddy = executable("caddy", environment: environment) else {
             return .failed(
                 "`caddy` is not on PATH, so the Caddyfile cannot be adapted; install it (Debian: apt-get install "
                     + "caddy) or add it to PATH")
         }
+        if let problem = CaddyfileImports.problem(with: path) {
+            return .failed("caddy.caddyfile '\(path)': \(problem)")
+        }
+        let imported: [String: Data]
+        do {
+            imported = try CaddyfileImports.collect(
+                caddyfile, path: path,
+                read: { file in
+                    guard let source else { throw CaddyfileImports.Refused(description: "no repository to read it from") }
+                    return try source.read(file)
+                },
+                list: { directory in try source?.list(directory) ?? [] })
+        } catch {
+            return .failed(error.description)
+        }
         let scratch: String
         do {
             scratch = try makeScratchDirectory()
+            for (file, data) in imported.merging([path: caddyfile], uniquingKeysWith: { first, _ in first }) {
+                let full = "\(scratch)/\(file)"
+                try FileManager.default.createDirectory(
+                    atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try data.write(to: URL(fileURLWithPath: full))
+            }
         } catch {
-            return .failed("cannot create a temporary directory for `caddy adapt`: \(error)")
+            return .failed("cannot prepare a temporary directory for `caddy adapt`: \(error)")
         }
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let result = await Subprocess.run(
-            executable: caddy, arguments: ["adapt", "--config", "/dev/stdin", "--adapter", "caddyfile"],
-            stdin: caddyfile, environment: environment, workingDirectory: scratch, timeout: timeout)
+            executable: caddy, arguments: ["adapt", "--config", "\(scratch)/\(path)", "--adapter", "caddyfile"],
+            environment: [:], workingDirectory: scratch, timeout: timeout)
         if let failure = result.launchFailure {
             return .failed("cannot run \(caddy): \(failure.reason)")
         }
@@ -44,23 +68,22 @@ enum CaddyAdapter {
             return .failed("`caddy adapt` did not finish within \(timeout.secondsText); it was stopped")
         }
         guard result.status == 0 else {
-            // The status as Foundation reports it: the signal number alone when one ended it.
             return .failed(
-                errorText(result.stderr, path: path)
+                errorText(result.stderr, scratch: scratch)
                     ?? "`caddy adapt` exited with status \(result.signal ?? result.status)")
         }
         return .adapted(result.stdout)
     }
 
-    /// The error from `caddy adapt`'s stderr, with `/dev/stdin` replaced by the
-    /// repository path so the line number points at the file in git.
-    static func errorText(_ stderr: Data, path: String) -> String? {
+    /// The error from `caddy adapt`'s stderr, with the temporary directory taken out of
+    /// the paths so they are the repository's and the line number points at the file in git.
+    static func errorText(_ stderr: Data, scratch: String) -> String? {
         let lines = String(decoding: stderr, as: UTF8.self).split(separator: "\n").map(String.init)
         // Warnings are JSON log lines; the failure is the plain "Error: …" line.
         let error = lines.last { $0.hasPrefix("Error:") } ?? lines.last { !$0.hasPrefix("{") } ?? lines.last
         guard var text = error?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         if text.hasPrefix("Error: ") { text.removeFirst(7) }
-        return text.replacingOccurrences(of: "/dev/stdin", with: path)
+        return text.replacingOccurrences(of: scratch + "/", with: "")
     }
 
     static func executable(_ name: String, environment: [String: String]) -> String? {

@@ -64,7 +64,8 @@ public struct CaddyChecker: Checker {
         }
         context.logger.debug("adapting \(path) (\(data.count) bytes) with caddy adapt")
         return CaddyfileOutcome(
-            path: path, result: await CaddyAdapter.adapt(data, path: path, environment: context.environment))
+            path: path,
+            result: await CaddyAdapter.adapt(data, path: path, source: context.source, environment: context.environment))
     }
 
     public func compare(_ spec: CaddySpec, with observation: CaddyObservation) -> [Finding] {

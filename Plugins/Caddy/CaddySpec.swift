@@ -297,3 +297,11 @@ public struct CaddyRouteSpec: Sendable, Hashable {
         return rest.lowercased() + ":" + defaultPort
     }
 }
+
+extension CaddySpec: TrustSensitive {
+    /// `caddyfile:` makes reconcile run `caddy adapt` on a file of the repository.
+    public var trustFields: [TrustField] {
+        guard case .caddyfile(let path, let position) = desired else { return [] }
+        return [TrustField(.caddyAdapt(path), position: position, keyPath: "caddy.caddyfile")]
+    }
+}

@@ -33,29 +33,13 @@ public struct DjangoChecker: Checker {
         case .local(let local):
             let result = await LocalIntrospection.run(
                 local, settingsModule: spec.settingsModule, configuration: configuration, timeout: timeout,
-                environment: context.environment)
+                environment: context.environment, config: context.operatorConfig, logger: context.logger)
             return DjangoObservation(runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
         case .container(let container):
-            let description = Self.describe(spec.runner, environment: context.environment)
-            let endpointText = DockerEngineClient.endpointText(manifest: container.endpoint, environment: context.environment)
-            let endpoint: HTTPEndpoint
-            do {
-                endpoint = try HTTPEndpoint(parsing: endpointText)
-            } catch {
-                return DjangoObservation(
-                    runner: description,
-                    outcome: .failed(
-                        RunFailure(
-                            .engineUnavailable, error.message,
-                            hint: "use unix:///path/docker.sock or tcp://host:port in runner.container.endpoint or DOCKER_HOST")))
-            }
-            let exec = DockerExec(endpoint: endpoint, http: context.http)
-            let environment = Self.containerEnvironment(container, settingsModule: spec.settingsModule)
-            let result = await exec.run(
-                container: container.name,
-                command: [container.python, "-c", IntrospectionScript.source, configuration],
-                environment: environment, workdir: container.workdir, timeout: timeout)
-            return DjangoObservation(runner: description, outcome: Self.outcome(result))
+            let result = await ContainerIntrospection.run(
+                container, settingsModule: spec.settingsModule, configuration: configuration, timeout: timeout,
+                context: context)
+            return DjangoObservation(runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
         }
     }
 
@@ -102,15 +86,6 @@ public struct DjangoChecker: Checker {
         case .list(let items): items.map(jsonObject)
         case .map(let entries): Dictionary(entries.map { ($0.key, jsonObject($0.value)) }) { first, _ in first }
         }
-    }
-
-    /// The variables the exec adds to the container's own environment.
-    static func containerEnvironment(_ container: DjangoSpec.ContainerRunner, settingsModule: String) -> [String] {
-        var environment = container.environment
-        environment["DJANGO_SETTINGS_MODULE"] = settingsModule
-        environment["PYTHONDONTWRITEBYTECODE"] = "1"
-        environment["PYTHONUNBUFFERED"] = "1"
-        return environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     static func describe(_ runner: DjangoSpec.Runner, environment: [String: String]) -> String {

@@ -60,6 +60,9 @@ public struct RunFailure: Error, Sendable, Hashable {
         case containerNotRunning
         /// The run's request policy refused the exec (an engine that is read-only).
         case refusedByPolicy
+        /// The operator config does not let a manifest run this interpreter or exec into
+        /// this container; nothing was executed.
+        case notAllowed
     }
 
     public var kind: Kind

@@ -7,7 +7,7 @@ import ReconcileKit
 /// The settings are read from the running project itself (its interpreter, its
 /// environment variables, its settings module), not from settings.py as text: a value
 /// computed from the environment is only known by asking the process that computes it.
-public struct DjangoSpec: ManifestSection {
+public struct DjangoSpec: ManifestSection, TrustSensitive {
     public static let key = "django"
     public static let summary = "The settings production must run with, how to reach the project's Python, and the deployment checks."
     public static let shape = ManifestShape.object(object)
@@ -129,6 +129,9 @@ public struct DjangoSpec: ManifestSection {
     public var deployCheck: DeployCheck?
     public var timeoutMilliseconds: Int
     public var position: SourcePosition
+    /// The runner's fields that execute something (the interpreter or the container) and
+    /// its `env` keys, each where it is written, for `reconcile validate`.
+    public var trustFields: [TrustField] = []
 
     public init(
         runner: Runner, settingsModule: String, settings: [Setting] = [], mediaServedByDjango: Bool? = nil,
@@ -202,7 +205,7 @@ public struct DjangoSpec: ManifestSection {
     public init(from node: ManifestNode) throws {
         let map = try node.mapping(Self.object)
         position = node.position
-        runner = try Self.runner(from: try map.required("runner"))
+        (runner, trustFields) = try Self.runner(from: try map.required("runner"))
         settingsModule = try map.required("settings_module").string()
         settings = try (map.optional("settings")?.entries() ?? []).map { entry in
             guard entry.key.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) else {
@@ -233,17 +236,26 @@ public struct DjangoSpec: ManifestSection {
         timeoutMilliseconds = try map.optional("timeout_ms")?.int() ?? 30_000
     }
 
-    static func runner(from node: ManifestNode) throws -> Runner {
+    /// The runner, and the fields of it that execute something (the interpreter or the
+    /// container) and its `env` keys, each where it is written, for `reconcile validate`.
+    static func runner(from node: ManifestNode) throws -> (Runner, [TrustField]) {
         let runnerMap = try node.mapping(runnerObject)
         if let local = runnerMap.optional("local") {
             let map = try local.mapping(localObject)
-            return .local(
-                LocalRunner(
-                    python: try map.required("python").string(), workdir: try map.required("workdir").string(),
-                    environment: try environment(map)))
+            let pythonNode = try map.required("python")
+            let python = try pythonNode.string()
+            return (
+                .local(
+                    LocalRunner(
+                        python: python, workdir: try map.required("workdir").string(), environment: try environment(map))),
+                [TrustField(.interpreter(python), at: pythonNode)] + (try environmentFields(map))
+            )
         }
         let container = try runnerMap.required("container")
-        guard container.isMapping else { return .container(ContainerRunner(name: try container.string())) }
+        guard container.isMapping else {
+            let name = try container.string()
+            return (.container(ContainerRunner(name: name)), [TrustField(.container(name), at: container)])
+        }
         let map = try container.mapping(containerObject)
         var endpoint: String?
         if let endpointNode = map.optional("endpoint") {
@@ -255,11 +267,20 @@ public struct DjangoSpec: ManifestSection {
             }
             endpoint = text
         }
-        return .container(
-            ContainerRunner(
-                name: try map.required("name").string(), endpoint: endpoint,
-                python: try map.optional("python")?.string() ?? "python3", workdir: try map.optional("workdir")?.string(),
-                environment: try environment(map)))
+        let nameNode = try map.required("name")
+        let name = try nameNode.string()
+        return (
+            .container(
+                ContainerRunner(
+                    name: name, endpoint: endpoint, python: try map.optional("python")?.string() ?? "python3",
+                    workdir: try map.optional("workdir")?.string(), environment: try environment(map))),
+            [TrustField(.container(name), at: nameNode)] + (try environmentFields(map))
+        )
+    }
+
+    /// Each key of a runner's `env`, where it is written.
+    static func environmentFields(_ map: ManifestMapping) throws -> [TrustField] {
+        try (map.optional("env")?.entries() ?? []).map { TrustField(.childEnvironment($0.key), at: $0.keyNode) }
     }
 
     static func environment(_ map: ManifestMapping) throws -> [String: String] {

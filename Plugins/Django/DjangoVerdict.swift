@@ -51,6 +51,7 @@ enum DjangoVerdict {
         case .containerMissing: "no such container"
         case .containerNotRunning: "container not running"
         case .refusedByPolicy: "refused by the run's policy"
+        case .notAllowed: "not allowed by the operator config"
         }
     }
 
@@ -95,6 +96,10 @@ enum DjangoVerdict {
             return "Start the container (docker start NAME); its settings can only be read while it runs."
         case .refusedByPolicy:
             return "This run may not execute commands in containers."
+        case .notAllowed:
+            return "Ask the host's operator to allow it in the operator config (reconcile --config, default "
+                + "\(OperatorConfig.defaultPath)), or change the runner to one it allows; `reconcile validate` lists "
+                + "what the config must say."
         }
     }
 

@@ -5,23 +5,33 @@ import ReconcileKit
 /// in the project directory, the script on stdin. Nothing is written into the project:
 /// the script goes in through stdin, and bytecode writing is off
 /// (`PYTHONDONTWRITEBYTECODE`), so not even `__pycache__` appears.
+///
+/// Only an interpreter the operator config allows is started (an absolute path, and one
+/// listed under `interpreters:` when the config lists any), with ``ChildEnvironment``'s
+/// minimal environment: never reconcile's own.
 enum LocalIntrospection {
     static func run(
         _ runner: DjangoSpec.LocalRunner, settingsModule: String, configuration: String, timeout: Duration,
-        environment base: [String: String]
+        environment base: [String: String], config: OperatorConfig, logger: Logger? = nil
     ) async -> Result<RawRun, RunFailure> {
+        if case .refused(let reason) = config.decide(.interpreter(runner.python)) {
+            return .failure(RunFailure(.notAllowed, "runner.local.python: \(reason)"))
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: runner.workdir, isDirectory: &isDirectory), isDirectory.boolValue
         else {
             return .failure(RunFailure(.workdirMissing, "no directory at \(runner.workdir)"))
         }
-        guard let python = executable(runner.python, workdir: runner.workdir, environment: base) else {
+        guard Self.isExecutableFile(runner.python) else {
             return .failure(RunFailure(.interpreterMissing, "no executable Python at \(runner.python)"))
         }
-        let environment = Self.environment(base: base, runner: runner, settingsModule: settingsModule)
+        let environment = Self.environment(base: base, runner: runner, settingsModule: settingsModule, config: config)
+        for refused in environment.refused {
+            logger?.warning("django: runner.local.env.\(refused.key) is not passed to Python: \(refused.reason)")
+        }
         let output = await Subprocess.run(
-            executable: python, arguments: ["-", configuration], stdin: Data(IntrospectionScript.source.utf8),
-            environment: environment, workingDirectory: runner.workdir, timeout: timeout)
+            executable: runner.python, arguments: ["-", configuration], stdin: Data(IntrospectionScript.source.utf8),
+            environment: environment.kept, workingDirectory: runner.workdir, timeout: timeout)
         if let failure = output.launchFailure {
             return .failure(RunFailure(.spawnFailed, failure.description))
         }
@@ -32,36 +42,23 @@ enum LocalIntrospection {
         return .success(RawRun(stdout: output.stdout, stderr: output.stderr, status: output.status))
     }
 
-    /// reconcile's own environment, then the manifest's `env`, then what the run needs.
+    /// The child's whole environment: PATH, the manifest's `env` keys the operator config
+    /// allows, then what the run needs; and the keys that were refused, with why.
     static func environment(
-        base: [String: String], runner: DjangoSpec.LocalRunner, settingsModule: String
-    ) -> [String: String] {
-        var environment = base
-        environment.merge(runner.environment) { $1 }
+        base: [String: String], runner: DjangoSpec.LocalRunner, settingsModule: String, config: OperatorConfig
+    ) -> (kept: [String: String], refused: [(key: String, reason: String)]) {
+        var (environment, refused) = ChildEnvironment.filter(runner.environment, by: config)
+        environment["PATH"] = ChildEnvironment.path(from: base)
         environment["DJANGO_SETTINGS_MODULE"] = settingsModule
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         environment["PYTHONUNBUFFERED"] = "1"
-        return environment
+        return (environment, refused)
     }
 
-    /// The interpreter's path: as given when it contains a `/` (relative to the
-    /// workdir), else looked up on PATH. nil when there is nothing executable there.
-    static func executable(_ python: String, workdir: String, environment: [String: String]) -> String? {
-        let manager = FileManager.default
-        func usable(_ path: String) -> Bool {
-            var isDirectory: ObjCBool = false
-            return manager.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
-                && manager.isExecutableFile(atPath: path)
-        }
-        if python.contains("/") {
-            let path = python.hasPrefix("/") ? python : (workdir as NSString).appendingPathComponent(python)
-            return usable(path) ? path : nil
-        }
-        let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in searchPath.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/\(python)"
-            if usable(candidate) { return candidate }
-        }
-        return nil
+    /// True for an executable regular file (or a link to one).
+    static func isExecutableFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            && FileManager.default.isExecutableFile(atPath: path)
     }
 }

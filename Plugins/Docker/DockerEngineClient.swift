@@ -24,7 +24,9 @@ public struct APIVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
 }
 
 /// Talks to the Docker Engine API (Docker or Podman's compatible service) over a unix
-/// socket or TCP, with GETs only: reconcile observes, it never changes the engine.
+/// socket or TCP: GETs to observe, and `exec` (``exec(_:in:environment:workdir:version:)``)
+/// for the Django checker's read-only introspection inside a container. It is the one
+/// Docker client of reconcile; it never changes the engine's state.
 ///
 /// Why negotiate: current Docker rejects requests for versions below its minimum
 /// (Docker 29: 1.44) and answers unversioned paths with its newest schema, while
@@ -163,14 +165,20 @@ public struct DockerEngineClient: Sendable {
 
     /// One GET; transport failures become classified problems.
     func get(_ path: String) async throws(EngineProblem) -> HTTPResponse {
-        var request = endpoint.request(path)
+        try await send(endpoint.request(path), path: path)
+    }
+
+    /// One request; transport failures become classified problems, an answer larger
+    /// than the request's limit is a problem, never half-read.
+    func send(_ request: HTTPRequest, path: String) async throws(EngineProblem) -> HTTPResponse {
+        var request = request
         request.timeout = timeout
-        request.maxBodyBytes = 64 << 20
+        if request.maxBodyBytes < 64 << 20 { request.maxBodyBytes = 64 << 20 }
         do {
             let response = try await http.send(request)
             if response.bodyTruncated {
                 throw EngineProblem(
-                    kind: .other, message: "GET \(path): the answer exceeded \(request.maxBodyBytes >> 20) MiB",
+                    kind: .other, message: "\(request.method) \(path): the answer exceeded \(request.maxBodyBytes >> 20) MiB",
                     hint: "too many containers or volumes for one answer")
             }
             return response
@@ -233,8 +241,9 @@ public struct DockerEngineClient: Sendable {
                 hint: "the engine is hung or overloaded: check systemctl status docker and its log")
         case .refusedByPolicy:
             return EngineProblem(
-                kind: .other, message: error.message,
-                hint: "reconcile's Docker checker only reads; this request should never have been made")
+                kind: .refusedByPolicy, message: error.message,
+                hint: "this run's request policy refused it: a dry run allows reads and the exec calls of the Django "
+                    + "introspection only (RequestPolicy.readOnlyWithDockerExec)")
         case .hostNotFound:
             return EngineProblem(
                 kind: .connectionRefused, message: "cannot resolve the host of \(endpoint): \(error.message)",

@@ -70,6 +70,12 @@ public struct EngineProblem: Sendable, Hashable, Codable, Error, CustomStringCon
         case timeout
         /// The endpoint (from `$DOCKER_HOST`) is not one reconcile can use.
         case unsupportedEndpoint
+        /// `exec`: no container of that name.
+        case containerMissing
+        /// `exec`: the container exists but is not running.
+        case containerNotRunning
+        /// The run's request policy refused the request (a dry run allows GETs and exec only).
+        case refusedByPolicy
         /// Any other failure, described in `message`.
         case other
     }

@@ -117,6 +117,34 @@ enum EngineJSON {
         let message: String?
     }
 
+    /// `POST /containers/{name}/exec`'s body.
+    struct ExecCreate: Encodable {
+        let AttachStdin: Bool
+        let AttachStdout: Bool
+        let AttachStderr: Bool
+        let Tty: Bool
+        let Cmd: [String]
+        let Env: [String]
+        let WorkingDir: String?
+    }
+
+    /// `POST /exec/{id}/start`'s body.
+    struct ExecStart: Encodable {
+        let Detach: Bool
+        let Tty: Bool
+    }
+
+    /// The answer of a create call: `{"Id": …}`.
+    struct IdResponse: Decodable {
+        let Id: String
+    }
+
+    /// `GET /exec/{id}/json`, the fields read.
+    struct ExecInspect: Decodable {
+        let Running: Bool?
+        let ExitCode: Int?
+    }
+
     // MARK: Conversions (pure)
 
     static func summary(_ row: ContainerRow) -> ContainerSummary {

@@ -44,7 +44,7 @@ public struct HealthChecker: Checker {
         var headers: [HTTPHeader] = []
         var tokenProblem: String?
         var secret: String?
-        switch readToken(check.token, environment: context.environment) {
+        switch readToken(check.token, environment: context.environment, config: context.operatorConfig) {
         case .success(let token?):
             headers.append(HTTPHeader("Authorization", "Bearer \(token)"))
             secret = token
@@ -112,9 +112,21 @@ public struct HealthChecker: Checker {
         let reason: String
     }
 
-    /// The token, if one is configured and readable. Problems name the variable or file,
-    /// never any part of the token.
-    static func readToken(_ source: TokenSource?, environment: [String: String]) -> Result<String?, TokenProblem> {
+    /// The token, if one is configured, allowed by the operator config and readable.
+    /// Problems name the variable or file, never any part of the token. A refused source
+    /// is never read, so its content cannot reach any URL.
+    static func readToken(
+        _ source: TokenSource?, environment: [String: String], config: OperatorConfig
+    ) -> Result<String?, TokenProblem> {
+        let request: TrustRequest
+        switch source {
+        case nil: return .success(nil)
+        case .environment(let name): request = .tokenVariable(name)
+        case .file(let path): request = .tokenFile(path)
+        }
+        if case .refused(let reason) = config.decide(request) {
+            return .failure(TokenProblem(reason: reason))
+        }
         switch source {
         case nil:
             return .success(nil)

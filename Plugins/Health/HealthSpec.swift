@@ -3,12 +3,15 @@ import ReconcileKit
 /// The `health:` section: URLs that prove the stack works end to end, each with what
 /// it must answer. Secrets are named (an environment variable or a file), never written
 /// into the manifest.
-public struct HealthSpec: ManifestSection {
+public struct HealthSpec: ManifestSection, TrustSensitive {
     public static let key = "health"
     public static let summary = "URLs that prove the stack works end to end."
     public static let shape = ManifestShape.list(.object(HealthCheckSpec.object))
 
     public let checks: [HealthCheckSpec]
+    /// Each `bearer_token_env` and `bearer_token_file`, where it is written, for
+    /// `reconcile validate`.
+    public private(set) var trustFields: [TrustField] = []
 
     public init(checks: [HealthCheckSpec]) {
         self.checks = checks
@@ -20,7 +23,7 @@ public struct HealthSpec: ManifestSection {
         var checks: [HealthCheckSpec] = []
         for item in try node.list() {
             do {
-                checks.append(try HealthCheckSpec(from: item))
+                checks.append(try HealthCheckSpec(from: item, trustFields: &trustFields))
             } catch let error as ManifestError {
                 node.report(error)
             }
@@ -105,16 +108,20 @@ public struct HealthCheckSpec: Sendable, Hashable {
         self.position = position
     }
 
-    init(from node: ManifestNode) throws {
+    init(from node: ManifestNode, trustFields: inout [TrustField]) throws {
         let map = try node.mapping(Self.object)
         position = node.position
         name = try map.required("name").string()
         url = try map.required("url").string()
         method = try map.optional("method")?.string().uppercased() ?? "GET"
-        if let environment = try map.optional("bearer_token_env")?.string() {
-            token = .environment(environment)
-        } else if let file = try map.optional("bearer_token_file")?.string() {
-            token = .file(file)
+        if let node = map.optional("bearer_token_env") {
+            let name = try node.string()
+            token = .environment(name)
+            trustFields.append(TrustField(.tokenVariable(name), at: node))
+        } else if let node = map.optional("bearer_token_file") {
+            let path = try node.string()
+            token = .file(path)
+            trustFields.append(TrustField(.tokenFile(path), at: node))
         } else {
             token = nil
         }

@@ -28,8 +28,11 @@ struct Reconcile: AsyncParsableCommand {
         defaultSubcommand: RunCommand.self
     )
 
-    /// Usage errors exit 1 (the contract), not ArgumentParser's 64.
+    /// Usage errors exit 1 (the contract), not ArgumentParser's 64. SIGTERM, SIGINT and
+    /// SIGHUP are taken over first, on the main thread (the one thread that does not
+    /// block them already), so they kill every child's process group before reconcile ends.
     static func main() async {
+        ChildProcessGroups.shared.stopChildrenOnTermination()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

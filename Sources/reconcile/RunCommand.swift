@@ -82,7 +82,9 @@ struct RunCommand: AsyncParsableCommand {
         let logger = makeLogger(verbose: verbose)
         let source: any DesiredStateSource
         let paths: [String]
+        let config: OperatorConfig
         do {
+            config = try self.source.operatorConfig()
             source = try self.source.openSource()
             paths = try ManifestSelection.paths(named: manifest, in: source)
         } catch {
@@ -109,7 +111,8 @@ struct RunCommand: AsyncParsableCommand {
         let mode = dryRun ? RunMode.dryRun : .apply
         let secrets = SecretRegistry()
         let context = ObservationContext(
-            mode: mode, source: source, logger: logger, allowsProbeWrites: probeWrite, secrets: secrets)
+            mode: mode, source: source, logger: logger, allowsProbeWrites: probeWrite, secrets: secrets,
+            operatorConfig: config)
         let clock = ContinuousClock()
         let started = clock.now
         let reconciler = Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000)))

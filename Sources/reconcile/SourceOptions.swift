@@ -28,6 +28,15 @@ struct SourceOptions: ParsableArguments {
     var cacheDir: String?
 
     @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The operator config: what manifests may make reconcile execute or read (interpreters, containers, token variables and files).",
+            discussion:
+                "Default: \(OperatorConfig.defaultPath) if it exists, else built-in defaults (see the README's Trust boundary).",
+            valueName: "file"))
+    var config: String?
+
+    @Option(
         name: .customLong("var"),
         help: ArgumentHelp(
             "Override a manifest variable (repeatable).", valueName: "name=value"))
@@ -49,6 +58,12 @@ struct SourceOptions: ParsableArguments {
             result[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
         return result
+    }
+
+    /// The operator config: `--config` (which must exist), else the default file if there
+    /// is one, else the built-in defaults.
+    func operatorConfig() throws(ManifestErrors) -> OperatorConfig {
+        try OperatorConfig.load(config ?? OperatorConfig.defaultPath, required: config != nil)
     }
 
     func openSource() throws -> any DesiredStateSource {

@@ -11,6 +11,11 @@ struct ValidateCommand: ParsableCommand {
             Every error names file, line, column and key. In GitHub Actions use \
             --format github to get inline annotations on the pull request:
               - run: reconcile validate --format github
+
+            Every field that makes reconcile execute something or read a secret (a runner's \
+            interpreter, container and env keys, a bearer token's variable or file, a \
+            Caddyfile) is listed with the operator config's decision (--config): a note \
+            when it is allowed, an error, saying what the config must say, when it is not.
             """
     )
 
@@ -31,33 +36,52 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let source: any DesiredStateSource
         let selected: [String]
+        let config: OperatorConfig
         do {
+            config = try self.source.operatorConfig()
             source = try self.source.openSource()
             selected = try ManifestSelection.paths(named: paths, in: source)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        // A field the operator config refuses makes the manifest invalid on this host.
         let results = ManifestLoader(source: source, variables: try self.source.parsedVariables()).load(selected)
-        let errors = results.flatMap { result -> [ManifestError] in
+            .map { path, result in
+                (path: path, result: result, review: (try? result.get()).map { TrustReview($0, config: config) })
+            }
+        let checked = results.map { item -> (path: String, result: Result<Manifest, ManifestErrors>) in
+            guard let review = item.review, !review.errors.isEmpty else { return (item.path, item.result) }
+            return (item.path, .failure(ManifestErrors(review.errors)))
+        }
+        let errors = checked.flatMap { result -> [ManifestError] in
             if case .failure(let failure) = result.result { return failure.errors }
             return []
         }
+        let allowed = results.flatMap { $0.review?.entries.filter(\.decision.isAllowed) ?? [] }
         let output: String
         switch format {
         case .github:
-            output = GitHubAnnotations.render(errors)
+            output =
+                GitHubAnnotations.render(errors)
+                + GitHubAnnotations.notices(allowed.map { ($0.field.position, "\($0.field.keyPath): \($0.message)") })
         case .json:
-            output = ValidationReport(origin: source.origin, results: results).json()
+            output = ValidationReport(
+                origin: source.origin, results: checked, trust: results.flatMap { $0.review?.entries ?? [] }
+            ).json()
         case .text:
-            output = results.map { path, result in
-                switch result {
+            output = zip(results, checked).map { item, checked in
+                let notes =
+                    item.review?.entries.filter(\.decision.isAllowed).map {
+                        UntrustedText.terminalLine($0.note, limit: errorLineLimit) + "\n"
+                    }.joined() ?? ""
+                switch checked.result {
                 case .success(let manifest):
                     let sections = manifest.checks.map(\.checker).joined(separator: ", ")
-                    return "\(path): valid (\(manifest.name): \(sections.isEmpty ? "no sections" : sections))\n"
+                    return "\(item.path): valid (\(manifest.name): \(sections.isEmpty ? "no sections" : sections))\n" + notes
                 case .failure(let failure):
                     return failure.errors.map { UntrustedText.terminalLine("\($0)", limit: errorLineLimit) + "\n" }
-                        .joined()
+                        .joined() + notes
                 }
             }.joined()
         }
@@ -82,13 +106,40 @@ struct ValidationReport: Encodable {
         let message: String
     }
 
+    /// A field that makes reconcile execute something or read a secret.
+    struct TrustItem: Encodable {
+        let file: String
+        let line: Int
+        let column: Int
+        let key: String
+        let action: String
+        let allowed: Bool
+        /// The rule that allows it, or why it is refused and what the operator config must say.
+        let reason: String
+    }
+
     let version = Report.currentVersion
     let source: SourceOrigin
     let valid: Bool
     let files: [FileResult]
+    let trust: [TrustItem]
 
-    init(origin: SourceOrigin, results: [(path: String, result: Result<Manifest, ManifestErrors>)]) {
+    init(
+        origin: SourceOrigin, results: [(path: String, result: Result<Manifest, ManifestErrors>)],
+        trust entries: [TrustReview.Entry]
+    ) {
         source = origin
+        trust = entries.map { entry in
+            let position = entry.field.position
+            let reason: String
+            switch entry.decision {
+            case .allowed(let because): reason = because
+            case .refused(let why): reason = why
+            }
+            return TrustItem(
+                file: position.file, line: position.line, column: position.column, key: entry.field.keyPath,
+                action: entry.field.request.action, allowed: entry.decision.isAllowed, reason: reason)
+        }
         files = results.map { path, result in
             let problems: [Problem]
             if case .failure(let failure) = result {

@@ -13,7 +13,7 @@ import Testing
 
     @Test func adaptsLikeTheRecordedFixture() async throws {
         let result = await CaddyAdapter.adapt(
-            try Self.read("production"), path: "deploy/Caddyfile", environment: ProcessInfo.processInfo.environment)
+            try Self.read("production"), path: "deploy/Caddyfile", source: nil, environment: ProcessInfo.processInfo.environment)
         guard case .adapted(let json) = result else {
             Issue.record("\(result)")
             return
@@ -23,7 +23,7 @@ import Testing
 
     @Test func aLargeOutputDoesNotBlockOnThePipe() async throws {
         let result = await CaddyAdapter.adapt(
-            try Self.read("large"), path: "large", environment: ProcessInfo.processInfo.environment)
+            try Self.read("large"), path: "large", source: nil, environment: ProcessInfo.processInfo.environment)
         guard case .adapted(let json) = result else {
             Issue.record("\(result)")
             return
@@ -34,7 +34,7 @@ import Testing
 
     @Test func anInvalidCaddyfileNamesItsPathAndLine() async throws {
         let result = await CaddyAdapter.adapt(
-            Data(":8080 {\n\treverse_proxi /api/* 127.0.0.1:8000\n}\n".utf8), path: "deploy/Caddyfile",
+            Data(":8080 {\n\treverse_proxi /api/* 127.0.0.1:8000\n}\n".utf8), path: "deploy/Caddyfile", source: nil,
             environment: ProcessInfo.processInfo.environment)
         guard case .failed(let message) = result else {
             Issue.record("\(result)")
@@ -46,7 +46,7 @@ import Testing
 
     @Test func caddyMissingFromPATHIsSaidPlainly() async throws {
         let empty = try TemporaryDirectory(prefix: "reconcile-empty-path")
-        let result = await CaddyAdapter.adapt(Data(), path: "Caddyfile", environment: ["PATH": empty.path])
+        let result = await CaddyAdapter.adapt(Data(), path: "Caddyfile", source: nil, environment: ["PATH": empty.path])
         guard case .failed(let message) = result else {
             Issue.record("\(result)")
             return
@@ -61,7 +61,7 @@ import Testing
         let clock = ContinuousClock()
         let started = clock.now
         let result = await CaddyAdapter.adapt(
-            Data(), path: "Caddyfile", environment: ["PATH": bin.path + ":/usr/bin:/bin"], timeout: .milliseconds(300))
+            Data(), path: "Caddyfile", source: nil, environment: ["PATH": bin.path + ":/usr/bin:/bin"], timeout: .milliseconds(300))
         #expect(clock.now - started < .seconds(10))
         guard case .failed(let message) = result else {
             Issue.record("\(result)")

@@ -296,11 +296,13 @@ struct CLIRun {
 }
 
 /// Runs the built `reconcile` binary in dry-run with a JSON report.
-func runReconcile(repo: String, manifest: String, extra: [String] = []) async throws -> CLIRun {
+func runReconcile(
+    repo: String, manifest: String, extra: [String] = [], environment: [String: String?] = [:]
+) async throws -> CLIRun {
     try await offPool {
         let result = try run(
             TestPaths.reconcileBinary,
-            ["--repo", repo, "--manifest", manifest, "--dry-run", "--format", "json"] + extra)
+            ["--repo", repo, "--manifest", manifest, "--dry-run", "--format", "json"] + extra, environment: environment)
         let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         return CLIRun(
             status: result.status, findings: object?["findings"] as? [[String: Any]] ?? [], stdout: result.stdout,

@@ -278,4 +278,57 @@ final class Podman: Sendable {
             #expect(findings.first?.message.contains("(refused by the run's policy)") == true)
         }
     }
+
+    /// The dangerous keys a manifest's `env` may name, and one the operator allows.
+    static let manifestEnvironment = [
+        "DJANGO_MODE": "production", "PYTHONSTARTUP": "/tmp/evil.py", "PYTHONWARNINGS": "ignore::evil.Warning",
+        "BROWSER": "/tmp/evil", "LD_PRELOAD": "/tmp/evil.so", "BASH_FUNC_x%%": "() { touch /tmp/evil; }",
+    ]
+
+    /// A stand-in interpreter inside the container (the project is mounted at /app): it
+    /// records the environment docker exec gave it.
+    static func fakePython(_ project: DjangoProject) throws -> String {
+        let script = "\(project.path)/fakebin/python3"
+        try FileManager.default.createDirectory(atPath: "\(project.path)/fakebin", withIntermediateDirectories: true)
+        try "#!/bin/sh\nenv > /app/env-dump\n".write(toFile: script, atomically: true, encoding: .utf8)
+        _ = try runChecked("chmod", ["+x", script])
+        return "/app/fakebin/python3"
+    }
+
+    @Test func theDangerousKeysNeverReachTheContainerEvenWhenTheOperatorAllowsEverything() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        let python = try Self.fakePython(project)
+        try await podman.withBackend("envfilter", project: project) { container in
+            var spec = Self.spec(podman, container: container, python: python)
+            spec.runner = .container(
+                .init(name: container, endpoint: podman.endpoint, python: python, environment: Self.manifestEnvironment))
+            _ = try await check(
+                spec, environment: ["RECONCILE_HEALTH_TOKEN": "tok-stays-home"], config: OperatorConfig(runnerEnvironment: ["*"]))
+            let dump = try String(contentsOfFile: "\(project.path)/env-dump", encoding: .utf8)
+            let names = dump.split(separator: "\n").map { String($0.prefix { $0 != "=" }) }
+            #expect(names.contains("DJANGO_MODE"))
+            #expect(names.contains("DJANGO_SETTINGS_MODULE"))
+            for key in ["PYTHONSTARTUP", "PYTHONWARNINGS", "BROWSER", "LD_PRELOAD", "BASH_FUNC_x%%", "RECONCILE_HEALTH_TOKEN"] {
+                #expect(!names.contains(key), "\(key) reached the container: \(dump)")
+            }
+        }
+    }
+
+    @Test func aContainerTheOperatorDidNotListIsNeverExecutedIn() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        let python = try Self.fakePython(project)
+        try await podman.withBackend("notlisted", project: project) { container in
+            let spec = Self.spec(podman, container: container, python: python)
+            let (_, refused) = try await check(spec, config: OperatorConfig(containers: ["backend"]))
+            #expect(refused.map(\.status) == [.unknown])
+            #expect(refused.first?.message.contains("(not allowed by the operator config)") == true)
+            #expect(refused.first?.observed?.contains("container \(container) is not listed under containers:") == true)
+            #expect(!FileManager.default.fileExists(atPath: "\(project.path)/env-dump"))
+            // Listed, the same spec runs (the marker proves this test can tell).
+            _ = try await check(spec, config: OperatorConfig(containers: [container]))
+            #expect(FileManager.default.fileExists(atPath: "\(project.path)/env-dump"))
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import DockerChecker
 import Foundation
 import ReconcileKit
 import TestSupport
@@ -9,7 +10,7 @@ import Testing
 /// API, and the dry-run policy the run hands to it.
 @Suite struct DockerExecTests {
     @Test func theRecordedExecStreamSplitsIntoTheDocumentAndTheProjectsOutput() throws {
-        let (stdout, stderr) = DockerExec.demultiplex(try Fixtures.data("exec-introspection.stream"))
+        let (stdout, stderr) = DockerEngineClient.demultiplex(try Fixtures.data("exec-introspection.stream"))
         #expect(String(decoding: stderr, as: UTF8.self) == "loading production settings\n")
         let outcome = IntrospectionOutput.outcome(of: RawRun(stdout: stdout, stderr: stderr, status: 0))
         guard case .introspected(let introspection) = outcome else {
@@ -24,7 +25,7 @@ import Testing
 
     @Test func aStreamWithoutFrameHeadersIsATerminalsOutput() {
         let raw = Data("plain text from a tty\n".utf8)
-        let (stdout, stderr) = DockerExec.demultiplex(raw)
+        let (stdout, stderr) = DockerEngineClient.demultiplex(raw)
         #expect(stdout == raw)
         #expect(stderr.isEmpty)
     }
@@ -32,28 +33,21 @@ import Testing
     @Test func aFrameCutShortKeepsWhatArrived() {
         var stream = Data([1, 0, 0, 0, 0, 0, 0, 3]) + Data("abc".utf8)
         stream += Data([2, 0, 0, 0, 0, 0, 0, 10]) + Data("err".utf8)
-        let (stdout, stderr) = DockerExec.demultiplex(stream)
+        let (stdout, stderr) = DockerEngineClient.demultiplex(stream)
         #expect(String(decoding: stdout, as: UTF8.self) == "abc")
         #expect(String(decoding: stderr, as: UTF8.self) == "err")
     }
 
-    @Test(
-        "the API version follows the engine, within what was checked",
-        arguments: [
-            ("1.41", "1.24", "/v1.41"), ("1.52", "1.44", "/v1.47"), ("1.47", nil, "/v1.47"), ("1.30", "1.12", "/v1.30"),
-            ("1.52", "1.50", "/v1.50"),
-        ] as [(String, String?, String)])
-    func versionNegotiation(_ api: String, _ minimum: String?, _ expected: String) {
-        #expect(DockerExec.versionPrefix(api: api, minimum: minimum) == expected)
-    }
-
     @Test func theExecCarriesTheSettingsModuleAndNoBytecode() {
         let container = DjangoSpec.ContainerRunner(name: "backend", environment: ["DJANGO_DEBUG": "0"])
+        let environment = ContainerIntrospection.environment(
+            container, settingsModule: "rims_backend.settings", config: .defaults)
         #expect(
-            DjangoChecker.containerEnvironment(container, settingsModule: "rims_backend.settings") == [
+            environment.kept == [
                 "DJANGO_DEBUG=0", "DJANGO_SETTINGS_MODULE=rims_backend.settings", "PYTHONDONTWRITEBYTECODE=1",
                 "PYTHONUNBUFFERED=1",
             ])
+        #expect(environment.refused.isEmpty)
     }
 
     @Test func aDryRunAllowsTheExecCallsAndNothingElse() {

@@ -15,7 +15,8 @@ import Testing
         guard case .local(let local) = spec.runner else { throw TestSupportError("not a local runner") }
         return try await LocalIntrospection.run(
             local, settingsModule: spec.settingsModule, configuration: DjangoChecker.configuration(spec),
-            timeout: .milliseconds(spec.timeoutMilliseconds), environment: ProcessInfo.processInfo.environment
+            timeout: .milliseconds(spec.timeoutMilliseconds), environment: ProcessInfo.processInfo.environment,
+            config: .defaults
         ).get()
     }
 

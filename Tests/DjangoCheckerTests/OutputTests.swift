@@ -1,3 +1,4 @@
+import DockerChecker
 import Foundation
 import ReconcileKit
 import TestSupport
@@ -85,7 +86,7 @@ import Testing
 
     @Test func exitCode127IsAMissingInterpreterWithTheEnginesReason() throws {
         let stream = try Fixtures.data("exec-missing-python.stream")
-        let (stdout, stderr) = DockerExec.demultiplex(stream)
+        let (stdout, stderr) = DockerEngineClient.demultiplex(stream)
         let failure = try Self.failure(IntrospectionOutput.outcome(of: RawRun(stdout: stdout, stderr: stderr, status: 127)))
         #expect(failure.kind == .interpreterMissing)
         #expect(failure.message.contains(#"exec: "/nonexistent/python9": stat /nonexistent/python9: no such file or directory"#))

@@ -84,9 +84,10 @@ final class Once<Value: Sendable>: Sendable {
 
 /// Observes and compares the way a run does, returning the observation too.
 func check(
-    _ spec: DjangoSpec, mode: RunMode = .dryRun, environment: [String: String] = ProcessInfo.processInfo.environment
+    _ spec: DjangoSpec, mode: RunMode = .dryRun, environment: [String: String] = ProcessInfo.processInfo.environment,
+    config: OperatorConfig = .defaults
 ) async throws -> (DjangoObservation, [Finding]) {
-    let context = ObservationContext(mode: mode, source: NoFiles(), environment: environment)
+    let context = ObservationContext(mode: mode, source: NoFiles(), environment: environment, operatorConfig: config)
     let checker = DjangoChecker()
     let observation = try await checker.observe(spec, in: context)
     return (observation, checker.compare(spec, with: observation))

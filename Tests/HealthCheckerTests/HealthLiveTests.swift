@@ -94,16 +94,49 @@ import Testing
         let server = try await startServer(token: Self.token)
         let secrets = try TemporaryDirectory()
         let path = try secrets.write("health-token", Self.token + "\n")
-        let result = try await finding(Self.check(url: "\(server.baseURL)/api/health/auth/", token: .file(path)))
+        let result = try await finding(
+            Self.check(url: "\(server.baseURL)/api/health/auth/", token: .file(path)),
+            config: OperatorConfig(tokenDirectories: [secrets.path]))
         #expect(result.status == .ok)
     }
 
     @Test func anUnreadableTokenFileIsNamedInTheFix() async throws {
         let server = try await startServer(token: Self.token)
         let result = try await finding(
-            Self.check(url: "\(server.baseURL)/api/health/auth/", token: .file("/nonexistent/health-token")))
+            Self.check(url: "\(server.baseURL)/api/health/auth/", token: .file("/nonexistent/health-token")),
+            config: OperatorConfig(tokenDirectories: ["/nonexistent"]))
         #expect(result.status == .drift)
         #expect(result.fix?.summary.contains("the token file /nonexistent/health-token cannot be read") == true)
+    }
+
+    /// The fixture's /echo answers with the request's headers: an Authorization header
+    /// sent would be in the body.
+    @Test func aTokenFromAVariableTheOperatorDidNotAllowIsNeverSent() async throws {
+        let server = try await startServer()
+        let check = Self.check(url: "\(server.baseURL)/echo", token: .environment("AWS_SECRET_ACCESS_KEY"), bodyContains: "Bearer")
+        let refused = try await finding(check, environment: ["AWS_SECRET_ACCESS_KEY": Self.token])
+        #expect(refused.status == .drift)
+        #expect(refused.observed?.contains(Self.token) != true)
+        let allowed = try await finding(
+            check, environment: ["AWS_SECRET_ACCESS_KEY": Self.token],
+            config: OperatorConfig(tokenVariables: ["AWS_SECRET_ACCESS_KEY"]))
+        #expect(allowed.status == .ok, "\(allowed.message)")
+    }
+
+    @Test func aTokenFileOutsideTheAllowedDirectoriesIsNeverRead() async throws {
+        let server = try await startServer(token: Self.token)
+        let secrets = try TemporaryDirectory()
+        let path = try secrets.write("health-token", Self.token)
+        let link = try TemporaryDirectory()
+        // A link inside an allowed directory that points out of it is followed first.
+        try FileManager.default.createSymbolicLink(atPath: link.file("token"), withDestinationPath: path)
+        let cases = [(path, OperatorConfig.defaults), (link.file("token"), OperatorConfig(tokenDirectories: [link.path]))]
+        for (file, config) in cases {
+            let result = try await finding(
+                Self.check(url: "\(server.baseURL)/api/health/auth/", token: .file(file)), config: config)
+            #expect(result.status == .drift, "\(file)")
+            #expect(result.fix?.summary.contains("is not inside a directory listed under token_dirs:") == true)
+        }
     }
 
     @Test func bodyContainsIsChecked() async throws {

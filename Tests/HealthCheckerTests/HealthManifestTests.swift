@@ -152,7 +152,7 @@ import Testing
         #expect(spec.checks[1].url == "https://rims.example.com:8443/api/health/auth/")
         #expect(spec.checks[1].token == .environment("RECONCILE_HEALTH_TOKEN"))
         #expect(spec.checks[1].caFile == "/etc/ssl/private-ca.pem")
-        #expect(spec.checks[2].token == .file("/run/secrets/health-token"))
+        #expect(spec.checks[2].token == .file("/etc/reconcile/health-token"))
         #expect(spec.checks[3].url == "https://rims.example.com/api/health/?q=${x}")
         #expect(spec.checks[3].method == "GET")
     }

@@ -16,18 +16,20 @@ let healthRegistry = CheckerRegistry(checkers: [HealthChecker.self])
 /// Observes and compares `checks` the way a run does, with `environment` as the
 /// process environment (for bearer_token_env) and `mode`'s request policy.
 func findings(
-    _ checks: [HealthCheckSpec], mode: RunMode = .dryRun, environment: [String: String] = [:]
+    _ checks: [HealthCheckSpec], mode: RunMode = .dryRun, environment: [String: String] = [:],
+    config: OperatorConfig = .defaults
 ) async throws -> [Finding] {
-    let context = ObservationContext(mode: mode, source: NoFiles(), environment: environment)
+    let context = ObservationContext(mode: mode, source: NoFiles(), environment: environment, operatorConfig: config)
     let spec = HealthSpec(checks: checks)
     let checker = HealthChecker()
     return checker.compare(spec, with: try await checker.observe(spec, in: context))
 }
 
 func finding(
-    _ check: HealthCheckSpec, mode: RunMode = .dryRun, environment: [String: String] = [:]
+    _ check: HealthCheckSpec, mode: RunMode = .dryRun, environment: [String: String] = [:],
+    config: OperatorConfig = .defaults
 ) async throws -> Finding {
-    try await findings([check], mode: mode, environment: environment)[0]
+    try await findings([check], mode: mode, environment: environment, config: config)[0]
 }
 
 /// Every text a finding carries, as a report would print it.

@@ -6,8 +6,9 @@ import Testing
 @testable import ReconcileKit
 
 /// The subprocess runner the plugins share: it suspends instead of blocking a
-/// cooperative thread, kills only its own pid at the timeout or on cancellation, and
-/// leaves no file behind.
+/// cooperative thread, kills the child's whole process group at the timeout or on
+/// cancellation, starts children with a clean signal state and no inherited
+/// descriptors, and leaves no file behind.
 @Suite struct SubprocessTests {
     static func run(
         _ executable: String, _ arguments: [String], stdin: String = "", timeout: Duration = .seconds(20)
@@ -114,6 +115,97 @@ import Testing
         ).launched()
         let lines = String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(lines == ["/tmp", "this", "unset"])
+    }
+}
+
+extension SubprocessTests {
+    /// Whether `pid` is gone: no such process, or a zombie nobody reaps yet.
+    static func isGone(_ pid: Int32) async throws -> Bool {
+        func gone() -> Bool {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return true }
+            return status.contains("State:\tZ")
+        }
+        for _ in 0..<100 where !gone() { try await Task.sleep(for: .milliseconds(50)) }
+        return gone()
+    }
+
+    /// A shell that starts a grandchild blocking SIGTERM, prints its pid, then waits.
+    static let grandchild = """
+        \(TestPaths.python) -c 'import signal, os, sys, time
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        print(os.getpid(), flush=True)
+        time.sleep(300)' &
+        wait
+        """
+
+    @Test func theChildStartsWithNoBlockedOrIgnoredSignalAndInItsOwnGroup() async throws {
+        let output = try await Self.run(
+            "/bin/sh", ["-c", "grep -E '^(SigBlk|SigIgn)' /proc/self/status; cut -d' ' -f5 /proc/$$/stat; echo $$"])
+        let lines = String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        #expect(lines.count == 4, "\(lines)")
+        // Signals 1-31 and the real-time ones; 32 and 33 are glibc's own (threads
+        // cancellation, set*id), which no program can set or see.
+        let glibcReserved: UInt64 = 0x1_8000_0000
+        func signals(_ line: String?) -> UInt64? {
+            line?.split(separator: "\t").last.flatMap { UInt64($0, radix: 16) }.map { $0 & ~glibcReserved }
+        }
+        #expect(signals(lines.first) == 0, "\(lines)")
+        #expect(signals(lines.dropFirst().first) == 0, "\(lines)")
+        // Its own process group: the group id is its pid.
+        #expect(lines.dropFirst(2).first == lines.last)
+        #expect(lines.last != String(getpgrp()))
+    }
+
+    @Test func onlyTheStandardStreamsAreInherited() async throws {
+        let output = try await Self.run("/bin/sh", ["-c", "ls /proc/self/fd"])
+        // The shell's own ls has 0, 1, 2 and the descriptor it reads the directory with.
+        let fds = String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }
+        #expect(fds.filter { $0 > 3 }.isEmpty, "\(fds)")
+    }
+
+    @Test func aGrandchildThatBlocksSIGTERMIsKilledWithItsGroupAtTheDeadline() async throws {
+        let output = try await Self.run("/bin/sh", ["-c", Self.grandchild], timeout: .seconds(2))
+        #expect(output.timedOut)
+        let pid = try #require(Int32(String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try await Self.isGone(pid), "grandchild \(pid) survived")
+    }
+
+    @Test func whatAChildLeavesRunningInItsGroupDoesNotOutliveIt() async throws {
+        let output = try await Self.run("/bin/sh", ["-c", "sleep 300 >/dev/null 2>&1 & echo $!"])
+        #expect(output.status == 0)
+        #expect(!output.timedOut)
+        let pid = try #require(Int32(String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try await Self.isGone(pid), "\(pid) outlived its parent")
+    }
+
+    @Test func aDaemonInItsOwnSessionHoldingStdoutDoesNotKeepTheRunWaiting() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let output = try await Self.run("/bin/sh", ["-c", "setsid sleep 3 & echo started"], timeout: .seconds(60))
+        #expect(output.status == 0)
+        #expect(String(decoding: output.stdout, as: UTF8.self) == "started\n")
+        #expect(clock.now - started < .seconds(3))
+    }
+
+    @Test func cancellingTheTaskKillsTheWholeGroup() async throws {
+        let scratch = try TemporaryDirectory(prefix: "reconcile-cancel")
+        let pidFile = scratch.file("pid")
+        let task = Task {
+            try await Self.run("/bin/sh", ["-c", "sleep 300 & echo $! > \(pidFile); wait"], timeout: .seconds(60))
+        }
+        var pid: Int32?
+        for _ in 0..<100 where pid == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        task.cancel()
+        let output = try await task.value
+        #expect(output.signal == SIGKILL)
+        #expect(try await Self.isGone(try #require(pid)))
     }
 }
 

@@ -7,6 +7,8 @@ public struct PlannedCheck: Sendable {
     public let position: SourcePosition
     /// Identifiers of the checkers whose observations this one reads.
     public let inputs: [String]
+    /// The section's fields that make reconcile execute something or read a secret.
+    public var trustFields: [TrustField] = []
     let observe: @Sendable (ObservationContext) async throws -> any Sendable
     let compare: @Sendable (any Sendable) -> [Finding]
     /// The checker's plan/apply/undo when it is a `Fixer`.
@@ -71,11 +73,13 @@ public struct CheckerRegistry: Sendable {
         Entry(section: SectionDeclaration(C.Spec.self), identifier: C.identifier, observes: C.observes, reports: C.reports) { node in
             let spec = try C.Spec(from: node)
             let position = node.position
-            return PlannedCheck(
+            var planned = PlannedCheck(
                 checker: C.identifier, position: node.position, inputs: C.inputs.map { $0.identifier },
                 observe: { context in try await C().observe(spec, in: context) },
                 compare: { observation in compare(C.self, spec, observation, at: position) },
                 fixer: (C.self as? any Fixer.Type).map { FixerHooks($0, spec: spec) }, manualReason: C.manualReason)
+            planned.trustFields = (spec as? any TrustSensitive)?.trustFields ?? []
+            return planned
         }
     }
 }

@@ -28,6 +28,10 @@ public struct ObservationContext: Sendable {
     /// Where a checker registers each secret it reads (a bearer token), so that every
     /// output of the run masks it, in all its encodings.
     public let secrets: SecretRegistry
+    /// What this host lets manifests make reconcile execute or read (interpreters,
+    /// containers, token variables and files, runner environment); checkers ask it
+    /// where the thing happens.
+    public let operatorConfig: OperatorConfig
     /// Observations shared within one run, and the manifest this context serves.
     var sharing: (observations: SharedObservations, manifest: String)?
 
@@ -36,11 +40,12 @@ public struct ObservationContext: Sendable {
     /// policy or choose a looser one.
     public init(
         mode: RunMode, source: any DesiredStateSource, environment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "reconcile"), allowsProbeWrites: Bool = false, secrets: SecretRegistry = SecretRegistry()
+        logger: Logger = Logger(label: "reconcile"), allowsProbeWrites: Bool = false, secrets: SecretRegistry = SecretRegistry(),
+        operatorConfig: OperatorConfig = .defaults
     ) {
         self.init(
             mode: mode, policy: mode == .dryRun ? .readOnlyWithDockerExec : .allowAll, source: source, environment: environment,
-            logger: logger, allowsProbeWrites: allowsProbeWrites, secrets: secrets)
+            logger: logger, allowsProbeWrites: allowsProbeWrites, secrets: secrets, operatorConfig: operatorConfig)
     }
 
     /// For this package's tests only: a context whose client enforces `policy` instead of
@@ -48,8 +53,10 @@ public struct ObservationContext: Sendable {
     package init(
         mode: RunMode, policy: RequestPolicy, source: any DesiredStateSource,
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "reconcile"),
-        allowsProbeWrites: Bool = false, secrets: SecretRegistry = SecretRegistry()
+        allowsProbeWrites: Bool = false, secrets: SecretRegistry = SecretRegistry(),
+        operatorConfig: OperatorConfig = .defaults
     ) {
+        self.operatorConfig = operatorConfig
         self.allowsProbeWrites = allowsProbeWrites
         self.secrets = secrets
         self.mode = mode

@@ -18,6 +18,16 @@ public enum GitHubAnnotations {
         }.joined()
     }
 
+    /// Notices (not errors) at manifest positions: what a manifest lets reconcile
+    /// execute or read (`reconcile validate`'s trust listing).
+    public static func notices(_ notes: [(position: SourcePosition, message: String)]) -> String {
+        notes.map {
+            annotation(
+                "notice", position: $0.position, title: "reconcile trust",
+                message: UntrustedText.annotationMessage($0.message, limit: errorLimit))
+        }.joined()
+    }
+
     public static func render(_ report: Report) -> String {
         report.findingsWorstFirst.filter { $0.status != .ok }.map { finding in
             var message = "\(line(finding.resource)): \(line(finding.message))"

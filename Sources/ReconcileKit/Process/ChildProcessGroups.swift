@@ -1,0 +1,65 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The process groups of the children running now, so that when reconcile itself is
+/// told to stop (SIGTERM from systemd or cron's timeout, SIGINT from a terminal) it
+/// kills them before it goes: children run in their own groups, so a terminal's Ctrl-C
+/// or a signal to reconcile's group would not reach them.
+public final class ChildProcessGroups: Sendable {
+    /// The one registry; ``Subprocess`` adds and removes its children.
+    public static let shared = ChildProcessGroups()
+
+    private let groups = Mutex(Set<pid_t>())
+
+    func insert(_ group: pid_t) { _ = groups.withLock { $0.insert(group) } }
+    func remove(_ group: pid_t) { _ = groups.withLock { $0.remove(group) } }
+
+    /// SIGKILL to every running child's group.
+    public func killAll() {
+        groups.withLock { groups in
+            for group in groups { kill(-group, SIGKILL) }
+        }
+    }
+
+    /// From now on SIGTERM, SIGINT and SIGHUP kill every child's group and then end
+    /// reconcile with 128 + the signal. Call it once, early, from the command line.
+    ///
+    /// The handler only writes the signal's number to a pipe (`write` is async-signal-safe,
+    /// a lock is not); a dedicated thread reads it, kills the groups and exits. This works
+    /// whichever thread the signal lands on, unlike `sigwait`, which needs the signals
+    /// blocked in every thread (Swift's async `main` does not run on the main thread).
+    public func stopChildrenOnTermination() {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return }
+        for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        Self.signalPipe = ends[1]
+        let readEnd = ends[0]
+        Thread.detachNewThread { [self] in
+            var received: Int32 = 0
+            while read(readEnd, &received, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {
+                if errno != EINTR { return }
+            }
+            killAll()
+            exit(128 + received)
+        }
+        for signal in Self.terminating {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                var value = number
+                _ = write(ChildProcessGroups.signalPipe, &value, MemoryLayout<Int32>.size)
+            }
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
+    }
+
+    /// The write end of the pipe the signal handler writes to; set once, before any
+    /// handler is installed.
+    nonisolated(unsafe) static var signalPipe: Int32 = -1
+
+    static let terminating = [SIGTERM, SIGINT, SIGHUP]
+}
