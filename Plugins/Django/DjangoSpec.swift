@@ -254,7 +254,10 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         let container = try runnerMap.required("container")
         guard container.isMapping else {
             let name = try container.string()
-            return (.container(ContainerRunner(name: name)), [TrustField(.container(name), at: container)])
+            return (
+                .container(ContainerRunner(name: name)),
+                [TrustField(.container(name), at: container), TrustField(.containerInterpreter("python3"), at: container)]
+            )
         }
         let map = try container.mapping(containerObject)
         var endpoint: String?
@@ -269,12 +272,15 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         }
         let nameNode = try map.required("name")
         let name = try nameNode.string()
+        let pythonNode = map.optional("python")
+        let python = try pythonNode?.string() ?? "python3"
         return (
             .container(
                 ContainerRunner(
-                    name: name, endpoint: endpoint, python: try map.optional("python")?.string() ?? "python3",
-                    workdir: try map.optional("workdir")?.string(), environment: try environment(map))),
-            [TrustField(.container(name), at: nameNode)] + (try environmentFields(map))
+                    name: name, endpoint: endpoint, python: python, workdir: try map.optional("workdir")?.string(),
+                    environment: try environment(map))),
+            [TrustField(.container(name), at: nameNode), TrustField(.containerInterpreter(python), at: pythonNode ?? nameNode)]
+                + (try environmentFields(map))
         )
     }
 

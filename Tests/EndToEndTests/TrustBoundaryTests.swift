@@ -179,6 +179,48 @@ import Testing
     }
 }
 
+/// A bearer token goes out only from a variable or file the operator config allows.
+@Suite struct TokenAllowlistEndToEndTests {
+    static let token = "tok-e2e-allowlist-5d1c"
+
+    /// The fixture's /echo answers with the request's headers: a token sent is in the body.
+    static let manifest = Manifests.health(
+        """
+          - name: echo
+            url: ${base}/echo
+            bearer_token_env: DEPLOY_TOKEN
+            expect: { status: 200, body_contains: "Bearer" }
+          - name: auth
+            url: ${base}/api/health/auth/
+            bearer_token_env: DEPLOY_TOKEN
+            expect: { status: 200 }
+        """)
+
+    @Test func aVariableTheOperatorDidNotAllowIsNeverSentAndOneItAllowedIs() async throws {
+        let (repo, server) = try await offPool { () -> (ConfigRepository, FixtureHTTPServer) in
+            let repo = try ConfigRepository()
+            try repo.write("manifests/prod.yaml", Self.manifest)
+            try repo.commit("Desired state")
+            return (repo, try FixtureHTTPServer(token: Self.token))
+        }
+        let (scratch, allowing) = try TrustBoundaryTests.config("token_env: [DEPLOY_TOKEN]\n")
+        defer { withExtendedLifetime(scratch) {} }
+        let defaults = try scratch.write("defaults.yaml", "{}\n")
+        func statuses(_ config: String) async throws -> [String: String] {
+            let result = try await reconcile(
+                ["--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--config", config, "--format", "json"],
+                environment: ["DEPLOY_TOKEN": Self.token])
+            let findings = try #require(try result.json()["findings"] as? [[String: Any]])
+            return Dictionary(
+                uniqueKeysWithValues: findings.compactMap { finding in
+                    (finding["resource"] as? String).map { ($0, finding["status"] as? String ?? "") }
+                })
+        }
+        #expect(try await statuses(defaults) == ["echo": "drift", "auth": "drift"])
+        #expect(try await statuses(allowing) == ["echo": "ok", "auth": "ok"])
+    }
+}
+
 /// `reconcile validate` lists every field that executes something or reads a secret,
 /// with the operator config's decision: a note when allowed, an error when not.
 @Suite struct ValidateTrustListingTests {
