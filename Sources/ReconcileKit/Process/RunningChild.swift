@@ -7,7 +7,7 @@ import Synchronization
 
 /// One started child, watched by a thread of its own: reads both pipes, notices the
 /// exit, kills the process group at the deadline or on request, reaps the child, and
-/// hands the result to the suspended caller.
+/// hands the result to whoever waits (a suspended task or a blocked thread).
 final class RunningChild: Sendable {
     private struct State {
         /// Set once the child is reaped: from then on its pid may belong to someone else,
@@ -20,6 +20,8 @@ final class RunningChild: Sendable {
 
     private let pid: pid_t
     private let state = Mutex(State())
+    /// Signalled once the output is ready, for ``waitBlocking()``.
+    private let finished = DispatchSemaphore(value: 0)
 
     init(_ spawn: ChildSpawn, timeout: Duration, outputLimit: Int) throws(Subprocess.LaunchFailure) {
         let started = try spawn.start()
@@ -38,6 +40,7 @@ final class RunningChild: Sendable {
                 defer { state.waiter = nil }
                 return (output, state.waiter)
             }
+            finished.signal()
             waiter?.resume(returning: output)
         }
     }
@@ -52,6 +55,12 @@ final class RunningChild: Sendable {
             }
             if let ready { continuation.resume(returning: ready) }
         }
+    }
+
+    /// Blocks this thread until the child has exited and its output is read.
+    func waitBlocking() -> Subprocess.Output {
+        finished.wait()
+        return state.withLock { $0.output! }
     }
 
     /// SIGKILL to the child's whole process group (it cannot be blocked or ignored),

@@ -6,7 +6,8 @@ import Synchronization
 #endif
 
 /// Runs one short-lived external program to completion, under a deadline: the process
-/// runner of reconcile's plugins (`caddy adapt`, a project's Python).
+/// runner of reconcile's plugins (`caddy adapt`, a project's Python), and of the tests'
+/// commands that start daemons (`podman run -d`).
 ///
 /// Why it exists: plugins run on Swift's cooperative pool, which has as many threads as
 /// cores (two on small hosts), so blocking on a child would stall half of reconcile.
@@ -118,6 +119,25 @@ public enum Subprocess {
             await child.output()
         } onCancel: {
             child.kill()
+        }
+    }
+
+    /// The same run for code that has a thread of its own to block (a test's exit
+    /// handler, a helper called off the cooperative pool): returns when the child has
+    /// exited and its output has been read. Never call it on the cooperative pool.
+    public static func runBlocking(
+        executable: String, arguments: [String] = [], stdin: Data = Data(), environment: [String: String],
+        workingDirectory: String, timeout: Duration, outputLimit: Int = 16 << 20
+    ) -> Output {
+        do {
+            return try RunningChild(
+                ChildSpawn(
+                    executable: executable, arguments: arguments, environment: environment,
+                    workingDirectory: workingDirectory, stdin: stdin),
+                timeout: timeout, outputLimit: outputLimit
+            ).waitBlocking()
+        } catch {
+            return Output(status: -1, launchFailure: error)
         }
     }
 }
