@@ -77,6 +77,9 @@ enum CaddyPlan {
         var byKey: [String: Remedy] = [:]
         for site in sites.map(DesiredSite.from) {
             let candidates = CaddyComparison.candidates(for: site, in: live)
+            // One view and analysis per live site, not per route (1,000 routes: 1.7 s → ms).
+            let view = candidates.count == 1 ? live.view(server: candidates[0].server, hosts: candidates[0].hosts) : []
+            let analysis = ViewAnalysis(view)
             for route in site.routes {
                 let key = routeKey(route.path.text, route.position, expected: expected(route))
                 guard candidates.count == 1, let liveSite = candidates.first else {
@@ -87,7 +90,7 @@ enum CaddyPlan {
                             : "several live servers serve these hosts; change the route in each by hand")
                     continue
                 }
-                byKey[key] = remedy(route, in: site, live: live, site: liveSite, etag: etag)
+                byKey[key] = remedy(route, in: site, view: view, analysis: analysis, site: liveSite, etag: etag)
             }
         }
         return byKey
@@ -103,10 +106,9 @@ enum CaddyPlan {
 
     /// The repair of one desired route, or nil when it is in sync.
     static func remedy(
-        _ route: DesiredRoute, in desired: DesiredSite, live table: CaddyRouteTable, site: CaddySite, etag: String?
+        _ route: DesiredRoute, in desired: DesiredSite, view: [CaddyRoute], analysis: ViewAnalysis, site: CaddySite,
+        etag: String?
     ) -> Remedy? {
-        let view = table.view(server: site.server, hosts: site.hosts)
-        let analysis = ViewAnalysis(view)
         let siteRoutes =
             view.first { $0.hosts == site.hosts }?.siteRoutesJSONPath
             ?? "/config/apps/http/servers/\(site.server)/routes"
