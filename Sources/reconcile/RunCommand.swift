@@ -136,6 +136,8 @@ struct RunCommand: AsyncParsableCommand {
                     only: selected, confirm: { options.confirm($0) })
             }
             (findings, actions, applyFailed) = (result.findings, result.actions, result.failed)
+            logger.debug(
+                "first observation \(result.observed.first.secondsText), after the actions \(result.observed.after?.secondsText ?? "none")")
             if let cause = result.cause { printError("error: \(cause)", mask: secrets.mask) }
         }
         logger.debug("\(checks.count) checker(s), \(findings.count) finding(s) in \((clock.now - started).secondsText)")

@@ -34,6 +34,9 @@ public struct ApplyRunner: Sendable {
         public var failed: Bool
         /// Why, for stderr (nil when nothing failed).
         public var cause: String?
+        /// How long the first observation and the re-observation after the actions took
+        /// (nil when there was none), for `--verbose` and the benchmark.
+        public var observed: (first: Duration, after: Duration?) = (.zero, nil)
     }
 
     /// Runs the pipeline. `confirm` sees the plan (its allowed steps are what will run)
@@ -42,15 +45,18 @@ public struct ApplyRunner: Sendable {
         _ checks: [PlannedCheck], observing: ObservationContext, applying: ApplyContext, only: Set<String>? = nil,
         confirm: @Sendable (Plan) async -> Bool = { _ in true }
     ) async -> Result {
+        let clock = ContinuousClock()
+        var started = clock.now
         let before = await reconciler.outcomes(checks, context: observing, only: only)
+        let first = clock.now - started
         let plan = Plan(before, policies: policies)
         var log = ActionLog(steps: plan.steps)
         guard !plan.allowed.isEmpty else {
-            return Result(findings: plan.findings, actions: log.outcomes, failed: false, cause: nil)
+            return Result(findings: plan.findings, actions: log.outcomes, failed: false, cause: nil, observed: (first, nil))
         }
         guard await confirm(plan) else {
             log.skipPlanned("declined at the prompt")
-            return Result(findings: plan.findings, actions: log.outcomes, failed: false, cause: nil)
+            return Result(findings: plan.findings, actions: log.outcomes, failed: false, cause: nil, observed: (first, nil))
         }
 
         var applied: [(step: Plan.Step, record: any Sendable)] = []
@@ -100,7 +106,9 @@ public struct ApplyRunner: Sendable {
                 applied, because: cause ?? "", checks: checks, observing: observing, applying: applying, only: only, log: log)
         }
 
+        started = clock.now
         let after = await reconciler.outcomes(checks, context: observing, only: nil)
+        let again = clock.now - started
         if let signal = interruption.requested {
             return await rollBack(
                 applied, because: "interrupted by signal \(signal)", checks: checks, observing: observing, applying: applying, only: only,
@@ -109,7 +117,9 @@ public struct ApplyRunner: Sendable {
         if let problem = verificationProblem(before: before, after: after, applied: applied.map(\.step)) {
             return await rollBack(applied, because: problem, checks: checks, observing: observing, applying: applying, only: only, log: log)
         }
-        return Result(findings: Plan(filter(after, only), policies: policies).findings, actions: log.outcomes, failed: false, cause: nil)
+        return Result(
+            findings: Plan(filter(after, only), policies: policies).findings, actions: log.outcomes, failed: false, cause: nil,
+            observed: (first, again))
     }
 
     /// The first reason the applied state is not acceptable, or nil.
