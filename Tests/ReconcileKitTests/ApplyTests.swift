@@ -155,6 +155,20 @@ struct SettingsSection: ManifestSection {
         #expect(!text.contains("never"), "payloads are not journaled")
     }
 
+    @Test func noSecretTheRunReadReachesTheJournal() throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-journal")
+        let secrets = SecretRegistry()
+        secrets.register("s3cr3t-token-value")
+        let journal = try Journal(path: directory.file("journal.jsonl")).masking(with: secrets)
+        let action = Action(
+            checker: "caddy", resource: "/api/*", summary: "PATCH upstream https://user:pw@up.example/",
+            before: "Bearer s3cr3t-token-value", after: "ok", permission: "caddy")
+        try journal.record(action, result: .failed, detail: "echoed s3cr3t-token-value", commit: nil)
+        let text = try String(contentsOfFile: journal.path, encoding: .utf8)
+        #expect(!text.contains("s3cr3t-token-value") && !text.contains("user:pw"), "\(text)")
+        #expect(text.contains("***"))
+    }
+
     @Test func theLockIsExclusiveAndNamesItsHolder() async throws {
         let directory = try TemporaryDirectory(prefix: "reconcile-lock")
         let path = directory.file("apply.lock")

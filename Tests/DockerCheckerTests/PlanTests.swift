@@ -1,0 +1,66 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+@testable import DockerChecker
+
+/// The pure plan, on the scene captured from Podman: which drift gets which engine call,
+/// and which stays manual.
+@Suite("docker: the plan")
+struct PlanTests {
+    /// Each drift finding's remedy, as "resource: summary" or "resource: manual: …".
+    func plan(_ yaml: String) throws -> [String] {
+        let spec = try SpecText.decode(yaml)
+        let observation = try EngineFixtures.podmanScene()
+        let findings = DockerChecker().compare(spec, with: observation)
+        let remedies = DockerChecker().plan(spec, observation: observation, findings: findings)
+        return findings.indices.compactMap { index in
+            switch remedies[index] {
+            case .action(let action)?: "\(findings[index].resource): \(action.summary) [\(action.permission)]"
+            case .manual(let reason)?: "\(findings[index].resource): manual: \(reason)"
+            case nil: nil
+            }
+        }
+    }
+
+    @Test func stoppedContainersAreStartedAndMissingVolumesCreated() throws {
+        let lines = try plan(
+            """
+            containers:
+              - { name: db, state: running }
+              - { name: worker, state: running }
+            volumes: [uploads]
+            """)
+        #expect(
+            lines == [
+                "db: docker start db [docker.start]", "worker: docker start worker [docker.start]",
+                "volume uploads: docker volume create uploads [docker.volumes]",
+            ])
+    }
+
+    @Test func aRestartPolicyIsUpdatedInPlaceWithThePreviousOneKeptForUndo() throws {
+        let spec = try SpecText.decode("containers:\n  - { name: backend, restart_policy: always }\n")
+        let observation = try EngineFixtures.podmanScene()
+        let findings = DockerChecker().compare(spec, with: observation)
+        guard case .action(let action)? = DockerChecker().plan(spec, observation: observation, findings: findings)[0] else {
+            Issue.record("no action: \(findings)")
+            return
+        }
+        #expect(action.summary == "docker update --restart=always backend")
+        #expect(action.before == "unless-stopped" && action.after == "always")
+        let fix = try JSONDecoder().decode(DockerFix.self, from: Data(action.payload.utf8))
+        #expect(fix.previousPolicy == RestartPolicy(.unlessStopped))
+        #expect(fix.version == observation.engine?.negotiatedVersion)
+    }
+
+    @Test func whatNeedsANewContainerIsManual() throws {
+        let lines = try plan("containers:\n  - { name: backend, image: other:latest }\n")
+        #expect(lines == ["backend: manual: \(DockerChecker.manualReason)"])
+    }
+
+    @Test func stoppingARunningContainerIsNotAnActionReconcileTakes() throws {
+        let lines = try plan("containers:\n  - { name: backend, state: exited }\n")
+        #expect(lines == ["backend: manual: reconcile only starts stopped containers; bring it to exited by hand"])
+    }
+}
