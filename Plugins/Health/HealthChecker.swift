@@ -96,6 +96,7 @@ public struct HealthChecker: Checker {
                 case .timeout: .timeout
                 case .tls: .tls
                 case .refusedByPolicy: .refusedByPolicy
+                case .descriptorsExhausted: .descriptorsExhausted
                 default: .other
                 }
             return .failure(HealthFailure(kind: kind, message: masked(error.message)))

@@ -31,6 +31,8 @@ public struct HealthResponse: Sendable, Hashable, Codable {
 public struct HealthFailure: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Codable {
         case connectionRefused, hostNotFound, timeout, tls, other
+        /// reconcile itself ran out of file descriptors: the server was never reached.
+        case descriptorsExhausted
         /// Not sent: the run's request policy (dry-run is read-only) refused it.
         case refusedByPolicy
     }

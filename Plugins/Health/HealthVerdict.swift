@@ -26,6 +26,14 @@ enum HealthVerdict {
             finding.fix = Fix(
                 summary: "A dry run sends only GET and HEAD requests. Check this URL with GET (or HEAD) if it "
                     + "allows it; a \(check.method) check can only run once apply mode exists.")
+        case .failure(let failure) where failure.kind == .descriptorsExhausted:
+            // reconcile's own limit, not the service: nothing was observed.
+            finding.status = .unknown
+            finding.observed = "\(failureText(failure.kind)): \(failure.message)"
+            finding.message =
+                "\(check.method) \(Redaction.urlCredentials(in: check.url)) was not reached: "
+                + "reconcile ran out of file descriptors"
+            finding.fix = fixForFailure(failure, check: check)
         case .failure(let failure):
             finding.severity = .critical
             finding.observed = "\(failureText(failure.kind)): \(failure.message)"
@@ -79,6 +87,7 @@ enum HealthVerdict {
         case .timeout: "timed out"
         case .tls: "TLS error"
         case .other: "transport error"
+        case .descriptorsExhausted: "out of file descriptors"
         case .refusedByPolicy: "not sent"
         }
     }
@@ -103,6 +112,10 @@ enum HealthVerdict {
             return Fix(
                 summary: "The TLS handshake with \(host) failed: the certificate is expired, self-signed or "
                     + "issued for another name. Renew it, or set ca_file for a private CA.")
+        case .descriptorsExhausted:
+            return Fix(
+                summary: "reconcile ran out of file descriptors before reaching \(host); nothing is known about "
+                    + "the service. Raise the limit (ulimit -n, LimitNOFILE=) or lower --max-connections-per-host.")
         case .other, .refusedByPolicy:
             return Fix(summary: "The request to \(host) failed before an HTTP answer: \(failure.message)")
         }

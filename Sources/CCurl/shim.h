@@ -21,6 +21,9 @@ typedef size_t (*reconcile_data_callback)(char *buffer, size_t size, size_t coun
 static inline CURLcode reconcile_easy_setopt_data_callback(CURL *handle, CURLoption option, reconcile_data_callback value) {
     return curl_easy_setopt(handle, option, value);
 }
+static inline CURLcode reconcile_easy_setopt_opensocket_callback(CURL *handle, curl_opensocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
+}
 static inline CURLcode reconcile_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -48,6 +48,10 @@ final class EasyHandle {
         try check(reconcile_easy_setopt_data_callback(raw, option, callback), option)
     }
 
+    func setOpenSocket(_ callback: curl_opensocket_callback) throws(HTTPError) {
+        try check(reconcile_easy_setopt_opensocket_callback(raw, callback), CURLOPT_OPENSOCKETFUNCTION)
+    }
+
     /// Copies `bytes` into curl (CURLOPT_COPYPOSTFIELDS), so the body's lifetime does
     /// not matter once this returns.
     func setBody(_ bytes: Data) throws(HTTPError) {

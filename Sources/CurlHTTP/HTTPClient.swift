@@ -12,6 +12,14 @@ public struct HTTPClient: Sendable {
         self.policy = policy
     }
 
+    /// At most `maxConnectionsPerHost` requests to one host (scheme, host and port, or
+    /// unix socket) are in flight at once, process-wide; the rest wait their turn in
+    /// order, and their timeouts start when they do. Set once at start-up (the CLI's
+    /// `--max-connections-per-host`); the default is 64.
+    public static func configure(maxConnectionsPerHost: Int) {
+        TransferLoop.maxConnectionsPerHost.store(max(1, maxConnectionsPerHost), ordering: .sequentiallyConsistent)
+    }
+
     /// Performs `request` and returns the response, whatever its status.
     ///
     /// Refused requests throw HTTPError(kind: .refusedByPolicy) and never reach the

@@ -1,4 +1,5 @@
 internal import CCurl
+import Foundation
 
 /// Why a request produced no response. The kinds are closed so a checker can turn each
 /// into a precise `unknown` finding ("connection refused on 127.0.0.1:8000" reads very
@@ -8,6 +9,9 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The failure classes a caller reacts to differently.
     public enum Kind: String, Sendable {
         case invalidURL, connectionRefused, hostNotFound, timeout, tls, refusedByPolicy, cancelled, transport
+        /// The process ran out of file descriptors (EMFILE/ENFILE): nothing is known
+        /// about the server, which was never reached.
+        case descriptorsExhausted
     }
 
     public let kind: Kind
@@ -30,9 +34,18 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A libcurl failure, classified by its code. `detail` is the error buffer's text;
-    /// when curl left it empty the generic text for the code stands in.
-    init(curl code: CURLcode, detail: String) {
+    /// when curl left it empty the generic text for the code stands in. `osErrno` is
+    /// curl's CURLINFO_OS_ERRNO: out of descriptors, curl says "couldn't connect", which
+    /// must not read as "connection refused".
+    init(curl code: CURLcode, detail: String, osErrno: Int32 = 0) {
         let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        if osErrno == EMFILE || osErrno == ENFILE || text.contains("Too many open files") {
+            self.init(
+                kind: .descriptorsExhausted,
+                message: "\(String(cString: strerror(osErrno == 0 ? EMFILE : osErrno))); \(text)",
+                curlCode: Int(code.rawValue))
+            return
+        }
         self.init(kind: Self.kind(of: code), message: text, curlCode: Int(code.rawValue))
     }
 

@@ -2,22 +2,60 @@ internal import CCurl
 import Foundation
 import Synchronization
 
-/// One request on its way through libcurl: the configured easy handle, the buffers its
-/// callbacks fill, and the caller's cancellation wish.
+/// One request on its way through libcurl: the request, the easy handle made for it
+/// when it may start, the buffers its callbacks fill, and the caller's cancellation wish.
 ///
 /// `@unchecked Sendable` because ownership moves: the caller's task builds it, hands it
 /// to the transfer thread, and from then on only that thread touches the handle and the
 /// buffers until it resumes the caller. The one field both sides share, the
 /// cancellation flag, is atomic.
+///
+/// The easy handle (with curl's buffers) exists only while the transfer runs, not while
+/// it waits for a connection slot: a thousand queued checks cost a thousand small
+/// values, not a thousand configured handles.
 final class Transfer: @unchecked Sendable {
-    let easy: EasyHandle
-    private let sink: ResponseSink
+    let request: HTTPRequest
+    /// Requests with the same key share the per-host connection limit.
+    let hostKey: String
+    private let headerLines: [String]
+    /// Made by `prepare()` on the transfer thread; nil before and after the transfer runs.
+    private(set) var easy: EasyHandle?
+    private var sink: ResponseSink?
     private let cancelRequested = Atomic<Bool>(false)
 
+    /// Checks what can be checked without curl (header syntax), so a bad request fails
+    /// in the caller's task.
     init(_ request: HTTPRequest) throws(HTTPError) {
-        easy = try EasyHandle()
-        sink = ResponseSink(limit: request.maxBodyBytes)
-        try configure(request)
+        self.request = request
+        hostKey = Self.hostKey(request)
+        headerLines = try Self.headerLines(request.headers, hasBody: Self.sendsBody(request))
+    }
+
+    /// Makes and configures the easy handle; called on the transfer thread when the
+    /// transfer may start.
+    func prepare() throws(HTTPError) -> EasyHandle {
+        let easy = try EasyHandle()
+        let sink = ResponseSink(limit: request.maxBodyBytes)
+        self.easy = easy
+        self.sink = sink
+        try configure(easy, sink)
+        return easy
+    }
+
+    /// Frees the easy handle and the buffers once the transfer is over.
+    func release() {
+        easy = nil
+        sink = nil
+    }
+
+    /// `unix:PATH`, or `scheme://host:port` (lowercased, default ports filled in).
+    static func hostKey(_ request: HTTPRequest) -> String {
+        if let socket = request.unixSocketPath { return "unix:" + socket }
+        guard let components = URLComponents(string: request.url), let scheme = components.scheme?.lowercased() else {
+            return request.url
+        }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        return "\(scheme)://\(components.host?.lowercased() ?? ""):\(port)"
     }
 
     /// Marks the transfer cancelled; the transfer thread acts on it at its next turn.
@@ -28,12 +66,14 @@ final class Transfer: @unchecked Sendable {
     /// The result once curl reports the transfer done with `code`. Reads the error
     /// buffer first, before anything else can touch the handle.
     func outcome(_ code: CURLcode) -> Result<HTTPResponse, HTTPError> {
+        guard let easy, let sink else { return .failure(.cancelled()) }
         let detail = easy.errorText
         // The write callback stops a body at the limit by refusing bytes: that is the
         // intended end of the transfer, not a failure.
         let stoppedAtLimit = code == CURLE_WRITE_ERROR && sink.truncated
         guard code == CURLE_OK || stoppedAtLimit else {
-            return .failure(HTTPError(curl: code, detail: detail))
+            let osErrno = sink.socketErrno ?? Int32(easy.long(CURLINFO_OS_ERRNO))
+            return .failure(HTTPError(curl: code, detail: detail, osErrno: osErrno))
         }
         return .success(
             HTTPResponse(
@@ -41,7 +81,7 @@ final class Transfer: @unchecked Sendable {
                 bodyTruncated: sink.truncated, elapsed: .microseconds(easy.offset(CURLINFO_TOTAL_TIME_T))))
     }
 
-    private func configure(_ request: HTTPRequest) throws(HTTPError) {
+    private func configure(_ easy: EasyHandle, _ sink: ResponseSink) throws(HTTPError) {
         try easy.set(CURLOPT_URL, request.url)
         try easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
@@ -57,14 +97,28 @@ final class Transfer: @unchecked Sendable {
         try easy.set(CURLOPT_SSL_VERIFYHOST, request.tls.verifyPeer ? 2 : 0)
         if let caFile = request.tls.caFile { try easy.set(CURLOPT_CAINFO, caFile) }
         if let socket = request.unixSocketPath { try easy.set(CURLOPT_UNIX_SOCKET_PATH, socket) }
-        let body = try configureMethod(request)
-        try easy.setHeaders(HeaderList(Self.headerLines(request.headers, hasBody: body != nil)))
+        let body = try configureMethod(easy)
+        try easy.setHeaders(HeaderList(headerLines))
         if let body { try easy.setBody(body) }
 
         let context = Unmanaged.passUnretained(sink).toOpaque()
         try easy.set(CURLOPT_WRITEDATA, pointer: context)
         try easy.set(CURLOPT_WRITEFUNCTION) { bytes, size, count, context in
             Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().receiveBody(bytes, size * count)
+        }
+        // Sockets are opened here rather than by curl, for two things curl 7.88 does not do:
+        // remember why socket() failed (out of descriptors, curl only says "couldn't
+        // connect"), and mark the socket close-on-exec so no child process inherits it.
+        try easy.set(CURLOPT_OPENSOCKETDATA, pointer: context)
+        try easy.setOpenSocket { context, _, address in
+            guard let address else { return -1 }
+            let descriptor = socket(
+                address.pointee.family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue),
+                address.pointee.protocol)
+            if descriptor < 0 {
+                Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().socketErrno = errno
+            }
+            return descriptor
         }
         try easy.set(CURLOPT_HEADERDATA, pointer: context)
         try easy.set(CURLOPT_HEADERFUNCTION) { bytes, size, count, context in
@@ -76,7 +130,7 @@ final class Transfer: @unchecked Sendable {
     /// modes; every other method (and a `GET` with a body) is sent verbatim. A `POST`
     /// always gets a body, empty if none was given: otherwise curl would read one from
     /// stdin.
-    private func configureMethod(_ request: HTTPRequest) throws(HTTPError) -> Data? {
+    private func configureMethod(_ easy: EasyHandle) throws(HTTPError) -> Data? {
         switch request.method {
         case "HEAD":
             try easy.set(CURLOPT_NOBODY, 1)
@@ -88,6 +142,15 @@ final class Transfer: @unchecked Sendable {
         default:
             try easy.set(CURLOPT_CUSTOMREQUEST, request.method)
             return request.body
+        }
+    }
+
+    /// Whether `configureMethod` sends a body (then `Expect:` must be cleared).
+    private static func sendsBody(_ request: HTTPRequest) -> Bool {
+        switch request.method {
+        case "HEAD": false
+        case "POST": true
+        default: request.body != nil
         }
     }
 
@@ -119,6 +182,8 @@ final class ResponseSink {
     private(set) var body = Data()
     private(set) var headers: [HTTPHeader] = []
     private(set) var truncated = false
+    /// `errno` of a failed `socket()`, when opening the connection failed there.
+    var socketErrno: Int32?
 
     init(limit: Int) { self.limit = max(0, limit) }
 

@@ -30,6 +30,12 @@ final class TransferLoop: @unchecked Sendable {
     /// Started on first use and never stopped: it sleeps in `curl_multi_poll` when idle.
     static let shared = TransferLoop()
 
+    /// The per-host limit (`HTTPClient.configure`). Enforced here rather than with curl's
+    /// CURLMOPT_MAX_HOST_CONNECTIONS: curl would queue the transfers itself, but with
+    /// their easy handles already made (memory) and their timers already running (a
+    /// queued health check would count its wait as latency and time out).
+    static let maxConnectionsPerHost = Atomic<Int>(64)
+
     /// Work handed over by other threads, taken by the loop at each turn.
     private struct Inbox {
         var started: [(Transfer, Completion)] = []
@@ -40,6 +46,10 @@ final class TransferLoop: @unchecked Sendable {
     private let multi: MultiHandle
     /// Transfers inside the multi handle, by easy handle. Loop thread only.
     private var active: [UnsafeMutableRawPointer: (transfer: Transfer, completion: Completion)] = [:]
+    /// Per host: how many transfers are in the multi handle, and those waiting for one of
+    /// them to finish, oldest first. Loop thread only.
+    private var running: [String: Int] = [:]
+    private var waiting: [String: [(transfer: Transfer, completion: Completion)]] = [:]
 
     private init() {
         let global = reconcile_global_init()
@@ -58,8 +68,8 @@ final class TransferLoop: @unchecked Sendable {
     }
 
     /// Asks the loop to abandon `transfer`. Safe at any time: before `start` (the flag
-    /// makes `start` finish it at once), during the transfer, or after it completed
-    /// (then nothing happens).
+    /// makes `start` finish it at once), while it waits for a connection slot, during
+    /// the transfer, or after it completed (then nothing happens).
     func cancel(_ transfer: Transfer) {
         transfer.requestCancel()
         inbox.withLock { $0.cancelled.append(transfer) }
@@ -67,33 +77,61 @@ final class TransferLoop: @unchecked Sendable {
     }
 
     private func run() {
-        var running: Int32 = 0
+        var stillRunning: Int32 = 0
         while true {
             let work = inbox.withLock { inbox in
                 defer { inbox = Inbox() }
                 return (inbox.started, inbox.cancelled)
             }
-            for (transfer, completion) in work.0 { add(transfer, completion) }
-            for transfer in work.1 { finish(transfer.easy.raw, .failure(.cancelled())) }
-            curl_multi_perform(multi.raw, &running)
+            for (transfer, completion) in work.0 { enqueue(transfer, completion) }
+            for transfer in work.1 { cancelWaiting(transfer) }
+            for transfer in work.1 { if let easy = transfer.easy { finish(easy.raw, .failure(.cancelled())) } }
+            curl_multi_perform(multi.raw, &stillRunning)
             collectCompleted()
             // Sleeps until a socket is ready, curl's next timeout, or a wakeup.
             curl_multi_poll(multi.raw, nil, 0, 1000, nil)
         }
     }
 
-    private func add(_ transfer: Transfer, _ completion: Completion) {
+    /// Starts `transfer` when its host has a free slot, else queues it.
+    private func enqueue(_ transfer: Transfer, _ completion: Completion) {
         if transfer.isCancelRequested {
             completion.resume(returning: .failure(.cancelled()))
             return
         }
-        let code = curl_multi_add_handle(multi.raw, transfer.easy.raw)
+        let limit = Self.maxConnectionsPerHost.load(ordering: .relaxed)
+        if running[transfer.hostKey, default: 0] < limit {
+            add(transfer, completion)
+        } else {
+            waiting[transfer.hostKey, default: []].append((transfer, completion))
+        }
+    }
+
+    private func cancelWaiting(_ transfer: Transfer) {
+        guard let index = waiting[transfer.hostKey]?.firstIndex(where: { $0.transfer === transfer }),
+            let entry = waiting[transfer.hostKey]?.remove(at: index)
+        else { return }
+        entry.completion.resume(returning: .failure(.cancelled()))
+    }
+
+    private func add(_ transfer: Transfer, _ completion: Completion) {
+        let easy: EasyHandle
+        do {
+            easy = try transfer.prepare()
+        } catch {
+            transfer.release()
+            completion.resume(returning: .failure(error))
+            return
+        }
+        let code = curl_multi_add_handle(multi.raw, easy.raw)
         guard code == CURLM_OK else {
+            transfer.release()
             let text = String(cString: curl_multi_strerror(code))
             completion.resume(returning: .failure(HTTPError(kind: .transport, message: "curl_multi_add_handle: \(text)")))
             return
         }
-        active[transfer.easy.raw] = (transfer, completion)
+        active[easy.raw] = (transfer, completion)
+        running[transfer.hostKey, default: 0] += 1
     }
 
     private func collectCompleted() {
@@ -106,11 +144,23 @@ final class TransferLoop: @unchecked Sendable {
         }
     }
 
-    /// Takes the transfer out of the multi handle and resumes its caller. Does nothing
-    /// for a handle that is no longer active, so late cancellations are harmless.
+    /// Takes the transfer out of the multi handle, resumes its caller and starts the next
+    /// transfer waiting for its host. Does nothing for a handle that is no longer active,
+    /// so late cancellations are harmless.
     private func finish(_ handle: UnsafeMutableRawPointer, _ result: Result<HTTPResponse, HTTPError>) {
         guard let entry = active.removeValue(forKey: handle) else { return }
         curl_multi_remove_handle(multi.raw, handle)
+        entry.transfer.release()
         entry.completion.resume(returning: result)
+        let host = entry.transfer.hostKey
+        running[host, default: 1] -= 1
+        if running[host] == 0 { running[host] = nil }
+        while running[host, default: 0] < Self.maxConnectionsPerHost.load(ordering: .relaxed),
+            let next = waiting[host]?.first
+        {
+            waiting[host]?.removeFirst()
+            if waiting[host]?.isEmpty == true { waiting[host] = nil }
+            enqueue(next.transfer, next.completion)
+        }
     }
 }

@@ -63,28 +63,25 @@ public final class GitRepository: Sendable {
 
     // MARK: Remote cache
 
-    /// Serialises clone/fetch within this process: two fetches into one cache would fight
-    /// over its ref lock files.
-    private static let cacheLock = Mutex(())
-
     /// Clones `url` (file://, https://, ssh://, or a plain path) into a bare repository under
     /// `cacheDirectory` (subdirectory name derived from the URL: a readable sanitised part +
     /// short hash), or, when that clone already exists, fetches incrementally (branches into
     /// refs/remotes/origin/*, tags, prune).
     ///
+    /// Holds the clone's `CacheLock` throughout, so runs sharing a cache take turns, and
+    /// removes the scratch directories of clones that were interrupted before.
+    /// Blocks as long as the remote does (libgit2 1.5 has no connect or read timeout):
+    /// callers bound it by running it on a thread they can abandon.
+    ///
     /// A password in the URL is handed to libgit2 only through the credentials callback: it
     /// is not stored in the clone's config and never appears in an error.
     public static func cloneOrFetch(url: String, cacheDirectory: String) throws(GitError) -> GitRepository {
         LibGit2.ensureInitialized()
-        return try cacheLock.withLock { _ throws(GitError) -> GitRepository in
-            GitRepository(try cachedClone(url: url, cacheDirectory: cacheDirectory), isCachedClone: true)
-        }
-    }
-
-    private static func cachedClone(url: String, cacheDirectory: String) throws(GitError) -> sending GitHandle {
         let session = RemoteSession(RemoteLocation(url))
-        let target = (cacheDirectory as NSString).appendingPathComponent(session.location.cacheName)
-        return try withExtendedLifetime(session) { () throws(GitError) -> GitHandle in
+        let target = cachePath(session.location, cacheDirectory)
+        let lock = try CacheLock(for: target)
+        CacheLock.removeAbandonedClones(of: target)
+        let handle = try withExtendedLifetime(session) { () throws(GitError) -> GitHandle in
             guard FileManager.default.fileExists(atPath: target) else {
                 return try clone(session: session, into: target)
             }
@@ -92,6 +89,30 @@ public final class GitRepository: Sendable {
             try fetch(handle, session: session)
             return handle
         }
+        FetchStamp.record(in: target)
+        withExtendedLifetime(lock) {}
+        return GitRepository(handle, isCachedClone: true)
+    }
+
+    /// True when `url` has been cloned into `cacheDirectory` by an earlier run.
+    public static func hasCachedClone(url: String, cacheDirectory: String) -> Bool {
+        FileManager.default.fileExists(atPath: cachePath(RemoteLocation(url), cacheDirectory))
+    }
+
+    /// Opens the clone an earlier run made of `url`, as it is, without fetching: the
+    /// fallback when the remote cannot be reached. Takes no lock: a fetch running
+    /// meanwhile only adds objects and moves refs atomically.
+    public static func openCachedClone(url: String, cacheDirectory: String) throws(GitError) -> GitRepository {
+        LibGit2.ensureInitialized()
+        let handle = try openHandle(cachePath(RemoteLocation(url), cacheDirectory), call: "git_repository_open_ext")
+        return GitRepository(handle, isCachedClone: true)
+    }
+
+    /// When this cached clone last cloned or fetched successfully; nil for other repositories.
+    public var lastFetched: Date? { isCachedClone ? FetchStamp.read(in: path) : nil }
+
+    private static func cachePath(_ location: RemoteLocation, _ cacheDirectory: String) -> String {
+        (cacheDirectory as NSString).appendingPathComponent(location.cacheName)
     }
 
     /// Clones into a scratch directory beside `target` and renames it into place, so an
@@ -107,12 +128,9 @@ public final class GitRepository: Sendable {
         _ = try GitHandle.make("git_clone", free: git_repository_free, classify: session.classify) {
             git_clone(&$0, session.location.url, scratch, &options)
         }
-        if rename(scratch, target) != 0 {
+        guard rename(scratch, target) == 0 else {
             let reason = String(cString: strerror(errno))
-            // Another process finished the same clone first: use theirs.
-            guard FileManager.default.fileExists(atPath: target) else {
-                throw .libgit2(call: "rename", message: "cannot move the clone to '\(target)': \(reason)")
-            }
+            throw .libgit2(call: "rename", message: "cannot move the clone to '\(target)': \(reason)")
         }
         return try openHandle(target, call: "git_repository_open_ext")
     }

@@ -32,6 +32,7 @@ struct Reconcile: AsyncParsableCommand {
     /// SIGHUP are taken over first, on the main thread (the one thread that does not
     /// block them already), so they kill every child's process group before reconcile ends.
     static func main() async {
+        _ = Watchdog.processStart
         ChildProcessGroups.shared.stopChildrenOnTermination()
         do {
             var command = try parseAsRoot()
@@ -43,11 +44,13 @@ struct Reconcile: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success || code.rawValue == 2 || code.rawValue == 3 || error is ExitCode {
+                if let exit = error as? ExitCode { Termination.exit(exit.rawValue) }
                 exit(withError: error)
             }
             let message = fullMessage(for: error)
             if !message.isEmpty { printError(message) }
-            Foundation.exit(1)
+            Termination.exit(1)
         }
+        Termination.exit(0)
     }
 }

@@ -48,8 +48,17 @@ struct RunCommand: AsyncParsableCommand {
             "Also write the JSON report to this file, atomically (temporary file + rename).", valueName: "file"))
     var reportFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Deadline for each checker, in seconds.", valueName: "seconds"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Deadline for each checker, in seconds (never past the run's --deadline).", valueName: "seconds"))
     var timeout: Double = 60
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The most connections open to one host (scheme, host and port, or unix socket) at once; more requests wait.",
+            valueName: "count"))
+    var maxConnectionsPerHost = 64
 
     @Flag(
         name: .long,
@@ -70,7 +79,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(
                 "unknown checker '\(name)'\(hint); known: \(registry.identifiers.joined(separator: ", "))")
         }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        _ = try NumericFlag.seconds(timeout, flag: "--timeout")
+        try NumericFlag.count(maxConnectionsPerHost, flag: "--max-connections-per-host", in: 1...4096)
         if probeWrite && dryRun {
             throw ValidationError(
                 "--probe-write writes a probe file into the live media volume; a --dry-run never writes, "
@@ -80,12 +90,14 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(verbose: verbose)
+        let deadline = try self.source.startDeadline()
+        HTTPClient.configure(maxConnectionsPerHost: maxConnectionsPerHost)
         let source: any DesiredStateSource
         let paths: [String]
         let config: OperatorConfig
         do {
             config = try self.source.operatorConfig()
-            source = try self.source.openSource()
+            source = try self.source.openSource(until: deadline)
             paths = try ManifestSelection.paths(named: manifest, in: source)
         } catch {
             printError("error: \(error)")
@@ -96,7 +108,9 @@ struct RunCommand: AsyncParsableCommand {
         var checks: [PlannedCheck] = []
         var policies: [String: ApplyPolicy] = [:]
         var failed = false
-        for (path, result) in ManifestLoader(source: source, variables: try self.source.parsedVariables()).load(paths) {
+        for (path, result) in ManifestLoader(
+            source: source, variables: try self.source.parsedVariables(), limits: self.source.yamlLimits
+        ).load(paths) {
             switch result {
             case .success(let manifest):
                 checks += manifest.checks
@@ -115,7 +129,8 @@ struct RunCommand: AsyncParsableCommand {
             operatorConfig: config)
         let clock = ContinuousClock()
         let started = clock.now
-        let reconciler = Reconciler(checkDeadline: .milliseconds(Int(timeout * 1000)))
+        let checkDeadline = min(try NumericFlag.seconds(timeout, flag: "--timeout"), deadline.remaining)
+        let reconciler = Reconciler(checkDeadline: checkDeadline)
         let selected = only.isEmpty ? nil : Set(only)
         let findings: [Finding]
         let actions: [ActionOutcome]
@@ -125,6 +140,9 @@ struct RunCommand: AsyncParsableCommand {
             let plan = Plan(await reconciler.outcomes(checks, context: context, only: selected), policies: policies)
             (findings, actions) = (plan.findings, plan.outcomes)
         } else {
+            // Applying is not cut off by the watchdog: a change killed halfway would stay
+            // unverified and un-rolled-back; apply has its own signal handling and journal.
+            Watchdog.standDown()
             let options = applying
             let result = try await options.run { journal, interruption in
                 let runner = ApplyRunner(
@@ -140,6 +158,7 @@ struct RunCommand: AsyncParsableCommand {
                 "first observation \(result.observed.first.secondsText), after the actions \(result.observed.after?.secondsText ?? "none")")
             if let cause = result.cause { printError("error: \(cause)", mask: secrets.mask) }
         }
+        Watchdog.standDown()
         logger.debug("\(checks.count) checker(s), \(findings.count) finding(s) in \((clock.now - started).secondsText)")
 
         // Masked once, here: every output below prints the same masked report.

@@ -42,7 +42,20 @@ struct SourceOptions: ParsableArguments {
             "Override a manifest variable (repeatable).", valueName: "name=value"))
     var variables: [String] = []
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The whole run must end within this many seconds, git included.",
+            discussion: "With a cached clone, fetching gets at most half of it; then the run goes on against the cached commit (stale).",
+            valueName: "seconds"))
+    var deadline: Double = 300
+
+    @Option(name: .long, help: ArgumentHelp("The largest manifest reconcile reads, in bytes.", valueName: "bytes"))
+    var maxManifestBytes = YAMLLimits.defaultMaxBytes
+
     func validate() throws {
+        _ = try NumericFlag.seconds(deadline, flag: "--deadline")
+        try NumericFlag.count(maxManifestBytes, flag: "--max-manifest-bytes", in: 1...(1 << 30))
         _ = try parsedVariables()
         if worktree && ref != "HEAD" {
             throw ValidationError("--worktree reads the working tree; it cannot be combined with --ref \(ref)")
@@ -66,8 +79,32 @@ struct SourceOptions: ParsableArguments {
         try OperatorConfig.load(config ?? OperatorConfig.defaultPath, required: config != nil)
     }
 
-    func openSource() throws -> any DesiredStateSource {
-        try SourceLocator(repo: repo, ref: ref, worktree: worktree, cacheDirectory: cacheDir).open()
+    /// The bounds every manifest is held to before decoding.
+    var yamlLimits: YAMLLimits { YAMLLimits(maxBytes: maxManifestBytes) }
+
+    /// The run's deadline, counted from the process's start and watched from now on.
+    func startDeadline() throws -> RunDeadline {
+        let deadline = RunDeadline(try NumericFlag.seconds(self.deadline, flag: "--deadline"), from: Watchdog.processStart)
+        Watchdog.watch(deadline)
+        return deadline
+    }
+
+    /// Opens the source; when the remote could not be fetched and a cached clone stands
+    /// in, says so on stderr (the report says `stale`).
+    func openSource(until deadline: RunDeadline) throws -> any DesiredStateSource {
+        let (source, fetchFailure) = try SourceLocator(
+            repo: repo, ref: ref, worktree: worktree, cacheDirectory: cacheDir, deadline: deadline
+        ).open()
+        if let fetchFailure {
+            let fetched = source.origin.lastFetched.map { "last fetched \(SourceOrigin.timestamp($0))" } ?? "never fetched"
+            let reason =
+                fetchFailure is DeadlineExceeded
+                ? "\(fetchFailure)" : "could not fetch \(source.origin.repo): \(fetchFailure)"
+            printError(
+                "warning: \(reason); checking against the cached commit \(source.origin.commit?.prefix(12) ?? "?") "
+                    + "(\(fetched)): the report is stale")
+        }
+        return source
     }
 }
 
@@ -76,9 +113,11 @@ struct ManifestLoader {
     let source: any DesiredStateSource
     let variables: [String: String]
 
+    let limits: YAMLLimits
+
     /// Each manifest decoded, or its errors.
     func load(_ paths: [String]) -> [(path: String, result: Result<Manifest, ManifestErrors>)] {
-        let decoder = ManifestDecoder(registry: registry)
+        let decoder = ManifestDecoder(registry: registry, limits: limits)
         return paths.map { path in
             do {
                 let data = try source.read(path)

@@ -39,14 +39,16 @@ struct ValidateCommand: ParsableCommand {
         let config: OperatorConfig
         do {
             config = try self.source.operatorConfig()
-            source = try self.source.openSource()
+            source = try self.source.openSource(until: try self.source.startDeadline())
             selected = try ManifestSelection.paths(named: paths, in: source)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
         // A field the operator config refuses makes the manifest invalid on this host.
-        let results = ManifestLoader(source: source, variables: try self.source.parsedVariables()).load(selected)
+        let results = ManifestLoader(
+            source: source, variables: try self.source.parsedVariables(), limits: self.source.yamlLimits
+        ).load(selected)
             .map { path, result in
                 (path: path, result: result, review: (try? result.get()).map { TrustReview($0, config: config) })
             }

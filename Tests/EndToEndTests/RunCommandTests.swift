@@ -95,7 +95,7 @@ import Testing
         arguments: [
             (["--frobnicate"], "--frobnicate"), (["--only", "helth"], "unknown checker 'helth' (did you mean health?)"),
             (["--format", "xml"], "xml"), (["--var", "novalue"], "--var expects name=value, got 'novalue'"),
-            (["--timeout", "0"], "--timeout must be positive"),
+            (["--timeout", "0"], "--timeout must be a number of seconds from 0.001 to 86400, got 0.0"),
             (["--worktree", "--ref", "v1"], "cannot be combined with --ref v1"),
         ])
     func badFlags(_ flags: [String], _ message: String) async throws {

@@ -7,9 +7,29 @@ import Foundation
 /// Picks a TCP port on 127.0.0.1 that is free right now, by binding port 0 and asking
 /// the kernel which port it gave. Tests never use fixed ports.
 public func freeLoopbackPort() throws -> Int {
+    let (fd, port) = try boundLoopbackSocket()
+    close(fd)
+    return port
+}
+
+/// A TCP port on 127.0.0.1 where connections are accepted (by the kernel's backlog) and
+/// never answered: no one reads or writes. What a wedged server looks like to a client.
+public final class SilentListener: Sendable {
+    public let port: Int
+    private let descriptor: Int32
+
+    public init() throws {
+        (descriptor, port) = try boundLoopbackSocket()
+        guard listen(descriptor, 64) == 0 else { throw TestSupportError("listen() failed: errno \(errno)") }
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// A TCP socket bound to a free port on 127.0.0.1, and that port.
+private func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestSupportError("socket() failed: errno \(errno)") }
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
@@ -18,12 +38,14 @@ public func freeLoopbackPort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
     }
-    guard bound == 0 else { throw TestSupportError("bind() failed: errno \(errno)") }
     let named = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
-    guard named == 0 else { throw TestSupportError("getsockname() failed: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard bound == 0, named == 0 else {
+        close(fd)
+        throw TestSupportError("bind() or getsockname() failed: errno \(errno)")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// True when something accepts TCP connections on 127.0.0.1:`port`.

@@ -33,9 +33,12 @@ public struct ManifestDecoder: Sendable {
     }
 
     public let registry: CheckerRegistry
+    /// Size and alias-expansion bounds, checked before anything is decoded.
+    public let limits: YAMLLimits
 
-    public init(registry: CheckerRegistry) {
+    public init(registry: CheckerRegistry, limits: YAMLLimits = YAMLLimits()) {
         self.registry = registry
+        self.limits = limits
     }
 
     /// Decodes `text` (named `file` in errors). `variableOverrides` come from `--var`
@@ -45,20 +48,14 @@ public struct ManifestDecoder: Sendable {
     {
         let session = DecodingSession(file: file, variables: variableOverrides)
         let root: ManifestNode
-        do {
-            guard let document = try Yams.compose(yaml: text, Self.resolver) else {
-                throw ManifestErrors([
-                    ManifestError(
-                        position: SourcePosition(file: file, line: 1, column: 1), keyPath: "",
-                        message: "the manifest is empty; it needs at least apiVersion: \(Self.apiVersion)")
-                ])
-            }
-            root = ManifestNode(yaml: document, session: session, keyPath: "")
-        } catch let error as ManifestErrors {
-            throw error
-        } catch {
-            throw ManifestErrors([Self.syntaxError(error, file: file)])
+        guard let document = try limits.compose(text, file: file, resolver: Self.resolver) else {
+            throw ManifestErrors([
+                ManifestError(
+                    position: SourcePosition(file: file, line: 1, column: 1), keyPath: "",
+                    message: "the manifest is empty; it needs at least apiVersion: \(Self.apiVersion)")
+            ])
         }
+        root = ManifestNode(yaml: document, session: session, keyPath: "")
 
         var checks: [PlannedCheck] = []
         var name = ""

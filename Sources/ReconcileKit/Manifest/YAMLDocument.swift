@@ -14,17 +14,14 @@ public struct YAMLDocument {
 
     /// Parses `text` (named `file` in positions and errors). `variables` are substituted
     /// for `${name}` by `ManifestNode.string()` and `value()`; files with their own
-    /// interpolation syntax (compose) read `ManifestNode.literal` instead.
-    public static func parse(_ text: String, file: String, variables: [String: String] = [:]) throws(ManifestErrors)
-        -> YAMLDocument
-    {
+    /// interpolation syntax (compose) read `ManifestNode.literal` instead. The file is
+    /// held to `limits` (size, alias expansion) as a manifest is.
+    public static func parse(
+        _ text: String, file: String, variables: [String: String] = [:], limits: YAMLLimits = YAMLLimits()
+    ) throws(ManifestErrors) -> YAMLDocument {
         let session = DecodingSession(file: file, variables: variables)
-        do {
-            let node = try Yams.compose(yaml: text, ManifestDecoder.resolver)
-            return YAMLDocument(root: node.map { ManifestNode(yaml: $0, session: session, keyPath: "") }, session: session)
-        } catch {
-            throw ManifestErrors([ManifestDecoder.syntaxError(error, file: file)])
-        }
+        let node = try limits.compose(text, file: file, resolver: ManifestDecoder.resolver)
+        return YAMLDocument(root: node.map { ManifestNode(yaml: $0, session: session, keyPath: "") }, session: session)
     }
 
     /// Problems recorded with `ManifestNode.report` (unknown keys) while decoding this

@@ -6,22 +6,39 @@ public struct Report: Sendable, Codable {
     /// Bumped only on incompatible changes to this shape.
     public static let currentVersion = 1
 
+    /// Where the desired state came from (`SourceOrigin`, encoded with its keys) and
+    /// which manifest was read.
     public struct Source: Sendable, Codable, Hashable {
-        public let repo: String
-        public let ref: String
-        public let commit: String?
+        public let origin: SourceOrigin
         /// The manifest file read, or the directory when several were.
         public let manifest: String
-        public let worktree: Bool
 
-        /// `commit` is written as `null` when there is none (a work tree without commits).
+        public var repo: String { origin.repo }
+        public var ref: String { origin.ref }
+        public var commit: String? { origin.commit }
+        public var worktree: Bool { origin.worktree }
+        /// The remote could not be fetched; the commit is the cached clone's (see `lastFetched`).
+        public var stale: Bool { origin.stale }
+        /// ISO 8601 time of the cached clone's last successful fetch; nil for local repositories.
+        public var lastFetched: String? { origin.lastFetched.map(SourceOrigin.timestamp) }
+
+        private enum CodingKeys: String, CodingKey { case manifest }
+
+        init(origin: SourceOrigin, manifest: String) {
+            self.origin = origin
+            self.manifest = manifest
+        }
+
+        /// One flat object: the origin's keys plus `manifest`.
         public func encode(to encoder: any Encoder) throws {
+            try origin.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(repo, forKey: .repo)
-            try container.encode(ref, forKey: .ref)
-            try container.encode(commit, forKey: .commit)
             try container.encode(manifest, forKey: .manifest)
-            try container.encode(worktree, forKey: .worktree)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            origin = try SourceOrigin(from: decoder)
+            manifest = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .manifest)
         }
     }
 
@@ -43,8 +60,7 @@ public struct Report: Sendable, Codable {
         origin: SourceOrigin, manifest: String, mode: RunMode, findings: [Finding], actions: [ActionOutcome] = []
     ) {
         version = Self.currentVersion
-        source = Source(
-            repo: origin.repo, ref: origin.ref, commit: origin.commit, manifest: manifest, worktree: origin.worktree)
+        source = Source(origin: origin, manifest: manifest)
         self.mode = mode
         summary = Summary(
             ok: findings.count { $0.status == .ok },
@@ -58,10 +74,11 @@ public struct Report: Sendable, Codable {
     public var status: Status { Status.worst(of: findings.map(\.status)) }
 
     /// Exit code contract: 0 in sync, 2 drift, 3 nothing drifted but something could
-    /// not be observed (1 is for errors, decided before a report exists).
+    /// not be observed, or the desired state itself is stale (the remote could not be
+    /// fetched); 1 is for errors, decided before a report exists.
     public var exitCode: Int32 {
         switch status {
-        case .ok: 0
+        case .ok: source.stale ? 3 : 0
         case .drift: 2
         case .unknown: 3
         }

@@ -12,7 +12,7 @@ extension Report {
         Report(
             origin: SourceOrigin(
                 repo: transform(source.repo), ref: transform(source.ref), commit: source.commit.map(transform),
-                worktree: source.worktree),
+                worktree: source.worktree, stale: source.stale, lastFetched: source.origin.lastFetched),
             manifest: transform(source.manifest), mode: mode,
             findings: findings.map { $0.mapText(transform, snippets: snippets) },
             actions: actions.map { action in

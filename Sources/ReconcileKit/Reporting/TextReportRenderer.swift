@@ -31,6 +31,11 @@ public struct TextReportRenderer: Sendable {
             ? "working tree (\(commit.map { "HEAD \($0)" } ?? "no commit yet"))"
             : "\(source.ref) @ \(commit ?? "no commit")"
         lines.append("reconcile \(report.mode.rawValue): \(source.manifest) from \(source.repo), \(at)")
+        if source.stale {
+            lines.append(
+                "STALE: the remote could not be fetched; this is the cached commit (last fetched "
+                    + "\(source.lastFetched ?? "never")), and the desired state may have moved on.")
+        }
         lines.append("")
 
         let shown = report.findingsWorstFirst.filter { !(hideOK && $0.status == .ok) }

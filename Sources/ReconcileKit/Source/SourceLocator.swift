@@ -4,22 +4,29 @@ import GitStore
 /// Turns the CLI's `--repo`, `--ref`, `--worktree` and `--cache-dir` into a
 /// `DesiredStateSource`: a local repository (a path, or discovered from the current
 /// directory), or a remote URL cloned into a cache and fetched on later runs.
+///
+/// All git work ends by `deadline` (see `AbandonableWork`). When a cached clone exists,
+/// fetching gets at most half of the deadline: if the remote fails or hangs, the run goes
+/// on against the cached commit with the other half, and says it is stale.
 public struct SourceLocator: Sendable {
     public var repo: String?
     public var ref: String
     public var worktree: Bool
     public var cacheDirectory: String
     public var currentDirectory: String
+    public var deadline: RunDeadline
 
     public init(
         repo: String? = nil, ref: String = "HEAD", worktree: Bool = false, cacheDirectory: String? = nil,
-        currentDirectory: String = FileManager.default.currentDirectoryPath
+        currentDirectory: String = FileManager.default.currentDirectoryPath,
+        deadline: RunDeadline = RunDeadline(.seconds(300))
     ) {
         self.repo = repo
         self.ref = ref
         self.worktree = worktree
         self.cacheDirectory = cacheDirectory ?? Self.defaultCacheDirectory()
         self.currentDirectory = currentDirectory
+        self.deadline = deadline
     }
 
     /// `$XDG_CACHE_HOME/reconcile`, else `~/.cache/reconcile`.
@@ -38,31 +45,64 @@ public struct SourceLocator: Sendable {
         return at < colon && !repo.hasPrefix("/")
     }
 
-    public func open() throws -> any DesiredStateSource {
+    /// The source, and why the remote could not be fetched when the cached clone stands
+    /// in for it (`origin.stale`).
+    public func open() throws -> (source: any DesiredStateSource, fetchFailure: (any Error)?) {
         let repository: GitRepository
         let label: String
+        var fetchFailure: (any Error)?
         if let repo, Self.isRemote(repo) {
             if worktree { throw SourceError.worktreeNeedsLocalRepository(Redaction.urlCredentials(in: repo)) }
-            repository = try GitRepository.cloneOrFetch(url: repo, cacheDirectory: cacheDirectory)
             label = Redaction.urlCredentials(in: repo)
+            let cacheDirectory = self.cacheDirectory
+            if GitRepository.hasCachedClone(url: repo, cacheDirectory: cacheDirectory) {
+                do {
+                    let share = deadline.capped(at: deadline.budget / 2)
+                    repository = try AbandonableWork.run("fetching \(label)", until: share, hint: Self.hangHint) {
+                        try GitRepository.cloneOrFetch(url: repo, cacheDirectory: cacheDirectory)
+                    }
+                } catch {
+                    fetchFailure = error
+                    repository = try AbandonableWork.run("opening the cached clone of \(label)", until: deadline) {
+                        try GitRepository.openCachedClone(url: repo, cacheDirectory: cacheDirectory)
+                    }
+                }
+            } else {
+                repository = try AbandonableWork.run("cloning \(label)", until: deadline, hint: Self.hangHint) {
+                    try GitRepository.cloneOrFetch(url: repo, cacheDirectory: cacheDirectory)
+                }
+            }
         } else {
             let start = absolute(repo ?? ".")
-            repository = try GitRepository.discover(from: start)
+            repository = try AbandonableWork.run("opening the repository at \(start)", until: deadline) {
+                try GitRepository.discover(from: start)
+            }
             label = repository.workingDirectory.map { Self.trimmedSlash($0) } ?? repository.path
         }
         if worktree {
             guard let root = repository.workingDirectory else {
                 throw SourceError.bareRepositoryHasNoWorktree(repository.path)
             }
-            let head = try? repository.resolve("HEAD")
-            return WorktreeSource(
-                root: root, origin: SourceOrigin(repo: label, ref: "worktree", commit: head?.hex, worktree: true))
+            let head = try? AbandonableWork.run("resolving HEAD", until: deadline) { try repository.resolve("HEAD") }
+            return (
+                WorktreeSource(
+                    root: root, origin: SourceOrigin(repo: label, ref: "worktree", commit: head?.hex, worktree: true)),
+                nil
+            )
         }
-        let commit = try repository.resolve(ref)
-        return GitCommitSource(
-            repository: repository, commit: commit,
-            origin: SourceOrigin(repo: label, ref: ref, commit: commit.hex, worktree: false))
+        let ref = self.ref
+        let commit = try AbandonableWork.run("resolving \(ref)", until: deadline, hint: GitCommitSource.corruptionHint) {
+            try repository.resolve(ref)
+        }
+        let origin = SourceOrigin(
+            repo: label, ref: ref, commit: commit.hex, worktree: false, stale: fetchFailure != nil,
+            lastFetched: repository.lastFetched)
+        return (GitCommitSource(repository: repository, commit: commit, deadline: deadline, origin: origin), fetchFailure)
     }
+
+    /// libgit2 1.5 has no connect or read timeout: a remote that accepts and never
+    /// answers holds a fetch forever.
+    static let hangHint = "the remote accepted the connection but did not answer (or answered too slowly)"
 
     private func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : (currentDirectory as NSString).appendingPathComponent(path)
