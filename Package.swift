@@ -72,10 +72,12 @@ let package = Package(
 
         // Tests: one target per module, plus the built binary end to end.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Decoded specs, a stub source and a dry-run context: how every test reaches ReconcileKit.
+        .target(name: "ReconcileTestSupport", dependencies: ["ReconcileKit", "TestSupport"], path: "Tests/ReconcileTestSupport"),
         .testTarget(name: "RedactingTests", dependencies: ["Redacting"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
-        .testTarget(name: "ReconcileKitTests", dependencies: ["ReconcileKit", "TestSupport"]),
+        .testTarget(name: "ReconcileKitTests", dependencies: ["ReconcileKit", "ReconcileTestSupport", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["reconcile", "TestSupport"]),
         // The example stack brought up for real (scripts/demo up), drift injected layer by layer.
         .testTarget(name: "StackTests", dependencies: ["reconcile", "TestSupport"]),
@@ -88,7 +90,8 @@ package.targets += plugins.flatMap { plugin -> [Target] in
         .target(
             name: plugin.target, dependencies: [.target(name: "ReconcileKit")] + plugin.uses.map { .target(name: $0 + "Checker") },
             path: "Plugins/\(plugin.folder)", resources: plugin.resources),
-        .testTarget(name: plugin.target + "Tests", dependencies: [.target(name: plugin.target), "TestSupport"]),
+        .testTarget(
+            name: plugin.target + "Tests", dependencies: [.target(name: plugin.target), "ReconcileTestSupport", "TestSupport"]),
     ]
 }
 

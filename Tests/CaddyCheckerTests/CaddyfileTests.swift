@@ -8,7 +8,7 @@ import Testing
 /// `caddy adapt` as a subprocess: real Caddy, stdin in, JSON out, errors, timeout.
 @Suite struct CaddyAdapterTests {
     static func read(_ name: String) throws -> Data {
-        try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("caddy/\(name).caddyfile")))
+        try Fixtures.data("caddy/\(name).caddyfile")
     }
 
     @Test func adaptsLikeTheRecordedFixture() async throws {

@@ -5,49 +5,8 @@ import Testing
 
 @testable import CaddyChecker
 
-/// Sections of DESIGN.md's manifest other than `caddy:`, accepted as they are so the
-/// whole reference manifest can be decoded here.
-struct AnyDocker: ManifestSection {
-    static let key = "docker"
-    static let shape = ManifestShape.anyValue
-    static let summary = ""
-    init(from node: ManifestNode) throws {}
-}
-struct AnyDjango: ManifestSection {
-    static let key = "django"
-    static let shape = ManifestShape.anyValue
-    static let summary = ""
-    init(from node: ManifestNode) throws {}
-}
-struct AnyMounts: ManifestSection {
-    static let key = "mounts"
-    static let shape = ManifestShape.anyValue
-    static let summary = ""
-    init(from node: ManifestNode) throws {}
-}
-struct AnyHealth: ManifestSection {
-    static let key = "health"
-    static let shape = ManifestShape.anyValue
-    static let summary = ""
-    init(from node: ManifestNode) throws {}
-}
-
 /// Decoding the `caddy:` section: DESIGN.md's shape, extensions, and positioned errors.
 @Suite struct SpecTests {
-    @Test func theReferenceManifestStaysValid() throws {
-        let text = try String(contentsOfFile: "\(TestPaths.repositoryRoot)/manifests/production.yaml", encoding: .utf8)
-        let registry = CheckerRegistry(
-            checkers: [CaddyChecker.self],
-            pending: [
-                PendingSection(checker: "docker", section: AnyDocker.self),
-                PendingSection(checker: "django", section: AnyDjango.self),
-                PendingSection(checker: "media", section: AnyMounts.self),
-                PendingSection(checker: "health", section: AnyHealth.self),
-            ])
-        let manifest = try ManifestDecoder(registry: registry).decode(text, file: "manifests/production.yaml")
-        #expect(manifest.checks.contains { $0.checker == "caddy" })
-    }
-
     @Test func designsShapeDecodes() async throws {
         let spec = try await decodeSpec(
             """

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 
 @testable import CaddyChecker
@@ -10,7 +11,7 @@ import TestSupport
 
 /// The JSON of a recorded fixture (Tests/Fixtures/caddy/NAME.json).
 func fixtureJSON(_ name: String) throws -> Data {
-    try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("caddy/\(name).json")))
+    try Fixtures.data("caddy/\(name).json")
 }
 
 /// The route table of a recorded fixture.
@@ -62,51 +63,19 @@ struct DirectorySource: DesiredStateSource {
 }
 
 /// A dry-run context (the HTTP client refuses anything but GET and HEAD).
-func dryRunContext(root: String? = nil) throws -> ObservationContext {
+func dryRunContext(root: String?) throws -> ObservationContext {
     let directory = try root ?? TemporaryDirectory(prefix: "reconcile-caddy-src").path
-    return ObservationContext(mode: .dryRun, source: try DirectorySource(root: directory))
+    return dryRunContext(source: try DirectorySource(root: directory), environment: ProcessInfo.processInfo.environment)
 }
 
-/// Decodes a manifest with the Caddy checker registered and returns its `caddy:` spec.
-///
-/// `ManifestDecoder` hands out planned checks, not specs, so this registers a stand-in
-/// checker for the same section whose `observe` throws the decoded spec back.
+/// The `caddy:` spec of a manifest holding `caddySection` (after `variables`).
 func decodeSpec(_ caddySection: String, variables: String = "") async throws -> CaddySpec {
-    let text = "apiVersion: reconcile/v1\nkind: Environment\n" + variables + caddySection
-    let manifest = try ManifestDecoder(registry: CheckerRegistry(checkers: [SpecCapture.self]))
-        .decode(text, file: "test.yaml")
-    guard let check = manifest.checks.first else { throw TestSupportError("no caddy section") }
-    do {
-        _ = try await check(try dryRunContext())
-    } catch let carrier as SpecCarrier {
-        return carrier.spec
-    }
-    throw TestSupportError("the spec was not captured")
+    try decode(CaddySpec.self, yaml: variables + caddySection)
 }
 
-/// Errors of decoding a manifest holding `caddySection`, as "line:column: message".
+/// Errors of decoding a manifest holding `caddySection`, as "line:column: key: message".
 func decodeErrors(_ caddySection: String) -> [String] {
-    let text = "apiVersion: reconcile/v1\nkind: Environment\n" + caddySection
-    do {
-        _ = try ManifestDecoder(registry: CheckerRegistry(checkers: [CaddyChecker.self])).decode(text, file: "t.yaml")
-        return []
-    } catch {
-        return error.errors.map { "\($0.position.line):\($0.position.column): \($0.keyPath): \($0.message)" }
-    }
-}
-
-struct SpecCarrier: Error {
-    let spec: CaddySpec
-}
-
-struct SpecCapture: Checker {
-    static let identifier = "caddy"
-    static let observes = "nothing"
-    static let reports = "nothing: it throws its spec"
-    func observe(_ spec: CaddySpec, in context: ObservationContext) async throws -> CaddySpec {
-        throw SpecCarrier(spec: spec)
-    }
-    func compare(_ spec: CaddySpec, with observation: CaddySpec) -> [Finding] { [] }
+    decodingErrors(CaddySpec.self, yaml: caddySection)
 }
 
 /// A real Caddy (`caddy run --adapter caddyfile`) on free loopback ports for one test,
@@ -214,38 +183,6 @@ func startCaddy(
             }
         }
     }
-}
-
-/// A loopback port bound but never listening, held for the test's lifetime: connecting
-/// is refused, and no other test can start a server on it meanwhile (a port that is
-/// merely free now can be another test's Caddy a moment later).
-final class ReservedPort: Sendable {
-    let port: Int
-    private let descriptor: Int32
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestSupportError("socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard bound == 0, named == 0 else {
-            close(descriptor)
-            throw TestSupportError("bind() failed")
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        self.descriptor = descriptor
-    }
-
-    deinit { close(descriptor) }
 }
 
 /// Observes and compares, as a run does.

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import Synchronization
 import TestSupport
 import Testing
@@ -270,7 +271,7 @@ final class Podman: Sendable {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()
         try await podman.withBackend("policy", project: project) { container in
-            let context = ObservationContext(mode: .dryRun, policy: .readOnly, source: NoFiles())
+            let context = ObservationContext(mode: .dryRun, policy: .readOnly, source: StubSource())
             let checker = DjangoChecker()
             let spec = Self.spec(podman, container: container)
             let findings = checker.compare(spec, with: try await checker.observe(spec, in: context))

@@ -11,7 +11,7 @@ import Testing
     /// The recorded production run with URL-valued settings added, as a project that
     /// configures its services by URL would report them.
     static func introspection() throws -> Introspection {
-        let recorded = String(decoding: try Fixtures.data("production.json"), as: UTF8.self)
+        let recorded = String(decoding: try DjangoFixtures.data("production.json"), as: UTF8.self)
         let added = """
             "settings": {"DATABASE_URL": {"value": "postgres://app:app@db:5432/app", "overridden": true}, \
             "CELERY_BROKER_URL": {"value": "redis://:brokerpw-live@redis2:6379/0", "overridden": true}, \

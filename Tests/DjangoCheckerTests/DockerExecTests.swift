@@ -1,6 +1,7 @@
 import DockerChecker
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
 /// API, and the dry-run policy the run hands to it.
 @Suite struct DockerExecTests {
     @Test func theRecordedExecStreamSplitsIntoTheDocumentAndTheProjectsOutput() throws {
-        let (stdout, stderr) = DockerEngineClient.demultiplex(try Fixtures.data("exec-introspection.stream"))
+        let (stdout, stderr) = DockerEngineClient.demultiplex(try DjangoFixtures.data("exec-introspection.stream"))
         #expect(String(decoding: stderr, as: UTF8.self) == "loading production settings\n")
         let outcome = IntrospectionOutput.outcome(of: RawRun(stdout: stdout, stderr: stderr, status: 0))
         guard case .introspected(let introspection) = outcome else {
@@ -51,12 +52,12 @@ import Testing
     }
 
     @Test func aDryRunAllowsTheExecCallsAndNothingElse() {
-        let dryRun = ObservationContext(mode: .dryRun, source: NoFiles()).http.policy
+        let dryRun = ObservationContext(mode: .dryRun, source: StubSource()).http.policy
         #expect(dryRun.name == "read-only+docker-exec")
         #expect(dryRun.allows(HTTPRequest(method: "POST", url: "http://localhost/v1.41/containers/backend/exec")))
         #expect(dryRun.allows(HTTPRequest(method: "POST", url: "http://localhost/v1.41/exec/abc/start")))
         #expect(!dryRun.allows(HTTPRequest(method: "POST", url: "http://localhost/v1.41/containers/backend/restart")))
-        #expect(ObservationContext(mode: .apply, source: NoFiles()).http.policy.name == "allow-all")
+        #expect(ObservationContext(mode: .apply, source: StubSource()).http.policy.name == "allow-all")
     }
 
     @Test func aMissingSocketIsUnknownWithAHint() async throws {

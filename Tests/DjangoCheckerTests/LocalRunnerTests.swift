@@ -22,7 +22,7 @@ import Testing
 
     /// Observes and compares, recording the raw output as fixture `record` if asked.
     static func run(_ spec: DjangoSpec, record: String? = nil) async throws -> [Finding] {
-        if let record { try Fixtures.recordIfAsked(record, stdout: try await raw(spec).stdout) }
+        if let record { try DjangoFixtures.recordIfAsked(record, stdout: try await raw(spec).stdout) }
         return try await check(spec).1
     }
 

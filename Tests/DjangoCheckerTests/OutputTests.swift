@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func theRecordedProductionDocumentDecodesWithTypesKept() throws {
-        let introspection = try Fixtures.introspection("production.json")
+        let introspection = try DjangoFixtures.introspection("production.json")
         #expect(introspection.format == 1)
         #expect(introspection.django?.hasPrefix("5.2") == true)
         #expect(introspection.settingsModule == "rims_backend.settings")
@@ -41,12 +41,12 @@ import Testing
     }
 
     @Test func recordedDocumentsHoldNoSecretValues() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("")).filter {
+        let files = try FileManager.default.contentsOfDirectory(atPath: DjangoFixtures.path("")).filter {
             $0.hasSuffix(".json") || $0.hasSuffix(".stream")
         }
         #expect(files.count >= 8)
         for file in files {
-            let text = String(decoding: try Fixtures.data(file), as: UTF8.self)
+            let text = String(decoding: try DjangoFixtures.data(file), as: UTF8.self)
             #expect(!text.contains(DjangoProject.secretKey), "\(file)")
             #expect(!text.contains(DjangoProject.databasePassword), "\(file)")
         }
@@ -54,7 +54,7 @@ import Testing
 
     @Test func anImportErrorDocumentIsASettingsFailureWithItsLocation() throws {
         let outcome = IntrospectionOutput.outcome(
-            of: RawRun(stdout: try Fixtures.data("import-error.json"), stderr: Data(), status: 0))
+            of: RawRun(stdout: try DjangoFixtures.data("import-error.json"), stderr: Data(), status: 0))
         let failure = try Self.failure(outcome)
         #expect(failure.kind == .settingsFailed)
         #expect(failure.message == "ModuleNotFoundError: No module named 'reconcile_missing_package'")
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func outputBeforeTheMarkerIsIgnored() throws {
-        let document = String(decoding: try Fixtures.data("production.json"), as: UTF8.self)
+        let document = String(decoding: try DjangoFixtures.data("production.json"), as: UTF8.self)
         let outcome = Self.run(stdout: "Loading {settings}\n[1, 2\n" + document)
         guard case .introspected = outcome else {
             Issue.record("\(outcome)")
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func exitCode127IsAMissingInterpreterWithTheEnginesReason() throws {
-        let stream = try Fixtures.data("exec-missing-python.stream")
+        let stream = try DjangoFixtures.data("exec-missing-python.stream")
         let (stdout, stderr) = DockerEngineClient.demultiplex(stream)
         let failure = try Self.failure(IntrospectionOutput.outcome(of: RawRun(stdout: stdout, stderr: stderr, status: 127)))
         #expect(failure.kind == .interpreterMissing)

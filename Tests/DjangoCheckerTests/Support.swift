@@ -1,17 +1,11 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import Synchronization
 import TestSupport
 import Testing
 
 @testable import DjangoChecker
-
-/// A source with no files: the Django checker reads nothing from the repository.
-struct NoFiles: DesiredStateSource {
-    let origin = SourceOrigin(repo: "/srv/config", ref: "HEAD", commit: nil, worktree: false)
-    func read(_ path: String) throws -> Data { throw SourceError.noSuchFile(path: path, in: "none") }
-    func list(_ directory: String) throws -> [String] { [] }
-}
 
 /// Runs blocking work (file copies, a poll) on its own thread, never on one of the two
 /// cooperative threads the parallel async tests share.
@@ -87,7 +81,7 @@ func check(
     _ spec: DjangoSpec, mode: RunMode = .dryRun, environment: [String: String] = ProcessInfo.processInfo.environment,
     config: OperatorConfig = .defaults
 ) async throws -> (DjangoObservation, [Finding]) {
-    let context = ObservationContext(mode: mode, source: NoFiles(), environment: environment, operatorConfig: config)
+    let context = ObservationContext(mode: mode, source: StubSource(), environment: environment, operatorConfig: config)
     let checker = DjangoChecker()
     let observation = try await checker.observe(spec, in: context)
     return (observation, checker.compare(spec, with: observation))
@@ -103,37 +97,18 @@ extension Array where Element == Finding {
 /// Decodes `django:` YAML (the section's body, indented by two) through the real
 /// manifest decoder, returning the spec or the decoder's error lines.
 enum SpecDecoding {
-    /// The section type the decoder sees: decodes a `DjangoSpec` and keeps it.
-    struct Capture: ManifestSection {
-        static let key = "django"
-        static let shape = DjangoSpec.shape
-        static let summary = DjangoSpec.summary
-        init(from node: ManifestNode) throws {
-            let spec = try DjangoSpec(from: node)
-            SpecDecoding.captured.withLock { $0[node.position.file] = spec }
-        }
-    }
-
-    static let captured = Mutex<[String: DjangoSpec]>([:])
-    static let registry = CheckerRegistry(checkers: [], pending: [PendingSection(checker: "django", section: Capture.self)])
-
     /// The decoder's error lines (`line:col: key.path: message`).
     struct Errors: Error, Equatable {
         let lines: [String]
     }
 
     static func decode(_ body: String) -> Result<DjangoSpec, Errors> {
-        let file = "manifests/\(UUID().uuidString).yaml"
-        let text =
-            "apiVersion: reconcile/v1\nkind: Environment\nname: test\nvars: { domain: rims.example.com }\ndjango:\n"
-            + body
+        let text = "name: test\nvars: { domain: rims.example.com }\ndjango:\n" + body
         do {
-            _ = try ManifestDecoder(registry: registry).decode(text, file: file)
+            return .success(try ReconcileTestSupport.decode(DjangoSpec.self, yaml: text))
         } catch {
             return .failure(Errors(lines: error.errors.map { "\($0.position.line):\($0.position.column): \($0.keyPath): \($0.message)" }))
         }
-        guard let spec = captured.withLock({ $0.removeValue(forKey: file) }) else { return .failure(Errors(lines: ["not captured"])) }
-        return .success(spec)
     }
 }
 
@@ -142,12 +117,10 @@ enum SpecDecoding {
 /// Tests/Fixtures/django: introspection documents recorded from real runs of the
 /// script against the project variants below (re-recorded by running the integration
 /// tests with RECORD_DJANGO_FIXTURES=1, never silently).
-enum Fixtures {
+enum DjangoFixtures {
     static func path(_ name: String) -> String { TestPaths.fixture("django/\(name)") }
 
-    static func data(_ name: String) throws -> Data {
-        try Data(contentsOf: URL(fileURLWithPath: path(name)))
-    }
+    static func data(_ name: String) throws -> Data { try Fixtures.data("django/\(name)") }
 
     /// A recorded introspection, decoded the way a run decodes it.
     static func introspection(_ name: String) throws -> Introspection {

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func theRecordedProductionRunIsInSync() throws {
-        let findings = Self.findings(try Fixtures.introspection("production.json"))
+        let findings = Self.findings(try DjangoFixtures.introspection("production.json"))
         #expect(findings.count == 7)
         #expect(findings.nonEmptyAllSatisfy { $0.status == .ok && $0.severity == .info && $0.checker == "django" })
     }
@@ -37,7 +37,7 @@ import Testing
             ("from-environment.json", ["DEBUG", "ALLOWED_HOSTS", "media_served_by_django", "security.W018"]),
         ])
     func recordedIncidents(_ fixture: String, _ drifted: [String]) throws {
-        let findings = Self.findings(try Fixtures.introspection(fixture))
+        let findings = Self.findings(try DjangoFixtures.introspection(fixture))
         #expect(findings.filter { $0.status == .drift }.map(\.resource) == drifted)
         #expect(!findings.contains { $0.status == .unknown })
         for finding in findings where finding.status == .drift {
@@ -49,7 +49,7 @@ import Testing
     @Test func debugTrueWhereTheManifestWantsItIsOnlyAnError() throws {
         var spec = Self.spec
         spec.settings = [.init(name: "DEBUG", value: .bool(true))]
-        let debug = try #require(Self.findings(try Fixtures.introspection("production.json"), spec: spec).about("DEBUG"))
+        let debug = try #require(Self.findings(try DjangoFixtures.introspection("production.json"), spec: spec).about("DEBUG"))
         #expect(debug.status == .drift)
         #expect(debug.severity == .error)
         #expect(debug.fix?.snippet == "DEBUG = True")
@@ -60,7 +60,7 @@ import Testing
         var spec = Self.spec
         spec.settings = [.init(name: "DEBUG", value: .bool(false), position: position)]
         spec.position = SourcePosition(file: "manifests/prod.yaml", line: 31, column: 3)
-        let findings = Self.findings(try Fixtures.introspection("debug-on.json"), spec: spec)
+        let findings = Self.findings(try DjangoFixtures.introspection("debug-on.json"), spec: spec)
         #expect(findings.about("DEBUG")?.position == position)
         #expect(Self.failed(RunFailure(.timedOut, "slow"), spec: spec).first?.position == spec.position)
     }
@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func aSettingThatRaisesIsUnknownNotOk() throws {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.settings?["MEDIA_ROOT"] = .init(
             error: PythonFailure(stage: "settings.MEDIA_ROOT", type: "ImproperlyConfigured", lastLine: "ImproperlyConfigured: no"))
         let finding = try #require(Self.findings(introspection).about("MEDIA_ROOT"))
@@ -108,14 +108,15 @@ import Testing
     @Test func mediaWantedButNotRoutedIsDriftWithTheRoute() throws {
         var spec = Self.spec
         spec.mediaServedByDjango = true
-        let finding = try #require(Self.findings(try Fixtures.introspection("production.json"), spec: spec).about("media_served_by_django"))
+        let finding = try #require(
+            Self.findings(try DjangoFixtures.introspection("production.json"), spec: spec).about("media_served_by_django"))
         #expect(finding.status == .drift)
         #expect(finding.observed == "/media/reconcile-probe.txt does not resolve")
         #expect(finding.fix?.snippet?.contains("static(settings.MEDIA_URL") == true)
     }
 
     @Test func aCatchAllViewOverMediaNamesTheView() throws {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.media?.resolves = true
         introspection.media?.view = "frontend.views.index"
         introspection.media?.route = "^.*$"
@@ -126,7 +127,7 @@ import Testing
     }
 
     @Test func aMediaURLOnAnotherHostIsNotServedByDjango() throws {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.media = .init(url: "https://cdn.example.com/media/", resolves: false, external: true)
         let finding = try #require(Self.findings(introspection).about("media_served_by_django"))
         #expect(finding.status == .ok)
@@ -134,7 +135,7 @@ import Testing
     }
 
     @Test func aBrokenURLconfIsUnknown() throws {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.media?.error = PythonFailure(
             stage: "resolve", type: "ImportError", lastLine: "ImportError: cannot import name 'x'", file: "rims_backend/urls.py", line: 3)
         let finding = try #require(Self.findings(introspection).about("media_served_by_django"))
@@ -145,7 +146,7 @@ import Testing
     // MARK: Logging
 
     @Test func noHandlersAtAllIsDrift() throws {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.logging?.root.handlers = []
         introspection.logging?.django.handlers = []
         let finding = try #require(Self.findings(introspection).about("console_logging"))
@@ -155,7 +156,7 @@ import Testing
     }
 
     @Test func aDisabledLoggerDoesNotCount() throws {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.logging?.root.disabled = true
         #expect(Self.findings(introspection).about("console_logging")?.status == .drift)
     }
@@ -163,13 +164,13 @@ import Testing
     @Test func consoleLoggingWhereNoneIsWantedIsDrift() throws {
         var spec = Self.spec
         spec.consoleLogging = false
-        let finding = try #require(Self.findings(try Fixtures.introspection("production.json"), spec: spec).about("console_logging"))
+        let finding = try #require(Self.findings(try DjangoFixtures.introspection("production.json"), spec: spec).about("console_logging"))
         #expect(finding.status == .drift)
         #expect(finding.fix?.summary.contains("console_logging: true") == true)
     }
 
     @Test func debugFiltersFollowTheObservedDebug() throws {
-        let introspection = try Fixtures.introspection("debug-on.json")
+        let introspection = try DjangoFixtures.introspection("debug-on.json")
         // Django's default console handler (require_debug_true) is live when DEBUG is on.
         let live = DjangoVerdict.consoleHandlers(try #require(introspection.logging), debug: true)
         #expect(live.count == 2)
@@ -179,7 +180,7 @@ import Testing
     // MARK: Deployment checks
 
     static func withMessages(_ messages: [Introspection.CheckMessage]) throws -> Introspection {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.checks = .init(messages: messages, error: nil)
         return introspection
     }
@@ -210,7 +211,7 @@ import Testing
     }
 
     @Test func checksThatCannotRunAreUnknown() throws {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.checks = .init(
             messages: nil, error: PythonFailure(stage: "run_checks", type: "ImportError", lastLine: "ImportError: x"))
         let finding = try #require(Self.findings(introspection).about("deploy_check"))
@@ -240,7 +241,7 @@ import Testing
     }
 
     @Test func anEnvironmentDrivenSettingWithoutAComputedValueGetsTheFixedLine() throws {
-        var introspection = try Fixtures.introspection("from-environment.json")
+        var introspection = try DjangoFixtures.introspection("from-environment.json")
         introspection.settings?["DEBUG"]?.source?.envFix = nil
         let finding = try #require(Self.findings(introspection).about("DEBUG"))
         #expect(finding.fix?.language == "python")
@@ -249,7 +250,7 @@ import Testing
     }
 
     @Test func djangosDefaultIsNamedInTheFix() throws {
-        var introspection = try Fixtures.introspection("production.json")
+        var introspection = try DjangoFixtures.introspection("production.json")
         introspection.settings?["MEDIA_ROOT"] = .init(value: .string(""), overridden: false)
         let finding = try #require(Self.findings(introspection).about("MEDIA_ROOT"))
         #expect(finding.message == #"MEDIA_ROOT is "" (Django's default), expected "/app/media""#)

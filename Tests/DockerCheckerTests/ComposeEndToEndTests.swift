@@ -10,7 +10,7 @@ import Testing
 /// them (no compose tool is installed: podman run with compose's labels stands in).
 @Suite("docker: compose file end to end (CLI)")
 struct ComposeEndToEndTests {
-    func reconcile(_ repository: ConfigRepository, _ arguments: [String]) throws -> (status: Int32, report: [String: Any]?, stderr: String)
+    func reconcile(_ repository: ScratchRepository, _ arguments: [String]) throws -> (status: Int32, report: [String: Any]?, stderr: String)
     {
         let binary = TestPaths.reconcileBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
@@ -58,7 +58,7 @@ struct ComposeEndToEndTests {
             volumes:
               media_data:
             """
-        let repository = try ConfigRepository([
+        let repository = try ScratchRepository(files: [
             "deploy/compose.yaml": compose,
             "manifests/prod.yaml": """
             apiVersion: reconcile/v1
@@ -113,7 +113,7 @@ struct ComposeEndToEndTests {
 
     @Test func unreachableEngineIsExitThreeAndABadManifestExitOne() throws {
         let directory = try TemporaryDirectory(prefix: "reconcile-nosock")
-        let repository = try ConfigRepository([
+        let repository = try ScratchRepository(files: [
             "deploy/compose.yaml": "services:\n  web:\n    image: nginx\n",
             "manifests/nosock.yaml": """
             apiVersion: reconcile/v1

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// Files in memory, as a config repository at one ref would hold them.
 struct MemoryFiles: DesiredStateSource {
     let files: [String: String]
-    let origin: SourceOrigin = NoFiles().origin
+    let origin: SourceOrigin = StubSource().origin
 
     func read(_ path: String) throws -> Data {
         guard let text = files[path] else { throw SourceError.noSuchFile(path: path, in: "memory") }

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -11,13 +12,7 @@ enum EngineFixtures {
     static let podman = "docker/podman-4.3.1"
     static let documented = "docker/docker-engine-documented"
 
-    static func data(_ relative: String) throws -> Data {
-        let path = TestPaths.fixture(relative)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TestSupportError("missing fixture \(path)")
-        }
-        return data
-    }
+    static func data(_ relative: String) throws -> Data { try Fixtures.data(relative) }
 
     static func inspect(_ relative: String) throws -> ContainerObservation {
         EngineJSON.observation(try JSONDecoder().decode(EngineJSON.Inspect.self, from: data(relative)))
@@ -58,27 +53,17 @@ enum EngineFixtures {
     }
 }
 
-/// Decodes a `docker:` section from YAML text, the way a manifest would be.
+/// A `docker:` section's body decoded, the way a manifest would be.
 enum SpecText {
     static func decode(_ yaml: String, variables: [String: String] = [:]) throws -> DockerSpec {
-        let document = try YAMLDocument.parse(yaml, file: "test.yaml", variables: variables)
-        guard let root = document.root else { throw TestSupportError("empty YAML") }
-        let spec = try DockerSpec(from: root)
-        if let first = document.reportedErrors.first { throw first }
-        return spec
+        try ReconcileTestSupport.decode(DockerSpec.self, body: yaml, variables: variables)
     }
 
-    /// The error decoding reports (thrown or recorded), for tests of rejected input.
+    /// The first error decoding reports, for tests of rejected input.
     static func error(_ yaml: String) -> ManifestError? {
         do {
-            let document = try YAMLDocument.parse(yaml, file: "test.yaml")
-            guard let root = document.root else { return nil }
-            do {
-                _ = try DockerSpec(from: root)
-            } catch let error as ManifestError {
-                return error
-            }
-            return document.reportedErrors.first
+            _ = try decode(yaml)
+            return nil
         } catch {
             return (error as? ManifestErrors)?.errors.first
         }

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
 struct IntegrationTests {
     func check(_ yaml: String, environment: [String: String] = [:]) async throws -> (DockerObservation, [Finding]) {
         let spec = try SpecText.decode(yaml)
-        let context = ObservationContext(mode: .dryRun, source: NoFiles(), environment: environment)
+        let context = ObservationContext(mode: .dryRun, source: StubSource(), environment: environment)
         let checker = DockerChecker()
         let observation = try await checker.observe(spec, in: context)
         return (observation, checker.compare(spec, with: observation))
@@ -187,7 +188,7 @@ struct IntegrationTests {
     @Test func staleSocketFileIsConnectionRefused() async throws {
         let directory = try TemporaryDirectory(prefix: "reconcile-stale")
         let path = directory.file("docker.sock")
-        try bindWithoutListening(path)
+        try bindUnixSocketWithoutListening(path)
         let (observation, findings) = try await check("endpoint: unix://\(path)\ncontainers:\n  - name: backend\n")
         #expect(observation.problem?.kind == .connectionRefused, "\(String(describing: observation.problem))")
         #expect(findings.first?.status == .unknown)
@@ -228,7 +229,7 @@ struct IntegrationTests {
         let directory = try TemporaryDirectory(prefix: "reconcile-denied")
         chmod(directory.path, 0o755)
         let socketPath = directory.file("docker.sock")
-        try bindWithoutListening(socketPath)
+        try bindUnixSocketWithoutListening(socketPath)
         chmod(socketPath, 0o600)
         guard getuid() == 0 else {
             chmod(socketPath, 0o000)
@@ -238,7 +239,7 @@ struct IntegrationTests {
         }
         let binary = TestPaths.reconcileBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
-        let repository = try ConfigRepository([
+        let repository = try ScratchRepository(files: [
             "manifests/prod.yaml": """
             apiVersion: reconcile/v1
             kind: Environment
@@ -263,21 +264,5 @@ struct IntegrationTests {
         #expect(finding?["status"] as? String == "unknown")
         #expect((finding?["message"] as? String)?.contains("permission denied on the Docker socket \(socketPath)") == true)
         #expect(((finding?["fix"] as? [String: Any])?["summary"] as? String)?.contains("usermod -aG docker") == true)
-    }
-
-    /// A socket file with nothing accepting on it: what a crashed daemon leaves behind.
-    func bindWithoutListening(_ path: String) throws {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else { throw TestSupportError("bind(\(path)) failed: errno \(errno)") }
     }
 }

@@ -168,12 +168,3 @@ final class Scene: Sendable {
         engine.remove(containers: containers, volumes: volumes)
     }
 }
-
-/// A desired-state source with no files, for checks that read none.
-struct NoFiles: DesiredStateSource {
-    let origin: SourceOrigin = try! JSONDecoder().decode(
-        SourceOrigin.self, from: Data(#"{"repo":"test","ref":"HEAD","commit":null,"worktree":false}"#.utf8))
-
-    func read(_ path: String) throws -> Data { throw SourceError.noSuchFile(path: path, in: "test") }
-    func list(_ directory: String) throws -> [String] { [] }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -42,25 +43,6 @@ final class RecordingProxy: Sendable {
     func stop() { process.stop() }
 }
 
-/// A git repository holding a config (manifests, a compose file), committed.
-final class ConfigRepository: Sendable {
-    let directory: TemporaryDirectory
-    var path: String { directory.path }
-
-    init(_ files: [String: String]) throws {
-        directory = try TemporaryDirectory(prefix: "reconcile-config")
-        try runChecked("git", ["init", "-q", "-b", "main", path])
-        try commit(files, message: "config")
-    }
-
-    func commit(_ files: [String: String], message: String) throws {
-        for (relative, contents) in files { try directory.write(relative, contents) }
-        try runChecked("git", ["-C", path, "add", "-A"])
-        try runChecked(
-            "git", ["-C", path, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", message])
-    }
-}
-
 /// Dry-run never mutates anything (DESIGN.md): proved by what reached the engine.
 @Suite("docker: read-only in dry-run")
 struct ReadOnlyTests {
@@ -94,7 +76,7 @@ struct ReadOnlyTests {
     /// Whatever read-only policy the core gives a dry run (it may allow Docker's exec
     /// calls for the Django runner), nothing that changes a container or volume passes.
     @Test func theDryRunContextRefusesEveryContainerAndVolumeChange() throws {
-        let policy = ObservationContext(mode: .dryRun, source: NoFiles(), environment: [:]).http.policy
+        let policy = ObservationContext(mode: .dryRun, source: StubSource(), environment: [:]).http.policy
         let endpoint = try HTTPEndpoint(parsing: "unix:///var/run/docker.sock")
         for (method, path) in [
             ("POST", "/v1.41/containers/backend/start"), ("POST", "/containers/backend/start"),
@@ -122,7 +104,7 @@ struct ReadOnlyTests {
         let spec = try SpecText.decode(
             "endpoint: \(proxy.endpoint)\ncontainers:\n  - name: \(db)\n    state: running\nvolumes: [nothing]\n")
         for mode in [RunMode.dryRun, .apply] {
-            let context = ObservationContext(mode: mode, source: NoFiles(), environment: [:])
+            let context = ObservationContext(mode: mode, source: StubSource(), environment: [:])
             let findings = DockerChecker().compare(spec, with: try await DockerChecker().observe(spec, in: context))
             #expect(findings.about(db).first?.status == .drift, "a stopped container is reported, not started")
         }
@@ -145,7 +127,7 @@ struct ReadOnlyTests {
         let worker = scene.container("worker")
         try scene.engine.run(backend, ["--restart", "always"])
         try scene.engine.create(worker)
-        let repository = try ConfigRepository([
+        let repository = try ScratchRepository(files: [
             "manifests/prod.yaml": """
             apiVersion: reconcile/v1
             kind: Environment

@@ -3,81 +3,8 @@ import Testing
 
 @testable import DockerChecker
 
-/// Accepts any section, so DESIGN.md's whole example can be decoded with only the
-/// Docker checker registered.
-struct CaddySection: ManifestSection {
-    static let key = "caddy"
-    static let shape = ManifestShape.anyValue
-    static let summary = ""
-    init(from node: ManifestNode) throws {}
-}
-
-struct DjangoSection: ManifestSection {
-    static let key = "django"
-    static let shape = ManifestShape.anyValue
-    static let summary = ""
-    init(from node: ManifestNode) throws {}
-}
-
-struct MountsSection: ManifestSection {
-    static let key = "mounts"
-    static let shape = ManifestShape.anyValue
-    static let summary = ""
-    init(from node: ManifestNode) throws {}
-}
-
-struct HealthSection: ManifestSection {
-    static let key = "health"
-    static let shape = ManifestShape.anyValue
-    static let summary = ""
-    init(from node: ManifestNode) throws {}
-}
-
 @Suite("docker: manifest section")
 struct SpecTests {
-    static let designExample = """
-        apiVersion: reconcile/v1
-        kind: Environment
-        name: production
-        vars:
-          domain: rims.example.com
-          media: /srv/rims/media
-        caddy:
-          admin: http://127.0.0.1:2019
-        docker:
-          endpoint: unix:///var/run/docker.sock
-          containers:
-            - name: backend
-              state: running
-              image: rims-backend:latest        # optional fields are only checked when given
-              restart_policy: unless-stopped
-              ports: ["127.0.0.1:8000:8000"]
-              mounts:
-                - { volume: media_data, target: /app/media }
-        django:
-          runner:
-            container: backend
-        mounts:
-          - name: media
-        health:
-          - name: api
-        """
-
-    @Test func designExampleDecodesThroughTheManifestDecoder() throws {
-        let registry = CheckerRegistry(
-            checkers: [DockerChecker.self],
-            pending: [
-                PendingSection(checker: "caddy", section: CaddySection.self),
-                PendingSection(checker: "django", section: DjangoSection.self),
-                PendingSection(checker: "media", section: MountsSection.self),
-                PendingSection(checker: "health", section: HealthSection.self),
-            ])
-        let manifest = try ManifestDecoder(registry: registry).decode(Self.designExample, file: "manifests/production.yaml")
-        #expect(manifest.checks.map(\.checker).contains("docker"))
-        let docker = try #require(manifest.checks.first { $0.checker == "docker" })
-        #expect(docker.position.line == 10, "the section's first key")
-    }
-
     @Test func designExampleFieldsAreRead() throws {
         let spec = try SpecText.decode(
             """

@@ -11,13 +11,13 @@ import Testing
 
     /// A repository whose `manifests/prod.yaml` is a symbolic link to a file outside the
     /// tree (standing in for `/proc/self/environ`), committed so `git` keeps it.
-    static func repositoryWithEscapingLink() throws -> (ConfigRepository, TemporaryDirectory) {
+    static func repositoryWithEscapingLink() throws -> (ScratchRepository, TemporaryDirectory) {
         let outside = try TemporaryDirectory(prefix: "reconcile-outside")
         let dump = try outside.write("environ", "PATH=/usr/bin\n\(leakedSecret)\nHOME=/root\n")
-        let repo = try ConfigRepository()
+        let repo = try ScratchRepository()
         try FileManager.default.createDirectory(atPath: repo.directory.file("manifests"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: repo.directory.file("manifests/prod.yaml"), withDestinationPath: dump)
-        try repo.commit("A manifest that is a link out of the tree")
+        try repo.commit(message: "A manifest that is a link out of the tree")
         return (repo, outside)
     }
 
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func aSymlinkInsideTheWorktreeIsFollowed() async throws {
-        let repo = try await offPool { try ConfigRepository() }
+        let repo = try await offPool { try ScratchRepository() }
         try repo.write("shared/health.yaml", Manifests.health("  - name: api\n    url: ${base}/status/502\n    expect: { status: 502 }"))
         try FileManager.default.createDirectory(atPath: repo.directory.file("manifests"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(
@@ -45,7 +45,7 @@ import Testing
 
     @Test(arguments: ["../outside.yaml", "manifests/../../outside.yaml", "/etc/passwd"])
     func aManifestPathLeavingTheWorktreeIsRefused(_ path: String) async throws {
-        let repo = try await offPool { try ConfigRepository() }
+        let repo = try await offPool { try ScratchRepository() }
         try repo.write("manifests/prod.yaml", Manifests.inSync)
         let outside = try await offPool { try TemporaryDirectory(prefix: "reconcile-outside") }
         try outside.write("outside.yaml", "\(Self.leakedSecret)\n")
@@ -57,9 +57,9 @@ import Testing
     }
 
     @Test func probeWriteWithDryRunIsRefused() async throws {
-        let repo = try await offPool { try ConfigRepository() }
+        let repo = try await offPool { try ScratchRepository() }
         try repo.write("manifests/prod.yaml", Manifests.inSync)
-        try repo.commit("Desired state")
+        try repo.commit(message: "Desired state")
         let result = try await reconcile(["--dry-run", "--probe-write", "--repo", repo.path])
         #expect(result.status == 1, "\(result.allOutput)")
         #expect(result.stderr.contains("--probe-write writes a probe file into the live media volume"))
@@ -69,10 +69,10 @@ import Testing
     @Test func linksPlantedAtPredictableTemporaryNamesCannotRedirectTheReportFile() async throws {
         // The old temporary name was `.report.json.PID.tmp`: plant a link to a victim file
         // at that name for the pids the next processes will get, and at the pid-less name.
-        let (repo, server) = try await offPool { () -> (ConfigRepository, FixtureHTTPServer) in
-            let repo = try ConfigRepository()
+        let (repo, server) = try await offPool { () -> (ScratchRepository, FixtureHTTPServer) in
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", Manifests.drifting)
-            try repo.commit("Desired state")
+            try repo.commit(message: "Desired state")
             return (repo, try FixtureHTTPServer())
         }
         let shared = try await offPool { try TemporaryDirectory(prefix: "reconcile-reports") }
@@ -113,7 +113,7 @@ import Testing
                 method: "GET\\e[2J\\a"
                 expect: { status: 200 }
             """
-        let repo = try await offPool { try ConfigRepository() }
+        let repo = try await offPool { try ScratchRepository() }
         try repo.write("manifests/prod.yaml", manifest)
         let result = try await reconcile(["validate", "--repo", repo.path, "--worktree", "--format", format])
         #expect(result.status == 1, "\(result.allOutput.prefix(2000))")

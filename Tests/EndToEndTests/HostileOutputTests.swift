@@ -47,10 +47,10 @@ import Testing
     func escapeSequencesAndAMillionDigitsFromAFakeCaddyAreEscapedAndCapped(_ format: String) async throws {
         let scratch = try await offPool { try TemporaryDirectory(prefix: "reconcile-hostile") }
         let config = try scratch.write("config.json", Self.hostileConfig)
-        let (repo, server) = try await offPool { () -> (ConfigRepository, FixtureHTTPServer) in
-            let repo = try ConfigRepository()
+        let (repo, server) = try await offPool { () -> (ScratchRepository, FixtureHTTPServer) in
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", Self.caddyManifest)
-            try repo.commit("Desired state")
+            try repo.commit(message: "Desired state")
             return (repo, try FixtureHTTPServer(serving: ["/config/": config]))
         }
         let result = try await reconcile(
@@ -104,10 +104,10 @@ import Testing
             """
         let manifest = Manifests.health(checks)
         let bodies = serving
-        let (repo, server) = try await offPool { () -> (ConfigRepository, FixtureHTTPServer) in
-            let repo = try ConfigRepository()
+        let (repo, server) = try await offPool { () -> (ScratchRepository, FixtureHTTPServer) in
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", manifest)
-            try repo.commit("Desired state")
+            try repo.commit(message: "Desired state")
             return (repo, try FixtureHTTPServer(serving: bodies))
         }
         let percent = Self.token.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!

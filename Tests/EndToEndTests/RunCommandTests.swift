@@ -9,17 +9,17 @@ import Testing
 
     /// A repository with `manifests/prod.yaml` committed, and a fixture server.
     static func setUp(_ manifest: String = Manifests.inSync) async throws
-        -> (ConfigRepository, FixtureHTTPServer, String)
+        -> (ScratchRepository, FixtureHTTPServer, String)
     {
         try await offPool {
-            let repo = try ConfigRepository()
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", manifest)
-            let sha = try repo.commit("Desired state")
+            let sha = try repo.commit(message: "Desired state")
             return (repo, try FixtureHTTPServer(token: token), sha)
         }
     }
 
-    static func runArguments(_ repo: ConfigRepository, _ server: FixtureHTTPServer, _ extra: [String] = []) -> [String] {
+    static func runArguments(_ repo: ScratchRepository, _ server: FixtureHTTPServer, _ extra: [String] = []) -> [String] {
         ["--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)"] + extra
     }
 
@@ -82,9 +82,9 @@ import Testing
     }
 
     @Test func aRepositoryWithoutManifestsExitsOne() async throws {
-        let repo = try ConfigRepository()
+        let repo = try ScratchRepository()
         try repo.write("README.md", "config\n")
-        try repo.commit("Empty")
+        try repo.commit(message: "Empty")
         let result = try await reconcile(["--dry-run", "--repo", repo.path])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: "))
@@ -200,7 +200,7 @@ import Testing
         let (repo, server, first) = try await Self.setUp()
         try repo.git("tag", "v1")
         try repo.write("manifests/prod.yaml", Manifests.drifting)
-        let second = try repo.commit("Break it")
+        let second = try repo.commit(message: "Break it")
         let env: [String: String?] = ["RECONCILE_HEALTH_TOKEN": Self.token]
 
         #expect(try await reconcile(Self.runArguments(repo, server), environment: env).status == 2)
@@ -216,7 +216,7 @@ import Testing
     }
 
     @Test func withoutAManifestNamedEveryYAMLFileInManifestsIsRead() async throws {
-        let repo = try ConfigRepository()
+        let repo = try ScratchRepository()
         let server = try await offPool { try FixtureHTTPServer() }
         try repo.write(
             "manifests/a.yaml",
@@ -227,7 +227,7 @@ import Testing
         try repo.write("manifests/notes.txt", "not a manifest\n")
         try repo.write("manifests/old/c.yaml", "not: read\n")
         try repo.write("other/d.yaml", "not: read\n")
-        try repo.commit("Two manifests")
+        try repo.commit(message: "Two manifests")
         let result = try await reconcile(Self.runArguments(repo, server, ["--format", "json"]))
         #expect(result.status == 0, "\(result.allOutput)")
         let report = try result.json()

@@ -2,44 +2,6 @@ import Foundation
 import TestSupport
 import Testing
 
-/// A config repository made with the git CLI in a temporary directory, the way an
-/// operator keeps desired state.
-final class ConfigRepository: Sendable {
-    let directory: TemporaryDirectory
-    var path: String { directory.path }
-
-    /// Identity and isolation for git: no user or system configuration leaks in.
-    static let gitEnvironment: [String: String?] = [
-        "GIT_AUTHOR_NAME": "Reconcile Tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-        "GIT_COMMITTER_NAME": "Reconcile Tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-        "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
-    ]
-
-    init() throws {
-        directory = try TemporaryDirectory(prefix: "reconcile-e2e")
-        try git("-c", "init.defaultBranch=main", "init", "-q")
-    }
-
-    @discardableResult
-    func git(_ arguments: String...) throws -> String {
-        try runChecked("git", ["-C", path] + arguments, environment: Self.gitEnvironment)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    @discardableResult
-    func write(_ relative: String, _ contents: String) throws -> String {
-        try directory.write(relative, contents)
-    }
-
-    /// Commits everything and returns the new commit's sha.
-    @discardableResult
-    func commit(_ message: String) throws -> String {
-        try git("add", "-A")
-        try git("commit", "-q", "-m", message)
-        return try git("rev-parse", "HEAD")
-    }
-}
-
 /// Runs the built `reconcile` with a clean, predictable environment: no token, no
 /// colour preference, caches in a throwaway place. `environment` adds to it.
 /// `runner` runs something else with the same environment (`script` for a terminal).
@@ -50,7 +12,7 @@ func reconcile(
     var base: [String: String?] = [
         "RECONCILE_HEALTH_TOKEN": nil, "NO_COLOR": nil, "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-e2e-cache",
     ]
-    base.merge(ConfigRepository.gitEnvironment) { $1 }
+    base.merge(ScratchRepository.environment) { $1 }
     base.merge(environment) { $1 }
     let executable = runner ?? TestPaths.reconcileBinary
     let environment = base

@@ -10,11 +10,11 @@ import Testing
     static let invalid =
         "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: ftp://x/\n    retires: 1\n    expect: { status: 200 }\n"
 
-    static func repository(_ files: [String: String]) async throws -> ConfigRepository {
+    static func repository(_ files: [String: String]) async throws -> ScratchRepository {
         try await offPool {
-            let repo = try ConfigRepository()
+            let repo = try ScratchRepository()
             for (path, text) in files { try repo.write(path, text) }
-            try repo.commit("Manifests")
+            try repo.commit(message: "Manifests")
             return repo
         }
     }

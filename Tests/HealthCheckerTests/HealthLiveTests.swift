@@ -1,6 +1,7 @@
 import Foundation
 import HealthChecker
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -234,7 +235,7 @@ import Testing
         // A refused request would be refused again: it is not retried.
         let spec = HealthSpec(checks: [Self.check(url: "\(server.baseURL)/x", retries: 3, method: "POST")])
         let observations = try await HealthChecker().observe(
-            spec, in: ObservationContext(mode: .dryRun, source: NoFiles(), environment: [:]))
+            spec, in: ObservationContext(mode: .dryRun, source: StubSource(), environment: [:]))
         #expect(observations["api"]?.attempts == 1)
         #expect(result.fix?.summary.hasPrefix("A dry run sends only GET and HEAD requests.") == true)
         #expect(server.receivedRequests().isEmpty)

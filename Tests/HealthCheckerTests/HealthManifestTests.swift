@@ -1,6 +1,7 @@
 import Foundation
 import HealthChecker
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -99,7 +100,7 @@ import Testing
     @Test("a broken manifest gives exactly these errors", arguments: broken)
     func brokenFixture(_ name: String, _ expected: [String]) throws {
         let file = "broken/\(name).yaml"
-        let text = try String(contentsOfFile: TestPaths.fixture("manifests/\(file)"), encoding: .utf8)
+        let text = try Fixtures.text("manifests/\(file)")
         #expect(errorLines(text, file: file) == expected.map { "\(file):\($0)" })
     }
 
@@ -113,7 +114,7 @@ import Testing
 
     @Test func validFixturesDecode() throws {
         for name in ["minimal", "health-every-option"] {
-            let text = try String(contentsOfFile: TestPaths.fixture("manifests/valid/\(name).yaml"), encoding: .utf8)
+            let text = try Fixtures.text("manifests/valid/\(name).yaml")
             #expect(errorLines(text, file: "\(name).yaml") == [])
         }
     }
@@ -137,8 +138,7 @@ import Testing
     }
 
     @Test func everyOptionDecodes() async throws {
-        let text = try String(
-            contentsOfFile: TestPaths.fixture("manifests/valid/health-every-option.yaml"), encoding: .utf8)
+        let text = try Fixtures.text("manifests/valid/health-every-option.yaml")
         let spec = try await Self.spec(text, header: false)
         #expect(spec.checks.count == 4)
         let api = spec.checks[0]
@@ -161,42 +161,6 @@ import Testing
     /// its typed health spec.
     static func spec(_ text: String, header: Bool = true) async throws -> HealthSpec {
         let full = header ? "apiVersion: reconcile/v1\nkind: Environment\n" + text : text
-        _ = try ManifestDecoder(registry: healthRegistry).decode(full, file: "test.yaml")
-        return try await HealthSectionCapture.decode(full)
-    }
-}
-
-/// Decodes the `health:` section through a registry whose one checker hands back the
-/// spec it was planned with, so tests can look at the typed result.
-enum HealthSectionCapture {
-    final class Box: @unchecked Sendable {
-        var spec: HealthSpec?
-    }
-
-    @TaskLocal static var box: Box?
-
-    static func decode(_ text: String) async throws -> HealthSpec {
-        let manifest = try ManifestDecoder(registry: CheckerRegistry(checkers: [Capturing.self])).decode(
-            text, file: "test.yaml")
-        let box = Box()
-        for check in manifest.checks {
-            _ = try await $box.withValue(box) {
-                try await check(ObservationContext(mode: .dryRun, source: NoFiles(), environment: [:]))
-            }
-        }
-        guard let spec = box.spec else { throw CaptureError() }
-        return spec
-    }
-
-    struct CaptureError: Error {}
-
-    struct Capturing: Checker {
-        static let identifier = "health"
-        static let observes = "nothing"
-        static let reports = "nothing: it keeps its spec"
-        func observe(_ spec: HealthSpec, in context: ObservationContext) async throws {
-            HealthSectionCapture.box?.spec = spec
-        }
-        func compare(_ spec: HealthSpec, with observation: Void) -> [Finding] { [] }
+        return try decode(HealthSpec.self, yaml: full)
     }
 }

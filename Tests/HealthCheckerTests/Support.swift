@@ -1,14 +1,8 @@
 import Foundation
 import HealthChecker
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
-
-/// A source with no files: the health checker reads nothing from the repository.
-struct NoFiles: DesiredStateSource {
-    let origin = SourceOrigin(repo: "/srv/config", ref: "HEAD", commit: nil, worktree: false)
-    func read(_ path: String) throws -> Data { throw SourceError.noSuchFile(path: path, in: "none") }
-    func list(_ directory: String) throws -> [String] { [] }
-}
 
 /// The registry of a build that knows only the health checker.
 let healthRegistry = CheckerRegistry(checkers: [HealthChecker.self])
@@ -19,7 +13,7 @@ func findings(
     _ checks: [HealthCheckSpec], mode: RunMode = .dryRun, environment: [String: String] = [:],
     config: OperatorConfig = .defaults
 ) async throws -> [Finding] {
-    let context = ObservationContext(mode: mode, source: NoFiles(), environment: environment, operatorConfig: config)
+    let context = ObservationContext(mode: mode, source: StubSource(), environment: environment, operatorConfig: config)
     let spec = HealthSpec(checks: checks)
     let checker = HealthChecker()
     return checker.compare(spec, with: try await checker.observe(spec, in: context))

@@ -11,7 +11,7 @@ import Testing
 /// from real Caddy and shapes of real engine answers.
 @Suite struct ChainFactsTests {
     static func caddy(_ fixture: String) throws -> Result<CaddyObservation, Error> {
-        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("caddy/\(fixture)")))
+        let data = try Fixtures.data("caddy/\(fixture)")
         return .success(CaddyObservation(admin: "http://127.0.0.1:2019", live: .config(data)))
     }
 

@@ -4,6 +4,7 @@ import DockerChecker
 import Foundation
 import MediaChecker
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -74,7 +75,7 @@ import Testing
                 served_at: /media/
             """, file: "manifests/media.yaml")
         let context = ObservationContext(
-            mode: .dryRun, source: NoFiles(), environment: [:], allowsProbeWrites: probeWrites)
+            mode: .dryRun, source: StubSource(), environment: [:], allowsProbeWrites: probeWrites)
         let findings = await Reconciler(checkDeadline: .seconds(20)).run(manifest.checks, context: context, only: ["media"])
         return Dictionary(uniqueKeysWithValues: findings.map { ($0.resource, $0) })
     }
@@ -115,11 +116,4 @@ import Testing
         #expect(written["media: live"]?.message.contains("a probe file written to") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: media.path).isEmpty)
     }
-}
-
-/// A desired-state source without files (the manifest is decoded from a string).
-struct NoFiles: DesiredStateSource {
-    let origin = SourceOrigin(repo: "test", ref: "HEAD", commit: nil, worktree: true)
-    func read(_ path: String) throws -> Data { throw SourceError.noSuchFile(path: path, in: "test") }
-    func list(_ directory: String) throws -> [String] { [] }
 }

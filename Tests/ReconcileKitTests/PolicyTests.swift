@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import ReconcileTestSupport
 import TestSupport
 import Testing
 

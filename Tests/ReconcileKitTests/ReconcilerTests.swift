@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import Testing
 
 /// The reconciler runs every checker at once, each under a deadline, and a checker that
@@ -35,7 +36,7 @@ import Testing
             alphaStarted.open()
             betaStarted.open()
         }
-        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: stubContext())
+        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: dryRunContext())
         #expect(findings.map(\.status) == [.ok, .ok])
         #expect(findings.map(\.resource) == ["a", "b"])
     }
@@ -53,7 +54,7 @@ import Testing
             },
             "gamma": { [] },
         ])
-        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: stubContext())
+        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: dryRunContext())
         #expect(findings.map(\.resource) == ["a1", "a2", "b1"])
     }
 
@@ -63,7 +64,7 @@ import Testing
             "beta": { throw ScriptError(description: "socket /run/docker.sock is missing") },
             "gamma": { [Finding(checker: "gamma", resource: "g", status: .drift, message: "off")] },
         ])
-        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: stubContext())
+        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: dryRunContext())
         #expect(findings.count == 3)
         #expect(findings[0] == Self.ok("alpha", "a"))
         #expect(findings[2].status == .drift)
@@ -89,7 +90,7 @@ import Testing
         ])
         let clock = ContinuousClock()
         let started = clock.now
-        let findings = await Reconciler(checkDeadline: .milliseconds(300)).run(checks, context: stubContext())
+        let findings = await Reconciler(checkDeadline: .milliseconds(300)).run(checks, context: dryRunContext())
         let elapsed = clock.now - started
         release.open()
 
@@ -109,13 +110,13 @@ import Testing
         let checks = try Self.plan(["alpha": { [Self.ok("alpha", "a")] }, "beta": { [] }])
         let clock = ContinuousClock()
         let started = clock.now
-        let findings = await Reconciler(checkDeadline: .seconds(30)).run(checks, context: stubContext())
+        let findings = await Reconciler(checkDeadline: .seconds(30)).run(checks, context: dryRunContext())
         #expect(clock.now - started < .seconds(10))
         #expect(findings == [Self.ok("alpha", "a")])
     }
 
     @Test func noChecksNoFindings() async {
-        #expect(await Reconciler().run([], context: stubContext()).isEmpty)
+        #expect(await Reconciler().run([], context: dryRunContext()).isEmpty)
     }
 
     @Test(

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import Synchronization
 import Testing
 
@@ -64,7 +65,7 @@ struct ChainChecker: Checker {
         let tag = UUID().uuidString
         let checks = try Self.plan("chain: yes\nsource: \(tag)\n")
         #expect(checks.map(\.checker) == ["chain", "source"]) // consumer listed before its input
-        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: stubContext())
+        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: dryRunContext())
         #expect(findings.map(\.message) == ["saw: observed \(tag)", "observed \(tag)"])
         #expect(sourceObservations.withLock { $0[tag] } == 1)
     }
@@ -73,7 +74,7 @@ struct ChainChecker: Checker {
         let tag = UUID().uuidString
         let checks = try Self.plan("chain: yes\nsource: \(tag)\n")
         let findings = await Reconciler(checkDeadline: .seconds(10)).run(
-            checks, context: stubContext(), only: ["chain"])
+            checks, context: dryRunContext(), only: ["chain"])
         #expect(findings.map(\.checker) == ["chain"])
         #expect(findings.first?.message == "saw: observed \(tag)")
         #expect(sourceObservations.withLock { $0[tag] } == 1)
@@ -83,13 +84,13 @@ struct ChainChecker: Checker {
         let tag = UUID().uuidString
         let checks = try Self.plan("chain: yes\nsource: \(tag)\n")
         let findings = await Reconciler(checkDeadline: .seconds(10)).run(
-            checks, context: stubContext(), only: ["source"])
+            checks, context: dryRunContext(), only: ["source"])
         #expect(findings.map(\.checker) == ["source"])
     }
 
     @Test func aMissingInputSectionMakesTheConsumerUnknownWithTheReason() async throws {
         let checks = try Self.plan("chain: yes\n")
-        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: stubContext())
+        let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: dryRunContext())
         #expect(findings.count == 1)
         #expect(findings.first?.status == .unknown)
         #expect(findings.first?.message == "could not observe: no source observation: the manifest has no source: section")

@@ -33,3 +33,14 @@ public enum TestPaths {
         return "\(repositoryRoot)/.build/debug/reconcile"
     }
 }
+
+/// The files under Tests/Fixtures, read.
+public enum Fixtures {
+    public static func data(_ relative: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture(relative)))
+    }
+
+    public static func text(_ relative: String) throws -> String {
+        try String(contentsOfFile: TestPaths.fixture(relative), encoding: .utf8)
+    }
+}

@@ -26,6 +26,37 @@ public final class SilentListener: Sendable {
     deinit { close(descriptor) }
 }
 
+/// A loopback port bound but never listening, held for the holder's lifetime: connecting
+/// is refused, and no other test can start a server on it meanwhile (a port that is
+/// merely free now can be another test's server a moment later).
+public final class ReservedPort: Sendable {
+    public let port: Int
+    private let descriptor: Int32
+
+    public init() throws {
+        (descriptor, port) = try boundLoopbackSocket()
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// Leaves a socket file at `path` with nothing accepting on it: what a crashed daemon
+/// leaves behind.
+public func bindUnixSocketWithoutListening(_ path: String) throws {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestSupportError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+        for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
+    }
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard result == 0 else { throw TestSupportError("bind(\(path)) failed: errno \(errno)") }
+}
+
 /// A TCP socket bound to a free port on 127.0.0.1, and that port.
 private func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

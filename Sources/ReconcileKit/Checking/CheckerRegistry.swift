@@ -9,6 +9,9 @@ public struct PlannedCheck: Sendable {
     public let inputs: [String]
     /// The section's fields that make reconcile execute something or read a secret.
     public var trustFields: [TrustField] = []
+    /// The decoded section (the checker's `Spec`), for what looks at the desired state
+    /// itself: a plan, a diff, a test.
+    public let spec: any Sendable
     let observe: @Sendable (ObservationContext) async throws -> any Sendable
     let compare: @Sendable (any Sendable) -> [Finding]
     /// The checker's plan/apply/undo when it is a `Fixer`.
@@ -74,7 +77,7 @@ public struct CheckerRegistry: Sendable {
             let spec = try C.Spec(from: node)
             let position = node.position
             var planned = PlannedCheck(
-                checker: C.identifier, position: node.position, inputs: C.inputs.map { $0.identifier },
+                checker: C.identifier, position: node.position, inputs: C.inputs.map { $0.identifier }, spec: spec,
                 observe: { context in try await C().observe(spec, in: context) },
                 compare: { observation in compare(C.self, spec, observation, at: position) },
                 fixer: (C.self as? any Fixer.Type).map { FixerHooks($0, spec: spec) }, manualReason: C.manualReason)
@@ -91,10 +94,10 @@ public struct PendingSection: Sendable {
 
     public init<S: ManifestSection>(checker identifier: String, section: S.Type) {
         entry = CheckerRegistry.Entry(section: SectionDeclaration(S.self), identifier: identifier, observes: "", reports: "") { node in
-            _ = try S(from: node)
+            let spec = try S(from: node)
             let position = node.position
             return PlannedCheck(
-                checker: identifier, position: position, inputs: [], observe: { _ in () }
+                checker: identifier, position: position, inputs: [], spec: spec, observe: { _ in () }
             ) { _ in
                 [
                     Finding(

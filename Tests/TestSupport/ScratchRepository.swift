@@ -1,36 +1,45 @@
 import Foundation
-import TestSupport
 
-/// A real git repository made with the git CLI in a temp dir, the way a user makes one,
-/// isolated from the machine's git config (no global or system settings leak in).
-final class ScratchRepository: Sendable {
-    let directory: TemporaryDirectory
-    var path: String { directory.path }
+/// A real git repository made with the git CLI in a temp dir, the way a user (or an
+/// operator keeping desired state) makes one, isolated from the machine's git config (no
+/// global or system settings leak in). Every test that needs a repository uses this one.
+public final class ScratchRepository: Sendable {
+    public let directory: TemporaryDirectory
+    public var path: String { directory.path }
 
-    static let environment: [String: String?] = [
+    /// Identity and isolation for git, also for the `reconcile` processes tests start.
+    public static let environment: [String: String?] = [
         "GIT_AUTHOR_NAME": "Reconcile Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
         "GIT_COMMITTER_NAME": "Reconcile Test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
         "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
     ]
 
-    init(bare: Bool = false) throws {
+    /// A new repository on branch `main`; `files`, when given, are committed.
+    public init(bare: Bool = false, files: [String: String] = [:]) throws {
         directory = try TemporaryDirectory(prefix: "reconcile-git")
         try git(["-c", "init.defaultBranch=main", "init", "--quiet"] + (bare ? ["--bare"] : []))
+        if !files.isEmpty { try commit(files, message: "config") }
     }
 
     /// Runs git in the repository; returns its trimmed stdout.
     @discardableResult
-    func git(_ arguments: [String]) throws -> String {
+    public func git(_ arguments: [String]) throws -> String {
         try runChecked("git", arguments, environment: Self.environment, workingDirectory: path)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @discardableResult
-    func git(_ arguments: String...) throws -> String { try git(arguments) }
+    public func git(_ arguments: String...) throws -> String { try git(arguments) }
+
+    /// Writes a file in the working tree (not committed); returns its path.
+    @discardableResult
+    public func write(_ relative: String, _ contents: String) throws -> String {
+        try directory.write(relative, contents)
+    }
 
     /// Writes `files` (nil content deletes), commits everything, returns the new commit's sha.
     @discardableResult
-    func commit(_ files: [String: String?], message: String = "change") throws -> String {
+    public func commit(_ files: [String: String?] = [:], message: String = "change") throws -> String {
         for (relative, contents) in files {
             if let contents {
                 try directory.write(relative, contents)
@@ -44,7 +53,7 @@ final class ScratchRepository: Sendable {
     }
 
     /// `realpath` of a path inside this repository, for comparing with what libgit2 reports.
-    func real(_ relative: String = "") -> String {
+    public func real(_ relative: String = "") -> String {
         URL(fileURLWithPath: directory.file(relative)).resolvingSymlinksInPath().path
     }
 }
