@@ -13,7 +13,7 @@ import Testing
     struct Setup {
         let caddy: CaddyInstance
         let upstream: FixtureHTTPServer
-        let repo: TemporaryDirectory
+        let repo: ScratchRepository
         let state: TemporaryDirectory
     }
 

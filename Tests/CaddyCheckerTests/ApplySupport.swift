@@ -39,7 +39,7 @@ func reconcileRun(repo: String, state: String, dryRun: Bool = false, extra: [Str
 }
 
 /// A config repository holding `manifests/production.yaml` (and any other files).
-func applyRepository(_ manifest: String, files: [String: String] = [:]) async throws -> TemporaryDirectory {
+func applyRepository(_ manifest: String, files: [String: String] = [:]) async throws -> ScratchRepository {
     var all = files
     all["manifests/production.yaml"] = "apiVersion: reconcile/v1\nkind: Environment\n" + manifest
     return try await makeConfigRepository(all)

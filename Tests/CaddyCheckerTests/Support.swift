@@ -203,16 +203,8 @@ func summary(_ findings: [Finding]) -> String {
 }
 
 /// A git repository made for one test, holding `files` in one commit.
-func makeConfigRepository(_ files: [String: String]) async throws -> TemporaryDirectory {
-    try await offPool {
-        let repo = try TemporaryDirectory(prefix: "reconcile-caddy-repo")
-        for (path, contents) in files { try repo.write(path, contents) }
-        let git = ["-c", "user.name=reconcile tests", "-c", "user.email=tests@example.invalid", "-c", "init.defaultBranch=main"]
-        try runChecked("git", git + ["init", "-q"], workingDirectory: repo.path)
-        try runChecked("git", git + ["add", "-A"], workingDirectory: repo.path)
-        try runChecked("git", git + ["commit", "-q", "-m", "desired state"], workingDirectory: repo.path)
-        return repo
-    }
+func makeConfigRepository(_ files: [String: String]) async throws -> ScratchRepository {
+    try await offPool { try ScratchRepository(files: files) }
 }
 
 /// The outcome of one `reconcile` run: its exit status and its JSON report's findings.

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -73,7 +74,7 @@ struct SettingsSection: ManifestSection {
 
     static func plan(_ body: String) async throws -> Plan {
         let manifest = try manifest(body)
-        let outcomes = await Reconciler().outcomes(manifest.checks, context: stubContext())
+        let outcomes = await Reconciler().outcomes(manifest.checks, context: dryRunContext())
         return Plan(outcomes, policies: manifest.apply.map { ["m.yaml": $0] } ?? [:])
     }
 
