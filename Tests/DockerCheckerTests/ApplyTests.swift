@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -16,8 +17,8 @@ struct ApplyTests {
         let runner = ApplyRunner(
             reconciler: Reconciler(), policies: ["m.yaml": try #require(manifest.apply)], journal: nil, commit: nil)
         return await runner.run(
-            manifest.checks, observing: ObservationContext(mode: .apply, source: NoFiles(), environment: [:]),
-            applying: ApplyContext(source: NoFiles(), environment: [:]))
+            manifest.checks, observing: ObservationContext(mode: .apply, source: StubSource(), environment: [:]),
+            applying: ApplyContext(source: StubSource(), environment: [:]))
     }
 
     /// A command that stops at once on SIGTERM (`sleep` as pid 1 ignores it, and a stop
