@@ -101,11 +101,13 @@ public struct DockerEngineClient: Sendable {
             let range = supportedVersions
             return .failure(
                 EngineProblem(
-                    kind: .incompatibleVersion, message: "the engine speaks API up to \(apiText); this reconcile speaks \(range.lowerBound)–\(range.upperBound)",
+                    kind: .incompatibleVersion,
+                    message: "the engine speaks API up to \(apiText); this reconcile speaks \(range.lowerBound)–\(range.upperBound)",
                     hint: "upgrade the Docker engine (API \(range.lowerBound) or newer is needed)"))
         }
         let server = response.header("Server")?.split(separator: " ").first?.split(separator: "/") ?? []
-        let product = server.first.map { $0 == "Libpod" ? "Podman Engine" : $0 == "Docker" ? "Docker Engine" : String($0) } ?? "Docker Engine"
+        let product =
+            server.first.map { $0 == "Libpod" ? "Podman Engine" : $0 == "Docker" ? "Docker Engine" : String($0) } ?? "Docker Engine"
         let version = server.count > 1 ? String(server[1]) : "?"
         return .success(
             EngineInfo(product: product, version: version, apiVersion: apiText, minAPIVersion: "?", negotiatedVersion: chosen.description))

@@ -46,12 +46,12 @@ import Testing
         """
     }
 
-    static func repository(_ manifest: String, files: [String: String] = [:]) async throws -> ConfigRepository {
+    static func repository(_ manifest: String, files: [String: String] = [:]) async throws -> ScratchRepository {
         try await offPool {
-            let repo = try ConfigRepository()
+            let repo = try ScratchRepository()
             try repo.write("manifests/trust.yaml", manifest)
             for (path, text) in files { try repo.write(path, text) }
-            try repo.commit("Trust")
+            try repo.commit(message: "Trust")
             return repo
         }
     }
@@ -197,10 +197,10 @@ import Testing
         """)
 
     @Test func aVariableTheOperatorDidNotAllowIsNeverSentAndOneItAllowedIs() async throws {
-        let (repo, server) = try await offPool { () -> (ConfigRepository, FixtureHTTPServer) in
-            let repo = try ConfigRepository()
+        let (repo, server) = try await offPool { () -> (ScratchRepository, FixtureHTTPServer) in
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", Self.manifest)
-            try repo.commit("Desired state")
+            try repo.commit(message: "Desired state")
             return (repo, try FixtureHTTPServer(token: Self.token))
         }
         let (scratch, allowing) = try TrustBoundaryTests.config("token_env: [DEPLOY_TOKEN]\n")
