@@ -13,11 +13,11 @@ import Testing
     }
 
     /// A repository with `count` checks of one fixture server, which answers after `delay` ms.
-    static func setUp(checks count: Int, delay: Int = 0) async throws -> (ConfigRepository, FixtureHTTPServer) {
+    static func setUp(checks count: Int, delay: Int = 0) async throws -> (ScratchRepository, FixtureHTTPServer) {
         try await offPool {
-            let repo = try ConfigRepository()
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", Self.manyChecks(count))
-            try repo.commit("Desired state")
+            try repo.commit(message: "Desired state")
             return (repo, try FixtureHTTPServer(delayMilliseconds: delay))
         }
     }

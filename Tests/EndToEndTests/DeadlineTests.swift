@@ -16,11 +16,11 @@ import Testing
         return (result, clock.now - start)
     }
 
-    static func inSyncRepository() async throws -> (ConfigRepository, FixtureHTTPServer) {
+    static func inSyncRepository() async throws -> (ScratchRepository, FixtureHTTPServer) {
         try await offPool {
-            let repo = try ConfigRepository()
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", Manifests.inSync)
-            try repo.commit("Desired state")
+            try repo.commit(message: "Desired state")
             return (repo, try FixtureHTTPServer(token: RunCommandTests.token))
         }
     }
@@ -90,9 +90,9 @@ import Testing
 
     @Test func aTruncatedLooseObjectEndsTheRunWithAClearError() async throws {
         let repo = try await offPool {
-            let repo = try ConfigRepository()
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", Manifests.unobservable)
-            try repo.commit("Desired state")
+            try repo.commit(message: "Desired state")
             return repo
         }
         let blob = try repo.git("rev-parse", "HEAD:manifests/prod.yaml")
@@ -136,7 +136,7 @@ import Testing
         #expect(try await Self.run(url, cache: cache, server: server).status == 0)
         let first = try repo.git("rev-parse", "HEAD")
         try repo.write("manifests/prod.yaml", Manifests.drifting)
-        try repo.commit("Drift")
+        try repo.commit(message: "Drift")
 
         // Another run holds the lock: this one must not fetch under it.
         let lock = open(cache.file(try Self.cloneName(in: cache) + ".lock"), O_RDWR)
@@ -160,7 +160,7 @@ import Testing
         for round in 0..<2 {
             if round == 1 {
                 try repo.write("manifests/prod.yaml", Manifests.drifting)
-                try repo.commit("Drift")
+                try repo.commit(message: "Drift")
             }
             let head = try repo.git("rev-parse", "HEAD")
             let results = try await withThrowingTaskGroup(of: CommandResult.self) { group in

@@ -28,11 +28,11 @@ import Testing
 
         """
 
-    static func repository(_ manifest: String) async throws -> ConfigRepository {
+    static func repository(_ manifest: String) async throws -> ScratchRepository {
         try await offPool {
-            let repo = try ConfigRepository()
+            let repo = try ScratchRepository()
             try repo.write("manifests/prod.yaml", manifest)
-            try repo.commit("Desired state")
+            try repo.commit(message: "Desired state")
             return repo
         }
     }

@@ -12,7 +12,7 @@ final class GitHTTPRemote: Sendable {
     private let process: ManagedProcess
 
     /// Serves a bare clone of `repository` as `/config.git`.
-    init(serving repository: ConfigRepository) throws {
+    init(serving repository: ScratchRepository) throws {
         root = try TemporaryDirectory(prefix: "reconcile-git-http")
         hangFlag = root.file("hang")
         try runChecked("git", ["clone", "-q", "--bare", repository.path, root.file("config.git")])
