@@ -67,29 +67,24 @@ struct ApplyOptions: ParsableArguments {
     }
 }
 
-/// SIGTERM and SIGINT during an apply: recorded in the `Interruption` (the pipeline
-/// finishes or undoes the action in flight, writes the journal, exits 1), instead of
-/// killing the process between a change and its journal line. At the prompt nothing
-/// has been changed yet, so a signal ends the run at once.
-///
-/// A plain `signal(2)` handler rather than a dispatch source: it only stores into
-/// atomics (async-signal-safe), and it works whatever the threads' signal masks are.
+/// SIGTERM and SIGINT during an apply: after ``ChildProcessGroups`` killed the
+/// children's groups (the same path as outside apply mode), recorded in the
+/// `Interruption` (the pipeline finishes or undoes the action in flight, writes the
+/// journal, exits 1), instead of killing the process between a change and its journal
+/// line. At the prompt nothing has been changed yet, so a signal ends the run at once.
 enum SignalWatch {
     static let prompting = Atomic<Bool>(false)
     static let interruption = Interruption()
 
-    /// Installs the handlers for the rest of the process and returns the interruption
-    /// they report to.
+    /// Takes SIGTERM and SIGINT over for the rest of the process and returns the
+    /// interruption they report to.
     static func install() -> Interruption {
-        for number in [SIGTERM, SIGINT] {
-            signal(number) { number in
-                if SignalWatch.prompting.load(ordering: .sequentiallyConsistent) {
-                    let message = Array("\nnothing applied\n".utf8)
-                    _ = message.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-                    _exit(1)
-                }
-                SignalWatch.interruption.request(number)
+        ChildProcessGroups.shared.handOverInterrupts { number in
+            if SignalWatch.prompting.load(ordering: .sequentiallyConsistent) {
+                FileHandle.standardError.write(Data("\nnothing applied\n".utf8))
+                _exit(1)
             }
+            SignalWatch.interruption.request(number)
         }
         return interruption
     }

@@ -177,6 +177,26 @@ import Testing
         #expect(process.process.terminationStatus == 128 + SIGTERM)
         #expect(try await Self.awaitGone(pid), "grandchild \(pid) survived reconcile's SIGTERM")
     }
+
+    /// Apply mode takes SIGTERM over to undo the action in flight; the children's
+    /// groups must still be killed first, or a hung check would hold the apply up.
+    @Test func inApplyModeSIGTERMStillKillsEveryChildsGroup() async throws {
+        let fake = try FakePython(body: Self.grandchildBody)
+        let manifest = Self.djangoManifest(python: fake.path, workdir: fake.directory.path, timeout: 120_000) + "\napply:\n  rollback: true\n"
+        let repo = try await Self.repository(manifest)
+        let (scratch, config) = try Self.config("{}\n")
+        defer { withExtendedLifetime(scratch) {} }
+        let process = try ManagedProcess(
+            TestPaths.reconcileBinary, ["--repo", repo.path, "--config", config],
+            environment: ["XDG_CACHE_HOME": scratch.file("cache"), "XDG_STATE_HOME": scratch.file("state")])
+        defer { process.stop() }
+        let pid = try #require(try await Self.grandchildPid(fake))
+        kill(process.pid, SIGTERM)
+        #expect(try await Self.awaitGone(pid), "grandchild \(pid) survived reconcile's SIGTERM in apply mode")
+        for _ in 0..<200 where process.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(!process.process.isRunning, "the killed check ends the run long before its 120 s deadline")
+        #expect(process.process.terminationStatus != 0, "\(process.output)")
+    }
 }
 
 /// A bearer token goes out only from a variable or file the operator config allows.

@@ -26,7 +26,8 @@ public final class ChildProcessGroups: Sendable {
     }
 
     /// From now on SIGTERM, SIGINT and SIGHUP kill every child's group and then end
-    /// reconcile with 128 + the signal. Call it once, early, from the command line.
+    /// reconcile with 128 + the signal, unless ``handOverInterrupts(to:)`` took SIGTERM
+    /// and SIGINT over. Call it once, early, from the command line.
     ///
     /// The handler only writes the signal's number to a pipe (`write` is async-signal-safe,
     /// a lock is not); a dedicated thread reads it, kills the groups and exits. This works
@@ -39,12 +40,17 @@ public final class ChildProcessGroups: Sendable {
         Self.signalPipe = ends[1]
         let readEnd = ends[0]
         Thread.detachNewThread { [self] in
-            var received: Int32 = 0
-            while read(readEnd, &received, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {
-                if errno != EINTR { return }
+            while true {
+                var received: Int32 = 0
+                while read(readEnd, &received, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {
+                    if errno != EINTR { return }
+                }
+                killAll()
+                guard Self.interrupting.contains(received), let handler = takeover.withLock({ $0 }) else {
+                    exit(128 + received)
+                }
+                handler(received)
             }
-            killAll()
-            exit(128 + received)
         }
         for signal in Self.terminating {
             var action = sigaction()
@@ -57,9 +63,20 @@ public final class ChildProcessGroups: Sendable {
         }
     }
 
+    /// From now on SIGTERM and SIGINT still kill every child's group, but then go to
+    /// `handler` (on the watching thread, not in signal context) instead of ending
+    /// reconcile: an apply records them, then finishes or undoes the action in flight.
+    /// Needs ``stopChildrenOnTermination()`` to have run.
+    public func handOverInterrupts(to handler: @escaping @Sendable (Int32) -> Void) {
+        takeover.withLock { $0 = handler }
+    }
+
+    private let takeover = Mutex<(@Sendable (Int32) -> Void)?>(nil)
+
     /// The write end of the pipe the signal handler writes to; set once, before any
     /// handler is installed.
     nonisolated(unsafe) static var signalPipe: Int32 = -1
 
     static let terminating = [SIGTERM, SIGINT, SIGHUP]
+    static let interrupting: Set<Int32> = [SIGTERM, SIGINT]
 }
