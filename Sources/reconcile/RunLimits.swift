@@ -56,8 +56,11 @@ enum Watchdog {
 /// How the process ends. When work was abandoned at a deadline (a libgit2 call still
 /// blocked or spinning on its thread), exit handlers must not run: tearing down OpenSSL
 /// or libgit2's globals under that thread could crash the exit and lose the exit code.
+/// After a terminating signal the code is 128 + that signal, whatever the run concluded
+/// once its killed children ended.
 enum Termination {
     static func exit(_ code: Int32, force: Bool = false) -> Never {
+        if let signal = ChildProcessGroups.shared.terminatingSignal { _exit(128 + signal) }
         if force || AbandonableWork.inFlight > 0 {
             fflush(nil)
             _exit(code)

@@ -13,15 +13,32 @@ public final class ChildProcessGroups: Sendable {
     /// The one registry; ``Subprocess`` adds and removes its children.
     public static let shared = ChildProcessGroups()
 
-    private let groups = Mutex(Set<pid_t>())
+    private struct State {
+        var groups = Set<pid_t>()
+        /// The terminating signal reconcile received, set in the same critical section
+        /// that kills the groups.
+        var ending: Int32?
+    }
 
-    func insert(_ group: pid_t) { _ = groups.withLock { $0.insert(group) } }
-    func remove(_ group: pid_t) { _ = groups.withLock { $0.remove(group) } }
+    private let state = Mutex(State())
+
+    func insert(_ group: pid_t) { _ = state.withLock { $0.groups.insert(group) } }
+    func remove(_ group: pid_t) { _ = state.withLock { $0.groups.remove(group) } }
 
     /// SIGKILL to every running child's group.
-    public func killAll() {
-        groups.withLock { groups in
-            for group in groups { kill(-group, SIGKILL) }
+    public func killAll() { killAll(for: nil) }
+
+    /// The terminating signal reconcile received, once every child's group has been
+    /// killed for it (this waits for that); nil when none came. Whatever ends the process
+    /// must end it with 128 + this signal: killing the children makes the run they belong
+    /// to finish, and its ordinary exit code (3: the check could not observe) would
+    /// otherwise race the signal's.
+    public var terminatingSignal: Int32? { state.withLock { $0.ending } }
+
+    private func killAll(for signal: Int32?) {
+        state.withLock { state in
+            if let signal { state.ending = signal }
+            for group in state.groups { kill(-group, SIGKILL) }
         }
     }
 
@@ -30,7 +47,9 @@ public final class ChildProcessGroups: Sendable {
     /// and SIGINT over. Call it once, early, from the command line.
     ///
     /// The handler only writes the signal's number to a pipe (`write` is async-signal-safe,
-    /// a lock is not); a dedicated thread reads it, kills the groups and exits. This works
+    /// a lock is not); a dedicated thread reads it, kills the groups and exits at once
+    /// (`_exit`: exit handlers could tear down libraries under threads still working, and
+    /// nothing is owed on stdout to a run that was told to stop). This works
     /// whichever thread the signal lands on, unlike `sigwait`, which needs the signals
     /// blocked in every thread (Swift's async `main` does not run on the main thread).
     public func stopChildrenOnTermination() {
@@ -45,10 +64,12 @@ public final class ChildProcessGroups: Sendable {
                 while read(readEnd, &received, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {
                     if errno != EINTR { return }
                 }
-                killAll()
-                guard Self.interrupting.contains(received), let handler = takeover.withLock({ $0 }) else {
-                    exit(128 + received)
+                let handler = Self.interrupting.contains(received) ? takeover.withLock({ $0 }) : nil
+                guard let handler else {
+                    killAll(for: received)
+                    _exit(128 + received)
                 }
+                killAll()
                 handler(received)
             }
         }
