@@ -184,7 +184,7 @@ let repairFiles = [
                 "--log", log,
             ])
         defer { proxy.stop() }
-        try await offPool { try waitUntil("the proxy socket") { FileManager.default.fileExists(atPath: socket) } }
+        try await offPool { try waitUntil("the proxy socket") { isListening(unixSocket: socket) } }
         let manifest = repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }")
             .replacingOccurrences(of: "admin: \(caddy.adminURL)", with: "admin: unix://\(socket)")
         let repo = try await applyRepository(manifest)

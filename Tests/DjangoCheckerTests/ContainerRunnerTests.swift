@@ -80,10 +80,10 @@ final class Podman: Sendable {
         let socket = podman.socketPath
         try await offPool {
             try waitUntil("podman service socket \(socket)") {
-                FileManager.default.fileExists(atPath: socket) || !service.process.isRunning
+                isListening(unixSocket: socket) || !service.process.isRunning
             }
         }
-        guard FileManager.default.fileExists(atPath: socket) else {
+        guard isListening(unixSocket: socket) else {
             throw TestSupportError("podman system service did not start: \(service.output)")
         }
         return podman

@@ -44,7 +44,7 @@ final class PodmanEngine: Sendable {
         let process = service
         let socket = socketPath
         try waitUntil("podman service socket \(socket)") {
-            FileManager.default.fileExists(atPath: socket) || !process.process.isRunning
+            isListening(unixSocket: socket) || !process.process.isRunning
         }
         guard service.process.isRunning else {
             throw TestSupportError("podman system service exited: \(service.output)")

@@ -24,7 +24,7 @@ final class RecordingProxy: Sendable {
         let process = self.process
         let socket = socketPath
         try waitUntil("recording proxy on \(socket)") {
-            FileManager.default.fileExists(atPath: socket) || !process.process.isRunning
+            isListening(unixSocket: socket) || !process.process.isRunning
         }
         guard process.process.isRunning else { throw TestSupportError("proxy exited: \(process.output)") }
     }

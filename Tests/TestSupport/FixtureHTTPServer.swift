@@ -40,7 +40,7 @@ public final class FixtureHTTPServer: Sendable {
         let process = self.process
         if let socketPath {
             try waitUntil("fixture server on \(socketPath)") {
-                FileManager.default.fileExists(atPath: socketPath) || !process.process.isRunning
+                isListening(unixSocket: socketPath) || !process.process.isRunning
             }
         } else if let port {
             try waitUntil("fixture server on port \(port)") {

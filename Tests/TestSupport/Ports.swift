@@ -46,15 +46,22 @@ public func bindUnixSocketWithoutListening(_ path: String) throws {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestSupportError("socket() failed") }
     defer { close(fd) }
+    guard withUnixAddress(path, { bind(fd, $0, $1) }) == 0 else {
+        throw TestSupportError("bind(\(path)) failed: errno \(errno)")
+    }
+}
+
+/// Calls `body` with `path` as a unix socket address and its length; nil when the path
+/// is too long for one.
+private func withUnixAddress<Value>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Value) -> Value? {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-        for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
+    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     }
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }
-    guard result == 0 else { throw TestSupportError("bind(\(path)) failed: errno \(errno)") }
 }
 
 /// A TCP socket bound to a free port on 127.0.0.1, and that port.
@@ -94,6 +101,16 @@ public func isListening(port: Int) -> Bool {
         }
     }
     return result == 0
+}
+
+/// True when something accepts connections on the unix socket at `path`. The socket
+/// file alone does not say so: it appears at bind(), before the server calls listen(),
+/// and a connection in between is refused.
+public func isListening(unixSocket path: String) -> Bool {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    return withUnixAddress(path, { connect(fd, $0, $1) }) == 0
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
