@@ -47,13 +47,18 @@ class Handler(BaseHTTPRequestHandler):
                     handle.write(json.dumps(entry) + "\n")
 
     def reply(self, status, body=b"", content_type="text/plain", extra=None):
+        # 1xx, 204 and 304 have no body (RFC 9110): a client ends such a response at its
+        # headers, so body bytes sent anyway would be read as the start of the next
+        # response on the reused connection ("Received HTTP/0.9").
+        bodiless = status < 200 or status in (204, 304)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if not bodiless:
+            self.send_header("Content-Length", str(len(body)))
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and not bodiless:
             self.wfile.write(body)
 
     def handle_any(self):
