@@ -128,21 +128,7 @@ public struct HealthChecker: Checker {
         if case .refused(let reason) = config.decide(request) {
             return .failure(TokenProblem(reason: reason))
         }
-        switch source {
-        case nil:
-            return .success(nil)
-        case .environment(let name):
-            guard let value = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-                return .failure(TokenProblem(reason: "the environment variable \(name) is not set"))
-            }
-            return .success(value)
-        case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                return .failure(TokenProblem(reason: "the token file \(path) cannot be read"))
-            }
-            let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !value.isEmpty else { return .failure(TokenProblem(reason: "the token file \(path) is empty")) }
-            return .success(value)
-        }
+        return source.map { $0.read(environment: environment, calling: "token").map { $0 }.mapError { TokenProblem(reason: $0.reason) } }
+            ?? .success(nil)
     }
 }

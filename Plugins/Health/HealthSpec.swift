@@ -41,12 +41,6 @@ public struct HealthSpec: ManifestSection, TrustSensitive {
     }
 }
 
-/// Where a bearer token comes from.
-public enum TokenSource: Sendable, Hashable {
-    case environment(String)
-    case file(String)
-}
-
 /// One health check: a request and its expectations.
 public struct HealthCheckSpec: Sendable, Hashable {
     public var name: String

@@ -14,7 +14,7 @@ struct ApplyOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Append one JSON line per applied action here.",
-            discussion: "Default: $XDG_STATE_HOME/reconcile/journal.jsonl (/var/lib/reconcile/journal.jsonl as root).",
+            discussion: "Default: journal.jsonl in the state directory (--state-dir).",
             valueName: "file"))
     var journal: String?
 
@@ -28,14 +28,19 @@ struct ApplyOptions: ParsableArguments {
         guard lockWait >= 0 else { throw ValidationError("--lock-wait must not be negative") }
     }
 
-    /// The journal's path: `--journal`, else the state directory's.
-    var journalPath: String { journal ?? StateDirectory.standard().journal }
+    /// Why apply could not start: the lock is held, or the journal cannot be written.
+    struct Unavailable: Error {
+        let message: String
+    }
 
-    /// Takes the lock, opens the journal, watches SIGTERM/SIGINT, runs the pipeline.
-    /// - Throws: `ExitCode(1)` (after saying why on stderr) when the lock is held or the
-    ///   journal cannot be written.
-    func run(_ runner: (Journal, Interruption) async -> ApplyRunner.Result) async throws -> ApplyRunner.Result {
+    /// Takes the lock, opens the journal (`--journal`, else the state directory's),
+    /// watches SIGTERM/SIGINT, runs the pipeline.
+    /// - Throws: `Unavailable` when the lock is held or the journal cannot be written.
+    func run(state: StateDirectory, _ runner: (Journal, Interruption) async -> ApplyRunner.Result) async throws
+        -> ApplyRunner.Result
+    {
         let interruption = SignalWatch.install()
+        let journalPath = journal ?? state.journal
         let lock: ApplyLock
         let journal: Journal
         do {
@@ -43,8 +48,7 @@ struct ApplyOptions: ParsableArguments {
             lock = try await ApplyLock.acquire(
                 StateDirectory.lock(besideJournal: journalPath), wait: .milliseconds(Int(lockWait * 1000)))
         } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
+            throw Unavailable(message: "\(error)")
         }
         let result = await runner(journal, interruption)
         withExtendedLifetime(lock) {}

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Runs the built `reconcile` with a clean, predictable environment: no token, no
-/// colour preference, caches in a throwaway place. `environment` adds to it.
+/// colour preference, caches and state in a throwaway place. `environment` adds to it.
 /// `runner` runs something else with the same environment (`script` for a terminal).
 func reconcile(
     _ arguments: [String], environment: [String: String?] = [:], workingDirectory: String? = nil,
@@ -11,6 +11,7 @@ func reconcile(
 ) async throws -> CommandResult {
     var base: [String: String?] = [
         "RECONCILE_HEALTH_TOKEN": nil, "NO_COLOR": nil, "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-e2e-cache",
+        "XDG_STATE_HOME": NSTemporaryDirectory() + "reconcile-e2e-state",
     ]
     base.merge(ScratchRepository.environment) { $1 }
     base.merge(environment) { $1 }

@@ -12,7 +12,7 @@ public struct PlannedCheck: Sendable {
     /// The decoded section (the checker's `Spec`), for what looks at the desired state
     /// itself: a plan, a diff, a test.
     public let spec: any Sendable
-    let observe: @Sendable (ObservationContext) async throws -> any Sendable
+    var observe: @Sendable (ObservationContext) async throws -> any Sendable
     let compare: @Sendable (any Sendable) -> [Finding]
     /// The checker's plan/apply/undo when it is a `Fixer`.
     var fixer: FixerHooks?

@@ -95,3 +95,13 @@ public struct MissingObservation: Error, Sendable, CustomStringConvertible {
     public let reason: String
     public var description: String { "no \(checker) observation: \(reason)" }
 }
+
+extension ObservationContext {
+    /// The client notifications are sent with: one POST per message to the operator's
+    /// webhooks over TCP, nothing else (never a unix socket such as Docker's or Caddy's
+    /// admin). Made here so that every client reconcile uses, and its policy, comes from
+    /// this one file.
+    static func notificationClient() -> HTTPClient {
+        HTTPClient(policy: RequestPolicy(name: "notify") { method, _, socket in method == "POST" && socket == nil })
+    }
+}

@@ -11,6 +11,8 @@ public struct Manifest: Sendable {
     public let checks: [PlannedCheck]
     /// What a run without `--dry-run` may change (`apply:`); nil = report only.
     public let apply: ApplyPolicy?
+    /// Where changes are announced (`notify:`); empty when nobody is told.
+    public let notify: [NotifyTarget]
 }
 
 /// Reads manifest v1 text into a `Manifest`, collecting every error with its position.
@@ -25,6 +27,7 @@ public struct ManifestDecoder: Sendable {
         .optional("name", .string(.nonEmpty), "The environment's name (default: the file's name)."),
         .optional("vars", .dictionary(.scalar), "Variables for ${name} substitution; --var name=value overrides."),
         .optional(ApplyPolicy.key, ApplyPolicy.shape, ApplyPolicy.summary),
+        .optional(NotifySpec.key, NotifySpec.shape, NotifySpec.summary),
     ]
 
     /// The top level of a manifest: the core keys, then one optional key per section.
@@ -58,6 +61,7 @@ public struct ManifestDecoder: Sendable {
         root = ManifestNode(yaml: document, session: session, keyPath: "")
 
         var checks: [PlannedCheck] = []
+        var notify: [NotifyTarget] = []
         var name = ""
         var apply: ApplyPolicy?
         do {
@@ -97,13 +101,20 @@ public struct ManifestDecoder: Sendable {
                     session.errors.append(error)
                 }
             }
+            if let node = top.optional(NotifySpec.key) {
+                do {
+                    notify = try NotifySpec(from: node).targets
+                } catch let error as ManifestError {
+                    session.errors.append(error)
+                }
+            }
         } catch let error as ManifestError {
             session.errors.append(error)
         } catch {
             session.errors.append(root.error("\(error)"))
         }
         if !session.errors.isEmpty { throw ManifestErrors(session.errors) }
-        return Manifest(file: file, name: name, variables: session.variables, checks: checks, apply: apply)
+        return Manifest(file: file, name: name, variables: session.variables, checks: checks, apply: apply, notify: notify)
     }
 
     /// YAML 1.2 core schema booleans: `yes`, `no`, `on` and `off` stay strings.

@@ -13,10 +13,12 @@ public enum ReportFile {
     /// planting files at random names; 2^-64 odds each otherwise).
     static let attempts = 16
 
-    public static func write(_ text: String, to path: String) throws {
+    /// `permissions` apply to the new file (before the umask); the state directory's files use 0600.
+    public static func write(_ text: String, to path: String, permissions: mode_t = 0o644) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        let (descriptor, temporary) = try create(in: directory.isEmpty ? "." : directory, for: name, path: path)
+        let (descriptor, temporary) = try create(
+            in: directory.isEmpty ? "." : directory, for: name, path: path, permissions: permissions)
         // POSIX calls rather than Data.write, so a failure reads "No such file or
         // directory" about the report's path instead of Foundation's error dump about
         // the temporary file; fsync before rename so the new report is on disk first.
@@ -49,12 +51,12 @@ public enum ReportFile {
     }
 
     /// A new file `.NAME.RANDOM.tmp` in `directory`, open for writing.
-    static func create(in directory: String, for name: String, path: String) throws -> (Int32, String) {
+    static func create(in directory: String, for name: String, path: String, permissions: mode_t) throws -> (Int32, String) {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<attempts {
             let suffix = String(generator.next() as UInt64, radix: 36)
             let temporary = (directory as NSString).appendingPathComponent(".\(name).\(suffix).tmp")
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
             if descriptor >= 0 { return (descriptor, temporary) }
             guard errno == EEXIST || errno == ELOOP else { break }
         }

@@ -1,0 +1,43 @@
+import Foundation
+
+/// What happens after every run, the same for `reconcile` on a timer and for `serve`:
+/// the run is appended to the bounded history in the state directory (and the last
+/// report written beside it), then the metrics textfile is replaced atomically.
+///
+/// Failing to keep state never changes a run's exit code (monitoring reads the exit code
+/// for the stack's state, not reconcile's housekeeping): problems come back as warnings
+/// for the caller to log.
+public struct RunBookkeeping: Sendable {
+    public let state: StateDirectory
+    /// `--metrics-file`: node_exporter's textfile collector reads it; nil = none.
+    public let metricsFile: String?
+
+    public init(state: StateDirectory, metricsFile: String?) {
+        self.state = state
+        self.metricsFile = metricsFile
+    }
+
+    /// The history before this run, then with it; the warnings say what could not be kept.
+    public func record(_ record: RunRecord) -> (previous: RunHistory, updated: RunHistory, warnings: [String]) {
+        let previous = RunHistory.load(from: state)
+        var updated = previous
+        updated.append(record)
+        var warnings: [String] = []
+        do {
+            try updated.save(to: state)
+        } catch {
+            warnings.append("the run was not recorded in the state directory: \(error)")
+        }
+        if let metricsFile {
+            do {
+                try ReportFile.write(
+                    PrometheusRenderer.render(record, lastSuccess: updated.lastSuccess?.finishedAt), to: metricsFile)
+            } catch let error as ReportFileError {
+                warnings.append("cannot write metrics file \(error.path): \(error.reason)")
+            } catch {
+                warnings.append("cannot write metrics file \(metricsFile): \(error)")
+            }
+        }
+        return (previous, updated, warnings)
+    }
+}

@@ -1,0 +1,245 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReconcileKit
+
+/// What one reconciliation needs, shared by `reconcile run` (once) and `reconcile serve`
+/// (on an interval): where the desired state is, which checks to run and how, and where
+/// the run is remembered (state directory, metrics textfile, report file).
+struct RunOptions: ParsableArguments {
+    @OptionGroup var source: SourceOptions
+
+    @OptionGroup(title: "Apply (without --dry-run)") var applying: ApplyOptions
+
+    @Flag(name: .long, help: "Observe and report only; never change anything (enforced: non-GET requests are refused).")
+    var dryRun = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A manifest path in the repository (repeatable).", discussion: "Default: every *.yaml in manifests/.",
+            valueName: "path"))
+    var manifest: [String] = []
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run only this checker (repeatable): \(registry.identifiers.joined(separator: ", ")).", valueName: "checker"))
+    var only: [String] = []
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write the JSON report to this file, atomically (temporary file + rename).", valueName: "file"))
+    var reportFile: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where runs are remembered: the last report and the last \(RunHistory.limit) runs.",
+            discussion: "Default: $XDG_STATE_HOME/reconcile (/var/lib/reconcile as root).", valueName: "dir"))
+    var stateDir: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write Prometheus metrics to this file, atomically (for node_exporter's textfile collector).",
+            valueName: "file"))
+    var metricsFile: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Deadline for each checker, in seconds (never past the run's --deadline).", valueName: "seconds"))
+    var timeout: Double = 60
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The most connections open to one host (scheme, host and port, or unix socket) at once; more requests wait.",
+            valueName: "count"))
+    var maxConnectionsPerHost = 64
+
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Let the media chain's live proof write a probe file into host_path (then fetch it through Caddy and delete it).",
+            discussion: "Without it, the proof only fetches a file that is already there."))
+    var probeWrite = false
+
+    @Flag(name: .shortAndLong, help: "Log what reconcile does to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        for name in only where !registry.identifiers.contains(name) {
+            let hint = Suggestions.closest(to: name, among: registry.identifiers).map { " (did you mean \($0)?)" } ?? ""
+            throw ValidationError(
+                "unknown checker '\(name)'\(hint); known: \(registry.identifiers.joined(separator: ", "))")
+        }
+        _ = try NumericFlag.seconds(timeout, flag: "--timeout")
+        try NumericFlag.count(maxConnectionsPerHost, flag: "--max-connections-per-host", in: 1...4096)
+        if probeWrite && dryRun {
+            throw ValidationError(
+                "--probe-write writes a probe file into the live media volume; a --dry-run never writes, "
+                    + "so the two cannot be combined (drop --probe-write to fetch a file that is already there)")
+        }
+    }
+
+    var stateDirectory: StateDirectory { stateDir.map(StateDirectory.init(path:)) ?? .standard() }
+
+    /// One reconciliation, recorded in the state directory and the metrics file.
+    /// `diagnose` receives what a person should read on stderr (errors, warnings); the
+    /// record's exit code is 1 when there is no report.
+    func reconcile(logger: Logger, deadline: RunDeadline, diagnose: (String) -> Void) async -> RunRecord {
+        HTTPClient.configure(maxConnectionsPerHost: maxConnectionsPerHost)
+        let clock = ContinuousClock()
+        let started = clock.now
+        func elapsed() -> Double {
+            let duration = clock.now - started
+            return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        let record: RunRecord
+        var targets: [NotifyTarget] = []
+        switch await observe(logger: logger, deadline: deadline, diagnose: diagnose) {
+        case .failure(let failure):
+            record = RunRecord(finishedAt: Date(), durationSeconds: elapsed(), exitCode: 1, report: nil, error: failure.message)
+        case .success(let observed):
+            targets = observed.notify
+            record = RunRecord(
+                finishedAt: Date(), durationSeconds: elapsed(), checkDurations: observed.durations,
+                exitCode: observed.applyFailed ? 1 : observed.report.exitCode, report: observed.report)
+        }
+        let bookkeeping = RunBookkeeping(state: stateDirectory, metricsFile: metricsFile)
+        let (previous, _, warnings) = bookkeeping.record(record)
+        for warning in warnings { diagnose("warning: \(warning)") }
+        if !targets.isEmpty {
+            let problems = await Notifications(state: stateDirectory)
+                .send(from: previous.lastReport, to: record.report, targets: targets, host: Self.hostName)
+            for problem in problems { diagnose("warning: \(problem)") }
+        }
+        return record
+    }
+
+    /// This machine's name, as notifications show it.
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// What a run observed: its report, each checker's duration, who to tell about changes,
+    /// and whether apply failed (exit 1 with a report).
+    struct Observed {
+        let report: Report
+        let durations: [String: Double]
+        let notify: [NotifyTarget]
+        let applyFailed: Bool
+    }
+
+    /// Why a run ended without a report (already told to `diagnose`).
+    struct Failure: Error {
+        let message: String
+    }
+
+    private func observe(logger: Logger, deadline: RunDeadline, diagnose: (String) -> Void) async -> Result<Observed, Failure> {
+        let source: any DesiredStateSource
+        let paths: [String]
+        let config: OperatorConfig
+        do {
+            config = try self.source.operatorConfig()
+            source = try self.source.openSource(until: deadline)
+            paths = try ManifestSelection.paths(named: manifest, in: source)
+        } catch {
+            diagnose("error: \(error)")
+            return .failure(Failure(message: "\(error)"))
+        }
+        logger.debug("desired state from \(source.origin.repo) at \(source.origin.ref) = \(source.origin.commit ?? "-")")
+
+        var checks: [PlannedCheck] = []
+        var policies: [String: ApplyPolicy] = [:]
+        var notify: [NotifyTarget] = []
+        var invalid: [String] = []
+        // Validated by ArgumentParser before any run.
+        let variables = (try? self.source.parsedVariables()) ?? [:]
+        for (path, result) in ManifestLoader(source: source, variables: variables, limits: self.source.yamlLimits).load(paths) {
+            switch result {
+            case .success(let manifest):
+                checks += manifest.checks
+                policies[manifest.file] = manifest.apply
+                notify += manifest.notify.filter { target in !notify.contains { $0.name == target.name } }
+            case .failure(let errors):
+                invalid.append(path)
+                diagnose("error: \(path) is not a valid manifest:\n\(errors)")
+            }
+        }
+        if !invalid.isEmpty { return .failure(Failure(message: "invalid manifest: \(invalid.joined(separator: ", "))")) }
+
+        let mode = dryRun ? RunMode.dryRun : .apply
+        let secrets = SecretRegistry()
+        let context = ObservationContext(
+            mode: mode, source: source, logger: logger, allowsProbeWrites: probeWrite, secrets: secrets,
+            operatorConfig: config)
+        let clock = ContinuousClock()
+        let started = clock.now
+        // Validated by ArgumentParser before any run.
+        let checkTimeout = (try? NumericFlag.seconds(timeout, flag: "--timeout")) ?? .seconds(60)
+        let reconciler = Reconciler(checkDeadline: min(checkTimeout, deadline.remaining))
+        let selected = only.isEmpty ? nil : Set(only)
+        let timings = CheckTimings()
+        let timed = timings.timing(checks)
+        let findings: [Finding]
+        let actions: [ActionOutcome]
+        var applyFailed = false
+        if dryRun || policies.isEmpty {
+            if !dryRun { diagnose("note: no manifest has an apply: section, so nothing is changed (report only)") }
+            let plan = Plan(await reconciler.outcomes(timed, context: context, only: selected), policies: policies)
+            (findings, actions) = (plan.findings, plan.outcomes)
+        } else {
+            // Applying is not cut off by the watchdog: a change killed halfway would stay
+            // unverified and un-rolled-back; apply has its own signal handling and journal.
+            Watchdog.standDown()
+            let options = applying
+            let state = stateDirectory
+            let result: ApplyRunner.Result
+            do {
+                result = try await options.run(state: state) { journal, interruption in
+                    let runner = ApplyRunner(
+                        reconciler: reconciler, policies: policies, journal: journal.masking(with: secrets),
+                        commit: source.origin.commit, interruption: interruption)
+                    return await runner.run(
+                        timed, observing: context,
+                        applying: ApplyContext(source: source, environment: context.environment, logger: logger),
+                        only: selected, confirm: { options.confirm($0) })
+                }
+            } catch let failure as ApplyOptions.Unavailable {
+                diagnose("error: \(failure.message)")
+                return .failure(Failure(message: failure.message))
+            } catch {
+                diagnose("error: \(error)")
+                return .failure(Failure(message: "\(error)"))
+            }
+            (findings, actions, applyFailed) = (result.findings, result.actions, result.failed)
+            logger.debug(
+                "first observation \(result.observed.first.secondsText), after the actions \(result.observed.after?.secondsText ?? "none")")
+            if let cause = result.cause { diagnose("error: \(secrets.mask.mask("\(cause)"))") }
+        }
+        Watchdog.standDown()
+        logger.debug("\(checks.count) checker(s), \(findings.count) finding(s) in \((clock.now - started).secondsText)")
+
+        // Masked once, here: every output and the state directory get the same masked report.
+        let mask = secrets.mask
+        let report = Report(
+            origin: source.origin, manifest: paths.count == 1 ? paths[0] : ManifestSelection.defaultDirectory + "/",
+            mode: mode, findings: findings, actions: actions
+        ).masked(by: mask)
+        if let reportFile {
+            do {
+                try ReportFile.write(JSONReportRenderer.render(report), to: reportFile)
+            } catch {
+                let message = mask.mask("\(error)")
+                diagnose("error: \(message)")
+                return .failure(Failure(message: message))
+            }
+        }
+        return .success(Observed(report: report, durations: timings.durations, notify: notify, applyFailed: applyFailed))
+    }
+}

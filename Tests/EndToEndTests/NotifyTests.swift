@@ -1,0 +1,139 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `notify:` on the built binary against a real webhook receiver, over a sequence of runs
+/// sharing one state directory: one message per transition, nothing for a drift that
+/// persists, failed deliveries kept and sent on the next run, the exit code untouched,
+/// and the webhook URL (a credential) never printed or stored.
+@Suite struct NotifyTests {
+    static let secretPath = "/hooks/T0-SECRET-5f1e9a"
+
+    /// A health check whose answer the test picks per run (`--var code=…`), and two
+    /// targets: every change as JSON, and only resolutions as Slack text.
+    static let manifest = """
+        apiVersion: reconcile/v1
+        kind: Environment
+        name: notify-e2e
+        vars:
+          base: http://127.0.0.1:1
+          code: "200"
+          hookfile: /nonexistent/hook-url
+        health:
+          - name: api
+            url: ${base}/status/${code}
+            expect: { status: 200 }
+        notify:
+          - name: ops-json
+            url_env: RECONCILE_TEST_WEBHOOK
+          - name: chat
+            url_file: ${hookfile}
+            format: slack
+            on: [resolved]
+        """
+
+    struct Setup {
+        let repo: ScratchRepository
+        let server: FixtureHTTPServer
+        let receiver: WebhookReceiver
+        let state: TemporaryDirectory
+
+        func run(_ code: Int) async throws -> CommandResult {
+            try await reconcile(
+                [
+                    "--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--var", "code=\(code)",
+                    "--var", "hookfile=\(state.file("hook-url"))", "--state-dir", state.file("state"),
+                ],
+                environment: ["RECONCILE_TEST_WEBHOOK": receiver.url(NotifyTests.secretPath + "/json")])
+        }
+
+        /// Everything reconcile wrote or printed must not contain the webhook URL.
+        func assertURLNeverLeaked(_ results: [CommandResult]) throws {
+            for result in results { #expect(!result.allOutput.contains(NotifyTests.secretPath)) }
+            for file in try FileManager.default.contentsOfDirectory(atPath: state.file("state")) {
+                let text = try String(contentsOfFile: state.file("state/\(file)"), encoding: .utf8)
+                #expect(!text.contains(NotifyTests.secretPath), "\(file)")
+            }
+        }
+    }
+
+    static func setUp() async throws -> Setup {
+        try await offPool {
+            let repo = try ScratchRepository()
+            try repo.write("manifests/prod.yaml", manifest)
+            try repo.commit(message: "Desired state with notify")
+            let receiver = try WebhookReceiver()
+            let state = try TemporaryDirectory(prefix: "reconcile-notify")
+            try state.write("hook-url", receiver.url(secretPath + "/slack") + "\n")
+            return Setup(repo: repo, server: try FixtureHTTPServer(), receiver: receiver, state: state)
+        }
+    }
+
+    @Test func exactlyOneMessagePerTransitionOverASequenceOfRuns() async throws {
+        let setup = try await Self.setUp()
+        var results: [CommandResult] = []
+        var seen: [[String]] = []
+        for code in [200, 502, 502, 200, 200] {
+            let before = setup.receiver.posts().count
+            let result = try await setup.run(code)
+            #expect(result.status == (code == 200 ? 0 : 2), "\(result.allOutput)")
+            #expect(result.stderr == "")
+            results.append(result)
+            seen.append(setup.receiver.posts().dropFirst(before).map(\.path))
+        }
+        let json = Self.secretPath + "/json"
+        let slack = Self.secretPath + "/slack"
+        #expect(seen == [[], [json], [], [json, slack], []])
+
+        let posts = setup.receiver.posts()
+        let drift = try #require(try JSONSerialization.jsonObject(with: Data(posts[0].body.utf8)) as? [String: Any])
+        #expect(drift["event"] as? String == "drift")
+        #expect(drift["resource"] as? String == "api")
+        #expect((drift["observed"] as? String)?.hasPrefix("status 502") == true)
+        let resolved = try #require(try JSONSerialization.jsonObject(with: Data(posts[1].body.utf8)) as? [String: Any])
+        #expect(resolved["event"] as? String == "resolved")
+        #expect(resolved["previous"] as? String == "drift")
+        let text = try #require((try JSONSerialization.jsonObject(with: Data(posts[2].body.utf8)) as? [String: Any])?["text"] as? String)
+        #expect(text.contains(": resolved* · health `api`"))
+        try setup.assertURLNeverLeaked(results)
+    }
+
+    @Test func aFailedDeliveryIsRetriedNextRunAndNeverChangesTheExitCode() async throws {
+        let setup = try await Self.setUp()
+        try setup.receiver.answer(500)
+        let failing = try await setup.run(502)
+        #expect(failing.status == 2, "\(failing.allOutput)")
+        #expect(
+            failing.stderr.contains(
+                "warning: notify 'ops-json': the drift message for health api was not delivered after 4 attempts (HTTP 500); kept for the next run"
+            ))
+        #expect(setup.receiver.posts().count == 4)
+
+        try setup.receiver.answer(200)
+        let retried = try await setup.run(502)
+        #expect(retried.status == 2)
+        #expect(retried.stderr == "")
+        let posts = setup.receiver.posts()
+        #expect(posts.count == 5)
+        #expect(posts.last?.body.contains("\"event\":\"drift\"") == true)
+
+        let quiet = try await setup.run(502)
+        #expect(setup.receiver.posts().count == 5, "the same drift again sends nothing")
+        try setup.assertURLNeverLeaked([failing, retried, quiet])
+    }
+
+    @Test func aMissingURLVariableIsAWarningNamingTheVariableOnly() async throws {
+        let setup = try await Self.setUp()
+        let result = try await reconcile(
+            [
+                "--dry-run", "--repo", setup.repo.path, "--var", "base=\(setup.server.baseURL)", "--var", "code=502",
+                "--var", "hookfile=\(setup.state.file("hook-url"))", "--state-dir", setup.state.file("state"),
+            ],
+            environment: ["RECONCILE_TEST_WEBHOOK": nil])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr.contains(
+                "warning: notify 'ops-json': the environment variable RECONCILE_TEST_WEBHOOK is not set; the drift message for health api is kept for the next run"
+            ))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+/// The Prometheus text format: the metric names and labels operators alert on, escaped
+/// label values, a golden file, and the real `promtool check metrics` as the judge.
+@Suite struct PrometheusTests {
+    /// A run with every kind of finding, including label values a live service could
+    /// produce (quotes, backslashes, a line feed).
+    static let record = RunRecord(
+        finishedAt: Date(timeIntervalSince1970: 1_800_000_000), durationSeconds: 2.25,
+        checkDurations: ["health": 0.5, "caddy": 0.125], exitCode: 2,
+        report: Report(
+            origin: ReportTests.origin, manifest: "manifests/production.yaml", mode: .dryRun,
+            findings: ReportTests.mixed + [
+                Finding(checker: "caddy", resource: "/odd\"path\\with\nnewline", status: .drift, message: "odd"),
+                Finding(checker: "health", resource: "api", status: .ok, message: "again, from a second manifest"),
+            ]))
+
+    static var text: String {
+        PrometheusRenderer.render(record, lastSuccess: Date(timeIntervalSince1970: 1_800_000_000))
+    }
+
+    @Test func theLastRunMatchesItsGoldenFile() {
+        assertSnapshot(Self.text, named: "metrics.prom")
+    }
+
+    @Test func labelValuesAreEscaped() {
+        #expect(PrometheusRenderer.escapeLabel("a\"b\\c\nd") == #"a\"b\\c\nd"#)
+        #expect(Self.text.contains(#"reconcile_findings{checker="caddy",resource="/odd\"path\\with\nnewline",status="drift"} 1"#))
+    }
+
+    @Test func applyActionsAreCountedByCheckerActionAndStatus() throws {
+        let action = Action(
+            checker: "caddy", resource: "/media/*", summary: "PATCH caddy route /media/* root → /srv/rims/media",
+            permission: "caddy", payload: "{}")
+        let record = RunRecord(
+            finishedAt: Date(timeIntervalSince1970: 1_800_000_000), durationSeconds: 1, exitCode: 0,
+            report: Report(
+                origin: ReportTests.origin, manifest: "m.yaml", mode: .apply, findings: [],
+                actions: [ActionOutcome(action, status: .applied), ActionOutcome(action, status: .applied)]))
+        let text = PrometheusRenderer.render(record, lastSuccess: nil)
+        #expect(
+            text.contains(
+                #"reconcile_actions_total{checker="caddy",action="PATCH caddy route /media/* root → /srv/rims/media",status="applied"} 2"#
+            ))
+        let check = try run("promtool", ["check", "metrics"], stdin: text)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
+    @Test func findingsWithTheSameLabelsAreCountedOnce() {
+        #expect(Self.text.contains(#"reconcile_findings{checker="health",resource="api",status="ok"} 2"#))
+    }
+
+    @Test func aFailedRunHasStatusOneAndNoSourceInfo() {
+        let failed = RunRecord(finishedAt: Date(timeIntervalSince1970: 1_800_000_100), durationSeconds: 0.5, exitCode: 1, report: nil)
+        let text = PrometheusRenderer.render(failed, lastSuccess: Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(text.contains("reconcile_status 1\n"))
+        #expect(text.contains("reconcile_last_run_timestamp_seconds 1800000100\n"))
+        #expect(text.contains("reconcile_last_success_timestamp_seconds 1800000000\n"))
+        #expect(!text.contains("reconcile_source_info"))
+        #expect(!text.contains("reconcile_findings"))
+    }
+
+    @Test func promtoolAcceptsTheOutput() throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-metrics")
+        let file = try directory.write("metrics.prom", Self.text)
+        let result = try run("sh", ["-c", "promtool check metrics < \"$0\"", file])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout + result.stderr == "")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import ReconcileKit
+import TestSupport
+import Testing
+
+/// The state directory: where it is by default, that it is private, and that the history
+/// of runs stays bounded while the last report is always the newest.
+@Suite struct StateTests {
+    static func record(_ index: Int, findings: [Finding]? = [], exitCode: Int32 = 0) -> RunRecord {
+        RunRecord(
+            finishedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(index)), durationSeconds: 1.5,
+            checkDurations: ["health": 0.25], exitCode: exitCode,
+            report: findings.map {
+                Report(origin: ReportTests.origin, manifest: "manifests/run-\(index).yaml", mode: .dryRun, findings: $0)
+            })
+    }
+
+    /// A state directory in a new temporary directory holding `records`.
+    static func saved(_ records: [RunRecord]) throws -> (TemporaryDirectory, StateDirectory) {
+        let directory = try TemporaryDirectory(prefix: "reconcile-state")
+        let state = StateDirectory(path: directory.file("state"))
+        try RunHistory(records: records).save(to: state)
+        return (directory, state)
+    }
+
+    @Test func theDefaultFollowsXDGThenRootThenHome() {
+        #expect(StateDirectory.standard(environment: ["XDG_STATE_HOME": "/x/state"], isRoot: true).path == "/x/state/reconcile")
+        #expect(StateDirectory.standard(environment: ["XDG_STATE_HOME": "relative"], isRoot: true).path == "/var/lib/reconcile")
+        #expect(StateDirectory.standard(environment: ["HOME": "/home/ops"], isRoot: false).path == "/home/ops/.local/state/reconcile")
+    }
+
+    @Test func theHistoryKeepsOnlyTheLastHundredRunsAndTheLastReport() throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-state")
+        let state = StateDirectory(path: directory.file("nested/state"))
+        for index in 0..<(RunHistory.limit + 5) {
+            var history = RunHistory.load(from: state)
+            history.append(Self.record(index))
+            try history.save(to: state)
+        }
+        let history = RunHistory.load(from: state)
+        #expect(history.records.count == RunHistory.limit)
+        #expect(history.records.first?.report?.source.manifest == "manifests/run-5.yaml")
+        #expect(history.last?.report?.source.manifest == "manifests/run-104.yaml")
+        #expect(history.last?.checkDurations == ["health": 0.25])
+        let lines = try String(contentsOfFile: state.history, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == RunHistory.limit)
+        let last = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: state.lastReport))) as? [String: Any])
+        #expect((last["source"] as? [String: Any])?["manifest"] as? String == "manifests/run-104.yaml")
+    }
+
+    @Test func aFailedRunIsRecordedButTheLastReportIsTheLastSuccessfulOne() throws {
+        let (directory, state) = try Self.saved([
+            Self.record(1, findings: [ReportTests.finding(.drift)], exitCode: 2), Self.record(2, findings: nil, exitCode: 1),
+        ])
+        defer { withExtendedLifetime(directory) {} }
+        let loaded = RunHistory.load(from: state)
+        #expect(loaded.last?.exitCode == 1)
+        #expect(loaded.lastSuccess?.exitCode == 2)
+        #expect(loaded.lastReport?.findings.map(\.status) == [.drift])
+    }
+
+    @Test func theDirectoryAndItsFilesArePrivate() throws {
+        let (directory, state) = try Self.saved([Self.record(1)])
+        defer { withExtendedLifetime(directory) {} }
+        let attributes = try FileManager.default.attributesOfItem(atPath: state.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
+        let file = try FileManager.default.attributesOfItem(atPath: state.history)
+        #expect((file[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func aLineFromAnotherVersionIsSkippedNotFatal() throws {
+        let (directory, state) = try Self.saved([Self.record(1)])
+        defer { withExtendedLifetime(directory) {} }
+        let text = try String(contentsOfFile: state.history, encoding: .utf8)
+        try ("{\"something\": \"else\"}\n" + text).write(toFile: state.history, atomically: true, encoding: .utf8)
+        #expect(RunHistory.load(from: state).records.count == 1)
+    }
+
+    @Test func anUnwritableStateDirectoryIsAWarningNotAFailure() throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-state")
+        let blocker = try directory.write("file", "not a directory")
+        let bookkeeping = RunBookkeeping(state: StateDirectory(path: blocker + "/state"), metricsFile: nil)
+        let result = bookkeeping.record(Self.record(1))
+        #expect(result.updated.records.count == 1)
+        #expect(result.warnings.count == 1)
+        #expect(result.warnings.first?.contains("cannot create the state directory") == true)
+    }
+}
