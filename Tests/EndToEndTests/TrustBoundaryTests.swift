@@ -182,7 +182,8 @@ import Testing
     /// groups must still be killed first, or a hung check would hold the apply up.
     @Test func inApplyModeSIGTERMStillKillsEveryChildsGroup() async throws {
         let fake = try FakePython(body: Self.grandchildBody)
-        let manifest = Self.djangoManifest(python: fake.path, workdir: fake.directory.path, timeout: 120_000) + "\napply:\n  rollback: true\n"
+        let manifest =
+            Self.djangoManifest(python: fake.path, workdir: fake.directory.path, timeout: 120_000) + "\napply:\n  rollback: true\n"
         let repo = try await Self.repository(manifest)
         let (scratch, config) = try Self.config("{}\n")
         defer { withExtendedLifetime(scratch) {} }
