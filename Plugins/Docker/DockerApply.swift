@@ -2,15 +2,19 @@ import Foundation
 import ReconcileKit
 
 /// Docker's repairs through the Engine API: start, restart policy, volume create, each
-/// with its exact opposite as undo (stop, the previous policy, remove the volume it made).
+/// with its exact opposite as undo (stop, the previous policy, remove the volume it made),
+/// and recreate (``DockerRecreate``: undo brings the old container back).
 extension DockerChecker: Fixer {
     /// The action that was applied (its payload says how to undo it).
     public struct Applied: Sendable {
         let fix: DockerFix
+        /// The new container's id (recreate).
+        var replacement: String?
     }
 
     public static var manualReason: String {
-        "a container's image, ports, mounts and environment are fixed when it is created; recreate it by hand (as the fix says)"
+        "a container's image, ports, mounts and environment are fixed when it is created; recreate it by hand (as the fix says); "
+            + "apply.docker: [recreate] replaces a running container whose image, ports or mounts differ"
     }
 
     public func plan(_ spec: DockerSpec, observation: DockerObservation, findings: [Finding]) -> [Int: Remedy] {
@@ -20,8 +24,11 @@ extension DockerChecker: Fixer {
     public func apply(_ action: Action, spec: DockerSpec, in context: ApplyContext) async throws -> Applied {
         let fix = try JSONDecoder().decode(DockerFix.self, from: Data(action.payload.utf8))
         let client = try Self.client(fix, context)
+        var replacement: String?
         try await Self.calling { () async throws(EngineProblem) in
             switch fix.kind {
+            case .recreate:
+                replacement = try await DockerRecreate(client: client, fix: fix).replace()
             case .start:
                 try await client.change("POST", "/containers/\(fix.target)/start", version: fix.version)
             case .restartPolicy:
@@ -34,7 +41,7 @@ extension DockerChecker: Fixer {
                     "POST", "/volumes/create", body: try? JSONEncoder().encode(body), version: fix.version)
             }
         }
-        return Applied(fix: fix)
+        return Applied(fix: fix, replacement: replacement)
     }
 
     public func undo(_ applied: Applied, spec: DockerSpec, in context: ApplyContext) async throws {
@@ -42,6 +49,8 @@ extension DockerChecker: Fixer {
         let client = try Self.client(fix, context)
         try await Self.calling { () async throws(EngineProblem) in
             switch fix.kind {
+            case .recreate:
+                try await DockerRecreate(client: client, fix: fix).restore(removing: applied.replacement)
             case .start:
                 try await client.change("POST", "/containers/\(fix.target)/stop", version: fix.version)
             case .restartPolicy:
@@ -51,6 +60,15 @@ extension DockerChecker: Fixer {
             case .createVolume:
                 try await client.change("DELETE", "/volumes/\(fix.target)", version: fix.version)
             }
+        }
+    }
+
+    /// A recreate that stays: the parked old container goes.
+    public func finish(_ applied: Applied, spec: DockerSpec, in context: ApplyContext) async throws {
+        guard applied.fix.kind == .recreate else { return }
+        let client = try Self.client(applied.fix, context)
+        try await Self.calling { () async throws(EngineProblem) in
+            try await DockerRecreate(client: client, fix: applied.fix).discardOld()
         }
     }
 

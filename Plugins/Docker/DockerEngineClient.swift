@@ -166,8 +166,10 @@ public struct DockerEngineClient: Sendable {
     /// A request that changes the engine (`POST /containers/{id}/start`, …): apply mode
     /// only, a dry run's client refuses it. 2xx and 304 ("already so") succeed; anything
     /// else throws with the engine's own message. It may take a stop's grace period
-    /// (10 s by default) plus the engine's own work, so its limit is a minute.
-    func change(_ method: String, _ path: String, body: Data? = nil, version: String) async throws(EngineProblem) {
+    /// (10 s by default) plus the engine's own work, so its limit is a minute. Returns
+    /// the answer's body (`/containers/create` answers with the new id).
+    @discardableResult
+    func change(_ method: String, _ path: String, body: Data? = nil, version: String) async throws(EngineProblem) -> Data {
         var request = endpoint.request("/v\(version)\(path)", method: method)
         request.timeout = max(timeout, .seconds(60))
         if let body {
@@ -186,6 +188,7 @@ public struct DockerEngineClient: Sendable {
                 kind: .other, message: "\(method) \(path) answered \(response.status)\(message.map { ": \($0)" } ?? "")",
                 hint: "check the engine's log")
         }
+        return response.body
     }
 
     /// One GET; transport failures become classified problems.

@@ -3,7 +3,7 @@ import ReconcileKit
 
 /// What a Docker action carries from the plan to `apply` (its `payload`).
 struct DockerFix: Codable, Hashable {
-    enum Kind: String, Codable { case start, restartPolicy, createVolume }
+    enum Kind: String, Codable { case start, restartPolicy, createVolume, recreate }
 
     var kind: Kind
     /// The endpoint and API version the plan's observation used.
@@ -15,15 +15,20 @@ struct DockerFix: Codable, Hashable {
     /// The policy before, for undo.
     var previousPolicy: RestartPolicy?
     var driver: String?
+    /// Recreate: the container's name, and the manifest's fields the new one gets.
+    var name = ""
+    var image: String?
+    var ports: [PortBinding]?
+    var mounts: [MountSpec]?
 }
 
 /// The pure half of Docker's repairs: which engine calls make the containers and volumes
 /// read as desired, from the same pairing the comparison did.
 ///
-/// Only the non-destructive repairs are planned: start a stopped container
-/// (`apply.docker: [start]`), change a restart policy in place (`restart_policy`), create
-/// a missing named volume (`volumes`). What needs a new container (image, ports, mounts,
-/// environment) is left to people for now.
+/// Start a stopped container (`apply.docker: [start]`), change a restart policy in place
+/// (`restart_policy`), create a missing named volume (`volumes`), and replace a running
+/// container whose image, ports or mounts differ (`recreate`). Environment drift stays
+/// manual: the manifest names variables but never holds their values.
 enum DockerPlan {
     static func remedies(_ spec: DockerSpec, _ observation: DockerObservation, _ findings: [Finding]) -> [Int: Remedy] {
         guard observation.problem == nil, let version = observation.engine?.negotiatedVersion else { return [:] }
@@ -54,6 +59,9 @@ enum DockerPlan {
                         summary: "docker update --restart=\(wanted) \(live.name)", before: live.restartPolicy.description,
                         after: wanted.description, permission: "docker.restart_policy", payload: encode(update)))
             }
+            if let recreate = recreateAction(container, live, fix) {
+                for expected in recreateKeys(container) { byKey[key(container.name, expected)] = recreate }
+            }
         }
         if let volumes = observation.volumes {
             for volume in Pairing.desiredVolumes(spec, compose: observation.compose)
@@ -73,6 +81,36 @@ enum DockerPlan {
             result[index] = byKey[key(finding.resource, finding.expected ?? "")] ?? .manual(DockerChecker.manualReason)
         }
         return result
+    }
+
+    /// Replacing a running container with one made from the manifest's image, ports and
+    /// mounts; nil when there is nothing to replace from or the result could not be made
+    /// (a stopped container, a bind of a relative path).
+    static func recreateAction(_ container: ContainerSpec, _ live: ContainerObservation, _ base: DockerFix) -> Remedy? {
+        guard live.state == "running", container.state == nil || container.state == .running,
+            container.image != nil || container.ports != nil || container.mounts != nil,
+            !(container.mounts ?? []).contains(where: { $0.source == .bind(nil) })
+        else { return nil }
+        var fix = base
+        fix.kind = .recreate
+        fix.name = live.name
+        (fix.image, fix.ports, fix.mounts) = (container.image, container.ports, container.mounts)
+        var given: [String] = []
+        if container.image != nil { given.append("image") }
+        if container.ports != nil { given.append("ports") }
+        if container.mounts != nil { given.append("mounts") }
+        let fields = given.joined(separator: ", ")
+        return .action(
+            Action(
+                checker: DockerVerdict.checker, resource: container.name, summary: "docker recreate \(live.name)",
+                before: "container \(live.id.prefix(12)) (\(live.image))", after: "a new container with the manifest's \(fields)",
+                permission: "docker.recreate", payload: encode(fix)))
+    }
+
+    /// The `expected` texts of the findings a recreate answers (image, ports, mounts).
+    static func recreateKeys(_ container: ContainerSpec) -> [String] {
+        [container.image, container.ports.map(DockerVerdict.expectedPorts), container.mounts.map(DockerVerdict.expectedMounts)]
+            .compactMap { $0 }
     }
 
     static func key(_ resource: String, _ expected: String) -> String { "\(resource)\u{0}\(expected)" }

@@ -212,7 +212,7 @@ enum DockerVerdict {
         let list = wanted.map { "      - \"\($0)\"" }.joined(separator: "\n")
         return Finding(
             checker: checker, resource: spec.name, status: .drift, severity: exposedWider ? .critical : .error,
-            expected: wanted.isEmpty ? "no published ports" : wanted.map(\.description).joined(separator: ", "),
+            expected: expectedPorts(wanted),
             observed: container.ports.isEmpty ? "no published ports" : container.ports.map(\.description).joined(separator: ", "),
             message: problems.joined(separator: "; "),
             fix: Fixes.recreate(
@@ -253,7 +253,7 @@ enum DockerVerdict {
         }
         return Finding(
             checker: checker, resource: spec.name, status: .drift, severity: .error,
-            expected: wanted.map(\.description).joined(separator: ", "),
+            expected: expectedMounts(wanted),
             observed: relevant.isEmpty ? "no such mounts" : relevant.map(\.description).joined(separator: ", "),
             message: problems.joined(separator: "; "),
             fix: Fixes.recreate(
@@ -261,6 +261,14 @@ enum DockerVerdict {
                 snippet: snippet),
             position: spec.position(of: "mounts"))
     }
+
+    /// A ports finding's `expected` (also how a recreate finds the findings it answers).
+    static func expectedPorts(_ wanted: [PortBinding]) -> String {
+        wanted.isEmpty ? "no published ports" : wanted.map(\.description).joined(separator: ", ")
+    }
+
+    /// A mounts finding's `expected`.
+    static func expectedMounts(_ wanted: [MountSpec]) -> String { wanted.map(\.description).joined(separator: ", ") }
 
     /// What differs between a desired mount and the one at the same target; nil if it
     /// satisfies it.

@@ -54,9 +54,11 @@ struct PlanTests {
         #expect(fix.version == observation.engine?.negotiatedVersion)
     }
 
-    @Test func whatNeedsANewContainerIsManual() throws {
+    @Test func aRunningContainerWithAnotherImageIsRecreatedAndEnvironmentStaysManual() throws {
         let lines = try plan("containers:\n  - { name: backend, image: other:latest }\n")
-        #expect(lines == ["backend: manual: \(DockerChecker.manualReason)"])
+        #expect(lines == ["backend: docker recreate backend [docker.recreate]"])
+        let environment = try plan("containers:\n  - { name: backend, environment: [NOT_SET_ANYWHERE] }\n")
+        #expect(environment == ["backend: manual: \(DockerChecker.manualReason)"])
     }
 
     @Test func stoppingARunningContainerIsNotAnActionReconcileTakes() throws {

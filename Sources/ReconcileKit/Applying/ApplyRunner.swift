@@ -117,6 +117,7 @@ public struct ApplyRunner: Sendable {
         if let problem = verificationProblem(before: before, after: after, applied: applied.map(\.step)) {
             return await rollBack(applied, because: problem, checks: checks, observing: observing, applying: applying, only: only, log: log)
         }
+        for (step, record) in applied { await finish(step, record, applying) }
         return Result(
             findings: Plan(filter(after, only), policies: policies).findings, actions: log.outcomes, failed: false, cause: nil,
             observed: (first, again))
@@ -158,6 +159,7 @@ public struct ApplyRunner: Sendable {
         for (step, record) in applied.reversed() {
             guard policies[step.check.position.file]?.rollback ?? true else {
                 log.set(step.action, .applied, detail: "kept (apply.rollback is false): \(cause)")
+                await finish(step, record, applying)
                 continue
             }
             do {
@@ -172,6 +174,16 @@ public struct ApplyRunner: Sendable {
         }
         let after = await reconciler.outcomes(checks, context: observing, only: only)
         return Result(findings: Plan(after, policies: policies).findings, actions: log.outcomes, failed: true, cause: cause)
+    }
+
+    /// The action stays: let its fixer drop what only undo needed. A failure here leaves
+    /// something behind but changes nothing the run verified, so it is a warning.
+    private func finish(_ step: Plan.Step, _ record: any Sendable, _ applying: ApplyContext) async {
+        do {
+            try await step.check.fixer?.finish(record, applying)
+        } catch {
+            FileHandle.standardError.write(Data("warning: after \(step.action.summary): \(error)\n".utf8))
+        }
     }
 
     private func filter(_ outcomes: [CheckOutcome], _ only: Set<String>?) -> [CheckOutcome] {

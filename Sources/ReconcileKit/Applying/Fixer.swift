@@ -28,6 +28,15 @@ public protocol Fixer: Checker {
 
     /// Restores the state from before `apply` returned `applied`.
     func undo(_ applied: Applied, spec: Spec, in context: ApplyContext) async throws
+
+    /// The run was verified (or is kept without rollback): drops what only `undo`
+    /// needed, such as the old container a Docker recreate parked.
+    func finish(_ applied: Applied, spec: Spec, in context: ApplyContext) async throws
+}
+
+extension Fixer {
+    /// Most actions keep nothing for undo outside the process.
+    public func finish(_ applied: Applied, spec: Spec, in context: ApplyContext) async throws {}
 }
 
 extension Checker {

@@ -4,6 +4,7 @@ struct FixerHooks: Sendable {
     let plan: @Sendable (_ observation: any Sendable, _ findings: [Finding]) -> [Int: Remedy]
     let apply: @Sendable (Action, ApplyContext) async throws -> any Sendable
     let undo: @Sendable (any Sendable, ApplyContext) async throws -> Void
+    let finish: @Sendable (any Sendable, ApplyContext) async throws -> Void
 
     init<F: Fixer>(_ fixer: F.Type, spec: any ManifestSection) {
         let spec = spec as? F.Spec
@@ -20,6 +21,10 @@ struct FixerHooks: Sendable {
                 throw ApplyFailure("internal: \(F.identifier) was given another checker's undo record")
             }
             try await F().undo(applied, spec: spec, in: context)
+        }
+        finish = { applied, context in
+            guard let spec, let applied = applied as? F.Applied else { return }
+            try await F().finish(applied, spec: spec, in: context)
         }
     }
 }

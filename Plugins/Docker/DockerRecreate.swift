@@ -1,0 +1,146 @@
+import Foundation
+import ReconcileKit
+
+/// `apply.docker: [recreate]`: what a running container cannot change (image, published
+/// ports, mounts) is fixed by replacing it. The replacement is created from the old
+/// container's own inspect with only the manifest's fields changed, so its command,
+/// labels, environment, networks and limits carry over. The old container is stopped and
+/// parked under `<name>-reconcile-old` until the run is verified, so undo can bring it
+/// back; a replacement that does not stay running is removed at once and the old one
+/// started again under its name.
+struct DockerRecreate {
+    let client: DockerEngineClient
+    let fix: DockerFix
+
+    /// The old container's name while the replacement is tried.
+    var parkedName: String { "\(fix.name)-reconcile-old" }
+
+    /// Stops and parks the old container, creates and starts the replacement, and
+    /// returns its id once it is seen running. On any failure the old one is back.
+    func replace() async throws(EngineProblem) -> String {
+        let inspect = try await inspectObject(fix.target)
+        let body = try Self.createBody(inspect, fix)
+        try await client.change("POST", "/containers/\(fix.target)/stop", version: fix.version)
+        try await client.change("POST", "/containers/\(fix.target)/rename?name=\(parkedName)", version: fix.version)
+        var created: String?
+        do throws(EngineProblem) {
+            let answer = try await client.change(
+                "POST", "/containers/create?name=\(fix.name)", body: body, version: fix.version)
+            guard let id = (try? JSONDecoder().decode(Created.self, from: answer))?.Id else {
+                throw EngineProblem(kind: .other, message: "POST /containers/create answered without an Id", hint: "check the engine's log")
+            }
+            created = id
+            try await client.change("POST", "/containers/\(id)/start", version: fix.version)
+            try await awaitRunning(id)
+            return id
+        } catch {
+            try await restore(removing: created)
+            throw error
+        }
+    }
+
+    /// Removes the replacement (if any) and starts the old container under its name again.
+    func restore(removing replacement: String?) async throws(EngineProblem) {
+        if let replacement {
+            try await client.change("DELETE", "/containers/\(replacement)?force=true", version: fix.version)
+        }
+        try await client.change("POST", "/containers/\(fix.target)/rename?name=\(fix.name)", version: fix.version)
+        try await client.change("POST", "/containers/\(fix.target)/start", version: fix.version)
+    }
+
+    /// Removes the parked old container once the run was verified (its volumes stay).
+    func discardOld() async throws(EngineProblem) {
+        try await client.change("DELETE", "/containers/\(fix.target)", version: fix.version)
+    }
+
+    /// A replacement that exits at once (a bad image, a missing variable) fails here:
+    /// it must still be running a moment after its start.
+    func awaitRunning(_ id: String) async throws(EngineProblem) {
+        for _ in 0..<5 {
+            try? await Task.sleep(for: .milliseconds(300))
+            let state = try await inspectObject(id)["State"] as? [String: Any]
+            guard state?["Running"] as? Bool == true else {
+                let code = (state?["ExitCode"] as? Int).map { " with code \($0)" } ?? ""
+                throw EngineProblem(
+                    kind: .other, message: "the new \(fix.name) did not stay running (exited\(code))",
+                    hint: "see docker logs of the new container; the old one was started again")
+            }
+        }
+    }
+
+    func inspectObject(_ id: String) async throws(EngineProblem) -> [String: Any] {
+        let path = "/containers/\(id)/json"
+        let response = try await client.get("/v\(fix.version)\(path)")
+        guard (200..<300).contains(response.status),
+            let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
+        else {
+            throw EngineProblem(kind: .other, message: "GET \(path) answered \(response.status)", hint: "check the engine's log")
+        }
+        return object
+    }
+
+    /// The create request: the old `Config` and `HostConfig` with the manifest's image,
+    /// ports and mounts in place of theirs.
+    static func createBody(_ inspect: [String: Any], _ fix: DockerFix) throws(EngineProblem) -> Data {
+        var body = inspect["Config"] as? [String: Any] ?? [:]
+        var host = inspect["HostConfig"] as? [String: Any] ?? [:]
+        body.removeValue(forKey: "Hostname") // the old id's; the new container gets its own
+        if let image = fix.image { body["Image"] = image }
+        // Podman's inspect names ulimits as the kernel does (RLIMIT_NOFILE); create takes
+        // Docker's names (nofile).
+        if let limits = host["Ulimits"] as? [[String: Any]] {
+            host["Ulimits"] = limits.map { limit in
+                var limit = limit
+                if let name = limit["Name"] as? String, name.hasPrefix("RLIMIT_") {
+                    limit["Name"] = name.dropFirst("RLIMIT_".count).lowercased()
+                }
+                return limit
+            }
+        }
+        if let ports = fix.ports {
+            var bindings: [String: [[String: String]]] = [:]
+            var exposed = body["ExposedPorts"] as? [String: Any] ?? [:]
+            for port in ports {
+                let key = "\(port.containerPort)/\(port.proto)"
+                bindings[key, default: []].append(["HostIp": port.hostIP ?? "", "HostPort": port.hostPort.map(String.init) ?? ""])
+                exposed[key] = [String: String]()
+            }
+            host["PortBindings"] = bindings
+            body["ExposedPorts"] = exposed
+        }
+        if let mounts = fix.mounts {
+            let targets = Set(mounts.map(\.target))
+            host["Binds"] = (host["Binds"] as? [String] ?? []).filter { bind in
+                !targets.contains(bind.split(separator: ":").dropFirst().first.map(String.init) ?? "")
+            }
+            let kept = (host["Mounts"] as? [[String: Any]] ?? []).filter { !targets.contains($0["Target"] as? String ?? "") }
+            host["Mounts"] = kept + mounts.map(mountObject)
+        }
+        body["HostConfig"] = host
+        guard let data = try? JSONSerialization.data(withJSONObject: body) else {
+            throw EngineProblem(
+                kind: .other, message: "the container's inspect could not be turned into a create request", hint: "recreate it by hand")
+        }
+        return data
+    }
+
+    /// One `HostConfig.Mounts` entry.
+    static func mountObject(_ mount: MountSpec) -> [String: Any] {
+        var object: [String: Any] = ["Target": mount.target, "ReadOnly": mount.readOnly ?? false]
+        switch mount.source {
+        case .volume(let name):
+            object["Type"] = "volume"
+            object["Source"] = name
+        case .anonymousVolume:
+            object["Type"] = "volume"
+        case .bind(let path):
+            object["Type"] = "bind"
+            object["Source"] = path ?? ""
+        case .tmpfs:
+            object["Type"] = "tmpfs"
+        }
+        return object
+    }
+
+    private struct Created: Decodable { let Id: String }
+}
