@@ -64,13 +64,13 @@ public final class ChildProcessGroups: Sendable {
                 while read(readEnd, &received, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {
                     if errno != EINTR { return }
                 }
-                let handler = Self.interrupting.contains(received) ? takeover.withLock({ $0 }) : nil
-                guard let handler else {
+                let takeover = Self.interrupting.contains(received) ? takeover.withLock({ $0 }) : nil
+                guard let takeover else {
                     killAll(for: received)
                     _exit(128 + received)
                 }
-                killAll()
-                handler(received)
+                if takeover.killingChildren { killAll() }
+                takeover.handler(received)
             }
         }
         for signal in Self.terminating {
@@ -84,15 +84,22 @@ public final class ChildProcessGroups: Sendable {
         }
     }
 
-    /// From now on SIGTERM and SIGINT still kill every child's group, but then go to
-    /// `handler` (on the watching thread, not in signal context) instead of ending
-    /// reconcile: an apply records them, then finishes or undoes the action in flight.
+    /// From now on SIGTERM and SIGINT go to `handler` (on the watching thread, not in
+    /// signal context) instead of ending reconcile. With `killingChildren` (an apply) they
+    /// still kill every child's group first, and the apply records them, then finishes or
+    /// undoes the action in flight; without it (`reconcile serve`) the children run on, so
+    /// the run in flight finishes whole before the agent stops and exits 0.
     /// Needs ``stopChildrenOnTermination()`` to have run.
-    public func handOverInterrupts(to handler: @escaping @Sendable (Int32) -> Void) {
-        takeover.withLock { $0 = handler }
+    public func handOverInterrupts(killingChildren: Bool = true, to handler: @escaping @Sendable (Int32) -> Void) {
+        takeover.withLock { $0 = Takeover(killingChildren: killingChildren, handler: handler) }
     }
 
-    private let takeover = Mutex<(@Sendable (Int32) -> Void)?>(nil)
+    private struct Takeover {
+        let killingChildren: Bool
+        let handler: @Sendable (Int32) -> Void
+    }
+
+    private let takeover = Mutex<Takeover?>(nil)
 
     /// The write end of the pipe the signal handler writes to; set once, before any
     /// handler is installed.
