@@ -39,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // reconcile serve's HTTP server (SwiftNIO underneath) and its graceful shutdown.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, one module map each.
@@ -61,10 +64,21 @@ let package = Package(
             ]
         ),
 
+        // `reconcile serve`: the scheduler and the HTTP endpoints, kept out of ReconcileKit so
+        // the library (and a plugin author) never pulls in a web server.
+        .target(
+            name: "ReconcileServe",
+            dependencies: [
+                "ReconcileKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         .executableTarget(
             name: "reconcile",
             dependencies: [
-                "ReconcileKit",
+                "ReconcileKit", "ReconcileServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ] + plugins.map { .target(name: $0.target) }

@@ -82,9 +82,12 @@ struct SourceOptions: ParsableArguments {
     /// The bounds every manifest is held to before decoding.
     var yamlLimits: YAMLLimits { YAMLLimits(maxBytes: maxManifestBytes) }
 
+    /// `--deadline`, validated: one run's whole budget.
+    func deadlineBudget() throws -> Duration { try NumericFlag.seconds(deadline, flag: "--deadline") }
+
     /// The run's deadline, counted from the process's start and watched from now on.
     func startDeadline() throws -> RunDeadline {
-        let deadline = RunDeadline(try NumericFlag.seconds(self.deadline, flag: "--deadline"), from: Watchdog.processStart)
+        let deadline = RunDeadline(try deadlineBudget(), from: Watchdog.processStart)
         Watchdog.watch(deadline)
         return deadline
     }

@@ -215,3 +215,64 @@ struct StackTests {
         #expect(after.status == 0, "not in sync after restoring \(what): \(after.output)", sourceLocation: sourceLocation)
     }
 }
+
+/// `reconcile serve` on the demo stack with drift injected, looked at by a real headless
+/// Chromium: the DOM has the drift rows and the red, labelled link in the picture; the
+/// screenshot is kept as a test artifact (.build/artifacts/status-page.png) for people.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct StatusPageTests {
+    @Test func theStatusPageShowsTheDriftRowsAndTheRedLinkInHeadlessChromium() async throws {
+        let stack = try await offPool { try DemoStack.shared.details() }
+        try await offPool { try DemoStack.shared.inject("caddy-root") }
+        defer { try? DemoStack.shared.restore() }
+        let scratch = try TemporaryDirectory(prefix: "reconcile-page")
+        try scratch.write("token", "page-token\n")
+        let agent = try await offPool {
+            try ServeAgentProcess(
+                ["--dry-run", "--repo", try stack["CONFIG_REPO"]] + stack.reconcileVars + [
+                    "--interval", "3600", "--state-dir", scratch.file("state"), "--token-file", scratch.file("token"),
+                ],
+                environment: [
+                    "RECONCILE_HEALTH_TOKEN": try stack["RECONCILE_HEALTH_TOKEN"],
+                    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+                    "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-stack-cache",
+                ])
+        }
+        // 503 also means "no run yet": wait for the first run's drift, so the page shows it.
+        try await offPool {
+            try waitUntil(timeout: .seconds(60), "the first run's drift") {
+                guard let health = try? agent.request("/healthz") else { return false }
+                return health.status == 503 && health.body.contains(#""drift""#)
+            }
+        }
+
+        let artifacts = TestPaths.repositoryRoot + "/.build/artifacts"
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let screenshot = artifacts + "/status-page.png"
+        try? FileManager.default.removeItem(atPath: screenshot)
+        let browser = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(scratch.file("chromium"))",
+        ]
+        let shot = try await offPool {
+            try run("chromium", browser + ["--screenshot=\(screenshot)", "--window-size=1280,1500", agent.baseURL + "/"])
+        }
+        #expect(shot.status == 0, "\(shot.stderr)")
+        #expect(FileManager.default.fileExists(atPath: screenshot))
+        let dom = try await offPool { try run("chromium", browser + ["--dump-dom", agent.baseURL + "/"]) }.stdout
+        #expect(dom.contains("<h1>"), "\(dom.prefix(500))")
+        #expect(dom.contains(": drift</h1>"))
+        // The drift rows: the Caddy route and the media chain's links, before any ok row.
+        let rows = dom.components(separatedBy: "<tr class=\"finding ").dropFirst().map { $0.prefix { $0 != "\"" } }
+        #expect(rows.prefix(3) == ["drift", "drift", "drift"], "\(rows)")
+        #expect(dom.contains("<td class=\"resource\">/media/*</td>"))
+        #expect(dom.contains("<td class=\"resource\">media: caddy route</td>"))
+        // The picture: the Caddy route → host path link is red and labelled with what Caddy serves.
+        let link = try #require(dom.range(of: "<g class=\"link drift\" data-link=\"media: caddy route\">"), "\(dom)")
+        let group = dom[link.upperBound...].prefix { $0 != "\n" }
+        #expect(group.contains("stroke=\"#d1242f\""))
+        #expect(group.contains("class=\"link-label\""))
+        #expect(group.contains("not-the-volume"))
+        #expect(!dom.contains("<script"))
+        #expect(agent.terminate() == 0)
+    }
+}

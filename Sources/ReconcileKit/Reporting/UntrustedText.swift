@@ -10,7 +10,8 @@
 /// only in what else they must encode on top: a terminal line escapes its newlines
 /// too, a GitHub annotation percent-encodes `%`, CR and LF as GitHub's toolkit does
 /// (and `:` and `,` in properties), JSON only caps (its encoder escapes controls).
-/// Renderers still to come (markdown, the HTML status page) add their variant here.
+/// Renderers still to come (markdown) add their variant here; the HTML status page and its
+/// SVG use `html`.
 public enum UntrustedText {
     /// The most characters (Unicode scalars) of one field shown by default.
     public static let defaultLimit = 400
@@ -39,6 +40,24 @@ public enum UntrustedText {
     public static func annotationProperty(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
         annotationMessage(text, limit: limit).replacingOccurrences(of: ":", with: "%3A")
             .replacingOccurrences(of: ",", with: "%2C")
+    }
+
+    /// Text in an HTML or SVG page, as element content or a quoted attribute value:
+    /// controls escaped visibly and capped (line feeds kept), then `&`, `<`, `>`, `"` and
+    /// `'` as character references, so a service's answer can never become markup.
+    public static func html(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        var result = ""
+        for character in escaped(text, keepingNewlines: true, limit: limit) {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
     }
 
     /// A field of a machine-readable report: only capped, its encoder escapes the rest.

@@ -1,0 +1,137 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `reconcile serve`, the built binary, against a real HTTP service whose answer the test
+/// changes: /healthz follows the stack, POST /run needs the token, /metrics passes
+/// promtool, the status page shows the drift, and SIGTERM lets the run in flight finish.
+@Suite struct ServeTests {
+    static let token = "serve-TOKEN-0b9d7c"
+
+    /// A health check on `/state`, which answers with the content of a file the test writes.
+    static let manifest = """
+        apiVersion: reconcile/v1
+        kind: Environment
+        name: serve-e2e
+        vars:
+          base: http://127.0.0.1:1
+        health:
+          - name: api
+            url: ${base}/state
+            expect: { status: 200, body_contains: '"ok"' }
+        """
+
+    struct Stack {
+        let repo: ScratchRepository
+        let server: FixtureHTTPServer
+        let scratch: TemporaryDirectory
+
+        func answer(_ body: String) throws {
+            try body.write(toFile: scratch.file("state.json"), atomically: true, encoding: .utf8)
+        }
+
+        func serve(_ extra: [String] = []) throws -> ServeAgentProcess {
+            try ServeAgentProcess(
+                [
+                    "--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--state-dir", scratch.file("state"),
+                    "--token-file", scratch.file("token"),
+                ] + extra)
+        }
+    }
+
+    static func stack(delayMilliseconds: Int = 0) async throws -> Stack {
+        try await offPool {
+            let repo = try ScratchRepository(files: ["manifests/prod.yaml": manifest])
+            let scratch = try TemporaryDirectory(prefix: "reconcile-serve")
+            try scratch.write("state.json", #"{"status": "ok"}"#)
+            try scratch.write("token", token + "\n")
+            let server = try FixtureHTTPServer(
+                delayMilliseconds: delayMilliseconds, serving: ["/state": scratch.file("state.json")])
+            return Stack(repo: repo, server: server, scratch: scratch)
+        }
+    }
+
+    @Test func healthzFollowsTheStackFrom200To503AndBack() async throws {
+        let stack = try await Self.stack()
+        try await offPool {
+            let agent = try stack.serve(["--interval", "3600"])
+            try agent.waitFor("/healthz", status: 200)
+            let healthy = try agent.request("/healthz")
+            #expect(healthy.body.contains(#""status":"ok""#))
+
+            try stack.answer(#"{"status": "<script>alert(1)</script> broken"}"#)
+            let requested = try agent.request("/run", method: "POST", headers: ["Authorization: Bearer \(Self.token)"])
+            #expect(requested.status == 200)
+            #expect(requested.body.contains(#""status" : "drift""#))
+            let drifted = try agent.request("/healthz")
+            #expect(drifted.status == 503)
+            #expect(drifted.body.contains(#""status":"drift""#))
+            #expect(try agent.request("/report.json").body == requested.body)
+
+            let page = try agent.request("/")
+            #expect(page.status == 200)
+            #expect(page.body.contains("<tr class=\"finding drift\">"))
+            #expect(!page.body.contains("<script>"))
+            #expect(!page.body.contains("<script"), "no JavaScript, and the service's markup escaped")
+            #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+
+            try stack.answer(#"{"status": "ok"}"#)
+            let back = try agent.request("/run", method: "POST", headers: ["Authorization: Bearer \(Self.token)"])
+            #expect(back.status == 200)
+            #expect(try agent.request("/healthz").status == 200)
+
+            let metrics = try agent.request("/metrics").body
+            #expect(metrics.contains("reconcile_status 0\n"))
+            #expect(metrics.contains(#"reconcile_serve_runs_total{trigger="request"} 2"#))
+            #expect(metrics.contains(#"reconcile_serve_runs_total{trigger="start"} 1"#))
+            let check = try run("promtool", ["check", "metrics"], stdin: metrics)
+            #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+            #expect(agent.terminate() == 0)
+        }
+    }
+
+    @Test func postRunNeedsTheBearerToken() async throws {
+        let stack = try await Self.stack()
+        try await offPool {
+            let agent = try stack.serve(["--interval", "3600"])
+            try agent.waitFor("/healthz", status: 200)
+            #expect(try agent.request("/run", method: "POST").status == 401)
+            #expect(try agent.request("/run", method: "POST", headers: ["Authorization: Bearer wrong"]).status == 401)
+            #expect(try agent.request("/run", method: "POST", headers: ["Authorization: Bearer \(Self.token)x"]).status == 401)
+            #expect(try agent.request("/run", method: "POST", headers: ["Authorization: Bearer \(Self.token)"]).status == 200)
+            let metrics = try agent.request("/metrics").body
+            #expect(metrics.contains(#"reconcile_serve_run_requests_total{result="unauthorized"} 3"#))
+            #expect(metrics.contains(#"reconcile_serve_run_requests_total{result="accepted"} 1"#))
+            #expect(!agent.process.output.contains(Self.token))
+        }
+    }
+
+    @Test func runsFollowTheIntervalOneAtATime() async throws {
+        let stack = try await Self.stack()
+        try await offPool {
+            let agent = try stack.serve(["--interval", "0.2", "--jitter", "0.5"])
+            try waitUntil("three interval runs") {
+                (try? agent.request("/metrics").body.contains(#"reconcile_serve_runs_total{trigger="interval"} 3"#)) == true
+            }
+            #expect(agent.terminate() == 0)
+            let lines = try String(contentsOfFile: stack.scratch.file("state/history.jsonl"), encoding: .utf8)
+            #expect(lines.split(separator: "\n").count >= 4)
+        }
+    }
+
+    @Test func sigtermLetsTheRunInFlightFinishAndExitsZero() async throws {
+        let stack = try await Self.stack(delayMilliseconds: 1500)
+        try await offPool {
+            let agent = try stack.serve(["--interval", "3600"])
+            // The first run starts at once and waits 1.5 s for the slow service.
+            try waitUntil("a run in flight") {
+                (try? agent.request("/metrics").body.contains("reconcile_serve_running 1\n")) == true
+            }
+            #expect(!FileManager.default.fileExists(atPath: stack.scratch.file("state/history.jsonl")))
+            #expect(agent.terminate() == 0, "\(agent.process.output)")
+            let history = try String(contentsOfFile: stack.scratch.file("state/history.jsonl"), encoding: .utf8)
+            #expect(history.split(separator: "\n").count == 1, "the run in flight was finished and recorded")
+            #expect(history.contains(#""exitCode":0"#))
+        }
+    }
+}

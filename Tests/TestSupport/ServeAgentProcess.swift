@@ -1,0 +1,47 @@
+import Foundation
+
+/// `reconcile serve` started by a test on a free loopback port, talked to with the curl
+/// CLI, and stopped by its pid (SIGTERM, as systemd would).
+public final class ServeAgentProcess: @unchecked Sendable {
+    public let port: Int
+    public let process: ManagedProcess
+
+    /// `arguments` are the run's flags (repo, vars, state dir …); `--listen` is added.
+    public init(_ arguments: [String], environment: [String: String?] = [:]) throws {
+        port = try freeLoopbackPort()
+        process = try ManagedProcess(
+            TestPaths.reconcileBinary, ["serve", "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment)
+        let process = self.process
+        let port = self.port
+        try waitUntil("reconcile serve on port \(port)") { isListening(port: port) || !process.process.isRunning }
+        guard process.process.isRunning else { throw TestSupportError("reconcile serve exited: \(process.output)") }
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// (status, body) of one request.
+    public func request(_ path: String, method: String = "GET", headers: [String] = []) throws -> (status: Int, body: String) {
+        let result = try run(
+            "curl",
+            ["-sS", "-X", method, "-o", "-", "-w", "\n%{http_code}", "--max-time", "60"] + headers.flatMap { ["-H", $0] }
+                + [baseURL + path])
+        guard result.status == 0, let split = result.stdout.lastIndex(of: "\n") else {
+            throw TestSupportError("curl \(path) failed: \(result.stderr)")
+        }
+        return (Int(result.stdout[result.stdout.index(after: split)...]) ?? 0, String(result.stdout[..<split]))
+    }
+
+    /// Waits until `path` answers with `status`.
+    public func waitFor(_ path: String, status: Int, timeout: Duration = .seconds(30)) throws {
+        try waitUntil(timeout: timeout, "\(path) answering \(status)") { (try? request(path).status) == status }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    public func terminate() -> Int32 {
+        kill(process.pid, SIGTERM)
+        process.process.waitUntilExit()
+        return process.process.terminationStatus
+    }
+
+    deinit { process.stop() }
+}
