@@ -20,17 +20,14 @@ RUNS=${1:-10}
 API=500
 MEDIA=499
 
-for tool in caddy curl git python3; do
-  command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install $tool)"; exit 1; }
-done
-swift build -c release --scratch-path .build-caddy --product reconcile 2>&1 | tail -1
-RECONCILE=$(swift build -c release --scratch-path .build-caddy --show-bin-path)/reconcile
+source scripts/bench/common.sh
+require_tools caddy curl git python3
+RECONCILE=$(release_reconcile .build-caddy)
 
 WORK=$(mktemp -d -t reconcile-apply-bench-XXXXXX)
 CADDY_PID=
 trap '[[ -n "$CADDY_PID" ]] && kill "$CADDY_PID" 2>/dev/null && wait "$CADDY_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ADMIN=$(free_port)
 PORT=$(free_port)
 mkdir -p "$WORK/media/set7" "$WORK/home"

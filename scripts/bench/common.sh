@@ -1,0 +1,19 @@
+# Shared by the benchmark scripts (sourced, not run): the tools a benchmark needs, its
+# release build of reconcile, and free loopback ports.
+
+# require_tools TOOL...: stop with the Debian hint when a tool is missing.
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install $tool)"; exit 1; }
+  done
+}
+
+# release_reconcile SCRATCH: builds reconcile in release mode there and prints the binary's path.
+release_reconcile() {
+  swift build -c release --scratch-path "$1" --product reconcile 2>&1 | tail -1 >&2
+  echo "$(swift build -c release --scratch-path "$1" --show-bin-path)/reconcile"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
