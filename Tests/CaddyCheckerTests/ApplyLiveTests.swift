@@ -105,6 +105,52 @@ let repairFiles = [
         #expect((first["commit"] as? String)?.count == 40)
     }
 
+    /// `notify: on: [apply]` against a real webhook receiver: the apply run sends one
+    /// message listing every action and how it ended; the dry runs around it (a plan, then
+    /// in sync) send nothing; the webhook URL is never printed.
+    @Test func applyingSendsOneMessageListingTheActionsAndTheirOutcome() async throws {
+        let caddy = try await startCaddy(repairSites, files: repairFiles)
+        defer { caddy.stop() }
+        let receiver = try await offPool { try WebhookReceiver() }
+        let notify = """
+            notify:
+              - name: ops
+                url_env: RECONCILE_TEST_WEBHOOK
+                on: [apply]
+              - name: chat
+                url_env: RECONCILE_TEST_WEBHOOK_SLACK
+                format: slack
+                on: [apply]
+            """
+        let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }\n" + notify))
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+        let hook = "/hooks/T0-SECRET-apply"
+        let environment = ["RECONCILE_TEST_WEBHOOK": receiver.url(hook), "RECONCILE_TEST_WEBHOOK_SLACK": receiver.url(hook + "/slack")]
+        let extra = ["--state-dir", state.file("state")]
+
+        let plan = try await reconcileRun(repo: repo.path, state: state.path, dryRun: true, extra: extra, environment: environment)
+        #expect(plan.status == 2)
+        #expect(receiver.posts().isEmpty, "a dry run's plan is not an apply")
+
+        let applied = try await reconcileRun(repo: repo.path, state: state.path, extra: extra, environment: environment)
+        #expect(applied.status == 0, "\(applied.stderr)")
+        let posts = receiver.posts()
+        #expect(posts.map(\.path) == [hook, hook + "/slack"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(posts[0].body.utf8)) as? [String: Any])
+        #expect(json["event"] as? String == "apply")
+        #expect(json["summary"] as? String == "5 applied")
+        let actions = try #require(json["actions"] as? [[String: Any]])
+        #expect(actions.map { "\($0["status"] ?? "?") \($0["action"] ?? "?")" } == applied.actionLines)
+        let slack = try #require(try JSONSerialization.jsonObject(with: Data(posts[1].body.utf8)) as? [String: Any])
+        let text = try #require(slack["text"] as? String)
+        #expect(text.contains(": applied* · 5 applied\n• applied: caddy `/api/*` PATCH caddy route /api/*"), "\(text)")
+
+        let again = try await reconcileRun(repo: repo.path, state: state.path, extra: extra, environment: environment)
+        #expect(again.status == 0)
+        #expect(receiver.posts().count == 2, "nothing left to apply, nothing to tell")
+        for run in [plan, applied, again] { #expect(!(run.stdout + run.stderr).contains(hook)) }
+    }
+
     @Test func withoutAnApplySectionNothingChanges() async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles)
         defer { caddy.stop() }

@@ -29,11 +29,14 @@ func applyArguments(repo: String, state: String, dryRun: Bool = false, extra: [S
     ] + (dryRun ? ["--dry-run"] : []) + extra
 }
 
-/// Runs `reconcile` (apply mode unless `dryRun`) to completion.
-func reconcileRun(repo: String, state: String, dryRun: Bool = false, extra: [String] = []) async throws -> ApplyRun {
+/// Runs `reconcile` (apply mode unless `dryRun`) to completion; `environment` is added to its own.
+func reconcileRun(
+    repo: String, state: String, dryRun: Bool = false, extra: [String] = [], environment: [String: String] = [:]
+) async throws -> ApplyRun {
     let arguments = applyArguments(repo: repo, state: state, dryRun: dryRun, extra: extra)
     return try await offPool {
-        let result = try run(TestPaths.reconcileBinary, arguments, environment: ["XDG_STATE_HOME": state])
+        let result = try run(
+            TestPaths.reconcileBinary, arguments, environment: environment.merging(["XDG_STATE_HOME": state]) { $1 })
         let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
         return ApplyRun(status: result.status, report: report, stdout: result.stdout, stderr: result.stderr)
     }

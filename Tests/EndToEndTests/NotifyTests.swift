@@ -98,6 +98,42 @@ import Testing
         try setup.assertURLNeverLeaked(results)
     }
 
+    /// A remote that cannot be fetched while a cached clone exists: the run checks the
+    /// cached commit (exit 3, `source.stale`), and that is told once, when it starts.
+    @Test func aStaleSourceIsToldOnceWhenTheRemoteCannotBeFetched() async throws {
+        let setup = try await Self.setUp()
+        let cache = try TemporaryDirectory(prefix: "reconcile-notify-cache")
+        let remote = setup.repo.path + "-moved"
+        func run() async throws -> CommandResult {
+            try await reconcile(
+                [
+                    "--dry-run", "--repo", "file://\(setup.repo.path)", "--cache-dir", cache.path, "--deadline", "20",
+                    "--var", "base=\(setup.server.baseURL)", "--var", "code=200", "--var", "hookfile=\(setup.state.file("hook-url"))",
+                    "--state-dir", setup.state.file("state"),
+                ],
+                environment: ["RECONCILE_TEST_WEBHOOK": setup.receiver.url(NotifyTests.secretPath + "/json")])
+        }
+        let fresh = try await run()
+        #expect(fresh.status == 0, "\(fresh.allOutput)")
+        let head = try setup.repo.git("rev-parse", "HEAD")
+        try FileManager.default.moveItem(atPath: setup.repo.path, toPath: remote)
+        defer { try? FileManager.default.moveItem(atPath: remote, toPath: setup.repo.path) }
+        let stale = try await run()
+        #expect(stale.status == 3, "\(stale.allOutput)")
+        let stillStale = try await run()
+        #expect(stillStale.status == 3)
+
+        let posts = setup.receiver.posts()
+        #expect(posts.map(\.path) == [Self.secretPath + "/json"], "one message, to the target that wants stale")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(posts[0].body.utf8)) as? [String: Any])
+        #expect(body["event"] as? String == "stale")
+        let source = try #require(body["source"] as? [String: Any])
+        #expect(source["stale"] as? Bool == true)
+        #expect(source["commit"] as? String == head)
+        #expect((body["message"] as? String)?.contains("could not be fetched: checked cached commit") == true, "\(body)")
+        try setup.assertURLNeverLeaked([fresh, stale, stillStale])
+    }
+
     @Test func aFailedDeliveryIsRetriedNextRunAndNeverChangesTheExitCode() async throws {
         let setup = try await Self.setUp()
         try setup.receiver.answer(500)

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The notification step of a run: the transitions since the previous report, one
-/// message per transition and interested target, plus the messages an earlier run could
+/// The notification step of a run: the transitions since the previous report (and the
+/// run-level changes: a stale source, apply's results), one message per change and
+/// interested target, plus the messages an earlier run could
 /// not deliver (those first, in their order), sent by the `Notifier`. What still fails is
 /// kept in the state directory (at most `pendingLimit`, the newest); nothing here changes
 /// a run's exit code.
@@ -16,18 +17,38 @@ public struct Notifications: Sendable {
         self.state = state
     }
 
-    /// The messages for `transitions`: one per transition and target whose `on:` has its kind.
-    public static func messages(_ transitions: [Transition], targets: [NotifyTarget], origin: NotificationMessage.Origin)
-        -> [PendingNotification]
-    {
+    /// The messages for `transitions` and `changes`: one per change and target whose `on:`
+    /// has its kind; a stale source first, then the findings, then apply's results.
+    public static func messages(
+        _ transitions: [Transition], changes: [RunChange] = [], targets: [NotifyTarget], origin: NotificationMessage.Origin
+    ) -> [PendingNotification] {
         targets.flatMap { target in
-            transitions.filter { target.on.contains($0.kind) }.map { transition in
+            let slack = target.format == .slack
+            let stale = changes.filter { $0.kind == .stale }
+            let applied = changes.filter { $0.kind != .stale }
+            let findings = transitions.map { transition in
                 PendingNotification(
                     target: target.name, kind: transition.kind,
                     subject: "\(transition.finding.checker) \(UntrustedText.terminalLine(transition.finding.resource, limit: 80))",
-                    body: target.format == .slack
+                    body: slack
                         ? NotificationMessage.slack(transition, origin: origin) : NotificationMessage.json(transition, origin: origin))
             }
+            let runs = { (changes: [RunChange]) in
+                changes.map { change in
+                    PendingNotification(
+                        target: target.name, kind: change.kind, subject: Self.subject(change),
+                        body: slack ? NotificationMessage.slack(change, origin: origin) : NotificationMessage.json(change, origin: origin))
+                }
+            }
+            return (runs(stale) + findings + runs(applied)).filter { target.on.contains($0.kind) }
+        }
+    }
+
+    /// What a run-level message is about, for logs: `apply of 3 actions`, `source REPO`.
+    static func subject(_ change: RunChange) -> String {
+        switch change {
+        case .applied(let actions): "apply of \(actions.count) action\(actions.count == 1 ? "" : "s")"
+        case .stale(let source): "source \(UntrustedText.terminalLine(source.repo, limit: 80))"
         }
     }
 
@@ -41,7 +62,8 @@ public struct Notifications: Sendable {
         var queue = loadPending().filter { names.contains($0.target) }
         if let current {
             let origin = NotificationMessage.Origin(host: host, source: current.source)
-            queue += Self.messages(Transition.between(previous, current), targets: targets, origin: origin)
+            queue += Self.messages(
+                Transition.between(previous, current), changes: RunChange.between(previous, current), targets: targets, origin: origin)
         }
         guard !queue.isEmpty || state.read(state.pendingNotifications) != nil else { return [] }
         var (undelivered, problems) = await notifier.deliver(queue, to: targets, environment: environment)

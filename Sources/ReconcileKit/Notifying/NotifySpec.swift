@@ -4,7 +4,8 @@
 /// printed.
 public struct NotifySpec: Sendable {
     public static let key = "notify"
-    public static let summary = "Webhooks told once per change (drift started, resolved, became unknown)."
+    public static let summary =
+        "Webhooks told once per change (drift started, resolved, became unknown; apply results; the source went stale)."
     public static let shape = ManifestShape.list(.object(NotifyTarget.object))
 
     public let targets: [NotifyTarget]
