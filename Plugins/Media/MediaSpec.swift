@@ -20,6 +20,12 @@ public struct MediaSpec: ManifestSection {
         /// When Caddy itself runs in a container: its mount target of the same volume.
         public let caddyContainer: String?
         public let position: SourcePosition
+        /// Where each key's value was written (`container_path`, `served_at`, …), for
+        /// consistency problems that point at the exact line.
+        public var fieldPositions: [String: SourcePosition] = [:]
+
+        /// The position of `key`'s value, else of the chain.
+        public func position(of key: String) -> SourcePosition { fieldPositions[key] ?? position }
     }
 
     public let chains: [Chain]
@@ -36,6 +42,10 @@ public struct MediaSpec: ManifestSection {
     public init(from node: ManifestNode) throws {
         chains = try node.list().map { item in
             let map = try item.mapping(Self.object)
+            var positions: [String: SourcePosition] = [:]
+            for key in Self.object.keys.map(\.name) {
+                if let value = map.optional(key) { positions[key] = value.position }
+            }
             return Chain(
                 name: try map.required("name").string(),
                 container: try map.required("container").string(),
@@ -43,7 +53,16 @@ public struct MediaSpec: ManifestSection {
                 hostPath: try map.required("host_path").string(),
                 servedAt: try map.required("served_at").string(),
                 caddyContainer: try map.optional("caddy_container")?.string(),
-                position: item.position)
+                position: item.position, fieldPositions: positions)
+        }
+        var seen: [String: SourcePosition] = [:]
+        for chain in chains {
+            if let first = seen[chain.name] {
+                throw ManifestError(
+                    position: chain.position(of: "name"), keyPath: node.keyPath,
+                    message: "duplicate chain name '\(chain.name)' (first at line \(first.line))")
+            }
+            seen[chain.name] = chain.position(of: "name")
         }
     }
 }

@@ -12,6 +12,11 @@ struct ValidateCommand: ParsableCommand {
             --format github to get inline annotations on the pull request:
               - run: reconcile validate --format github
 
+            Consistency checks compare the sections with each other (the media chain \
+            against Django's settings, Caddy's routes and the container's mounts; routes no \
+            request reaches; health URLs no route answers; what compose would refuse; files \
+            missing at the ref). Errors fail; warnings fail only with --strict.
+
             Every field that makes reconcile execute something or read a secret (a runner's \
             interpreter, container and env keys, a bearer token's variable or file, a \
             Caddyfile) is listed with the operator config's decision (--config): a note \
@@ -27,6 +32,9 @@ struct ValidateCommand: ParsableCommand {
 
     @Option(name: .long, help: "Output: text, json (versioned), github (workflow-command annotations).")
     var format: Format = .text
+
+    @Flag(name: .long, help: "Fail (exit 1) on consistency warnings too.")
+    var strict = false
 
     @Argument(
         help: ArgumentHelp(
@@ -61,26 +69,38 @@ struct ValidateCommand: ParsableCommand {
             return []
         }
         let allowed = results.flatMap { $0.review?.entries.filter(\.decision.isAllowed) ?? [] }
+        // Only a manifest that decodes can be judged as a whole.
+        let problems = checked.map { item -> [ConsistencyProblem] in
+            guard case .success(let manifest) = item.result else { return [] }
+            return DesiredState(manifest: manifest, source: source).consistencyProblems()
+        }
+        let failing = problems.joined().contains { $0.severity >= .error || strict }
         let output: String
         switch format {
         case .github:
             output =
-                GitHubAnnotations.render(errors)
+                GitHubAnnotations.render(errors) + GitHubAnnotations.render(Array(problems.joined()))
                 + GitHubAnnotations.notices(allowed.map { ($0.field.position, "\($0.field.keyPath): \($0.message)") })
         case .json:
             output = ValidationReport(
-                origin: source.origin, results: checked, trust: results.flatMap { $0.review?.entries ?? [] }
+                origin: source.origin, results: checked, trust: results.flatMap { $0.review?.entries ?? [] },
+                problems: Array(problems.joined()), strict: strict
             ).json()
         case .text:
-            output = zip(results, checked).map { item, checked in
+            output = zip(zip(results, checked), problems).map { pair, problems in
+                let (item, checked) = pair
                 let notes =
                     item.review?.entries.filter(\.decision.isAllowed).map {
                         UntrustedText.terminalLine($0.note, limit: errorLineLimit) + "\n"
                     }.joined() ?? ""
                 switch checked.result {
                 case .success(let manifest):
+                    let lines = problems.map { UntrustedText.terminalLine("\($0)", limit: errorLineLimit) + "\n" }.joined()
+                    if problems.contains(where: { $0.severity >= .error || strict }) { return lines + notes }
                     let sections = manifest.checks.map(\.checker).joined(separator: ", ")
-                    return "\(item.path): valid (\(manifest.name): \(sections.isEmpty ? "no sections" : sections))\n" + notes
+                    let warned = problems.isEmpty ? "" : " with \(problems.count) warning\(problems.count == 1 ? "" : "s")"
+                    return lines + "\(item.path): valid\(warned) (\(manifest.name): \(sections.isEmpty ? "no sections" : sections))\n"
+                        + notes
                 case .failure(let failure):
                     return failure.errors.map { UntrustedText.terminalLine("\($0)", limit: errorLineLimit) + "\n" }
                         .joined() + notes
@@ -88,7 +108,7 @@ struct ValidateCommand: ParsableCommand {
             }.joined()
         }
         FileHandle.standardOutput.write(Data(output.utf8))
-        if !errors.isEmpty { throw ExitCode(1) }
+        if !errors.isEmpty || failing { throw ExitCode(1) }
     }
 }
 
@@ -120,16 +140,44 @@ struct ValidationReport: Encodable {
         let reason: String
     }
 
+    /// A contradiction between sections (`DesiredState.consistencyProblems`).
+    struct Inconsistency: Encodable {
+        struct Place: Encodable {
+            let file: String
+            let line: Int
+            let column: Int
+            let note: String
+        }
+
+        let rule: String
+        let severity: String
+        let file: String
+        let line: Int
+        let column: Int
+        let message: String
+        let related: [Place]
+    }
+
     let version = Report.currentVersion
     let source: SourceOrigin
     let valid: Bool
     let files: [FileResult]
     let trust: [TrustItem]
+    let consistency: [Inconsistency]
 
     init(
         origin: SourceOrigin, results: [(path: String, result: Result<Manifest, ManifestErrors>)],
-        trust entries: [TrustReview.Entry]
+        trust entries: [TrustReview.Entry], problems: [ConsistencyProblem] = [], strict: Bool = false
     ) {
+        consistency = problems.map { problem in
+            Inconsistency(
+                rule: problem.rule.id, severity: problem.severity.rawValue, file: problem.position.file,
+                line: problem.position.line, column: problem.position.column,
+                message: UntrustedText.capped(problem.message, limit: JSONReportRenderer.fieldLimit),
+                related: problem.related.map {
+                    Inconsistency.Place(file: $0.position.file, line: $0.position.line, column: $0.position.column, note: $0.note)
+                })
+        }
         source = origin
         trust = entries.map { entry in
             let position = entry.field.position
@@ -155,7 +203,7 @@ struct ValidationReport: Encodable {
             }
             return FileResult(path: path, valid: problems.isEmpty, errors: problems)
         }
-        valid = files.allSatisfy(\.valid)
+        valid = files.allSatisfy(\.valid) && !problems.contains { $0.severity >= .error || strict }
     }
 
     func json() -> String {

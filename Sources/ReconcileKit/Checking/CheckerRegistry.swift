@@ -18,6 +18,9 @@ public struct PlannedCheck: Sendable {
     var fixer: FixerHooks?
     /// Why its drift is left to people (`Checker.manualReason`).
     var manualReason = ""
+    /// The checker's judgement of its section against the rest of the desired state,
+    /// when it is `ConsistencyChecking`.
+    var consistency: (@Sendable (DesiredState) -> [ConsistencyProblem])?
 
     /// Observes and compares. Errors thrown by the checker's `observe` propagate.
     public func callAsFunction(_ context: ObservationContext) async throws -> [Finding] {
@@ -82,6 +85,7 @@ public struct CheckerRegistry: Sendable {
                 compare: { observation in compare(C.self, spec, observation, at: position) },
                 fixer: (C.self as? any Fixer.Type).map { FixerHooks($0, spec: spec) }, manualReason: C.manualReason)
             planned.trustFields = (spec as? any TrustSensitive)?.trustFields ?? []
+            planned.consistency = (C.self as? any ConsistencyChecking.Type)?.hook(spec: spec)
             return planned
         }
     }

@@ -18,6 +18,18 @@ public enum GitHubAnnotations {
         }.joined()
     }
 
+    /// Contradictions inside the desired state: an error or a warning at the line the
+    /// fix most likely goes, the other side named in the message.
+    public static func render(_ problems: [ConsistencyProblem]) -> String {
+        problems.map { problem in
+            let seeAlso = problem.related.map { " (see \($0.position.file):\($0.position.line): \($0.note))" }.joined()
+            return annotation(
+                problem.severity >= .error ? "error" : "warning", position: problem.position,
+                title: "reconcile validate (\(problem.rule.id))",
+                message: UntrustedText.annotationMessage(problem.message + seeAlso, limit: errorLimit))
+        }.joined()
+    }
+
     /// Notices (not errors) at manifest positions: what a manifest lets reconcile
     /// execute or read (`reconcile validate`'s trust listing).
     public static func notices(_ notes: [(position: SourcePosition, message: String)]) -> String {

@@ -1,0 +1,123 @@
+import Foundation
+import ReconcileKit
+
+/// What `docker compose` itself would refuse in the compose file `docker.compose` names,
+/// found before a deploy tries: a named volume used but not declared, two mounts on one
+/// target, a service needed by another but only enabled in a profile, a profile name
+/// compose rejects, and anything the loader cannot read.
+enum ComposeLint {
+    static let invalid = ConsistencyRule("compose-invalid", .error, "The compose file cannot be read as compose reads it.")
+    static let undeclaredVolume = ConsistencyRule(
+        "compose-undeclared-volume", .error, "A service mounts a named volume the compose file does not declare.")
+    static let duplicateTarget = ConsistencyRule(
+        "compose-duplicate-target", .error, "Two mounts of one service on the same target path.")
+    static let unknownProfile = ConsistencyRule(
+        "compose-unknown-profile", .error,
+        "A profile name compose rejects, or a service needed by another that only a profile enables.")
+    static let rules = [invalid, undeclaredVolume, duplicateTarget, unknownProfile]
+
+    /// Compose's own pattern for profile names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+    static func isProfileName(_ text: String) -> Bool {
+        let alphanumeric = { (c: Unicode.Scalar) in c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)) }
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count >= 2, alphanumeric(scalars[0]) else { return false }
+        return scalars.dropFirst().allSatisfy { alphanumeric($0) || "_.-".unicodeScalars.contains($0) }
+    }
+
+    static func problems(_ reference: ComposeReference, in desired: DesiredState) -> [ConsistencyProblem] {
+        if let missing = desired.missingFile(reference.file, namedBy: "docker.compose", at: reference.position) {
+            return [missing]
+        }
+        let text = String(decoding: (try? desired.source.read(reference.file)) ?? Data(), as: UTF8.self)
+        return problems(text, reference: reference)
+    }
+
+    /// Pure: the problems of compose file `text`.
+    static func problems(_ text: String, reference: ComposeReference) -> [ConsistencyProblem] {
+        let named = ConsistencyProblem.Related("named by docker.compose", at: reference.position)
+        do {
+            _ = try ComposeLoader.derive(text, reference: reference, values: [:])
+            guard let root = try YAMLDocument.parse(text, file: reference.file).root else { return [] }
+            let top = try Merged(root)
+            var declared: Set<String> = []
+            if let volumes = top["volumes"], volumes.isMapping { declared = Set(try Merged(volumes).entries.map(\.key)) }
+            guard let servicesNode = top["services"] else { return [] }
+            let services = try Merged(servicesNode).entries
+            var problems: [ConsistencyProblem] = []
+            var profiled: [String: ManifestNode] = [:]
+            for service in services {
+                let settings = try Merged(service.value)
+                problems += try mountProblems(settings, declared: declared, reference: reference, named: named)
+                if let profiles = settings["profiles"], profiles.isList, !(try profiles.list()).isEmpty {
+                    profiled[service.key] = profiles
+                    for profile in try profiles.list() where !((try? profile.string()).map(isProfileName) ?? false) {
+                        problems.append(
+                            unknownProfile.problem(
+                                "service \(service.key): \(ManifestNode.quoted(profile.literal ?? "")) is not a profile name compose accepts ([a-zA-Z0-9][a-zA-Z0-9_.-]+)",
+                                at: profile.position, related: [named]))
+                    }
+                }
+            }
+            for service in services where profiled[service.key] == nil {
+                for (needed, at) in try dependencies(of: try Merged(service.value)) {
+                    if let profiles = profiled[needed] {
+                        problems.append(
+                            unknownProfile.problem(
+                                "service \(service.key) depends on \(needed), which only its profiles enable: compose refuses to start it without them",
+                                at: at, related: [.init("\(needed)'s profiles", at: profiles.position), named]))
+                    } else if !services.contains(where: { $0.key == needed }) {
+                        problems.append(
+                            unknownProfile.problem(
+                                "service \(service.key) depends on \(needed), which is not a service of this file", at: at,
+                                related: [named]))
+                    }
+                }
+            }
+            return problems
+        } catch let error as ManifestError {
+            return [invalid.problem(error.message, at: error.position, related: [named])]
+        } catch let errors as ManifestErrors {
+            return errors.errors.map { invalid.problem($0.message, at: $0.position, related: [named]) }
+        } catch {
+            return [invalid.problem("\(error)", at: reference.position)]
+        }
+    }
+
+    /// Undeclared named volumes and repeated targets of one service.
+    private static func mountProblems(
+        _ settings: Merged, declared: Set<String>, reference: ComposeReference, named: ConsistencyProblem.Related
+    ) throws -> [ConsistencyProblem] {
+        guard let volumes = settings["volumes"], volumes.isList else { return [] }
+        var problems: [ConsistencyProblem] = []
+        var targets: [String: SourcePosition] = [:]
+        for item in try volumes.list() {
+            guard
+                let mount = try ComposeLoader.mount(
+                    item, volumes: [:], reference: reference, interpolation: Interpolation(values: [:]))
+            else { continue }
+            if case .volume(let name) = mount.source, !declared.contains(name) {
+                problems.append(
+                    undeclaredVolume.problem(
+                        "named volume \(name) is not declared under the file's top-level volumes: (compose refuses it)",
+                        at: item.position, related: [named]))
+            }
+            if let first = targets[mount.target] {
+                problems.append(
+                    duplicateTarget.problem(
+                        "a second mount on \(mount.target) in this service (compose refuses duplicate mount points)", at: item.position,
+                        related: [.init("the first mount on \(mount.target)", at: first)]))
+            } else {
+                targets[mount.target] = item.position
+            }
+        }
+        return problems
+    }
+
+    /// `depends_on:` as a list or a mapping: the services named, where.
+    private static func dependencies(of settings: Merged) throws -> [(String, SourcePosition)] {
+        guard let node = settings["depends_on"] else { return [] }
+        if node.isList { return try node.list().compactMap { item in item.literal.map { ($0, item.position) } } }
+        if node.isMapping { return try Merged(node).entries.map { ($0.key, $0.keyNode.position) } }
+        return []
+    }
+}
