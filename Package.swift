@@ -22,6 +22,8 @@ let plugins = [
     Plugin(folder: "Django", uses: ["Docker"], resources: [.embedInCode("introspection.py")]),
     // The media chain reads what the Caddy, Docker and Django checkers observed.
     Plugin(folder: "Media", uses: ["Caddy", "Docker", "Django"]),
+    // Attributes ports that container engines forward to the container publishing them.
+    Plugin(folder: "Host", uses: ["Docker"]),
 ]
 
 /// reconcile: a drift reconciler for Caddy + Docker + Django stacks.

@@ -125,10 +125,14 @@ public struct ContainerSummary: Sendable, Hashable, Codable {
     public var image: String
     public var composeProject: String?
     public var composeService: String?
+    /// The host ports it publishes, as the list reports them (`Ports`): what the host
+    /// checker reads to say which container a port belongs to, for every container,
+    /// named in the manifest or not.
+    public var ports: [PortBinding]
 
     public init(
         id: String, name: String, state: String, image: String, composeProject: String? = nil,
-        composeService: String? = nil
+        composeService: String? = nil, ports: [PortBinding] = []
     ) {
         self.id = id
         self.name = name
@@ -136,6 +140,7 @@ public struct ContainerSummary: Sendable, Hashable, Codable {
         self.image = image
         self.composeProject = composeProject
         self.composeService = composeService
+        self.ports = ports
     }
 }
 

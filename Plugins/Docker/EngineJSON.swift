@@ -24,11 +24,20 @@ enum EngineJSON {
 
     /// A row of `GET /containers/json?all=1`.
     struct ContainerRow: Decodable {
+        /// One entry of `Ports`: a published port (`PublicPort` set) or only an exposed one.
+        struct Port: Decodable {
+            let IP: String?
+            let PrivatePort: Int?
+            let PublicPort: Int?
+            let `Type`: String?
+        }
+
         let Id: String
         let Names: [String]?
         let Image: String?
         let State: String?
         let Labels: [String: String]?
+        let Ports: [Port]?
     }
 
     /// `GET /containers/{id}/json`.
@@ -151,7 +160,20 @@ enum EngineJSON {
         ContainerSummary(
             id: row.Id, name: containerName(row.Names?.first ?? row.Id), state: row.State ?? "unknown",
             image: row.Image ?? "", composeProject: row.Labels?[composeProjectLabel],
-            composeService: row.Labels?[composeServiceLabel])
+            composeService: row.Labels?[composeServiceLabel], ports: publishedPorts(row.Ports))
+    }
+
+    /// The published ports of a list row (exposed-only ports have no `PublicPort`);
+    /// Docker lists an all-interfaces binding once per address family, normalising makes
+    /// them one.
+    static func publishedPorts(_ ports: [ContainerRow.Port]?) -> [PortBinding] {
+        var result: [PortBinding] = []
+        for port in ports ?? [] {
+            guard let hostPort = port.PublicPort, let containerPort = port.PrivatePort else { continue }
+            let binding = PortBinding(hostIP: port.IP, hostPort: hostPort, containerPort: containerPort, proto: port.Type ?? "tcp")
+            if !result.contains(binding) { result.append(binding) }
+        }
+        return result.sorted()
     }
 
     static func observation(_ inspect: Inspect) -> ContainerObservation {

@@ -2,6 +2,7 @@ import CaddyChecker
 import DjangoChecker
 import DockerChecker
 import HealthChecker
+import HostChecker
 import MediaChecker
 import ReconcileKit
 
@@ -12,4 +13,5 @@ let registry = CheckerRegistry(checkers: [
     DockerChecker.self,
     DjangoChecker.self,
     MediaChecker.self,
+    HostChecker.self,
 ])

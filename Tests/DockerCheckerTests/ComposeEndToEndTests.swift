@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import Testing
 
 @testable import DockerChecker
@@ -61,6 +62,19 @@ struct EngineJSONTests {
         let web = try EngineFixtures.inspect("\(podman)/inspect-web.json")
         #expect(web.ports == [PortBinding(hostIP: nil, hostPort: 18080, containerPort: 80)])
         #expect(web.restartPolicy == RestartPolicy(.always))
+    }
+
+    /// The list's `Ports` give every running container's published ports (what the host
+    /// checker attributes ports by), exposed-only ports left out.
+    @Test func theContainerListCarriesPublishedPorts() throws {
+        let scene = try EngineFixtures.podmanScene()
+        let web = try #require(scene.containers.first { $0.name == "web" })
+        #expect(web.ports == [PortBinding(hostIP: nil, hostPort: 18080, containerPort: 80)])
+        let rows = try JSONDecoder().decode(
+            [EngineJSON.ContainerRow].self,
+            from: Data(#"[{"Id":"a","Ports":[{"IP":"::","PrivatePort":80,"PublicPort":8080,"Type":"tcp"},"#.utf8)
+                + Data(#"{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":8080,"Type":"tcp"},{"PrivatePort":9000,"Type":"tcp"}]}]"#.utf8))
+        #expect(rows.map(EngineJSON.summary).first?.ports == [PortBinding(hostPort: 8080, containerPort: 80)])
     }
 
     @Test func dockerShapesPodmanDoesNotReturn() throws {

@@ -76,7 +76,7 @@ import Testing
     @Test func theReadmeCheckerTableIsGenerated() async throws {
         let result = try await reconcile(["schema", "--readme-table"])
         #expect(result.status == 0, "\(result.stderr)")
-        for checker in ["health", "caddy", "docker", "django", "media"] {
+        for checker in ["health", "caddy", "docker", "django", "media", "host"] {
             #expect(result.stdout.contains("| `\(checker)` |"))
         }
         let begin = "<!-- BEGIN GENERATED: checkers (reconcile schema --readme-table) -->\n"

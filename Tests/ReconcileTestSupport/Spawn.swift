@@ -11,7 +11,7 @@ import TestSupport
 /// inherits that socket and keeps it for the container's lifetime, so `waitUntilExit()`
 /// would block until the container stops. `Subprocess` reaps the command by its pid and
 /// gives it no descriptor but its standard streams.
-func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> SpawnResult {
+public func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> SpawnResult {
     let output = Subprocess.runBlocking(
         executable: resolveExecutable(executable), arguments: arguments,
         environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath,
@@ -23,8 +23,8 @@ func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> SpawnRe
 }
 
 /// How a spawned command ended and what it printed.
-struct SpawnResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+public struct SpawnResult {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
 }

@@ -13,19 +13,19 @@ import TestSupport
 /// pid at process exit, after removing every container, volume and image in its store.
 /// Tests still remove what they create as they finish, and name their containers
 /// uniquely (`Scene`) so parallel tests never collide.
-final class PodmanEngine: Sendable {
-    static let image = "localhost/reconcile-busybox:test"
+public final class PodmanEngine: Sendable {
+    public static let image = "localhost/reconcile-busybox:test"
 
-    let directory: String
-    let socketPath: String
-    let service: ManagedProcess
+    public let directory: String
+    public let socketPath: String
+    public let service: ManagedProcess
 
     private static let started: Result<PodmanEngine, any Error> = Result { try PodmanEngine() }
 
     /// The shared engine, started on first use.
-    static func shared() throws -> PodmanEngine { try started.get() }
+    public static func shared() throws -> PodmanEngine { try started.get() }
 
-    var endpoint: String { "unix://\(socketPath)" }
+    public var endpoint: String { "unix://\(socketPath)" }
 
     private init() throws {
         // mkdtemp directly: TemporaryDirectory would delete the store before podman
@@ -53,7 +53,7 @@ final class PodmanEngine: Sendable {
     }
 
     /// The flags that select this engine's private store (and runc, see ENVIRONMENT.md).
-    static func storeArguments(_ directory: String) -> [String] {
+    public static func storeArguments(_ directory: String) -> [String] {
         [
             "--root", "\(directory)/root", "--runroot", "\(directory)/runroot", "--tmpdir", "\(directory)/tmp",
             "--storage-driver", "vfs", "--runtime", "runc", "--events-backend", "file",
@@ -63,13 +63,13 @@ final class PodmanEngine: Sendable {
     /// Runs the podman CLI on this engine's store and returns its stdout (see
     /// `spawnAndWait` for why not Foundation's Process).
     @discardableResult
-    func podman(_ arguments: [String]) throws -> String {
+    public func podman(_ arguments: [String]) throws -> String {
         try Self.checked("podman", Self.storeArguments(directory) + arguments)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @discardableResult
-    static func checked(_ executable: String, _ arguments: [String]) throws -> String {
+    public static func checked(_ executable: String, _ arguments: [String]) throws -> String {
         let result = try spawnAndWait(executable, arguments)
         guard result.status == 0 else {
             throw TestSupportError(
@@ -80,7 +80,7 @@ final class PodmanEngine: Sendable {
 
     /// `podman run -d` with the ulimits these machines need.
     @discardableResult
-    func run(_ name: String, _ arguments: [String], command: [String] = ["sleep", "1000"]) throws -> String {
+    public func run(_ name: String, _ arguments: [String], command: [String] = ["sleep", "1000"]) throws -> String {
         try podman(
             ["run", "-d", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
                 + arguments + [Self.image] + command)
@@ -88,7 +88,7 @@ final class PodmanEngine: Sendable {
 
     /// `podman create` (a container that was never started).
     @discardableResult
-    func create(_ name: String, _ arguments: [String] = [], command: [String] = ["sleep", "1000"]) throws -> String {
+    public func create(_ name: String, _ arguments: [String] = [], command: [String] = ["sleep", "1000"]) throws -> String {
         try podman(
             ["create", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
                 + arguments + [Self.image] + command)
@@ -96,7 +96,7 @@ final class PodmanEngine: Sendable {
 
     /// Removes containers and volumes a test made; failures are ignored (the exit
     /// sweep catches anything left).
-    func remove(containers: [String], volumes: [String] = []) {
+    public func remove(containers: [String], volumes: [String] = []) {
         let store = Self.storeArguments(directory)
         // --ignore: a test may have removed some already; the rest must still go.
         if !containers.isEmpty { _ = try? spawnAndWait("podman", store + ["rm", "-f", "--ignore", "-t", "0"] + containers) }
@@ -110,7 +110,7 @@ final class PodmanEngine: Sendable {
 
     /// Removes everything in the private store, stops the service by pid, and deletes
     /// the directory.
-    func shutdown() {
+    public func shutdown() {
         let store = Self.storeArguments(directory)
         _ = try? spawnAndWait("podman", store + ["rm", "-af", "-t", "0"])
         _ = try? spawnAndWait("podman", store + ["volume", "rm", "-af"])
@@ -124,7 +124,7 @@ final class PodmanEngine: Sendable {
     /// SIGTERM, then SIGKILL after 5 s, reaping the child by its pid. Used at process
     /// exit instead of `ManagedProcess.stop()`, which waits on Foundation's process
     /// monitor thread: at exit nothing should depend on another thread's run loop.
-    static func stop(pid: pid_t) {
+    public static func stop(pid: pid_t) {
         guard pid > 0, kill(pid, SIGTERM) == 0 else { return }
         for attempt in 0..<500 {
             var status: Int32 = 0
@@ -139,31 +139,31 @@ final class PodmanEngine: Sendable {
 
 /// Unique container and volume names for one test, so parallel tests share the engine
 /// without seeing each other's containers, and the list to remove afterwards.
-final class Scene: Sendable {
-    let engine: PodmanEngine
-    let prefix: String
+public final class Scene: Sendable {
+    public let engine: PodmanEngine
+    public let prefix: String
     private let names = Mutex<(containers: [String], volumes: [String])>(([], []))
 
-    init() throws {
+    public init() throws {
         engine = try PodmanEngine.shared()
         prefix = "t" + UUID().uuidString.prefix(8).lowercased()
     }
 
     /// `prefix-name`, remembered for cleanup.
-    func container(_ name: String) -> String {
+    public func container(_ name: String) -> String {
         let full = "\(prefix)-\(name)"
         names.withLock { $0.containers.append(full) }
         return full
     }
 
-    func volume(_ name: String) -> String {
+    public func volume(_ name: String) -> String {
         let full = "\(prefix)_\(name)"
         names.withLock { $0.volumes.append(full) }
         return full
     }
 
     /// Removes this test's containers and volumes.
-    func tearDown() {
+    public func tearDown() {
         let (containers, volumes) = names.withLock { $0 }
         engine.remove(containers: containers, volumes: volumes)
     }

@@ -1,0 +1,123 @@
+import DockerChecker
+import ReconcileKit
+
+/// Everything one run saw of the host, in plain values, each part with the reason it
+/// could not be seen instead of a guess. `Codable` so tests replay observations.
+public struct HostObservation: Sendable, Hashable, Codable {
+    /// Listening TCP sockets (IPv4 and IPv6) with their owners; nil when the kernel's
+    /// tables could not be read (`socketsProblem` says why).
+    public var sockets: [ListeningSocket]?
+    public var socketsProblem: String?
+    /// Every process whose name could be read.
+    public var processes: [ObservedProcess]?
+    public var processesProblem: String?
+    /// Processes whose descriptors could not be read (another user's, without
+    /// privileges): the sockets they own have no visible owner.
+    public var hiddenProcesses: Int
+    /// Why the scan of processes stopped before the end (the deadline, the bound), if it did.
+    public var scanIncomplete: String?
+    /// Units by name; nil when systemd could not be asked (`servicesProblem`).
+    public var services: [String: UnitState]?
+    public var servicesProblem: String?
+    /// Containers that publish each host port (from the Docker checker's observation);
+    /// nil when there is none to read (`publishersProblem`).
+    public var publishers: [PortPublisher]?
+    public var publishersProblem: String?
+
+    public init(
+        sockets: [ListeningSocket]? = nil, socketsProblem: String? = nil, processes: [ObservedProcess]? = nil,
+        processesProblem: String? = nil, hiddenProcesses: Int = 0, scanIncomplete: String? = nil,
+        services: [String: UnitState]? = nil, servicesProblem: String? = nil, publishers: [PortPublisher]? = nil,
+        publishersProblem: String? = nil
+    ) {
+        self.sockets = sockets
+        self.socketsProblem = socketsProblem
+        self.processes = processes
+        self.processesProblem = processesProblem
+        self.hiddenProcesses = hiddenProcesses
+        self.scanIncomplete = scanIncomplete
+        self.services = services
+        self.servicesProblem = servicesProblem
+        self.publishers = publishers
+        self.publishersProblem = publishersProblem
+    }
+}
+
+/// A TCP socket in LISTEN state, and the processes holding it (several after a fork:
+/// Gunicorn's workers, a reloaded Caddy). No owner means none could be seen.
+public struct ListeningSocket: Sendable, Hashable, Codable {
+    public var address: SocketAddress
+    /// The socket's inode: what `/proc/<pid>/fd/*` links name (`socket:[inode]`).
+    public var inode: UInt64
+    /// The owning user id, as the kernel lists it.
+    public var uid: Int
+    public var owners: [ObservedProcess]
+
+    public init(address: SocketAddress, inode: UInt64, uid: Int, owners: [ObservedProcess] = []) {
+        self.address = address
+        self.inode = inode
+        self.uid = uid
+        self.owners = owners
+    }
+}
+
+/// A process, by the names it can be recognised by.
+public struct ObservedProcess: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var pid: Int32
+    /// `/proc/<pid>/comm`: the executable's file name, cut at 15 characters by the kernel
+    /// (a script's name, not its interpreter's).
+    public var name: String
+    /// `/proc/<pid>/exe`'s target; nil when it cannot be read (another user's process,
+    /// a kernel thread).
+    public var executable: String?
+
+    public init(pid: Int32, name: String, executable: String? = nil) {
+        self.pid = pid
+        self.name = name
+        self.executable = executable
+    }
+
+    /// True when `wanted` (a manifest's executable name) is this process: its name, its
+    /// name cut by the kernel, or the file name of its executable.
+    public func isNamed(_ wanted: String) -> Bool {
+        if name == wanted || (name.count == 15 && wanted.hasPrefix(name)) { return true }
+        guard let executable else { return false }
+        return executable.split(separator: "/").last.map(String.init) == wanted
+    }
+
+    /// `nginx (pid 123, /usr/sbin/nginx)`.
+    public var description: String {
+        let path = executable.map { ", \($0)" } ?? ""
+        return "\(name) (pid \(pid)\(path))"
+    }
+}
+
+/// The state of a systemd unit as `systemctl show` reports it.
+public struct UnitState: Sendable, Hashable, Codable {
+    /// `loaded`, `not-found`, `masked`, …
+    public var loadState: String
+    /// `active`, `inactive`, `failed`, `activating`, …
+    public var activeState: String
+    public var subState: String
+    /// `enabled`, `disabled`, `static`, `masked`, … (empty for a unit with no file).
+    public var unitFileState: String
+
+    public init(loadState: String, activeState: String, subState: String = "", unitFileState: String = "") {
+        self.loadState = loadState
+        self.activeState = activeState
+        self.subState = subState
+        self.unitFileState = unitFileState
+    }
+}
+
+/// A host port a container publishes: the engine forwards it (through a proxy process
+/// such as docker-proxy, conmon or rootlessport, or through NAT with no process at all).
+public struct PortPublisher: Sendable, Hashable, Codable {
+    public var container: String
+    public var binding: PortBinding
+
+    public init(container: String, binding: PortBinding) {
+        self.container = container
+        self.binding = binding
+    }
+}

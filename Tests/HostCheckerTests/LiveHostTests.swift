@@ -1,0 +1,79 @@
+import Foundation
+import ReconcileKit
+import ReconcileTestSupport
+import TestSupport
+import Testing
+
+@testable import HostChecker
+
+/// The host checker against real processes the tests start on free loopback ports.
+@Suite("host: real listeners and processes")
+struct LiveHostTests {
+    @Test func caddyListeningWhereTheManifestSaysIsInSync() async throws {
+        let caddy = try await offPool { try CaddyServer() }
+        let findings = try await hostFindings(
+            """
+            host:
+              listen:
+                - { port: \(caddy.port), process: caddy }
+                - { address: 127.0.0.1:\(caddy.port), process: caddy }
+              processes: { present: [caddy] }
+            """)
+        #expect(findings.map(\.status) == [.ok, .ok, .ok], "\(findings.map(\.message))")
+        #expect(findings[0].observed?.contains("127.0.0.1:\(caddy.port) held by caddy (pid \(caddy.process.pid)") == true)
+    }
+
+    @Test func thePortOwnedByAnotherProcessIsDriftNamingBoth() async throws {
+        let other = try await offPool { try Listener(named: "otherserver") }
+        let findings = try await hostFindings("host:\n  listen: [{ port: \(other.port), process: caddy }]")
+        let finding = try #require(findings.first)
+        #expect(finding.status == .drift)
+        #expect(finding.message.hasPrefix("port \(other.port) is held by otherserver (pid \(other.process.pid), "))
+        #expect(finding.message.hasSuffix(", not caddy"))
+        #expect(finding.fix?.snippet == "systemctl disable --now otherserver\nsystemctl restart caddy")
+    }
+
+    @Test func aProcessNamedNginxRunningWhileAbsentIsDrift() async throws {
+        let nginx = try await offPool { try RenamedProcess("sleep", as: "nginx", ["600"]) }
+        let findings = try await hostFindings("host:\n  processes: { absent: [nginx, apache2] }")
+        #expect(findings.map(\.status) == [.drift, .ok], "\(findings.map(\.message))")
+        #expect(findings[0].resource == "nginx")
+        #expect(findings[0].message.contains("nginx (pid \(nginx.pid), \(nginx.path))"), "\(findings[0].message)")
+        #expect(findings[0].fix?.snippet == "systemctl disable --now nginx")
+        nginx.process.stop()
+        let after = try await hostFindings("host:\n  processes: { absent: [nginx] }")
+        #expect(after.allSatisfy { !$0.message.contains("pid \(nginx.pid),") })
+    }
+
+    @Test func aPortThatMustBeClosedFoundOpen() async throws {
+        let open = try await offPool { try Listener(named: "rogue") }
+        let closed = try ReservedPort()
+        let findings = try await hostFindings("host:\n  not_listening: [\(open.port), \(closed.port)]")
+        #expect(findings.map(\.status) == [.drift, .ok], "\(findings.map(\.message))")
+        #expect(findings[0].message.contains("127.0.0.1:\(open.port) held by rogue (pid \(open.process.pid)"))
+        #expect(findings[0].fix?.snippet == "systemctl disable --now rogue")
+    }
+
+    @Test func ipv6ListenersAreSeenWithTheirOwner() async throws {
+        let listener = try await offPool { try Listener(address: "::1", named: "v6server") }
+        let findings = try await hostFindings(
+            """
+            host:
+              listen:
+                - { address: "[::1]:\(listener.port)", process: v6server }
+                - { address: "127.0.0.1:\(listener.port)" }
+              not_listening: ["[::1]:\(listener.port)"]
+            """)
+        #expect(findings.map(\.status) == [.ok, .drift, .drift], "\(findings.map(\.message))")
+        #expect(findings[0].resource == "[::1]:\(listener.port)")
+        #expect(findings[1].message == "port \(listener.port) listens on [::1]:\(listener.port), not 127.0.0.1:\(listener.port)")
+        #expect(findings[2].observed?.hasPrefix("[::1]:\(listener.port) held by v6server (pid \(listener.process.pid)") == true)
+    }
+
+    @Test func servicesWithoutSystemdAreUnknownWithTheReason() async throws {
+        try #require(SystemdUnits.notRunning() != nil, "this test needs a host without systemd as PID 1")
+        let findings = try await hostFindings("host:\n  services: [{ unit: caddy.service, active: true, enabled: true }]")
+        #expect(findings.map(\.status) == [.unknown])
+        #expect(findings[0].message.hasPrefix("systemd is not running on this host (PID 1 is "))
+    }
+}

@@ -1,0 +1,73 @@
+import DockerChecker
+import Foundation
+import ReconcileKit
+import ReconcileTestSupport
+import TestSupport
+
+@testable import HostChecker
+
+/// Runs the host checker (and the Docker checker it reads) through the real decoder and
+/// reconciler on a manifest, as `reconcile` does; returns the host findings.
+func hostFindings(_ yaml: String) async throws -> [Finding] {
+    let registry = CheckerRegistry(checkers: [HostChecker.self, DockerChecker.self])
+    let checks = try ManifestDecoder(registry: registry).decode(
+        "apiVersion: reconcile/v1\nkind: Environment\n" + yaml, file: "host-\(UUID()).yaml"
+    ).checks
+    return await Reconciler(checkDeadline: .seconds(60)).run(checks, context: dryRunContext(), only: ["host"])
+}
+
+/// A process listening on a free port of `address` (127.0.0.1 or ::1): a copy of the
+/// Python interpreter under `name`, which is what /proc shows for it. Stopped by pid.
+final class Listener: Sendable {
+    let port: Int
+    let process: RenamedProcess
+
+    init(address: String = "127.0.0.1", named name: String) throws {
+        let script = """
+            import socket, sys, time
+            family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.bind((sys.argv[1], 0)); s.listen(16)
+            print("port", s.getsockname()[1], flush=True)
+            time.sleep(600)
+            """
+        process = try RenamedProcess(TestPaths.python, as: name, ["-c", script, address])
+        let started = process.process
+        try waitUntil("a listener on \(address)") { started.output.contains("\n") || !started.process.isRunning }
+        let printed = started.output.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let port = printed.flatMap({ Int($0) }) else { throw TestSupportError("the listener did not start: \(started.output)") }
+        self.port = port
+    }
+}
+
+/// A real Caddy serving one site bound to 127.0.0.1 on a free port. Stopped by pid.
+final class CaddyServer: Sendable {
+    let port: Int
+    let process: ManagedProcess
+    let scratch: TemporaryDirectory
+
+    init() throws {
+        scratch = try TemporaryDirectory(prefix: "reconcile-host-caddy")
+        port = try freeLoopbackPort()
+        let caddyfile = try scratch.write(
+            "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n\nhttp://127.0.0.1:\(port) {\n\tbind 127.0.0.1\n\trespond ok\n}\n")
+        let home = scratch.file("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        process = try ManagedProcess(
+            "caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"],
+            environment: ["HOME": home, "XDG_DATA_HOME": "\(home)/data", "XDG_CONFIG_HOME": "\(home)/config"],
+            workingDirectory: scratch.path)
+        let (started, port) = (process, port)
+        try waitUntil("caddy on 127.0.0.1:\(port)") { isListening(port: port) || !started.process.isRunning }
+        guard process.process.isRunning else { throw TestSupportError("caddy did not start: \(process.output)") }
+    }
+
+    deinit { process.stop() }
+}
+
+/// Runs blocking work (starting a server) off the cooperative pool.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
