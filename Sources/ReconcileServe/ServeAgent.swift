@@ -36,6 +36,8 @@ public final class ServeAgent: Service, Sendable {
         public let runs: [String: Int]
         /// `POST /run` answers by result (`accepted`, `unauthorized`).
         public let requests: [String: Int]
+        /// Every run's actions since serve started (`reconcile_actions_total`, a counter).
+        public let actions: ActionCounts
     }
 
     private struct State {
@@ -50,6 +52,7 @@ public final class ServeAgent: Service, Sendable {
         var waiters: [(target: Int, continuation: CheckedContinuation<RunRecord?, Never>)] = []
         var runs: [String: Int] = [:]
         var requests: [String: Int] = [:]
+        var actions = ActionCounts()
     }
 
     let schedule: Schedule
@@ -85,7 +88,9 @@ public final class ServeAgent: Service, Sendable {
     }
 
     public var snapshot: Snapshot {
-        state.withLock { Snapshot(history: $0.history, running: $0.running, runs: $0.runs, requests: $0.requests) }
+        state.withLock {
+            Snapshot(history: $0.history, running: $0.running, runs: $0.runs, requests: $0.requests, actions: $0.actions)
+        }
     }
 
     /// Counts a refused `POST /run`.
@@ -119,6 +124,7 @@ public final class ServeAgent: Service, Sendable {
         let record = await reconcile()
         let done = state.withLock { state in
             state.history.append(record)
+            state.actions.add(record.report?.actions ?? [])
             state.finished += 1
             state.running = false
             let finished = state.finished

@@ -2,6 +2,7 @@ import Foundation
 import ReconcileKit
 
 /// `/healthz`'s verdict on the last run: healthy only when it was in sync. Drift, unknown,
+/// stale (every check ok, but against a cached commit: the remote could not be fetched),
 /// an error and "no run yet" are all unhealthy, so a load balancer or an uptime check
 /// never reads an unobserved stack as fine.
 struct ServeHealth {
@@ -15,7 +16,7 @@ struct ServeHealth {
         case nil: status = "pending"
         case 0: status = "ok"
         case 2: status = "drift"
-        case 3: status = "unknown"
+        case 3: status = record?.report.map { $0.status == .ok && $0.source.stale } == true ? "stale" : "unknown"
         default: status = "error"
         }
         healthy = record?.exitCode == 0

@@ -1,13 +1,15 @@
 import Foundation
 import ReconcileKit
 
-/// `/metrics`: the last run's families (the same as `--metrics-file`) followed by serve's
-/// own counters, written by the one Prometheus renderer.
+/// `/metrics`: the last run's families (the same as `--metrics-file`, except that
+/// `reconcile_actions_total` counts every run's actions since serve started) followed by
+/// serve's own counters, written by the one Prometheus renderer.
 enum ServeMetrics {
     static func render(_ snapshot: ServeAgent.Snapshot) -> String {
         var families: [MetricFamily] = []
         if let last = snapshot.history.last {
-            families += PrometheusRenderer.families(for: last, lastSuccess: snapshot.history.lastSuccess?.finishedAt)
+            families += PrometheusRenderer.families(
+                for: last, lastSuccess: snapshot.history.lastSuccess?.finishedAt, actions: snapshot.actions)
         }
         families.append(
             MetricFamily(

@@ -151,6 +151,37 @@ let repairFiles = [
         for run in [plan, applied, again] { #expect(!(run.stdout + run.stderr).contains(hook)) }
     }
 
+    /// `reconcile_actions_total` in `reconcile serve` is a Prometheus counter: every run's
+    /// actions are added (here a dry run's five planned repairs, three runs), while the
+    /// metrics textfile each run replaces holds that run's alone.
+    @Test func serveCountsActionsOverItsRunsAndTheTextfileHoldsOneRun() async throws {
+        let caddy = try await startCaddy(repairSites, files: repairFiles)
+        defer { caddy.stop() }
+        let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }"))
+        let state = try TemporaryDirectory(prefix: "reconcile-serve-actions")
+        try state.write("token", "serve-actions-token\n")
+        let (metrics, textfile) = try await offPool {
+            let agent = try ServeAgentProcess([
+                "--dry-run", "--repo", repo.path, "--manifest", "manifests/production.yaml", "--interval", "3600",
+                "--state-dir", state.file("state"), "--metrics-file", state.file("reconcile.prom"), "--token-file", state.file("token"),
+            ])
+            defer { _ = agent.terminate() }
+            try agent.waitFor("/healthz", status: 503)
+            for _ in 0..<2 {
+                let run = try agent.request("/run", method: "POST", headers: ["Authorization: Bearer serve-actions-token"])
+                #expect(run.status == 200)
+            }
+            return (try agent.request("/metrics").body, try String(contentsOfFile: state.file("reconcile.prom"), encoding: .utf8))
+        }
+        let sample =
+            #"reconcile_actions_total{checker="caddy",action="PATCH caddy route /media/* on rims.example.com root → "#
+            + caddy.scratch.path + #"/media2",status="planned"}"#
+        #expect(metrics.contains(sample + " 3\n"), "\(metrics)")
+        #expect(metrics.contains("# TYPE reconcile_actions_total counter\n"))
+        #expect(metrics.components(separatedBy: "\nreconcile_actions_total{").count - 1 == 5)
+        #expect(textfile.contains(sample + " 1\n"), "\(textfile)")
+    }
+
     @Test func withoutAnApplySectionNothingChanges() async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles)
         defer { caddy.stop() }

@@ -90,6 +90,33 @@ import Testing
         }
     }
 
+    /// A remote that cannot be fetched any more: the runs check the cached commit, and
+    /// /healthz says `stale` (503) even though every check is ok; the page says so too.
+    @Test func healthzSaysStaleWhenTheRemoteCannotBeFetched() async throws {
+        let stack = try await Self.stack()
+        let cache = try TemporaryDirectory(prefix: "reconcile-serve-cache")
+        let moved = stack.repo.path + "-moved"
+        try await offPool {
+            let agent = try ServeAgentProcess([
+                "--dry-run", "--repo", "file://" + stack.repo.path, "--cache-dir", cache.path, "--var", "base=\(stack.server.baseURL)",
+                "--state-dir", stack.scratch.file("state"), "--token-file", stack.scratch.file("token"), "--interval", "3600",
+            ])
+            try agent.waitFor("/healthz", status: 200)
+            try FileManager.default.moveItem(atPath: stack.repo.path, toPath: moved)
+            defer { try? FileManager.default.moveItem(atPath: moved, toPath: stack.repo.path) }
+            let run = try agent.request("/run", method: "POST", headers: ["Authorization: Bearer \(Self.token)"])
+            #expect(run.status == 200)
+            let health = try agent.request("/healthz")
+            #expect(health.status == 503)
+            #expect(health.body.contains(#""status":"stale""#), "\(health.body)")
+            #expect(health.body.contains(#""ok":1"#))
+            let page = try agent.request("/").body
+            #expect(page.contains(": stale: the desired state could not be fetched</h1>"), "\(page.prefix(800))")
+            #expect(page.contains("<strong>stale</strong>, last fetched 20"))
+            #expect(agent.terminate() == 0)
+        }
+    }
+
     @Test func postRunNeedsTheBearerToken() async throws {
         let stack = try await Self.stack()
         try await offPool {

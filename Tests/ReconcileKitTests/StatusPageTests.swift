@@ -81,4 +81,29 @@ import Testing
             #expect(svg.contains(">\(title)</text>"), "\(title)")
         }
     }
+
+    /// Labels are shortened on the server to fit their box (the Chromium test in StackTests
+    /// measures them): a path keeps its end, anything else its start; the whole text stays
+    /// in the element's `<title>`.
+    @Test func aLongLabelIsShortenedToFitItsBoxAndTheWholeTextIsItsTitle() throws {
+        let volume = "/tmp/reconcile-stack-T94ln2/podman/root/volumes/media_data/_data"
+        let findings = [
+            Finding(
+                checker: "media", resource: "media: caddy route", status: .drift,
+                expected: "/media/* → strip /media, file_server root \(volume)",
+                observed: "/media/* → strip /media, file_server root /tmp/reconcile-stack-T94ln2/not-the-volume", message: "404s"),
+            Finding(
+                checker: "caddy", resource: "/static/*", status: .ok,
+                expected: "respond 503 \"down for maintenance while the backend is upgraded\"", message: "ok"),
+        ]
+        let svg = StackPicture(Report(origin: ReportTests.origin, manifest: "manifests/", mode: .dryRun, findings: findings)).render()
+        let titles = svg.components(separatedBy: "class=\"node-title\">").dropFirst().map { String($0.prefix { $0 != "<" }) }
+        let hostPath = try #require(titles.first { $0.hasPrefix("…") }, "\(titles)")
+        #expect(volume.hasSuffix(hostPath.dropFirst()) && hostPath.count < 22, "\(hostPath)")
+        #expect(svg.contains("<title>\(volume) (host path)</title>"))
+        let target = try #require(titles.first { $0.hasPrefix("respond 503") }, "\(titles)")
+        #expect(target.hasSuffix("…") && target.count < 24, "\(target)")
+        let label = try #require(svg.components(separatedBy: "class=\"link-label\"").dropFirst().first)
+        #expect(label.contains(">✗ …") && label.contains("/not-the-volume</text>"), "\(label)")
+    }
 }

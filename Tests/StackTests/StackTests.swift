@@ -273,6 +273,42 @@ struct StatusPageTests {
         #expect(group.contains("class=\"link-label\""))
         #expect(group.contains("not-the-volume"))
         #expect(!dom.contains("<script"))
+        try await Self.expectEveryLabelFitsItsBox(page: try agent.request("/").body, browser: browser, scratch: scratch)
         #expect(agent.terminate() == 0)
+    }
+
+    /// The page has no JavaScript, so labels are shortened on the server from estimated
+    /// widths: here Chromium lays the page out and measures every label (`getBBox`), which
+    /// must lie inside its node's box, or, for a link's label, inside its column. The
+    /// measuring script is added to a copy of the page only.
+    static func expectEveryLabelFitsItsBox(page: String, browser: [String], scratch: TemporaryDirectory) async throws {
+        let measure = """
+            <script>
+            const problems = [];
+            let measured = 0;
+            for (const node of document.querySelectorAll("svg.stack g.node")) {
+              const box = node.querySelector("rect").getBBox();
+              for (const text of node.querySelectorAll("text")) {
+                const b = text.getBBox();
+                measured++;
+                if (b.x < box.x || b.x + b.width > box.x + box.width) problems.push(`${text.textContent}: ${b.x + b.width} > ${box.x + box.width}`);
+              }
+            }
+            for (const text of document.querySelectorAll("svg.stack text.link-label")) {
+              const b = text.getBBox();
+              measured++;
+              if (b.x + b.width > Number(text.getAttribute("x")) + 188) problems.push(`${text.textContent}: ${b.width} wide`);
+            }
+            document.body.setAttribute("data-fit", JSON.stringify({measured, problems}));
+            </script>
+            """
+        try scratch.write("measure.html", page.replacingOccurrences(of: "</body>", with: measure + "</body>"))
+        let dom = try await offPool { try run("chromium", browser + ["--dump-dom", "file://" + scratch.file("measure.html")]) }.stdout
+        let attribute = try #require(dom.range(of: "data-fit=\""), "\(dom.suffix(300))")
+        let json = String(dom[attribute.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&amp;", with: "&")
+        let fit = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(json)")
+        #expect((fit["measured"] as? Int ?? 0) >= 20, "\(json)")
+        #expect((fit["problems"] as? [String]) == [], "labels overflowing their box: \(json)")
     }
 }

@@ -39,7 +39,9 @@ public struct MetricFamily: Sendable {
 /// requires (backslash, double quote, line feed); nothing else is ever put in a label.
 public enum PrometheusRenderer {
     /// The families describing `record`; `lastSuccess` is when a run last produced a report.
-    public static func families(for record: RunRecord, lastSuccess: Date?) -> [MetricFamily] {
+    /// `actions`: the counts `reconcile_actions_total` shows (serve's, over all its runs);
+    /// nil counts `record`'s own actions.
+    public static func families(for record: RunRecord, lastSuccess: Date?, actions: ActionCounts? = nil) -> [MetricFamily] {
         var families: [MetricFamily] = []
         let report = record.report
         var counts: [[String]: Int] = [:]
@@ -78,20 +80,13 @@ public enum PrometheusRenderer {
                 name: "reconcile_last_success_timestamp_seconds",
                 help: "When a run last produced a report (Unix time; absent before the first).",
                 samples: lastSuccess.map { [.init(value: $0.timeIntervalSince1970.rounded())] } ?? []))
-        var actions: [[String]: Int] = [:]
-        var actionOrder: [[String]] = []
-        for outcome in report?.actions ?? [] {
-            let key = [outcome.checker, outcome.action, outcome.status.rawValue]
-            if actions[key] == nil { actionOrder.append(key) }
-            actions[key, default: 0] += 1
-        }
         families.append(
             MetricFamily(
                 name: "reconcile_actions_total",
-                help: "Actions of the last run by checker, action and status (a counter each run restarts).", kind: .counter,
-                samples: actionOrder.map { key in
-                    .init(labels: [("checker", key[0]), ("action", key[1]), ("status", key[2])], value: Double(actions[key]!))
-                }))
+                help: actions == nil
+                    ? "Actions of the last run by checker, action and status (the textfile holds one run's)."
+                    : "Actions by checker, action and status, every run's since reconcile serve started.",
+                kind: .counter, samples: (actions ?? ActionCounts(report?.actions ?? [])).samples))
         if let source = report?.source {
             families.append(
                 MetricFamily(

@@ -6,7 +6,8 @@ import Foundation
 /// media checker's findings (its `caddy route`, `mount` and `MEDIA_ROOT` links); every
 /// other Caddy route is a row to its upstream or root; Docker containers sit in the third
 /// column. A drifted link is drawn red and labelled with what was observed; an unknown
-/// one is grey and dashed. Pure: report in, markup out, every label escaped.
+/// one is grey and dashed. Pure: report in, markup out, every label escaped and shortened
+/// to fit its box (`TextWidth`; the whole text is the element's `<title>`, shown on hover).
 public struct StackPicture {
     struct Node {
         let column: Int
@@ -49,8 +50,8 @@ public struct StackPicture {
         let servedByChains = Set(chains.compactMap { $0.routePath })
         for route in routes where !servedByChains.contains(route.resource) {
             nodes.append(Node(column: 1, row: row, title: route.resource, detail: "caddy route", status: route.status))
-            let target = route.expected.map { Self.short($0) } ?? "upstream"
-            nodes.append(Node(column: 2, row: row, title: target, detail: "expected", status: route.status))
+            let target = Self.target(route.expected)
+            nodes.append(Node(column: 2, row: row, title: target.title, detail: target.detail, status: route.status))
             links.append(
                 Link(from: (1, row), to: (2, row), status: route.status, name: "caddy \(route.resource)", label: Self.linkLabel(route)))
             row += 1
@@ -62,9 +63,18 @@ public struct StackPicture {
             if byContainer[finding.resource] == nil { order.append(finding.resource) }
             byContainer[finding.resource] = Status.worst(of: [byContainer[finding.resource] ?? .ok, finding.status])
         }
+        // Docker's findings name containers, and volumes as `volume NAME`: containers go
+        // down the third column and volumes down the fourth, side by side.
+        var next = [2: row, 3: row]
         for name in order {
-            nodes.append(Node(column: 2, row: row, title: name, detail: "container", status: byContainer[name] ?? .ok))
-            row += 1
+            let status = byContainer[name] ?? .ok
+            let isVolume = name.hasPrefix("volume ")
+            let column = isVolume ? 3 : 2
+            nodes.append(
+                Node(
+                    column: column, row: next[column] ?? row, title: isVolume ? String(name.dropFirst("volume ".count)) : name,
+                    detail: isVolume ? "docker volume" : "container", status: status))
+            next[column, default: row] += 1
         }
         if !health.isEmpty {
             let status = Status.worst(of: health.map(\.status))
@@ -145,19 +155,26 @@ public struct StackPicture {
         )
     }
 
+    /// What a route leads to, from its expected handler: the upstream or the root as the
+    /// node's title (what differs between hosts), the handler as its detail.
+    static func target(_ expected: String?) -> (title: String, detail: String) {
+        guard let expected else { return ("upstream", "expected") }
+        if let upstream = after("reverse_proxy ", in: expected) { return (upstream, "reverse_proxy") }
+        if let root = after("file_server root ", in: expected) { return (root, "file_server") }
+        return (expected, "expected")
+    }
+
     /// The volume's name from the mount link's observation ("volume media_data …"), else its kind.
     static func volume(_ mount: Finding?) -> String {
         guard let observed = mount?.observed else { return "volume" }
         if let name = after("volume ", in: observed) { return String(name.split(separator: " ").first ?? "volume") }
-        return short(observed)
+        return observed
     }
 
-    /// What a drifted or unknown link shows: what was observed, its end kept when it is
-    /// long (paths differ at their end: `…/srv/not-the-volume`).
+    /// What a drifted or unknown link shows: what was observed (shortened to fit when drawn).
     static func linkLabel(_ finding: Finding?) -> String {
         guard let finding, finding.status != .ok else { return "" }
-        let text = finding.observed ?? finding.message
-        return text.count > 36 ? "…" + String(text.suffix(35)) : text
+        return finding.observed ?? finding.message
     }
 
     static func after(_ marker: String, in text: String) -> String? {
@@ -168,8 +185,15 @@ public struct StackPicture {
         text.range(of: marker).map { String(text[..<$0.lowerBound]) }
     }
 
-    static func short(_ text: String) -> String {
-        text.count > 34 ? String(text.prefix(33)) + "…" : text
+    /// The room for text inside a node (its padding on both sides taken off), and for a
+    /// link's label (its column, less the gap before the next label).
+    static let titleRoom = Double(nodeWidth - 2 * textInset)
+    static let labelRoom = Double(columnWidth - 12)
+    static let textInset = 10
+
+    /// `text` shortened to fit `room` in the class's font: a path keeps its end.
+    static func fitted(_ text: String, room: Double, size: Double, bold: Bool) -> String {
+        TextWidth.fitted(text, width: room, size: size, bold: bold, keep: text.hasPrefix("/") || text.hasPrefix("…") ? .end : .start)
     }
 
     /// The `<svg>` element.
@@ -194,6 +218,7 @@ public struct StackPicture {
             let (x2, y2) = (link.to.column * Self.columnWidth + 8, y(link.to.row) + Self.nodeHeight / 2)
             let color = Self.color(link.status)
             svg += "<g class=\"link \(link.status.rawValue)\" data-link=\"\(UntrustedText.html(link.name))\">"
+            if !link.label.isEmpty { svg += "<title>\(UntrustedText.html(link.label))</title>" }
             svg +=
                 "<line x1=\"\(x1)\" y1=\"\(y1)\" x2=\"\(x2 - 2)\" y2=\"\(y2)\" stroke=\"\(color)\" stroke-width=\"\(link.status == .drift ? 3 : 2)\""
             svg += link.status == .unknown ? " stroke-dasharray=\"5 4\"" : ""
@@ -201,18 +226,22 @@ public struct StackPicture {
             if !link.label.isEmpty {
                 // Under the link's source node, in the gap between rows: "✗ what was observed".
                 let (lx, ly) = (x1 - Self.nodeWidth, y(link.from.row) + Self.nodeHeight + 16)
-                svg += "<text class=\"link-label\" x=\"\(lx)\" y=\"\(ly)\" fill=\"\(color)\">✗ \(UntrustedText.html(link.label))</text>"
+                let room = Self.labelRoom - TextWidth.of("✗ ", size: 11, bold: true)
+                let label = Self.fitted(link.label, room: room, size: 11, bold: true)
+                svg += "<text class=\"link-label\" x=\"\(lx)\" y=\"\(ly)\" fill=\"\(color)\">✗ \(UntrustedText.html(label))</text>"
             }
             svg += "</g>\n"
         }
         for node in nodes {
             let x = node.column * Self.columnWidth + 8
             let y = y(node.row)
-            svg += "<g class=\"node \(node.status.rawValue)\">"
+            svg += "<g class=\"node \(node.status.rawValue)\"><title>\(UntrustedText.html("\(node.title) (\(node.detail))"))</title>"
             svg +=
                 "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(Self.nodeWidth)\" height=\"\(Self.nodeHeight)\" rx=\"6\" fill=\"\(Self.fill(node.status))\" stroke=\"\(Self.color(node.status))\" stroke-width=\"\(node.status == .drift ? 2.5 : 1.5)\"/>"
-            svg += "<text x=\"\(x + 10)\" y=\"\(y + 22)\" class=\"node-title\">\(UntrustedText.html(Self.short(node.title)))</text>"
-            svg += "<text x=\"\(x + 10)\" y=\"\(y + 41)\" class=\"node-detail\">\(UntrustedText.html(Self.short(node.detail)))</text>"
+            let title = Self.fitted(node.title, room: Self.titleRoom, size: 13, bold: true)
+            let detail = Self.fitted(node.detail, room: Self.titleRoom, size: 11, bold: false)
+            svg += "<text x=\"\(x + Self.textInset)\" y=\"\(y + 22)\" class=\"node-title\">\(UntrustedText.html(title))</text>"
+            svg += "<text x=\"\(x + Self.textInset)\" y=\"\(y + 41)\" class=\"node-detail\">\(UntrustedText.html(detail))</text>"
             svg += "</g>\n"
         }
         return svg + "</svg>"

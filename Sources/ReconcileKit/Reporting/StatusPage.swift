@@ -46,6 +46,8 @@ public struct StatusPage {
         case nil: ("waiting for the first run", "unknown")
         case 0: ("in sync", "ok")
         case 2: ("drift", "drift")
+        case 3 where record?.report.map({ $0.status == .ok && $0.source.stale }) == true:
+            ("stale: the desired state could not be fetched", "unknown")
         case 3: ("could not observe everything", "unknown")
         default: ("error", "drift")
         }
@@ -66,6 +68,7 @@ public struct StatusPage {
             let source = report.source
             html += "<p class=\"source\">\(h(source.manifest)) from \(h(source.repo)) at \(h(source.ref))"
             html += source.commit.map { " · commit <code>\(h(String($0.prefix(12))))</code>" } ?? ""
+            if source.stale { html += " · <strong>stale</strong>, last fetched \(h(source.lastFetched ?? "never"))" }
             html += " · \(report.summary.drift) drift, \(report.summary.unknown) unknown, \(report.summary.ok) ok</p>\n"
         }
         return html + "</header>\n"
