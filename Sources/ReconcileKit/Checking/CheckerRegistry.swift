@@ -21,6 +21,8 @@ public struct PlannedCheck: Sendable {
     /// The checker's judgement of its section against the rest of the desired state,
     /// when it is `ConsistencyChecking`.
     var consistency: (@Sendable (DesiredState) -> [ConsistencyProblem])?
+    /// The section's resources for `reconcile plan`, when the checker is `ResourceDescribing`.
+    var resources: (@Sendable (DesiredState) -> [DesiredResource])?
 
     /// Observes and compares. Errors thrown by the checker's `observe` propagate.
     public func callAsFunction(_ context: ObservationContext) async throws -> [Finding] {
@@ -86,6 +88,7 @@ public struct CheckerRegistry: Sendable {
                 fixer: (C.self as? any Fixer.Type).map { FixerHooks($0, spec: spec) }, manualReason: C.manualReason)
             planned.trustFields = (spec as? any TrustSensitive)?.trustFields ?? []
             planned.consistency = (C.self as? any ConsistencyChecking.Type)?.hook(spec: spec)
+            planned.resources = (C.self as? any ResourceDescribing.Type)?.resourcesHook(spec: spec)
             return planned
         }
     }

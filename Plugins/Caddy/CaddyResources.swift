@@ -1,0 +1,52 @@
+import ReconcileKit
+
+extension CaddyChecker: ResourceDescribing {
+    /// Each written route keyed by its site and path; a Caddyfile is one resource whose
+    /// content is its blob at the ref (its routes are known only once adapted).
+    public func resources(of spec: CaddySpec, in desired: DesiredState) -> [DesiredResource] {
+        var resources = [
+            DesiredResource(
+                checker: Self.identifier, kind: "admin", name: "admin", fields: [.init("admin", spec.admin.description)],
+                position: spec.position)
+        ]
+        switch spec.desired {
+        case .caddyfile(let path, let position):
+            let content = (try? desired.source.read(path)).map { String(decoding: $0, as: UTF8.self) } ?? "(missing)"
+            resources.append(
+                DesiredResource(
+                    checker: Self.identifier, kind: "caddyfile", name: path,
+                    fields: [.init("content", "\(content.split(separator: "\n").count) lines, sha \(contentDigest(content))")],
+                    position: position))
+        case .sites(let sites):
+            for site in sites {
+                let label = site.hosts.isEmpty ? "*" : site.hosts.joined(separator: ",")
+                for route in site.routes {
+                    var fields: [DesiredResource.Field] = []
+                    switch route.handler {
+                    case .reverseProxy(let upstreams):
+                        fields += [.init("handler", "reverse_proxy"), .init("upstreams", upstreams.joined(separator: ", "))]
+                    case .fileServer(let root):
+                        fields += [.init("handler", "file_server"), .init("root", root ?? "")]
+                    }
+                    fields.append(.init("strip_prefix", route.stripPrefix ?? ""))
+                    resources.append(
+                        DesiredResource(
+                            checker: Self.identifier, kind: "route", name: "\(label) \(route.path)",
+                            findingResource: route.path.text, fields: fields, position: route.position))
+                }
+            }
+        }
+        return resources
+    }
+}
+
+/// A short stable digest (FNV-1a, 64 bits) of a referenced file's text: enough to say
+/// "it changed" in a diff without quoting it.
+func contentDigest(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    return String(String(hash, radix: 16).prefix(12))
+}

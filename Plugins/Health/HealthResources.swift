@@ -1,0 +1,24 @@
+import ReconcileKit
+
+extension HealthChecker: ResourceDescribing {
+    /// Each health URL with its expectations; a token is named by where it comes from,
+    /// never read.
+    public func resources(of spec: HealthSpec, in desired: DesiredState) -> [DesiredResource] {
+        spec.checks.map { check in
+            let token: String
+            switch check.token {
+            case .environment(let name)?: token = "env \(name)"
+            case .file(let path)?: token = "file \(path)"
+            case nil: token = ""
+            }
+            return DesiredResource(
+                checker: Self.identifier, kind: "health", name: check.name,
+                fields: [
+                    .init("url", check.url), .init("method", check.method), .init("expect.status", String(check.expectedStatus)),
+                    .init("expect.body_contains", check.bodyContains ?? ""),
+                    .init("expect.max_latency_ms", check.maxLatencyMilliseconds.map(String.init) ?? ""),
+                    .init("bearer_token", token),
+                ], position: check.position)
+        }
+    }
+}

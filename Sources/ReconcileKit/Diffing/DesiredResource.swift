@@ -1,0 +1,62 @@
+/// One thing of the desired state (a route, a container, a setting, a health URL) with
+/// the fields a change is described by, as text: what `reconcile plan` pairs between
+/// two commits and diffs field by field.
+public struct DesiredResource: Sendable, Hashable {
+    /// One field, written as a reviewer would read it (`upstreams`: `127.0.0.1:8000, …`).
+    public struct Field: Sendable, Hashable {
+        public let name: String
+        public let value: String
+
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The checker whose section holds it (`caddy`).
+    public let checker: String
+    /// What it is, in the section's words (`route`, `container`, `setting`).
+    public let kind: String
+    /// Its key within the kind, unique per manifest (`rims.example.com /media/*`).
+    public let name: String
+    /// The run report's `resource` for it (`/media/*`), to pair it with findings.
+    public let findingResource: String
+    public let fields: [Field]
+    public let position: SourcePosition
+
+    public init(
+        checker: String, kind: String, name: String, findingResource: String? = nil, fields: [Field],
+        position: SourcePosition
+    ) {
+        self.checker = checker
+        self.kind = kind
+        self.name = name
+        self.findingResource = findingResource ?? name
+        self.fields = fields.filter { !$0.value.isEmpty }
+        self.position = position
+    }
+
+    /// Pairs the same resource across commits.
+    var key: String { "\(checker)\u{1F}\(kind)\u{1F}\(name)" }
+}
+
+/// A checker that can list its section's resources, for `reconcile plan`'s semantic diff.
+/// Pure apart from reading files of the same ref through `desired.source` (a compose file).
+public protocol ResourceDescribing: Checker {
+    func resources(of spec: Spec, in desired: DesiredState) -> [DesiredResource]
+}
+
+extension ResourceDescribing {
+    /// The type-erased hook a `PlannedCheck` carries.
+    static func resourcesHook(spec: any Sendable) -> (@Sendable (DesiredState) -> [DesiredResource])? {
+        guard let spec = spec as? Spec else { return nil }
+        return { desired in Self().resources(of: spec, in: desired) }
+    }
+}
+
+extension DesiredState {
+    /// Every resource the manifest's sections describe, in manifest order.
+    public func resources() -> [DesiredResource] {
+        manifest.checks.flatMap { $0.resources?(self) ?? [] }
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import ReconcileKit
+
+/// `reconcile plan`: what a change of the desired state does, resource by resource,
+/// between two commits (a pull request's base and head), for reviewers before a merge.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "The semantic diff of the desired state between two commits (exit 0 unchanged, 2 changed, 1 error).",
+        discussion: """
+            Pairs manifests by path (then by environment name: a rename), resources by \
+            checker, kind and name, and prints each added, removed or changed resource with \
+            its fields old → new and the head side's file:line. In a pull request:
+              reconcile plan --base origin/main --format markdown >> "$GITHUB_STEP_SUMMARY"
+
+            --live also observes the environment (read-only, as --dry-run) with both sides' \
+            manifests and says per changed resource whether production matches the base \
+            (merging needs an apply), already matches the head, or neither.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, markdown, github
+    }
+
+    /// The head side: `--ref`/`--head` (default HEAD) or `--worktree`.
+    @OptionGroup var source: SourceOptions
+
+    @Option(name: .long, help: ArgumentHelp("The commit the change starts from (a PR's base).", valueName: "ref"))
+    var base: String
+
+    @Option(name: .long, help: ArgumentHelp("The commit with the change (default HEAD; same as --ref).", valueName: "ref"))
+    var head: String?
+
+    @Flag(name: .long, help: "Also observe the environment (read-only): which side production matches, per change.")
+    var live = false
+
+    @Option(name: .long, help: "Output: text, json (versioned), markdown (PR comment / step summary), github (notices).")
+    var format: Format = .text
+
+    @Argument(
+        help: ArgumentHelp(
+            "Manifest paths in the repository.", discussion: "Default: every *.yaml in manifests/ on each side.",
+            valueName: "path"))
+    var paths: [String] = []
+
+    func validate() throws {
+        if head != nil && source.ref != "HEAD" { throw ValidationError("give the head commit once: --head or --ref") }
+        if head != nil && source.worktree { throw ValidationError("--worktree is the head side; it cannot be combined with --head") }
+    }
+
+    func run() async throws {
+        var headOptions = source
+        if let head { headOptions.ref = head }
+        var baseOptions = source
+        baseOptions.ref = base
+        baseOptions.worktree = false
+        let sides: [Loaded]
+        let deadline: RunDeadline
+        do {
+            deadline = try source.startDeadline()
+            sides = try [baseOptions, headOptions].map { options in
+                try side(of: try options.openSource(until: deadline), options: options)
+            }
+        } catch let failure as PlanFailure {
+            FileHandle.standardError.write(Data(failure.text.utf8))
+            throw ExitCode(1)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        var diff = DesiredStateDiff(base: sides[0].side, head: sides[1].side)
+        if live && diff.changed {
+            let config: OperatorConfig
+            do {
+                config = try source.operatorConfig()
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+            diff = diff.matching(
+                baseFindings: await sides[0].observe(config: config, deadline: deadline),
+                headFindings: await sides[1].observe(config: config, deadline: deadline))
+        }
+        let rendering = DiffRendering(diff: diff, base: sides[0].source.origin, head: sides[1].source.origin)
+        let output: String
+        switch format {
+        case .text: output = rendering.text()
+        case .json: output = rendering.json()
+        case .markdown: output = rendering.markdown()
+        case .github: output = rendering.github()
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if rendering.diff.changed { throw ExitCode(2) }
+    }
+
+    /// One side's manifests, decoded, with their resources; a side without manifests is
+    /// empty (everything added or removed), a manifest with errors ends the plan.
+    private func side(of source: any DesiredStateSource, options: SourceOptions) throws -> Loaded {
+        let selected: [String]
+        if paths.isEmpty {
+            selected = (try? ManifestSelection.paths(named: [], in: source)) ?? []
+        } else {
+            selected = try ManifestSelection.paths(named: paths, in: source).filter { (try? source.read($0)) != nil }
+        }
+        let loaded = ManifestLoader(source: source, variables: try options.parsedVariables(), limits: options.yamlLimits)
+            .load(selected)
+        let errors = loaded.flatMap { item -> [ManifestError] in
+            if case .failure(let failure) = item.result { return failure.errors }
+            return []
+        }
+        guard errors.isEmpty else {
+            let at = source.origin.commit.map { String($0.prefix(12)) } ?? source.origin.ref
+            throw PlanFailure(
+                text: "error: the manifests at \(source.origin.ref) (\(at)) do not decode:\n"
+                    + errors.map { UntrustedText.terminalLine("\($0)", limit: errorLineLimit) + "\n" }.joined())
+        }
+        return Loaded(
+            source: source,
+            manifests: loaded.compactMap { item in
+                guard case .success(let manifest) = item.result else { return nil }
+                return manifest
+            })
+    }
+}
+
+/// One side of a plan: its source and its decoded manifests.
+private struct Loaded {
+    let source: any DesiredStateSource
+    let manifests: [Manifest]
+
+    var side: DesiredStateDiff.Side {
+        DesiredStateDiff.Side(
+            manifests.map { ($0.file, $0.name, DesiredState(manifest: $0, source: source).resources()) })
+    }
+
+    /// Each manifest's findings from a read-only observation (as `--dry-run`), by path.
+    func observe(config: OperatorConfig, deadline: RunDeadline) async -> [String: [Finding]] {
+        let context = ObservationContext(mode: .dryRun, source: source, operatorConfig: config)
+        let reconciler = Reconciler(checkDeadline: min(.seconds(60), deadline.remaining))
+        var findings: [String: [Finding]] = [:]
+        for manifest in manifests {
+            findings[manifest.file] = await reconciler.run(manifest.checks, context: context)
+        }
+        return findings
+    }
+}
+
+/// A side that cannot be planned, already worded for stderr.
+private struct PlanFailure: Error {
+    let text: String
+}

@@ -1,0 +1,161 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `reconcile plan --base REF --head REF` on real git commit pairs: each kind of change a
+/// pull request makes to the desired state comes out as the resource, its fields old → new
+/// and the head side's file:line; exit 0 unchanged, 2 changed, 1 error.
+@Suite struct PlanCommandTests {
+    static let manifest = "manifests/production.yaml"
+    static let stack: String = {
+        (try? String(contentsOfFile: TestPaths.fixture("consistency/passes/consistent/\(manifest)"), encoding: .utf8)) ?? ""
+    }()
+
+    static func edited(_ replacements: [(String, String)]) throws -> String {
+        var text = stack
+        for (old, new) in replacements {
+            let range = try #require(text.range(of: old), "\(old) is not in the fixture")
+            text.replaceSubrange(range, with: new)
+        }
+        return text
+    }
+
+    /// A repository whose base commit holds the stack and whose head commit holds `head`.
+    static func plan(
+        head files: [String: String?], format: String = "text", extra: [String] = []
+    ) async throws -> CommandResult {
+        let repo = try await offPool {
+            let repo = try ScratchRepository()
+            try repo.commit([manifest: stack], message: "base")
+            try repo.git("tag", "base")
+            try repo.commit(files, message: "head")
+            return repo
+        }
+        return try await reconcile(["plan", "--repo", repo.path, "--base", "base", "--head", "HEAD", "--format", format] + extra)
+    }
+
+    @Test func anUnchangedDesiredStateExitsZero() async throws {
+        let result = try await Self.plan(head: ["README.md": "docs only\n"])
+        #expect(result.status == 0, "\(result.allOutput)")
+        #expect(result.stdout.hasSuffix("No changes to the desired state.\n"))
+    }
+
+    @Test func aRouteRootChangeIsTheFieldOldToNewAtTheHeadLine() async throws {
+        let head = try Self.edited([("root: /srv/rims/media }", "root: /srv/rims/uploads }")])
+        let result = try await Self.plan(head: [Self.manifest: head])
+        #expect(result.status == 2, "\(result.allOutput)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.dropFirst().first == "~ caddy route rims.example.com /media/*  manifests/production.yaml:13")
+        #expect(lines.contains("    root: /srv/rims/media → /srv/rims/uploads"))
+        #expect(lines.last == "1 change: 0 added, 1 changed, 0 removed")
+    }
+
+    @Test func anUpstreamAddedListsBothUpstreams() async throws {
+        let head = try Self.edited([
+            (
+                "- path: /api/*\n          reverse_proxy: [\"127.0.0.1:8000\"]",
+                "- path: /api/*\n          reverse_proxy: [\"127.0.0.1:8000\", \"127.0.0.1:8001\"]"
+            )
+        ])
+        let result = try await Self.plan(head: [Self.manifest: head])
+        #expect(result.status == 2, "\(result.allOutput)")
+        #expect(result.stdout.contains("~ caddy route rims.example.com /api/*  manifests/production.yaml:11\n"))
+        #expect(result.stdout.contains("    upstreams: 127.0.0.1:8000 → 127.0.0.1:8000, 127.0.0.1:8001\n"))
+    }
+
+    @Test func aRemovedRouteIsListedWithItsBaseSideFields() async throws {
+        let head = try Self.edited([("        - path: /*\n          file_server: { root: /srv/rims/frontend }\n", "")])
+        let result = try await Self.plan(head: [Self.manifest: head], format: "json")
+        #expect(result.status == 2, "\(result.allOutput)")
+        let report = try result.json()
+        #expect(report["version"] as? Int == 1)
+        #expect(report["changed"] as? Bool == true)
+        let changes = try #require(report["changes"] as? [[String: Any]])
+        #expect(changes.count == 1)
+        #expect(changes.first?["change"] as? String == "removed")
+        #expect(changes.first?["kind"] as? String == "route")
+        #expect(changes.first?["resource"] as? String == "/*")
+        let fields = try #require(changes.first?["fields"] as? [[String: Any]])
+        #expect(fields.contains { $0["name"] as? String == "root" && $0["old"] as? String == "/srv/rims/frontend" })
+        let base = try #require(report["base"] as? [String: Any])
+        #expect(base["ref"] as? String == "base")
+    }
+
+    @Test func aContainerMountChangeAndASettingChangeAreTwoResources() async throws {
+        let head = try Self.edited([
+            ("target: /app/media }", "target: /app/uploads }"), ("MEDIA_ROOT: /app/media", "MEDIA_ROOT: /app/uploads"),
+        ])
+        let result = try await Self.plan(head: [Self.manifest: head])
+        #expect(result.status == 2, "\(result.allOutput)")
+        #expect(result.stdout.contains("~ docker container backend  manifests/production.yaml:20\n"))
+        #expect(
+            result.stdout.contains(
+                "    mounts: /srv/rims/static:/app/static, media_data:/app/media → /srv/rims/static:/app/static, media_data:/app/uploads\n")
+        )
+        #expect(
+            result.stdout.contains(
+                "~ django setting MEDIA_ROOT  manifests/production.yaml:31\n    value: \"/app/media\" → \"/app/uploads\"\n"))
+    }
+
+    @Test func aRenamedManifestIsARenameNotARemovalAndAnAddition() async throws {
+        let result = try await Self.plan(head: [Self.manifest: nil, "manifests/prod.yaml": Self.stack])
+        #expect(result.status == 0, "\(result.allOutput)")
+        #expect(result.stdout.contains("manifest manifests/production.yaml → manifests/prod.yaml: renamed (production)\n"))
+        let changed = try await Self.plan(
+            head: [Self.manifest: nil, "manifests/prod.yaml": try Self.edited([("DEBUG: false", "DEBUG: true")])])
+        #expect(changed.status == 2)
+        #expect(changed.stdout.contains("~ django setting DEBUG  manifests/prod.yaml:30\n    value: false → true\n"))
+    }
+
+    @Test func anAddedManifestAddsEveryResource() async throws {
+        let other = Self.stack.replacingOccurrences(of: "name: production", with: "name: staging")
+        let result = try await Self.plan(head: ["manifests/staging.yaml": other], format: "json")
+        #expect(result.status == 2)
+        let report = try result.json()
+        let manifests = try #require(report["manifests"] as? [[String: Any]])
+        #expect(manifests.contains { $0["kind"] as? String == "added" && $0["head"] as? String == "manifests/staging.yaml" })
+        let changes = try #require(report["changes"] as? [[String: Any]])
+        #expect(changes.nonEmptyAllSatisfy { $0["change"] as? String == "added" && $0["environment"] as? String == "staging" })
+    }
+
+    @Test func aHeadThatDoesNotDecodeIsAnError() async throws {
+        let result = try await Self.plan(head: [Self.manifest: Self.stack + "bogus: 1\n"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("manifests/production.yaml:46:1: bogus: unknown key 'bogus'"), "\(result.stderr)")
+    }
+
+    @Test func markdownHasASummaryTableAndCollapsibleDetails() async throws {
+        let head = try Self.edited([("root: /srv/rims/media }", "root: /srv/rims/up|loads }")])
+        let result = try await Self.plan(head: [Self.manifest: head], format: "markdown")
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("| ~ | caddy | route rims.example.com /media/\\* | manifests/production.yaml:13 |\n"))
+        #expect(result.stdout.contains("<details><summary>~ caddy route rims.example.com /media/\\*</summary>"))
+        #expect(result.stdout.contains("| root | /srv/rims/media | /srv/rims/up\\|loads |"))
+    }
+
+    @Test func markdownIsCutBelowGitHubsLimitWithANote() async throws {
+        // 400 routes, each with a long upstream list: far more than 65,000 characters.
+        let routes = (0..<400).map { index in
+            "        - path: /r\(index)/*\n          reverse_proxy: [\(( 0..<6).map { "\"upstream-\(index)-\($0).internal.example.com:8000\"" }.joined(separator: ", "))]\n"
+        }.joined()
+        let head = try Self.edited([("      routes:\n", "      routes:\n" + routes)])
+        let result = try await Self.plan(head: [Self.manifest: head], format: "markdown")
+        #expect(result.status == 2)
+        #expect(result.stdout.count < 65_000)
+        #expect(result.stdout.count > 60_000)
+        #expect(result.stdout.contains("> **Cut here** to stay below GitHub's 65,536 characters: "))
+        #expect(result.stdout.contains(" of 400 changes are not detailed."))
+        let text = try await Self.plan(head: [Self.manifest: head])
+        #expect(text.stdout.contains("+ caddy route rims.example.com /r399/*"))
+    }
+
+    @Test func githubFormatIsANoticePerChangedResource() async throws {
+        let head = try Self.edited([("DEBUG: false", "DEBUG: true")])
+        let result = try await Self.plan(head: [Self.manifest: head], format: "github")
+        #expect(result.status == 2)
+        #expect(
+            result.stdout
+                == "::notice file=manifests/production.yaml,line=30,col=5,title=reconcile plan::changed django setting DEBUG%0Avalue: false → true\n"
+        )
+    }
+}
