@@ -15,7 +15,7 @@ extension CaddyChecker: ResourceDescribing {
             resources.append(
                 DesiredResource(
                     checker: Self.identifier, kind: "caddyfile", name: path,
-                    fields: [.init("content", "\(content.split(separator: "\n").count) lines, sha \(contentDigest(content))")],
+                    fields: [.init("content", "\(content.split(separator: "\n").count) lines, digest \(StableDigest.hex(content))")],
                     position: position))
         case .sites(let sites):
             for site in sites {
@@ -38,15 +38,4 @@ extension CaddyChecker: ResourceDescribing {
         }
         return resources
     }
-}
-
-/// A short stable digest (FNV-1a, 64 bits) of a referenced file's text: enough to say
-/// "it changed" in a diff without quoting it.
-func contentDigest(_ text: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01b3
-    }
-    return String(String(hash, radix: 16).prefix(12))
 }

@@ -19,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, github, prometheus
+        case text, json, github, prometheus, sarif, junit
     }
 
     @OptionGroup var options: RunOptions
@@ -27,7 +27,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help:
-            "Report format: text (for people), json (versioned, for machines), github (annotations), prometheus (metrics).")
+            "Report format: text (for people), json (versioned, for machines), github (annotations), prometheus (metrics), sarif (code scanning), junit (CI test reports)."
+    )
     var format: Format = .text
 
     @Flag(name: .shortAndLong, help: "Print nothing when everything is in sync (for cron); only drift and unknown otherwise.")
@@ -45,6 +46,12 @@ struct RunCommand: AsyncParsableCommand {
             output = GitHubAnnotations.render(report)
         case .prometheus:
             output = PrometheusRenderer.render(record, lastSuccess: record.finishedAt)
+        case .sarif:
+            output = SARIFRenderer.render(CheckResult.results(of: report))
+        case .junit:
+            output = JUnitRenderer.render(
+                CheckResult.results(of: report), timestamp: record.finishedAt,
+                properties: [("ref", report.source.ref), ("commit", report.source.commit ?? "")])
         case .text:
             output =
                 quiet && report.status == .ok

@@ -25,12 +25,14 @@ struct ValidateCommand: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, github
+        case text, json, github, sarif, junit
     }
 
     @OptionGroup var source: SourceOptions
 
-    @Option(name: .long, help: "Output: text, json (versioned), github (workflow-command annotations).")
+    @Option(
+        name: .long,
+        help: "Output: text, json (versioned), github (workflow-command annotations), sarif (code scanning), junit (CI test reports).")
     var format: Format = .text
 
     @Flag(name: .long, help: "Fail (exit 1) on consistency warnings too.")
@@ -81,6 +83,17 @@ struct ValidateCommand: ParsableCommand {
             output =
                 GitHubAnnotations.render(errors) + GitHubAnnotations.render(Array(problems.joined()))
                 + GitHubAnnotations.notices(allowed.map { ($0.field.position, "\($0.field.keyPath): \($0.message)") })
+        case .sarif, .junit:
+            let results = CheckResult.results(
+                files: checked.map { item in
+                    guard case .failure(let failure) = item.result else { return (item.path, []) }
+                    return (item.path, failure.errors)
+                }, problems: Array(problems.joined()), strict: strict)
+            output =
+                format == .sarif
+                ? SARIFRenderer.render(results)
+                : JUnitRenderer.render(
+                    results, timestamp: Date(), properties: [("ref", source.origin.ref), ("commit", source.origin.commit ?? "")])
         case .json:
             output = ValidationReport(
                 origin: source.origin, results: checked, trust: results.flatMap { $0.review?.entries ?? [] },
@@ -206,9 +219,5 @@ struct ValidationReport: Encodable {
         valid = files.allSatisfy(\.valid) && !problems.contains { $0.severity >= .error || strict }
     }
 
-    func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return UntrustedText.jsonText((try? encoder.encode(self)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}") + "\n"
-    }
+    func json() -> String { JSONReportRenderer.document(self) }
 }

@@ -40,6 +40,8 @@ public struct ConsistencyProblem: Sendable, Hashable {
     }
 
     public let rule: ConsistencyRule
+    /// The checker whose section reported it (set by `DesiredState`).
+    public internal(set) var checker = ""
     public let message: String
     /// Where the fix most likely goes.
     public let position: SourcePosition

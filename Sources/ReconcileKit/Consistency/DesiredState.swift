@@ -17,7 +17,13 @@ public struct DesiredState: Sendable {
 
     /// Every contradiction the registered checkers find, in manifest order of sections.
     public func consistencyProblems() -> [ConsistencyProblem] {
-        manifest.checks.flatMap { $0.consistency?(self) ?? [] }
+        manifest.checks.flatMap { check in
+            (check.consistency?(self) ?? []).map { problem in
+                var tagged = problem
+                tagged.checker = check.checker
+                return tagged
+            }
+        }
     }
 }
 

@@ -134,16 +134,14 @@ public struct DiffRendering: Sendable {
 
     /// The versioned JSON document (`version` as the run report's).
     public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let document = DiffDocument(
-            base: base, head: head, changed: diff.changed,
-            summary: [
-                "added": diff.changes.filter { $0.kind == .added }.count,
-                "changed": diff.changes.filter { $0.kind == .changed }.count,
-                "removed": diff.changes.filter { $0.kind == .removed }.count,
-            ], manifests: diff.manifests, changes: diff.changes)
-        return UntrustedText.jsonText((try? encoder.encode(document)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}") + "\n"
+        JSONReportRenderer.document(
+            DiffDocument(
+                base: base, head: head, changed: diff.changed,
+                summary: [
+                    "added": diff.changes.filter { $0.kind == .added }.count,
+                    "changed": diff.changes.filter { $0.kind == .changed }.count,
+                    "removed": diff.changes.filter { $0.kind == .removed }.count,
+                ], manifests: diff.manifests, changes: diff.changes))
     }
 
     /// A Markdown table cell or summary: HTML-escaped, Markdown's own marks escaped, one line.

@@ -11,11 +11,16 @@ public enum JSONReportRenderer {
     public static let fieldLimit = 4096
 
     public static func render(_ report: Report) -> String {
+        document(report.mapText { UntrustedText.capped($0, limit: fieldLimit) })
+    }
+
+    /// Every JSON document reconcile prints (reports, validation, plan, SARIF) in one
+    /// style: pretty, sorted keys, unescaped slashes, controls escaped, newline-ended.
+    public static func document(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let capped = report.mapText { UntrustedText.capped($0, limit: fieldLimit) }
-        guard let data = try? encoder.encode(capped), let text = String(data: data, encoding: .utf8) else {
-            return #"{"version": 1, "error": "report could not be encoded"}"#
+        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
+            return #"{"version": 1, "error": "the document could not be encoded"}"# + "\n"
         }
         return UntrustedText.jsonText(text) + "\n"
     }
