@@ -195,13 +195,6 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         .optional("timeout_ms", .integer(100...600_000), "How long the introspection may take (default 30000)."),
     ])
 
-    /// Names Django itself treats as secret (`SafeExceptionReporterFilter.hidden_settings`):
-    /// their values are never read, so they cannot be compared.
-    static func isSecretName(_ name: String) -> Bool {
-        let upper = name.uppercased()
-        return ["API", "TOKEN", "KEY", "SECRET", "PASS", "SIGNATURE"].contains { upper.contains($0) }
-    }
-
     public init(from node: ManifestNode) throws {
         let map = try node.mapping(Self.object)
         position = node.position
@@ -211,7 +204,7 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
             guard entry.key.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) else {
                 throw entry.keyNode.error("Django settings are UPPER_CASE; '\(entry.key)' would never be read")
             }
-            guard !Self.isSecretName(entry.key) else {
+            guard !SecretName.looksSecret(entry.key) else {
                 throw entry.keyNode.error(
                     "'\(entry.key)' looks secret to Django (its name contains API, TOKEN, KEY, SECRET, PASS or "
                         + "SIGNATURE), so reconcile never reads its value and cannot compare it; a weak or "

@@ -10,8 +10,12 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var restartPolicy: RestartPolicy?
     public var ports: [PortBinding]?
     public var mounts: [MountSpec]?
-    /// Environment variable names that must be set (values are never read).
+    /// Environment variable names that must be set, in the order written.
     public var environment: [String]?
+    /// The values the manifest gives (`environment: {NAME: value}`), compared with the
+    /// container's; empty when it lists names only. A value whose name looks secret
+    /// (``SecretName``) is never shown.
+    public var environmentValues: [String: String]
     public var composeProject: String?
     /// The compose service, when it differs from `name` (compose-derived specs).
     public var composeService: String?
@@ -49,15 +53,21 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
             "mounts", .list(.either([.string(.nonEmpty), .object(MountSpec.object)])),
             "VOLUME:TARGET[:ro], /HOST/PATH:TARGET[:ro], or { volume | source, target, read_only }."),
         .optional(
-            "environment", .list(.string(.pattern("[^=]+", hint: "a variable name (list names only; values are never compared)"))),
-            "Environment variable names that must be set; values are never read."),
+            "environment",
+            .either([
+                .list(.string(.pattern("[^=]+", hint: "a variable name (a list names variables; a mapping gives their values)"))),
+                .dictionary(.scalar),
+            ]),
+            "Variable names that must be set (a list: values never read), or NAME: value pairs compared with the "
+                + "container's (values of names with KEY, TOKEN, SECRET, PASS, API or SIGNATURE are never shown)."),
         .optional("compose_project", .string(.nonEmpty), "The compose project; the name is then also the service name."),
     ])
 
     public init(
         name: String, state: ContainerState? = nil, image: String? = nil, restartPolicy: RestartPolicy? = nil,
         ports: [PortBinding]? = nil, mounts: [MountSpec]? = nil, environment: [String]? = nil,
-        composeProject: String? = nil, composeService: String? = nil, expectsHealthcheck: Bool = false,
+        environmentValues: [String: String] = [:], composeProject: String? = nil, composeService: String? = nil,
+        expectsHealthcheck: Bool = false,
         notes: [String] = [], position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1),
         fieldPositions: [String: SourcePosition] = [:]
     ) {
@@ -68,6 +78,7 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
         self.ports = ports
         self.mounts = mounts
         self.environment = environment
+        self.environmentValues = environmentValues
         self.composeProject = composeProject
         self.composeService = composeService
         self.expectsHealthcheck = expectsHealthcheck
@@ -120,9 +131,20 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
             mounts = parsed
             fieldPositions["mounts"] = mountsNode.position
         }
+        environmentValues = [:]
         if let environmentNode = map.optional("environment") {
-            let names = try environmentNode.stringList()
-            environment = names
+            if environmentNode.isSequence {
+                environment = try environmentNode.stringList()
+            } else {
+                let entries = try environmentNode.entries()
+                for entry in entries {
+                    guard !entry.key.isEmpty, !entry.key.contains("=") else {
+                        throw entry.keyNode.error("'\(entry.key)' is not a variable name")
+                    }
+                    environmentValues[entry.key] = try entry.value.string()
+                }
+                environment = entries.map(\.key)
+            }
             fieldPositions["environment"] = environmentNode.position
         }
         if let projectNode = map.optional("compose_project") {

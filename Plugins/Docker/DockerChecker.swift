@@ -3,8 +3,8 @@ import ReconcileKit
 
 /// Compares the `docker:` section (and the compose file it names) with what the Docker
 /// Engine API reports: containers by name (or compose service), their state, health,
-/// image, restart policy, published ports, mounts and environment variable names, and
-/// named volumes.
+/// image, restart policy, published ports, mounts, environment variables (names, and the
+/// values the manifest gives), and named volumes.
 ///
 /// It only ever sends GETs (version, container list, one inspect per desired
 /// container, volume list), so it is read-only whatever the run mode; in dry-run the
@@ -15,7 +15,7 @@ public struct DockerChecker: Checker {
     public static let identifier = "docker"
     public static let observes = "the Docker Engine API over its socket (API version negotiated), or a compose file in git as desired state"
     public static let reports =
-        "containers (state, image, restart policy, health, ports, mounts, env names only), volumes; fixes as commands or compose snippets"
+        "containers (state, image, restart policy, health, ports, mounts, env names, and values the manifest gives), volumes; fixes as commands or compose snippets"
 
     /// Inspections in flight at once: enough to hide the socket's latency, few enough
     /// not to crowd an engine that is also serving production.
@@ -55,7 +55,9 @@ public struct DockerChecker: Checker {
             for container in desired {
                 if let id = Pairing.match(container, in: observation.containers)?.id, !ids.contains(id) { ids.append(id) }
             }
-            let (inspected, problems) = await Self.inspect(ids, client: client, version: version)
+            let valued = Set(desired.flatMap(\.environmentValues.keys))
+            let (inspected, problems) = await Self.inspect(ids, client: client, version: version, keepingValuesOf: valued)
+            Self.registerSecrets(desired, inspected.values, in: context.secrets)
             observation.inspected = inspected
             observation.inspectionProblems = problems
         } catch {
@@ -75,10 +77,23 @@ public struct DockerChecker: Checker {
         DockerVerdict.findings(spec, observation)
     }
 
+    /// The desired and the live values of variables whose names look secret, for the
+    /// run's mask: printed output and the journal never show them.
+    static func registerSecrets(
+        _ desired: [ContainerSpec], _ inspected: some Sequence<ContainerObservation>, in registry: SecretRegistry
+    ) {
+        for spec in desired {
+            for (name, value) in spec.environmentValues where SecretName.looksSecret(name) { registry.register(value) }
+        }
+        for container in inspected {
+            for (name, value) in container.environmentValues where SecretName.looksSecret(name) { registry.register(value) }
+        }
+    }
+
     /// Inspects containers concurrently, at most `inspectConcurrency` at a time. A
     /// container that vanished in between (404) or failed is reported per container.
-    static func inspect(_ ids: [String], client: DockerEngineClient, version: String) async
-        -> ([String: ContainerObservation], [String: String])
+    static func inspect(_ ids: [String], client: DockerEngineClient, version: String, keepingValuesOf valued: Set<String> = [])
+        async -> ([String: ContainerObservation], [String: String])
     {
         await withTaskGroup(of: (String, Result<ContainerObservation, EngineProblem>).self) { group in
             var pending = ids[...]
@@ -87,7 +102,7 @@ public struct DockerChecker: Checker {
                 group.addTask {
                     do throws(EngineProblem) {
                         let inspect = try await client.get(EngineJSON.Inspect.self, "/containers/\(id)/json", version: version)
-                        return (id, .success(EngineJSON.observation(inspect)))
+                        return (id, .success(EngineJSON.observation(inspect, keepingValuesOf: valued)))
                     } catch {
                         return (id, .failure(error))
                     }

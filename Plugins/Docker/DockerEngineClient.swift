@@ -184,8 +184,13 @@ public struct DockerEngineClient: Sendable {
         }
         guard (200..<300).contains(response.status) || response.status == 304 else {
             let message = (try? JSONDecoder().decode(EngineJSON.ErrorBody.self, from: response.body))?.message
+            // A call the engine does not have is a 404 without its JSON error (Podman 4.3's
+            // /containers/{id}/update); a missing container's 404 has one.
+            let lacking = response.status == 404 && message == nil
             throw EngineProblem(
-                kind: .other, message: "\(method) \(path) answered \(response.status)\(message.map { ": \($0)" } ?? "")",
+                kind: lacking ? .unsupportedCall : .other,
+                message: "\(method) \(path) answered \(response.status)\(message.map { ": \($0)" } ?? "")"
+                    + (lacking ? " (the engine does not offer this call)" : ""),
                 hint: "check the engine's log")
         }
         return response.body

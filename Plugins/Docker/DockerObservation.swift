@@ -76,6 +76,8 @@ public struct EngineProblem: Sendable, Hashable, Codable, Error, CustomStringCon
         case containerNotRunning
         /// The run's request policy refused the request (a dry run allows GETs and exec only).
         case refusedByPolicy
+        /// The engine does not offer the call (a 404 for the endpoint itself).
+        case unsupportedCall
         /// Any other failure, described in `message`.
         case other
     }
@@ -187,7 +189,8 @@ public struct MountObservation: Sendable, Hashable, Codable, CustomStringConvert
 }
 
 /// What `GET /containers/{id}/json` says about one container, reduced to what the
-/// comparison (and the media chain) needs. Environment values are never kept.
+/// comparison (and the media chain) needs. Environment values are kept only for the
+/// variables the manifest gives values for.
 public struct ContainerObservation: Sendable, Hashable, Codable {
     public var id: String
     public var name: String
@@ -211,15 +214,18 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
     public var mounts: [MountObservation]
     public var composeProject: String?
     public var composeService: String?
-    /// Names of the environment variables set in the container; values are dropped.
+    /// Names of the environment variables set in the container.
     public var environmentNames: [String]
+    /// The values of the variables the manifest compares by value; every other value
+    /// is dropped when the inspect is decoded.
+    public var environmentValues: [String: String]
 
     public init(
         id: String, name: String, state: String, exitCode: Int = 0, oomKilled: Bool = false, error: String? = nil,
         image: String, imageID: String = "", restartPolicy: RestartPolicy = RestartPolicy(.no),
         restartPolicyRaw: String? = nil, health: HealthObservation? = nil, ports: [PortBinding] = [],
         mounts: [MountObservation] = [], composeProject: String? = nil, composeService: String? = nil,
-        environmentNames: [String] = []
+        environmentNames: [String] = [], environmentValues: [String: String] = [:]
     ) {
         self.id = id
         self.name = name
@@ -237,6 +243,7 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
         self.composeProject = composeProject
         self.composeService = composeService
         self.environmentNames = environmentNames
+        self.environmentValues = environmentValues
     }
 }
 

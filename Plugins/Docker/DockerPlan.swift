@@ -20,6 +20,8 @@ struct DockerFix: Codable, Hashable {
     var image: String?
     var ports: [PortBinding]?
     var mounts: [MountSpec]?
+    /// Recreate: the variables whose values the replacement gets (never rendered).
+    var environment: [String: String]?
 }
 
 /// The pure half of Docker's repairs: which engine calls make the containers and volumes
@@ -27,8 +29,9 @@ struct DockerFix: Codable, Hashable {
 ///
 /// Start a stopped container (`apply.docker: [start]`), change a restart policy in place
 /// (`restart_policy`), create a missing named volume (`volumes`), and replace a running
-/// container whose image, ports or mounts differ (`recreate`). Environment drift stays
-/// manual: the manifest names variables but never holds their values.
+/// container whose image, ports, mounts or environment values differ (`recreate`), which
+/// also changes a restart policy when the policy does not allow the update or the engine
+/// lacks the call. Variables the manifest only names stay manual: it has no value to set.
 enum DockerPlan {
     static func remedies(_ spec: DockerSpec, _ observation: DockerObservation, _ findings: [Finding]) -> [Int: Remedy] {
         guard observation.problem == nil, let version = observation.engine?.negotiatedVersion else { return [:] }
@@ -48,19 +51,32 @@ enum DockerPlan {
                             payload: encode(fix)))
                     : .manual("reconcile only starts stopped containers; bring it to \(wanted.rawValue) by hand")
             }
+            let recreate = recreateAction(container, live, fix)
+            if let recreate {
+                for expected in recreateKeys(container) { byKey[key(container.name, expected)] = .action(recreate) }
+            }
             if let wanted = container.restartPolicy, !wanted.isSatisfied(by: live.restartPolicy) {
                 var update = fix
                 update.kind = .restartPolicy
                 update.policy = wanted
                 update.previousPolicy = live.restartPolicy
-                byKey[key(container.name, wanted.description)] = .action(
-                    Action(
-                        checker: DockerVerdict.checker, resource: container.name,
-                        summary: "docker update --restart=\(wanted) \(live.name)", before: live.restartPolicy.description,
-                        after: wanted.description, permission: "docker.restart_policy", payload: encode(update)))
-            }
-            if let recreate = recreateAction(container, live, fix) {
-                for expected in recreateKeys(container) { byKey[key(container.name, expected)] = recreate }
+                var inPlace = Action(
+                    checker: DockerVerdict.checker, resource: container.name,
+                    summary: "docker update --restart=\(wanted) \(live.name)", before: live.restartPolicy.description,
+                    after: wanted.description, permission: "docker.restart_policy", payload: encode(update))
+                // Changed in place, else (not allowed, or an engine without the update
+                // call) by the recreate; the recreate first when one is due anyway.
+                let recreating = findings.contains { finding in
+                    finding.status == .drift && finding.resource == container.name
+                        && recreateKeys(container).contains(finding.expected ?? "")
+                }
+                if var recreate, recreating {
+                    recreate.alternatives = [inPlace]
+                    inPlace = recreate
+                } else if let recreate {
+                    inPlace.alternatives = [recreate]
+                }
+                byKey[key(container.name, wanted.description)] = .action(inPlace)
             }
         }
         if let volumes = observation.volumes {
@@ -83,34 +99,40 @@ enum DockerPlan {
         return result
     }
 
-    /// Replacing a running container with one made from the manifest's image, ports and
-    /// mounts; nil when there is nothing to replace from or the result could not be made
-    /// (a stopped container, a bind of a relative path).
-    static func recreateAction(_ container: ContainerSpec, _ live: ContainerObservation, _ base: DockerFix) -> Remedy? {
-        guard live.state == "running", container.state == nil || container.state == .running,
-            container.image != nil || container.ports != nil || container.mounts != nil,
+    /// Replacing a running container with one made from the manifest's image, ports,
+    /// mounts, restart policy and environment values; nil when there is nothing to
+    /// replace from or the result could not be made (a stopped container, a bind of a
+    /// relative path).
+    static func recreateAction(_ container: ContainerSpec, _ live: ContainerObservation, _ base: DockerFix) -> Action? {
+        var given: [String] = []
+        if container.image != nil { given.append("image") }
+        if container.ports != nil { given.append("ports") }
+        if container.mounts != nil { given.append("mounts") }
+        if container.restartPolicy != nil { given.append("restart policy") }
+        if !container.environmentValues.isEmpty { given.append("environment (\(DockerVerdict.expectedEnvironment(container)))") }
+        guard live.state == "running", container.state == nil || container.state == .running, !given.isEmpty,
             !(container.mounts ?? []).contains(where: { $0.source == .bind(nil) })
         else { return nil }
         var fix = base
         fix.kind = .recreate
         fix.name = live.name
         (fix.image, fix.ports, fix.mounts) = (container.image, container.ports, container.mounts)
-        var given: [String] = []
-        if container.image != nil { given.append("image") }
-        if container.ports != nil { given.append("ports") }
-        if container.mounts != nil { given.append("mounts") }
-        let fields = given.joined(separator: ", ")
-        return .action(
-            Action(
-                checker: DockerVerdict.checker, resource: container.name, summary: "docker recreate \(live.name)",
-                before: "container \(live.id.prefix(12)) (\(live.image))", after: "a new container with the manifest's \(fields)",
-                permission: "docker.recreate", payload: encode(fix)))
+        (fix.policy, fix.environment) = (container.restartPolicy, container.environmentValues)
+        return Action(
+            checker: DockerVerdict.checker, resource: container.name, summary: "docker recreate \(live.name)",
+            before: "container \(live.id.prefix(12)) (\(live.image))",
+            after: "a new container with the manifest's \(given.joined(separator: ", "))", permission: "docker.recreate",
+            payload: encode(fix))
     }
 
-    /// The `expected` texts of the findings a recreate answers (image, ports, mounts).
+    /// The `expected` texts of the findings a recreate answers (image, ports, mounts,
+    /// environment values; a restart policy is changed in place first).
     static func recreateKeys(_ container: ContainerSpec) -> [String] {
-        [container.image, container.ports.map(DockerVerdict.expectedPorts), container.mounts.map(DockerVerdict.expectedMounts)]
-            .compactMap { $0 }
+        [
+            container.image, container.ports.map(DockerVerdict.expectedPorts), container.mounts.map(DockerVerdict.expectedMounts),
+            container.environmentValues.isEmpty ? nil : DockerVerdict.expectedEnvironment(container),
+        ]
+        .compactMap { $0 }
     }
 
     static func key(_ resource: String, _ expected: String) -> String { "\(resource)\u{0}\(expected)" }

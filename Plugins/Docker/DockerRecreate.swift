@@ -2,7 +2,8 @@ import Foundation
 import ReconcileKit
 
 /// `apply.docker: [recreate]`: what a running container cannot change (image, published
-/// ports, mounts) is fixed by replacing it. The replacement is created from the old
+/// ports, mounts, environment; a restart policy on an engine without the update call)
+/// is fixed by replacing it. The replacement is created from the old
 /// container's own inspect with only the manifest's fields changed, so its command,
 /// labels, environment, networks and limits carry over. The old container is stopped and
 /// parked under `<name>-reconcile-old` until the run is verified, so undo can bring it
@@ -16,14 +17,22 @@ struct DockerRecreate {
     var parkedName: String { "\(fix.name)-reconcile-old" }
 
     /// Stops and parks the old container, creates and starts the replacement, and
-    /// returns its id once it is seen running. On any failure the old one is back.
-    func replace() async throws(EngineProblem) -> String {
-        let inspect = try await inspectObject(fix.target)
-        let body = try Self.createBody(inspect, fix)
-        try await client.change("POST", "/containers/\(fix.target)/stop", version: fix.version)
-        try await client.change("POST", "/containers/\(fix.target)/rename?name=\(parkedName)", version: fix.version)
+    /// returns its id once it is seen running. When the replacement fails, the old
+    /// container runs again under its name and this throws `ApplyUndone`; `ApplyFailure`
+    /// when it fails before changing anything, or when bringing the old one back failed.
+    func replace() async throws -> String {
+        let body: Data
+        do throws(EngineProblem) {
+            body = try Self.createBody(try await inspectObject(fix.target), fix)
+            try await client.change("POST", "/containers/\(fix.target)/stop", version: fix.version)
+        } catch {
+            throw ApplyFailure(error.message)
+        }
+        var renamed = false
         var created: String?
         do throws(EngineProblem) {
+            try await client.change("POST", "/containers/\(fix.target)/rename?name=\(parkedName)", version: fix.version)
+            renamed = true
             let answer = try await client.change(
                 "POST", "/containers/create?name=\(fix.name)", body: body, version: fix.version)
             guard let id = (try? JSONDecoder().decode(Created.self, from: answer))?.Id else {
@@ -34,17 +43,23 @@ struct DockerRecreate {
             try await awaitRunning(id)
             return id
         } catch {
-            try await restore(removing: created)
-            throw error
+            do throws(EngineProblem) {
+                try await restore(removing: created, renamed: renamed)
+            } catch let second {
+                throw ApplyFailure("\(error.message); bringing the old container back failed too: \(second.message)")
+            }
+            throw ApplyUndone("\(error.message); the old container runs again under its name")
         }
     }
 
     /// Removes the replacement (if any) and starts the old container under its name again.
-    func restore(removing replacement: String?) async throws(EngineProblem) {
+    func restore(removing replacement: String?, renamed: Bool = true) async throws(EngineProblem) {
         if let replacement {
             try await client.change("DELETE", "/containers/\(replacement)?force=true", version: fix.version)
         }
-        try await client.change("POST", "/containers/\(fix.target)/rename?name=\(fix.name)", version: fix.version)
+        if renamed {
+            try await client.change("POST", "/containers/\(fix.target)/rename?name=\(fix.name)", version: fix.version)
+        }
         try await client.change("POST", "/containers/\(fix.target)/start", version: fix.version)
     }
 
@@ -63,7 +78,7 @@ struct DockerRecreate {
                 let code = (state?["ExitCode"] as? Int).map { " with code \($0)" } ?? ""
                 throw EngineProblem(
                     kind: .other, message: "the new \(fix.name) did not stay running (exited\(code))",
-                    hint: "see docker logs of the new container; the old one was started again")
+                    hint: "see the new container's output by running it by hand")
             }
         }
     }
@@ -80,12 +95,18 @@ struct DockerRecreate {
     }
 
     /// The create request: the old `Config` and `HostConfig` with the manifest's image,
-    /// ports and mounts in place of theirs.
+    /// ports, mounts, restart policy and environment values in place of theirs.
     static func createBody(_ inspect: [String: Any], _ fix: DockerFix) throws(EngineProblem) -> Data {
         var body = inspect["Config"] as? [String: Any] ?? [:]
         var host = inspect["HostConfig"] as? [String: Any] ?? [:]
         body.removeValue(forKey: "Hostname") // the old id's; the new container gets its own
         if let image = fix.image { body["Image"] = image }
+        if let policy = fix.policy {
+            host["RestartPolicy"] = ["Name": policy.name.rawValue, "MaximumRetryCount": policy.maximumRetryCount ?? 0]
+        }
+        if let environment = fix.environment, !environment.isEmpty {
+            body["Env"] = Self.environment(body["Env"] as? [String] ?? [], setting: environment)
+        }
         // Podman's inspect names ulimits as the kernel does (RLIMIT_NOFILE); create takes
         // Docker's names (nofile).
         if let limits = host["Ulimits"] as? [[String: Any]] {
@@ -122,6 +143,22 @@ struct DockerRecreate {
                 kind: .other, message: "the container's inspect could not be turned into a create request", hint: "recreate it by hand")
         }
         return data
+    }
+
+    /// `NAME=value` entries with each of `values` set: in place where the name was,
+    /// appended where it was not.
+    static func environment(_ entries: [String], setting values: [String: String]) -> [String] {
+        var pending = values
+        var result: [String] = []
+        for entry in entries {
+            let name = String(entry.prefix { $0 != "=" })
+            guard let value = values[name] else {
+                result.append(entry)
+                continue
+            }
+            if pending.removeValue(forKey: name) != nil { result.append("\(name)=\(value)") }
+        }
+        return result + pending.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     /// One `HostConfig.Mounts` entry.

@@ -295,21 +295,62 @@ enum DockerVerdict {
         return nil
     }
 
+    /// Variables that must be set, and the values the manifest gives, against the
+    /// container's. A value whose name looks secret is compared but never shown.
     static func environmentDrift(_ spec: ContainerSpec, _ container: ContainerObservation, _ context: FixContext) -> Finding? {
         guard let wanted = spec.environment else { return nil }
         let present = Set(container.environmentNames)
         let missing = wanted.filter { !present.contains($0) }
-        guard !missing.isEmpty else { return nil }
-        let entries = missing.map { "      \($0): \"…\"" }.joined(separator: "\n")
+        let different = wanted.filter { name in
+            guard present.contains(name), let value = spec.environmentValues[name] else { return false }
+            return container.environmentValues[name] != value
+        }
+        guard !missing.isEmpty || !different.isEmpty else { return nil }
+        var observed: [String] = []
+        var problems: [String] = []
+        if !missing.isEmpty {
+            observed.append("not set: \(missing.joined(separator: ", "))")
+            problems.append("environment variable(s) \(missing.joined(separator: ", ")) not set in the container")
+        }
+        for name in different {
+            let live = container.environmentValues[name] ?? ""
+            observed.append("\(name)=\(shownValue(name, live))")
+            problems.append(
+                SecretName.looksSecret(name)
+                    ? "\(name) differs from the manifest's value (not shown: the name looks secret)"
+                    : "\(name) is \(shownValue(name, live)), expected \(shownValue(name, spec.environmentValues[name] ?? ""))")
+        }
+        // A secret's value stays out of the snippet: compose takes ${NAME} from the shell.
+        let entries = (missing + different).map { name in
+            let value =
+                SecretName.looksSecret(name) && spec.environmentValues[name] != nil
+                ? "${\(name)}" : shownValue(name, spec.environmentValues[name])
+            return "      \(name): \(value)"
+        }.joined(separator: "\n")
+        let namesOnly = spec.environmentValues.isEmpty ? " (values are never read)" : ""
         return Finding(
             checker: checker, resource: spec.name, status: .drift, severity: .error,
-            expected: "variables set: \(wanted.joined(separator: ", "))",
-            observed: "not set: \(missing.joined(separator: ", "))",
-            message: "environment variable(s) \(missing.joined(separator: ", ")) not set in the container (values are never read)",
+            expected: expectedEnvironment(spec), observed: observed.joined(separator: "; "),
+            message: problems.joined(separator: "; ") + namesOnly,
             fix: Fixes.recreate(
                 context, because: "a container's environment is fixed when it is created",
                 snippet: "services:\n  \(spec.serviceName):\n    environment:\n\(entries)"),
             position: spec.position(of: "environment"))
+    }
+
+    /// An environment finding's `expected`: the names, or NAME=value pairs (a secret's
+    /// value as `***`).
+    static func expectedEnvironment(_ spec: ContainerSpec) -> String {
+        let names = spec.environment ?? []
+        guard !spec.environmentValues.isEmpty else { return "variables set: \(names.joined(separator: ", "))" }
+        return names.map { "\($0)=\(shownValue($0, spec.environmentValues[$0]))" }.joined(separator: ", ")
+    }
+
+    /// A variable's value as reports show it: quoted, `***` when its name looks secret,
+    /// `"…"` when there is none to show.
+    static func shownValue(_ name: String, _ value: String?) -> String {
+        guard let value else { return "\"…\"" }
+        return SecretName.looksSecret(name) ? Redaction.mask : "\"\(value)\""
     }
 
     static func projectDrift(_ spec: ContainerSpec, _ container: ContainerObservation, _ context: FixContext) -> Finding? {

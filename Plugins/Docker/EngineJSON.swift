@@ -176,7 +176,8 @@ enum EngineJSON {
         return result.sorted()
     }
 
-    static func observation(_ inspect: Inspect) -> ContainerObservation {
+    /// `valued`: the variables whose values the manifest compares (no other value is kept).
+    static func observation(_ inspect: Inspect, keepingValuesOf valued: Set<String> = []) -> ContainerObservation {
         let state = inspect.State
         let labels = inspect.Config?.Labels ?? [:]
         let policyName = inspect.HostConfig?.RestartPolicy?.Name ?? ""
@@ -198,7 +199,8 @@ enum EngineJSON {
                     source: mount.Source ?? "", target: mount.Destination ?? "", readOnly: !(mount.RW ?? true))
             },
             composeProject: labels[composeProjectLabel], composeService: labels[composeServiceLabel],
-            environmentNames: environmentNames(inspect.Config?.Env ?? []))
+            environmentNames: environmentNames(inspect.Config?.Env ?? []),
+            environmentValues: environmentValues(inspect.Config?.Env ?? [], of: valued))
     }
 
     static func volume(_ volume: VolumeList.Volume) -> VolumeObservation {
@@ -210,6 +212,19 @@ enum EngineJSON {
     /// `/backend` → `backend`.
     static func containerName(_ raw: String) -> String {
         raw.hasPrefix("/") ? String(raw.dropFirst()) : raw
+    }
+
+    /// The values of the `valued` variables (the last entry of a name wins, as in the
+    /// process's environment).
+    static func environmentValues(_ entries: [String], of valued: Set<String>) -> [String: String] {
+        guard !valued.isEmpty else { return [:] }
+        var values: [String: String] = [:]
+        for entry in entries {
+            guard let equals = entry.firstIndex(of: "=") else { continue }
+            let name = String(entry[..<equals])
+            if valued.contains(name) { values[name] = String(entry[entry.index(after: equals)...]) }
+        }
+        return values
     }
 
     /// Names only, in order, without duplicates: values may be secrets and are dropped

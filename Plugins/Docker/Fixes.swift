@@ -134,6 +134,11 @@ enum Fixes {
                 }
             }
         }
+        // A secret's value stays out of the command: `-e NAME` takes it from the shell.
+        for name in spec.environment ?? [] {
+            guard let value = spec.environmentValues[name] else { continue }
+            parts.append(SecretName.looksSecret(name) ? "-e \(name)" : "-e '\(name)=\(value.replacingOccurrences(of: "'", with: "'\\''"))'")
+        }
         parts.append(spec.image ?? container?.image ?? "IMAGE")
         return parts.joined(separator: " ")
     }

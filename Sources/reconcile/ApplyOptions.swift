@@ -34,12 +34,13 @@ struct ApplyOptions: ParsableArguments {
     }
 
     /// Takes the lock, opens the journal (`--journal`, else the state directory's),
-    /// watches SIGTERM/SIGINT, runs the pipeline.
+    /// watches SIGTERM/SIGINT (`takingSignals`; not in `reconcile serve`, whose agent owns
+    /// them and lets the apply finish), runs the pipeline.
     /// - Throws: `Unavailable` when the lock is held or the journal cannot be written.
-    func run(state: StateDirectory, _ runner: (Journal, Interruption) async -> ApplyRunner.Result) async throws
-        -> ApplyRunner.Result
-    {
-        let interruption = SignalWatch.install()
+    func run(
+        state: StateDirectory, takingSignals: Bool = true, _ runner: (Journal, Interruption) async -> ApplyRunner.Result
+    ) async throws -> ApplyRunner.Result {
+        let interruption = takingSignals ? SignalWatch.install() : Interruption()
         let journalPath = journal ?? state.journal
         let lock: ApplyLock
         let journal: Journal

@@ -88,8 +88,9 @@ struct RunOptions: ParsableArguments {
 
     /// One reconciliation, recorded in the state directory and the metrics file.
     /// `diagnose` receives what a person should read on stderr (errors, warnings); the
-    /// record's exit code is 1 when there is no report.
-    func reconcile(logger: Logger, deadline: RunDeadline, diagnose: (String) -> Void) async -> RunRecord {
+    /// record's exit code is 1 when there is no report. `agent`: the run is `reconcile
+    /// serve`'s, which owns SIGTERM and SIGINT (an apply neither takes them over nor prompts).
+    func reconcile(logger: Logger, deadline: RunDeadline, agent: Bool = false, diagnose: (String) -> Void) async -> RunRecord {
         HTTPClient.configure(maxConnectionsPerHost: maxConnectionsPerHost)
         let clock = ContinuousClock()
         let started = clock.now
@@ -99,7 +100,7 @@ struct RunOptions: ParsableArguments {
         }
         let record: RunRecord
         var targets: [NotifyTarget] = []
-        switch await observe(logger: logger, deadline: deadline, diagnose: diagnose) {
+        switch await observe(logger: logger, deadline: deadline, agent: agent, diagnose: diagnose) {
         case .failure(let failure):
             record = RunRecord(finishedAt: Date(), durationSeconds: elapsed(), exitCode: 1, report: nil, error: failure.message)
         case .success(let observed):
@@ -140,7 +141,8 @@ struct RunOptions: ParsableArguments {
         let message: String
     }
 
-    private func observe(logger: Logger, deadline: RunDeadline, diagnose: (String) -> Void) async -> Result<Observed, Failure> {
+    private func observe(logger: Logger, deadline: RunDeadline, agent: Bool, diagnose: (String) -> Void) async -> Result<Observed, Failure>
+    {
         let source: any DesiredStateSource
         let paths: [String]
         let config: OperatorConfig
@@ -201,14 +203,14 @@ struct RunOptions: ParsableArguments {
             let state = stateDirectory
             let result: ApplyRunner.Result
             do {
-                result = try await options.run(state: state) { journal, interruption in
+                result = try await options.run(state: state, takingSignals: !agent) { journal, interruption in
                     let runner = ApplyRunner(
                         reconciler: reconciler, policies: policies, journal: journal.masking(with: secrets),
                         commit: source.origin.commit, interruption: interruption)
                     return await runner.run(
                         timed, observing: context,
                         applying: ApplyContext(source: source, environment: context.environment, logger: logger),
-                        only: selected, confirm: { options.confirm($0) })
+                        only: selected, confirm: { agent || options.confirm($0) })
                 }
             } catch let failure as ApplyOptions.Unavailable {
                 diagnose("error: \(failure.message)")

@@ -15,7 +15,9 @@ struct ServeCommand: AsyncParsableCommand {
             fleet does not fetch in step), one run at a time. GET /healthz answers 200 when the \
             last run was in sync, 503 otherwise. POST /run runs now and answers with the report; \
             it needs Authorization: Bearer with the token in --token-file (401 without). SIGTERM \
-            lets the run in flight finish, then exits 0.
+            lets the run in flight finish, then exits 0; without --dry-run that includes an \
+            apply's actions, verification and any rollback. The agent never prompts: like cron, \
+            the manifest's apply: policy is the consent.
             """
     )
 
@@ -73,8 +75,12 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("reconcile serve on http://\(listen), every \(Int(interval)) s ± \(Int(jitter * 100)) %")
         try await server.run(history: RunHistory.load(from: options.stateDirectory), logger: logger) {
             // Each run's --deadline counts from its own start, and no watchdog ends the
-            // process: the agent outlives any one run.
-            await options.reconcile(logger: runLogger, deadline: RunDeadline(budget)) {
+            // process: the agent outlives any one run. The agent keeps SIGTERM and SIGINT
+            // (one signal owner): an apply in flight is finished, not undone, because
+            // undoing a verified repair only because the agent restarts would leave drift
+            // for its next start to apply again; a repair that fails verification is
+            // still rolled back as in any run, and the run is bounded by --deadline.
+            await options.reconcile(logger: runLogger, deadline: RunDeadline(budget), agent: true) {
                 runLogger.warning("\(UntrustedText.terminalLines($0))")
             }
         }

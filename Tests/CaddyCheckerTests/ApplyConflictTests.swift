@@ -14,10 +14,13 @@ import Testing
             .decode("apiVersion: reconcile/v1\nkind: Environment\n" + section, file: "test.yaml")
     }
 
+    /// The body of the `/legacy/*` route, which the manifest does not manage.
+    static let legacyBody = "/config/apps/http/servers/srv0/routes/0/handle/0/routes/1/handle/0/routes/0/handle/0/body"
+
     /// Someone else's change, made straight through the admin API.
     static func changeLegacyBody(_ caddy: CaddyInstance, to body: String) async throws {
         let endpoint = try HTTPEndpoint(parsing: caddy.adminURL)
-        let path = "/config/apps/http/servers/srv0/routes/0/handle/0/routes/1/handle/0/routes/0/handle/0/body"
+        let path = legacyBody
         #expect(try await liveValue(caddy, path) == "\"legacy\"")
         var request = endpoint.request(path, method: "PATCH")
         request.body = Data("\"\(body)\"".utf8)
@@ -67,5 +70,36 @@ import Testing
             _ = try await CaddyChecker().apply(action, spec: spec, in: ApplyContext(source: source))
         }
         #expect(try await liveConfig(caddy) == before)
+    }
+
+    @Test func aConfigChangedAgainAfterTheReplanIsNotOverwrittenAndTheRunGivesUpWithAClearError() async throws {
+        let caddy = try await startCaddy(repairSites, files: repairFiles, adminSocket: true)
+        defer { caddy.stop() }
+        let proxy = try await AdminProxy(caddy, meddling: Self.legacyBody)
+        defer { proxy.process.stop() }
+        let repo = try await applyRepository(proxy.manifest(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }")))
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+        let before = try await liveConfig(caddy)
+
+        let run = try await reconcileRun(repo: repo.path, state: state.path)
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(run.stderr.contains("failed again after re-planning: Caddy's config changed meanwhile (412 to PATCH"), "\(run.stderr)")
+        #expect(run.actionLines.first?.hasPrefix("skipped PATCH caddy route /api/*") == true, "\(run.actionLines)")
+        #expect((run.actions.first?["detail"] as? String)?.contains("observed again and re-planned") == true)
+        #expect(run.actions.filter { $0["status"] as? String == "failed" }.count == 1, "\(run.actionLines)")
+        #expect(run.actions.allSatisfy { !["applied", "rolled_back"].contains($0["status"] as? String) })
+        #expect(journalLines(state.path).map { $0["result"] as? String } == ["failed"])
+
+        // Each change reconcile sent met someone else's change first (the proxy's), so none
+        // went through: the live config is the one before with only the other party's last
+        // edit in it. (Caddy drops idle admin connections when its config changes, so
+        // libcurl may send a change twice, each time meeting a new edit.)
+        let changes = try proxy.requests().filter { !$0.hasPrefix("GET ") }
+        #expect(changes.count >= 2, "\(changes)")
+        #expect(changes.allSatisfy { $0.hasPrefix("PATCH ") && $0.hasSuffix("/upstreams") }, "\(changes)")
+        let expected = String(decoding: before, as: UTF8.self)
+            .replacingOccurrences(of: "\"body\":\"legacy\"", with: "\"body\":\"changed meanwhile \(changes.count)\"")
+        #expect(expected != String(decoding: before, as: UTF8.self))
+        #expect(String(decoding: try await liveConfig(caddy), as: UTF8.self) == expected)
     }
 }

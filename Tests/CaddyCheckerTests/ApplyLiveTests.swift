@@ -251,20 +251,10 @@ let repairFiles = [
     @Test func aDryRunWithAPolicySendsNoMutatingRequest() async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles, adminSocket: true)
         defer { caddy.stop() }
-        let scratch = try TemporaryDirectory(prefix: "reconcile-apply-proxy")
-        let socket = scratch.file("admin-proxy.sock")
-        let log = scratch.file("requests.log")
-        let proxy = try ManagedProcess(
-            TestPaths.python,
-            [
-                TestPaths.fixture("docker/recording_proxy.py"), "--listen", socket, "--upstream", caddy.adminSocketPath ?? "",
-                "--log", log,
-            ])
-        defer { proxy.stop() }
-        try await offPool { try waitUntil("the proxy socket") { isListening(unixSocket: socket) } }
-        let manifest = repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }")
-            .replacingOccurrences(of: "admin: \(caddy.adminURL)", with: "admin: unix://\(socket)")
-        let repo = try await applyRepository(manifest)
+        let proxy = try await AdminProxy(caddy)
+        defer { proxy.process.stop() }
+        let log = proxy.log
+        let repo = try await applyRepository(proxy.manifest(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }")))
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
 
         let plan = try await reconcileRun(repo: repo.path, state: state.path, dryRun: true)

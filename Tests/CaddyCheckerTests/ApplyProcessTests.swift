@@ -88,6 +88,38 @@ import Testing
         #expect(try await liveConfig(setup.caddy) == before, "no half-applied config is left")
     }
 
+    /// `reconcile serve` owns SIGTERM: it does not hand it to the apply in flight (which
+    /// would undo a repair only because the agent stops); the apply finishes, verified,
+    /// and the agent exits 0. (When the apply took SIGTERM over, it rolled back and the
+    /// agent never stopped.)
+    @Test func sigtermToServeMidApplyLetsTheApplyFinishAndExitsZero() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.caddy.stop() }
+        let state = setup.state.path
+        let agent = try await offPool {
+            try ServeAgentProcess(
+                [
+                    "--repo", setup.repo.path, "--manifest", "manifests/production.yaml", "--journal", state + "/journal.jsonl",
+                    "--state-dir", state + "/agent", "--interval", "3600",
+                ], environment: ["XDG_STATE_HOME": state])
+        }
+        try await offPool {
+            try waitUntil("the action to be applied") { !journalLines(state).isEmpty || !agent.process.process.isRunning }
+        }
+        kill(agent.process.pid, SIGTERM)
+        try await offPool {
+            try waitUntil(timeout: .seconds(30), "the agent to exit after SIGTERM") { !agent.process.process.isRunning }
+        }
+        #expect(agent.process.process.terminationStatus == 0, "\(agent.process.output)")
+        #expect(journalLines(state).map { $0["result"] as? String } == ["applied"], "finished, not undone")
+        #expect(
+            try await liveValue(setup.caddy, "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/1/handle/0/root")
+                == "\"\(setup.caddy.scratch.file("media2"))\"")
+        let history = try String(contentsOfFile: state + "/agent/history.jsonl", encoding: .utf8)
+        #expect(history.split(separator: "\n").count == 1, "the run in flight is recorded: \(history)")
+        #expect(history.contains(#""exitCode":0"#) && history.contains(#""status":"applied""#), "\(history)")
+    }
+
     /// Runs reconcile on a terminal (a pty made by script(1)), typing `input`.
     static func onTerminal(_ setup: Setup, input: String, extra: [String] = []) async throws -> CommandResult {
         let arguments = ["--repo", setup.repo.path, "--journal", setup.state.file("journal.jsonl")] + extra

@@ -78,3 +78,35 @@ func fetchThrough(_ caddy: CaddyInstance, host: String, path: String) async thro
     let response = try await HTTPClient(policy: .readOnly).send(request)
     return (response.status, response.bodyText)
 }
+
+/// Tests/Fixtures/docker/recording_proxy.py in front of `caddy`'s admin socket: it logs
+/// every request line, and with `meddling` it changes the config at that admin path
+/// before each change it forwards (someone else's change, at the worst moment).
+struct AdminProxy {
+    let scratch: TemporaryDirectory
+    let socket: String
+    let log: String
+    let process: ManagedProcess
+    let adminURL: String
+
+    init(_ caddy: CaddyInstance, meddling path: String? = nil) async throws {
+        scratch = try TemporaryDirectory(prefix: "reconcile-apply-proxy")
+        let socket = scratch.file("admin-proxy.sock")
+        (self.socket, log, adminURL) = (socket, scratch.file("requests.log"), caddy.adminURL)
+        process = try ManagedProcess(
+            TestPaths.python,
+            [
+                TestPaths.fixture("docker/recording_proxy.py"), "--listen", socket, "--upstream", caddy.adminSocketPath ?? "",
+                "--log", log,
+            ] + (path.map { ["--meddle", $0] } ?? []))
+        try await offPool { try waitUntil("the proxy socket") { isListening(unixSocket: socket) } }
+    }
+
+    /// `manifest` with Caddy's admin address replaced by the proxy's socket.
+    func manifest(_ manifest: String) -> String {
+        manifest.replacingOccurrences(of: "admin: \(adminURL)", with: "admin: unix://\(socket)")
+    }
+
+    /// The request lines seen so far.
+    func requests() throws -> [Substring] { try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") }
+}

@@ -10,14 +10,19 @@ import Testing
 /// pipeline: what the policy allows is done, verified, and undone when something fails.
 @Suite("docker: apply against a real engine (Podman)")
 struct ApplyTests {
-    /// Plans and applies the manifest `body` (after the header).
-    func apply(_ body: String) async throws -> ApplyRunner.Result {
+    /// Plans and applies the manifest `body` (after the header), journaling to `journal`
+    /// with the run's secrets masked.
+    func apply(_ body: String, journal: String? = nil, secrets: SecretRegistry = SecretRegistry()) async throws
+        -> ApplyRunner.Result
+    {
         let manifest = try ManifestDecoder(registry: CheckerRegistry(checkers: [DockerChecker.self]))
             .decode("apiVersion: reconcile/v1\nkind: Environment\n" + body, file: "m.yaml")
         let runner = ApplyRunner(
-            reconciler: Reconciler(), policies: ["m.yaml": try #require(manifest.apply)], journal: nil, commit: nil)
+            reconciler: Reconciler(), policies: ["m.yaml": try #require(manifest.apply)],
+            journal: try journal.map { try Journal(path: $0).masking(with: secrets) }, commit: nil)
         return await runner.run(
-            manifest.checks, observing: ObservationContext(mode: .apply, source: StubSource(), environment: [:]),
+            manifest.checks,
+            observing: ObservationContext(mode: .apply, source: StubSource(), environment: [:], secrets: secrets),
             applying: ApplyContext(source: StubSource(), environment: [:]))
     }
 
@@ -81,6 +86,68 @@ struct ApplyTests {
         #expect(try state(scene.engine, worker) != "running")
     }
 
+    @Test func aRestartPolicyTheEngineCannotUpdateIsSetByRecreatingWhenThePolicyAllowsIt() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let backend = scene.container("backend")
+        try scene.engine.run(backend, ["--label", "kept=yes"], command: Self.stoppable)
+        let oldID = try inspect(scene.engine, backend, "{{.Id}}")
+        let result = try await apply(
+            """
+            docker:
+              endpoint: \(scene.engine.endpoint)
+              containers:
+                - { name: \(backend), restart_policy: unless-stopped }
+            apply: { docker: [restart_policy, recreate], verify: [] }
+            """)
+        // The update in place is tried first; Podman 4.3 lacks the call, so the recreate runs.
+        #expect(!result.failed, "\(result.cause ?? "") \(result.actions)")
+        #expect(
+            result.actions.map { "\($0.status.rawValue) \($0.action)" } == [
+                "skipped docker update --restart=unless-stopped \(backend)", "applied docker recreate \(backend)",
+            ])
+        #expect(result.actions.first?.detail?.contains("the engine does not offer this call") == true, "\(result.actions)")
+        #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
+        #expect(try inspect(scene.engine, backend, "{{.HostConfig.RestartPolicy.Name}}") == "unless-stopped")
+        #expect(try inspect(scene.engine, backend, "{{.Id}}") != oldID)
+        #expect(try inspect(scene.engine, backend, "{{.Config.Labels.kept}}") == "yes")
+        #expect(try containers(named: backend, scene) == [Substring(backend)])
+    }
+
+    @Test func environmentValuesAreSetByRecreatingAndSecretsNeverShown() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let backend = scene.container("backend")
+        try scene.engine.run(
+            backend, ["-e", "DJANGO_DEBUG=1", "-e", "DJANGO_SECRET_KEY=old-secret-7f3a", "-e", "KEPT=yes"], command: Self.stoppable)
+        let directory = try TemporaryDirectory(prefix: "reconcile-journal")
+        let manifest = """
+            docker:
+              endpoint: \(scene.engine.endpoint)
+              containers:
+                - name: \(backend)
+                  environment: { DJANGO_DEBUG: "0", DJANGO_SECRET_KEY: new-secret-9c2e }
+            apply: { docker: [recreate], verify: [] }
+            """
+        let secrets = SecretRegistry()
+        let result = try await apply(manifest, journal: directory.file("journal.jsonl"), secrets: secrets)
+        #expect(!result.failed, "\(result.cause ?? "") \(result.actions)")
+        #expect(result.actions.map { "\($0.status.rawValue) \($0.action)" } == ["applied docker recreate \(backend)"])
+        #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
+        let environment = Set(try inspect(scene.engine, backend, "{{range .Config.Env}}{{.}} {{end}}").split(separator: " "))
+        #expect(environment.isSuperset(of: ["DJANGO_DEBUG=0", "DJANGO_SECRET_KEY=new-secret-9c2e"]), "\(environment)")
+        #expect(!environment.contains("DJANGO_DEBUG=1"))
+        #expect(environment.contains("KEPT=yes"), "the rest of the environment carries over")
+
+        // What the run showed and journaled: the debug value, never either secret.
+        let journal = try String(contentsOfFile: directory.file("journal.jsonl"), encoding: .utf8)
+        #expect(journal.contains(#"DJANGO_DEBUG=\"0\""#), "\(journal)")
+        let mask = secrets.mask
+        for text in [journal, "\(result.actions)"] + result.findings.map({ mask.mask("\($0)") }) {
+            #expect(!text.contains("old-secret-7f3a") && !text.contains("new-secret-9c2e"), "\(text)")
+        }
+    }
+
     func inspect(_ engine: PodmanEngine, _ name: String, _ format: String) throws -> String {
         try engine.podman(["inspect", "--format", format, name])
     }
@@ -135,8 +202,9 @@ struct ApplyTests {
         try scene.engine.run(web, [], command: Self.refusesPoison)
         let oldID = try inspect(scene.engine, web, "{{.Id}}")
         let result = try await recreate(web, mounting: directory.path, in: scene)
+        // It undid itself: the old container is back, so the action is rolled back, not failed.
         #expect(result.failed)
-        #expect(result.actions.map { "\($0.status.rawValue) \($0.action)" } == ["failed docker recreate \(web)"])
+        #expect(result.actions.map { "\($0.status.rawValue) \($0.action)" } == ["rolled_back docker recreate \(web)"])
         #expect(result.actions.first?.detail?.contains("did not stay running") == true, "\(result.actions)")
         #expect(try inspect(scene.engine, web, "{{.Id}}") == oldID)
         #expect(try state(scene.engine, web) == "running")
@@ -147,11 +215,13 @@ struct ApplyTests {
         let scene = try Scene()
         defer { scene.tearDown() }
         let web = scene.container("web")
-        let backend = scene.container("backend")
+        let worker = scene.container("worker")
         let media = scene.volume("media")
+        let poison = try TemporaryDirectory(prefix: "reconcile-poison")
+        _ = try poison.write("poison", "")
         try scene.engine.podman(["volume", "create", media])
         try scene.engine.run(web, [], command: Self.stoppable)
-        try scene.engine.run(backend, [])
+        try scene.engine.run(worker, [], command: Self.refusesPoison)
         let oldID = try inspect(scene.engine, web, "{{.Id}}")
         let result = try await apply(
             """
@@ -159,17 +229,18 @@ struct ApplyTests {
               endpoint: \(scene.engine.endpoint)
               containers:
                 - { name: \(web), mounts: ["\(media):/data"] }
-                - { name: \(backend), restart_policy: unless-stopped }
-            apply: { docker: [recreate, restart_policy], verify: [] }
+                - { name: \(worker), mounts: ["\(poison.path):/data"] }
+            apply: { docker: [recreate], verify: [] }
             """)
-        // Podman 4.3 answers the update with 404 (see above): the recreate before it is undone.
+        // The worker's replacement dies and undoes itself; the web recreate before it is undone.
         #expect(result.failed)
         #expect(
             result.actions.map { "\($0.status.rawValue) \($0.action)" } == [
-                "rolled_back docker recreate \(web)", "failed docker update --restart=unless-stopped \(backend)",
+                "rolled_back docker recreate \(web)", "rolled_back docker recreate \(worker)",
             ])
         #expect(try inspect(scene.engine, web, "{{.Id}}") == oldID)
         #expect(try state(scene.engine, web) == "running")
         #expect(try containers(named: web, scene) == [Substring(web)], "the replacement is gone")
+        #expect(try containers(named: worker, scene) == [Substring(worker)])
     }
 }

@@ -25,6 +25,17 @@ struct PlanTests {
         }
     }
 
+    /// The action planned for the first finding, if it is one.
+    func firstAction(_ yaml: String) throws -> Action? {
+        let spec = try SpecText.decode(yaml)
+        let observation = try EngineFixtures.podmanScene()
+        let findings = DockerChecker().compare(spec, with: observation)
+        guard case .action(let action)? = DockerChecker().plan(spec, observation: observation, findings: findings)[0] else {
+            return nil
+        }
+        return action
+    }
+
     @Test func stoppedContainersAreStartedAndMissingVolumesCreated() throws {
         let lines = try plan(
             """
@@ -41,13 +52,8 @@ struct PlanTests {
     }
 
     @Test func aRestartPolicyIsUpdatedInPlaceWithThePreviousOneKeptForUndo() throws {
-        let spec = try SpecText.decode("containers:\n  - { name: backend, restart_policy: always }\n")
+        let action = try #require(try firstAction("containers:\n  - { name: backend, restart_policy: always }\n"))
         let observation = try EngineFixtures.podmanScene()
-        let findings = DockerChecker().compare(spec, with: observation)
-        guard case .action(let action)? = DockerChecker().plan(spec, observation: observation, findings: findings)[0] else {
-            Issue.record("no action: \(findings)")
-            return
-        }
         #expect(action.summary == "docker update --restart=always backend")
         #expect(action.before == "unless-stopped" && action.after == "always")
         let fix = try JSONDecoder().decode(DockerFix.self, from: Data(action.payload.utf8))
@@ -60,6 +66,21 @@ struct PlanTests {
         #expect(lines == ["backend: docker recreate backend [docker.recreate]"])
         let environment = try plan("containers:\n  - { name: backend, environment: [NOT_SET_ANYWHERE] }\n")
         #expect(environment == ["backend: manual: \(DockerChecker.manualReason)"])
+    }
+
+    @Test func aRestartPolicyCanAlsoBeSetByRecreatingAndIsWhenARecreateIsDueAnyway() throws {
+        let update = try #require(try firstAction("containers:\n  - { name: backend, restart_policy: always }\n"))
+        #expect(update.alternatives.map(\.summary) == ["docker recreate backend"])
+        let recreate = try JSONDecoder().decode(DockerFix.self, from: Data(update.alternatives[0].payload.utf8))
+        #expect(recreate.kind == .recreate && recreate.policy == RestartPolicy(.always))
+
+        let both = try plan("containers:\n  - { name: backend, restart_policy: always, image: other:latest }\n")
+        #expect(both == ["backend: docker recreate backend [docker.recreate]", "backend: docker recreate backend [docker.recreate]"])
+    }
+
+    @Test func environmentValuesAreSetByRecreatingNamesAloneStayManual() throws {
+        let lines = try plan("containers:\n  - { name: backend, environment: { DJANGO_SETTINGS_MODULE: other.settings } }\n")
+        #expect(lines == ["backend: docker recreate backend [docker.recreate]"])
     }
 
     @Test func stoppingARunningContainerIsNotAnActionReconcileTakes() throws {

@@ -35,6 +35,7 @@ struct SpecTests {
             """
             containers:
               - name: db
+                environment: { DJANGO_DEBUG: "0", WORKERS: 4, EMPTY: "" }
               - name: backend
                 compose_project: rims
                 environment: [DJANGO_SETTINGS_MODULE, SECRET_KEY]
@@ -53,7 +54,9 @@ struct SpecTests {
         #expect(spec.containers[0].state == nil && spec.containers[0].image == nil && spec.containers[0].ports == nil)
         let backend = spec.containers[1]
         #expect(backend.composeProject == "rims")
-        #expect(backend.environment == ["DJANGO_SETTINGS_MODULE", "SECRET_KEY"])
+        #expect(backend.environment == ["DJANGO_SETTINGS_MODULE", "SECRET_KEY"] && backend.environmentValues.isEmpty)
+        #expect(spec.containers[0].environment == ["DJANGO_DEBUG", "WORKERS", "EMPTY"])
+        #expect(spec.containers[0].environmentValues == ["DJANGO_DEBUG": "0", "WORKERS": "4", "EMPTY": ""])
         #expect(
             backend.mounts?.map(\.description) == [
                 "media_data:/app/media", "/srv/rims/static:/app/static:ro", "/srv/logs:/app/logs",
@@ -113,7 +116,9 @@ struct SpecTests {
         ),
         ("containers:\n  - name: backend\n    mounts:\n      - ./media:/app/media\n", 4, "is not a mount"),
         ("containers:\n  - name: backend\n    mounts:\n      - a:/x\n      - b:/x/\n", 5, "two mounts at target /x"),
-        ("containers:\n  - name: backend\n    environment: [SECRET_KEY=abc]\n", 3, "list names only; values are never compared"),
+        ("containers:\n  - name: backend\n    environment: [SECRET_KEY=abc]\n", 3, "a list names variables; a mapping gives their values"),
+        ("containers:\n  - name: backend\n    environment: { \"A=B\": x }\n", 3, "'A=B' is not a variable name"),
+        ("containers:\n  - name: backend\n    environment: { DEBUG: [0] }\n", 3, "expected a string or a number, found a list"),
         ("containers:\n  - name: -bad\n", 2, "is not a valid container name"),
         ("containers:\n  - name: backend\n  - name: backend\n", 3, "duplicate container name 'backend' (first at line 2)"),
         ("containers:\n  - state: running\n", 2, "missing required key 'name'"),

@@ -16,6 +16,31 @@ struct VerdictTests {
         checker.compare(try SpecText.decode(yaml), with: try observation ?? EngineFixtures.podmanScene())
     }
 
+    @Test func environmentValuesThatDifferAreDriftAndASecretsValueIsNeverShown() throws {
+        var scene = try EngineFixtures.podmanScene()
+        let id = try #require(scene.containers.first { $0.name == "backend" }?.id)
+        scene.inspected[id]?.environmentNames += ["DJANGO_DEBUG", "DJANGO_SECRET_KEY"]
+        scene.inspected[id]?.environmentValues = ["DJANGO_DEBUG": "1", "DJANGO_SECRET_KEY": "live-secret-1"]
+        let result = try findings(
+            """
+            containers:
+              - name: backend
+                environment: { DJANGO_DEBUG: "0", DJANGO_SECRET_KEY: wanted-secret-2, NOT_SET: x }
+            """, scene)
+        let finding = try #require(result.about("backend").first)
+        #expect(finding.status == .drift)
+        #expect(finding.expected == #"DJANGO_DEBUG="0", DJANGO_SECRET_KEY=***, NOT_SET="x""#)
+        #expect(finding.observed == #"not set: NOT_SET; DJANGO_DEBUG="1"; DJANGO_SECRET_KEY=***"#)
+        #expect(finding.message.contains(#"DJANGO_DEBUG is "1", expected "0""#), "\(finding.message)")
+        #expect(finding.message.contains("DJANGO_SECRET_KEY differs from the manifest's value (not shown"))
+        #expect(finding.fix?.snippet?.contains("DJANGO_SECRET_KEY: ${DJANGO_SECRET_KEY}") == true, "\(finding)")
+        #expect(!"\(result)".contains("live-secret-1") && !"\(result)".contains("wanted-secret-2"))
+
+        let same = try findings(
+            "containers:\n  - name: backend\n    environment: { DJANGO_DEBUG: \"1\", DJANGO_SECRET_KEY: live-secret-1 }\n", scene)
+        #expect(same.about("backend").map(\.status) == [.ok], "\(same)")
+    }
+
     @Test func inSyncContainerIsOneOKFinding() throws {
         let result = try findings(
             """

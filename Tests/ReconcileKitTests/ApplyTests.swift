@@ -105,6 +105,22 @@ struct SettingsSection: ManifestSection {
         #expect(plan.allowed.map(\.action.summary) == ["start web", "start route-a"])
     }
 
+    @Test func theFirstAllowedAlternativeIsPlannedWithTheAllowedOnesAfterIt() {
+        let recreate = Action(checker: "docker", resource: "web", summary: "recreate web", permission: "docker.recreate")
+        let update = Action(
+            checker: "docker", resource: "web", summary: "update web", permission: "docker.restart_policy",
+            alternatives: [recreate])
+        func planned(_ docker: Set<ApplyPolicy.DockerAction>) -> String {
+            let (action, refusal) = Plan.choose(update, ApplyPolicy(docker: docker))
+            return ([action.summary] + action.alternatives.map(\.summary)).joined(separator: " / ") + (refusal.map { ": \($0)" } ?? "")
+        }
+        #expect(planned([.restartPolicy, .recreate]) == "update web / recreate web")
+        #expect(planned([.restartPolicy]) == "update web")
+        #expect(planned([.recreate]) == "recreate web")
+        #expect(planned([.start]) == "update web: apply.docker does not list restart_policy")
+        #expect(Plan.choose(update, nil).refusal == "the manifest has no apply: section (report only)")
+    }
+
     @Test func theApplySectionIsDecodedWithDefaults() throws {
         let policy = try #require(try Self.manifest("apply: { caddy: true }\n").apply)
         #expect(policy.caddy && policy.docker.isEmpty && policy.verify == ["health"] && policy.rollback)

@@ -185,10 +185,19 @@ struct Report: Decodable {
         var key: String { "\(checker) \(resource)" }
     }
 
+    struct Action: Decodable {
+        let action: String
+        let status: String
+    }
+
     let version: Int
     let mode: String
     let summary: Summary
     let findings: [Finding]
+    let actions: [Action]
+
+    /// "status action" of every action.
+    var actionLines: [String] { actions.map { "\($0.status) \($0.action)" } }
 
     /// "checker resource" of every finding with `status`, sorted.
     func keys(_ status: String) -> [String] {
@@ -203,7 +212,7 @@ struct Report: Decodable {
     }
 }
 
-/// The outcome of one `reconcile --dry-run` against the stack.
+/// The outcome of one `reconcile` (a dry run unless asked) against the stack.
 struct StackRun {
     let result: CommandResult
     var status: Int32 { result.status }
@@ -222,9 +231,9 @@ struct StackRun {
 /// Runs the built `reconcile --dry-run --repo CONFIG_REPO RECONCILE_VARS…` against the
 /// stack, with the stack's health token unless `token` says otherwise.
 func reconcileStack(
-    _ stack: DemoStack.Details, _ extra: [String] = ["--format", "json"], token: String? = nil
+    _ stack: DemoStack.Details, _ extra: [String] = ["--format", "json"], token: String? = nil, dryRun: Bool = true
 ) async throws -> StackRun {
-    let arguments = ["--dry-run", "--repo", try stack["CONFIG_REPO"]] + stack.reconcileVars + extra
+    let arguments = (dryRun ? ["--dry-run"] : []) + ["--repo", try stack["CONFIG_REPO"]] + stack.reconcileVars + extra
     let environment: [String: String?] = [
         "RECONCILE_HEALTH_TOKEN": try token ?? stack["RECONCILE_HEALTH_TOKEN"],
         "NO_COLOR": nil,

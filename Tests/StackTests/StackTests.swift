@@ -105,9 +105,12 @@ struct StackTests {
             // W018); and the chain's "Django serves media" link.
             #expect(
                 report.keys("drift") == [
-                    "django DEBUG", "django media_served_by_django", "django security.W018", "media media: served by Django",
+                    "django DEBUG", "django media_served_by_django", "django security.W018", "docker backend",
+                    "media media: served by Django",
                 ])
             #expect(report.keys("unknown") == [])
+            // The manifest gives the container's DJANGO_DEBUG, so Docker sees the cause.
+            #expect(try report.finding("docker", "backend").observed == #"DJANGO_DEBUG="1""#)
 
             let debug = try report.finding("django", "DEBUG")
             #expect(debug.observed == "true")
@@ -118,6 +121,30 @@ struct StackTests {
             #expect(snippet != "DJANGO_DEBUG=1")
             #expect(debug.fix?.summary.contains("$DJANGO_DEBUG") == true)
         }
+    }
+
+    /// The last act of the demo: `reconcile` recreates the backend with the manifest's
+    /// `DJANGO_DEBUG: "0"`, verified by every checker (health through Caddy, the media
+    /// chain), and Django, introspected inside the new container, reports DEBUG false.
+    @Test func debugOnIsFixedByRecreatingTheBackendWithTheManifestsEnvironment() async throws {
+        let stack = try await offPool { try DemoStack.shared.details() }
+        try await offPool { try DemoStack.shared.inject("debug") }
+        defer { _ = try? DemoStack.shared.restore() }
+        let journal = try TemporaryDirectory(prefix: "reconcile-stack-journal")
+        let applied = try await reconcileStack(
+            stack, ["--format", "json", "--journal", journal.file("journal.jsonl")], dryRun: false)
+        #expect(applied.status == 0, "\(applied.output)")
+        let report = try applied.report()
+        #expect(report.actionLines == ["applied docker recreate backend"], "\(applied.output)")
+        #expect(try report.finding("django", "DEBUG").observed == "false")
+        #expect(report.summary == .init(ok: Self.checks, drift: 0, unknown: 0), "\(report.keys("drift"))")
+        let lines = try String(contentsOfFile: journal.file("journal.jsonl"), encoding: .utf8)
+        #expect(lines.contains(#"DJANGO_DEBUG=\"0\""#) && lines.contains(#""result":"applied""#), "\(lines)")
+        #expect(!lines.contains(try stack["SECRET_KEY"]))
+
+        let after = try await reconcileStack(stack)
+        #expect(after.status == 0, "\(after.output)")
+        #expect(try after.report().finding("django", "DEBUG").observed == "false")
     }
 
     @Test func aStoppedContainerIsCaughtByDockerAndTheHealthURLsAnswer502() async throws {

@@ -20,10 +20,16 @@ public struct Action: Sendable, Hashable, Codable {
     /// The plugin's own instructions (JSON it encoded), opaque to the reconciler and
     /// never rendered.
     public var payload: String
+    /// Other actions reaching the same state, in order of preference, for when the
+    /// policy does not allow this one or the service lacks the call it makes (Podman 4's
+    /// Docker API has no `/containers/{id}/update`: a restart policy then changes only by
+    /// recreating the container). The plan keeps those the policy allows; apply tries
+    /// the next one when an action throws ``ApplyUnsupported``.
+    public var alternatives: [Action]
 
     public init(
         checker: String, resource: String, summary: String, before: String? = nil, after: String? = nil,
-        permission: String, payload: String = "{}"
+        permission: String, payload: String = "{}", alternatives: [Action] = []
     ) {
         self.checker = checker
         self.resource = resource
@@ -32,6 +38,17 @@ public struct Action: Sendable, Hashable, Codable {
         self.after = after
         self.permission = permission
         self.payload = payload
+        self.alternatives = alternatives
+    }
+}
+
+extension Action {
+    /// The same change, whatever alternatives each carries: one step repairs every
+    /// finding it answers (a recreate planned for a mount and for a restart policy).
+    func same(as other: Action) -> Bool {
+        var (left, right) = (self, other)
+        (left.alternatives, right.alternatives) = ([], [])
+        return left == right
     }
 }
 

@@ -91,6 +91,18 @@ public struct ApplyRunner: Sendable {
                 queue.removeAll { $0.check.checker == step.check.checker && $0.check.position.file == step.check.position.file }
                 queue.insert(contentsOf: again, at: 0)
                 log.add(again)
+            } catch let unsupported as ApplyUnsupported where !step.action.alternatives.isEmpty {
+                var alternative = step.action.alternatives[0]
+                alternative.alternatives = Array(step.action.alternatives.dropFirst())
+                log.set(step.action, .skipped, detail: "\(unsupported.message); \(alternative.summary) instead")
+                let instead = Plan.Step(action: alternative, refusal: nil, check: step.check, addresses: step.addresses)
+                queue.insert(instead, at: 0)
+                log.add([instead])
+            } catch let undone as ApplyUndone {
+                cause = "\(step.action.summary) failed and was undone: \(undone.message)"
+                log.set(step.action, .rolledBack, detail: undone.message)
+                write(step.action, .rolledBack, undone.message)
+                break
             } catch {
                 let message = "\(error)"
                 cause = "\(step.action.summary) failed: \(message)"

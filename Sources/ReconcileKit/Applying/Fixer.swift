@@ -50,6 +50,24 @@ public struct ApplyConflict: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// The service does not offer the call an action makes (an engine answering 404 for the
+/// endpoint itself): the reconciler tries the action's next allowed alternative, and
+/// without one reports this as the failure.
+public struct ApplyUnsupported: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// An action that failed and put back, by itself, everything it had changed (a Docker
+/// recreate whose replacement died, with the old container running again under its
+/// name): reported `rolled_back`, since nothing of it remains, and the run is undone.
+public struct ApplyUndone: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 /// A failed action with the service's own words, for the report and the journal.
 public struct ApplyFailure: Error, Sendable, CustomStringConvertible {
     public let message: String

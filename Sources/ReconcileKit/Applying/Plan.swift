@@ -41,15 +41,14 @@ public struct Plan: Sendable {
                     finding.plan = "manual: \(reason)"
                 case nil:
                     finding.plan = "manual: \(check.manualReason)"
-                case .action(let action)?:
-                    let refusal =
-                        policy == nil
-                        ? "the manifest has no apply: section (report only)" : policy?.refusal(of: action.permission)
+                case .action(let planned)?:
+                    let (action, refusal) = Self.choose(planned, policy)
+                    let otherwise = action.alternatives.first.map { ", or \($0.summary) where the service lacks that call" }
                     finding.plan =
                         refusal.map { "manual: \(action.summary) is not allowed: \($0)" }
-                        ?? "would: \(action.summary)"
+                        ?? "would: \(action.summary)\(otherwise ?? "")"
                     let key = Self.key(finding)
-                    if let existing = steps.firstIndex(where: { $0.action == action }) {
+                    if let existing = steps.firstIndex(where: { $0.action.same(as: action) }) {
                         let step = steps[existing]
                         steps[existing] = Step(
                             action: action, refusal: step.refusal, check: step.check, addresses: step.addresses + [key])
@@ -61,6 +60,23 @@ public struct Plan: Sendable {
         }
         self.findings = findings
         self.steps = Self.ordered(steps)
+    }
+
+    /// The first of `planned` and its alternatives that the policy allows, carrying the
+    /// allowed ones after it (tried if the service lacks its call); else `planned` with
+    /// the policy's reason.
+    static func choose(_ planned: Action, _ policy: ApplyPolicy?) -> (action: Action, refusal: String?) {
+        var first = planned
+        first.alternatives = []
+        guard let policy else { return (first, "the manifest has no apply: section (report only)") }
+        let allowed = ([first] + planned.alternatives).filter { policy.refusal(of: $0.permission) == nil }
+        guard var chosen = allowed.first else { return (first, policy.refusal(of: first.permission)) }
+        chosen.alternatives = allowed.dropFirst().map { alternative in
+            var alternative = alternative
+            alternative.alternatives = []
+            return alternative
+        }
+        return (chosen, nil)
     }
 
     /// Backends before the proxy in front of them: volumes exist before containers that

@@ -7,7 +7,12 @@ Every request line in the client-to-engine byte stream is recorded, keep-alive o
 a line inside a request body that happens to look like a request line is recorded too,
 which can only make the proof stricter.
 
-Usage: recording_proxy.py --listen PROXY.sock --upstream ENGINE.sock --log requests.log
+With --meddle PATH it also plays someone else changing the service at the worst
+moment: before it forwards each request that is not a GET, it PATCHes PATH upstream with
+a new JSON string ("changed meanwhile 1", 2, ...), so the change it forwards was always
+planned from an older state (for Caddy: its If-Match ETag no longer matches).
+
+Usage: recording_proxy.py --listen PROXY.sock --upstream ENGINE.sock --log requests.log [--meddle PATH]
 """
 import argparse
 import os
@@ -25,6 +30,7 @@ def main():
     parser.add_argument("--listen", required=True)
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--log", required=True)
+    parser.add_argument("--meddle")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
 
@@ -34,6 +40,28 @@ def main():
     def record(method, target):
         with log_lock:
             log.write(method + b" " + target + b"\n")
+
+    meddled = [0]
+
+    def meddle():
+        with log_lock:
+            meddled[0] += 1
+            body = ('"changed meanwhile %d"' % meddled[0]).encode()
+        request = (
+            b"PATCH " + args.meddle.encode() + b" HTTP/1.1\r\nHost:\r\nContent-Type: application/json\r\n"
+            + b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body
+        )
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as upstream:
+            upstream.connect(args.upstream)
+            upstream.sendall(request)
+            answer = b""
+            while True:
+                chunk = upstream.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        if not answer.startswith(b"HTTP/1.1 200"):
+            sys.stderr.write("meddling failed: %r\n" % answer[:200])
 
     def pump(source, sink, scan):
         pending = b""
@@ -49,6 +77,8 @@ def main():
                         match = REQUEST_LINE.match(line)
                         if match:
                             record(match.group(1), match.group(2))
+                            if args.meddle and match.group(1) != b"GET":
+                                meddle()
                     pending = pending[-8192:]
                 sink.sendall(chunk)
         except OSError:
