@@ -52,14 +52,17 @@ mkdir -p "$WORK/config/manifests"
   head -50 "$WORK/ports" | while read -r port; do printf '    - { address: 127.0.0.1:%s, process: python3 }\n' "$port"; done
   printf '  not_listening: ['
   for _ in $(seq 10); do printf '%s, ' "$(free_port)"; done | sed 's/, $//'
-  printf ']\n  processes: { absent: [nginx, apache2, httpd, lighttpd, haproxy] }\n'
+  printf ']\n  processes: { absent: [nginx, apache2, lighttpd, haproxy, traefik] }\n'
 } >"$WORK/config/manifests/host.yaml"
 git -C "$WORK/config" init -q -b main && git -C "$WORK/config" add -A
 git -C "$WORK/config" -c user.name=bench -c user.email=bench@example.invalid commit -q -m bench
 
 # The manifest must hold: every listener found with its owner (a broken walk would be fast).
-"$RECONCILE" --dry-run --repo "$WORK/config" --only host --format json >"$WORK/check.json" || {
-  echo "reconcile did not find the host in sync:"; head -c 2000 "$WORK/check.json"; exit 1
+"$RECONCILE" --dry-run --repo "$WORK/config" --only host --format json >"$WORK/check.json" 2>&1 || {
+  echo "reconcile did not find the host in sync:"
+  python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["summary"]); [print(f["resource"], f["status"], f["message"]) for f in r["findings"] if f["status"] != "ok"]' "$WORK/check.json" ||
+    head -c 2000 "$WORK/check.json"
+  exit 1
 }
 
 now() { date +%s%N; }
