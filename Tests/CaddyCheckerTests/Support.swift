@@ -90,27 +90,31 @@ final class CaddyInstance: Sendable {
     private let process: ManagedProcess
 
     /// - Parameters:
-    ///   - sites: Caddyfile site blocks; `$PORT0`…`$PORT9` become free ports and `$DIR`
-    ///     this instance's scratch directory (for roots).
+    ///   - caddyfile: a whole Caddyfile whose global options say `admin $ADMIN` and
+    ///     `auto_https off`: `$ADMIN` becomes the admin address, `$PORT0`…`$PORT9` free
+    ///     ports, `$DIR` this instance's scratch directory (for roots), and `$UP0`…`$UP9`
+    ///     distinct `127.0.0.1:PORT` upstream addresses on free ports (`upstreams`).
     ///   - portCount: how many ports to reserve.
     ///   - files: files to create under the scratch directory before starting.
     ///   - adminSocket: serve the admin API on a unix socket (`adminSocketPath`) instead
     ///     of a TCP port.
-    init(sites: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false) throws {
+    init(caddyfile: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false) throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-caddy")
         adminPort = try freeLoopbackPort()
         adminSocketPath = adminSocket ? scratch.file("admin.sock") : nil
+        let upstreamCount = (0..<10).filter { caddyfile.contains("$UP\($0)") }.map { $0 + 1 }.max() ?? 0
         var ports: [Int] = []
-        while ports.count < portCount {
+        while ports.count < portCount + upstreamCount {
             let port = try freeLoopbackPort()
             if port != adminPort && !ports.contains(port) { ports.append(port) }
         }
-        self.ports = ports
+        self.ports = Array(ports.prefix(portCount))
+        upstreams = ports.dropFirst(portCount).map { "127.0.0.1:\($0)" }
         for (path, contents) in files { try scratch.write(path, contents) }
         let admin = adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(adminPort)"
-        let text =
-            "{\n\tadmin \(admin)\n\tauto_https off\n}\n\n"
-            + Self.substitute(sites, ports: ports, directory: scratch.path)
+        let text = Self.substitute(
+            caddyfile.replacingOccurrences(of: "$ADMIN", with: admin), ports: self.ports, upstreams: upstreams,
+            directory: scratch.path)
         caddyfilePath = try scratch.write("Caddyfile", text)
         let home = scratch.file("home")
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
@@ -131,13 +135,19 @@ final class CaddyInstance: Sendable {
         }
     }
 
-    static func substitute(_ text: String, ports: [Int], directory: String) -> String {
+    static func substitute(_ text: String, ports: [Int], upstreams: [String] = [], directory: String) -> String {
         var result = text.replacingOccurrences(of: "$DIR", with: directory)
         for (index, port) in ports.enumerated().reversed() {
             result = result.replacingOccurrences(of: "$PORT\(index)", with: String(port))
         }
+        for (index, upstream) in upstreams.enumerated().reversed() {
+            result = result.replacingOccurrences(of: "$UP\(index)", with: upstream)
+        }
         return result
     }
+
+    /// The addresses `$UP0`, `$UP1`, … were replaced with.
+    let upstreams: [String]
 
     let adminSocketPath: String?
 
@@ -167,17 +177,26 @@ struct CaddyStartFailure: Error, CustomStringConvertible {
     var description: String { "caddy exited while starting: \(output)\n\(caddyfile)" }
 }
 
+/// Starts a real Caddy serving `sites` (Caddyfile site blocks, placeholders as in
+/// `CaddyInstance.init`) after the global options tests need.
+func startCaddy(
+    _ sites: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false
+) async throws -> CaddyInstance {
+    try await startCaddy(
+        caddyfile: "{\n\tadmin $ADMIN\n\tauto_https off\n}\n\n" + sites, portCount: portCount, files: files, adminSocket: adminSocket)
+}
+
 /// Starts a real Caddy off the cooperative pool, on new ports if the first ones were
 /// taken between choosing and binding them.
 func startCaddy(
-    _ sites: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false
+    caddyfile: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false
 ) async throws -> CaddyInstance {
     try await offPool {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try CaddyInstance(sites: sites, portCount: portCount, files: files, adminSocket: adminSocket)
+                return try CaddyInstance(caddyfile: caddyfile, portCount: portCount, files: files, adminSocket: adminSocket)
             } catch let failure as CaddyStartFailure where attempt < 3 && failure.output.contains("address already in use") {
                 continue
             }
