@@ -133,7 +133,7 @@ enum DjangoVerdict {
         }
         finding.observed = value.description
         let origin = origin(of: report)
-        if value.matches(setting.value) {
+        if value.matches(setting.value, asPath: comparesAsPath(setting.name)) {
             finding.status = .ok
             finding.severity = .info
             finding.message = "\(setting.name) is \(value)\(origin)"
@@ -142,6 +142,14 @@ enum DjangoVerdict {
         finding.message = "\(setting.name) is \(value)\(origin), expected \(setting.value)"
         finding.fix = DjangoFixes.setting(setting, report: report, introspection: introspection)
         return finding
+    }
+
+    /// Settings that hold filesystem paths by Django's naming (`MEDIA_ROOT`, `STATIC_ROOT`,
+    /// `BASE_DIR`, `STATICFILES_DIRS`, `LOCALE_PATHS`, `FILE_UPLOAD_TEMP_DIR`, …): their
+    /// strings compare as paths. URL prefixes (`MEDIA_URL`) do not: Django requires
+    /// their trailing slash.
+    static func comparesAsPath(_ name: String) -> Bool {
+        ["_ROOT", "_DIR", "_DIRS", "_PATH", "_PATHS"].contains { name.hasSuffix($0) }
     }
 
     /// `DEBUG` on in production exposes settings and tracebacks: the worst drift here.

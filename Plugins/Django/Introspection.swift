@@ -67,8 +67,9 @@ public indirect enum DjangoValue: Sendable, Hashable, Decodable, CustomStringCon
 
     /// Typed equality with a manifest value: booleans only equal booleans, numbers equal
     /// numbers of the same value, lists compare item by item in order, mappings key by
-    /// key in any order. A secret or an opaque object never equals anything.
-    public func matches(_ expected: ManifestValue) -> Bool {
+    /// key in any order. A secret or an opaque object never equals anything. With
+    /// `asPath`, strings compare as filesystem paths (`/app/media/` = `/app/media`).
+    public func matches(_ expected: ManifestValue, asPath: Bool = false) -> Bool {
         switch (self, expected) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -76,12 +77,12 @@ public indirect enum DjangoValue: Sendable, Hashable, Decodable, CustomStringCon
         case (.int(let a), .double(let b)): return Double(a) == b
         case (.double(let a), .int(let b)): return a == Double(b)
         case (.double(let a), .double(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return asPath ? FilesystemPath.same(a, b) : a == b
         case (.list(let a), .list(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.matches($1) }
+            return a.count == b.count && zip(a, b).allSatisfy { $0.matches($1, asPath: asPath) }
         case (.map(let a), .map(let b)):
             return a.count == b.count
-                && b.allSatisfy { entry in a[entry.key].map { $0.matches(entry.value) } ?? false }
+                && b.allSatisfy { entry in a[entry.key].map { $0.matches(entry.value, asPath: asPath) } ?? false }
         default: return false
         }
     }

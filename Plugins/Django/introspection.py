@@ -38,11 +38,15 @@ def main():
     except BaseException:
         pass
     import json
+    # Last line of defence: no secret value appears in the document's prose, even an
+    # error message that quoted one. Only prose: the values of settings, paths and the
+    # logging configuration are compared by reconcile and are never rewritten because
+    # they contain a secret's text (a database password `app` leaves /srv/app/media
+    # alone); secret settings themselves are only ever reported as set / not set.
+    secrets = sorted(secret_values(), key=len, reverse=True)
+    hide_copies(doc, secrets)
+    mask_prose(doc, secrets)
     text = json.dumps(doc, default=str)
-    # Last line of defence: no secret value appears anywhere in the document, even
-    # inside an error message that quoted one.
-    for secret in sorted(secret_values(), key=len, reverse=True):
-        text = text.replace(json.dumps(secret)[1:-1], "********")
     data = ("\n" + MARKER + "\n" + text + "\n").encode("utf-8", "replace")
     while data:
         data = data[os.write(out_fd, data):]
@@ -114,6 +118,46 @@ def run(doc):
     doc["logging"] = logging_state()
     if config.get("checks", True):
         doc["checks"] = checks()
+
+
+# The document's prose, shown but never compared: exception messages, the repr of an
+# object, check messages and the settings statements quoted in fixes.
+PROSE = ("last_line", "$repr", "message", "hint", "object", "statement")
+
+
+def mask_prose(node, secrets):
+    """Replaces every secret value inside the prose fields of `node`, in place."""
+    if isinstance(node, list):
+        for item in node:
+            mask_prose(item, secrets)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in PROSE and isinstance(value, str):
+                for secret in secrets:
+                    value = value.replace(secret, "********")
+                node[key] = value
+            else:
+                mask_prose(value, secrets)
+
+
+def hide_copies(doc, secrets):
+    """A setting that holds a secret's whole value (`ECHO = SECRET_KEY`) is a secret
+    too: reported as set, like the secret itself. A value that merely contains one (a
+    path, a URL) is left as it is."""
+    whole = set(secrets)
+
+    def hide(value):
+        if isinstance(value, str):
+            return {"$hidden": True, "set": True} if value in whole else value
+        if isinstance(value, list):
+            return [hide(item) for item in value]
+        if isinstance(value, dict) and "$hidden" not in value and "$repr" not in value:
+            return {key: hide(item) for key, item in value.items()}
+        return value
+
+    for entry in (doc.get("settings") or {}).values():
+        if "value" in entry:
+            entry["value"] = hide(entry["value"])
 
 
 def secret_values():

@@ -87,9 +87,7 @@ public struct MountSpec: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// `/srv/x/` → `/srv/x`, `//a//b` → `/a/b`; `/` stays `/`.
     static func normalisedPath(_ path: String) -> String {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        let joined = "/" + parts.joined(separator: "/")
-        return path.hasPrefix("/") ? joined : String(joined.dropFirst())
+        FilesystemPath.normalised(path)
     }
 
     /// `media_data:/app/media`, `/srv/static:/app/static:ro`.

@@ -116,7 +116,7 @@ enum ChainFacts {
 
     /// `/app/media/` and `/app/media` are the same directory.
     static func normalised(_ path: String) -> String {
-        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        FilesystemPath.normalised(path)
     }
 
     /// `/media/` + `x` → `/media/x`.
