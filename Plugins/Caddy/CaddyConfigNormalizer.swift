@@ -22,6 +22,8 @@ public struct CaddyConfigError: Error, Sendable, Hashable, CustomStringConvertib
 /// - `vars.root` (site level or inside a block, also path-scoped as `root /x/* DIR`)
 ///   followed by `file_server`, and `file_server`'s own `root`;
 /// - `reverse_proxy` upstreams (`dial`), dynamic upstreams and the transport protocol;
+/// - `forward_auth` (a `reverse_proxy` whose accepted answers write nothing): a gate
+///   that passes the request on, not the route's responder (its upstream is not compared);
 /// - `static_response` (`respond`, `redir`) and `error`.
 ///
 /// Incidental details are dropped: `file_server.hide` (it names the Caddyfile),
@@ -35,6 +37,26 @@ public enum CaddyConfigNormalizer {
         "vars", "rewrite", "headers", "encode", "request_body", "templates", "push", "map", "authentication",
         "copy_response_headers", "tracing", "log_append", "intercept",
     ]
+
+    /// Whether a handler passes the request on to the next one: middleware, or a gate.
+    static func passesOn(_ handler: JSONValue) -> Bool {
+        middleware.contains(handler["handler"]?.string ?? "") || isGate(handler)
+    }
+
+    /// A `reverse_proxy` that only asks (`forward_auth`, or its expanded form): on the
+    /// answer it accepts, its `handle_response` routes write nothing, so handling goes on
+    /// to the next handler. It is a gate before the route's responder, never the
+    /// responder, and its upstream is not the route's upstream.
+    static func isGate(_ handler: JSONValue) -> Bool {
+        guard handler["handler"]?.string == "reverse_proxy", let responses = handler["handle_response"]?.array else {
+            return false
+        }
+        return responses.contains { response in
+            (response["routes"]?.array ?? []).allSatisfy { route in
+                (route["handle"]?.array ?? []).allSatisfy { middleware.contains($0["handler"]?.string ?? "") }
+            }
+        }
+    }
 
     /// Normalises the JSON text of a whole config (`GET /config/` or `caddy adapt`).
     /// `null` (a Caddy with no config) is an empty table.
@@ -203,7 +225,7 @@ struct Walker {
                     let name = handler["handler"]?.string ?? "?"
                     if name == "subroute" {
                         walk(handler["routes"]?.array ?? [], listPath: handlerPath + "/routes", state: scope)
-                    } else if CaddyConfigNormalizer.middleware.contains(name) {
+                    } else if CaddyConfigNormalizer.passesOn(handler) {
                         scope.apply(middleware: handler, at: handlerPath)
                     } else {
                         emit(
@@ -229,8 +251,7 @@ struct Walker {
             // In a group (`root /docs/* A` and `root * B` become one) the first matching
             // member wins: the path-scoped ones come first and the catch-all applies to
             // the rest, which is what scoped middleware over a base state expresses.
-            guard handlers.allSatisfy({ CaddyConfigNormalizer.middleware.contains($0["handler"]?.string ?? "") })
-            else { continue }
+            guard handlers.allSatisfy(CaddyConfigNormalizer.passesOn) else { continue }
             if alternatives.count == 1, alternatives[0].isUnconditional {
                 if let group {
                     guard fullyClaimedGroups.insert(group).inserted else { continue }

@@ -47,6 +47,51 @@ import Testing
             return
         }
 
+        let run = try await Self.reconcile(caddy, committing: caddyfile)
+        #expect(run.status == 0, "\(name):\n\(run.stdout)\(run.stderr)")
+        if let gap = Self.knownGaps[name] {
+            withKnownIssue(Comment(rawValue: gap)) { #expect(!run.caddy.isEmpty) }
+        } else {
+            #expect(run.caddy.nonEmptyAllSatisfy { $0.hasPrefix("ok ") }, "\(name): \(run.caddy)\n\(run.stdout)")
+        }
+
+        // The control: the same file with its first upstream moved is drift, so "in
+        // sync" above was a comparison, not a checker that says ok to anything.
+        guard let upstream = caddy.upstreams.first else { return }
+        let moved = try await Self.reconcile(caddy, committing: caddyfile.replacingOccurrences(of: upstream, with: "127.0.0.1:1"))
+        #expect(moved.status == 2, "\(name): \(moved.caddy)\n\(moved.stdout)\(moved.stderr)")
+        #expect(moved.caddy.contains { $0.hasPrefix("drift ") }, "\(name): \(moved.caddy)")
+    }
+
+    /// `forward_auth` is a gate before the route's responder: the app behind it and the
+    /// media it guards are compared, never the auth upstream in their place.
+    @Test func theUpstreamBehindForwardAuthIsTheRoutesUpstream() async throws {
+        let caddy = try await startCaddy(caddyfile: try Fixtures.text("caddy/corpus/docs-forward-auth-authelia.caddyfile"))
+        defer { caddy.stop() }
+        let live = try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)
+        let app = caddy.upstreams[1]
+        let inSync = try await Self.reconcile(caddy, committing: live)
+        #expect(inSync.stdout.contains("in sync on app1.localhost: reverse_proxy \(app)"), "\(inSync.stdout)")
+
+        let moved = try await Self.reconcile(
+            caddy, committing: live.replacingOccurrences(of: "reverse_proxy \(app)", with: "reverse_proxy 127.0.0.1:1"))
+        #expect(moved.status == 2, "\(moved.stdout)")
+        #expect(moved.stdout.contains("127.0.0.1:1"), "\(moved.stdout)")
+    }
+
+    @Test func theMediaRootBehindForwardAuthIsCompared() async throws {
+        let caddy = try await startCaddy(caddyfile: try Fixtures.text("caddy/corpus/inventree.caddyfile"))
+        defer { caddy.stop() }
+        let live = try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)
+        let moved = try await Self.reconcile(
+            caddy, committing: live.replacingOccurrences(of: "root * /var/www/media", with: "root * /srv/inventree/media"))
+        #expect(moved.status == 2, "\(moved.stdout)")
+        let media = moved.findings.filter { $0["resource"] as? String == "/media/*" }.compactMap { $0["message"] as? String }
+        #expect(media.contains { $0.hasPrefix("a different root: expected /srv/inventree/media") }, "\(moved.stdout)")
+    }
+
+    /// The built reconcile against `caddy` with `caddyfile` committed as its desired state.
+    static func reconcile(_ caddy: CaddyInstance, committing caddyfile: String) async throws -> CLIRun {
         let manifest = """
             apiVersion: reconcile/v1
             kind: Environment
@@ -57,20 +102,6 @@ import Testing
 
             """
         let repo = try await makeConfigRepository(["deploy/Caddyfile": caddyfile, "manifests/edge.yaml": manifest])
-        let run = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
-        #expect(run.status == 0, "\(name):\n\(run.stdout)\(run.stderr)")
-        if let gap = Self.knownGaps[name] {
-            withKnownIssue(Comment(rawValue: gap)) { #expect(!run.caddy.isEmpty) }
-        } else {
-            #expect(run.caddy.nonEmptyAllSatisfy { $0.hasPrefix("ok ") }, "\(name): \(run.caddy)\n\(run.stdout)")
-        }
-
-        // The control: the same file committed with its first upstream moved is drift,
-        // so "in sync" above was a comparison, not a checker that says ok to anything.
-        guard let upstream = caddy.upstreams.first else { return }
-        _ = try await offPool { try repo.commit(["deploy/Caddyfile": caddyfile.replacingOccurrences(of: upstream, with: "127.0.0.1:1")]) }
-        let moved = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
-        #expect(moved.status == 2, "\(name): \(moved.caddy)\n\(moved.stdout)\(moved.stderr)")
-        #expect(moved.caddy.contains { $0.hasPrefix("drift ") }, "\(name): \(moved.caddy)")
+        return try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
     }
 }
