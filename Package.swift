@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// Checker plugins (not SwiftPM package plugins), one line each: Plugins/<folder> holds
@@ -26,6 +27,27 @@ let plugins = [
     Plugin(folder: "Host", uses: ["Docker"]),
 ]
 
+/// What `reconcile --version` says about the build: the version is the first line of the
+/// VERSION file (the one place it is written; scripts/package names the .deb after it),
+/// the commit is RECONCILE_BUILD_COMMIT (scripts/build-commit: sha, "+modified" when the
+/// tree had uncommitted changes), else git's at manifest evaluation. SwiftPM keeps an
+/// evaluated manifest until its text or the environment changes, not when HEAD moves, so
+/// scripts/package and scripts/test pass the variable and a plain `swift build` after a
+/// commit may still name the previous one. Both reach the BuildInfo C target as string
+/// macros: a Swift compilation condition has no value, and this way no file in the tree is
+/// generated for a build. A value with a character no version or sha has is "unknown".
+func cStringMacro(_ value: String?) -> String {
+    let allowed = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~-"
+    guard let value, !value.isEmpty, value.allSatisfy(allowed.contains) else { return "\"unknown\"" }
+    return "\"\(value)\""
+}
+let buildVersion = cStringMacro(
+    (try? String(contentsOfFile: Context.packageDirectory + "/VERSION", encoding: .utf8))?
+        .split(separator: "\n").first.map(String.init))
+let buildCommit = cStringMacro(
+    Context.environment["RECONCILE_BUILD_COMMIT"]
+        ?? Context.gitInformation.map { $0.currentCommit + ($0.hasUncommittedChanges ? "+modified" : "") })
+
 /// reconcile: a drift reconciler for Caddy + Docker + Django stacks.
 ///
 /// Layers, from the bottom up: C system libraries (libgit2, libcurl) wrapped by exactly
@@ -50,6 +72,12 @@ let package = Package(
         // C libraries, one module map each.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // The version and commit of this build, for `reconcile --version` (see buildMacro above).
+        .target(
+            name: "BuildInfo",
+            cSettings: [.define("RECONCILE_BUILD_VERSION", to: buildVersion), .define("RECONCILE_BUILD_COMMIT", to: buildCommit)]
+        ),
 
         // Credentials in URLs removed from text, by one rule for every module (no dependencies).
         .target(name: "Redacting"),
@@ -81,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "reconcile",
             dependencies: [
-                "ReconcileKit", "ReconcileServe",
+                "ReconcileKit", "ReconcileServe", "BuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ] + plugins.map { .target(name: $0.target) }

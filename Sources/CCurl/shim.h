@@ -43,4 +43,10 @@ static inline CURLMcode reconcile_multi_setopt_long(CURLM *handle, CURLMoption o
 static inline CURLcode reconcile_global_init(void) {
     return curl_global_init(CURL_GLOBAL_DEFAULT);
 }
+/* CURLVERSION_NOW is a macro naming an enum case, which Swift does not import: the
+   version of the libcurl the loader found, on the C side. */
+static inline const char *reconcile_runtime_version(void) {
+    const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+    return info ? info->version : 0;
+}
 #endif

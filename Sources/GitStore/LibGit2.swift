@@ -78,3 +78,16 @@ extension String {
         self.init(cString: pointer)
     }
 }
+
+/// The libgit2 this process runs with (the shared library the loader found, which can be
+/// newer than the headers reconcile was built with): what `reconcile --version` reports.
+public enum LibGit2Runtime {
+    /// "major.minor.revision", e.g. "1.5.1".
+    public static var version: String {
+        var major: Int32 = 0
+        var minor: Int32 = 0
+        var revision: Int32 = 0
+        guard git_libgit2_version(&major, &minor, &revision) == 0 else { return "unknown" }
+        return "\(major).\(minor).\(revision)"
+    }
+}

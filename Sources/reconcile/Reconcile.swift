@@ -24,6 +24,7 @@ struct Reconcile: AsyncParsableCommand {
               reconcile --repo https://git.example.com/ops.git --ref origin/main
               reconcile validate --format github
             """,
+        version: BuildVersion.text,
         subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, SchemaCommand.self],
         defaultSubcommand: RunCommand.self
     )

@@ -1,0 +1,152 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The Debian package scripts/package built (dist/reconcile_VERSION_ARCH.deb), inspected
+/// with dpkg-deb, linted, run extracted with no Swift toolchain in reach, and installed
+/// with apt into a clean Debian root. The release build takes minutes, so these run only
+/// under `scripts/test --package`, which builds the package and sets RECONCILE_PACKAGE_DIR.
+@Suite(.enabled(if: BuiltPackage.directory != nil, "scripts/test --package builds the package and runs these"))
+struct PackageTests {
+    static let package = BuiltPackage()
+
+    @Test func theControlFieldsNameTheVersionAndOnlyDebianLibrariesAsDepends() async throws {
+        let package = Self.package
+        let fields = try await offPool { try runChecked("dpkg-deb", ["--field", package.deb]) }
+        #expect(fields.contains("Package: reconcile\n"))
+        #expect(fields.contains("Version: \(package.version)\n"))
+        #expect(fields.contains("Architecture: \(package.architecture)\n"))
+        #expect(fields.contains("Section: admin\n") && fields.contains("Priority: optional\n"))
+        #expect(fields.contains("Maintainer: ") && fields.contains("Installed-Size: ") && fields.contains("Description: "))
+        let depends = try #require(fields.split(separator: "\n").first { $0.hasPrefix("Depends: ") })
+        for library in ["libc6 (>= ", "libcurl4 (>= ", "libgit2-1.5 (>= "] {
+            #expect(depends.contains(library), "\(depends)")
+        }
+        #expect(!depends.lowercased().contains("swift"))
+    }
+
+    @Test func everyFileIsRootOwnedWithTheModeItNeeds() async throws {
+        let package = Self.package
+        let listing = try await offPool { try runChecked("dpkg-deb", ["--contents", package.deb]) }
+        var files: [String: String] = [:]
+        for line in listing.split(separator: "\n") {
+            let columns = line.split(separator: " ", omittingEmptySubsequences: true)
+            #expect(columns[1] == "root/root", "\(line)")
+            if columns[0].hasPrefix("-") { files[String(columns[5].dropFirst())] = String(columns[0]) }
+            if columns[0].hasPrefix("d") { #expect(columns[0] == "drwxr-xr-x", "\(line)") }
+        }
+        var expected = [
+            "/usr/bin/reconcile": "-rwxr-xr-x", "/etc/reconcile/config.yaml": "-rw-r--r--",
+            "/usr/share/reconcile/reconcile-v1.schema.json": "-rw-r--r--",
+            "/usr/share/man/man1/reconcile.1.gz": "-rw-r--r--",
+            "/usr/share/bash-completion/completions/reconcile": "-rw-r--r--",
+            "/usr/share/zsh/vendor-completions/_reconcile": "-rw-r--r--",
+            "/usr/share/fish/vendor_completions.d/reconcile.fish": "-rw-r--r--",
+            "/usr/share/doc/reconcile/copyright": "-rw-r--r--", "/usr/share/doc/reconcile/changelog.gz": "-rw-r--r--",
+            "/usr/share/doc/reconcile/examples/cron.d/reconcile": "-rw-r--r--",
+        ]
+        for unit in ["reconcile.service", "reconcile.timer", "reconcile-serve.service"] {
+            expected["/lib/systemd/system/\(unit)"] = "-rw-r--r--"
+        }
+        #expect(files == expected)
+
+        let root = try await package.extracted()
+        let schema = try String(contentsOfFile: root.file("usr/share/reconcile/reconcile-v1.schema.json"), encoding: .utf8)
+        #expect(
+            schema == (try String(contentsOfFile: TestPaths.repositoryRoot + "/manifests/schema/reconcile-v1.schema.json", encoding: .utf8))
+        )
+        for unit in ["reconcile.service", "reconcile-serve.service"] {
+            let text = try String(contentsOfFile: root.file("lib/systemd/system/\(unit)"), encoding: .utf8)
+            #expect(text.contains("ExecStart=/usr/bin/reconcile ") && !text.contains("/usr/local/bin/reconcile"), "\(unit)")
+        }
+    }
+
+    /// The binary as an operator's host runs it: no Swift toolchain on PATH, no
+    /// LD_LIBRARY_PATH, so the loader finds only what Debian installed.
+    @Test func theExtractedBinaryRunsWithoutTheSwiftToolchain() async throws {
+        let package = Self.package
+        let root = try await package.extracted()
+        let binary = root.file("usr/bin/reconcile")
+        let bare = try Data(contentsOf: URL(fileURLWithPath: package.directory + "/reconcile"))
+        #expect(bare == (try Data(contentsOf: URL(fileURLWithPath: binary))), "dist/reconcile is the packaged binary")
+        let host: [String: String?] = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LD_LIBRARY_PATH": nil]
+        for directory in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+            #expect(!FileManager.default.fileExists(atPath: directory + "/swift"), "the toolchain is on the host PATH")
+        }
+
+        let version = try await reconcile(["--version"], environment: host, runner: binary)
+        #expect(version.status == 0, "\(version.allOutput)")
+        #expect(version.stdout.hasPrefix("reconcile \(package.version)\ncommit: "))
+        try VersionTests.expectCommitLine(String(version.stdout.split(separator: "\n")[1]))
+        #expect(version.stdout.contains("\nlibgit2: 1.") && version.stdout.contains("\nlibcurl: "))
+        let help = try await reconcile(["--help"], environment: host, runner: binary)
+        #expect(help.status == 0 && help.stdout.contains("validate"), "\(help.allOutput)")
+
+        let repository = try ScratchRepository(files: ["manifests/site.yaml": BuiltPackage.manifest])
+        let validate = try await reconcile(
+            ["validate", "--config", "/dev/null"], environment: host, workingDirectory: repository.path, runner: binary)
+        #expect(validate.status == 0, "\(validate.allOutput)")
+        try repository.write("manifests/site.yaml", BuiltPackage.manifest + "bogus: 1\n")
+        let broken = try await reconcile(
+            ["validate", "--worktree", "--config", "/dev/null"], environment: host, workingDirectory: repository.path, runner: binary)
+        #expect(broken.status == 1 && broken.stderr.contains("manifests/site.yaml:"), "\(broken.allOutput)")
+
+        let ldd = try await offPool { try runChecked("ldd", [binary], environment: host) }
+        #expect(!ldd.contains("not found"), "\(ldd)")
+        #expect(!ldd.lowercased().contains("swift") && !ldd.contains("Foundation") && !ldd.contains("dispatch"), "\(ldd)")
+        for library in ldd.split(separator: "\n").compactMap({ $0.split(separator: " ").first { $0.hasPrefix("/") } }) {
+            let owner = try await offPool { try run("dpkg", ["-S", String(library)]) }
+            let real = URL(fileURLWithPath: String(library)).resolvingSymlinksInPath().path
+            let realOwner = try await offPool { try run("dpkg", ["-S", real]) }
+            #expect(owner.status == 0 || realOwner.status == 0, "\(library) belongs to no Debian package")
+        }
+    }
+
+    @Test func theManPageRendersWithoutGroffWarnings() async throws {
+        let root = try await Self.package.extracted()
+        let page = root.file("usr/share/man/man1/reconcile.1.gz")
+        let rendered = try await offPool {
+            try run(
+                "man", ["--warnings", "-E", "UTF-8", "-l", page], environment: ["MANPAGER": "cat", "MANWIDTH": "80", "LANG": "C.UTF-8"])
+        }
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        #expect(rendered.stderr.isEmpty, "\(rendered.stderr)")
+        for text in ["NAME", "SYNOPSIS", "reconcile", "validate", "--dry-run"] {
+            #expect(rendered.stdout.contains(text), "the page lacks \(text)")
+        }
+    }
+
+    /// Lintian's verdict: no error, and only the tags BuiltPackage.acceptedLintianTags
+    /// lists, each with the reason it stays.
+    @Test func lintianReportsOnlyTheAcceptedTags() async throws {
+        let package = Self.package
+        let lintian = try await offPool { try run("lintian", ["--no-cfg", "--display-info", package.deb]) }
+        // "W: reconcile: tag-name details…", one finding a line.
+        let tags = Set(
+            lintian.stdout.split(separator: "\n").compactMap { line -> String? in
+                let parts = line.split(separator: " ")
+                return parts.count >= 3 && parts[0].count == 2 && parts[0].hasSuffix(":") ? String(parts[2]) : nil
+            })
+        #expect(!lintian.stdout.contains("\nE: ") && !lintian.stdout.hasPrefix("E: "), "\(lintian.stdout)")
+        #expect(tags.isSubset(of: Set(BuiltPackage.acceptedLintianTags.keys)), "\(lintian.stdout)\(lintian.stderr)")
+    }
+
+    /// `apt-get install ./reconcile_….deb` in a minimal bookworm (debootstrap) pulls the
+    /// Depends from Debian and gives a working `reconcile validate`.
+    @Test func itInstallsWithAptIntoACleanDebianRootAndValidatesThere() async throws {
+        let package = Self.package
+        let root = try await DebianRoot.fresh()
+        let debName = (package.deb as NSString).lastPathComponent
+        try FileManager.default.copyItem(atPath: package.deb, toPath: root.file("tmp/" + debName))
+        let repository = try ScratchRepository(files: ["manifests/site.yaml": BuiltPackage.manifest])
+        try FileManager.default.copyItem(atPath: repository.path, toPath: root.file("tmp/config-repo"))
+
+        let install = try await root.chroot("apt-get update -q && apt-get install -y -q --no-install-recommends /tmp/\(debName)")
+        #expect(install.status == 0, "\(install.allOutput)")
+        let version = try await root.chroot("reconcile --version")
+        #expect(version.status == 0 && version.stdout.hasPrefix("reconcile \(package.version)\n"), "\(version.allOutput)")
+        let validate = try await root.chroot("cd /tmp/config-repo && reconcile validate")
+        #expect(validate.status == 0, "\(validate.allOutput)")
+        #expect(FileManager.default.fileExists(atPath: root.file("etc/reconcile/config.yaml")))
+    }
+}
