@@ -6,8 +6,8 @@
 # `reconcile validate` on a one-manifest repository; runs alternate between the two
 # binaries; the page cache is warm for both (dropping it would disturb the machine).
 #
-# Usage: scripts/bench/package.sh [runs]   (default 50; both builds in .build-release,
-# where the two differ only in how they link). Needs scripts/setup's packages.
+# Usage: scripts/bench/package.sh [runs]   (default 50; scripts/package's builds: the
+# packaged one in .build-static, `swift build -c release` in .build-release).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/common.sh
