@@ -116,7 +116,7 @@ let package = Package(
         ),
 
         // Tests: one target per module, plus the built binary end to end.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ReconcileKit"], path: "Tests/TestSupport"),
         // Decoded specs, a stub source and a dry-run context: how every test reaches ReconcileKit.
         .target(name: "ReconcileTestSupport", dependencies: ["ReconcileKit", "TestSupport"], path: "Tests/ReconcileTestSupport"),
         .testTarget(name: "RedactingTests", dependencies: ["Redacting"]),

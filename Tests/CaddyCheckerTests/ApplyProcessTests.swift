@@ -41,11 +41,8 @@ import Testing
             environment: ["XDG_STATE_HOME": setup.state.path])
     }
 
-    static func exitStatus(_ process: ManagedProcess) async throws -> Int32 {
-        try await offPool {
-            process.process.waitUntilExit()
-            return process.process.terminationStatus
-        }
+    static func exitStatus(_ process: ManagedProcess) async -> Int32 {
+        await process.process.exitStatus()
     }
 
     @Test func aSecondApplyExitsAtOnceNamingTheFirstOrWaitsWithLockWait() async throws {
@@ -67,7 +64,7 @@ import Testing
         #expect(!dryRun.stderr.contains("another reconcile"), "a dry run never takes the lock")
 
         let waiting = try await reconcileRun(repo: setup.repo.path, state: setup.state.path, extra: ["--lock-wait", "60"])
-        #expect(try await Self.exitStatus(first) == 0, "\(first.output)")
+        #expect(await Self.exitStatus(first) == 0, "\(first.output)")
         #expect(waiting.status == 0, "\(waiting.stderr)")
         #expect(waiting.actions.isEmpty, "the first apply already repaired everything")
     }
@@ -82,7 +79,7 @@ import Testing
             try waitUntil("the action to be applied") { !journalLines(state).isEmpty || !apply.process.isRunning }
         }
         kill(apply.pid, SIGTERM)
-        #expect(try await Self.exitStatus(apply) == 1)
+        #expect(await Self.exitStatus(apply) == 1)
         #expect(apply.output.contains("interrupted by signal \(SIGTERM)"), "\(apply.output)")
         #expect(journalLines(state).map { $0["result"] as? String } == ["applied", "rolled_back"])
         #expect(try await liveConfig(setup.caddy) == before, "no half-applied config is left")

@@ -15,13 +15,10 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     }
 }
 
-/// Runs a command to completion with ReconcileKit's `Subprocess` (suspending, with
-/// a timeout) and returns its stdout; throws with its stderr when it fails.
-///
-/// Not TestSupport's `run`: Foundation learns that a child exited when a socket the
-/// child inherited reaches end of file, and `podman` leaves daemons (conmon) holding
-/// it, so `waitUntilExit` can wait forever for a process that has long exited.
-/// `Subprocess` notices the exit itself.
+/// Runs a command to completion with ReconcileKit's `Subprocess` and returns its stdout;
+/// throws with its stderr when it fails. TestSupport's `run` does the same blocking its
+/// thread: this one suspends (with a timeout), so the parallel container tests never hold
+/// one of the two cooperative threads while podman works.
 @discardableResult
 func tool(
     _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)

@@ -174,7 +174,7 @@ import Testing
         kill(process.pid, SIGTERM)
         for _ in 0..<200 where process.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!process.process.isRunning)
-        #expect(process.process.terminationStatus == 128 + SIGTERM)
+        #expect(process.process.exitStatus == 128 + SIGTERM)
         #expect(try await Self.awaitGone(pid), "grandchild \(pid) survived reconcile's SIGTERM")
     }
 
@@ -196,7 +196,7 @@ import Testing
         #expect(try await Self.awaitGone(pid), "grandchild \(pid) survived reconcile's SIGTERM in apply mode")
         for _ in 0..<200 where process.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         try #require(!process.process.isRunning, "the killed check ends the run long before its 120 s deadline")
-        #expect(process.process.terminationStatus != 0, "\(process.output)")
+        #expect(process.process.exitStatus != 0, "\(process.output)")
     }
 }
 

@@ -60,8 +60,7 @@ public final class PodmanEngine: Sendable {
         ]
     }
 
-    /// Runs the podman CLI on this engine's store and returns its stdout (see
-    /// `spawnAndWait` for why not Foundation's Process).
+    /// Runs the podman CLI on this engine's store and returns its stdout.
     @discardableResult
     public func podman(_ arguments: [String]) throws -> String {
         try Self.checked("podman", Self.storeArguments(directory) + arguments)
@@ -70,12 +69,7 @@ public final class PodmanEngine: Sendable {
 
     @discardableResult
     public static func checked(_ executable: String, _ arguments: [String]) throws -> String {
-        let result = try spawnAndWait(executable, arguments)
-        guard result.status == 0 else {
-            throw TestSupportError(
-                "\(executable) \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
-        }
-        return result.stdout
+        try runChecked(executable, arguments)
     }
 
     /// `podman run -d` with the ulimits these machines need.
@@ -99,8 +93,8 @@ public final class PodmanEngine: Sendable {
     public func remove(containers: [String], volumes: [String] = []) {
         let store = Self.storeArguments(directory)
         // --ignore: a test may have removed some already; the rest must still go.
-        if !containers.isEmpty { _ = try? spawnAndWait("podman", store + ["rm", "-f", "--ignore", "-t", "0"] + containers) }
-        if !volumes.isEmpty { _ = try? spawnAndWait("podman", store + ["volume", "rm", "-f"] + volumes) }
+        if !containers.isEmpty { _ = try? TestSupport.run("podman", store + ["rm", "-f", "--ignore", "-t", "0"] + containers) }
+        if !volumes.isEmpty { _ = try? TestSupport.run("podman", store + ["volume", "rm", "-f"] + volumes) }
     }
 
     private static func shutdownAtExit() {
@@ -112,28 +106,13 @@ public final class PodmanEngine: Sendable {
     /// the directory.
     public func shutdown() {
         let store = Self.storeArguments(directory)
-        _ = try? spawnAndWait("podman", store + ["rm", "-af", "-t", "0"])
-        _ = try? spawnAndWait("podman", store + ["volume", "rm", "-af"])
-        _ = try? spawnAndWait("podman", store + ["rmi", "-af"])
-        Self.stop(pid: service.pid)
+        _ = try? TestSupport.run("podman", store + ["rm", "-af", "-t", "0"])
+        _ = try? TestSupport.run("podman", store + ["volume", "rm", "-af"])
+        _ = try? TestSupport.run("podman", store + ["rmi", "-af"])
+        service.stop()
         try? FileManager.default.removeItem(atPath: directory)
         // The service's log directory (ManagedProcess's own, never deinitialised here).
         try? FileManager.default.removeItem(atPath: (service.logPath as NSString).deletingLastPathComponent)
-    }
-
-    /// SIGTERM, then SIGKILL after 5 s, reaping the child by its pid. Used at process
-    /// exit instead of `ManagedProcess.stop()`, which waits on Foundation's process
-    /// monitor thread: at exit nothing should depend on another thread's run loop.
-    public static func stop(pid: pid_t) {
-        guard pid > 0, kill(pid, SIGTERM) == 0 else { return }
-        for attempt in 0..<500 {
-            var status: Int32 = 0
-            let reaped = waitpid(pid, &status, WNOHANG)
-            // Reaped here, or already reaped by Foundation's monitor (ECHILD): gone.
-            if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
-            if attempt == 499 { kill(pid, SIGKILL) }
-            usleep(10_000)
-        }
     }
 }
 

@@ -96,17 +96,12 @@ final class DemoStack: Sendable {
 
     // MARK: Running scripts/demo
 
-    /// Runs scripts/demo with RECONCILE_DEMO_DIR=`directory`, output to files (never a
-    /// pipe a long-lived child could hold open), from a thread whose signal mask is
-    /// cleared: the Caddy and Podman processes it starts inherit the mask, and must
-    /// not ignore the SIGTERM of `down`.
+    /// Runs scripts/demo with RECONCILE_DEMO_DIR=`directory`, in a session of its own
+    /// (`setsid --wait`): the runner kills what a command leaves in its process group
+    /// when it exits, and the Caddy and Podman that `up` starts must outlive it until
+    /// `down` stops them by pid.
     static func demo(_ arguments: [String], directory: String) throws -> CommandResult {
-        var unblocked = sigset_t()
-        var previous = sigset_t()
-        sigemptyset(&unblocked)
-        pthread_sigmask(SIG_SETMASK, &unblocked, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        return try run(script, arguments, environment: ["RECONCILE_DEMO_DIR": directory, "NO_COLOR": "1"])
+        try run("setsid", ["--wait", script] + arguments, environment: ["RECONCILE_DEMO_DIR": directory, "NO_COLOR": "1"])
     }
 
     /// A fresh directory for the stack's state (removed by `down`, not by a deinit).

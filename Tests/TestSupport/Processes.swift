@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileKit
 
 /// The outcome of running a command to completion.
 public struct CommandResult: Sendable {
@@ -7,40 +8,26 @@ public struct CommandResult: Sendable {
     public let stderr: String
 }
 
-/// Runs `executable` with `arguments` to completion and captures both streams.
-/// `environment` entries are added to (or, with a nil value, removed from) the
-/// inherited environment.
+/// Runs `executable` (looked up on PATH) with `arguments` to completion with reconcile's
+/// own runner (``Subprocess``) and captures both streams. `environment` entries are added
+/// to (or, with a nil value, removed from) the inherited environment. Blocks this thread.
+///
+/// The runner reaps the command by its pid and gives it no descriptor but its standard
+/// streams, so a daemon the command leaves behind (`podman run -d` starts conmon in its
+/// own session) cannot keep the call waiting.
 @discardableResult
 public func run(
     _ executable: String, _ arguments: [String] = [], environment: [String: String?] = [:],
     workingDirectory: String? = nil, stdin: String? = nil
 ) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: resolveExecutable(executable))
-    process.arguments = arguments
-    process.environment = mergedEnvironment(environment)
-    if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-    let scratch = try TemporaryDirectory(prefix: "reconcile-run")
-    let outPath = scratch.file("stdout")
-    let errPath = scratch.file("stderr")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    process.standardOutput = out
-    process.standardError = err
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
+    let output = Subprocess.runBlocking(
+        executable: resolveExecutable(executable), arguments: arguments, stdin: Data((stdin ?? "").utf8),
+        environment: mergedEnvironment(environment),
+        workingDirectory: workingDirectory ?? FileManager.default.currentDirectoryPath, timeout: .seconds(600))
+    if let failure = output.launchFailure { throw TestSupportError(failure.description) }
     return CommandResult(
-        status: process.terminationStatus,
-        stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
+        stderr: String(decoding: output.stderr, as: UTF8.self))
 }
 
 /// Runs a command that must succeed; throws with its stderr otherwise.
@@ -57,10 +44,11 @@ public func runChecked(
     return result.stdout
 }
 
-/// A long-running process a test started (a server), stopped by its pid when the test
-/// is done: `stop()` sends SIGTERM, then SIGKILL after a grace period.
-public final class ManagedProcess: @unchecked Sendable {
-    public let process: Process
+/// A long-running process a test started (a server), with reconcile's own runner
+/// (``BackgroundProcess``), its output in a log file of its own, stopped by its pid when
+/// the test is done (SIGTERM, then SIGKILL to its group after 5 s).
+public final class ManagedProcess: Sendable {
+    public let process: BackgroundProcess
     public let logPath: String
     private let scratch: TemporaryDirectory
 
@@ -70,44 +58,22 @@ public final class ManagedProcess: @unchecked Sendable {
     ) throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-proc")
         logPath = scratch.file("output.log")
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: resolveExecutable(executable))
-        process.arguments = arguments
-        process.environment = mergedEnvironment(environment)
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        // A child inherits the spawning thread's signal mask, and Swift concurrency
-        // threads block nearly all signals: the server would ignore stop()'s SIGTERM.
-        // Clear the mask around the spawn, then restore it.
-        var unblocked = sigset_t()
-        var previous = sigset_t()
-        sigemptyset(&unblocked)
-        pthread_sigmask(SIG_SETMASK, &unblocked, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        try process.run()
-        try log.close()
+        do {
+            process = try BackgroundProcess(
+                executable: resolveExecutable(executable), arguments: arguments,
+                environment: mergedEnvironment(environment),
+                workingDirectory: workingDirectory ?? FileManager.default.currentDirectoryPath, outputFile: logPath)
+        } catch {
+            throw TestSupportError(error.description)
+        }
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
     /// What the process printed so far (stdout and stderr interleaved).
     public var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    public func stop() {
-        guard process.isRunning else { return }
-        kill(pid, SIGTERM)
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(5)
-        while process.isRunning && clock.now < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    public func stop() { process.stop() }
 
     deinit { stop() }
 }

@@ -38,9 +38,8 @@ public final class ServeAgentProcess: @unchecked Sendable {
 
     /// Sends SIGTERM and waits for the exit status.
     public func terminate() -> Int32 {
-        kill(process.pid, SIGTERM)
-        process.process.waitUntilExit()
-        return process.process.terminationStatus
+        process.process.signal(SIGTERM)
+        return process.process.waitBlocking()
     }
 
     deinit { process.stop() }

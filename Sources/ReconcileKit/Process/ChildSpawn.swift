@@ -13,9 +13,12 @@ struct ChildSpawn {
     let environment: [String: String]
     let workingDirectory: String
     let stdin: Data
+    /// Where stdout and stderr go: nil for pipes read by the caller, else a file both
+    /// are appended to (a server left running: nothing has to read it).
+    var outputFile: String? = nil
 
     /// The started child: its pid (also its process group id) and the read ends of its
-    /// stdout and stderr pipes (close-on-exec, owned by the caller).
+    /// stdout and stderr pipes (close-on-exec, owned by the caller; -1 with an output file).
     struct Started {
         let pid: pid_t
         let stdout: Int32
@@ -24,11 +27,19 @@ struct ChildSpawn {
 
     /// Starts the child in a new process group (its pid is the group id), with an empty
     /// signal mask, every signal at its default disposition, stdin from an unlinked
-    /// file, stdout and stderr into pipes, every other descriptor closed, and
-    /// `workingDirectory` as its directory.
+    /// file, stdout and stderr into pipes (or the output file), every other descriptor
+    /// closed, and `workingDirectory` as its directory.
     func start() throws(Subprocess.LaunchFailure) -> Started {
         let input = try Self.unlinkedFile(containing: stdin)
         defer { close(input) }
+        if let outputFile {
+            let output = open(outputFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard output >= 0 else {
+                throw Subprocess.LaunchFailure("cannot open \(outputFile): \(String(cString: strerror(errno)))")
+            }
+            defer { close(output) }
+            return Started(pid: try spawn(stdin: input, stdout: output, stderr: output), stdout: -1, stderr: -1)
+        }
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
         guard Self.pipe(&outPipe) else {
@@ -44,17 +55,25 @@ struct ChildSpawn {
             close(outPipe[1])
             close(errPipe[1])
         }
+        do {
+            return Started(pid: try spawn(stdin: input, stdout: outPipe[1], stderr: errPipe[1]), stdout: outPipe[0], stderr: errPipe[0])
+        } catch {
+            close(outPipe[0])
+            close(errPipe[0])
+            throw error
+        }
+    }
 
+    /// `posix_spawn` with these three descriptors as the child's standard streams.
+    private func spawn(stdin input: Int32, stdout: Int32, stderr: Int32) throws(Subprocess.LaunchFailure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, input, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         Self.closeInheritedDescriptors(&actions)
         guard Self.changeDirectory(&actions, to: workingDirectory) else {
-            close(outPipe[0])
-            close(errPipe[0])
             throw Subprocess.LaunchFailure("this C library cannot set a child's directory (glibc 2.29 or newer is needed)")
         }
 
@@ -84,12 +103,17 @@ struct ChildSpawn {
         // as posix_spawn's result, so a launch failure never looks like an exit status.
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else {
-            close(outPipe[0])
-            close(errPipe[0])
             let reason = String(cString: strerror(spawned))
             throw Subprocess.LaunchFailure(reason: reason, description: "cannot start \(executable): \(reason)")
         }
-        return Started(pid: pid, stdout: outPipe[0], stderr: errPipe[0])
+        return pid
+    }
+
+    /// `waitpid`'s status as a shell reports it: the exit status, or 128 + the signal that
+    /// ended the process (and that signal).
+    static func decode(waitStatus: Int32) -> (status: Int32, signal: Int32?) {
+        let signal = waitStatus & 0x7f
+        return signal == 0 ? ((waitStatus >> 8) & 0xff, nil) : (128 + signal, signal)
     }
 
     /// A descriptor of a file holding `data`, already unlinked: only it refers to the file.

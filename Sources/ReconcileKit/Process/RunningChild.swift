@@ -144,7 +144,6 @@ final class RunningChild: Sendable {
             return result == pid
         }
         guard reaped else { return (-1, nil) }
-        let signal = status & 0x7f
-        return signal == 0 ? ((status >> 8) & 0xff, nil) : (128 + signal, signal)
+        return ChildSpawn.decode(waitStatus: status)
     }
 }

@@ -7,7 +7,8 @@ import Synchronization
 
 /// Runs one short-lived external program to completion, under a deadline: the process
 /// runner of reconcile's plugins (`caddy adapt`, a project's Python), and of the tests'
-/// commands that start daemons (`podman run -d`).
+/// commands that start daemons (`podman run -d`). Programs left running (the tests'
+/// servers) start the same way through ``BackgroundProcess``.
 ///
 /// Why it exists: plugins run on Swift's cooperative pool, which has as many threads as
 /// cores (two on small hosts), so blocking on a child would stall half of reconcile.
