@@ -6,8 +6,8 @@ import ReconcileKit
 /// image, restart policy, published ports, mounts, environment variables (names, and the
 /// values the manifest gives), and named volumes.
 ///
-/// It only ever sends GETs (version, container list, one inspect per desired
-/// container, volume list), so it is read-only whatever the run mode; in dry-run the
+/// It only ever sends GETs (ping, container list, one inspect per desired container,
+/// volume list), so it is read-only whatever the run mode; in dry-run the
 /// HTTP client's read-only policy enforces that below this code. An engine that cannot
 /// be reached makes every desired resource `unknown`, with the repair (start the
 /// daemon, join the docker group, fix DOCKER_HOST), never `ok`.
@@ -47,16 +47,24 @@ public struct DockerChecker: Checker {
                 "docker: \(engine.product) \(engine.version) at \(endpoint), API \(engine.negotiatedVersion) (engine \(engine.minAPIVersion)–\(engine.apiVersion))"
             )
             version = engine.negotiatedVersion
-            let rows = try await client.get([EngineJSON.ContainerRow].self, "/containers/json?all=1", version: version)
-            observation.containers = rows.map(EngineJSON.summary)
-
             let desired = Pairing.desiredContainers(spec, compose: observation.compose)
-            var ids: [String] = []
-            for container in desired {
-                if let id = Pairing.match(container, in: observation.containers)?.id, !ids.contains(id) { ids.append(id) }
-            }
+            // The list is the engine's slowest answer (Podman: more than 200 inspects
+            // together), so the desired containers are inspected by name meanwhile; an
+            // answer counts once the list pairs its id, the rest are inspected after it.
             let valued = Set(desired.flatMap(\.environmentValues.keys))
-            let (inspected, problems) = await Self.inspect(ids, client: client, version: version, keepingValuesOf: valued)
+            async let listed = Self.list(client: client, version: version)
+            let (byName, _) = await Self.inspect(desired.map(\.name), client: client, version: version, keepingValuesOf: valued)
+            observation.containers = try await listed.get().map(EngineJSON.summary)
+
+            var ids: [String] = []
+            var seen: Set<String> = []
+            for container in desired {
+                if let id = Pairing.match(container, in: observation.containers)?.id, seen.insert(id).inserted { ids.append(id) }
+            }
+            let early = Dictionary(byName.values.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let (late, problems) = await Self.inspect(
+                ids.filter { early[$0] == nil }, client: client, version: version, keepingValuesOf: valued)
+            let inspected = late.merging(ids.compactMap { id in early[id].map { (id, $0) } }) { late, _ in late }
             Self.registerSecrets(desired, inspected.values, in: context.secrets)
             observation.inspected = inspected
             observation.inspectionProblems = problems
@@ -87,6 +95,15 @@ public struct DockerChecker: Checker {
         }
         for container in inspected {
             for (name, value) in container.environmentValues where SecretName.looksSecret(name) { registry.register(value) }
+        }
+    }
+
+    /// `GET /containers/json?all=1`, its failure as a value (for `async let`).
+    static func list(client: DockerEngineClient, version: String) async -> Result<[EngineJSON.ContainerRow], EngineProblem> {
+        do throws(EngineProblem) {
+            return .success(try await client.get([EngineJSON.ContainerRow].self, "/containers/json?all=1", version: version))
+        } catch {
+            return .failure(error)
         }
     }
 
