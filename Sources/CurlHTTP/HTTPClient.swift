@@ -20,6 +20,10 @@ public struct HTTPClient: Sendable {
         TransferLoop.maxConnectionsPerHost.store(max(1, maxConnectionsPerHost), ordering: .sequentiallyConsistent)
     }
 
+    /// The per-host limit in force, for callers that queue their own work per host
+    /// (``HTTPRequest/hostKey``) rather than start requests that would only wait.
+    public static var maxConnectionsPerHost: Int { TransferLoop.maxConnectionsPerHost.load(ordering: .relaxed) }
+
     /// Performs `request` and returns the response, whatever its status.
     ///
     /// Refused requests throw HTTPError(kind: .refusedByPolicy) and never reach the

@@ -71,6 +71,19 @@ public struct HTTPRequest: Sendable {
     }
 }
 
+extension HTTPRequest {
+    /// The connection pool the request is limited by: `unix:PATH`, or
+    /// `scheme://host:port` (lowercased, default ports filled in).
+    public var hostKey: String {
+        if let socket = unixSocketPath { return "unix:" + socket }
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
+            return url
+        }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        return "\(scheme)://\(components.host?.lowercased() ?? ""):\(port)"
+    }
+}
+
 /// A completed exchange. Any status is a response, not an error: whether 404 or 502 is
 /// drift is the checker's call, and it needs the status and body to explain it.
 public struct HTTPResponse: Sendable {

@@ -27,7 +27,7 @@ final class Transfer: @unchecked Sendable {
     /// in the caller's task.
     init(_ request: HTTPRequest) throws(HTTPError) {
         self.request = request
-        hostKey = Self.hostKey(request)
+        hostKey = request.hostKey
         headerLines = try Self.headerLines(request.headers, hasBody: Self.sendsBody(request))
     }
 
@@ -46,16 +46,6 @@ final class Transfer: @unchecked Sendable {
     func release() {
         easy = nil
         sink = nil
-    }
-
-    /// `unix:PATH`, or `scheme://host:port` (lowercased, default ports filled in).
-    static func hostKey(_ request: HTTPRequest) -> String {
-        if let socket = request.unixSocketPath { return "unix:" + socket }
-        guard let components = URLComponents(string: request.url), let scheme = components.scheme?.lowercased() else {
-            return request.url
-        }
-        let port = components.port ?? (scheme == "https" ? 443 : 80)
-        return "\(scheme)://\(components.host?.lowercased() ?? ""):\(port)"
     }
 
     /// Marks the transfer cancelled; the transfer thread acts on it at its next turn.
