@@ -146,8 +146,8 @@ enum CaddyComparison {
                 continue
             }
             for site in sites {
-                let view = live.view(server: site.server, hosts: site.hosts)
-                let analysis = ViewAnalysis(view)
+                let analysis = live.analysis(of: site)
+                let view = analysis.view
                 namedKeys[site, default: []].formUnion(desired.routes.map(\.pairingKey))
                 var note =
                     sites.count > 1
@@ -371,8 +371,8 @@ enum CaddyComparison {
         var findings: [Finding] = []
         for site in live.sites {
             let names = named[site] ?? []
-            let view = live.view(server: site.server, hosts: site.hosts)
-            let analysis = ViewAnalysis(view)
+            let analysis = live.analysis(of: site)
+            let view = analysis.view
             var reported: Set<String> = []
             for (index, route) in view.enumerated()
             where route.kind == .responder && route.hosts == site.hosts && !names.contains(route.pairingKey) {

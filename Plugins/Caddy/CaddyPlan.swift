@@ -77,9 +77,10 @@ enum CaddyPlan {
         var byKey: [String: Remedy] = [:]
         for site in sites.map(DesiredSite.from) {
             let candidates = CaddyComparison.candidates(for: site, in: live)
-            // One view and analysis per live site, not per route (1,000 routes: 1.7 s → ms).
-            let view = candidates.count == 1 ? live.view(server: candidates[0].server, hosts: candidates[0].hosts) : []
-            let analysis = ViewAnalysis(view)
+            // One view and analysis per live site, not per route (1,000 routes: 1.7 s → ms),
+            // the same the comparison made.
+            let analysis = candidates.count == 1 ? live.analysis(of: candidates[0]) : ViewAnalysis([])
+            let view = analysis.view
             for route in site.routes {
                 let key = routeKey(route.path.text, route.position, expected: expected(route))
                 guard candidates.count == 1, let liveSite = candidates.first else {

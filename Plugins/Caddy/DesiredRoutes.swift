@@ -58,8 +58,8 @@ extension DesiredSite {
     /// keeps no Caddyfile line numbers).
     static func from(_ table: CaddyRouteTable, position: SourcePosition) -> [DesiredSite] {
         table.sites.map { site in
-            let view = table.view(server: site.server, hosts: site.hosts)
-            let analysis = ViewAnalysis(view)
+            let analysis = table.analysis(of: site)
+            let view = analysis.view
             var routes: [DesiredRoute] = []
             var keys: Set<String> = []
             for (index, route) in view.enumerated()

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What answers a request on a route, reduced to what reconcile compares.
 ///
 /// Caddy's JSON has many ways to say the same thing (a `handle` block, `handle_path`,
@@ -102,13 +104,34 @@ public struct CaddySite: Sendable, Hashable {
 /// Caddy's config flattened into routes in evaluation order, per server: the
 /// normaliser's output and the comparison's input.
 public struct CaddyRouteTable: Sendable, Hashable {
-    public var servers: [CaddyServer]
+    public var servers: [CaddyServer] {
+        didSet { analyses = SiteAnalyses() }
+    }
     /// All servers' entries, each server's in evaluation order.
-    public var routes: [CaddyRoute]
+    public var routes: [CaddyRoute] {
+        didSet { analyses = SiteAnalyses() }
+    }
+    /// Each site's view and analysis, made on first use: the comparison, the unmanaged
+    /// routes and the plan all read them (three filters and indexes of 1,000 routes each).
+    private var analyses = SiteAnalyses()
 
     public init(servers: [CaddyServer] = [], routes: [CaddyRoute] = []) {
         self.servers = servers
         self.routes = routes
+    }
+
+    public static func == (left: CaddyRouteTable, right: CaddyRouteTable) -> Bool {
+        left.servers == right.servers && left.routes == right.routes
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(servers)
+        hasher.combine(routes)
+    }
+
+    /// The view of `site` (``view(server:hosts:)``) with its index, made once per table.
+    func analysis(of site: CaddySite) -> ViewAnalysis {
+        analyses.value(for: site) { ViewAnalysis(view(server: site.server, hosts: site.hosts)) }
     }
 
     /// Sites in order of first appearance: each distinct (server, hosts) that has a
@@ -135,5 +158,18 @@ public struct CaddyRouteTable: Sendable, Hashable {
         return routes.filter { route in
             route.server == server && (route.hosts.isEmpty || (!wanted.isEmpty && wanted.isSubset(of: route.hosts)))
         }
+    }
+}
+
+/// The memo behind ``CaddyRouteTable/analysis(of:)``: a reference, so a table passed
+/// by value (observation, comparison, plan) shares it; replaced when the table changes.
+private final class SiteAnalyses: Sendable {
+    private let made = Mutex<[CaddySite: ViewAnalysis]>([:])
+
+    func value(for site: CaddySite, make: () -> ViewAnalysis) -> ViewAnalysis {
+        if let known = made.withLock({ $0[site] }) { return known }
+        let analysis = make()
+        made.withLock { $0[site] = analysis }
+        return analysis
     }
 }
