@@ -88,7 +88,8 @@ curl_runs() {
 # reconcile: prints "check_ms wall_ms" per run; checks the report once.
 reconcile_runs() { # manifest
   local manifest=$1
-  "$RECONCILE" --dry-run --repo "$REPO" --manifest "$manifest" --only caddy --format json >"$WORK/report.json" || true
+  "$RECONCILE" --dry-run --repo "$REPO" --manifest "$manifest" --only caddy --format json --state-dir "$WORK/state" \
+    >"$WORK/report.json" || true
   python3 - "$WORK/report.json" <<'PY' >&2
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -100,7 +101,7 @@ PY
     local start end check
     start=$(now)
     "$RECONCILE" --dry-run --repo "$REPO" --manifest "$manifest" --only caddy --format json --verbose \
-      >/dev/null 2>"$WORK/stderr" || true
+      --state-dir "$WORK/state" >/dev/null 2>"$WORK/stderr" || true
     end=$(now)
     check=$(grep -o 'finding(s) in [0-9.]*m\?s' "$WORK/stderr" | tail -1 | grep -o '[0-9.]*m\?s$')
     python3 -c "

@@ -9,11 +9,18 @@ require_tools() {
   done
 }
 
-# release_reconcile SCRATCH: builds reconcile in release mode there and prints the binary's path.
+# release_reconcile SCRATCH: builds reconcile in release mode there (or in
+# $RECONCILE_BENCH_SCRATCH, to share one release build between benchmarks) and prints
+# the binary's path.
 release_reconcile() {
-  swift build -c release --scratch-path "$1" --product reconcile 2>&1 | tail -1 >&2
-  echo "$(swift build -c release --scratch-path "$1" --show-bin-path)/reconcile"
+  local scratch=${RECONCILE_BENCH_SCRATCH:-$1}
+  swift build -c release --scratch-path "$scratch" --product reconcile 2>&1 | tail -1 >&2
+  echo "$(swift build -c release --scratch-path "$scratch" --show-bin-path)/reconcile"
 }
+
+# A benchmark's runs remember nothing of the machine's other runs: each passes
+# --state-dir "$WORK/state" (the default state directory's run history is read and
+# rewritten by every run, and grows with them).
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

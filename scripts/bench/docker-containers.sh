@@ -24,11 +24,9 @@ cd "$(dirname "$0")/../.."
 RUNS=${1:-10}
 COUNT=200
 
-for tool in podman runc curl git python3; do
-  command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install $tool)"; exit 1; }
-done
-swift build -c release --scratch-path .build-docker --product reconcile 2>&1 | tail -1
-RECONCILE=$(swift build -c release --scratch-path .build-docker --show-bin-path)/reconcile
+source scripts/bench/common.sh
+require_tools podman runc curl git python3
+RECONCILE=$(release_reconcile .build-docker)
 
 WORK=$(mktemp -d -t reconcile-docker-bench-XXXXXX)
 SERVICE=$WORK/engine
@@ -105,7 +103,7 @@ negotiation_runs() { # "ping_ms version_ms" (curl time_total)
 
 reconcile_runs() { # "check_ms wall_ms cpu_ms"; checks the report once
   "$RECONCILE" --dry-run --repo "$REPO" --manifest manifests/containers.yaml --only docker --format json \
-    >"$WORK/report.json" || true
+    --state-dir "$WORK/state" >"$WORK/report.json" || true
   python3 - "$WORK/report.json" "$COUNT" <<'PY' >&2
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -123,7 +121,8 @@ subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1],
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(f"{(r.ru_utime + r.ru_stime) * 1000:.2f}")' \
       "$WORK/run.stderr" \
-      "$RECONCILE" --dry-run --repo "$REPO" --manifest manifests/containers.yaml --only docker --format json --verbose)
+      "$RECONCILE" --dry-run --repo "$REPO" --manifest manifests/containers.yaml --only docker --format json --verbose \
+      --state-dir "$WORK/state")
     end=$(now)
     check=$(grep -o 'finding(s) in [0-9.]*m\?s' "$WORK/run.stderr" | tail -1 | grep -o '[0-9.]*m\?s$')
     python3 -c "

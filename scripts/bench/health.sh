@@ -15,16 +15,16 @@ CHECKS=200
 DELAY_MS=200
 
 scripts/setup >/dev/null
-swift build -c release --product reconcile 2>&1 | tail -1
-RECONCILE=$(swift build -c release --show-bin-path)/reconcile
+source scripts/bench/common.sh
+require_tools curl
+RECONCILE=$(release_reconcile .build)
 PYTHON=$PWD/.venv/bin/python3
-command -v curl >/dev/null || { echo "curl is needed for the baseline (apt-get install curl)"; exit 1; }
 
 WORK=$(mktemp -d -t reconcile-bench-XXXXXX)
 SERVER_PID=
 trap '[[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
-PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 "$PYTHON" Tests/Fixtures/servers/http_fixture_server.py --port "$PORT" --delay-ms "$DELAY_MS" >/dev/null 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do
@@ -62,17 +62,17 @@ measure() { # name, command...
   echo "$((total / RUNS)) $best"
 }
 
-read -r reconcile_mean reconcile_best < <(measure reconcile "$RECONCILE" --dry-run --repo "$REPO" --format json)
+read -r reconcile_mean reconcile_best < <(measure reconcile "$RECONCILE" --dry-run --repo "$REPO" --format json --state-dir "$WORK/state")
 read -r uncapped_mean uncapped_best < <(measure reconcile "$RECONCILE" --dry-run --repo "$REPO" --format json \
-  --max-connections-per-host 256)
+  --state-dir "$WORK/state" --max-connections-per-host 256)
 peak_kb() { # repository: the median of three runs' peak resident memory, in KB
   for _ in 1 2 3; do
-    /usr/bin/time -f %M "$RECONCILE" --dry-run --repo "$1" --format json --timeout 120 2>&1 >/dev/null | tail -1
+    /usr/bin/time -f %M "$RECONCILE" --dry-run --repo "$1" --format json --timeout 120 --state-dir "$WORK/state" 2>&1 >/dev/null | tail -1
   done | sort -n | sed -n 2p
 }
 one_kb=$(peak_kb "$WORK/one")
 thousand_kb=$(peak_kb "$WORK/thousand")
-"$RECONCILE" --dry-run --repo "$REPO" --format json >"$WORK/report.json" || true
+"$RECONCILE" --dry-run --repo "$REPO" --format json --state-dir "$WORK/state" >"$WORK/report.json" || true
 ok=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['summary']['ok'])" "$WORK/report.json")
 read -r curl_mean curl_best < <(measure curl bash -c "xargs -P 50 -n 1 curl -s -o /dev/null < '$WORK/urls'")
 
