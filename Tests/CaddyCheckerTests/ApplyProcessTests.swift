@@ -107,7 +107,7 @@ import Testing
         try await offPool {
             try waitUntil(timeout: .seconds(30), "the agent to exit after SIGTERM") { !agent.process.process.isRunning }
         }
-        #expect(agent.process.process.terminationStatus == 0, "\(agent.process.output)")
+        #expect(agent.process.process.exitStatus == 0, "\(agent.process.output)")
         #expect(journalLines(state).map { $0["result"] as? String } == ["applied"], "finished, not undone")
         #expect(
             try await liveValue(setup.caddy, "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/1/handle/0/root")
