@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 source scripts/bench/common.sh
 require_tools python3 git dpkg-deb ldd
 RUNS=${1:-50}
-out=bench-out/package
+out=$PWD/bench-out/package
 rm -rf "$out"
 mkdir -p "$out"
 
