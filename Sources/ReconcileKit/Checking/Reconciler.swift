@@ -95,13 +95,17 @@ public struct Reconciler: Sendable {
         let timer = Task {
             try? await Task.sleep(for: deadline)
             if !Task.isCancelled {
+                // The hung checker is told to stop before the run goes on, so nothing it
+                // waits for can be released first and let its late result look timely.
                 slot.offer(
                     CheckOutcome(
                         check: check,
                         findings: [Self.unobservable(check, reason: "did not finish within \(deadline.secondsText)")],
-                        observation: nil))
-                observation.cancel()
-                work.cancel()
+                        observation: nil)
+                ) {
+                    observation.cancel()
+                    work.cancel()
+                }
             }
         }
         let outcome = await withCheckedContinuation { slot.await($0) }
@@ -121,13 +125,16 @@ public struct Reconciler: Sendable {
 
         private let state = Mutex(State.empty)
 
-        func offer(_ findings: CheckOutcome) {
+        /// Offers a result; if it is the first, `won` runs before anyone can receive it.
+        func offer(_ findings: CheckOutcome, ifFirst won: () -> Void = {}) {
             let continuation: CheckedContinuation<CheckOutcome, Never>? = state.withLock { state in
                 switch state {
                 case .empty:
+                    won()
                     state = .arrived(findings)
                     return nil
                 case .waiting(let continuation):
+                    won()
                     state = .delivered
                     return continuation
                 case .arrived, .delivered:
