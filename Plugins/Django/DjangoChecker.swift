@@ -66,14 +66,25 @@ public struct DjangoChecker: Checker {
         for setting in spec.settings { expected[setting.name] = jsonObject(setting.value) }
         var names = spec.settings.map(\.name)
         names += alwaysReported.filter { !names.contains($0) }
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "settings": names,
             "expected": expected,
             "checks": spec.deployCheck != nil,
             "timeout": max(1, (spec.timeoutMilliseconds + 999) / 1000),
         ]
+        if let console = spec.consoleLogging {
+            var request: [String: Any] = ["loggers": console.loggers, "level": console.level.rawValue]
+            if let debug = desiredDebug(spec) { request["debug"] = debug }
+            object["console"] = request
+        }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// DEBUG as the manifest wants it, when it says; console logging is judged with it.
+    static func desiredDebug(_ spec: DjangoSpec) -> Bool? {
+        guard case .bool(let debug)? = spec.settings.first(where: { $0.name == "DEBUG" })?.value else { return nil }
+        return debug
     }
 
     static func jsonObject(_ value: ManifestValue) -> Any {

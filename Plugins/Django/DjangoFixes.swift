@@ -126,25 +126,54 @@ enum DjangoFixes {
 
     // MARK: Logging
 
-    static let consoleLoggingSnippet = """
-        LOGGING = {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "handlers": {
-                "console": {"class": "logging.StreamHandler"},
-            },
-            "root": {"handlers": ["console"], "level": "INFO"},
-            "loggers": {
-                "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-            },
+    /// A LOGGING dict that sends the named loggers' records at the wanted level to a
+    /// console handler with no DEBUG filter: the root through its handler, every other
+    /// logger through its own (propagate off, so nothing is written twice), and
+    /// existing loggers left enabled.
+    static func consoleLoggingSnippet(_ console: DjangoSpec.ConsoleLogging) -> String {
+        let level = pythonString(console.level.rawValue)
+        var lines = [
+            "LOGGING = {",
+            "    \"version\": 1,",
+            "    \"disable_existing_loggers\": False,",
+            "    \"handlers\": {",
+            "        \"console\": {\"class\": \"logging.StreamHandler\"},",
+            "    },",
+        ]
+        if console.loggers.contains("root") {
+            lines.append("    \"root\": {\"handlers\": [\"console\"], \"level\": \(level)},")
         }
-        """
+        let others = console.loggers.filter { $0 != "root" }
+        if !others.isEmpty {
+            lines.append("    \"loggers\": {")
+            for logger in others {
+                lines.append(
+                    "        \(pythonString(logger)): {\"handlers\": [\"console\"], \"level\": \(level), \"propagate\": False},")
+            }
+            lines.append("    },")
+        }
+        return (lines + ["}"]).joined(separator: "\n")
+    }
 
-    static func consoleLogging(settingsFile: String?) -> Fix {
-        Fix(
-            summary: "Add a LOGGING dict with a console handler (no DEBUG filter) to \(settingsFile ?? "the settings"): "
-                + "a StreamHandler writes to stderr, which the container runtime and Gunicorn collect.",
-            snippet: consoleLoggingSnippet, language: "python")
+    static func consoleLogging(
+        _ console: DjangoSpec.ConsoleLogging, route: Introspection.Route, settingsFile: String?
+    ) -> Fix {
+        let muted = route.handlers.contains { $0.filter?.requiresDebug == true }
+        let file = settingsFile ?? "the settings"
+        let summary =
+            muted
+            ? "Give these loggers a console handler without a DEBUG filter in \(file) before DEBUG is turned off: "
+                + "Django's default 'console' handler (require_debug_true) writes nothing in production."
+            : "Send these loggers to a console handler in \(file) (merge into the LOGGING there): a StreamHandler "
+                + "writes to stderr, which the container runtime and Gunicorn collect."
+        return Fix(summary: summary, snippet: consoleLoggingSnippet(console), language: "python")
+    }
+
+    /// `true`, `false`, or `rims.workflow, django at INFO`, for the desired-state diff.
+    static func describe(_ console: DjangoSpec.ConsoleLogging) -> String {
+        guard console.wanted else { return "false" }
+        if console == DjangoSpec.ConsoleLogging(wanted: true, position: console.position) { return "true" }
+        return console.loggers.joined(separator: ", ") + " at " + console.level.rawValue
     }
 
     // MARK: Deployment checks

@@ -13,7 +13,7 @@ extension DjangoChecker: ResourceDescribing {
             checker: Self.identifier, kind: "project", name: spec.settingsModule,
             fields: [
                 .init("runner", runner), .init("media_served_by_django", spec.mediaServedByDjango.map(String.init) ?? ""),
-                .init("console_logging", spec.consoleLogging.map(String.init) ?? ""),
+                .init("console_logging", spec.consoleLogging.map(DjangoFixes.describe) ?? ""),
                 .init(
                     "deploy_check",
                     spec.deployCheck.map { "fail_level \($0.failLevel.rawValue), ignore [\($0.ignore.joined(separator: ", "))]" } ?? ""),

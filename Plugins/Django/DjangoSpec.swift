@@ -66,7 +66,9 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         }
     }
 
-    /// Django's check levels, for `deploy_check.fail_level`, with Django's numbers.
+    /// Django's check levels, for `deploy_check.fail_level`, with Django's numbers; the
+    /// same names and numbers as Python's logging levels, so `console_logging.level`
+    /// uses them too.
     public enum CheckLevel: String, Sendable, CaseIterable, Comparable {
         case DEBUG, INFO, WARNING, ERROR, CRITICAL
 
@@ -102,6 +104,38 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         }
     }
 
+    /// `console_logging`: which loggers must reach the console (a StreamHandler on stdout
+    /// or stderr, what the container runtime and Gunicorn collect) at which level, judged
+    /// as production runs: with DEBUG as the manifest wants it, not as it is now. `true`
+    /// is the short form for the root and `django` loggers at WARNING; `false` wants
+    /// neither of them on the console.
+    public struct ConsoleLogging: Sendable, Hashable, ExpressibleByBooleanLiteral {
+        /// False for `console_logging: false`: these loggers must not reach the console.
+        public var wanted: Bool
+        /// Logger names as Python spells them (`rims.workflow`); `root` is the root logger.
+        public var loggers: [String]
+        /// The level of the record that must get through.
+        public var level: CheckLevel
+        public var position: SourcePosition
+
+        public static let shortFormLoggers = ["root", "django"]
+
+        public init(
+            wanted: Bool = true, loggers: [String] = shortFormLoggers, level: CheckLevel = .WARNING,
+            position: SourcePosition = DjangoSpec.noPosition
+        ) {
+            self.wanted = wanted
+            self.loggers = loggers
+            self.level = level
+            self.position = position
+        }
+
+        /// `true` / `false`, the short forms.
+        public init(booleanLiteral value: Bool) {
+            self.init(wanted: value)
+        }
+    }
+
     /// `deploy_check`: which of Django's deployment checks may fire.
     public struct DeployCheck: Sendable, Hashable {
         /// Messages at this level or above are drift (like `manage.py check --deploy
@@ -124,8 +158,7 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
     public var settings: [Setting]
     public var mediaServedByDjango: Bool?
     public var mediaPosition: SourcePosition?
-    public var consoleLogging: Bool?
-    public var consolePosition: SourcePosition?
+    public var consoleLogging: ConsoleLogging?
     public var deployCheck: DeployCheck?
     public var timeoutMilliseconds: Int
     public var position: SourcePosition
@@ -135,7 +168,7 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
 
     public init(
         runner: Runner, settingsModule: String, settings: [Setting] = [], mediaServedByDjango: Bool? = nil,
-        consoleLogging: Bool? = nil, deployCheck: DeployCheck? = nil, timeoutMilliseconds: Int = 30_000,
+        consoleLogging: ConsoleLogging? = nil, deployCheck: DeployCheck? = nil, timeoutMilliseconds: Int = 30_000,
         position: SourcePosition = DjangoSpec.noPosition
     ) {
         self.runner = runner
@@ -178,6 +211,15 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
                 ["container", "local"], conflict: "give exactly one of container: NAME or local: {python, workdir}",
                 missing: "give exactly one of container: NAME or local: {python, workdir}")
         ])
+    static let loggerName = StringFormat.pattern(
+        "[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*", hint: "a Python logger name (like rims.workflow, or root)")
+    static let consoleObject = ManifestObject([
+        .required(
+            "loggers", .list(.string(loggerName)), "The loggers whose records must reach stdout or stderr (root is the root logger)."),
+        .optional(
+            "level", .string(.choice(of: CheckLevel.self)),
+            "The level of the record that must get through handler and logger levels and filters (default WARNING)."),
+    ])
     static let deployCheckObject = ManifestObject([
         .optional("fail_level", .string(.choice(of: CheckLevel.self)), "Messages at this level or above are drift (default WARNING)."),
         .optional("ignore", .list(.string(.nonEmpty)), "Check ids accepted on purpose (security.W004)."),
@@ -190,7 +232,10 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
             "DJANGO_SETTINGS_MODULE."),
         .optional("settings", .dictionary(.anyValue), "UPPER_CASE settings and their values, compared by typed equality."),
         .optional("media_served_by_django", .boolean, "Whether MEDIA_URL may resolve in the URLconf."),
-        .optional("console_logging", .boolean, "Whether a logging handler writes to stdout or stderr."),
+        .optional(
+            "console_logging", .either([.boolean, .object(consoleObject)]),
+            "Whether records of these loggers reach a handler on stdout or stderr, judged with the desired DEBUG: "
+                + "true means the root and django loggers at WARNING, false that they do not reach it."),
         .optional("deploy_check", .object(deployCheckObject), "manage.py check --deploy must pass."),
         .optional("timeout_ms", .integer(100...600_000), "How long the introspection may take (default 30000)."),
     ])
@@ -215,9 +260,7 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         let media = map.optional("media_served_by_django")
         mediaServedByDjango = try media?.bool()
         mediaPosition = media?.position
-        let console = map.optional("console_logging")
-        consoleLogging = try console?.bool()
-        consolePosition = console?.position
+        consoleLogging = try map.optional("console_logging").map(Self.consoleLogging)
         if let check = map.optional("deploy_check") {
             let checkMap = try check.mapping(Self.deployCheckObject)
             deployCheck = DeployCheck(
@@ -227,6 +270,17 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
             deployCheck = nil
         }
         timeoutMilliseconds = try map.optional("timeout_ms")?.int() ?? 30_000
+    }
+
+    /// `console_logging: true|false`, or `{loggers: [...], level: INFO}`.
+    static func consoleLogging(from node: ManifestNode) throws -> ConsoleLogging {
+        guard node.isMapping else { return ConsoleLogging(wanted: try node.bool(), position: node.position) }
+        let map = try node.mapping(consoleObject)
+        let loggersNode = try map.required("loggers")
+        let loggers = try loggersNode.stringList()
+        guard !loggers.isEmpty else { throw loggersNode.error("name at least one logger (root is the root logger)") }
+        return ConsoleLogging(
+            loggers: loggers, level: try map.optional("level")?.choice(CheckLevel.self) ?? .WARNING, position: node.position)
     }
 
     /// The runner, and the fields of it that execute something (the interpreter or the

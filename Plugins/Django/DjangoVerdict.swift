@@ -14,8 +14,8 @@ enum DjangoVerdict {
             if let expected = spec.mediaServedByDjango {
                 findings.append(media(spec, expected: expected, introspection))
             }
-            if let expected = spec.consoleLogging {
-                findings.append(consoleLogging(spec, expected: expected, introspection))
+            if let console = spec.consoleLogging {
+                findings += console.loggers.map { consoleLogging(spec, console, logger: $0, introspection) }
             }
             if let deployCheck = spec.deployCheck {
                 findings += deployChecks(spec, deployCheck, introspection)
@@ -213,70 +213,6 @@ enum DjangoVerdict {
             finding.message = "MEDIA_URL \(media.url) is not routed by Django, but the manifest expects Django to serve it"
         }
         finding.fix = DjangoFixes.media(servedNow: served, media: media)
-        return finding
-    }
-
-    // MARK: Logging
-
-    /// Handlers that really write to the console now: stream handlers on stdout or
-    /// stderr (a FileHandler is not one), not muted by a DEBUG filter that does not
-    /// pass, on a logger that is not disabled.
-    static func consoleHandlers(_ logging: Introspection.LoggingReport, debug: Bool) -> [Introspection.HandlerReport] {
-        func live(_ handler: Introspection.HandlerReport) -> Bool {
-            guard handler.kind == "stream", handler.stream == "stdout" || handler.stream == "stderr" else { return false }
-            if !debug && handler.filters.contains(where: { $0.hasSuffix("RequireDebugTrue") }) { return false }
-            if debug && handler.filters.contains(where: { $0.hasSuffix("RequireDebugFalse") }) { return false }
-            return true
-        }
-        return [logging.root, logging.django].filter { !$0.disabled }.flatMap { $0.handlers.filter(live) }
-    }
-
-    static func consoleLogging(_ spec: DjangoSpec, expected: Bool, _ introspection: Introspection) -> Finding {
-        var finding = Finding(
-            checker: checker, resource: "console_logging", status: .drift, severity: .error,
-            expected: expected ? "a console handler (stdout/stderr) on the root or django logger" : "no console handler",
-            message: "", position: spec.consolePosition ?? spec.position)
-        guard let logging = introspection.logging else {
-            finding.status = .unknown
-            finding.message = "the introspection did not report the logging configuration"
-            return finding
-        }
-        let debug = introspection.debug ?? false
-        let live = consoleHandlers(logging, debug: debug)
-        let all = logging.root.handlers.map { ("root", $0) } + logging.django.handlers.map { ("django", $0) }
-        finding.observed =
-            all.isEmpty
-            ? "no handlers on the root or django logger"
-            : all.map { logger, handler in
-                "\(logger): \(handler.className)" + (handler.stream.map { "(\($0))" } ?? "")
-                    + (handler.filters.isEmpty
-                        ? "" : " [\(handler.filters.map { $0.split(separator: ".").last.map(String.init) ?? $0 }.joined(separator: ", "))]")
-            }.joined(separator: "; ")
-        if live.isEmpty == !expected {
-            finding.status = .ok
-            finding.severity = .info
-            finding.message =
-                expected
-                ? "logs reach the console through \(live.map { "\($0.className)(\($0.stream ?? "?"))" }.joined(separator: ", "))"
-                : "no console handler, as expected"
-            return finding
-        }
-        if expected {
-            let muted = all.contains { _, handler in
-                handler.kind == "stream" && !debug && handler.filters.contains { $0.hasSuffix("RequireDebugTrue") }
-            }
-            finding.message =
-                muted
-                ? "the only console handler is muted while DEBUG is off (Django's default 'console' handler has the "
-                    + "require_debug_true filter): production logs go nowhere"
-                : "no handler writes to stdout or stderr: production logs never reach the container's log"
-            finding.fix = DjangoFixes.consoleLogging(settingsFile: introspection.settingsFile)
-        } else {
-            finding.message = "logs are written to the console, but the manifest expects no console handler"
-            finding.fix = Fix(
-                summary: "Remove the StreamHandler from LOGGING in \(introspection.settingsFile ?? "the settings"), "
-                    + "or set console_logging: true if console logs are wanted.")
-        }
         return finding
     }
 

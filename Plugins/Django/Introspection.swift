@@ -136,13 +136,13 @@ public struct Introspection: Sendable, Hashable, Decodable {
     /// Whether `SECRET_KEY` and each database password are set; never their values.
     public var secrets: [String: Bool]?
     public var media: MediaReport?
-    public var logging: LoggingReport?
+    public var console: ConsoleReport?
     public var checks: ChecksReport?
     /// Set when the project could not be loaded at all.
     public var error: PythonFailure?
 
     enum CodingKeys: String, CodingKey {
-        case format, python, executable, cwd, django, debug, settings, secrets, media, logging, checks, error
+        case format, python, executable, cwd, django, debug, settings, secrets, media, console, checks, error
         case settingsModule = "settings_module"
         case settingsFile = "settings_file"
     }
@@ -243,34 +243,95 @@ public struct Introspection: Sendable, Hashable, Decodable {
         }
     }
 
-    /// The handlers of the root and `django` loggers after `django.setup()`.
-    public struct LoggingReport: Sendable, Hashable, Decodable {
-        public var root: LoggerReport
-        public var django: LoggerReport
-    }
-
-    public struct LoggerReport: Sendable, Hashable, Decodable {
+    /// `console_logging` as the script traced it: for each named logger, the path a
+    /// record at the wanted level takes, with DEBUG as the manifest wants it and, when
+    /// the live DEBUG differs, as it is now.
+    public struct ConsoleReport: Sendable, Hashable, Decodable {
         public var level: String
-        public var propagate: Bool
-        public var disabled: Bool
-        public var handlers: [HandlerReport]
+        public var liveDebug: Bool
+        public var desiredDebug: Bool
+        public var loggers: [String: Traces]
+
+        enum CodingKeys: String, CodingKey {
+            case level, loggers
+            case liveDebug = "live_debug"
+            case desiredDebug = "desired_debug"
+        }
+
+        /// One logger's routes; `live` only when the live DEBUG differs from the desired.
+        public struct Traces: Sendable, Hashable, Decodable {
+            public var desired: Route
+            public var live: Route?
+        }
     }
 
-    public struct HandlerReport: Sendable, Hashable, Decodable {
+    /// Where a record from one logger goes, as `Logger.handle` decides it.
+    public struct Route: Sendable, Hashable, Decodable {
+        public var effectiveLevel: String
+        public var disabled: Bool
+        /// Set when the logger itself drops the record before any handler sees it.
+        public var blocked: Blocked?
+        /// Every handler up the propagation chain (or Python's last resort), in order.
+        public var handlers: [HandlerRoute]
+        /// The logger with `propagate: False` where the chain ends before the root.
+        public var stopsAt: String?
+        /// True when at least one handler writes the record to stdout or stderr.
+        public var reaches: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case disabled, blocked, handlers, reaches
+            case effectiveLevel = "effective_level"
+            case stopsAt = "stops_at"
+        }
+
+        public struct Blocked: Sendable, Hashable, Decodable {
+            /// `disable` (logging.disable), `disabled`, `level` or `filter`.
+            public var by: String
+            /// The level that was too high (for `disable` and `level`).
+            public var detail: String?
+            /// The logger's filter that dropped the record (for `filter`).
+            public var filter: FilterReport?
+        }
+    }
+
+    /// One handler on the way, and what it did with the record.
+    public struct HandlerRoute: Sendable, Hashable, Decodable {
+        /// The logger holding it (nil for Python's last resort handler).
+        public var logger: String?
+        /// The name LOGGING gives it (`console`).
+        public var name: String?
         /// `logging.StreamHandler`, `logging.FileHandler`, …
         public var className: String
         public var level: String
-        /// Filter classes (`django.utils.log.RequireDebugTrue` mutes it when DEBUG is off).
-        public var filters: [String]
         /// `stream` (a StreamHandler that is not a FileHandler), `file`, or `other`.
         public var kind: String
         /// `stdout`, `stderr` or `other`, for streams.
         public var stream: String?
-        public var file: String?
+        /// `console` (written to stdout/stderr), `elsewhere` (written, not to the console),
+        /// `level` (the handler's level is above the record's), `filter` (a filter
+        /// dropped it), `error` (a filter raised).
+        public var outcome: String
+        public var filter: FilterReport?
+        public var lastResort: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case level, filters, kind, stream, file
+            case logger, name, level, kind, stream, outcome, filter
             case className = "class"
+            case lastResort = "last_resort"
+        }
+    }
+
+    /// A filter that dropped the record.
+    public struct FilterReport: Sendable, Hashable, Decodable {
+        public var className: String
+        /// True for RequireDebugTrue (and subclasses), false for RequireDebugFalse.
+        public var requiresDebug: Bool?
+        public var error: PythonFailure?
+
+        enum CodingKeys: String, CodingKey {
+            case error
+            case className = "class"
+            case requiresDebug = "requires_debug"
         }
     }
 

@@ -115,7 +115,8 @@ def run(doc):
             secrets["DATABASES.%s.PASSWORD" % alias] = bool(database.get("PASSWORD"))
     doc["secrets"] = secrets
     doc["media"] = media(settings)
-    doc["logging"] = logging_state()
+    if config.get("console"):
+        doc["console"] = console_logging(config["console"], settings)
     if config.get("checks", True):
         doc["checks"] = checks()
 
@@ -518,44 +519,146 @@ def media(settings):
     return result
 
 
-def logging_state():
+def console_logging(request, settings):
+    """For each logger the manifest names: would a record at the wanted level reach a
+    handler writing to stdout or stderr, the way logging.Logger.handle decides it
+    (logging.disable, the logger's disabled flag and effective level, its filters, then
+    every handler up the propagation chain with its level and filters, Python's last
+    resort handler when the chain has none)? Traced once with DEBUG as the manifest
+    wants it (filters such as RequireDebugTrue, and their subclasses, are called, so
+    they decide as they would in production) and, when the live DEBUG differs, once
+    with the live value. A synthetic record is handed to filters, never emitted."""
     import logging
 
-    def stream_name(stream):
-        for name, candidates in (("stdout", (sys.stdout, sys.__stdout__)), ("stderr", (sys.stderr, sys.__stderr__))):
-            if any(stream is candidate for candidate in candidates if candidate is not None):
-                return name
-        try:
-            number = stream.fileno()
-        except BaseException:
-            return "other"
-        return {1: "stdout", 2: "stderr"}.get(number, "other")
+    level_name = str(request.get("level") or "WARNING")
+    level = logging.getLevelName(level_name)
+    if not isinstance(level, int):
+        level = logging.WARNING
+    live = settings.DEBUG is True
+    desired = request.get("debug")
+    desired = live if desired is None else desired is True
+    result = {"level": level_name, "live_debug": live, "desired_debug": desired, "loggers": {}}
+    for name in request.get("loggers") or []:
+        traces = {"desired": logger_route(name, level, desired, settings)}
+        if desired != live:
+            traces["live"] = logger_route(name, level, live, settings)
+        result["loggers"][name] = traces
+    return result
 
-    def handler(h):
-        info = {
-            "class": qualname(type(h)),
-            "level": logging.getLevelName(h.level),
-            "filters": [qualname(type(f)) if not callable(f) or hasattr(f, "filter") else getattr(f, "__qualname__", "?") for f in h.filters],
+
+def logger_route(name, level, debug, settings):
+    import logging
+
+    logger = logging.getLogger() if name in ("", "root") else logging.getLogger(name)
+    saved = settings.DEBUG
+    settings.DEBUG = debug
+    try:
+        record = logger.makeRecord(logger.name, level, "reconcile", 0, "reconcile console probe", None, None)
+        route = {
+            "effective_level": logging.getLevelName(logger.getEffectiveLevel()),
+            "disabled": bool(logger.disabled),
+            "handlers": [],
         }
-        if isinstance(h, logging.FileHandler):
-            info["kind"] = "file"
-            info["file"] = getattr(h, "baseFilename", None)
-        elif isinstance(h, logging.StreamHandler):
-            info["kind"] = "stream"
-            info["stream"] = stream_name(h.stream)
+        blocked = None
+        if logging.root.manager.disable >= level:
+            blocked = {"by": "disable", "detail": logging.getLevelName(logging.root.manager.disable)}
+        elif logger.disabled:
+            blocked = {"by": "disabled"}
+        elif level < logger.getEffectiveLevel():
+            blocked = {"by": "level", "detail": logging.getLevelName(logger.getEffectiveLevel())}
         else:
-            info["kind"] = "other"
-        return info
+            rejected = rejecting_filter(logger, record)
+            if rejected is not None:
+                blocked = {"by": "filter", "filter": rejected}
+        if blocked is not None:
+            route["blocked"] = blocked
+        current = logger
+        found = 0
+        while current is not None:
+            for handler in current.handlers:
+                found += 1
+                route["handlers"].append(handler_route(handler, current, level, record))
+            if not current.propagate:
+                if current.parent is not None:
+                    route["stops_at"] = current.name
+                break
+            current = current.parent
+        if found == 0 and logging.lastResort is not None:
+            entry = handler_route(logging.lastResort, None, level, record)
+            entry["last_resort"] = True
+            route["handlers"].append(entry)
+        route["reaches"] = blocked is None and any(h["outcome"] == "console" for h in route["handlers"])
+        return route
+    finally:
+        settings.DEBUG = saved
 
-    def logger(log):
-        return {
-            "level": logging.getLevelName(log.level),
-            "propagate": bool(log.propagate),
-            "disabled": bool(log.disabled),
-            "handlers": [handler(h) for h in log.handlers],
-        }
 
-    return {"root": logger(logging.getLogger()), "django": logger(logging.getLogger("django"))}
+def handler_route(handler, logger, level, record):
+    import logging
+
+    entry = {
+        "logger": logger.name if logger is not None else None,
+        "name": getattr(handler, "name", None),
+        "class": qualname(type(handler)),
+        "level": logging.getLevelName(handler.level),
+    }
+    console = False
+    if isinstance(handler, logging.FileHandler):
+        entry["kind"] = "file"
+    elif isinstance(handler, logging.StreamHandler):
+        entry["kind"] = "stream"
+        entry["stream"] = stream_name(handler.stream)
+        console = entry["stream"] in ("stdout", "stderr")
+    else:
+        entry["kind"] = "other"
+    if level < handler.level:
+        entry["outcome"] = "level"
+        return entry
+    rejected = rejecting_filter(handler, record)
+    if rejected is not None:
+        entry["outcome"] = "error" if "error" in rejected else "filter"
+        entry["filter"] = rejected
+        return entry
+    entry["outcome"] = "console" if console else "elsewhere"
+    return entry
+
+
+def rejecting_filter(filterer, record):
+    """The first filter of a logger or handler that drops the record (described, with
+    whether it is one of Django's DEBUG filters), or None when all let it through."""
+    import copy
+
+    for item in filterer.filters:
+        described = {"class": qualname(type(item)) if hasattr(item, "filter") else getattr(item, "__qualname__", "?")}
+        try:
+            from django.utils.log import RequireDebugFalse, RequireDebugTrue
+
+            if isinstance(item, RequireDebugTrue):
+                described["requires_debug"] = True
+            elif isinstance(item, RequireDebugFalse):
+                described["requires_debug"] = False
+        except BaseException:
+            pass
+        try:
+            probe = copy.copy(record)
+            passed = item.filter(probe) if hasattr(item, "filter") else item(probe)
+        except BaseException as error:
+            described["error"] = failure("filter %s" % described["class"], error)
+            return described
+        if not passed:
+            return described
+    return None
+
+
+def stream_name(stream):
+    for name, candidates in (("stdout", (sys.stdout, sys.__stdout__)), ("stderr", (sys.stderr, sys.__stderr__))):
+        if any(stream is candidate for candidate in candidates if candidate is not None):
+            return name
+    try:
+        number = stream.fileno()
+    except BaseException:
+        return "other"
+    return {1: "stdout", 2: "stderr"}.get(number, "other")
 
 
 def checks():

@@ -190,7 +190,7 @@ final class Podman: Sendable {
         try await podman.withBackend("prod", project: project) { container in
             let before = try project.snapshot()
             let (observation, findings) = try await check(Self.spec(podman, container: container), mode: .dryRun)
-            #expect(findings.count == 7)
+            #expect(findings.count == 8)
             for finding in findings {
                 #expect(finding.status == .ok, "\(finding.resource): \(finding.message)")
             }

@@ -32,8 +32,8 @@ import Testing
         let findings = try await Self.run(project.spec(), record: "production.json")
         #expect(
             findings.map(\.resource) == [
-                "DEBUG", "MEDIA_ROOT", "MEDIA_URL", "ALLOWED_HOSTS", "media_served_by_django", "console_logging",
-                "deploy_check",
+                "DEBUG", "MEDIA_ROOT", "MEDIA_URL", "ALLOWED_HOSTS", "media_served_by_django", "console_logging:root",
+                "console_logging:django", "deploy_check",
             ])
         for finding in findings {
             #expect(finding.status == .ok, "\(finding.resource): \(finding.message)")
@@ -41,7 +41,9 @@ import Testing
         #expect(findings.about("DEBUG")?.observed == "false")
         #expect(findings.about("ALLOWED_HOSTS")?.observed == #"["rims.example.com"]"#)
         #expect(findings.about("deploy_check")?.message == "no deployment check at WARNING or above")
-        #expect(findings.about("console_logging")?.message == "logs reach the console through logging.StreamHandler(stderr)")
+        #expect(
+            findings.about("console_logging:root")?.message
+                == "WARNING records of the root logger reach the console through root.console (logging.StreamHandler, stderr)")
         // No __pycache__, no database, nothing.
         #expect(try project.snapshot() == before)
     }
@@ -115,12 +117,25 @@ import Testing
         let project = try await DjangoProject.make()
         try project.appendSettings("del LOGGING")
         let findings = try await Self.run(project.spec(), record: "no-console-logging.json")
-        let console = try #require(findings.about("console_logging"))
+        let console = try #require(findings.about("console_logging:django"))
         #expect(console.status == .drift)
-        #expect(console.message.contains("muted while DEBUG is off"))
-        #expect(console.observed?.contains("django: logging.StreamHandler(stderr) [RequireDebugTrue]") == true)
+        #expect(
+            console.message
+                == "WARNING records of logger django never reach stdout or stderr: django.console (logging.StreamHandler, "
+                + "stderr) is muted by django.utils.log.RequireDebugTrue, which passes records only while DEBUG is on; "
+                + "django.mail_admins (django.utils.log.AdminEmailHandler) takes only ERROR and above")
+        #expect(
+            console.observed
+                == "django.console (logging.StreamHandler, stderr): dropped by django.utils.log.RequireDebugTrue; "
+                + "django.mail_admins (django.utils.log.AdminEmailHandler): level ERROR (DEBUG off)")
         #expect(console.fix?.snippet?.contains(#""console": {"class": "logging.StreamHandler"}"#) == true)
-        #expect(findings.filter { $0.status != .ok }.map(\.resource) == ["console_logging"])
+        #expect(console.fix?.snippet?.contains(#""django": {"handlers": ["console"], "level": "WARNING", "propagate": False}"#) == true)
+        // The root logger has no handler: Python's last resort writes its warnings to stderr.
+        #expect(
+            findings.about("console_logging:root")?.message
+                == "WARNING records of the root logger reach the console through Python's last-resort handler (stderr, "
+                + "WARNING and above)")
+        #expect(findings.filter { $0.status != .ok }.map(\.resource) == ["console_logging:django"])
     }
 
     @Test func aFileHandlerIsNotConsoleLogging() async throws {
@@ -129,9 +144,10 @@ import Testing
         try project.appendSettings(
             #"LOGGING["handlers"]["console"] = {"class": "logging.FileHandler", "filename": "\#(log)", "delay": True}"#)
         let findings = try await Self.run(project.spec())
-        let console = try #require(findings.about("console_logging"))
+        let console = try #require(findings.about("console_logging:root"))
         #expect(console.status == .drift)
-        #expect(console.observed?.hasPrefix("root: logging.FileHandler; django: logging.StreamHandler(stderr) [RequireDebugTrue]") == true)
+        #expect(console.observed == "root.console (logging.FileHandler): writes to a file (DEBUG off)")
+        #expect(console.message.hasSuffix("root.console (logging.FileHandler) does not write to stdout or stderr"))
         #expect(console.fix?.snippet?.contains("logging.StreamHandler") == true)
     }
 

@@ -36,7 +36,7 @@ import Testing
         #expect(introspection.secrets == ["SECRET_KEY": true, "DATABASES.default.PASSWORD": true])
         #expect(introspection.media?.resolves == false)
         #expect(introspection.media?.urlconfFile == "rims_backend/urls.py")
-        #expect(introspection.logging?.root.handlers.map(\.className) == ["logging.StreamHandler"])
+        #expect(introspection.console?.loggers["root"]?.desired.handlers.map(\.className) == ["logging.StreamHandler"])
         #expect(introspection.checks?.messages == [])
     }
 

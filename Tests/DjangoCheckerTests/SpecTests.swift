@@ -46,7 +46,9 @@ import Testing
         #expect(spec.settings[0].position.column == 5)
         #expect(spec.mediaServedByDjango == false)
         #expect(spec.mediaPosition?.line == 14)
-        #expect(spec.consoleLogging == true)
+        #expect(spec.consoleLogging?.wanted == true)
+        #expect(spec.consoleLogging?.loggers == ["root", "django"])
+        #expect(spec.consoleLogging?.level == .WARNING)
         #expect(spec.deployCheck?.failLevel == .WARNING)
         #expect(spec.deployCheck?.ignore == [])
         #expect(spec.timeoutMilliseconds == 30_000)
@@ -92,6 +94,23 @@ import Testing
               settings_module: rims_backend.settings
             """)
         #expect(spec.runner == .local(.init(python: ".venv/bin/python", workdir: "/srv/rims", environment: ["DJANGO_DEBUG": "0"])))
+    }
+
+    @Test func consoleLoggingNamesLoggersAndALevel() throws {
+        let spec = try Self.spec(
+            """
+              runner: { container: backend }
+              settings_module: m
+              console_logging: { loggers: [rims.workflow, django], level: INFO }
+            """)
+        let console = try #require(spec.consoleLogging)
+        #expect(console.wanted)
+        #expect(console.loggers == ["rims.workflow", "django"])
+        #expect(console.level == .INFO)
+        #expect(console.position.line == 8)
+        #expect(DjangoFixes.describe(console) == "rims.workflow, django at INFO")
+        #expect(
+            try Self.spec("  runner: { container: b }\n  settings_module: m\n  console_logging: false\n").consoleLogging?.wanted == false)
     }
 
     @Test(
@@ -148,6 +167,18 @@ import Testing
             (
                 "  runner: { container: b }\n  settings_module: m\n  media_served_by_django: no\n",
                 "8:27: django.media_served_by_django: expected true or false, found string 'no'"
+            ),
+            (
+                "  runner: { container: b }\n  settings_module: m\n  console_logging: { loggers: [] }\n",
+                "8:31: django.console_logging.loggers: name at least one logger (root is the root logger)"
+            ),
+            (
+                "  runner: { container: b }\n  settings_module: m\n  console_logging: { loggers: [django], level: info }\n",
+                "8:48: django.console_logging.level: 'info' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL; did you mean 'INFO'?"
+            ),
+            (
+                "  runner: { container: b }\n  settings_module: m\n  console_logging: { loggers: [django], levle: INFO }\n",
+                "8:41: django.console_logging.levle: unknown key 'levle'; did you mean 'level'? (allowed: loggers, level)"
             ),
         ])
     func errors(_ body: String, _ expected: String) {

@@ -23,7 +23,7 @@ import Testing
 
     @Test func theRecordedProductionRunIsInSync() throws {
         let findings = Self.findings(try DjangoFixtures.introspection("production.json"))
-        #expect(findings.count == 7)
+        #expect(findings.count == 8)
         #expect(findings.nonEmptyAllSatisfy { $0.status == .ok && $0.severity == .info && $0.checker == "django" })
     }
 
@@ -33,7 +33,7 @@ import Testing
             ("debug-on.json", ["DEBUG", "media_served_by_django", "security.W018"]),
             ("media-root-different.json", ["MEDIA_ROOT"]),
             ("media-served.json", ["media_served_by_django"]),
-            ("no-console-logging.json", ["console_logging"]),
+            ("no-console-logging.json", ["console_logging:django"]),
             ("from-environment.json", ["DEBUG", "ALLOWED_HOSTS", "media_served_by_django", "security.W018"]),
         ])
     func recordedIncidents(_ fixture: String, _ drifted: [String]) throws {
@@ -145,36 +145,41 @@ import Testing
 
     // MARK: Logging
 
-    @Test func noHandlersAtAllIsDrift() throws {
-        var introspection = try DjangoFixtures.introspection("production.json")
-        introspection.logging?.root.handlers = []
-        introspection.logging?.django.handlers = []
-        let finding = try #require(Self.findings(introspection).about("console_logging"))
-        #expect(finding.status == .drift)
-        #expect(finding.observed == "no handlers on the root or django logger")
-        #expect(finding.message == "no handler writes to stdout or stderr: production logs never reach the container's log")
-    }
-
-    @Test func aDisabledLoggerDoesNotCount() throws {
-        var introspection = try DjangoFixtures.introspection("production.json")
-        introspection.logging?.root.disabled = true
-        #expect(Self.findings(introspection).about("console_logging")?.status == .drift)
-    }
-
-    @Test func consoleLoggingWhereNoneIsWantedIsDrift() throws {
+    @Test func consoleLoggingWhereNoneIsWantedIsDriftForEachLoggerThatReachesIt() throws {
         var spec = Self.spec
         spec.consoleLogging = false
-        let finding = try #require(Self.findings(try DjangoFixtures.introspection("production.json"), spec: spec).about("console_logging"))
-        #expect(finding.status == .drift)
-        #expect(finding.fix?.summary.contains("console_logging: true") == true)
+        let findings = Self.findings(try DjangoFixtures.introspection("production.json"), spec: spec)
+        let root = try #require(findings.about("console_logging:root"))
+        #expect(root.status == .drift)
+        #expect(root.expected == "the root logger writes nothing to stdout or stderr")
+        #expect(root.fix?.summary.contains("set console_logging") == true)
     }
 
-    @Test func debugFiltersFollowTheObservedDebug() throws {
-        let introspection = try DjangoFixtures.introspection("debug-on.json")
-        // Django's default console handler (require_debug_true) is live when DEBUG is on.
-        let live = DjangoVerdict.consoleHandlers(try #require(introspection.logging), debug: true)
-        #expect(live.count == 2)
-        #expect(DjangoVerdict.consoleHandlers(try #require(introspection.logging), debug: false).count == 1)
+    @Test func aLoggerTheIntrospectionDidNotTraceIsUnknown() throws {
+        var spec = Self.spec
+        spec.consoleLogging = .init(loggers: ["rims.workflow"], level: .INFO)
+        let finding = try #require(
+            Self.findings(try DjangoFixtures.introspection("production.json"), spec: spec).about("console_logging:rims.workflow"))
+        #expect(finding.status == .unknown)
+        #expect(finding.message == "the introspection did not trace logger rims.workflow")
+    }
+
+    @Test func theFixSendsEachNamedLoggerToAConsoleHandlerAtTheWantedLevel() {
+        let snippet = DjangoFixes.consoleLoggingSnippet(.init(loggers: ["root", "rims.workflow"], level: .INFO))
+        #expect(
+            snippet == """
+                LOGGING = {
+                    "version": 1,
+                    "disable_existing_loggers": False,
+                    "handlers": {
+                        "console": {"class": "logging.StreamHandler"},
+                    },
+                    "root": {"handlers": ["console"], "level": "INFO"},
+                    "loggers": {
+                        "rims.workflow": {"handlers": ["console"], "level": "INFO", "propagate": False},
+                    },
+                }
+                """)
     }
 
     // MARK: Deployment checks

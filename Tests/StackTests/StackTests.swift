@@ -17,7 +17,7 @@ import Testing
 struct StackTests {
     /// The number of checks the example manifest declares (health 3, caddy 3, docker 2,
     /// django 6, media 5).
-    static let checks = 19
+    static let checks = 20
 
     // MARK: The matching state
 
@@ -34,7 +34,7 @@ struct StackTests {
 
         let text = try await reconcileStack(stack, [])
         #expect(text.status == 0)
-        #expect(text.result.stdout.hasSuffix("19 checks: 0 drift, 0 unknown, 19 ok (in sync)\n"), "\(text.output)")
+        #expect(text.result.stdout.hasSuffix("20 checks: 0 drift, 0 unknown, 20 ok (in sync)\n"), "\(text.output)")
         #expect(!text.output.contains(try stack["RECONCILE_HEALTH_TOKEN"]))
     }
 
