@@ -46,9 +46,9 @@ struct BuiltPackage: Sendable {
         "copyright-without-copyright-notice": "the repository names no licence or copyright holder yet",
         "hardening-no-bindnow": "the Swift toolchain links without -z now",
         "hardening-no-fortify-functions": "Swift code has no _FORTIFY_SOURCE; the C parts are libyaml and small shims",
-        "package-supports-alternative-init-but-no-init.d-script": "lintian's reading of the cron example; no init.d script is shipped",
+        "package-supports-alternative-init-but-no-init.d-script":
+            "the package ships systemd units (the agent, the timer) and no sysvinit script; Debian Policy no longer requires one",
         "spelling-error-in-binary": "strings of the statically linked Swift runtime and Foundation",
-        "systemd-service-file-missing-documentation-key": "contrib's units point at the README in comments, not Documentation=",
     ]
 }
 
