@@ -6,8 +6,8 @@
 # `reconcile validate` on a one-manifest repository; runs alternate between the two
 # binaries; the page cache is warm for both (dropping it would disturb the machine).
 #
-# Usage: scripts/bench/package.sh [runs]   (default 50; scripts/package's builds: the
-# packaged one in .build-static, `swift build -c release` in .build-release).
+# Usage: scripts/bench/package.sh [runs]   (default 50; the packaged build is scripts/package's
+# in .build-static, the baseline `swift build -c release` is made here in .build-release).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/common.sh
