@@ -3,8 +3,9 @@ import ReconcileKit
 
 /// What `docker compose` itself would refuse in the compose file `docker.compose` names,
 /// found before a deploy tries: a named volume used but not declared, two mounts on one
-/// target, a service needed by another but only enabled in a profile, a profile name
-/// compose rejects, and anything the loader cannot read.
+/// target, a service needed by another but only enabled in a profile that is not
+/// active, a profile name compose rejects, an active profile no service has, and
+/// anything the loader cannot read. Reported by `validate`, and in runs as findings.
 enum ComposeLint {
     static let invalid = ConsistencyRule("compose-invalid", .error, "The compose file cannot be read as compose reads it.")
     static let undeclaredVolume = ConsistencyRule(
@@ -32,11 +33,12 @@ enum ComposeLint {
         return problems(text, reference: reference)
     }
 
-    /// Pure: the problems of compose file `text`.
-    static func problems(_ text: String, reference: ComposeReference) -> [ConsistencyProblem] {
+    /// Pure: the problems of compose file `text`, with compose's variables `values` (a
+    /// run has the environment and the file's `.env`; `validate` has none).
+    static func problems(_ text: String, reference: ComposeReference, values: [String: String] = [:]) -> [ConsistencyProblem] {
         let named = ConsistencyProblem.Related("named by docker.compose", at: reference.position)
         do {
-            _ = try ComposeLoader.derive(text, reference: reference, values: [:])
+            _ = try ComposeLoader.derive(text, reference: reference, values: values)
             guard let root = try YAMLDocument.parse(text, file: reference.file).root else { return [] }
             let top = try Merged(root)
             var declared: Set<String> = []
@@ -45,11 +47,15 @@ enum ComposeLint {
             let services = try Merged(servicesNode).entries
             var problems: [ConsistencyProblem] = []
             var profiled: [String: ManifestNode] = [:]
+            var used: Set<String> = []
             for service in services {
                 let settings = try Merged(service.value)
-                problems += try mountProblems(settings, declared: declared, reference: reference, named: named)
+                problems += try mountProblems(
+                    settings, declared: declared, reference: reference, interpolation: Interpolation(values: values), named: named)
                 if let profiles = settings["profiles"], profiles.isList, !(try profiles.list()).isEmpty {
-                    profiled[service.key] = profiles
+                    let names = try profiles.list().compactMap(\.literal)
+                    used.formUnion(names)
+                    if !reference.enables(names) { profiled[service.key] = profiles }
                     for profile in try profiles.list() where !((try? profile.string()).map(isProfileName) ?? false) {
                         problems.append(
                             unknownProfile.problem(
@@ -58,12 +64,19 @@ enum ComposeLint {
                     }
                 }
             }
+            for (profile, at) in zip(reference.profiles, reference.profilePositions) where !used.contains(profile) {
+                problems.append(
+                    unknownProfile.problem(
+                        "docker.compose.profiles activates \(profile), but no service of \(reference.file) has that profile",
+                        at: at, related: [named]))
+            }
             for service in services where profiled[service.key] == nil {
                 for (needed, at) in try dependencies(of: try Merged(service.value)) {
                     if let profiles = profiled[needed] {
                         problems.append(
                             unknownProfile.problem(
-                                "service \(service.key) depends on \(needed), which only its profiles enable: compose refuses to start it without them",
+                                "service \(service.key) depends on \(needed), which only its profiles enable (none of them "
+                                    + "active): compose refuses to start it without them",
                                 at: at, related: [.init("\(needed)'s profiles", at: profiles.position), named]))
                     } else if !services.contains(where: { $0.key == needed }) {
                         problems.append(
@@ -85,7 +98,8 @@ enum ComposeLint {
 
     /// Undeclared named volumes and repeated targets of one service.
     private static func mountProblems(
-        _ settings: Merged, declared: Set<String>, reference: ComposeReference, named: ConsistencyProblem.Related
+        _ settings: Merged, declared: Set<String>, reference: ComposeReference, interpolation: Interpolation,
+        named: ConsistencyProblem.Related
     ) throws -> [ConsistencyProblem] {
         guard let volumes = settings["volumes"], volumes.isList else { return [] }
         var problems: [ConsistencyProblem] = []
@@ -93,7 +107,7 @@ enum ComposeLint {
         for item in try volumes.list() {
             guard
                 let mount = try ComposeLoader.mount(
-                    item, volumes: [:], reference: reference, interpolation: Interpolation(values: [:]))
+                    item, volumes: [:], reference: reference, interpolation: interpolation)
             else { continue }
             if case .volume(let name) = mount.source, !declared.contains(name) {
                 problems.append(

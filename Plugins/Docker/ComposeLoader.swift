@@ -13,7 +13,10 @@ import ReconcileKit
 /// named volumes must exist (as PROJECT_NAME, or their `name:`/external name).
 /// Not compared (`uncomparedKeys`): build details, command, entrypoint, networks,
 /// depends_on, labels, env_file contents, deploy resources, and the rest. Services with
-/// `profiles:` or zero replicas are skipped, as `docker compose up` skips them. A
+/// `profiles:` none of which is active (`docker.compose.profiles`) or zero replicas are
+/// skipped, as `docker compose up` skips them. Relative bind sources are resolved
+/// against `project_directory`, else against the compose working directory the engine
+/// recorded on the container (`com.docker.compose.project.working_dir`). A
 /// one-shot service (a migration) is expected running too: list its container in
 /// `docker.containers` with `state: exited` to say otherwise (the manifest wins).
 enum ComposeLoader {
@@ -47,7 +50,11 @@ enum ComposeLoader {
             }
         }
         do {
-            return try derive(text, reference: reference, values: values)
+            var observation = try derive(text, reference: reference, values: values)
+            observation.refusals = ComposeLint.problems(text, reference: reference, values: values).map {
+                ComposeObservation.Refusal(rule: $0.rule.id, message: $0.message, position: $0.position)
+            }
+            return observation
         } catch let error as ManifestError {
             return ComposeObservation(file: reference.file, problem: error.description)
         } catch let errors as ManifestErrors {
@@ -149,7 +156,11 @@ enum ComposeLoader {
         volumes: [String: (name: String, driver: String?, position: SourcePosition)], reference: ComposeReference,
         interpolation: Interpolation
     ) throws -> ContainerSpec? {
-        if let profiles = settings["profiles"], profiles.isList, !(try profiles.list()).isEmpty { return nil }
+        if let profiles = settings["profiles"], profiles.isList,
+            !reference.enables(try profiles.list().map { try interpolation.text($0).value })
+        {
+            return nil
+        }
         if let scale = settings["scale"], scale.literal == "0" { return nil }
         if let deploy = settings["deploy"], deploy.isMapping, (try Merged(deploy))["replicas"]?.literal == "0" { return nil }
 
@@ -194,17 +205,14 @@ enum ComposeLoader {
 
         if let volumesNode = settings["volumes"] {
             var mounts: [MountSpec] = []
-            var relative = false
             for item in try volumesNode.list() {
                 guard let mount = try mount(item, volumes: volumes, reference: reference, interpolation: interpolation) else {
                     continue
                 }
-                if case .bind(nil) = mount.source { relative = true }
                 mounts.append(mount)
             }
             spec.mounts = mounts
             spec.fieldPositions["mounts"] = volumesNode.position
-            if relative { notes.append("relative bind sources (set docker.compose.project_directory)") }
         }
 
         if let restartNode = settings["restart"] {
@@ -320,19 +328,27 @@ enum ComposeLoader {
         }
         guard target.hasPrefix("/") else { throw item.error("the target '\(target)' must be an absolute path") }
         let source: MountSpec.Source
+        var relativeSource: String?
         switch (type, sourceText) {
         case ("tmpfs", _):
             source = .tmpfs
         case (_, nil), (_, ""?):
             source = .anonymousVolume
         case ("bind", let path?):
-            source = .bind(resolve(path, directory: reference.projectDirectory))
+            (source, relativeSource) = bind(path, directory: reference.projectDirectory)
         case (nil, let path?) where isPath(path):
-            source = .bind(resolve(path, directory: reference.projectDirectory))
+            (source, relativeSource) = bind(path, directory: reference.projectDirectory)
         case (_, let name?):
             source = .volume(volumes[name]?.name ?? name)
         }
-        return MountSpec(source: source, target: target, readOnly: readOnly, position: item.position)
+        return MountSpec(
+            source: source, target: target, readOnly: readOnly, relativeSource: relativeSource, position: item.position)
+    }
+
+    /// A bind of `path`, resolved when it can be; the relative text is kept when not.
+    static func bind(_ path: String, directory: String?) -> (MountSpec.Source, String?) {
+        let resolved = resolve(path, directory: directory)
+        return (.bind(resolved), resolved == nil ? path : nil)
     }
 
     static func isPath(_ text: String) -> Bool {

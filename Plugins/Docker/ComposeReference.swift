@@ -11,6 +11,11 @@ public struct ComposeReference: Sendable, Hashable {
     /// Where the project lives on the Docker host, so relative bind sources (`./media`)
     /// can be compared; without it only their targets are.
     public var projectDirectory: String?
+    /// The profiles `docker compose --profile` activates: a service with `profiles:` is
+    /// expected only when one of its profiles is active, as compose starts it.
+    public var profiles: [String]
+    /// Where each active profile is written, for problems that name one.
+    public var profilePositions: [SourcePosition]
     public var position: SourcePosition
 
     static let object = ManifestObject([
@@ -18,29 +23,47 @@ public struct ComposeReference: Sendable, Hashable {
         .optional("project", .string(.nonEmpty), "The compose project name (default: its name:, else its directory's name)."),
         .optional(
             "project_directory", .string(.absolutePath),
-            "Where the project lives on the Docker host, so relative bind sources can be compared."),
+            "Where the project lives on the Docker host, so relative bind sources can be compared (default: the "
+                + "compose working directory the engine recorded on the container)."),
+        .optional(
+            "profiles",
+            .list(.string(.pattern("[a-zA-Z0-9][a-zA-Z0-9_.-]+", hint: "a compose profile name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)"))),
+            "The active profiles (docker compose --profile): services of other profiles are not expected."),
     ])
 
     public init(
-        file: String, project: String? = nil, projectDirectory: String? = nil,
+        file: String, project: String? = nil, projectDirectory: String? = nil, profiles: [String] = [],
         position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
     ) {
         self.file = file
         self.project = project
         self.projectDirectory = projectDirectory
+        self.profiles = profiles
+        self.profilePositions = profiles.map { _ in position }
         self.position = position
     }
 
     init(from node: ManifestNode) throws {
         position = node.position
+        profiles = []
+        profilePositions = []
         if node.isMapping {
             let map = try node.mapping(Self.object)
             file = try Self.path(map.required("file"))
             project = try map.optional("project")?.string()
             projectDirectory = try map.optional("project_directory").map { MountSpec.normalisedPath(try $0.string()) }
+            for profile in try map.optional("profiles")?.list() ?? [] {
+                profiles.append(try profile.string())
+                profilePositions.append(profile.position)
+            }
         } else {
             file = try Self.path(node)
         }
+    }
+
+    /// Whether compose starts a service with these `profiles:` (none: always).
+    func enables(_ serviceProfiles: [String]) -> Bool {
+        serviceProfiles.isEmpty || serviceProfiles.contains { profiles.contains($0) }
     }
 
     private static func path(_ node: ManifestNode) throws -> String {

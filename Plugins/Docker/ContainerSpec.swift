@@ -159,6 +159,16 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// The compose service this container is found by, when it belongs to a project.
     var serviceName: String { composeService ?? name }
 
+    /// This spec with relative compose bind sources resolved against the project
+    /// directory the engine recorded (`docker.compose.project_directory` already
+    /// resolved them when given).
+    func resolvingRelativeBinds(against directory: String?) -> ContainerSpec {
+        guard directory != nil, mounts?.contains(where: { $0.relativeSource != nil }) == true else { return self }
+        var spec = self
+        spec.mounts = mounts?.map { $0.resolved(against: directory) }
+        return spec
+    }
+
     /// Where `field` was written, else the container entry.
     func position(of field: String) -> SourcePosition { fieldPositions[field] ?? position }
 }

@@ -214,6 +214,9 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
     public var mounts: [MountObservation]
     public var composeProject: String?
     public var composeService: String?
+    /// The compose project directory on the Docker host (label
+    /// `com.docker.compose.project.working_dir`): relative bind sources resolve against it.
+    public var composeWorkingDir: String?
     /// Names of the environment variables set in the container.
     public var environmentNames: [String]
     /// The values of the variables the manifest compares by value; every other value
@@ -225,7 +228,7 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
         image: String, imageID: String = "", restartPolicy: RestartPolicy = RestartPolicy(.no),
         restartPolicyRaw: String? = nil, health: HealthObservation? = nil, ports: [PortBinding] = [],
         mounts: [MountObservation] = [], composeProject: String? = nil, composeService: String? = nil,
-        environmentNames: [String] = [], environmentValues: [String: String] = [:]
+        composeWorkingDir: String? = nil, environmentNames: [String] = [], environmentValues: [String: String] = [:]
     ) {
         self.id = id
         self.name = name
@@ -242,6 +245,7 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
         self.mounts = mounts
         self.composeProject = composeProject
         self.composeService = composeService
+        self.composeWorkingDir = composeWorkingDir
         self.environmentNames = environmentNames
         self.environmentValues = environmentValues
     }
@@ -274,15 +278,26 @@ public struct ComposeObservation: Sendable, Hashable, Codable {
     public var volumes: [VolumeSpec]
     /// Why the file could not be used; nil when it was.
     public var problem: String?
+    /// What `docker compose` would refuse in the file (an undeclared named volume, two
+    /// mounts on one target, …): the deploy fails although the file reads.
+    public var refusals: [Refusal]
+
+    /// One thing compose refuses, with the consistency rule that names it in `validate`.
+    public struct Refusal: Sendable, Hashable, Codable {
+        public var rule: String
+        public var message: String
+        public var position: SourcePosition
+    }
 
     public init(
         file: String, project: String? = nil, containers: [ContainerSpec] = [], volumes: [VolumeSpec] = [],
-        problem: String? = nil
+        problem: String? = nil, refusals: [Refusal] = []
     ) {
         self.file = file
         self.project = project
         self.containers = containers
         self.volumes = volumes
         self.problem = problem
+        self.refusals = refusals
     }
 }

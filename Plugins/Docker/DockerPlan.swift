@@ -36,10 +36,12 @@ enum DockerPlan {
     static func remedies(_ spec: DockerSpec, _ observation: DockerObservation, _ findings: [Finding]) -> [Int: Remedy] {
         guard observation.problem == nil, let version = observation.engine?.negotiatedVersion else { return [:] }
         var byKey: [String: Remedy] = [:]
-        for container in Pairing.desiredContainers(spec, compose: observation.compose) {
-            guard let summary = Pairing.match(container, in: observation.containers),
+        for desired in Pairing.desiredContainers(spec, compose: observation.compose) {
+            guard let summary = Pairing.match(desired, in: observation.containers),
                 let live = observation.inspected[summary.id]
             else { continue }
+            // As the verdict judged it: relative bind sources at the recorded project directory.
+            let container = desired.resolvingRelativeBinds(against: live.composeWorkingDir)
             let fix = DockerFix(kind: .start, endpoint: observation.endpoint, version: version, target: live.id)
             if let wanted = container.state, wanted.rawValue != live.state {
                 byKey[key(container.name, wanted.rawValue)] =

@@ -17,6 +17,7 @@ enum DockerVerdict {
                     fix: Fix(summary: "Fix docker.compose in the manifest or the compose file at this ref."),
                     position: spec.compose?.position))
         }
+        findings += (compose?.refusals ?? []).map { refusal(compose?.file ?? "compose", $0) }
         let containers = Pairing.desiredContainers(spec, compose: compose)
         let volumes = Pairing.desiredVolumes(spec, compose: compose)
 
@@ -42,12 +43,26 @@ enum DockerVerdict {
         return findings
     }
 
+    /// Something `docker compose` refuses in the compose file: the next deploy fails,
+    /// whatever runs now.
+    static func refusal(_ file: String, _ refusal: ComposeObservation.Refusal) -> Finding {
+        Finding(
+            checker: checker, resource: file, status: .drift, severity: .error,
+            expected: "a compose file docker compose accepts", observed: refusal.message,
+            message: "docker compose would refuse \(file): \(refusal.message) [\(refusal.rule)]",
+            fix: Fix(
+                summary: "Fix \(file) at \(refusal.position.line):\(refusal.position.column): until then `docker compose up` "
+                    + "fails on it (reconcile validate reports the same)."),
+            position: refusal.position)
+    }
+
     // MARK: Containers
 
-    static func judge(_ spec: ContainerSpec, _ observation: DockerObservation) -> [Finding] {
-        guard let summary = Pairing.match(spec, in: observation.containers) else {
-            return [missing(spec, observation)]
+    static func judge(_ desired: ContainerSpec, _ observation: DockerObservation) -> [Finding] {
+        guard let summary = Pairing.match(desired, in: observation.containers) else {
+            return [missing(desired, observation)]
         }
+        let spec = desired.resolvingRelativeBinds(against: observation.inspected[summary.id]?.composeWorkingDir)
         guard let container = observation.inspected[summary.id] else {
             let reason = observation.inspectionProblems[summary.id] ?? "it was not inspected"
             return [
@@ -59,7 +74,10 @@ enum DockerVerdict {
             ]
         }
         var drifts: [Finding] = []
-        let context = FixContext(spec: spec, container: container)
+        let context = FixContext(
+            spec: spec, container: container,
+            fileSpec: Pairing.composeSpec(of: spec, in: observation.compose)?.resolvingRelativeBinds(
+                against: container.composeWorkingDir))
         if let state = stateDrift(spec, container, context) { drifts.append(state) }
         if let health = healthDrift(spec, container, context) { drifts.append(health) }
         if let image = imageDrift(spec, container, context) { drifts.append(image) }
@@ -72,7 +90,12 @@ enum DockerVerdict {
 
         var observed = describeState(container)
         if let health = container.health { observed += ", \(health.status)" }
-        let note = spec.notes.isEmpty ? "" : " (not compared: \(spec.notes.joined(separator: "; ")))"
+        var notes = spec.notes
+        if spec.mounts?.contains(where: { $0.relativeSource != nil }) == true {
+            notes.append(
+                "relative bind sources (the container has no compose working_dir label: set docker.compose.project_directory)")
+        }
+        let note = notes.isEmpty ? "" : " (not compared: \(notes.joined(separator: "; ")))"
         let renamed = container.name == spec.name ? "" : " as \(container.name)"
         return [
             Finding(
@@ -157,7 +180,10 @@ enum DockerVerdict {
             fix: Fixes.recreate(
                 context, because: "a container's image is fixed when it is created",
                 snippet: context.isCompose ? "services:\n  \(spec.serviceName):\n    image: \(wanted)" : nil,
-                pull: wanted),
+                pull: wanted,
+                fileAlreadySays: context.fileSays {
+                    $0.image.map { ImageReference.normalised($0) == ImageReference.normalised(wanted) } ?? false
+                }),
             position: spec.position(of: "image"))
     }
 
@@ -166,7 +192,12 @@ enum DockerVerdict {
         let observed = container.restartPolicyRaw ?? container.restartPolicy.description
         let update = "docker update --restart=\(wanted) \(container.name)"
         let fix: Fix
-        if context.isCompose {
+        if context.isCompose && context.fileSays({ $0.restartPolicy == wanted }) {
+            fix = Fix(
+                summary: "The compose file already says restart: \(wanted); apply it now without recreating the "
+                    + "container: \(update)",
+                snippet: update, language: "shell")
+        } else if context.isCompose {
             fix = Fix(
                 summary: "Set restart: \(wanted) for the service, and apply it now without recreating the "
                     + "container: \(update)",
@@ -218,7 +249,8 @@ enum DockerVerdict {
             fix: Fixes.recreate(
                 context, because: because,
                 snippet: context.isCompose
-                    ? "services:\n  \(spec.serviceName):\n    ports:\n" + (list.isEmpty ? "      []" : list) : nil),
+                    ? "services:\n  \(spec.serviceName):\n    ports:\n" + (list.isEmpty ? "      []" : list) : nil,
+                fileAlreadySays: context.fileSays { $0.ports.map { Set($0) == Set(wanted) } ?? false }),
             position: spec.position(of: "ports"))
     }
 
@@ -258,7 +290,7 @@ enum DockerVerdict {
             message: problems.joined(separator: "; "),
             fix: Fixes.recreate(
                 context, because: "mounts are fixed when a container is created; data in named volumes is kept",
-                snippet: snippet),
+                snippet: snippet, fileAlreadySays: context.fileSays { file in wrong.allSatisfy { file.mounts?.contains($0) == true } }),
             position: spec.position(of: "mounts"))
     }
 
@@ -334,7 +366,11 @@ enum DockerVerdict {
             message: problems.joined(separator: "; ") + namesOnly,
             fix: Fixes.recreate(
                 context, because: "a container's environment is fixed when it is created",
-                snippet: "services:\n  \(spec.serviceName):\n    environment:\n\(entries)"),
+                snippet: "services:\n  \(spec.serviceName):\n    environment:\n\(entries)",
+                fileAlreadySays: context.fileSays { file in
+                    missing.allSatisfy { file.environment?.contains($0) == true }
+                        && different.allSatisfy { file.environmentValues[$0] == spec.environmentValues[$0] }
+                }),
             position: spec.position(of: "environment"))
     }
 

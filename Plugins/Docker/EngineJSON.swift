@@ -7,6 +7,8 @@ import ReconcileKit
 enum EngineJSON {
     static let composeProjectLabel = "com.docker.compose.project"
     static let composeServiceLabel = "com.docker.compose.service"
+    /// The project directory `docker compose` ran in, which its relative bind sources are relative to.
+    static let composeWorkingDirLabel = "com.docker.compose.project.working_dir"
 
     /// `GET /version`.
     struct Version: Decodable {
@@ -199,6 +201,7 @@ enum EngineJSON {
                     source: mount.Source ?? "", target: mount.Destination ?? "", readOnly: !(mount.RW ?? true))
             },
             composeProject: labels[composeProjectLabel], composeService: labels[composeServiceLabel],
+            composeWorkingDir: labels[composeWorkingDirLabel],
             environmentNames: environmentNames(inspect.Config?.Env ?? []),
             environmentValues: environmentValues(inspect.Config?.Env ?? [], of: valued))
     }

@@ -5,11 +5,23 @@ import ReconcileKit
 struct FixContext {
     let spec: ContainerSpec
     let container: ContainerObservation?
+    /// The compose file's own spec of this service (`docker.compose`), when there is one:
+    /// what the file already says needs no "set this" in a fix.
+    let fileSpec: ContainerSpec?
+
+    /// True when the compose file already holds what `check` asks for.
+    func fileSays(_ check: (ContainerSpec) -> Bool) -> Bool { fileSpec.map(check) ?? false }
 
     var project: String? { spec.composeProject ?? container?.composeProject }
     var service: String { spec.composeService ?? container?.composeService ?? spec.name }
     var isCompose: Bool { project != nil }
     var name: String { container?.name ?? spec.name }
+
+    init(spec: ContainerSpec, container: ContainerObservation?, fileSpec: ContainerSpec? = nil) {
+        self.spec = spec
+        self.container = container
+        self.fileSpec = fileSpec
+    }
 
     /// `docker compose -p rims up -d backend`.
     var composeUp: String {
@@ -87,9 +99,20 @@ enum Fixes {
 
     /// Settings that are fixed when a container is created (image, ports, mounts,
     /// environment, health check): the container has to be recreated.
-    static func recreate(_ context: FixContext, because reason: String, snippet: String?, pull: String? = nil) -> Fix {
+    /// With `fileAlreadySays`, the compose file holds the desired value already (the
+    /// container predates it): the repair is compose recreating it, not an edit.
+    static func recreate(
+        _ context: FixContext, because reason: String, snippet: String?, pull: String? = nil, fileAlreadySays: Bool = false
+    ) -> Fix {
         if context.isCompose {
             let command = context.composeUp
+            if fileAlreadySays {
+                return Fix(
+                    summary: "The compose file already says this; the container was created from an earlier version of "
+                        + "it (or by hand): recreate it with compose (\(reason)); compose replaces the container: "
+                        + "\(destructiveNote).",
+                    snippet: command, language: "shell")
+            }
             guard let snippet else {
                 return Fix(
                     summary: "Recreate it with compose (\(reason)); compose replaces the container: \(destructiveNote).",

@@ -18,13 +18,31 @@ public struct MountSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     public var target: String
     /// Checked only when given.
     public var readOnly: Bool?
+    /// A compose bind source relative to the project directory (`./media`), as
+    /// written, while the directory is not known (`source` is then `.bind(nil)`).
+    public var relativeSource: String?
     public var position: SourcePosition?
 
-    public init(source: Source, target: String, readOnly: Bool? = nil, position: SourcePosition? = nil) {
+    public init(
+        source: Source, target: String, readOnly: Bool? = nil, relativeSource: String? = nil, position: SourcePosition? = nil
+    ) {
         self.source = source
         self.target = Self.normalisedPath(target)
         self.readOnly = readOnly
+        self.relativeSource = relativeSource
         self.position = position
+    }
+
+    /// This mount with a relative bind source resolved against the compose project
+    /// directory `directory` (as compose resolves it); unchanged otherwise.
+    func resolved(against directory: String?) -> MountSpec {
+        guard case .bind(nil) = source, let relative = relativeSource,
+            let path = ComposeLoader.resolve(relative, directory: directory)
+        else { return self }
+        var mount = self
+        mount.source = .bind(path)
+        mount.relativeSource = nil
+        return mount
     }
 
     static let object = ManifestObject(
@@ -96,7 +114,7 @@ public struct MountSpec: Sendable, Hashable, Codable, CustomStringConvertible {
         switch source {
         case .volume(let name): from = name + ":"
         case .anonymousVolume: from = ""
-        case .bind(let path): from = (path ?? "(relative path)") + ":"
+        case .bind(let path): from = (path ?? relativeSource ?? "(relative path)") + ":"
         case .tmpfs: from = "tmpfs:"
         }
         return from + target + (readOnly == true ? ":ro" : "")
@@ -106,11 +124,13 @@ public struct MountSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     /// part of what a mount is.
     public static func == (lhs: MountSpec, rhs: MountSpec) -> Bool {
         lhs.source == rhs.source && lhs.target == rhs.target && lhs.readOnly == rhs.readOnly
+            && lhs.relativeSource == rhs.relativeSource
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(source)
         hasher.combine(target)
         hasher.combine(readOnly)
+        hasher.combine(relativeSource)
     }
 }

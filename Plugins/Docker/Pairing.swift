@@ -24,6 +24,15 @@ enum Pairing {
         return spec.containers + (compose?.containers ?? []).filter { !named.contains($0.name) }
     }
 
+    /// The compose file's own spec of the service `spec` stands for (itself when it
+    /// comes from the file), to tell a fix what the file already says.
+    static func composeSpec(of spec: ContainerSpec, in compose: ComposeObservation?) -> ContainerSpec? {
+        if spec.composeService != nil { return spec }
+        return compose?.containers.first { file in
+            file.name == spec.name || (spec.composeProject == file.composeProject && file.serviceName == spec.serviceName)
+        }
+    }
+
     /// The manifest's volumes, then the compose file's named volumes.
     static func desiredVolumes(_ spec: DockerSpec, compose: ComposeObservation?) -> [VolumeSpec] {
         let named = Set(spec.volumes.map(\.name))

@@ -110,14 +110,14 @@ struct ComposeTests {
         #expect(backend.ports?.map(\.description) == ["127.0.0.1:8000:8000", "127.0.0.1:9000:9000/udp"])
         #expect(
             backend.mounts?.map(\.description) == [
-                "rims_media_data:/app/media", "(relative path):/app/static:ro", "/srv/rims/logs:/app/logs",
+                "rims_media_data:/app/media", "./static:/app/static:ro", "/srv/rims/logs:/app/logs",
                 "rims_shared_files:/shared:ro", "/cache",
             ])
         #expect(
             backend.environment == ["DJANGO_SETTINGS_MODULE", "SECRET_KEY"],
             "names with a value; YAML merges are shallow, so the service's environment replaces the defaults'")
         #expect(backend.expectsHealthcheck)
-        #expect(backend.notes == ["relative bind sources (set docker.compose.project_directory)"])
+        #expect(backend.notes == [], "relative bind sources resolve against the container's compose working_dir label")
         #expect(backend.position.file == "deploy/compose.yaml")
         #expect(backend.position.line == 8, "the service's first key")
         #expect(backend.position(of: "image").line == 9)
@@ -129,7 +129,7 @@ struct ComposeTests {
         #expect(db.restartPolicy == RestartPolicy(.no))
         #expect(!db.expectsHealthcheck)
         #expect(db.environment == ["POSTGRES_DB"], "POSTGRES_PASSWORD comes from the deploying shell")
-        #expect(db.mounts == [MountSpec(source: .bind(nil), target: "/var/lib/postgresql/data")])
+        #expect(db.mounts == [MountSpec(source: .bind(nil), target: "/var/lib/postgresql/data", relativeSource: "./pg")])
     }
 
     @Test func builtImagesAndUnsetVariablesAreNotComparedAndSaySo() throws {
@@ -240,10 +240,12 @@ struct ComposeTests {
         #expect(backend.count == 1, "\(backend.map(\.message))")
         #expect(backend.first?.observed == "not set: MISSING_ONE")
         #expect(backend.first?.position?.file == "deploy/compose.yaml")
-        #expect(backend.first?.fix?.snippet == "services:\n  backend:\n    environment:\n      MISSING_ONE: \"…\"")
+        // The file already says MISSING_ONE: the fix recreates from it, it does not ask to set it.
+        #expect(backend.first?.fix?.snippet == "docker compose -p rims up -d backend")
+        #expect(backend.first?.fix?.summary.hasPrefix("The compose file already says this") == true)
         let db = findings.about("rims-db-1")
         #expect(db.contains { $0.observed == "exited (code 1)" && $0.fix?.snippet?.hasSuffix("docker start db") == true })
-        #expect(db.contains { $0.expected == "postgres:16" && $0.fix?.summary.contains("docker compose -p rims up -d db") == true })
+        #expect(db.contains { $0.expected == "postgres:16" && $0.fix?.snippet == "docker compose -p rims up -d db" })
         #expect(findings.about("volume media_data").first?.status == .ok)
     }
 
@@ -255,5 +257,98 @@ struct ComposeTests {
         scene.compose = compose
         let findings = DockerChecker().compare(spec, with: scene)
         #expect(findings.map(\.status) == [.ok], "one finding, from the manifest's entry: \(findings)")
+    }
+
+    // MARK: What the file already says, profiles, and what compose refuses
+
+    @Test(
+        "a manifest value the compose file already holds is recreated from the file, a different one is set in it",
+        arguments: [
+            ("postgres:16", "docker compose -p rims up -d backend", "shell"),
+            ("postgres:15", "services:\n  backend:\n    image: postgres:16", "yaml"),
+        ])
+    func theFixSaysSetThisOnlyWhenTheFileSaysOtherwise(_ inFile: String, _ snippet: String, _ language: String) throws {
+        let compose = try derive("services:\n  backend:\n    image: \(inFile)\n")
+        let spec = try SpecText.decode(
+            "compose: { file: deploy/compose.yaml, project: rims }\n"
+                + "containers:\n  - { name: backend, compose_project: rims, image: \"postgres:16\" }\n")
+        var scene = try EngineFixtures.podmanScene()
+        scene.compose = compose
+        let findings = DockerChecker().compare(spec, with: scene)
+        let image = try #require(findings.first { $0.expected == "postgres:16" }, "\(findings.map(\.message))")
+        #expect(image.fix?.snippet == snippet)
+        #expect(image.fix?.language == language)
+    }
+
+    @Test func activeProfilesEnableTheirServicesAndOthersAreNotExpected() throws {
+        let text = """
+            services:
+              web: { image: nginx }
+              worker: { image: busybox, profiles: [prod, staging] }
+              debug: { image: busybox, profiles: [debug] }
+            """
+        let none = try derive(text)
+        #expect(none.containers.map(\.name) == ["rims-web-1"])
+        let prod = try derive(text, reference: ComposeReference(file: "deploy/compose.yaml", project: "rims", profiles: ["prod"]))
+        #expect(prod.containers.map(\.name) == ["rims-web-1", "rims-worker-1"])
+    }
+
+    @Test func profilesDecideWhichDependenciesComposeRefusesAndAnUnusedActiveProfileIsNamed() throws {
+        let text = """
+            services:
+              web: { image: nginx, depends_on: [worker] }
+              worker: { image: busybox, profiles: [prod] }
+            """
+        let file = "deploy/compose.yaml"
+        let inactive = ComposeLint.problems(text, reference: ComposeReference(file: file, project: "rims"))
+        #expect(inactive.map(\.rule.id) == ["compose-unknown-profile"])
+        #expect(inactive.first?.message.contains("none of them active") == true)
+        #expect(ComposeLint.problems(text, reference: ComposeReference(file: file, project: "rims", profiles: ["prod"])).isEmpty)
+        let typo = ComposeLint.problems(text, reference: ComposeReference(file: file, project: "rims", profiles: ["prod", "prdo"]))
+        #expect(typo.map(\.message) == ["docker.compose.profiles activates prdo, but no service of deploy/compose.yaml has that profile"])
+    }
+
+    @Test func whatComposeRefusesIsAFindingInARunAtTheComposeFilesLine() throws {
+        let text = """
+            services:
+              backend:
+                image: localhost/reconcile-busybox:test
+                volumes: [media_data:/app/media, uploads:/app/media]
+            """
+        let reference = ComposeReference(file: "deploy/compose.yaml", project: "rims")
+        let compose = ComposeLoader.load(reference, source: MemoryFiles(files: ["deploy/compose.yaml": text]), environment: [:])
+        #expect(compose.refusals.map(\.rule) == ["compose-undeclared-volume", "compose-undeclared-volume", "compose-duplicate-target"])
+        var scene = try EngineFixtures.podmanScene()
+        scene.compose = compose
+        let refused = DockerChecker().compare(DockerSpec(compose: reference), with: scene).about("deploy/compose.yaml")
+        #expect(refused.count == 3)
+        #expect(refused.allSatisfy { $0.status == .drift && $0.position?.file == "deploy/compose.yaml" && $0.position?.line == 4 })
+        #expect(
+            refused.first?.message
+                == "docker compose would refuse deploy/compose.yaml: named volume media_data is not declared under the file's "
+                + "top-level volumes: (compose refuses it) [compose-undeclared-volume]")
+    }
+
+    @Test func aRelativeBindSourceResolvesAgainstTheComposeWorkingDirectoryTheEngineRecorded() throws {
+        let compose = try derive("services:\n  backend:\n    image: x\n    volumes: [\"./media:/app/media\"]\n")
+        let spec = try #require(compose.containers.first)
+        let live = ContainerObservation(
+            id: "c1", name: "rims-backend-1", state: "running", image: "x",
+            mounts: [MountObservation(type: "bind", name: nil, source: "/srv/rims/media", target: "/app/media", readOnly: false)],
+            composeProject: "rims", composeService: "backend", composeWorkingDir: "/srv/rims")
+        let scene = EngineFixtures.adding(live, to: DockerObservation(endpoint: "unix:///x", volumes: []))
+        let inSync = DockerVerdict.judge(spec, scene)
+        #expect(inSync.map(\.status) == [.ok], "\(inSync.map(\.message))")
+        #expect(inSync.first?.message == "running, as desired")
+        var elsewhere = live
+        elsewhere.composeWorkingDir = "/opt/rims"
+        let drift = DockerVerdict.judge(spec, EngineFixtures.adding(elsewhere, to: scene))
+        #expect(drift.first?.message == "at /app/media: bind of /srv/rims/media, expected /opt/rims/media")
+        #expect(drift.first?.fix?.snippet == "docker compose -p rims up -d backend")
+        var unlabelled = live
+        unlabelled.composeWorkingDir = nil
+        let unknown = DockerVerdict.judge(spec, EngineFixtures.adding(unlabelled, to: scene))
+        #expect(unknown.first?.status == .ok)
+        #expect(unknown.first?.message.contains("not compared: relative bind sources") == true)
     }
 }

@@ -68,6 +68,29 @@ struct PlanTests {
         #expect(environment == ["backend: manual: \(DockerChecker.manualReason)"])
     }
 
+    /// The plan resolves a relative compose bind source as the verdict did, so the mount
+    /// drift gets its recreate (with the absolute path), not "manual".
+    @Test func aRelativeComposeBindAtTheRecordedProjectDirectoryIsRecreatedWithItsAbsolutePath() throws {
+        let compose = try ComposeLoader.derive(
+            "services:\n  backend:\n    image: x\n    volumes: [\"./media:/app/media\"]\n",
+            reference: ComposeReference(file: "deploy/compose.yaml", project: "rims"), values: [:])
+        let live = ContainerObservation(
+            id: "c1", name: "rims-backend-1", state: "running", image: "x",
+            mounts: [MountObservation(type: "bind", source: "/srv/old/media", target: "/app/media", readOnly: false)],
+            composeProject: "rims", composeService: "backend", composeWorkingDir: "/srv/rims")
+        var observation = EngineFixtures.adding(live, to: try EngineFixtures.podmanScene())
+        observation.compose = compose
+        let spec = DockerSpec(compose: ComposeReference(file: "deploy/compose.yaml", project: "rims"))
+        let findings = DockerChecker().compare(spec, with: observation)
+        let index = try #require(findings.firstIndex { $0.resource == "rims-backend-1" && $0.status == .drift })
+        guard case .action(let action)? = DockerChecker().plan(spec, observation: observation, findings: findings)[index] else {
+            Issue.record("no action for \(findings[index].message)")
+            return
+        }
+        let fix = try JSONDecoder().decode(DockerFix.self, from: Data(action.payload.utf8))
+        #expect(fix.mounts == [MountSpec(source: .bind("/srv/rims/media"), target: "/app/media")])
+    }
+
     @Test func aRestartPolicyCanAlsoBeSetByRecreatingAndIsWhenARecreateIsDueAnyway() throws {
         let update = try #require(try firstAction("containers:\n  - { name: backend, restart_policy: always }\n"))
         #expect(update.alternatives.map(\.summary) == ["docker recreate backend"])
