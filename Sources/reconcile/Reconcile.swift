@@ -23,9 +23,12 @@ struct Reconcile: AsyncParsableCommand {
               reconcile --dry-run --worktree   test an uncommitted edit
               reconcile --repo https://git.example.com/ops.git --ref origin/main
               reconcile validate --format github
+              reconcile discover --caddy http://127.0.0.1:2019 -o manifests/edge.yaml
             """,
         version: BuildVersion.text,
-        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, SchemaCommand.self],
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, PlanCommand.self, DiscoverCommand.self, ServeCommand.self, SchemaCommand.self,
+        ],
         defaultSubcommand: RunCommand.self
     )
 

@@ -42,6 +42,8 @@ public struct CheckerRegistry: Sendable {
         let observes: String
         let reports: String
         let plan: @Sendable (ManifestNode) throws -> PlannedCheck
+        /// How `reconcile discover` asks this checker, when it is `Discovering`.
+        var discovery: DiscoveryHooks? = nil
     }
 
     let entries: [Entry]
@@ -78,6 +80,12 @@ public struct CheckerRegistry: Sendable {
     }
 
     private static func entry<C: Checker>(for checker: C.Type) -> Entry {
+        var entry = plannedEntry(for: checker)
+        entry.discovery = DiscoveryHooks.of(checker)
+        return entry
+    }
+
+    private static func plannedEntry<C: Checker>(for checker: C.Type) -> Entry {
         Entry(section: SectionDeclaration(C.Spec.self), identifier: C.identifier, observes: C.observes, reports: C.reports) { node in
             let spec = try C.Spec(from: node)
             let position = node.position

@@ -1,0 +1,60 @@
+import Foundation
+import ReconcileKit
+import ReconcileTestSupport
+import TestSupport
+import Testing
+
+@testable import DockerChecker
+
+/// The Docker checker's discover piece, pure, on the Podman scene recorded from a real
+/// engine: every container described reads back through the decoder and compares in
+/// sync; a hostile bind path and image round-trip exactly; variables are written by name
+/// only, and a secret-looking variable's value never appears.
+@Suite struct DockerDiscoveryTests {
+    static func roundTrip(_ observation: DockerObservation, _ request: DiscoveryRequest) throws
+        -> (section: DiscoveredSection, text: String, findings: [Finding])
+    {
+        let section = DockerChecker().describe(observation, request: request, earlier: Discoveries())
+        let text = YAMLWriter.document([YAMLEntry("docker", try #require(section.value, "\(section.problems)"))])
+        let spec = try decode(DockerSpec.self, yaml: text)
+        return (section, text, DockerChecker().compare(spec, with: observation))
+    }
+
+    /// The scene's `cache` container fails its own health check: the one thing a
+    /// manifest cannot accept, so discover says it will be drift.
+    @Test func theRecordedPodmanSceneIsDescribedInSyncButForAFailingHealthCheck() throws {
+        let scene = try EngineFixtures.podmanScene()
+        let (section, text, findings) = try Self.roundTrip(scene, DiscoveryRequest(dockerRequested: true))
+        let lines = findings.map { "\($0.status) \($0.resource)" }.filter { !$0.contains("volume ") }.sorted()
+        #expect(lines == ["drift cache", "ok backend", "ok db", "ok web", "ok worker"], "\(findings.map(\.message))\n\(text)")
+        #expect(findings.first { $0.resource == "cache" }?.message.contains("health check fails") == true)
+        #expect(text.contains("# CONFIRM: its health check reports unhealthy"), "\(text)")
+        #expect(findings.filter { $0.resource.hasPrefix("volume ") }.allSatisfy { $0.status == .ok })
+        #expect(section.problems == [])
+    }
+
+    @Test func aHostileBindPathAndImageRoundTripAndValuesAreNeverWritten() throws {
+        let path = "/srv/\"odd\" ${HOME}\n# not: a comment"
+        let container = ContainerObservation(
+            id: "c1", name: "web", state: "running", image: "registry.example/web:\"1\"", restartPolicy: RestartPolicy(.always),
+            ports: [PortBinding(hostIP: "127.0.0.1", hostPort: 8080, containerPort: 80)],
+            mounts: [MountObservation(type: "bind", source: path, target: "/data", readOnly: true)],
+            environmentNames: ["API_TOKEN", "MODE"], environmentValues: ["API_TOKEN": "s3cr3t-value", "MODE": "prod-value"])
+        var observation = DockerObservation(endpoint: "unix:///run/docker.sock")
+        observation = EngineFixtures.adding(container, to: observation)
+        observation.volumes = []
+        let (section, text, findings) = try Self.roundTrip(observation, DiscoveryRequest(containers: ["web"]))
+        #expect(findings.map(\.status) == [.ok], "\(findings.map(\.message))\n\(text)")
+        #expect(!text.contains("s3cr3t-value") && !text.contains("prod-value"), "\(text)")
+        let spec = try decode(DockerSpec.self, yaml: text)
+        #expect(spec.containers.first?.mounts == [MountSpec(source: .bind(path), target: "/data", readOnly: true)])
+        #expect(spec.containers.first?.image == "registry.example/web:\"1\"")
+        #expect(spec.containers.first?.environment == ["API_TOKEN", "MODE"])
+        #expect(section.listeners == [DiscoveredListener(address: "127.0.0.1", port: 8080, owner: "container web")])
+    }
+
+    @Test func aContainerNamedButMissingIsAProblem() throws {
+        let (section, _, _) = try Self.roundTrip(try EngineFixtures.podmanScene(), DiscoveryRequest(containers: ["backend", "nope"]))
+        #expect(section.problems == ["no container named nope"])
+    }
+}
