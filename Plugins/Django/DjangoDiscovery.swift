@@ -19,7 +19,8 @@ extension DjangoChecker: Discovering {
         }
         let spec = DjangoSpec(
             runner: runner, settingsModule: module,
-            settings: Self.discoveredSettings.map { DjangoSpec.Setting(name: $0, value: .null) }, deployCheck: DjangoSpec.DeployCheck())
+            settings: Self.discoveredSettings.map { DjangoSpec.Setting(name: $0, value: .null) },
+            consoleLogging: DjangoSpec.ConsoleLogging(), deployCheck: DjangoSpec.DeployCheck())
         return try await observe(spec, in: context)
     }
 
@@ -86,13 +87,10 @@ extension DjangoChecker: Discovering {
         } else {
             gaps.append("whether Django routes MEDIA_URL could not be read")
         }
-        if let logging = introspection.logging {
-            let console = !DjangoVerdict.consoleHandlers(logging, debug: introspection.debug ?? false).isEmpty
-            entries.append(
-                YAMLEntry(
-                    "console_logging", .bool(console),
-                    comments: console
-                        ? [] : ["CONFIRM: no handler writes to stdout or stderr, so production logs never reach the container's log"]))
+        if let console = Self.consoleLogging(introspection) {
+            entries.append(console)
+        } else {
+            gaps.append("the route of a log record to the console could not be traced")
         }
         if let checks = introspection.checks, checks.error == nil {
             let firing = (checks.messages ?? []).filter { !$0.silenced && DjangoSpec.CheckLevel(number: $0.level) >= .WARNING }
@@ -117,6 +115,24 @@ extension DjangoChecker: Discovering {
                 "Secret settings (SECRET_KEY, passwords) are never read and never written.",
             ],
             gaps: gaps)
+    }
+
+    /// `console_logging`, from the routes the introspection traced for the short form's
+    /// loggers (root and django, at WARNING) with DEBUG as it is: `true` when both reach
+    /// stdout or stderr, `false` when neither does, else the loggers that do.
+    static func consoleLogging(_ introspection: Introspection) -> YAMLEntry? {
+        let loggers = DjangoSpec.ConsoleLogging.shortFormLoggers
+        guard let traces = introspection.console?.loggers, loggers.allSatisfy({ traces[$0] != nil }) else { return nil }
+        let reaching = loggers.filter { traces[$0]!.desired.reaches }
+        let silent = loggers.filter { !reaching.contains($0) }
+        let confirm =
+            "CONFIRM: WARNING records of \(silent.joined(separator: " and ")) never reach stdout or stderr, so they never reach the container's log"
+        if reaching.count == loggers.count { return YAMLEntry("console_logging", .bool(true)) }
+        if reaching.isEmpty { return YAMLEntry("console_logging", .bool(false), comments: [confirm]) }
+        return YAMLEntry(
+            "console_logging",
+            .map([YAMLEntry("loggers", .strings(reaching)), YAMLEntry("level", .string(DjangoSpec.CheckLevel.WARNING.rawValue))]),
+            comments: [confirm])
     }
 
     static func runnerNode(_ runner: DjangoSpec.Runner) -> YAMLNode {
