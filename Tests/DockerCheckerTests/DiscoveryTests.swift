@@ -58,3 +58,44 @@ import Testing
         #expect(section.problems == ["no container named nope"])
     }
 }
+
+/// `--compose-project` on real Podman: only the project's containers are described (a
+/// container outside it is not), with their volume, a bind mount from an awkward path
+/// and a published port, and the section compares in sync with the same engine.
+@Suite struct DockerComposeDiscoveryTests {
+    @Test func aComposeProjectsContainersAreDiscoveredAndCompareInSync() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let engine = scene.engine
+        let project = "\(scene.prefix)proj"
+        let web = scene.container("web")
+        let worker = scene.container("worker")
+        let outsider = scene.container("outsider")
+        let media = scene.volume("media")
+        let awkward = try TemporaryDirectory(prefix: "reconcile ${x} \"odd\" #dir")
+        let port = try freeLoopbackPort()
+        try engine.podman(["volume", "create", media])
+        let labels = { (service: String) in
+            ["--label", "com.docker.compose.project=\(project)", "--label", "com.docker.compose.service=\(service)"]
+        }
+        try engine.run(
+            web, labels("web") + ["-p", "127.0.0.1:\(port):8000", "-v", "\(media):/srv/media", "-v", "\(awkward.path):/srv/conf:ro"])
+        try engine.create(worker, labels("worker") + ["--restart", "on-failure:3"])
+        try engine.run(outsider, [])
+
+        let request = DiscoveryRequest(dockerEndpoint: engine.endpoint, composeProject: project)
+        let context = ObservationContext(mode: .dryRun, source: StubSource())
+        let observation = try #require(try await DockerChecker().discover(request, earlier: Discoveries(), in: context))
+        let section = DockerChecker().describe(observation, request: request, earlier: Discoveries())
+        let text = YAMLWriter.document([YAMLEntry("docker", try #require(section.value, "\(section.problems)"))])
+        let spec = try decode(DockerSpec.self, yaml: text)
+        #expect(spec.containers.map(\.name) == [web, worker], "\(text)")
+        #expect(spec.volumes.map(\.name) == [media])
+        #expect(
+            spec.containers.first?.mounts?.contains(MountSpec(source: .bind(awkward.path), target: "/srv/conf", readOnly: true)) == true)
+        #expect(section.listeners == [DiscoveredListener(address: "127.0.0.1", port: port, owner: "container \(web)")])
+
+        let findings = DockerChecker().compare(spec, with: try await DockerChecker().observe(spec, in: context))
+        #expect(findings.map(\.status) == [.ok, .ok, .ok], "\(findings.map { "\($0.status) \($0.resource): \($0.message)" })\n\(text)")
+    }
+}
