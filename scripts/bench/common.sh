@@ -14,7 +14,7 @@ require_tools() {
 # the binary's path.
 release_reconcile() {
   local scratch=${RECONCILE_BENCH_SCRATCH:-$1}
-  swift build -c release --scratch-path "$scratch" --product reconcile 2>&1 | tail -1 >&2
+  swift build -c release --scratch-path "$scratch" --product reconcile 2>&1 | tail -1 >&2 || return 1
   echo "$(swift build -c release --scratch-path "$scratch" --show-bin-path)/reconcile"
 }
 
