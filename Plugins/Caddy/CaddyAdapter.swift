@@ -25,7 +25,7 @@ enum CaddyAdapter {
         _ caddyfile: Data, path: String, source: (any DesiredStateSource)?, environment: [String: String],
         timeout: Duration = timeout
     ) async -> CaddyfileOutcome.Result {
-        guard let caddy = executable("caddy", environment: environment) else {
+        guard let caddy = ChildEnvironment.executable("caddy", in: ChildEnvironment.path(from: environment)) else {
             return .failed(
                 "`caddy` is not on PATH, so the Caddyfile cannot be adapted; install it (Debian: apt-get install "
                     + "caddy) or add it to PATH")
@@ -47,7 +47,7 @@ enum CaddyAdapter {
         }
         let scratch: String
         do {
-            scratch = try makeScratchDirectory()
+            scratch = try ScratchDirectory.make(prefix: "reconcile-caddy-adapt")
             for (file, data) in imported.merging([path: caddyfile], uniquingKeysWith: { first, _ in first }) {
                 let full = "\(scratch)/\(file)"
                 try FileManager.default.createDirectory(
@@ -84,23 +84,5 @@ enum CaddyAdapter {
         guard var text = error?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         if text.hasPrefix("Error: ") { text.removeFirst(7) }
         return text.replacingOccurrences(of: scratch + "/", with: "")
-    }
-
-    static func executable(_ name: String, environment: [String: String]) -> String? {
-        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    static func makeScratchDirectory() throws -> String {
-        let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("reconcile-caddy-adapt-XXXXXX")
-        var bytes = Array(template.utf8CString)
-        guard let created = mkdtemp(&bytes) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: template])
-        }
-        return String(cString: created)
     }
 }

@@ -23,11 +23,9 @@ enum SystemdUnits {
     static func observe(_ units: [String], environment: [String: String]) async -> Result<[String: UnitState], ScanFailure> {
         if let reason = notRunning() { return .failure(ScanFailure(reason: reason)) }
         let path = ChildEnvironment.path(from: environment)
-        guard
-            let systemctl = path.split(separator: ":").map({ "\($0)/systemctl" }).first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else { return .failure(ScanFailure(reason: "systemd runs but systemctl is not on PATH (\(path))")) }
+        guard let systemctl = ChildEnvironment.executable("systemctl", in: path) else {
+            return .failure(ScanFailure(reason: "systemd runs but systemctl is not on PATH (\(path))"))
+        }
         let output = await Subprocess.run(
             executable: systemctl, arguments: ["show", "--property=" + properties.joined(separator: ","), "--"] + units,
             environment: ["PATH": path, "LANG": "C", "SYSTEMD_PAGER": ""], workingDirectory: "/", timeout: timeout,

@@ -254,6 +254,11 @@ public final class GitRepository: Sendable {
         ) { git_tree_entry_bypath(&$0, tree.pointer, path) }
     }
 
+    /// Runs `body` with the repository handle, under the lock every libgit2 call takes.
+    func withHandle<T: Sendable>(_ body: (GitHandle) throws(GitError) -> T) throws(GitError) -> T {
+        try repository.withLock { repository throws(GitError) -> T in try body(repository) }
+    }
+
     /// Repo-relative form: no leading `./` or `/`, no trailing `/`.
     private static func normalised(_ path: String) -> String {
         var result = Substring(path)

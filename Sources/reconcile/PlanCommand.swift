@@ -17,6 +17,10 @@ struct PlanCommand: AsyncParsableCommand {
             --live also observes the environment (read-only, as --dry-run) with both sides' \
             manifests and says per changed resource whether production matches the base \
             (merging needs an apply), already matches the head, or neither.
+
+            With --require-signed, or a trust: {require_signed: true} in either side's \
+            manifests, both commits must be signed by an allowed key: both sides' manifests \
+            are read, and --live acts on both.
             """
     )
 
@@ -60,9 +64,14 @@ struct PlanCommand: AsyncParsableCommand {
         let deadline: RunDeadline
         do {
             deadline = try source.startDeadline()
-            sides = try [baseOptions, headOptions].map { options in
-                try side(of: try options.openSource(until: deadline), options: options)
+            var opened: [Loaded] = []
+            for options in [baseOptions, headOptions] {
+                let side = try options.openSource(until: deadline)
+                _ = try await source.verifyBeforeReading(side, until: deadline)
+                opened.append(try self.side(of: side, options: options))
             }
+            try await source.verifyDemanded(by: opened.flatMap(\.manifests), of: opened.map(\.source), until: deadline)
+            sides = opened
         } catch let failure as PlanFailure {
             FileHandle.standardError.write(Data(failure.text.utf8))
             throw ExitCode(1)

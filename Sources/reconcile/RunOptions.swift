@@ -141,15 +141,39 @@ struct RunOptions: ParsableArguments {
         let message: String
     }
 
+    /// An unverified commit: nothing is observed or changed. In apply mode the journal,
+    /// when there is one, says why this run did nothing.
+    private func refuse(_ refusal: SignatureRefusal, commit: String?, diagnose: (String) -> Void) -> Failure {
+        let message = "\(refusal)"
+        diagnose("error: \(message)")
+        let journal = applying.journal ?? stateDirectory.journal
+        if !dryRun && FileManager.default.fileExists(atPath: journal) {
+            do {
+                try Journal(path: journal).recordRefusal(message, commit: commit)
+            } catch {
+                diagnose("warning: \(error)")
+            }
+        }
+        return Failure(message: message)
+    }
+
     private func observe(logger: Logger, deadline: RunDeadline, agent: Bool, diagnose: (String) -> Void) async -> Result<Observed, Failure>
     {
         let source: any DesiredStateSource
         let paths: [String]
         let config: OperatorConfig
+        var commit: String?
         do {
             config = try self.source.operatorConfig()
             source = try self.source.openSource(until: deadline)
+            commit = source.origin.commit
+            // --require-signed: before any manifest is read.
+            if let signer = try await self.source.verifyBeforeReading(source, until: deadline) {
+                logger.debug("commit \(source.origin.commit ?? "-") is signed by \(signer)")
+            }
             paths = try ManifestSelection.paths(named: manifest, in: source)
+        } catch let refusal as SignatureRefusal {
+            return .failure(refuse(refusal, commit: commit, diagnose: diagnose))
         } catch {
             diagnose("error: \(error)")
             return .failure(Failure(message: "\(error)"))
@@ -160,11 +184,13 @@ struct RunOptions: ParsableArguments {
         var policies: [String: ApplyPolicy] = [:]
         var notify: [NotifyTarget] = []
         var invalid: [String] = []
+        var manifests: [Manifest] = []
         // Validated by ArgumentParser before any run.
         let variables = (try? self.source.parsedVariables()) ?? [:]
         for (path, result) in ManifestLoader(source: source, variables: variables, limits: self.source.yamlLimits).load(paths) {
             switch result {
             case .success(let manifest):
+                manifests.append(manifest)
                 checks += manifest.checks
                 policies[manifest.file] = manifest.apply
                 notify += manifest.notify.filter { target in !notify.contains { $0.name == target.name } }
@@ -174,6 +200,12 @@ struct RunOptions: ParsableArguments {
             }
         }
         if !invalid.isEmpty { return .failure(Failure(message: "invalid manifest: \(invalid.joined(separator: ", "))")) }
+        // A manifest's trust.require_signed: verified before any checker or apply acts.
+        do {
+            try await self.source.verifyDemanded(by: manifests, of: [source], until: deadline)
+        } catch {
+            return .failure(refuse(error, commit: source.origin.commit, diagnose: diagnose))
+        }
 
         let mode = dryRun ? RunMode.dryRun : .apply
         let secrets = SecretRegistry()

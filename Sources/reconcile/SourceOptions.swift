@@ -53,6 +53,33 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The largest manifest reconcile reads, in bytes.", valueName: "bytes"))
     var maxManifestBytes = YAMLLimits.defaultMaxBytes
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Refuse (exit 1) a commit not signed by a key of --allowed-signers or --gpg-keyring, before any manifest is read.",
+            discussion: """
+                Checked with ssh-keygen -Y verify (SSH signatures) or gpg --verify (OpenPGP), like git \
+                verify-commit. The refusal names the key that signed, or says nobody did. A manifest's \
+                trust: {require_signed: true} asks the same; nothing in a manifest can turn it off.
+                """))
+    var requireSigned = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "SSH keys allowed to sign the commit: a file in git's allowed_signers format (PRINCIPAL KEY-TYPE KEY per line).",
+            discussion: "A host file, never one of the repository. Also the key for a manifest's trust.require_signed.",
+            valueName: "file"))
+    var allowedSigners: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "GPG keys allowed to sign the commit: a keyring file (gpg --export KEYID > FILE).",
+            discussion: "A host file, never one of the repository. Also the key for a manifest's trust.require_signed.",
+            valueName: "file"))
+    var gpgKeyring: String?
+
     func validate() throws {
         _ = try NumericFlag.seconds(deadline, flag: "--deadline")
         try NumericFlag.count(maxManifestBytes, flag: "--max-manifest-bytes", in: 1...(1 << 30))
@@ -60,6 +87,45 @@ struct SourceOptions: ParsableArguments {
         if worktree && ref != "HEAD" {
             throw ValidationError("--worktree reads the working tree; it cannot be combined with --ref \(ref)")
         }
+        if requireSigned && commandLineKeys.isEmpty {
+            throw ValidationError(
+                "--require-signed needs the allowed keys: --allowed-signers FILE (SSH) or --gpg-keyring FILE (GPG)")
+        }
+        if requireSigned && worktree {
+            throw ValidationError(
+                "--require-signed verifies a commit's signature, and --worktree reads uncommitted files that have none")
+        }
+    }
+
+    /// The keys `--allowed-signers` and `--gpg-keyring` name, as absolute paths.
+    var commandLineKeys: TrustedKeys {
+        let directory = FileManager.default.currentDirectoryPath
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
+        }
+        return TrustedKeys(
+            allowedSigners: allowedSigners.map { [absolute($0)] } ?? [], gpgKeyrings: gpgKeyring.map { [absolute($0)] } ?? [])
+    }
+
+    /// `--require-signed`: verifies `source`'s commit before any manifest is read.
+    /// Returns the signer, nil when the flag is not given.
+    func verifyBeforeReading(_ source: any DesiredStateSource, until deadline: RunDeadline) async throws(SignatureRefusal)
+        -> String?
+    {
+        guard requireSigned else { return nil }
+        return try await CommitVerifier.verify(source, .commandLine(keys: commandLineKeys), deadline: deadline)
+    }
+
+    /// The manifests' `trust.require_signed`, read from `sources` (one commit each, `plan`
+    /// has two): every source is verified before anything acts, unless `--require-signed`
+    /// already did with the command line's keys (which win over the manifests' own).
+    func verifyDemanded(by manifests: [Manifest], of sources: [any DesiredStateSource], until deadline: RunDeadline)
+        async throws(SignatureRefusal)
+    {
+        guard !requireSigned,
+            let requirement = try SignatureRequirement.demanded(by: manifests, commandLineKeys: commandLineKeys)
+        else { return }
+        for source in sources { _ = try await CommitVerifier.verify(source, requirement, deadline: deadline) }
     }
 
     func parsedVariables() throws -> [String: String] {

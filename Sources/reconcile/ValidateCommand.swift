@@ -3,7 +3,7 @@ import Foundation
 import ReconcileKit
 
 /// `reconcile validate`: schema and semantic checks of manifests, for pull requests.
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check manifests without touching the environment (exit 0 valid, 1 invalid).",
@@ -21,6 +21,10 @@ struct ValidateCommand: ParsableCommand {
             interpreter, container and env keys, a bearer token's variable or file, a \
             Caddyfile) is listed with the operator config's decision (--config): a note \
             when it is allowed, an error, saying what the config must say, when it is not.
+
+            With --require-signed, or a manifest's trust: {require_signed: true}, the commit \
+            must be signed by an allowed key (exit 1 otherwise, naming who signed); a \
+            --worktree check has no commit to verify and says so in a note.
             """
     )
 
@@ -43,25 +47,43 @@ struct ValidateCommand: ParsableCommand {
             "Manifest paths in the repository.", discussion: "Default: every *.yaml in manifests/.", valueName: "path"))
     var paths: [String] = []
 
-    func run() throws {
+    func run() async throws {
         let source: any DesiredStateSource
         let selected: [String]
         let config: OperatorConfig
+        let deadline: RunDeadline
         do {
             config = try self.source.operatorConfig()
-            source = try self.source.openSource(until: try self.source.startDeadline())
+            deadline = try self.source.startDeadline()
+            source = try self.source.openSource(until: deadline)
+            _ = try await self.source.verifyBeforeReading(source, until: deadline)
             selected = try ManifestSelection.paths(named: paths, in: source)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        // A field the operator config refuses makes the manifest invalid on this host.
-        let results = ManifestLoader(
+        let loaded = ManifestLoader(
             source: source, variables: try self.source.parsedVariables(), limits: self.source.yamlLimits
         ).load(selected)
-            .map { path, result in
-                (path: path, result: result, review: (try? result.get()).map { TrustReview($0, config: config) })
+        let decoded = loaded.compactMap { try? $0.result.get() }
+        if source.origin.worktree {
+            if let demand = decoded.compactMap(\.trust).first(where: \.requireSigned) {
+                printError(
+                    "note: trust.require_signed at \(demand.position): not verified, --worktree reads uncommitted files; "
+                        + "a run refuses them")
             }
+        } else {
+            do {
+                try await self.source.verifyDemanded(by: decoded, of: [source], until: deadline)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        // A field the operator config refuses makes the manifest invalid on this host.
+        let results = loaded.map { path, result in
+            (path: path, result: result, review: (try? result.get()).map { TrustReview($0, config: config) })
+        }
         let checked = results.map { item -> (path: String, result: Result<Manifest, ManifestErrors>) in
             guard let review = item.review, !review.errors.isEmpty else { return (item.path, item.result) }
             return (item.path, .failure(ManifestErrors(review.errors)))

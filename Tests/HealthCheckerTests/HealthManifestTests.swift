@@ -9,7 +9,7 @@ import Testing
 /// Tests/Fixtures/manifests/broken each give exactly these errors at these positions
 /// (the same files are checked against the JSON Schema end to end).
 @Suite struct HealthManifestTests {
-    static let allowedTop = "(allowed: apiVersion, kind, name, vars, apply, notify, health)"
+    static let allowedTop = "(allowed: apiVersion, kind, name, vars, apply, notify, trust, health)"
     static let allowedCheck =
         "(allowed: name, url, method, bearer_token_env, bearer_token_file, expect, timeout_ms, retries, follow_redirects, ca_file)"
 
@@ -106,7 +106,7 @@ import Testing
 
     @Test func everyBrokenFixtureIsInTheTable() throws {
         // The other sections' fixtures are SchemaTests'.
-        let otherSections = ["caddy-", "docker-", "django-", "mounts-", "vars-", "host-"]
+        let otherSections = ["caddy-", "docker-", "django-", "mounts-", "vars-", "host-", "trust-"]
         let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("manifests/broken"))
             .filter { name in !otherSections.contains { name.hasPrefix($0) } }
         #expect(Set(files) == Set(Self.broken.map { "\($0.0).yaml" }))

@@ -58,15 +58,35 @@ public struct Journal: Sendable {
         return journal
     }
 
-    /// Appends one line with a single write(2) and syncs it.
+    /// Appends the line of one executed (or undone) action.
     func record(_ action: Action, result: ActionStatus, detail: String?, commit: String?, at time: Date = Date()) throws {
+        let mask = (secrets?.mask ?? SecretMask(secrets: [])).mask
+        try append(
+            Entry(
+                time: Self.timestamp(time), commit: commit, checker: action.checker, resource: mask(action.resource),
+                action: mask(action.summary), before: action.before.map(mask), after: action.after.map(mask),
+                result: result.rawValue, detail: detail.map(mask)))
+    }
+
+    /// A line saying that apply did nothing because the commit is not verified
+    /// (`--require-signed`, `trust.require_signed`): the journal is where an operator
+    /// looks for what apply did, and why not.
+    public func recordRefusal(_ reason: String, commit: String?, at time: Date = Date()) throws {
+        try append(
+            Entry(
+                time: Self.timestamp(time), commit: commit, checker: "trust", resource: "commit",
+                action: "apply refused: the commit is not verified", before: nil, after: nil,
+                result: ActionStatus.skipped.rawValue, detail: reason))
+    }
+
+    private static func timestamp(_ time: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let mask = (secrets?.mask ?? SecretMask(secrets: [])).mask
-        let entry = Entry(
-            time: formatter.string(from: time), commit: commit, checker: action.checker, resource: mask(action.resource),
-            action: mask(action.summary), before: action.before.map(mask), after: action.after.map(mask),
-            result: result.rawValue, detail: detail.map(mask))
+        return formatter.string(from: time)
+    }
+
+    /// Appends one line with a single write(2) and syncs it.
+    private func append(_ entry: Entry) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(entry)

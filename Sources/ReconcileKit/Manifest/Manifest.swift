@@ -13,6 +13,8 @@ public struct Manifest: Sendable {
     public let apply: ApplyPolicy?
     /// Where changes are announced (`notify:`); empty when nobody is told.
     public let notify: [NotifyTarget]
+    /// Whether the manifest demands a signed commit (`trust:`); nil when it says nothing.
+    public let trust: TrustSpec?
 }
 
 /// Reads manifest v1 text into a `Manifest`, collecting every error with its position.
@@ -28,6 +30,7 @@ public struct ManifestDecoder: Sendable {
         .optional("vars", .dictionary(.scalar), "Variables for ${name} substitution; --var name=value overrides."),
         .optional(ApplyPolicy.key, ApplyPolicy.shape, ApplyPolicy.summary),
         .optional(NotifySpec.key, NotifySpec.shape, NotifySpec.summary),
+        .optional(TrustSpec.key, TrustSpec.shape, TrustSpec.summary),
     ]
 
     /// The top level of a manifest: the core keys, then one optional key per section.
@@ -64,6 +67,7 @@ public struct ManifestDecoder: Sendable {
         var notify: [NotifyTarget] = []
         var name = ""
         var apply: ApplyPolicy?
+        var trust: TrustSpec?
         do {
             // A wrong or missing header is reported, not fatal: the sections' errors still
             // show in the same pass.
@@ -108,13 +112,20 @@ public struct ManifestDecoder: Sendable {
                     session.errors.append(error)
                 }
             }
+            if let node = top.optional(TrustSpec.key) {
+                do {
+                    trust = try TrustSpec(from: node)
+                } catch let error as ManifestError {
+                    session.errors.append(error)
+                }
+            }
         } catch let error as ManifestError {
             session.errors.append(error)
         } catch {
             session.errors.append(root.error("\(error)"))
         }
         if !session.errors.isEmpty { throw ManifestErrors(session.errors) }
-        return Manifest(file: file, name: name, variables: session.variables, checks: checks, apply: apply, notify: notify)
+        return Manifest(file: file, name: name, variables: session.variables, checks: checks, apply: apply, notify: notify, trust: trust)
     }
 
     /// YAML 1.2 core schema booleans: `yes`, `no`, `on` and `off` stay strings.

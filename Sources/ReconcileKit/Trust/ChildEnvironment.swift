@@ -1,3 +1,5 @@
+import Foundation
+
 /// The environment reconcile gives a child it starts for a manifest (a project's
 /// Python, on the host or through docker exec): fixed and minimal, never reconcile's
 /// own (which holds the health token and whatever cron or systemd set).
@@ -36,5 +38,11 @@ public enum ChildEnvironment {
     /// or the usual system directories. It names directories, never a secret.
     public static func path(from environment: [String: String]) -> String {
         environment["PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/local/bin:/usr/bin:/bin"
+    }
+
+    /// The first executable file called `name` in the directories of `path` (a PATH
+    /// value): children are started by absolute path, never looked up by the spawn.
+    public static func executable(_ name: String, in path: String) -> String? {
+        path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
