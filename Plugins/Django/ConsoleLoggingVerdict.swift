@@ -6,7 +6,8 @@ import ReconcileKit
 /// wrongly on is drift, and the finding says that fixing DEBUG will silence it.
 extension DjangoVerdict {
     static func consoleLogging(
-        _ spec: DjangoSpec, _ console: DjangoSpec.ConsoleLogging, logger: String, _ introspection: Introspection
+        _ spec: DjangoSpec, _ console: DjangoSpec.ConsoleLogging, logger: String, _ introspection: Introspection,
+        proof: ConsoleLogProof? = nil
     ) -> Finding {
         let level = console.level.rawValue
         let who = logger == "root" ? "the root logger" : "logger \(logger)"
@@ -30,6 +31,9 @@ extension DjangoVerdict {
                 console.wanted
                 ? "\(level) records of \(who) reach the console through \(writers(desired))"
                 : "\(who) writes nothing to stdout or stderr, as expected"
+            if console.wanted && console.prove {
+                proven(&finding, logger: logger, sent: report.proof?[logger], proof: proof)
+            }
             return finding
         }
         let settings = introspection.settingsFile ?? "the settings"
@@ -53,6 +57,44 @@ extension DjangoVerdict {
         }
         finding.fix = DjangoFixes.consoleLogging(console, route: desired, settingsFile: introspection.settingsFile)
         return finding
+    }
+
+    /// `prove`: the probe record sent through the logger's console handlers must show in
+    /// the container's log. Not shown is drift (the runtime does not collect what the
+    /// process writes); not sent or not readable is `unknown`, never `ok`.
+    static func proven(
+        _ finding: inout Finding, logger: String, sent: Introspection.ConsoleReport.Proof?, proof: ConsoleLogProof?
+    ) {
+        guard let sent, !sent.written.isEmpty else {
+            finding.status = .unknown
+            finding.severity = .warning
+            finding.message +=
+                "; not proven: "
+                + (sent?.error.map { "the probe record could not be sent: \($0.lastLine)" }
+                    ?? "with the DEBUG it runs with now, no console handler takes the probe record")
+            return
+        }
+        let streams = Set(sent.written).sorted().joined(separator: " and ")
+        guard let proof, proof.problem == nil else {
+            finding.status = .unknown
+            finding.severity = .warning
+            finding.message += "; not proven: the container's log could not be read: \(proof?.problem ?? "it was not read")"
+            return
+        }
+        if proof.seen.contains(logger) {
+            finding.message += "; its probe record appeared in the container's log (\(streams))"
+            finding.observed = (finding.observed ?? "") + "; proven in the container's log"
+            return
+        }
+        finding.status = .drift
+        finding.severity = .error
+        finding.message =
+            "the console handlers of \(logger) wrote a probe record to the main process's \(streams), but it never "
+            + "appeared in the container's log: what the container runtime collects is not that process's output"
+        finding.fix = Fix(
+            summary: "Run the app as the container's main process with stdout and stderr left to the runtime (no "
+                + "redirect to a file or /dev/null; a process manager must forward its children's output), e.g. "
+                + "gunicorn with --access-logfile - --error-logfile -.")
     }
 
     /// The handlers that write the record to the console: `root.console (logging.StreamHandler, stderr)`.

@@ -20,17 +20,15 @@ enum ContainerIntrospection {
         if case .refused(let reason) = config.decide(.containerInterpreter(runner.python)) {
             return .failure(RunFailure(.notAllowed, "runner.container.python: \(reason)"))
         }
-        let endpointText = DockerEngineClient.endpointText(manifest: runner.endpoint, environment: context.environment)
-        let endpoint: HTTPEndpoint
-        switch DockerEngineClient.resolveEndpoint(endpointText) {
-        case .success(let resolved): endpoint = resolved
-        case .failure(let problem): return .failure(RunFailure(.engineUnavailable, problem.message, hint: problem.hint))
+        let client: DockerEngineClient
+        switch Self.client(runner, context: context, timeout: timeout) {
+        case .success(let made): client = made
+        case .failure(let failure): return .failure(failure)
         }
         let environment = Self.environment(runner, settingsModule: settingsModule, config: config)
         for refused in environment.refused {
             context.logger.warning("django: runner.container.env.\(refused.key) is not passed to Python: \(refused.reason)")
         }
-        let client = DockerEngineClient(endpoint: endpoint, http: context.http, timeout: timeout)
         do {
             let engine = try await client.connect()
             let result = try await client.exec(
@@ -39,6 +37,17 @@ enum ContainerIntrospection {
             return .success(RawRun(stdout: result.stdout, stderr: result.stderr, status: result.exitCode))
         } catch {
             return .failure(Self.failure(error, timeout: timeout))
+        }
+    }
+
+    /// The one Docker client, for the runner's engine.
+    static func client(
+        _ runner: DjangoSpec.ContainerRunner, context: ObservationContext, timeout: Duration
+    ) -> Result<DockerEngineClient, RunFailure> {
+        let endpointText = DockerEngineClient.endpointText(manifest: runner.endpoint, environment: context.environment)
+        switch DockerEngineClient.resolveEndpoint(endpointText) {
+        case .success(let endpoint): return .success(DockerEngineClient(endpoint: endpoint, http: context.http, timeout: timeout))
+        case .failure(let problem): return .failure(RunFailure(.engineUnavailable, problem.message, hint: problem.hint))
         }
     }
 

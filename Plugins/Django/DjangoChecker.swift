@@ -28,18 +28,26 @@ public struct DjangoChecker: Checker {
 
     public func observe(_ spec: DjangoSpec, in context: ObservationContext) async throws -> DjangoObservation {
         let timeout = Duration.milliseconds(spec.timeoutMilliseconds)
-        let configuration = Self.configuration(spec)
         switch spec.runner {
         case .local(let local):
             let result = await LocalIntrospection.run(
-                local, settingsModule: spec.settingsModule, configuration: configuration, timeout: timeout,
+                local, settingsModule: spec.settingsModule, configuration: Self.configuration(spec), timeout: timeout,
                 environment: context.environment, config: context.operatorConfig, logger: context.logger)
             return DjangoObservation(runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
         case .container(let container):
+            let token = spec.consoleLogging?.prove == true ? UUID().uuidString.lowercased() : nil
+            let since = Int(Date().timeIntervalSince1970) - 1
             let result = await ContainerIntrospection.run(
-                container, settingsModule: spec.settingsModule, configuration: configuration, timeout: timeout,
-                context: context)
-            return DjangoObservation(runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
+                container, settingsModule: spec.settingsModule, configuration: Self.configuration(spec, proofToken: token),
+                timeout: timeout, context: context)
+            var observation = DjangoObservation(
+                runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
+            if let token, let proof = observation.introspection?.console?.proof {
+                let written = proof.filter { !$0.value.written.isEmpty }.keys.sorted()
+                observation.consoleLog = await ConsoleLogProof.read(
+                    container, token: token, expected: written, since: since, patience: .seconds(5), context: context)
+            }
+            return observation
         }
     }
 
@@ -61,7 +69,7 @@ public struct DjangoChecker: Checker {
     /// The script's argument: which settings to report, the manifest's values (only
     /// to find an environment variable value that would fix a mismatch), whether to
     /// run the deployment checks, and the timeout after which Python ends itself.
-    static func configuration(_ spec: DjangoSpec) -> String {
+    static func configuration(_ spec: DjangoSpec, proofToken: String? = nil) -> String {
         var expected: [String: Any] = [:]
         for setting in spec.settings { expected[setting.name] = jsonObject(setting.value) }
         var names = spec.settings.map(\.name)
@@ -75,6 +83,7 @@ public struct DjangoChecker: Checker {
         if let console = spec.consoleLogging {
             var request: [String: Any] = ["loggers": console.loggers, "level": console.level.rawValue]
             if let debug = desiredDebug(spec) { request["debug"] = debug }
+            if let proofToken { request["prove"] = proofToken }
             object["console"] = request
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -14,10 +14,14 @@ public struct DjangoObservation: Sendable, Hashable {
     /// `container backend via unix:///var/run/docker.sock`).
     public var runner: String
     public var outcome: Outcome
+    /// With `console_logging.prove`: which loggers' probe records the container's log
+    /// showed, or why it could not be read.
+    public var consoleLog: ConsoleLogProof?
 
-    public init(runner: String, outcome: Outcome) {
+    public init(runner: String, outcome: Outcome, consoleLog: ConsoleLogProof? = nil) {
         self.runner = runner
         self.outcome = outcome
+        self.consoleLog = consoleLog
     }
 
     /// The introspection, when the project could be read.

@@ -116,17 +116,21 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         public var loggers: [String]
         /// The level of the record that must get through.
         public var level: CheckLevel
+        /// Also prove it live: one probe record per logger through its console handlers
+        /// in the container, found again in the container's log (container runner only).
+        public var prove: Bool
         public var position: SourcePosition
 
         public static let shortFormLoggers = ["root", "django"]
 
         public init(
-            wanted: Bool = true, loggers: [String] = shortFormLoggers, level: CheckLevel = .WARNING,
+            wanted: Bool = true, loggers: [String] = shortFormLoggers, level: CheckLevel = .WARNING, prove: Bool = false,
             position: SourcePosition = DjangoSpec.noPosition
         ) {
             self.wanted = wanted
             self.loggers = loggers
             self.level = level
+            self.prove = prove
             self.position = position
         }
 
@@ -219,6 +223,10 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         .optional(
             "level", .string(.choice(of: CheckLevel.self)),
             "The level of the record that must get through handler and logger levels and filters (default WARNING)."),
+        .optional(
+            "prove", .boolean,
+            "Also send one probe record per logger through its console handlers in the container and find it in the "
+                + "container's log (GET /containers/{id}/logs); writes that line to the log. Container runner only."),
     ])
     static let deployCheckObject = ManifestObject([
         .optional("fail_level", .string(.choice(of: CheckLevel.self)), "Messages at this level or above are drift (default WARNING)."),
@@ -261,6 +269,10 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         mediaServedByDjango = try media?.bool()
         mediaPosition = media?.position
         consoleLogging = try map.optional("console_logging").map(Self.consoleLogging)
+        if consoleLogging?.prove == true, case .local = runner {
+            throw (map.optional("console_logging") ?? node).error(
+                "prove reads the container's log: it needs runner.container, not runner.local")
+        }
         if let check = map.optional("deploy_check") {
             let checkMap = try check.mapping(Self.deployCheckObject)
             deployCheck = DeployCheck(
@@ -280,7 +292,8 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         let loggers = try loggersNode.stringList()
         guard !loggers.isEmpty else { throw loggersNode.error("name at least one logger (root is the root logger)") }
         return ConsoleLogging(
-            loggers: loggers, level: try map.optional("level")?.choice(CheckLevel.self) ?? .WARNING, position: node.position)
+            loggers: loggers, level: try map.optional("level")?.choice(CheckLevel.self) ?? .WARNING,
+            prove: try map.optional("prove")?.bool() ?? false, position: node.position)
     }
 
     /// The runner, and the fields of it that execute something (the interpreter or the

@@ -15,7 +15,9 @@ enum DjangoVerdict {
                 findings.append(media(spec, expected: expected, introspection))
             }
             if let console = spec.consoleLogging {
-                findings += console.loggers.map { consoleLogging(spec, console, logger: $0, introspection) }
+                findings += console.loggers.map {
+                    consoleLogging(spec, console, logger: $0, introspection, proof: observation.consoleLog)
+                }
             }
             if let deployCheck = spec.deployCheck {
                 findings += deployChecks(spec, deployCheck, introspection)

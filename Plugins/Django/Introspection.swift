@@ -251,11 +251,19 @@ public struct Introspection: Sendable, Hashable, Decodable {
         public var liveDebug: Bool
         public var desiredDebug: Bool
         public var loggers: [String: Traces]
+        /// With `prove`: what each logger's probe record was written to, in the container.
+        public var proof: [String: Proof]?
 
         enum CodingKeys: String, CodingKey {
-            case level, loggers
+            case level, loggers, proof
             case liveDebug = "live_debug"
             case desiredDebug = "desired_debug"
+        }
+
+        /// The streams of the container's main process the probe record was written to.
+        public struct Proof: Sendable, Hashable, Decodable {
+            public var written: [String]
+            public var error: PythonFailure?
         }
 
         /// One logger's routes; `live` only when the live DEBUG differs from the desired.

@@ -543,7 +543,51 @@ def console_logging(request, settings):
         if desired != live:
             traces["live"] = logger_route(name, level, live, settings)
         result["loggers"][name] = traces
+    token = request.get("prove")
+    if token:
+        result["proof"] = {name: prove(name, level, str(token)) for name in request.get("loggers") or []}
     return result
+
+
+def prove(name, level, token):
+    """Sends one probe record from logger `name` through each console handler it
+    reaches now (live DEBUG), with the handler's stream swapped for the same stream of
+    the container's main process (/proc/1/fd/1 or 2), so the record lands in the
+    container's log exactly as the handler formats it. No other handler sees it (no
+    mail, no file). Returns the streams written, or the error."""
+    import copy
+    import logging
+
+    logger = logging.getLogger() if name in ("", "root") else logging.getLogger(name)
+    record = logger.makeRecord(
+        logger.name, level, "reconcile", 0, "reconcile console probe %s %s" % (token, name), None, None
+    )
+    if not logger.isEnabledFor(level) or rejecting_filter(logger, record) is not None:
+        return {"written": []}
+    written = []
+    current = logger
+    try:
+        while current is not None:
+            for handler in current.handlers:
+                if isinstance(handler, logging.FileHandler) or not isinstance(handler, logging.StreamHandler):
+                    continue
+                stream = stream_name(handler.stream)
+                if stream not in ("stdout", "stderr") or level < handler.level:
+                    continue
+                with open("/proc/1/fd/%d" % (1 if stream == "stdout" else 2), "a") as out:
+                    previous = handler.setStream(out)
+                    try:
+                        if handler.handle(copy.copy(record)):
+                            written.append(stream)
+                    finally:
+                        if previous is not None:
+                            handler.setStream(previous)
+            if not current.propagate:
+                break
+            current = current.parent
+    except BaseException as error:
+        return {"written": written, "error": failure("probe record of %s" % name, error)}
+    return {"written": written}
 
 
 def logger_route(name, level, debug, settings):

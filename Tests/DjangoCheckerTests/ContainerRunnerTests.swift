@@ -184,6 +184,47 @@ final class Podman: Sendable {
             timeoutMilliseconds: timeout)
     }
 
+    /// `prove`: a probe record goes through each logger's console handlers inside the
+    /// container and is read back from the container's log (GET /containers/{id}/logs).
+    @Test func consoleLoggingIsProvenThroughTheContainersLog() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        try await podman.withBackend("proof", project: project) { container in
+            var spec = Self.spec(podman, container: container)
+            spec.consoleLogging = .init(loggers: ["rims.workflow", "django"], level: .INFO, prove: true)
+            let (_, findings) = try await check(spec, mode: .dryRun)
+            for logger in ["rims.workflow", "django"] {
+                let finding = try #require(findings.about("console_logging:\(logger)"))
+                #expect(finding.status == .ok, "\(finding.message)")
+                #expect(finding.message.hasSuffix("; its probe record appeared in the container's log (stderr)"))
+            }
+            // The engine's own CLI sees the same lines.
+            let logs = try await tool(
+                "sh", ["-c", "podman \(Podman.storeArguments(podman.directory).joined(separator: " ")) logs \(container) 2>&1"])
+            #expect(logs.contains("reconcile console probe "), "\(logs)")
+            #expect(logs.components(separatedBy: "\n").filter { $0.contains("reconcile console probe ") }.count == 2)
+        }
+    }
+
+    /// The handler writes to the main process's stderr, but that goes to /dev/null: the
+    /// log never shows it, which only the live proof can tell.
+    @Test func aMainProcessWhoseOutputIsDiscardedFailsTheProof() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        let discard = ["--entrypoint", #"["/bin/sh", "-c", "exec sleep 1000 >/dev/null 2>&1"]"#]
+        try await podman.withBackend("discard", project: project, arguments: discard) { container in
+            var spec = Self.spec(podman, container: container)
+            spec.consoleLogging = .init(loggers: ["rims.workflow"], level: .INFO, prove: true)
+            let (_, findings) = try await check(spec, mode: .dryRun)
+            let finding = try #require(findings.about("console_logging:rims.workflow"))
+            #expect(finding.status == .drift)
+            #expect(
+                finding.message
+                    == "the console handlers of rims.workflow wrote a probe record to the main process's stderr, but it "
+                    + "never appeared in the container's log: what the container runtime collects is not that process's output")
+        }
+    }
+
     @Test func aDryRunReadsTheSettingsInsideTheContainerAndWritesNothing() async throws {
         let podman = try await Podman.shared()
         let project = try await DjangoProject.make()

@@ -169,6 +169,10 @@ import Testing
                 "8:27: django.media_served_by_django: expected true or false, found string 'no'"
             ),
             (
+                "  runner: { local: { python: p, workdir: w } }\n  settings_module: m\n  console_logging: { loggers: [django], prove: true }\n",
+                "8:20: django.console_logging: prove reads the container's log: it needs runner.container, not runner.local"
+            ),
+            (
                 "  runner: { container: b }\n  settings_module: m\n  console_logging: { loggers: [] }\n",
                 "8:31: django.console_logging.loggers: name at least one logger (root is the root logger)"
             ),
@@ -178,7 +182,7 @@ import Testing
             ),
             (
                 "  runner: { container: b }\n  settings_module: m\n  console_logging: { loggers: [django], levle: INFO }\n",
-                "8:41: django.console_logging.levle: unknown key 'levle'; did you mean 'level'? (allowed: loggers, level)"
+                "8:41: django.console_logging.levle: unknown key 'levle'; did you mean 'level'? (allowed: loggers, level, prove)"
             ),
         ])
     func errors(_ body: String, _ expected: String) {

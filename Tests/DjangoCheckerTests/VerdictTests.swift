@@ -164,6 +164,28 @@ import Testing
         #expect(finding.message == "the introspection did not trace logger rims.workflow")
     }
 
+    /// `prove` never turns an unproven logger into `ok`: a probe that could not be sent
+    /// or a log that could not be read is `unknown`.
+    @Test func aProofThatCouldNotBeMadeIsUnknownNeverOk() throws {
+        var spec = Self.spec
+        spec.consoleLogging = .init(loggers: ["root"], level: .INFO, prove: true)
+        var introspection = try DjangoFixtures.introspection("production.json")
+        let observe = { (proof: ConsoleLogProof?) in
+            DjangoChecker().compare(
+                spec, with: DjangoObservation(runner: "test", outcome: .introspected(introspection), consoleLog: proof)
+            ).about("console_logging:root")
+        }
+        introspection.console?.proof = ["root": .init(written: [], error: nil)]
+        #expect(observe(ConsoleLogProof(seen: []))?.status == .unknown)
+        #expect(
+            observe(ConsoleLogProof(seen: []))?.message.hasSuffix(
+                "not proven: with the DEBUG it runs with now, no console handler takes the probe record") == true)
+        introspection.console?.proof = ["root": .init(written: ["stderr"], error: nil)]
+        #expect(observe(ConsoleLogProof(seen: [], problem: "GET /containers/{name}/logs answered 500"))?.status == .unknown)
+        #expect(observe(ConsoleLogProof(seen: []))?.status == .drift)
+        #expect(observe(ConsoleLogProof(seen: ["root"]))?.status == .ok)
+    }
+
     @Test func theFixSendsEachNamedLoggerToAConsoleHandlerAtTheWantedLevel() {
         let snippet = DjangoFixes.consoleLoggingSnippet(.init(loggers: ["root", "rims.workflow"], level: .INFO))
         #expect(
