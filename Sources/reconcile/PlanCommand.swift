@@ -62,15 +62,18 @@ struct PlanCommand: AsyncParsableCommand {
         baseOptions.worktree = false
         let sides: [Loaded]
         let deadline: RunDeadline
+        let config: OperatorConfig
         do {
             deadline = try source.startDeadline()
+            config = try source.operatorConfig()
             var opened: [Loaded] = []
             for options in [baseOptions, headOptions] {
                 let side = try options.openSource(until: deadline)
-                _ = try await source.verifyBeforeReading(side, until: deadline)
+                _ = try await source.verifyBeforeReading(side, config: config, until: deadline)
                 opened.append(try self.side(of: side, options: options))
             }
-            try await source.verifyDemanded(by: opened.flatMap(\.manifests), of: opened.map(\.source), until: deadline)
+            try await source.verifyDemanded(
+                by: opened.flatMap(\.manifests), of: opened.map(\.source), config: config, until: deadline)
             sides = opened
         } catch let failure as PlanFailure {
             FileHandle.standardError.write(Data(failure.text.utf8))
@@ -81,13 +84,6 @@ struct PlanCommand: AsyncParsableCommand {
         }
         var diff = DesiredStateDiff(base: sides[0].side, head: sides[1].side)
         if live && diff.changed {
-            let config: OperatorConfig
-            do {
-                config = try source.operatorConfig()
-            } catch {
-                printError("error: \(error)")
-                throw ExitCode(1)
-            }
             diff = diff.matching(
                 baseFindings: await sides[0].observe(config: config, deadline: deadline),
                 headFindings: await sides[1].observe(config: config, deadline: deadline))

@@ -22,6 +22,8 @@ struct Reconcile: AsyncParsableCommand {
               reconcile --dry-run              manifests/*.yaml at HEAD, here
               reconcile --dry-run --worktree   test an uncommitted edit
               reconcile --repo https://git.example.com/ops.git --ref origin/main
+              reconcile --require-signed --allowed-signers /etc/reconcile/allowed_signers --ref origin/main
+                                               only a commit signed by an allowed SSH key (or --gpg-keyring FILE)
               reconcile validate --format github
               reconcile discover --caddy http://127.0.0.1:2019 -o manifests/edge.yaml
             """,

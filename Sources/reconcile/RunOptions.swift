@@ -167,8 +167,8 @@ struct RunOptions: ParsableArguments {
             config = try self.source.operatorConfig()
             source = try self.source.openSource(until: deadline)
             commit = source.origin.commit
-            // --require-signed: before any manifest is read.
-            if let signer = try await self.source.verifyBeforeReading(source, until: deadline) {
+            // The host's demand (--require-signed, the operator config's trust:): before any manifest is read.
+            if let signer = try await self.source.verifyBeforeReading(source, config: config, until: deadline) {
                 logger.debug("commit \(source.origin.commit ?? "-") is signed by \(signer)")
             }
             paths = try ManifestSelection.paths(named: manifest, in: source)
@@ -202,7 +202,7 @@ struct RunOptions: ParsableArguments {
         if !invalid.isEmpty { return .failure(Failure(message: "invalid manifest: \(invalid.joined(separator: ", "))")) }
         // A manifest's trust.require_signed: verified before any checker or apply acts.
         do {
-            try await self.source.verifyDemanded(by: manifests, of: [source], until: deadline)
+            try await self.source.verifyDemanded(by: manifests, of: [source], config: config, until: deadline)
         } catch {
             return .failure(refuse(error, commit: source.origin.commit, diagnose: diagnose))
         }

@@ -87,10 +87,6 @@ struct SourceOptions: ParsableArguments {
         if worktree && ref != "HEAD" {
             throw ValidationError("--worktree reads the working tree; it cannot be combined with --ref \(ref)")
         }
-        if requireSigned && commandLineKeys.isEmpty {
-            throw ValidationError(
-                "--require-signed needs the allowed keys: --allowed-signers FILE (SSH) or --gpg-keyring FILE (GPG)")
-        }
         if requireSigned && worktree {
             throw ValidationError(
                 "--require-signed verifies a commit's signature, and --worktree reads uncommitted files that have none")
@@ -107,23 +103,28 @@ struct SourceOptions: ParsableArguments {
             allowedSigners: allowedSigners.map { [absolute($0)] } ?? [], gpgKeyrings: gpgKeyring.map { [absolute($0)] } ?? [])
     }
 
-    /// `--require-signed`: verifies `source`'s commit before any manifest is read.
-    /// Returns the signer, nil when the flag is not given.
-    func verifyBeforeReading(_ source: any DesiredStateSource, until deadline: RunDeadline) async throws(SignatureRefusal)
-        -> String?
+    /// The host's demand (`--require-signed`, the operator config's `trust:`): verifies
+    /// `source`'s commit before any manifest is read. Returns the signer, nil when the
+    /// host demands nothing.
+    func verifyBeforeReading(_ source: any DesiredStateSource, config: OperatorConfig, until deadline: RunDeadline)
+        async throws(SignatureRefusal) -> String?
     {
-        guard requireSigned else { return nil }
-        return try await CommitVerifier.verify(source, .commandLine(keys: commandLineKeys), deadline: deadline)
+        guard
+            let requirement = try SignatureRequirement.host(
+                flag: requireSigned, commandLineKeys: commandLineKeys, config: config)
+        else { return nil }
+        return try await CommitVerifier.verify(source, requirement, deadline: deadline)
     }
 
     /// The manifests' `trust.require_signed`, read from `sources` (one commit each, `plan`
-    /// has two): every source is verified before anything acts, unless `--require-signed`
-    /// already did with the command line's keys (which win over the manifests' own).
-    func verifyDemanded(by manifests: [Manifest], of sources: [any DesiredStateSource], until deadline: RunDeadline)
-        async throws(SignatureRefusal)
-    {
-        guard !requireSigned,
-            let requirement = try SignatureRequirement.demanded(by: manifests, commandLineKeys: commandLineKeys)
+    /// has two): every source is verified before anything acts, unless the host's demand
+    /// already did (with the host's keys, which win over the manifests' own).
+    func verifyDemanded(
+        by manifests: [Manifest], of sources: [any DesiredStateSource], config: OperatorConfig, until deadline: RunDeadline
+    ) async throws(SignatureRefusal) {
+        guard (try SignatureRequirement.host(flag: requireSigned, commandLineKeys: commandLineKeys, config: config)) == nil,
+            let requirement = try SignatureRequirement.demanded(
+                by: manifests, commandLineKeys: commandLineKeys, config: config)
         else { return }
         for source in sources { _ = try await CommitVerifier.verify(source, requirement, deadline: deadline) }
     }

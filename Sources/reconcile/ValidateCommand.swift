@@ -56,7 +56,10 @@ struct ValidateCommand: AsyncParsableCommand {
             config = try self.source.operatorConfig()
             deadline = try self.source.startDeadline()
             source = try self.source.openSource(until: deadline)
-            _ = try await self.source.verifyBeforeReading(source, until: deadline)
+            // The host's demand; a working tree has no signature (see the note below).
+            if !source.origin.worktree {
+                _ = try await self.source.verifyBeforeReading(source, config: config, until: deadline)
+            }
             selected = try ManifestSelection.paths(named: paths, in: source)
         } catch {
             printError("error: \(error)")
@@ -74,7 +77,7 @@ struct ValidateCommand: AsyncParsableCommand {
             }
         } else {
             do {
-                try await self.source.verifyDemanded(by: decoded, of: [source], until: deadline)
+                try await self.source.verifyDemanded(by: decoded, of: [source], config: config, until: deadline)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)

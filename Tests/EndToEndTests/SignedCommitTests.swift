@@ -104,6 +104,24 @@ import Testing
         #expect(setup.server.receivedRequests().count == 1, "only the signed run observed")
     }
 
+    @Test func theOperatorConfigDemandsASignatureBeforeAnyManifestIsRead() async throws {
+        let setup = try await Self.setUp()
+        let config = try setup.keys.directory.write(
+            "config.yaml", "trust:\n  require_signed: true\n  allowed_signers: \(setup.keys.allowedSigners)\n")
+        try setup.keys.commit(["manifests/e2e.yaml": Self.manifest], in: setup.repo, signedBy: setup.keys.aliceSSH)
+        #expect(try await setup.run(["--config", config]).status == 0)
+
+        // The unsigned commit's manifest even says require_signed: false: it changes nothing.
+        let unsigned = try setup.repo.commit(["manifests/e2e.yaml": Self.demanding("  require_signed: false\n")])
+        let result = try await setup.run(["--config", config])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains(
+                "refusing commit \(unsigned.prefix(12)) (HEAD): nobody signed it; trust.require_signed in the operator config \(config) (\(config):2:19)"
+            ), "\(result.stderr)")
+        #expect(setup.server.receivedRequests().count == 1, "only the signed run observed")
+    }
+
     @Test func aManifestCannotTurnTheFlagOff() async throws {
         let setup = try await Self.setUp()
         try setup.repo.commit(["manifests/e2e.yaml": Self.demanding("  require_signed: false\n")])
@@ -192,7 +210,7 @@ import Testing
 
     @Test(
         arguments: [
-            (["--require-signed"], "--require-signed needs the allowed keys"),
+            (["--require-signed"], "--require-signed demands a signed commit, but no key is named"),
             (["--require-signed", "--allowed-signers", "x", "--worktree"], "--worktree reads uncommitted files"),
         ])
     func requireSignedNeedsKeysAndACommit(_ flags: [String], _ message: String) async throws {

@@ -18,6 +18,22 @@ import Testing
         #expect(config.file == "c.yaml")
     }
 
+    @Test func theHostsTrustDemandIsTheManifestsSectionAndWinsWithItsKeys() throws {
+        let config = try OperatorConfig.decode(
+            "trust:\n  require_signed: true\n  gpg_keyring: /etc/reconcile/keyring.gpg\n", file: "c.yaml")
+        #expect(config.trust?.requireSigned == true)
+        let host = try #require(try SignatureRequirement.host(flag: false, commandLineKeys: TrustedKeys(), config: config))
+        #expect(host.keys == TrustedKeys(gpgKeyrings: ["/etc/reconcile/keyring.gpg"]))
+        #expect(host.demandedBy == "trust.require_signed in the operator config c.yaml (c.yaml:2:19)")
+        #expect(try SignatureRequirement.host(flag: false, commandLineKeys: TrustedKeys(), config: .defaults) == nil)
+        // A manifest's demand is judged with the host's keys, not its own paths.
+        let manifest = try decode("trust:\n  require_signed: true\n  allowed_signers: /srv/elsewhere\n")
+        let demanded = try #require(
+            try SignatureRequirement.demanded(by: [manifest], commandLineKeys: TrustedKeys(), config: config))
+        #expect(demanded.keys == TrustedKeys(gpgKeyrings: ["/etc/reconcile/keyring.gpg"]))
+        #expect(!demanded.keysFromManifest)
+    }
+
     @Test func errorsNameFileLineColumnAndKey() {
         #expect {
             try OperatorConfig.decode("interpreters: [venv/bin/python]\ntoken_dir: [/x]\n", file: "/etc/reconcile/config.yaml")

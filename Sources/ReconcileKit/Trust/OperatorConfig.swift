@@ -16,6 +16,7 @@ import Foundation
 /// token_env: ["RECONCILE_*"]                   # default: RECONCILE_*
 /// token_dirs: [/etc/reconcile]                 # default: /etc/reconcile
 /// runner_env: ["DJANGO_*"]                     # default: DJANGO_*
+/// trust: { require_signed: true, allowed_signers: /etc/reconcile/allowed_signers }   # default: none
 /// ```
 /// A name ending in `*` matches every name with that prefix.
 public struct OperatorConfig: Sendable, Hashable {
@@ -36,6 +37,10 @@ public struct OperatorConfig: Sendable, Hashable {
     /// Keys of a runner's manifest `env` passed to the child (names or `PREFIX*`); the
     /// keys in ``ChildEnvironment/forbidden`` never are.
     public var runnerEnvironment: [String]
+    /// The host's own `trust:` demand (``TrustSpec``): every commit must be signed by an
+    /// allowed key, as with `--require-signed`, without the flag in every cron line and
+    /// whatever the manifests at the commit say. nil: no demand.
+    public var trust: TrustSpec?
 
     public init(
         file: String? = nil, interpreters: [String]? = nil, containers: [String]? = nil,
@@ -82,6 +87,9 @@ public struct OperatorConfig: Sendable, Hashable {
         .optional(
             "runner_env", .list(.string(.nonEmpty)),
             "Keys of a runner's manifest env passed to the child, NAME or PREFIX* (default: DJANGO_*)."),
+        .optional(
+            TrustSpec.key, TrustSpec.shape,
+            "Verified desired state on this host: require_signed and its keys, as --require-signed (default: none)."),
     ])
 
     /// Decodes a config's text (named `file` in errors).
@@ -97,6 +105,7 @@ public struct OperatorConfig: Sendable, Hashable {
             config.tokenVariables = try map.optional("token_env")?.stringList() ?? config.tokenVariables
             config.tokenDirectories = try map.optional("token_dirs")?.stringList() ?? config.tokenDirectories
             config.runnerEnvironment = try map.optional("runner_env")?.stringList() ?? config.runnerEnvironment
+            config.trust = try map.optional(TrustSpec.key).map { try TrustSpec(from: $0) }
         } catch let error as ManifestError {
             errors.append(error)
         } catch {

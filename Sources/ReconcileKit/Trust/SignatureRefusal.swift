@@ -51,7 +51,7 @@ public struct SignatureRefusal: Error, Sendable, Hashable, CustomStringConvertib
                 + allowed
         case .noKeys:
             return "\(demandedBy) demands a signed commit, but no key is named: give --allowed-signers FILE "
-                + "or --gpg-keyring FILE (or trust.allowed_signers / trust.gpg_keyring, a host path)"
+                + "or --gpg-keyring FILE, or name them under trust: in the operator config"
         case .unknownKey(let signer):
             return "refusing \(subject): signed by \(signer), which is not an allowed key; \(demandedBy) accepts "
                 + "only a commit signed by an allowed key" + allowed

@@ -18,9 +18,10 @@ public struct TrustedKeys: Sendable, Hashable {
     var files: [String] { allowedSigners + gpgKeyrings }
 }
 
-/// Why a commit must be verified and with which keys: `--require-signed`, or a
-/// manifest's `trust.require_signed`. Made by ``SignatureRequirement/resolve(flag:keys:manifests:)``,
-/// the one place that decides what the command line and the manifests together ask.
+/// Why a commit must be verified and with which keys: `--require-signed`, the operator
+/// config's `trust:`, or a manifest's `trust.require_signed`. Made by
+/// ``host(flag:commandLineKeys:config:)`` and ``demanded(by:commandLineKeys:config:)``,
+/// the one place that decides what the host and the manifests together ask.
 public struct SignatureRequirement: Sendable, Hashable {
     public var keys: TrustedKeys
     /// Who asked, for messages: `--require-signed`, or `trust.require_signed at FILE:LINE:COL`.
@@ -35,32 +36,53 @@ public struct SignatureRequirement: Sendable, Hashable {
         self.keysFromManifest = keysFromManifest
     }
 
-    /// The demand from the command line: `--require-signed` needs its keys there, because
-    /// it is checked before any manifest is read.
-    public static func commandLine(keys: TrustedKeys) -> SignatureRequirement {
-        SignatureRequirement(keys: keys, demandedBy: "--require-signed")
+    /// The host's demand, checked before any manifest is read: `--require-signed`, or the
+    /// operator config's `trust: {require_signed: true}`. Its keys are the host's:
+    /// `--allowed-signers` / `--gpg-keyring`, else the operator config's. nil: the host
+    /// demands nothing (a manifest still may).
+    /// - Throws: ``SignatureRefusal/noKeys`` when the host demands a signature and names no key.
+    public static func host(flag: Bool, commandLineKeys: TrustedKeys, config: OperatorConfig) throws(SignatureRefusal)
+        -> SignatureRequirement?
+    {
+        let keys = hostKeys(commandLineKeys, config)
+        let demandedBy: String
+        if flag {
+            demandedBy = "--require-signed"
+        } else if let trust = config.trust, trust.requireSigned {
+            demandedBy = "trust.require_signed in \(config.origin) (\(trust.position))"
+        } else {
+            return nil
+        }
+        guard !keys.isEmpty else { throw .noKeys(demandedBy: demandedBy) }
+        return SignatureRequirement(keys: keys, demandedBy: demandedBy)
+    }
+
+    /// The keys the host names: the command line's when it names any, else the operator config's.
+    static func hostKeys(_ commandLineKeys: TrustedKeys, _ config: OperatorConfig) -> TrustedKeys {
+        commandLineKeys.isEmpty ? config.trust?.keys ?? TrustedKeys() : commandLineKeys
     }
 
     /// What `manifests` (all read from one commit) demand, or nil when none does. The
-    /// keys: those of the command line when it names any (the operator's, on the host),
-    /// else every file the demanding manifests name. A manifest can only add the
-    /// requirement: nothing here weakens one the command line made.
+    /// keys: the host's when it names any (``hostKeys(_:_:)``), else every file the
+    /// demanding manifests name. A manifest can only add the requirement: nothing here
+    /// weakens one the host made.
     /// - Throws: ``SignatureRefusal/noKeys`` when a manifest demands a signature and
     ///   nobody names a key.
-    public static func demanded(by manifests: [Manifest], commandLineKeys: TrustedKeys) throws(SignatureRefusal)
-        -> SignatureRequirement?
-    {
+    public static func demanded(
+        by manifests: [Manifest], commandLineKeys: TrustedKeys, config: OperatorConfig = .defaults
+    ) throws(SignatureRefusal) -> SignatureRequirement? {
         let demands = manifests.compactMap(\.trust).filter(\.requireSigned)
         guard let first = demands.first else { return nil }
         let demandedBy = "trust.require_signed at \(first.position)"
-        var keys = commandLineKeys
-        if keys.isEmpty {
+        var keys = hostKeys(commandLineKeys, config)
+        let fromManifest = keys.isEmpty
+        if fromManifest {
             for demand in demands {
                 keys.allowedSigners += demand.keys.allowedSigners.filter { !keys.allowedSigners.contains($0) }
                 keys.gpgKeyrings += demand.keys.gpgKeyrings.filter { !keys.gpgKeyrings.contains($0) }
             }
         }
         guard !keys.isEmpty else { throw .noKeys(demandedBy: demandedBy) }
-        return SignatureRequirement(keys: keys, demandedBy: demandedBy, keysFromManifest: commandLineKeys.isEmpty)
+        return SignatureRequirement(keys: keys, demandedBy: demandedBy, keysFromManifest: fromManifest)
     }
 }

@@ -13,7 +13,11 @@
 /// would vouch for, so nothing in it can weaken a check (`require_signed: false` turns
 /// off nothing the command line asked for), and the keys are files on the host, by
 /// absolute path, never files of the repository (a key in the same unverified commit
-/// would vouch for itself). `--allowed-signers` and `--gpg-keyring` win over these paths.
+/// would vouch for itself). The host's keys (`--allowed-signers`, `--gpg-keyring`, the
+/// operator config's `trust:`) win over these paths.
+///
+/// The operator config (`/etc/reconcile/config.yaml`) takes the same section: there it
+/// is the host's demand, checked before any manifest is read, like the flag.
 public struct TrustSpec: Sendable, Hashable {
     public static let key = "trust"
     public static let summary =
