@@ -5,7 +5,7 @@ import Foundation
 /// a throwaway `GNUPGHOME`. Alice's keys are the allowed ones (in `allowedSigners` and
 /// `gpgKeyring`); Mallory's are real keys nobody allowed. Commits are signed by git
 /// itself (`commit -S`). Releasing the kit stops the gpg-agent that gpg started for its
-/// home (by `gpgconf --kill`, which ends exactly that home's agent).
+/// home (by `gpgconf --kill`, which ends exactly that home's agent), then removes the keys.
 public final class SigningKeys: Sendable {
     /// A signer: an SSH private key file, or a GPG fingerprint.
     public enum Signer: Sendable {
@@ -98,7 +98,14 @@ public final class SigningKeys: Sendable {
         return try repository.git("hash-object", "-w", "-t", "commit", file)
     }
 
+    /// Stops the home's gpg-agent and waits until it has removed its sockets: removing the
+    /// directory while the agent still cleans up would race with it and leave files behind.
     deinit {
-        _ = try? run("gpgconf", ["--kill", "all"], environment: ["GNUPGHOME": gnupgHome])
+        let home = gnupgHome
+        _ = try? run("gpgconf", ["--kill", "all"], environment: ["GNUPGHOME": home])
+        try? waitUntil(timeout: .seconds(10), "gpg-agent of \(home) gone") {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: home)) ?? []
+            return !names.contains { $0.hasPrefix("S.") }
+        }
     }
 }
