@@ -25,7 +25,7 @@ struct PlanCommand: AsyncParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, markdown, github
+        case text, json, markdown, github, sarif, junit
     }
 
     /// The head side: `--ref`/`--head` (default HEAD) or `--worktree`.
@@ -40,7 +40,11 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also observe the environment (read-only): which side production matches, per change.")
     var live = false
 
-    @Option(name: .long, help: "Output: text, json (versioned), markdown (PR comment / step summary), github (notices).")
+    @Option(
+        name: .long,
+        help:
+            "Output: text, json (versioned), markdown (PR comment / step summary), github (notices), sarif (code scanning), junit (CI test reports)."
+    )
     var format: Format = .text
 
     @Argument(
@@ -94,7 +98,9 @@ struct PlanCommand: AsyncParsableCommand {
         case .text: output = rendering.text()
         case .json: output = rendering.json()
         case .markdown: output = rendering.markdown()
-        case .github: output = rendering.github()
+        case .github: output = gitHubStep(rendering.github())
+        case .sarif: output = rendering.sarif()
+        case .junit: output = rendering.junit(timestamp: Date())
         }
         FileHandle.standardOutput.write(Data(output.utf8))
         if rendering.diff.changed { throw ExitCode(2) }

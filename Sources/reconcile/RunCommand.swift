@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         case .json:
             output = JSONReportRenderer.render(report)
         case .github:
-            output = GitHubAnnotations.render(report)
+            output = gitHubStep(GitHubAnnotations.of(report))
         case .prometheus:
             output = PrometheusRenderer.render(record, lastSuccess: record.finishedAt)
         case .sarif:

@@ -3,7 +3,8 @@ import ReconcileKit
 
 /// `reconcile schema`: prints the manifest's JSON Schema, generated from the same key
 /// declarations the decoder checks (manifests/schema/reconcile-v1.schema.json is its
-/// output), or the README's checker table.
+/// output), the schema of `reconcile plan --format json`
+/// (manifests/schema/reconcile-plan-v1.schema.json), or the README's checker table.
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
@@ -12,7 +13,15 @@ struct SchemaCommand: ParsableCommand {
     @Flag(help: "Print the README's checker table instead.")
     var readmeTable = false
 
+    @Flag(help: "Print the JSON Schema of `reconcile plan --format json` instead.")
+    var plan = false
+
+    func validate() throws {
+        if readmeTable && plan { throw ValidationError("--readme-table and --plan print different things: give one") }
+    }
+
     func run() {
-        print(readmeTable ? registry.readmeTable : ManifestSchema.json(for: registry), terminator: "")
+        let output = plan ? PlanSchema.json() : readmeTable ? registry.readmeTable : ManifestSchema.json(for: registry)
+        print(output, terminator: "")
     }
 }

@@ -105,9 +105,9 @@ struct ValidateCommand: AsyncParsableCommand {
         let output: String
         switch format {
         case .github:
-            output =
-                GitHubAnnotations.render(errors) + GitHubAnnotations.render(Array(problems.joined()))
-                + GitHubAnnotations.notices(allowed.map { ($0.field.position, "\($0.field.keyPath): \($0.message)") })
+            output = gitHubStep(
+                GitHubAnnotations.of(errors) + GitHubAnnotations.of(Array(problems.joined()))
+                    + GitHubAnnotations.notices(allowed.map { ($0.field.position, "\($0.field.keyPath): \($0.message)") }))
         case .sarif, .junit:
             let results = CheckResult.results(
                 files: checked.map { item in

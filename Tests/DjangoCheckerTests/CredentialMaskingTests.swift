@@ -51,7 +51,7 @@ import Testing
             manifest: "manifests/prod.yaml", mode: .dryRun, findings: findings
         ).masked(by: SecretMask(secrets: []))
         for output in [
-            TextReportRenderer().render(report), JSONReportRenderer.render(report), GitHubAnnotations.render(report),
+            TextReportRenderer().render(report), JSONReportRenderer.render(report), GitHubAnnotations.of(report).commands,
         ] {
             #expect(!output.contains("brokerpw"), "\(output)")
             #expect(!output.contains("cachepw"))

@@ -6,8 +6,9 @@ import Testing
 /// published schemas committed under Tests/Fixtures/schemas (SARIF 2.1.0 by OASIS, the
 /// Ant JUnit XSD) with the test virtualenv's jsonschema and xmlschema.
 @Suite struct MachineFormatTests {
-    /// Validates `document` (written to a file) against `schema`; the validator's
-    /// complaint, or nil when valid.
+    /// Validates `document` (written to a file) against `schema` (a file of
+    /// Tests/Fixtures/schemas, or a path in the repository), by the JSON Schema draft the
+    /// schema names; the validator's complaint, or nil when valid.
     static func schemaProblem(_ document: String, schema: String, json: Bool) throws -> String? {
         let scratch = try TemporaryDirectory(prefix: "reconcile-formats")
         let file = try scratch.write(json ? "out.json" : "out.xml", document)
@@ -16,8 +17,9 @@ import Testing
             ? """
             import json, sys, jsonschema
             schema = json.load(open(sys.argv[1]))
-            jsonschema.Draft4Validator.check_schema(schema)
-            errors = list(jsonschema.Draft4Validator(schema).iter_errors(json.load(open(sys.argv[2]))))
+            validator = jsonschema.validators.validator_for(schema)
+            validator.check_schema(schema)
+            errors = list(validator(schema).iter_errors(json.load(open(sys.argv[2]))))
             for error in errors: print(list(error.absolute_path), error.message)
             sys.exit(1 if errors else 0)
             """
@@ -28,7 +30,8 @@ import Testing
             for error in errors: print(error.path, error.reason)
             sys.exit(1 if errors else 0)
             """
-        let result = try run(TestPaths.python, ["-c", script, TestPaths.fixture("schemas/\(schema)"), file])
+        let path = schema.contains("/") ? "\(TestPaths.repositoryRoot)/\(schema)" : TestPaths.fixture("schemas/\(schema)")
+        let result = try run(TestPaths.python, ["-c", script, path, file])
         return result.status == 0 ? nil : result.stdout + result.stderr
     }
 

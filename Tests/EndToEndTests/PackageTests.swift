@@ -38,6 +38,7 @@ struct PackageTests {
         var expected = [
             "/usr/bin/reconcile": "-rwxr-xr-x", "/etc/reconcile/config.yaml": "-rw-r--r--",
             "/usr/share/reconcile/reconcile-v1.schema.json": "-rw-r--r--",
+            "/usr/share/reconcile/reconcile-plan-v1.schema.json": "-rw-r--r--",
             "/usr/share/man/man1/reconcile.1.gz": "-rw-r--r--",
             "/usr/share/bash-completion/completions/reconcile": "-rw-r--r--",
             "/usr/share/zsh/vendor-completions/_reconcile": "-rw-r--r--",
@@ -52,10 +53,11 @@ struct PackageTests {
         #expect(files == expected)
 
         let root = try await package.extracted()
-        let schema = try String(contentsOfFile: root.file("usr/share/reconcile/reconcile-v1.schema.json"), encoding: .utf8)
-        #expect(
-            schema == (try String(contentsOfFile: TestPaths.repositoryRoot + "/manifests/schema/reconcile-v1.schema.json", encoding: .utf8))
-        )
+        for name in ["reconcile-v1.schema.json", "reconcile-plan-v1.schema.json"] {
+            let schema = try String(contentsOfFile: root.file("usr/share/reconcile/\(name)"), encoding: .utf8)
+            let committed = try String(contentsOfFile: TestPaths.repositoryRoot + "/manifests/schema/\(name)", encoding: .utf8)
+            #expect(schema == committed, "\(name)")
+        }
         for unit in ["reconcile.service", "reconcile-serve.service"] {
             let text = try String(contentsOfFile: root.file("lib/systemd/system/\(unit)"), encoding: .utf8)
             #expect(text.contains("ExecStart=/usr/bin/reconcile ") && !text.contains("/usr/local/bin/reconcile"), "\(unit)")

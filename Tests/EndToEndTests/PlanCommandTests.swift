@@ -21,6 +21,8 @@ import Testing
     }
 
     /// A repository whose base commit holds the stack and whose head commit holds `head`.
+    /// Every pair's JSON plan is also validated against the published plan schema, so
+    /// each kind of change proves the schema and the output agree.
     static func plan(
         head files: [String: String?], format: String = "text", extra: [String] = []
     ) async throws -> CommandResult {
@@ -31,7 +33,10 @@ import Testing
             try repo.commit(files, message: "head")
             return repo
         }
-        return try await reconcile(["plan", "--repo", repo.path, "--base", "base", "--head", "HEAD", "--format", format] + extra)
+        let arguments = ["plan", "--repo", repo.path, "--base", "base", "--head", "HEAD"] + extra
+        let json = try await reconcile(arguments + ["--format", "json"])
+        if json.status != 1 { #expect(try PlanSchemaTests.problem(json) == nil) }
+        return format == "json" ? json : try await reconcile(arguments + ["--format", format])
     }
 
     @Test func anUnchangedDesiredStateExitsZero() async throws {

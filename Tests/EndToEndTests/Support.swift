@@ -10,7 +10,8 @@ func reconcile(
     runner: String? = nil
 ) async throws -> CommandResult {
     var base: [String: String?] = [
-        "RECONCILE_HEALTH_TOKEN": nil, "NO_COLOR": nil, "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-e2e-cache",
+        "RECONCILE_HEALTH_TOKEN": nil, "NO_COLOR": nil, "GITHUB_STEP_SUMMARY": nil,
+        "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-e2e-cache",
         "XDG_STATE_HOME": NSTemporaryDirectory() + "reconcile-e2e-state",
     ]
     base.merge(ScratchRepository.environment) { $1 }

@@ -213,7 +213,7 @@ import Testing
             origin: Self.origin, manifest: "manifests/", mode: .dryRun,
             findings: [finding, Self.finding(.ok, "fine"), Self.finding(.unknown, "docker", checker: "docker")])
         #expect(
-            GitHubAnnotations.render(report)
+            GitHubAnnotations.of(report).commands
                 == "::error file=manifests/a%2Cb%3Ac.yaml,line=7,col=5,title=reconcile health::api: 100%25 down\\r%0Asince: now, really%0Afix: start it\n"
                 + "::warning title=reconcile docker::docker: unknown\n")
     }
@@ -228,7 +228,7 @@ import Testing
                 message: "the manifest is empty"),
         ]
         #expect(
-            GitHubAnnotations.render(errors)
+            GitHubAnnotations.of(errors).commands
                 == "::error file=manifests/prod.yaml,line=3,col=1,title=reconcile validate::helth: unknown key 'helth'; did you mean 'health'?\n"
                 + "::error file=manifests/prod.yaml,line=1,col=1,title=reconcile validate::the manifest is empty\n")
     }

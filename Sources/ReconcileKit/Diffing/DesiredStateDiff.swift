@@ -4,7 +4,7 @@
 public struct DesiredStateDiff: Sendable {
     /// One manifest file across the two commits.
     public struct ManifestChange: Sendable, Hashable, Encodable {
-        public enum Kind: String, Sendable, Codable {
+        public enum Kind: String, Sendable, Codable, CaseIterable {
             case added, removed, renamed, modified, unchanged
         }
 
@@ -13,6 +13,10 @@ public struct DesiredStateDiff: Sendable {
         public let head: String?
         /// The environment's name (`name:`), the manifest's identity across a rename.
         public let environment: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, base, head, environment
+        }
     }
 
     /// A field's two values; nil = the field is not set on that side.
@@ -24,7 +28,7 @@ public struct DesiredStateDiff: Sendable {
 
     /// One resource added, removed or changed.
     public struct ResourceChange: Sendable, Hashable {
-        public enum Kind: String, Sendable, Codable {
+        public enum Kind: String, Sendable, Codable, CaseIterable {
             case added, removed, changed
         }
 

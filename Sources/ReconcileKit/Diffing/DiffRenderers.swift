@@ -81,16 +81,15 @@ public struct DiffRendering: Sendable {
     }
 
     /// Workflow commands: a notice per changed resource at its head-side line.
-    public func github() -> String {
+    public func github() -> [GitHubAnnotation] {
         diff.changes.map { change in
             let fields = change.fields.map { "\($0.name): \(Self.value($0.old)) → \(Self.value($0.new))" }
-            return GitHubAnnotations.annotation(
-                "notice", position: change.position, title: "reconcile plan",
-                message: UntrustedText.annotationMessage(
-                    "\(change.kind.rawValue) \(change.checker) \(change.resourceKind) \(change.name)"
-                        + (fields.isEmpty ? "" : "\n" + fields.joined(separator: "\n"))
-                        + (change.live.map { "\nlive: \(Self.live($0))" } ?? ""), limit: GitHubAnnotations.errorLimit))
-        }.joined()
+            return GitHubAnnotation(
+                .notice, position: change.position, title: "reconcile plan",
+                message: "\(change.kind.rawValue) \(change.checker) \(change.resourceKind) \(change.name)"
+                    + (fields.isEmpty ? "" : "\n" + fields.joined(separator: "\n"))
+                    + (change.live.map { "\nlive: \(Self.live($0))" } ?? ""), limit: GitHubAnnotations.errorLimit)
+        }
     }
 
     /// A pull-request comment or `$GITHUB_STEP_SUMMARY`: a summary table, each change's
@@ -99,22 +98,22 @@ public struct DiffRendering: Sendable {
     public func markdown(limit: Int = DiffRendering.markdownLimit) -> String {
         var head = "### reconcile plan\n\n`\(Self.commit(base))` → `\(Self.commit(head))`: "
         head += diff.changed ? "**\(counts)**\n\n" : "**no changes to the desired state**\n\n"
-        head += diff.manifests.compactMap(Self.manifestLine).map { "- \(Self.cell($0))\n" }.joined()
+        head += diff.manifests.compactMap(Self.manifestLine).map { "- \(UntrustedText.markdownCell($0))\n" }.joined()
         if diff.manifests.contains(where: { Self.manifestLine($0) != nil }) { head += "\n" }
         guard diff.changed else { return head }
         let live = diff.changes.contains { $0.live != nil }
         let table =
             "| | checker | resource | where |" + (live ? " live |" : "") + "\n| --- | --- | --- | --- |" + (live ? " --- |" : "") + "\n"
         let rows = diff.changes.map { change in
-            "| \(Self.sign(change.kind)) | \(change.checker) | \(Self.cell("\(change.resourceKind) \(change.name)")) | \(Self.cell(Self.where_(change.position))) |"
+            "| \(Self.sign(change.kind)) | \(change.checker) | \(UntrustedText.markdownCell("\(change.resourceKind) \(change.name)")) | \(UntrustedText.markdownCell(Self.where_(change.position))) |"
                 + (change.live.map { " \(Self.live($0)) |" } ?? (live ? " |" : "")) + "\n"
         }
         let details = diff.changes.map { change in
             var section =
-                "<details><summary>\(Self.sign(change.kind)) \(change.checker) \(Self.cell("\(change.resourceKind) \(change.name)"))</summary>\n\n"
+                "<details><summary>\(Self.sign(change.kind)) \(change.checker) \(UntrustedText.markdownCell("\(change.resourceKind) \(change.name)"))</summary>\n\n"
             section += "| field | base | head |\n| --- | --- | --- |\n"
             section += change.fields.map {
-                "| \(Self.cell($0.name)) | \(Self.cell(Self.value($0.old))) | \(Self.cell(Self.value($0.new))) |\n"
+                "| \(UntrustedText.markdownCell($0.name)) | \(UntrustedText.markdownCell(Self.value($0.old))) | \(UntrustedText.markdownCell(Self.value($0.new))) |\n"
             }
             .joined()
             return section + "\n</details>\n"
@@ -137,37 +136,41 @@ public struct DiffRendering: Sendable {
         JSONReportRenderer.document(
             DiffDocument(
                 base: base, head: head, changed: diff.changed,
-                summary: [
-                    "added": diff.changes.filter { $0.kind == .added }.count,
-                    "changed": diff.changes.filter { $0.kind == .changed }.count,
-                    "removed": diff.changes.filter { $0.kind == .removed }.count,
-                ], manifests: diff.manifests, changes: diff.changes))
-    }
-
-    /// A Markdown table cell or summary: HTML-escaped, Markdown's own marks escaped, one line.
-    static func cell(_ text: String) -> String {
-        var result = ""
-        for character in UntrustedText.html(text.replacingOccurrences(of: "\n", with: " "), limit: 500) {
-            if "\\`*_[]|~".contains(character) { result.append("\\") }
-            result.append(character)
-        }
-        return result
+                summary: DiffDocument.Summary(
+                    added: diff.changes.filter { $0.kind == .added }.count,
+                    changed: diff.changes.filter { $0.kind == .changed }.count,
+                    removed: diff.changes.filter { $0.kind == .removed }.count), manifests: diff.manifests,
+                changes: diff.changes))
     }
 }
 
-/// The shape of `reconcile plan --format json`.
+/// The shape of `reconcile plan --format json` (its schema: `PlanSchema`).
 struct DiffDocument: Encodable {
+    struct Summary: Encodable {
+        let added: Int
+        let changed: Int
+        let removed: Int
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case added, changed, removed
+        }
+    }
+
     let version = Report.currentVersion
     let base: SourceOrigin
     let head: SourceOrigin
     let changed: Bool
-    let summary: [String: Int]
+    let summary: Summary
     let manifests: [DesiredStateDiff.ManifestChange]
     let changes: [DesiredStateDiff.ResourceChange]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case version, base, head, changed, summary, manifests, changes
+    }
 }
 
 extension DesiredStateDiff.FieldChange: Encodable {
-    enum CodingKeys: String, CodingKey { case name, old, new }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, old, new }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -178,7 +181,7 @@ extension DesiredStateDiff.FieldChange: Encodable {
 }
 
 extension DesiredStateDiff.ResourceChange: Encodable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case change, environment, checker, kind, name, resource, fields, position, live
     }
 

@@ -1,7 +1,7 @@
 /// Which side of a change production already runs (`reconcile plan --live`): merging a
 /// change production matches the base of needs an apply; one it already matches the head
 /// of is a no-op; neither means production drifted from both.
-public enum LiveMatch: String, Sendable, Codable {
+public enum LiveMatch: String, Sendable, Codable, CaseIterable {
     case base, head, neither
     /// The checker could not observe the resource (or it has no finding for it).
     case unknown

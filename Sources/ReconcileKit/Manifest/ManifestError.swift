@@ -13,6 +13,10 @@ public struct SourcePosition: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     public var description: String { "\(file):\(line):\(column)" }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case file, line, column
+    }
 }
 
 /// Why a manifest was rejected: where (file, line, column), which key, and what is

@@ -1,6 +1,6 @@
 /// One judged thing as CI formats see it (SARIF's result, JUnit's testcase): built from a
-/// run's findings or from `validate`'s errors and consistency problems, so the SARIF and
-/// JUnit renderers serve `run` and `validate` alike.
+/// run's findings, from `validate`'s errors and consistency problems, or from a plan's
+/// changes, so one SARIF and one JUnit renderer serve `run`, `validate` and `plan` alike.
 public struct CheckResult: Sendable, Hashable {
     public enum Outcome: String, Sendable {
         /// In sync, valid.
@@ -16,9 +16,9 @@ public struct CheckResult: Sendable, Hashable {
     /// JUnit's testcase: the resource (or the manifest file, or the rule and line).
     public let name: String
     public let outcome: Outcome
-    /// Whether SARIF lists it: everything but a pass (a consistency warning that does
-    /// not fail the check is listed too).
-    public var listed: Bool { outcome != .passed || severity == .warning }
+    /// Whether SARIF lists it: by default everything but a pass (a consistency warning
+    /// that does not fail the check is listed too); a plan lists every change.
+    public let listed: Bool
     /// SARIF's stable `ruleId`: one per kind of check.
     public let ruleID: String
     public let ruleSummary: String
@@ -29,6 +29,23 @@ public struct CheckResult: Sendable, Hashable {
     public let position: SourcePosition?
     /// What identifies the result across runs (never a line number or an observed value).
     public let identity: String
+
+    init(
+        suite: String, name: String, outcome: Outcome, listed: Bool? = nil, ruleID: String, ruleSummary: String,
+        severity: Severity, message: String, detail: String, position: SourcePosition?, identity: String
+    ) {
+        self.suite = suite
+        self.name = name
+        self.outcome = outcome
+        self.listed = listed ?? (outcome != .passed || severity == .warning)
+        self.ruleID = ruleID
+        self.ruleSummary = ruleSummary
+        self.severity = severity
+        self.message = message
+        self.detail = detail
+        self.position = position
+        self.identity = identity
+    }
 }
 
 extension CheckResult {

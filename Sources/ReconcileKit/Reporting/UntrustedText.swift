@@ -10,8 +10,8 @@
 /// only in what else they must encode on top: a terminal line escapes its newlines
 /// too, a GitHub annotation percent-encodes `%`, CR and LF as GitHub's toolkit does
 /// (and `:` and `,` in properties), JSON only caps (its encoder escapes controls).
-/// Renderers still to come (markdown) add their variant here; the HTML status page and its
-/// SVG use `html`.
+/// Markdown (a plan, a step summary) uses `markdownCell`; the HTML status page and its SVG
+/// use `html`.
 public enum UntrustedText {
     /// The most characters (Unicode scalars) of one field shown by default.
     public static let defaultLimit = 400
@@ -56,6 +56,18 @@ public enum UntrustedText {
             case "'": result += "&#39;"
             default: result.append(character)
             }
+        }
+        return result
+    }
+
+    /// A Markdown table cell or `<summary>` (a PR comment, a step summary): as `html`, on
+    /// one line, with Markdown's own marks escaped, so a value can neither end the cell
+    /// nor format the page.
+    public static func markdownCell(_ text: some StringProtocol, limit: Int = 500) -> String {
+        var result = ""
+        for character in html(String(text.map { $0.isNewline ? " " : $0 }), limit: limit) {
+            if "\\`*_[]|~".contains(character) { result.append("\\") }
+            result.append(character)
         }
         return result
     }

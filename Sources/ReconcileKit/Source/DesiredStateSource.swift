@@ -42,7 +42,7 @@ public struct SourceOrigin: Sendable, Hashable, Codable {
         self.lastFetched = lastFetched
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case repo, ref, commit, worktree, stale
         case lastFetched = "last_fetched"
     }
