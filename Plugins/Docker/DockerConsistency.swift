@@ -11,9 +11,13 @@ extension DockerChecker: ConsistencyChecking {
 extension DockerSpec {
     /// The containers the desired state names: `containers:`, then the compose file's
     /// services (read at the same ref; without variables from the environment), for
-    /// checks of other sections that need a container's mounts.
-    public func declaredContainers(source: any DesiredStateSource) -> [ContainerSpec] {
-        Pairing.desiredContainers(self, compose: compose.map { ComposeLoader.load($0, source: source, environment: [:]) })
+    /// checks of other sections that need a container's mounts. Nil when the compose file
+    /// is missing or cannot be read: what it declares is unknown (`referenced-file-missing`
+    /// or `compose-invalid` says why), so no other check may call a service absent.
+    public func declaredContainers(source: any DesiredStateSource) -> [ContainerSpec]? {
+        let loaded = compose.map { ComposeLoader.load($0, source: source, environment: [:]) }
+        if loaded?.problem != nil { return nil }
+        return Pairing.desiredContainers(self, compose: loaded)
     }
 }
 

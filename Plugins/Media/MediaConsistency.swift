@@ -16,11 +16,12 @@ extension MediaChecker: ConsistencyChecking {
 
     /// Each link of every chain against the other sections, where both sides are written
     /// down: a section the manifest does not have, a setting it does not pin, or routes
-    /// kept in a Caddyfile are not judged here (the run observes them).
+    /// kept in a Caddyfile are not judged here (the run observes them), nor mounts of a
+    /// compose file that is missing or unreadable (its own rule reports that).
     public func consistency(of spec: MediaSpec, in desired: DesiredState) -> [ConsistencyProblem] {
         let django = desired.section(DjangoSpec.self)
         let caddy = desired.section(CaddySpec.self)
-        let containers = desired.section(DockerSpec.self).map { $0.declaredContainers(source: desired.source) }
+        let containers = desired.section(DockerSpec.self).flatMap { $0.declaredContainers(source: desired.source) }
         return spec.chains.flatMap { chain in
             var problems: [ConsistencyProblem] = []
             if let django {

@@ -34,9 +34,22 @@ import Testing
         }
     }
 
-    @Test func everyRuleHasAFixtureThatTripsIt() {
-        #expect(Self.cases("trips").count >= 15)
+    /// Each rule of the README's consistency table is named by some fixture's expected
+    /// output (so a rule without a fixture that trips it fails here).
+    @Test func everyRuleHasAFixtureThatTripsIt() throws {
+        #expect(Self.cases("trips").count >= 16)
         #expect(Self.cases("passes").count >= 3)
+        let readme = try String(contentsOfFile: "\(TestPaths.repositoryRoot)/README.md", encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## Consistency checks (`reconcile validate`)").dropFirst().first)
+        let table = section.components(separatedBy: "\n## ").first ?? ""
+        let rules = table.split(separator: "\n").filter { $0.hasPrefix("| `") }.map { String($0.dropFirst(3).prefix { $0 != "`" }) }
+        #expect(rules.count >= 12, "\(rules)")
+        let outputs = try Self.cases("trips").map {
+            try String(contentsOfFile: "\(Self.root)/trips/\($0).expected", encoding: .utf8)
+        }.joined()
+        for rule in rules {
+            #expect(outputs.contains("[\(rule)]: "), "no fixture under trips/ trips \(rule)")
+        }
     }
 
     @Test(arguments: cases("trips"))
