@@ -115,8 +115,9 @@ struct PlanCommand: AsyncParsableCommand {
         } else {
             selected = try ManifestSelection.paths(named: paths, in: source).filter { (try? source.read($0)) != nil }
         }
-        let loaded = ManifestLoader(source: source, variables: try options.parsedVariables(), limits: options.yamlLimits)
-            .load(selected)
+        let loaded = ManifestLoader(
+            source: source, variables: try options.parsedVariables(), limits: options.yamlLimits, plugins: try options.pluginDirectory()
+        ).load(selected)
         let errors = loaded.flatMap { item -> [ManifestError] in
             if case .failure(let failure) = item.result { return failure.errors }
             return []

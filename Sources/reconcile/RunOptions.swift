@@ -24,7 +24,8 @@ struct RunOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Run only this checker (repeatable): \(registry.identifiers.joined(separator: ", ")).", valueName: "checker"))
+            "Run only this checker (repeatable): \(registry.identifiers.joined(separator: ", ")), or an external checker's name.",
+            valueName: "checker"))
     var only: [String] = []
 
     @Option(
@@ -70,11 +71,6 @@ struct RunOptions: ParsableArguments {
     var verbose = false
 
     func validate() throws {
-        for name in only where !registry.identifiers.contains(name) {
-            let hint = Suggestions.closest(to: name, among: registry.identifiers).map { " (did you mean \($0)?)" } ?? ""
-            throw ValidationError(
-                "unknown checker '\(name)'\(hint); known: \(registry.identifiers.joined(separator: ", "))")
-        }
         _ = try NumericFlag.seconds(timeout, flag: "--timeout")
         try NumericFlag.count(maxConnectionsPerHost, flag: "--max-connections-per-host", in: 1...4096)
         if probeWrite && dryRun {
@@ -82,6 +78,15 @@ struct RunOptions: ParsableArguments {
                 "--probe-write writes a probe file into the live media volume; a --dry-run never writes, "
                     + "so the two cannot be combined (drop --probe-write to fetch a file that is already there)")
         }
+    }
+
+    /// The first `--only` name that is neither a built-in checker nor an external one of
+    /// these manifests or `--plugin-dir`, as an error with a did-you-mean; nil when all are known.
+    func unknownOnly(among external: [String]) -> String? {
+        let known = registry.identifiers + external.filter { !registry.identifiers.contains($0) }.sorted()
+        guard let name = only.first(where: { !known.contains($0) }) else { return nil }
+        let hint = Suggestions.closest(to: name, among: known).map { " (did you mean \($0)?)" } ?? ""
+        return "unknown checker '\(name)'\(hint); known: \(known.joined(separator: ", "))"
     }
 
     var stateDirectory: StateDirectory { stateDir.map(StateDirectory.init(path:)) ?? .standard() }
@@ -163,8 +168,10 @@ struct RunOptions: ParsableArguments {
         let paths: [String]
         let config: OperatorConfig
         var commit: String?
+        let plugins: PluginDirectory
         do {
             config = try self.source.operatorConfig()
+            plugins = try self.source.pluginDirectory()
             source = try self.source.openSource(until: deadline)
             commit = source.origin.commit
             // The host's demand (--require-signed, the operator config's trust:): before any manifest is read.
@@ -187,7 +194,8 @@ struct RunOptions: ParsableArguments {
         var manifests: [Manifest] = []
         // Validated by ArgumentParser before any run.
         let variables = (try? self.source.parsedVariables()) ?? [:]
-        for (path, result) in ManifestLoader(source: source, variables: variables, limits: self.source.yamlLimits).load(paths) {
+        let loader = ManifestLoader(source: source, variables: variables, limits: self.source.yamlLimits, plugins: plugins)
+        for (path, result) in loader.load(paths) {
             switch result {
             case .success(let manifest):
                 manifests.append(manifest)
@@ -205,6 +213,10 @@ struct RunOptions: ParsableArguments {
             try await self.source.verifyDemanded(by: manifests, of: [source], config: config, until: deadline)
         } catch {
             return .failure(refuse(error, commit: source.origin.commit, diagnose: diagnose))
+        }
+        if let unknown = unknownOnly(among: Set(checks.map(\.checker) + plugins.plugins.map(\.name)).sorted()) {
+            diagnose("error: \(unknown)")
+            return .failure(Failure(message: unknown))
         }
 
         let mode = dryRun ? RunMode.dryRun : .apply

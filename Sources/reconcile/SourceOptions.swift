@@ -80,6 +80,13 @@ struct SourceOptions: ParsableArguments {
             valueName: "file"))
     var gpgKeyring: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "External checkers: the executables named \(PluginDirectory.prefix)NAME in this directory check each manifest's NAME: section.",
+            valueName: "dir"))
+    var pluginDir: String?
+
     func validate() throws {
         _ = try NumericFlag.seconds(deadline, flag: "--deadline")
         try NumericFlag.count(maxManifestBytes, flag: "--max-manifest-bytes", in: 1...(1 << 30))
@@ -146,6 +153,11 @@ struct SourceOptions: ParsableArguments {
         try OperatorConfig.load(config ?? OperatorConfig.defaultPath, required: config != nil)
     }
 
+    /// `--plugin-dir`'s external checkers (none without it).
+    func pluginDirectory() throws(PluginDirectoryError) -> PluginDirectory {
+        try pluginDir.map { dir throws(PluginDirectoryError) in try PluginDirectory.discover(dir) } ?? .none
+    }
+
     /// The bounds every manifest is held to before decoding.
     var yamlLimits: YAMLLimits { YAMLLimits(maxBytes: maxManifestBytes) }
 
@@ -184,10 +196,12 @@ struct ManifestLoader {
     let variables: [String: String]
 
     let limits: YAMLLimits
+    /// `--plugin-dir`'s external checkers, whose sections every manifest may have.
+    var plugins = PluginDirectory.none
 
     /// Each manifest decoded, or its errors.
     func load(_ paths: [String]) -> [(path: String, result: Result<Manifest, ManifestErrors>)] {
-        let decoder = ManifestDecoder(registry: registry, limits: limits)
+        let decoder = ManifestDecoder(registry: registry, limits: limits, pluginDirectory: plugins)
         return paths.map { path in
             do {
                 let data = try source.read(path)

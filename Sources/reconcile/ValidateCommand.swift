@@ -25,6 +25,9 @@ struct ValidateCommand: AsyncParsableCommand {
             With --require-signed, or a manifest's trust: {require_signed: true}, the commit \
             must be signed by an allowed key (exit 1 otherwise, naming who signed); a \
             --worktree check has no commit to verify and says so in a note.
+
+            An external checker's section is checked against the JSON Schema the checker \
+            prints when run with --schema (no check is run); errors name the section's lines.
             """
     )
 
@@ -51,9 +54,11 @@ struct ValidateCommand: AsyncParsableCommand {
         let source: any DesiredStateSource
         let selected: [String]
         let config: OperatorConfig
+        let plugins: PluginDirectory
         let deadline: RunDeadline
         do {
             config = try self.source.operatorConfig()
+            plugins = try self.source.pluginDirectory()
             deadline = try self.source.startDeadline()
             source = try self.source.openSource(until: deadline)
             // The host's demand; a working tree has no signature (see the note below).
@@ -66,7 +71,7 @@ struct ValidateCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let loaded = ManifestLoader(
-            source: source, variables: try self.source.parsedVariables(), limits: self.source.yamlLimits
+            source: source, variables: try self.source.parsedVariables(), limits: self.source.yamlLimits, plugins: plugins
         ).load(selected)
         let decoded = loaded.compactMap { try? $0.result.get() }
         if source.origin.worktree {
@@ -87,9 +92,19 @@ struct ValidateCommand: AsyncParsableCommand {
         let results = loaded.map { path, result in
             (path: path, result: result, review: (try? result.get()).map { TrustReview($0, config: config) })
         }
-        let checked = results.map { item -> (path: String, result: Result<Manifest, ManifestErrors>) in
-            guard let review = item.review, !review.errors.isEmpty else { return (item.path, item.result) }
-            return (item.path, .failure(ManifestErrors(review.errors)))
+        // So does a section its external checker's --schema rejects (the plugin runs with
+        // --schema only, never a check).
+        var checked: [(path: String, result: Result<Manifest, ManifestErrors>)] = []
+        for item in results {
+            guard let review = item.review, case .success(let manifest) = item.result else {
+                checked.append((item.path, item.result))
+                continue
+            }
+            let errors =
+                review.errors
+                + (await PluginSchemaReview.errors(
+                    manifest, source: source, config: config, timeout: min(.seconds(30), deadline.remaining)))
+            checked.append(errors.isEmpty ? (item.path, item.result) : (item.path, .failure(ManifestErrors(errors))))
         }
         let errors = checked.flatMap { result -> [ManifestError] in
             if case .failure(let failure) = result.result { return failure.errors }

@@ -9,7 +9,7 @@ import Testing
 /// Tests/Fixtures/manifests/broken each give exactly these errors at these positions
 /// (the same files are checked against the JSON Schema end to end).
 @Suite struct HealthManifestTests {
-    static let allowedTop = "(allowed: apiVersion, kind, name, vars, apply, notify, trust, health)"
+    static let allowedTop = "(allowed: apiVersion, kind, name, vars, apply, notify, trust, plugins, health)"
     static let allowedCheck =
         "(allowed: name, url, method, bearer_token_env, bearer_token_file, expect, timeout_ms, retries, follow_redirects, ca_file)"
 

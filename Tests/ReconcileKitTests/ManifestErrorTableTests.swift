@@ -36,13 +36,13 @@ import Testing
             name: "unknown top-level key with did-you-mean",
             text: head + "prob:\n  label: a\n",
             errors: [
-                "test.yaml:3:1: prob: unknown key 'prob'; did you mean 'probe'? (allowed: apiVersion, kind, name, vars, apply, notify, trust, alpha, beta, gamma, probe, values)"
+                "test.yaml:3:1: prob: unknown key 'prob'; did you mean 'probe'? (allowed: apiVersion, kind, name, vars, apply, notify, trust, plugins, alpha, beta, gamma, probe, values)"
             ]),
         Row(
             name: "unknown key without a plausible suggestion lists what is allowed",
             text: head + "kubernetes: {}\n",
             errors: [
-                "test.yaml:3:1: kubernetes: unknown key 'kubernetes' (allowed: apiVersion, kind, name, vars, apply, notify, trust, alpha, beta, gamma, probe, values)"
+                "test.yaml:3:1: kubernetes: unknown key 'kubernetes' (allowed: apiVersion, kind, name, vars, apply, notify, trust, plugins, alpha, beta, gamma, probe, values)"
             ]),
         Row(
             name: "unknown key two levels down",
@@ -161,7 +161,7 @@ import Testing
             text: "apiVersion: reconcile/v9\nkind: Environment\nnmae: x\nprobe:\n  url: ftp://x/\nalpha:\n  scrip: a\n",
             errors: [
                 "test.yaml:1:13: apiVersion: unsupported apiVersion 'reconcile/v9'; this reconcile reads reconcile/v1",
-                "test.yaml:3:1: nmae: unknown key 'nmae'; did you mean 'name'? (allowed: apiVersion, kind, name, vars, apply, notify, trust, alpha, beta, gamma, probe, values)",
+                "test.yaml:3:1: nmae: unknown key 'nmae'; did you mean 'name'? (allowed: apiVersion, kind, name, vars, apply, notify, trust, plugins, alpha, beta, gamma, probe, values)",
                 "test.yaml:5:8: probe.url: unsupported URL scheme 'ftp' in 'ftp://x/'; use http, https",
                 "test.yaml:7:3: alpha.scrip: unknown key 'scrip'; did you mean 'script'? (allowed: script)",
                 "test.yaml:7:3: alpha: missing required key 'script'",

@@ -34,6 +34,9 @@ public struct ObservationContext: Sendable {
     public let operatorConfig: OperatorConfig
     /// Observations shared within one run, and the manifest this context serves.
     var sharing: (observations: SharedObservations, manifest: String)?
+    /// When the reconciler stops waiting for this check (set by ``Reconciler``); what a
+    /// check hands on to a process it starts (an external checker's `deadline_ms`).
+    public internal(set) var deadline: ContinuousClock.Instant?
 
     /// The context of a run in `mode`: its HTTP client enforces the mode's request policy.
     /// This is the only place a checker's client is made, so no checker can forget the

@@ -40,6 +40,7 @@ public struct Reconciler: Sendable {
         for check in Self.inputsFirst(observed) {
             var checkContext = context
             checkContext.sharing = (shared, check.position.file)
+            checkContext.deadline = .now + checkDeadline
             let observing = checkContext
             shared.start(manifest: check.position.file, checker: check.checker) { try await check.observe(observing) }
         }

@@ -31,6 +31,7 @@ public struct ManifestDecoder: Sendable {
         .optional(ApplyPolicy.key, ApplyPolicy.shape, ApplyPolicy.summary),
         .optional(NotifySpec.key, NotifySpec.shape, NotifySpec.summary),
         .optional(TrustSpec.key, TrustSpec.shape, TrustSpec.summary),
+        .optional(PluginsSection.key, PluginsSection.shape, PluginsSection.summary),
     ]
 
     /// The top level of a manifest: the core keys, then one optional key per section.
@@ -42,9 +43,13 @@ public struct ManifestDecoder: Sendable {
     /// Size and alias-expansion bounds, checked before anything is decoded.
     public let limits: YAMLLimits
 
-    public init(registry: CheckerRegistry, limits: YAMLLimits = YAMLLimits()) {
+    /// External checkers from `--plugin-dir`: their sections are allowed in every manifest.
+    public let pluginDirectory: PluginDirectory
+
+    public init(registry: CheckerRegistry, limits: YAMLLimits = YAMLLimits(), pluginDirectory: PluginDirectory = .none) {
         self.registry = registry
         self.limits = limits
+        self.pluginDirectory = pluginDirectory
     }
 
     /// Decodes `text` (named `file` in errors). `variableOverrides` come from `--var`
@@ -71,7 +76,11 @@ public struct ManifestDecoder: Sendable {
         do {
             // A wrong or missing header is reported, not fatal: the sections' errors still
             // show in the same pass.
-            let header = Self.header(sections: registry.sections)
+            // External checkers' sections are top-level keys of this manifest only.
+            let plugins = PluginsSection.read(
+                root, taken: (registry.identifiers, registry.sectionKeys + Self.coreKeys.map(\.name)),
+                directory: pluginDirectory.plugins)
+            let header = Self.header(sections: registry.sections + plugins.map(\.sectionDeclaration))
             let top = try root.mapping(header.withoutRequiredKeys)
             for key in header.keys where key.isRequired && top.optional(key.name) == nil {
                 session.errors.append(root.error("missing required key '\(key.name)'"))
@@ -98,9 +107,27 @@ public struct ManifestDecoder: Sendable {
                     session.errors.append(error)
                 }
             }
+            for plugin in plugins {
+                guard let node = top.optional(plugin.section) else {
+                    if plugin.origin == .manifest {
+                        session.errors.append(
+                            ManifestError(
+                                position: plugin.position, keyPath: plugin.keyPath,
+                                message:
+                                    "the external checker \(plugin.name) reads the top-level section \(plugin.section):, which this manifest does not have"
+                            ))
+                    }
+                    continue
+                }
+                do {
+                    checks.append(try ExternalCheck.plan(plugin, section: node))
+                } catch let error as ManifestError {
+                    session.errors.append(error)
+                }
+            }
             if let node = top.optional(ApplyPolicy.key) {
                 do {
-                    apply = try ApplyPolicy(from: node, checkers: registry.identifiers)
+                    apply = try ApplyPolicy(from: node, checkers: registry.identifiers + plugins.map(\.name))
                 } catch let error as ManifestError {
                     session.errors.append(error)
                 }

@@ -10,6 +10,13 @@ public enum ManifestSchema {
     /// The whole schema: the header keys and one property per registered section.
     public static func json(for registry: CheckerRegistry) -> String {
         var root = object(ManifestDecoder.header(sections: registry.sections))
+        // External checkers' sections are named by the manifest's own plugins: list, which
+        // no schema can read: with plugins: any further top-level key is let through (the
+        // decoder and `validate` judge it), without it none is.
+        root["additionalProperties"] = nil
+        root["unevaluatedProperties"] = false
+        root["if"] = ["required": [PluginsSection.key]]
+        root["then"] = ["additionalProperties": true]
         root["$comment"] = comment
         root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         root["$id"] = "https://reconcile.dev/schema/reconcile-v1.schema.json"

@@ -17,6 +17,7 @@ import Foundation
 /// token_dirs: [/etc/reconcile]                 # default: /etc/reconcile
 /// runner_env: ["DJANGO_*"]                     # default: DJANGO_*
 /// trust: { require_signed: true, allowed_signers: /etc/reconcile/allowed_signers }   # default: none
+/// plugins: [tls-expiry]                        # default: none (manifests' external checkers)
 /// ```
 /// A name ending in `*` matches every name with that prefix.
 public struct OperatorConfig: Sendable, Hashable {
@@ -42,10 +43,14 @@ public struct OperatorConfig: Sendable, Hashable {
     /// whatever the manifests at the commit say. nil: no demand.
     public var trust: TrustSpec?
 
+    /// External checkers a manifest's `plugins:` may run (names or `PREFIX*`); none by
+    /// default: each runs a program the manifest chooses (`--plugin-dir`'s always run).
+    public var plugins: [String]
+
     public init(
         file: String? = nil, interpreters: [String]? = nil, containers: [String]? = nil,
         tokenVariables: [String] = ["RECONCILE_*"], tokenDirectories: [String] = ["/etc/reconcile"],
-        runnerEnvironment: [String] = ["DJANGO_*"]
+        runnerEnvironment: [String] = ["DJANGO_*"], plugins: [String] = []
     ) {
         self.file = file
         self.interpreters = interpreters
@@ -53,6 +58,7 @@ public struct OperatorConfig: Sendable, Hashable {
         self.tokenVariables = tokenVariables
         self.tokenDirectories = tokenDirectories
         self.runnerEnvironment = runnerEnvironment
+        self.plugins = plugins
     }
 
     /// The built-in defaults, used when there is no config file.
@@ -90,6 +96,9 @@ public struct OperatorConfig: Sendable, Hashable {
         .optional(
             TrustSpec.key, TrustSpec.shape,
             "Verified desired state on this host: require_signed and its keys, as --require-signed (default: none)."),
+        .optional(
+            "plugins", .list(.string(.nonEmpty)),
+            "External checkers a manifest's plugins: may run, NAME or PREFIX* (default: none; --plugin-dir's always run)."),
     ])
 
     /// Decodes a config's text (named `file` in errors).
@@ -106,6 +115,7 @@ public struct OperatorConfig: Sendable, Hashable {
             config.tokenDirectories = try map.optional("token_dirs")?.stringList() ?? config.tokenDirectories
             config.runnerEnvironment = try map.optional("runner_env")?.stringList() ?? config.runnerEnvironment
             config.trust = try map.optional(TrustSpec.key).map { try TrustSpec(from: $0) }
+            config.plugins = try map.optional("plugins")?.stringList() ?? config.plugins
         } catch let error as ManifestError {
             errors.append(error)
         } catch {

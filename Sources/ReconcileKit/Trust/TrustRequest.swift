@@ -19,6 +19,8 @@ public enum TrustRequest: Sendable, Hashable {
     case tokenFile(String)
     /// `caddy adapt` run on a Caddyfile of the repository (`caddy.caddyfile`).
     case caddyAdapt(String)
+    /// An external checker the manifest declares (`plugins[i].command`).
+    case externalChecker(name: String, command: String)
 
     /// What the field makes reconcile do, for validate's listing.
     public var action: String {
@@ -30,6 +32,7 @@ public enum TrustRequest: Sendable, Hashable {
         case .tokenVariable(let name): "reads the environment variable \(name) and sends it as a bearer token"
         case .tokenFile(let path): "reads \(path) and sends it as a bearer token"
         case .caddyAdapt(let path): "runs caddy adapt on \(path) at the ref"
+        case .externalChecker(let name, let command): "runs the external checker \(name): \(command)"
         }
     }
 }
@@ -134,6 +137,13 @@ extension OperatorConfig {
                 )
             }
             return .allowed(because: "inside \(directory), listed under token_dirs: in \(origin)")
+        case .externalChecker(let name, _):
+            guard let pattern = plugins.first(where: { Self.matches(name, $0) }) else {
+                return .refused(
+                    "\(name) is not listed under plugins: in \(origin); a manifest's external checker runs a program of its "
+                        + "choosing as reconcile's user, so the operator lists the ones that may run: add \(name) there")
+            }
+            return .allowed(because: "matches \(pattern) in plugins: of \(origin)")
         case .caddyAdapt:
             return .allowed(
                 because: "always: caddy adapt runs with an empty environment, and imports only files of the repository "
