@@ -143,12 +143,12 @@ import Testing
         let config = try Config()
         let record = config.scratch.file("request.json")
         let repo = try await Self.repository("  behaviour: hang\n  record: ${record}")
-        let result = try await Self.run(repo, ["--format", "json", "--timeout", "3", "--var", "record=\(record)"], config: config.path)
+        let result = try await Self.run(repo, ["--format", "json", "--timeout", "6", "--var", "record=\(record)"], config: config.path)
         #expect(result.status == 3, "\(result.allOutput)")
         let finding = try #require(try Self.findings(result).first)
         #expect(finding["status"] as? String == "unknown")
         let message = try #require(finding["message"] as? String)
-        // The plugin is told 2.25 s (3 s less a quarter) and killed then, before the run's own cut.
+        // The plugin is told 4.5 s (6 s less a quarter) and killed then, before the run's own cut.
         #expect(message.hasPrefix("the external checker fixture did not answer within its deadline of "), "\(message)")
         #expect(message.contains("and was killed"), "\(message)")
         let child = try #require(Int32(try String(contentsOfFile: record + ".child", encoding: .utf8)))
