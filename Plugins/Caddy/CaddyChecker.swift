@@ -65,7 +65,8 @@ public struct CaddyChecker: Checker {
         context.logger.debug("adapting \(path) (\(data.count) bytes) with caddy adapt")
         return CaddyfileOutcome(
             path: path,
-            result: await CaddyAdapter.adapt(data, path: path, source: context.source, environment: context.environment))
+            result: await CaddyAdapter.adapt(data, path: path, source: context.source, environment: context.environment),
+            text: String(decoding: data, as: UTF8.self))
     }
 
     public func compare(_ spec: CaddySpec, with observation: CaddyObservation) -> [Finding] {

@@ -13,11 +13,13 @@ enum CaddyComparison {
     static func findings(_ spec: CaddySpec, _ observation: CaddyObservation) -> [Finding] {
         var findings: [Finding] = []
         var desiredSites: [DesiredSite]?
+        var committed: (path: String, sites: CaddyfileSites)?
         switch spec.desired {
         case .sites(let sites):
             desiredSites = sites.map(DesiredSite.from)
         case .caddyfile(let path, let position):
             desiredSites = desiredFromCaddyfile(path, position, observation.caddyfile, into: &findings)
+            committed = observation.caddyfile?.text.map { (path, CaddyfileSites($0)) }
         }
 
         let live: CaddyRouteTable
@@ -38,7 +40,8 @@ enum CaddyComparison {
             return findings + CaddyProbeVerdict.findings(observation.probes)
         }
         if let desiredSites {
-            findings += compare(desiredSites, with: live, unmanaged: spec.unmanagedRoutes, position: spec.position)
+            findings += compare(
+                desiredSites, with: live, unmanaged: spec.unmanagedRoutes, position: spec.position, committed: committed)
         }
         return findings + CaddyProbeVerdict.findings(observation.probes)
     }
@@ -126,20 +129,38 @@ enum CaddyComparison {
         if found.isEmpty && !wanted.isEmpty { found = sites.filter { wanted.isSubset(of: $0.hosts) } }
         if found.isEmpty && !wanted.isEmpty { found = sites.filter { $0.hosts.isEmpty } }
         if found.isEmpty && wanted.isEmpty && sites.count == 1 { found = sites }
-        if let listen = desired.listen, found.count > 1 {
-            let sameListen = found.filter { Set(table.listen(of: $0.server)) == Set(listen) }
-            if !sameListen.isEmpty { found = sameListen }
+        if let listen = desired.listen, !found.isEmpty {
+            let wanted = Set(listen.map(normalizedListen))
+            let sameListen = found.filter { Set(table.listen(of: $0.server).map(normalizedListen)) == wanted }
+            // From a Caddyfile the listen addresses only tell sites apart; a manifest's are required.
+            if !sameListen.isEmpty || !desired.fromCaddyfile { found = sameListen }
         }
         return found
     }
 
+    /// `:8080`, `0.0.0.0:8080`, `[::]:8080` and `tcp/:8080` are one listener.
+    static func normalizedListen(_ address: String) -> String {
+        var text = address.lowercased()
+        if text.hasPrefix("tcp/") { text.removeFirst(4) }
+        for any in ["0.0.0.0:", "[::]:"] where text.hasPrefix(any) { text = ":" + text.dropFirst(any.count) }
+        return text
+    }
+
     static func compare(
         _ desiredSites: [DesiredSite], with live: CaddyRouteTable, unmanaged: CaddySpec.UnmanagedRoutes,
-        position: SourcePosition
+        position: SourcePosition, committed: (path: String, sites: CaddyfileSites)? = nil
     ) -> [Finding] {
         var findings: [Finding] = []
         var namedKeys: [CaddySite: Set<String>] = [:]
         for desired in desiredSites {
+            let first = findings.count
+            defer {
+                if let committed, let site = committed.sites.site(hosts: desired.hosts, listen: desired.listen) {
+                    for index in first..<findings.count where findings[index].status == .drift {
+                        findings[index].fix = committedSiteFix(site, path: committed.path)
+                    }
+                }
+            }
             let sites = candidates(for: desired, in: live)
             if sites.isEmpty {
                 findings += desired.routes.map { missingSite($0, desired: desired, live: live) }
@@ -178,15 +199,15 @@ enum CaddyComparison {
     ) -> Finding {
         let view = analysis.view
         let hosts = CaddyText.onHosts(desired.hosts) + note
-        let expected = CaddyText.describe(route.handler, strip: route.stripPrefix, rootChecked: route.rootChecked)
+        let expected = CaddyText.describe(route)
         // Only a route that is not in sync needs its block (most are in sync: 1,000 routes).
-        var block: String {
-            CaddyText.caddyfileBlock(
-                path: route.path, handler: route.handler, strip: route.stripPrefix, conditions: route.conditions)
-        }
+        var block: String { CaddyText.caddyfileBlock(route) }
         var finding = Finding(
             checker: checker, resource: route.path.text, status: .drift, severity: .error, expected: expected,
             message: "", position: route.position)
+        if route.middlewareOnly {
+            return compareMiddleware(route, analysis: analysis, hosts: hosts, desired: desired, finding: finding, block: block)
+        }
 
         guard let index = analysis.route(forKey: route.pairingKey) else {
             if route.conditions.isEmpty,
@@ -224,7 +245,10 @@ enum CaddyComparison {
         }
 
         let live = view[index]
-        let observed = CaddyText.describe(live.handler, strip: live.stripPrefix)
+        var observed = CaddyText.describe(live.handler, strip: live.stripPrefix)
+        if (route.whole != nil || !route.expectations.isEmpty) && !live.middleware.isEmpty {
+            observed = CaddyText.describe(live.middleware) + ", then " + observed
+        }
         finding.observed = observed
         let differences = differences(route, live)
         if let shadowIndex = analysis.shadower(of: index) {
@@ -258,7 +282,7 @@ enum CaddyComparison {
             return finding
         }
         finding.message = differences.map(\.text).joined(separator: "; ") + hosts
-        let paths = differences.map(\.jsonPath).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let paths = uniquePaths(differences)
         finding.fix = Fix(
             summary: "Make the route in \(CaddyText.siteBlock(desired.hosts)) read as below (live JSON that differs: "
                 + paths.joined(separator: ", ") + ").",
@@ -266,9 +290,96 @@ enum CaddyComparison {
         return finding
     }
 
+    /// A route of middleware only, against the live middleware routes of its key.
+    static func compareMiddleware(
+        _ route: DesiredRoute, analysis: ViewAnalysis, hosts: String, desired: DesiredSite, finding: Finding, block: String
+    ) -> Finding {
+        var finding = finding
+        let indices = analysis.middlewareRoutes(forKey: route.pairingKey)
+        guard let first = indices.first else {
+            finding.observed = "no middleware route for \(route.path)"
+            finding.message = "missing middleware route\(hosts): nothing runs \(finding.expected ?? "") for \(route.path)"
+            finding.fix = Fix(
+                summary: "Add this block to \(CaddyText.siteBlock(desired.hosts)).", snippet: block, language: "caddyfile")
+            return finding
+        }
+        let live = indices.flatMap { analysis.view[$0].middleware }
+        finding.observed = CaddyText.describe(live)
+        let differences = middlewareDifferences(route, live, at: analysis.view[first].routeJSONPath)
+        guard !differences.isEmpty else {
+            finding.status = .ok
+            finding.severity = .info
+            finding.message = "in sync\(hosts): \(finding.observed ?? "")"
+            return finding
+        }
+        finding.message = differences.map(\.text).joined(separator: "; ") + hosts
+        finding.fix = Fix(
+            summary: "Make the middleware for \(route.path) in \(CaddyText.siteBlock(desired.hosts)) read as below "
+                + "(live JSON that differs: \(uniquePaths(differences).joined(separator: ", "))).",
+            snippet: block, language: "caddyfile")
+        return finding
+    }
+
+    static func uniquePaths(_ differences: [CaddyDifference]) -> [String] {
+        differences.map(\.jsonPath).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    /// How the live middleware differs from the desired: what the manifest names, or (from
+    /// a Caddyfile) every handler as normalised JSON, paired by name in order.
+    static func middlewareDifferences(_ route: DesiredRoute, _ live: [CaddyMiddleware], at routePath: String) -> [CaddyDifference] {
+        var result = route.expectations.compactMap { $0.difference(live, at: routePath) }
+        guard let want = route.whole?.middleware,
+            want.map(\.name) != live.map(\.name) || zip(want, live).contains(where: { $0.json != $1.json })
+        else { return result }
+        var liveByName: [String: [CaddyMiddleware]] = [:]
+        for item in live { liveByName[item.name, default: []].append(item) }
+        var used: [String: Int] = [:]
+        for item in want {
+            let index = used[item.name, default: 0]
+            used[item.name] = index + 1
+            guard let have = liveByName[item.name], index < have.count else {
+                result.append(
+                    CaddyDifference(
+                        .json,
+                        "missing middleware \(item.name) in \(routePath): \(CaddyText.excerpt(item.json.canonicalText, limit: 120))",
+                        routePath))
+                continue
+            }
+            for difference in CaddyJSON.differences(item.json, have[index].json, at: have[index].jsonPath) {
+                result.append(CaddyDifference(.json, "\(item.name) differs at \(difference.text)", difference.path))
+            }
+        }
+        for (name, items) in liveByName.sorted(by: { $0.key < $1.key }) where items.count > used[name, default: 0] {
+            for extra in items[used[name, default: 0]...] {
+                result.append(
+                    CaddyDifference(
+                        .json,
+                        "unexpected middleware \(name) at \(extra.jsonPath): \(CaddyText.excerpt(extra.json.canonicalText, limit: 120))",
+                        extra.jsonPath))
+            }
+        }
+        return result
+    }
+
     /// What differs between a desired route and the live route paired with it, each
-    /// with the admin-API path of the live value.
+    /// with the admin-API path of the live value: what the route model compares by
+    /// meaning, the middleware, and (from a Caddyfile) the rest of the handler's JSON.
     static func differences(_ route: DesiredRoute, _ live: CaddyRoute) -> [CaddyDifference] {
+        var result = modelledDifferences(route, live)
+        result += middlewareDifferences(route, live.middleware, at: live.routeJSONPath)
+        if let want = route.whole?.handler, let have = live.handlerJSON, want != have {
+            let covered = result.map(\.jsonPath)
+            for difference in CaddyJSON.differences(want, have, at: live.handlerJSONPath)
+            where !covered.contains(where: { difference.path == $0 || difference.path.hasPrefix($0 + "/") }) {
+                result.append(CaddyDifference(.json, "\(live.handler.name) differs at \(difference.text)", difference.path))
+            }
+        }
+        return result
+    }
+
+    /// What the route model compares by meaning: handler, upstreams, transport, root,
+    /// response, prefix strip.
+    static func modelledDifferences(_ route: DesiredRoute, _ live: CaddyRoute) -> [CaddyDifference] {
         var result: [CaddyDifference] = []
         switch (route.handler, live.handler) {
         case (.reverseProxy(let want, let wantTransport), .reverseProxy(let have, let haveTransport)):
@@ -300,7 +411,7 @@ enum CaddyComparison {
                         .root, "a different root: expected \(want ?? "none"), live \(have ?? "none (Caddy's working directory)")",
                         live.rootJSONPath ?? live.handlerJSONPath))
             }
-        case (.staticResponse, .staticResponse), (.error, .error), (.other, .other):
+        case (.staticResponse, .staticResponse), (.error, .error), (.other, .other), (.abort, .abort):
             if route.handler != live.handler {
                 result.append(
                     CaddyDifference(
@@ -340,22 +451,33 @@ enum CaddyComparison {
     }
 
     static func missingSite(_ route: DesiredRoute, desired: DesiredSite, live: CaddyRouteTable) -> Finding {
-        let hosts = desired.hosts.isEmpty ? "any host" : desired.hosts.joined(separator: ", ")
-        let served = live.sites.map { $0.hosts.isEmpty ? "any host" : $0.hosts.joined(separator: ", ") }
+        let hosts =
+            (desired.hosts.isEmpty ? "any host" : desired.hosts.joined(separator: ", "))
+            + (desired.listen.map { " on " + $0.joined(separator: ", ") } ?? "")
+        let served = live.sites.map { site in
+            (site.hosts.isEmpty ? "any host" : site.hosts.joined(separator: ", "))
+                + (desired.listen == nil ? "" : " on " + live.listen(of: site.server).joined(separator: ", "))
+        }
         return Finding(
             checker: checker, resource: route.path.text, status: .drift, severity: .error,
-            expected: CaddyText.describe(route.handler, strip: route.stripPrefix, rootChecked: route.rootChecked),
+            expected: CaddyText.describe(route),
             observed: served.isEmpty ? "no sites" : "sites for: " + served.joined(separator: "; "),
             message: "missing route\(CaddyText.onHosts(desired.hosts)): no site block serves \(hosts)",
             fix: Fix(
                 summary: "Add a site block for \(hosts) with this route (live JSON: a route with a host matcher in "
                     + "/config/apps/http/servers/…/routes).",
-                snippet: siteWrapped(
-                    desired.hosts,
-                    CaddyText.caddyfileBlock(
-                        path: route.path, handler: route.handler, strip: route.stripPrefix, conditions: route.conditions)),
+                snippet: siteWrapped(desired.hosts, CaddyText.caddyfileBlock(route)),
                 language: "caddyfile"),
             position: route.position)
+    }
+
+    /// The fix of a route of a Caddyfile desired state: its site block as committed (see
+    /// `CaddyfileSites` for why the whole site), with what the route's own fix said.
+    static func committedSiteFix(_ site: CaddyfileSites.Site, path: String) -> Fix {
+        Fix(
+            summary: "Replace the site block \(site.address) of the running Caddyfile with the one committed in \(path) "
+                + "(below), or load the whole file; the message says what differs, at which path of the live JSON.",
+            snippet: site.text, language: "caddyfile")
     }
 
     static func siteWrapped(_ hosts: [String], _ block: String) -> String {
@@ -400,7 +522,7 @@ enum CaddyComparison {
 /// plan repairs each kind its own way), how to say it, and the admin-API path of the
 /// live value.
 struct CaddyDifference {
-    enum Kind { case upstreams, transport, root, response, handler, strip }
+    enum Kind { case upstreams, transport, root, response, handler, strip, middleware, json }
 
     let kind: Kind
     let text: String

@@ -36,6 +36,8 @@ public enum CaddyConfigNormalizer {
     static let middleware: Set<String> = [
         "vars", "rewrite", "headers", "encode", "request_body", "templates", "push", "map", "authentication",
         "copy_response_headers", "tracing", "log_append", "intercept",
+        // Not a Caddy handler: the normaliser's name for the adapter's `try_files` route.
+        "try_files",
     ]
 
     /// Whether a handler passes the request on to the next one: middleware, or a gate.
@@ -153,6 +155,12 @@ struct WalkState {
     var rootSource: String?
     var scoped: [ScopedMiddleware] = []
     var groups: [String] = []
+    /// Middleware of the enclosing block that runs before what answers in it.
+    var middleware: [CaddyMiddleware] = []
+    /// Inside a route matched by a path or a condition (a `handle` block, a directive's
+    /// matcher), not just a site's host matcher: there an unconditional middleware route
+    /// belongs to the block's responders, at site level it is a route of its own.
+    var inBlock = false
     var siteRoutesPath: String
     var routePath: String = ""
 
@@ -206,9 +214,21 @@ struct Walker {
             let routePath = "\(listPath)/\(index)"
             let group = route["group"]?.string.map { "\(listPath)#\($0)" }
             // Non-objects are kept (and skipped) so positions stay the JSON's own.
-            let handlers = route["handle"]?.array ?? []
+            let tryFiles = CaddyMiddleware.tryFiles(route, at: routePath)
+            let handlers = tryFiles.map { [$0.json] } ?? route["handle"]?.array ?? []
             let terminal = route["terminal"]?.bool ?? false
-            let alternatives = Self.alternatives(route["match"])
+            let alternatives: [MatchAlternative] =
+                if tryFiles != nil {
+                    [MatchAlternative(hosts: nil, path: nil, conditions: [])]
+                } else if let php = CaddyMiddleware.phpCondition(route) {
+                    [MatchAlternative(hosts: nil, path: nil, conditions: [php])]
+                } else {
+                    Self.alternatives(route["match"])
+                }
+            /// The route's own middleware (what a `.middleware` entry or a block inherits).
+            func middleware(_ handler: JSONValue, at path: String) -> CaddyMiddleware? {
+                tryFiles ?? CaddyMiddleware.from(handler, at: path)
+            }
 
             for alternative in alternatives {
                 guard var scope = narrow(state, by: alternative, routePath: routePath) else { continue }
@@ -219,6 +239,7 @@ struct Walker {
                     scope.siteRoutesPath = "\(routePath)/handle/\(first)/routes"
                 }
                 var answered = false
+                var own: [CaddyMiddleware] = []
                 let firstEntry = entries.count
                 for (position, handler) in handlers.enumerated() where handler.object != nil {
                     let handlerPath = "\(routePath)/handle/\(position)"
@@ -227,13 +248,25 @@ struct Walker {
                         walk(handler["routes"]?.array ?? [], listPath: handlerPath + "/routes", state: scope)
                     } else if CaddyConfigNormalizer.passesOn(handler) {
                         scope.apply(middleware: handler, at: handlerPath)
+                        if let item = middleware(handler, at: handlerPath) {
+                            scope.middleware.append(item)
+                            own.append(item)
+                        }
                     } else {
                         emit(
                             Self.handler(handler, state: scope), state: scope, handlerPath: handlerPath,
-                            ownRoot: name == "file_server" && handler["root"]?.string != nil)
+                            ownRoot: name == "file_server" && handler["root"]?.string != nil,
+                            json: CaddyJSON.withoutGeneratedKeys(handler))
                         answered = true
                         break
                     }
+                }
+                // A route of middleware only is an entry of its own, unless it belongs to
+                // the responders of its block (then they carry it).
+                if !answered && !own.isEmpty && !(alternative.isUnconditional && state.inBlock)
+                    && handlers.allSatisfy(CaddyConfigNormalizer.passesOn)
+                {
+                    append(kind: .middleware, handler: .nothing, state: scope, handlerPath: routePath, middleware: own)
                 }
                 // Markers for what a route that did not answer itself still decides; not
                 // needed when something inside already answers all of its requests.
@@ -258,7 +291,9 @@ struct Walker {
                 }
                 for (position, handler) in handlers.enumerated() {
                     let before = state.root
-                    state.apply(middleware: handler, at: "\(routePath)/handle/\(position)")
+                    let handlerPath = "\(routePath)/handle/\(position)"
+                    state.apply(middleware: handler, at: handlerPath)
+                    if state.inBlock, let item = middleware(handler, at: handlerPath) { state.middleware.append(item) }
                     // A later catch-all root overrides earlier path-scoped roots (outside groups).
                     if group == nil && state.root != before {
                         state.scoped = state.scoped.compactMap { scoped in
@@ -292,8 +327,7 @@ struct Walker {
     func answersAll(_ scope: WalkState, since index: Int) -> Bool {
         let path = scope.path ?? .any
         return entries[index...].contains { entry in
-            if case .groupClaim = entry.kind { return false }
-            return entry.conditions == scope.conditions && entry.path.covers(path)
+            entry.answers && entry.conditions == scope.conditions && entry.path.covers(path)
         }
     }
 
@@ -304,8 +338,17 @@ struct Walker {
         if let hosts = alternative.hosts {
             if let outer = state.hosts {
                 let both = Set(outer).intersection(hosts)
-                guard !both.isEmpty else { return nil }
-                scope.hosts = both.sorted()
+                if !both.isEmpty {
+                    scope.hosts = both.sorted()
+                } else {
+                    // A host matcher inside a wildcard site (`*.example.com` › `@foo host
+                    // foo.example.com`): a condition of the wildcard site's route.
+                    let inside = hosts.filter { host in outer.contains { Self.wildcard($0, matches: host) } }
+                    guard !inside.isEmpty else { return nil }
+                    scope.conditions.append(CaddyMatchers.condition("host", .array(inside.map { .string($0) })))
+                    scope.routePath = routePath
+                    scope.inBlock = true
+                }
             } else {
                 scope.hosts = hosts
             }
@@ -318,19 +361,31 @@ struct Walker {
                 scope.path = effective
             }
             scope.routePath = routePath
+            scope.inBlock = true
         }
         if !alternative.conditions.isEmpty {
             scope.conditions += alternative.conditions
             scope.routePath = routePath
+            scope.inBlock = true
         }
         if scope.routePath.isEmpty { scope.routePath = routePath }
         return scope
     }
 
+    /// Caddy's host matcher: `*.example.com` matches one more label (`foo.example.com`,
+    /// not `a.b.example.com`).
+    static func wildcard(_ pattern: String, matches host: String) -> Bool {
+        guard pattern.hasPrefix("*.") else { return pattern == host }
+        let suffix = pattern.dropFirst()
+        guard host.hasSuffix(suffix) else { return false }
+        let label = host.dropLast(suffix.count)
+        return !label.isEmpty && !label.contains(".") && !label.contains("*")
+    }
+
     /// Adds a responder, preceded by any entries that path-scoped middleware derives
     /// from it (a `root /media/* DIR` before a catch-all `file_server` makes
     /// `/media/*` its own route).
-    mutating func emit(_ handler: CaddyHandler, state: WalkState, handlerPath: String, ownRoot: Bool) {
+    mutating func emit(_ handler: CaddyHandler, state: WalkState, handlerPath: String, ownRoot: Bool, json: JSONValue) {
         var base = state
         for scoped in state.scoped {
             let path = base.path ?? .any
@@ -357,16 +412,17 @@ struct Walker {
                 }
                 append(
                     kind: .responder, handler: Self.withRoot(handler, derived, ownRoot: ownRoot), state: derived,
-                    handlerPath: handlerPath, ownRoot: ownRoot)
+                    handlerPath: handlerPath, ownRoot: ownRoot, middleware: derived.middleware, json: json)
             }
         }
         append(
             kind: .responder, handler: Self.withRoot(handler, base, ownRoot: ownRoot), state: base,
-            handlerPath: handlerPath, ownRoot: ownRoot)
+            handlerPath: handlerPath, ownRoot: ownRoot, middleware: base.middleware, json: json)
     }
 
     mutating func append(
-        kind: CaddyRoute.Kind, handler: CaddyHandler, state: WalkState, handlerPath: String, ownRoot: Bool = false
+        kind: CaddyRoute.Kind, handler: CaddyHandler, state: WalkState, handlerPath: String, ownRoot: Bool = false,
+        middleware: [CaddyMiddleware] = [], json: JSONValue? = nil
     ) {
         let isFiles = if case .fileServer = handler { true } else { false }
         entries.append(
@@ -377,7 +433,8 @@ struct Walker {
                 routeJSONPath: state.routePath,
                 rootJSONPath: isFiles ? (ownRoot ? handlerPath + "/root" : state.rootSource) : nil,
                 stripJSONPath: state.strip.isEmpty ? nil : state.stripSource,
-                siteRoutesJSONPath: state.siteRoutesPath, groups: state.groups))
+                siteRoutesJSONPath: state.siteRoutesPath, groups: state.groups, middleware: middleware,
+                handlerJSON: json))
     }
 
     /// A `file_server` without its own root gets the root in effect.
@@ -401,6 +458,8 @@ struct Walker {
             return .reverseProxy(upstreams: upstreams.sorted(), transport: transport)
         case "file_server":
             return .fileServer(root: json["root"]?.string)
+        case "static_response" where json["abort"]?.bool == true:
+            return .abort
         case "static_response":
             let location = json["headers"]?["Location"]?.array?.first?.string
             let body = json["body"]?.string
@@ -434,7 +493,7 @@ struct Walker {
             let hosts = set["host"]?.array?.compactMap { $0.string?.lowercased() }.sorted()
             let paths = set["path"]?.array?.compactMap(\.string) ?? []
             let conditions = set.keys.filter { $0 != "host" && $0 != "path" }.sorted().map { key in
-                "\(key) \(set[key]!.canonicalText)"
+                CaddyMatchers.condition(key, set[key]!)
             }
             if paths.isEmpty {
                 result.append(MatchAlternative(hosts: hosts, path: nil, conditions: conditions))

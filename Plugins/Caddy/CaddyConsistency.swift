@@ -17,7 +17,9 @@ extension CaddyChecker: ConsistencyChecking {
     /// Routes of `site` shadowed by an earlier route that covers every path they match.
     static func unreachable(in site: CaddySiteSpec) -> [ConsistencyProblem] {
         site.routes.enumerated().compactMap { index, route in
-            guard let earlier = site.routes[..<index].first(where: { $0.path.covers(route.path) }) else { return nil }
+            guard route.handler != nil,
+                let earlier = site.routes[..<index].first(where: { $0.answersAll && $0.path.covers(route.path) })
+            else { return nil }
             return unreachableRoute.problem(
                 "route \(route.path) can never be reached: \(earlier.path), earlier in the same site, answers every request it matches; move it above",
                 at: route.position, related: [.init("route \(earlier.path)", at: earlier.position)])
@@ -47,6 +49,12 @@ extension CaddySiteSpec {
     /// The first route (in the order Caddy tries them) that answers a request for `path`.
     public func route(answering path: String) -> CaddyRouteSpec? {
         let request = PathPattern(path)
-        return routes.first { $0.path.covers(request) }
+        return routes.first { $0.answersAll && $0.path.covers(request) }
     }
+}
+
+extension CaddyRouteSpec {
+    /// True when the route answers every request for its path: it has a responder and
+    /// no matcher besides the path.
+    var answersAll: Bool { handler != nil && conditions.isEmpty }
 }

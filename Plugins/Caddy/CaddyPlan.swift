@@ -102,7 +102,7 @@ enum CaddyPlan {
     }
 
     static func expected(_ route: DesiredRoute) -> String {
-        CaddyText.describe(route.handler, strip: route.stripPrefix, rootChecked: route.rootChecked)
+        CaddyText.describe(route)
     }
 
     /// The repair of one desired route, or nil when it is in sync.
@@ -114,6 +114,9 @@ enum CaddyPlan {
             view.first { $0.hosts == site.hosts }?.siteRoutesJSONPath
             ?? "/config/apps/http/servers/\(site.server)/routes"
         let label = "caddy route \(route.path)\(CaddyText.onHosts(desired.hosts))"
+        if route.middlewareOnly || !route.expectations.isEmpty || !route.conditions.isEmpty {
+            return .manual("a route with middleware or matchers is changed in the Caddyfile (the block below)")
+        }
         guard let index = analysis.route(forKey: route.pairingKey) else {
             if view.contains(where: { $0.kind == .responder && $0.path.key == route.path.key }) {
                 return .manual("the live route answers only some requests; drop its extra matcher by hand")

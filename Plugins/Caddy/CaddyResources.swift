@@ -19,19 +19,35 @@ extension CaddyChecker: ResourceDescribing {
                     position: position))
         case .sites(let sites):
             for site in sites {
-                let label = site.hosts.isEmpty ? "*" : site.hosts.joined(separator: ",")
+                let label =
+                    (site.hosts.isEmpty ? "*" : site.hosts.joined(separator: ","))
+                    + (site.listen.map { " (" + $0.joined(separator: ",") + ")" } ?? "")
                 for route in site.routes {
                     var fields: [DesiredResource.Field] = []
                     switch route.handler {
-                    case .reverseProxy(let upstreams):
+                    case .reverseProxy(let upstreams)?:
                         fields += [.init("handler", "reverse_proxy"), .init("upstreams", upstreams.joined(separator: ", "))]
-                    case .fileServer(let root):
+                    case .phpFastcgi(let upstreams)?:
+                        fields += [.init("handler", "php_fastcgi"), .init("upstreams", upstreams.joined(separator: ", "))]
+                    case .fileServer(let root)?:
                         fields += [.init("handler", "file_server"), .init("root", root ?? "")]
+                    case .respond(let status, let body)?:
+                        fields += [.init("handler", "respond"), .init("status", status), .init("body", body ?? "")]
+                    case .redir(let to, let status)?:
+                        fields += [.init("handler", "redir"), .init("to", to), .init("status", status)]
+                    case .abort?:
+                        fields.append(.init("handler", "abort"))
+                    case nil:
+                        fields.append(.init("handler", "none (middleware only)"))
                     }
+                    if !route.conditions.isEmpty { fields.append(.init("match", route.conditions.joined(separator: " "))) }
+                    for item in route.middleware { fields.append(.init(item.name, item.expectedText)) }
                     fields.append(.init("strip_prefix", route.stripPrefix ?? ""))
                     resources.append(
                         DesiredResource(
-                            checker: Self.identifier, kind: "route", name: "\(label) \(route.path)",
+                            checker: Self.identifier, kind: "route",
+                            name: "\(label) \(route.path)" + (route.conditions.isEmpty ? "" : " " + route.conditions.joined(separator: " "))
+                                + (route.handler == nil ? " (middleware)" : ""),
                             findingResource: route.path.text, fields: fields, position: route.position))
                 }
             }

@@ -135,17 +135,26 @@ public struct CaddySpec: ManifestSection {
 public struct CaddySiteSpec: Sendable, Hashable {
     /// Lower-cased and sorted, as the normaliser keeps the live hosts.
     public var hosts: [String]
+    /// The listen addresses of the server that must serve the site (`:8080`), or nil
+    /// when any server may.
+    public var listen: [String]?
     public var routes: [CaddyRouteSpec]
     public var position: SourcePosition
 
-    public init(hosts: [String], routes: [CaddyRouteSpec], position: SourcePosition) {
+    public init(hosts: [String], listen: [String]? = nil, routes: [CaddyRouteSpec], position: SourcePosition) {
+        self.listen = listen
         self.hosts = hosts.map { $0.lowercased() }.sorted()
         self.routes = routes
         self.position = position
     }
 
     static let object = ManifestObject([
-        .optional("hosts", .list(.string(.nonEmpty)), "The host names the site answers for (omitted: any host)."),
+        .optional(
+            "hosts", .list(.string(.nonEmpty)),
+            "The host names the site answers for (omitted: any host; *.example.com: a wildcard site)."),
+        .optional(
+            "listen", .list(.string(.pattern("\\S*:[0-9]+", hint: "an address with a port, such as :8080 or 127.0.0.1:8080"))),
+            "The server's listen addresses, when a config has several servers (:80, :8080)."),
         .required("routes", .list(.object(CaddyRouteSpec.object)), "The site's routes, most specific first as Caddy orders them."),
     ])
 
@@ -166,135 +175,19 @@ public struct CaddySiteSpec: Sendable, Hashable {
             }
         }
         self.hosts = Array(Set(hosts)).sorted()
+        listen = try map.optional("listen")?.stringList()
         let routesNode = try map.required("routes")
         routes = try routesNode.list().map { try CaddyRouteSpec(from: $0) }
         var seen: [String: SourcePosition] = [:]
         for route in routes {
-            if let first = seen[route.path.key] {
+            if let first = seen[route.pairingKey] {
                 throw ManifestError(
                     position: route.position, keyPath: routesNode.keyPath,
-                    message: "a second route for \(route.path) in this site (the first is at line \(first.line))")
+                    message: "a second route for \(route.path)\(route.conditions.isEmpty ? "" : " with the same match:") "
+                        + "in this site (the first is at line \(first.line))")
             }
-            seen[route.path.key] = route.position
+            seen[route.pairingKey] = route.position
         }
-    }
-}
-
-/// One route: a path and what must answer it.
-public struct CaddyRouteSpec: Sendable, Hashable {
-    /// What must answer the route's requests.
-    public enum Handler: Sendable, Hashable {
-        /// `reverse_proxy`: upstreams normalised to Caddy's dial form (`host:port`).
-        case reverseProxy([String])
-        /// `file_server`; the root is checked only when given.
-        case fileServer(root: String?)
-    }
-
-    public var path: PathPattern
-    public var handler: Handler
-    /// The prefix that must be stripped (`handle_path` semantics), or nil for none.
-    public var stripPrefix: String?
-    public var position: SourcePosition
-
-    static let fileServer = ManifestObject([.optional("root", .string(.nonEmpty), "The directory served.")])
-    static let object = ManifestObject(
-        [
-            .required(
-                "path", .string(.pattern("[/*]\\S*", hint: "a Caddy path pattern (it starts with / or *, as in /api/*)")),
-                "The path matcher, as in /api/* (a trailing * matches everything below)."),
-            .optional("reverse_proxy", .list(.string(.nonEmpty)), "Upstreams: host:port, http://host:port or unix//path."),
-            .optional(
-                "file_server", .object(fileServer),
-                "Serve files; the root is compared only when given."),
-            .optional(
-                "strip_prefix", .either([.boolean, .string(.pattern("/[^*]*", hint: "true, false or a path prefix such as /media"))]),
-                "Strip the path's prefix before handling (handle_path semantics), or this prefix."),
-        ],
-        exclusive: [
-            ExclusiveKeys(
-                ["reverse_proxy", "file_server"], conflict: "a route has one handler: give either reverse_proxy or file_server, not both",
-                missing: "missing the route's handler: add reverse_proxy: [UPSTREAM] or file_server: { root: DIR }")
-        ])
-
-    public init(path: String, handler: Handler, stripPrefix: String? = nil, position: SourcePosition) {
-        self.path = PathPattern(path)
-        self.handler = handler
-        self.stripPrefix = stripPrefix
-        self.position = position
-    }
-
-    init(from node: ManifestNode) throws {
-        let map = try node.mapping(Self.object)
-        position = node.position
-        path = PathPattern(try map.required("path").string())
-        if let proxyNode = map.optional("reverse_proxy") {
-            let items = try proxyNode.list()
-            guard !items.isEmpty else { throw proxyNode.error("reverse_proxy needs at least one upstream") }
-            handler = .reverseProxy(Array(Set(try items.map { try Self.upstream($0) })).sorted())
-        } else {
-            let files = try map.required("file_server").mapping(Self.fileServer)
-            handler = .fileServer(root: try files.optional("root")?.string())
-        }
-        if let stripNode = map.optional("strip_prefix") {
-            if let strip = try? stripNode.bool() {
-                if strip {
-                    guard let prefix = path.strippablePrefix else {
-                        throw stripNode.error(
-                            "strip_prefix: true strips the path's prefix, but \(path) has none; use a path like /media/*")
-                    }
-                    stripPrefix = prefix
-                } else {
-                    stripPrefix = nil
-                }
-            } else {
-                var prefix = try stripNode.string()
-                while prefix.count > 1 && prefix.hasSuffix("/") { prefix.removeLast() }
-                stripPrefix = prefix
-            }
-        } else {
-            stripPrefix = nil
-        }
-    }
-
-    /// An upstream as Caddy's `dial` spells it: scheme dropped, the scheme's default
-    /// port added (`http://app` → `app:80`), `unix//path` kept.
-    static func upstream(_ node: ManifestNode) throws -> String {
-        let text = try node.nonEmptyString()
-        if let dial = dialAddress(text) { return dial }
-        throw node.error(
-            "'\(text)' is not an upstream address; write host:port (127.0.0.1:8000), http://host:port or unix//path")
-    }
-
-    static func dialAddress(_ text: String) -> String? {
-        var rest = text.trimmingCharacters(in: .whitespaces)
-        guard !rest.isEmpty, !rest.contains(" ") else { return nil }
-        if rest.hasPrefix("unix/") { return rest }
-        var defaultPort: String? = "80"
-        if let range = rest.range(of: "://") {
-            let scheme = rest[..<range.lowerBound].lowercased()
-            switch scheme {
-            case "http": defaultPort = "80"
-            case "https": defaultPort = "443"
-            case "h2c": defaultPort = "80"
-            default: return nil
-            }
-            rest = String(rest[range.upperBound...])
-            while rest.hasSuffix("/") { rest.removeLast() }
-        }
-        guard !rest.isEmpty, !rest.contains("/") else { return nil }
-        let hasPort: Bool
-        if rest.hasPrefix("[") {
-            hasPort = rest.contains("]:")
-        } else {
-            hasPort = rest.contains(":")
-        }
-        if hasPort {
-            guard let port = rest.split(separator: ":").last, Int(port).map({ (1...65535).contains($0) }) == true
-            else { return nil }
-            return rest.lowercased()
-        }
-        guard let defaultPort else { return nil }
-        return rest.lowercased() + ":" + defaultPort
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import ReconcileKit
 
 /// How routes are written for people: in findings' expected/observed fields, and as
@@ -22,6 +23,8 @@ enum CaddyText {
             return "respond" + (body.map { " \"\(excerpt($0))\"" } ?? "") + " \(status)"
         case .error(let status):
             return "error \(status)"
+        case .abort:
+            return "abort"
         case .other(let name):
             return "handler \(name)"
         case .nothing:
@@ -44,34 +47,74 @@ enum CaddyText {
         hosts.isEmpty ? "the site block for any host" : "the site block for " + hosts.joined(separator: ", ")
     }
 
+    /// What a desired route must be, for the finding's `expected`.
+    static func describe(_ route: DesiredRoute) -> String {
+        let middleware =
+            route.expectations.isEmpty
+            ? route.whole.map { describe($0.middleware) } ?? ""
+            : route.expectations.map(\.expectedText).joined(separator: ", ")
+        if route.middlewareOnly { return middleware.isEmpty ? "middleware" : middleware }
+        let handler = describe(route.handler, strip: route.stripPrefix, rootChecked: route.rootChecked)
+        return middleware.isEmpty ? handler : "\(middleware), then \(handler)"
+    }
+
+    /// Middleware by directive, with the value that identifies it (`rewrite /index.html`).
+    static func describe(_ middleware: [CaddyMiddleware]) -> String {
+        middleware.map { item in
+            switch item.name {
+            case "rewrite": "rewrite " + (item.json["uri"]?.string ?? item.json.canonicalText)
+            case "encode": "encode " + (item.json["encodings"]?.object?.keys.sorted().joined(separator: " ") ?? "")
+            default: item.name
+            }
+        }.joined(separator: ", ")
+    }
+
+    /// The Caddyfile block that produces a desired route.
+    static func caddyfileBlock(_ route: DesiredRoute) -> String {
+        caddyfileBlock(
+            path: route.path, handler: route.middlewareOnly ? nil : route.handler, strip: route.stripPrefix,
+            conditions: route.conditions, middleware: route.expectations.flatMap(\.caddyfileLines))
+    }
+
     /// The Caddyfile block that produces a route: `handle_path` when the route strips its
-    /// own prefix, `handle` (with `uri strip_prefix` for another prefix) otherwise.
+    /// own prefix, `handle` (with `uri strip_prefix` for another prefix) otherwise, `route`
+    /// for middleware alone (it goes on to the routes after it); other matchers become a
+    /// named matcher, so the block never answers more than the route did.
     static func caddyfileBlock(
-        path: PathPattern, handler: CaddyHandler, strip: String?, conditions: [String] = []
+        path: PathPattern, handler: CaddyHandler?, strip: String?, conditions: [String] = [], middleware: [String] = []
     ) -> String {
         var lines: [String] = []
-        if !conditions.isEmpty {
-            lines.append("# only when: \(conditions.joined(separator: ", ")) (use a named matcher)")
+        var matcher = path.kind == .any ? "" : " \(path.text)"
+        let named = conditions.filter { $0 != CaddySpecMatch.phpCondition }
+        if !named.isEmpty {
+            let definition = matcherDefinition(path: path, conditions: named)
+            lines += ["@route {"] + definition.map { "\t" + $0 } + ["}"]
+            matcher = " @route"
         }
-        let address = path.kind == .any ? "" : " \(path.text)"
         var body: [String] = []
-        if let strip, strip == path.strippablePrefix {
-            lines.append("handle_path\(address) {")
+        if handler == nil {
+            lines.append("route\(matcher) {")
+        } else if let strip, strip == path.strippablePrefix {
+            lines.append("handle_path\(matcher) {")
+            if !named.isEmpty { body.append("uri strip_prefix \(strip)") }
         } else {
-            lines.append("handle\(address) {")
+            lines.append("handle\(matcher) {")
             if let strip { body.append("uri strip_prefix \(strip)") }
         }
+        if let handler, case .fileServer(let root?) = handler { body.append("root * \(root)") }
+        body += middleware
         switch handler {
-        case .reverseProxy(let upstreams, let transport):
+        case nil:
+            break
+        case .reverseProxy(let upstreams, let transport)?:
             if transport == "fastcgi" {
                 body.append("php_fastcgi " + upstreams.joined(separator: " "))
             } else {
                 body.append("reverse_proxy " + upstreams.joined(separator: " "))
             }
-        case .fileServer(let root):
-            if let root { body.append("root * \(root)") }
+        case .fileServer?:
             body.append("file_server")
-        case .staticResponse(let status, let body_, let location):
+        case .staticResponse(let status, let body_, let location)?:
             if let location {
                 body.append("redir \(location) \(status)")
             } else if let body_ {
@@ -79,16 +122,59 @@ enum CaddyText {
             } else {
                 body.append("respond \(status)")
             }
-        case .error(let status):
+        case .error(let status)?:
             body.append("error \(status)")
-        case .other(let name):
+        case .abort?:
+            body.append("abort")
+        case .other(let name)?:
             body.append("# the \(name) handler, as in the desired config")
-        case .nothing:
+        case .nothing?:
             body.append("# nothing answers here")
         }
         lines += body.map { "\t" + $0 }
         lines.append("}")
         return lines.joined(separator: "\n")
+    }
+
+    /// A named matcher's lines for the route's path and conditions (`method GET POST`,
+    /// `not remote_ip 10.0.0.0/8`); a matcher without a Caddyfile spelling here is kept
+    /// as its JSON in `expression`-free form: a comment, so the block still parses.
+    static func matcherDefinition(path: PathPattern, conditions: [String]) -> [String] {
+        var lines = path.kind == .any && !path.text.isEmpty ? [] : ["path \(path.text)"]
+        if path.kind == .any { lines = [] }
+        for condition in conditions {
+            guard let space = condition.firstIndex(of: " "),
+                let value = try? JSONValue.parse(Data(condition[condition.index(after: space)...].utf8))
+            else { continue }
+            lines += matcherLines(String(condition[..<space]), value)
+        }
+        return lines
+    }
+
+    static func matcherLines(_ name: String, _ value: JSONValue) -> [String] {
+        func words(_ items: [JSONValue]?) -> String {
+            (items ?? []).compactMap(\.string).map(quoted).joined(separator: " ")
+        }
+        switch name {
+        case "host", "method", "path": return ["\(name) \(words(value.array))"]
+        case "header":
+            return (value.object ?? [:]).sorted { $0.key < $1.key }.map { "header \($0.key) \(words($0.value.array))" }
+        case "path_regexp": return ["path_regexp \(quoted(value["pattern"]?.string ?? ""))"]
+        case "remote_ip": return ["remote_ip \(words(value["ranges"]?.array))"]
+        case "protocol": return ["protocol \(value.string ?? "")"]
+        case "not":
+            let inner = (value.array ?? []).flatMap { set in
+                (set.object ?? [:]).sorted { $0.key < $1.key }.flatMap { matcherLines($0.key, $0.value) }
+            }
+            return inner.count == 1 ? ["not " + inner[0]] : ["not {"] + inner.map { "\t" + $0 } + ["}"]
+        default: return ["# and the \(name) matcher: \(excerpt(value.canonicalText, limit: 160))"]
+        }
+    }
+
+    /// A Caddyfile token, quoted when it has spaces or quotes.
+    static func quoted(_ word: String) -> String {
+        word.contains(where: { $0 == " " || $0 == "\"" || $0 == "\t" })
+            ? "\"" + word.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : word
     }
 
     /// The manifest entry that declares a live route (for unmanaged routes).

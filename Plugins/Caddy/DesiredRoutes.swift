@@ -10,45 +10,75 @@ struct DesiredSite: Sendable, Hashable {
     var listen: [String]?
     var routes: [DesiredRoute]
     var position: SourcePosition
+    /// Adapted from a Caddyfile (else written in the manifest).
+    var fromCaddyfile = false
 }
 
-/// A desired route. From the manifest only the handler, its upstreams or root and the
-/// prefix strip are checked; from a Caddyfile everything the normaliser keeps is.
+/// A desired route. From the manifest the handler, its upstreams or root, the prefix
+/// strip and the middleware it names are checked; from a Caddyfile everything is: what
+/// the route model knows by meaning, the rest as normalised JSON (`whole`).
 struct DesiredRoute: Sendable, Hashable {
     var path: PathPattern
     var conditions: [String]
+    /// `.nothing` for a route of middleware only.
     var handler: CaddyHandler
+    /// A route of middleware only (`rewrite /a /b`): paired with the live middleware routes.
+    var middlewareOnly = false
     /// False when the manifest did not give a root (then any root is fine).
     var rootChecked: Bool
-    /// The transport protocol is compared only for Caddyfile routes.
+    /// The transport protocol is compared only for Caddyfile routes and `php_fastcgi`.
     var transportChecked: Bool
     var stripPrefix: String?
     var position: SourcePosition
+    /// What the manifest says of the route's middleware (each compared by what it names).
+    var expectations: [CaddyMiddlewareExpectation] = []
+    /// From a Caddyfile: the responder's JSON and the middleware, compared whole.
+    var whole: WholeRoute?
 
     var pairingKey: String {
-        conditions.isEmpty ? path.key : path.key + " " + conditions.joined(separator: " ")
+        CaddyRoute.pairingKey(path: path, conditions: conditions, middlewareOnly: middlewareOnly)
     }
+}
+
+/// A Caddyfile route as JSON: nothing of it may differ unseen.
+struct WholeRoute: Sendable, Hashable {
+    var handler: JSONValue?
+    var middleware: [CaddyMiddleware]
 }
 
 extension DesiredSite {
     /// The manifest's `sites:` in the comparison's terms.
     static func from(_ spec: CaddySiteSpec) -> DesiredSite {
         DesiredSite(
-            hosts: spec.hosts, listen: nil,
+            hosts: spec.hosts, listen: spec.listen,
             routes: spec.routes.map { route in
-                let handler: CaddyHandler
-                let rootChecked: Bool
+                var handler = CaddyHandler.nothing
+                var rootChecked = false
+                var transportChecked = false
+                var conditions = route.conditions
                 switch route.handler {
-                case .reverseProxy(let upstreams):
+                case .reverseProxy(let upstreams)?:
                     handler = .reverseProxy(upstreams: upstreams, transport: nil)
-                    rootChecked = false
-                case .fileServer(let root):
+                case .phpFastcgi(let upstreams)?:
+                    handler = .reverseProxy(upstreams: upstreams, transport: "fastcgi")
+                    transportChecked = true
+                    conditions.append(CaddySpecMatch.phpCondition)
+                case .fileServer(let root)?:
                     handler = .fileServer(root: root)
                     rootChecked = root != nil
+                case .respond(let status, let body)?:
+                    handler = .staticResponse(status: status, body: body, location: nil)
+                case .redir(let to, let status)?:
+                    handler = .staticResponse(status: status, body: nil, location: to)
+                case .abort?:
+                    handler = .abort
+                case nil:
+                    break
                 }
                 return DesiredRoute(
-                    path: route.path, conditions: [], handler: handler, rootChecked: rootChecked,
-                    transportChecked: false, stripPrefix: route.stripPrefix, position: route.position)
+                    path: route.path, conditions: conditions.sorted(), handler: handler,
+                    middlewareOnly: route.handler == nil, rootChecked: rootChecked, transportChecked: transportChecked,
+                    stripPrefix: route.stripPrefix, position: route.position, expectations: route.middleware)
             },
             position: spec.position)
     }
@@ -61,17 +91,37 @@ extension DesiredSite {
             let analysis = table.analysis(of: site)
             let view = analysis.view
             var routes: [DesiredRoute] = []
-            var keys: Set<String> = []
-            for (index, route) in view.enumerated()
-            where route.kind == .responder && route.hosts == site.hosts && analysis.shadower(of: index) == nil {
-                guard keys.insert(route.pairingKey).inserted else { continue }
-                routes.append(
-                    DesiredRoute(
-                        path: route.path, conditions: route.conditions, handler: route.handler, rootChecked: true,
-                        transportChecked: true, stripPrefix: route.stripPrefix, position: position))
+            var keys: [String: Int] = [:]
+            for (index, route) in view.enumerated() where route.hosts == site.hosts {
+                switch route.kind {
+                case .responder where analysis.shadower(of: index) == nil:
+                    guard keys[route.pairingKey] == nil else { continue }
+                    keys[route.pairingKey] = routes.count
+                    routes.append(
+                        DesiredRoute(
+                            path: route.path, conditions: route.conditions, handler: route.handler, rootChecked: true,
+                            transportChecked: true, stripPrefix: route.stripPrefix, position: position,
+                            whole: WholeRoute(handler: route.handlerJSON, middleware: route.middleware)))
+                case .middleware:
+                    // Middleware routes of one path and conditions act as one (a site's
+                    // `encode` and `header` are two JSON routes).
+                    if let known = keys[route.pairingKey] {
+                        routes[known].whole?.middleware += route.middleware
+                        continue
+                    }
+                    keys[route.pairingKey] = routes.count
+                    routes.append(
+                        DesiredRoute(
+                            path: route.path, conditions: route.conditions, handler: .nothing, middlewareOnly: true,
+                            rootChecked: true, transportChecked: true, stripPrefix: route.stripPrefix, position: position,
+                            whole: WholeRoute(handler: nil, middleware: route.middleware)))
+                default:
+                    continue
+                }
             }
             return DesiredSite(
-                hosts: site.hosts, listen: table.listen(of: site.server), routes: routes, position: position)
+                hosts: site.hosts, listen: table.listen(of: site.server), routes: routes, position: position,
+                fromCaddyfile: true)
         }
     }
 }
@@ -82,6 +132,7 @@ struct ViewAnalysis {
     let view: [CaddyRoute]
     private var covers = CoverIndex()
     private var firstByKey: [String: Int] = [:]
+    private var middlewareByKey: [String: [Int]] = [:]
     private var claims: [(group: String, path: PathPattern, index: Int)] = []
 
     init(_ view: [CaddyRoute]) {
@@ -95,12 +146,17 @@ struct ViewAnalysis {
                 if route.isUnconditional { covers.add(route.path, at: index) }
             case .groupClaim(let group):
                 if route.isUnconditional { claims.append((group, route.path, index)) }
+            case .middleware:
+                middlewareByKey[route.pairingKey, default: []].append(index)
             }
         }
     }
 
     /// The first answering route paired with `key` (path plus conditions).
     func route(forKey key: String) -> Int? { firstByKey[key] }
+
+    /// The middleware routes paired with `key`, in order (they act as one).
+    func middlewareRoutes(forKey key: String) -> [Int] { middlewareByKey[key] ?? [] }
 
     /// The earlier route that answers every request the route at `index` could match,
     /// if any: then that route can never be reached.

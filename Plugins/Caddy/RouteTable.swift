@@ -16,6 +16,9 @@ public enum CaddyHandler: Sendable, Hashable {
     case staticResponse(status: String, body: String?, location: String?)
     /// `error`: an error with this status.
     case error(status: String)
+    /// `abort`: the connection is closed without a response (not `respond`: a client
+    /// sees no status at all).
+    case abort
     /// Any other terminal handler, by its name.
     case other(String)
     /// A terminal route (a site block) was reached and nothing in it answered: Caddy
@@ -29,6 +32,7 @@ public enum CaddyHandler: Sendable, Hashable {
         case .fileServer: "file_server"
         case .staticResponse: "static_response"
         case .error: "error"
+        case .abort: "abort"
         case .other(let name): name
         case .nothing: "nothing"
         }
@@ -52,6 +56,10 @@ public struct CaddyRoute: Sendable, Hashable {
         /// A `handle` block (a route in a mutually exclusive group) that matched but
         /// did not answer: later blocks of the same group are skipped.
         case groupClaim(String)
+        /// A route of middleware only (`rewrite /a /b`, `header /static/* …`, a site-wide
+        /// `encode`): it answers nothing, its requests go on to the routes after it. Its
+        /// handler is `.nothing`; what it does is in `middleware`.
+        case middleware
     }
 
     public var kind: Kind
@@ -79,10 +87,30 @@ public struct CaddyRoute: Sendable, Hashable {
     public var siteRoutesJSONPath: String
     /// Identities of the mutually exclusive groups this entry is inside.
     public var groups: [String]
+    /// The middleware that runs before the handler inside the route's own block (for a
+    /// `.middleware` entry: the route's own middleware), in order.
+    public var middleware: [CaddyMiddleware] = []
+    /// The responder's JSON as configured (compared whole for a Caddyfile desired state).
+    var handlerJSON: JSONValue?
 
-    /// The text the route is paired by: its path key plus its conditions.
+    /// True for entries that decide who answers (a responder or the end of a site block);
+    /// false for markers and middleware.
+    public var answers: Bool {
+        switch kind {
+        case .responder, .end: true
+        case .groupClaim, .middleware: false
+        }
+    }
+
+    /// The text the route is paired by: its path key plus its conditions (middleware
+    /// routes apart from responders: `rewrite /a /b` and `respond /a` are two routes).
     var pairingKey: String {
-        conditions.isEmpty ? path.key : path.key + " " + conditions.joined(separator: " ")
+        CaddyRoute.pairingKey(path: path, conditions: conditions, middlewareOnly: kind == .middleware)
+    }
+
+    static func pairingKey(path: PathPattern, conditions: [String], middlewareOnly: Bool) -> String {
+        let key = conditions.isEmpty ? path.key : path.key + " " + conditions.joined(separator: " ")
+        return middlewareOnly ? "middleware " + key : key
     }
 
     /// True when the entry answers every request for its hosts and path.
@@ -135,11 +163,11 @@ public struct CaddyRouteTable: Sendable, Hashable {
     }
 
     /// Sites in order of first appearance: each distinct (server, hosts) that has a
-    /// handler answering something.
+    /// handler answering something, or middleware (a site of rewrites only is a site).
     public var sites: [CaddySite] {
         var seen: Set<CaddySite> = []
         var result: [CaddySite] = []
-        for route in routes where route.kind == .responder {
+        for route in routes where route.kind == .responder || route.kind == .middleware {
             let site = CaddySite(server: route.server, hosts: route.hosts)
             if seen.insert(site).inserted { result.append(site) }
         }

@@ -89,8 +89,7 @@ enum ChainFacts {
         let request = PathPattern(joined(servedAt, "reconcile-probe"))
         guard
             let route = table.routes.first(where: { route in
-                if case .groupClaim = route.kind { return false }
-                return route.conditions.isEmpty && route.path.covers(request)
+                route.answers && route.conditions.isEmpty && route.path.covers(request)
             })
         else { return .observed(nil) }
         var root: String?

@@ -64,19 +64,24 @@ extension MediaChecker: ConsistencyChecking {
         let at = ConsistencyProblem.Related("caddy route \(route.path)", at: route.position)
         var problems: [ConsistencyProblem] = []
         switch route.handler {
-        case .reverseProxy(let upstreams):
+        case .reverseProxy(let upstreams)?, .phpFastcgi(let upstreams)?:
             problems.append(
                 caddyRoute.problem(
                     "mounts \(chain.name): Caddy's route for \(chain.servedAt) proxies to \(upstreams.joined(separator: ", ")) instead of serving \(chain.hostPath)",
                     at: servedAt, related: [at]))
-        case .fileServer(let root?)
+        case .fileServer(let root?)?
         where chain.caddyContainer == nil && ChainFacts.normalised(root) != ChainFacts.normalised(chain.hostPath):
             problems.append(
                 caddyRoute.problem(
                     "mounts \(chain.name): host_path is \(chain.hostPath) but Caddy serves \(chain.servedAt) from \(root)",
                     at: chain.position(of: "host_path"), related: [at]))
-        case .fileServer:
+        case .fileServer?:
             break
+        case .respond?, .redir?, .abort?, nil:
+            problems.append(
+                caddyRoute.problem(
+                    "mounts \(chain.name): Caddy's route for \(chain.servedAt) does not serve files, so uploads are never served",
+                    at: servedAt, related: [at]))
         }
         let prefix = ChainFacts.normalised(chain.servedAt)
         if route.stripPrefix.map(ChainFacts.normalised) != prefix {

@@ -28,14 +28,6 @@ import Testing
         }
     }
 
-    /// Fixtures reconcile does not yet see whole, each with what it says and what it
-    /// should say: recorded, never skipped (the test fails when the gap closes).
-    static let knownGaps: [String: String] = [
-        "docs-trailing-slash-rewrite.caddyfile":
-            "rewrite-only routes are not modelled: reconcile reports no Caddy finding at all and exits 0; it should "
-            + "report the two rewrites (/add → /add/, /remove/ → /remove) as in sync"
-    ]
-
     @Test(arguments: fixtures)
     func aRealCaddyfileRunningAsCommittedIsInSync(_ name: String) async throws {
         let caddy = try await startCaddy(caddyfile: try Fixtures.text("caddy/corpus/\(name)"))
@@ -51,11 +43,7 @@ import Testing
 
         let run = try await Self.reconcile(caddy, committing: caddyfile)
         #expect(run.status == 0, "\(name):\n\(run.stdout)\(run.stderr)")
-        if let gap = Self.knownGaps[name] {
-            withKnownIssue(Comment(rawValue: gap)) { #expect(!run.caddy.isEmpty) }
-        } else {
-            #expect(run.caddy.nonEmptyAllSatisfy { $0.hasPrefix("ok ") }, "\(name): \(run.caddy)\n\(run.stdout)")
-        }
+        #expect(run.caddy.nonEmptyAllSatisfy { $0.hasPrefix("ok ") }, "\(name): \(run.caddy)\n\(run.stdout)")
 
         // The control: the same file with its first upstream moved is drift, so "in
         // sync" above was a comparison, not a checker that says ok to anything.
@@ -73,7 +61,7 @@ import Testing
         let live = try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)
         let app = caddy.upstreams[1]
         let inSync = try await Self.reconcile(caddy, committing: live)
-        #expect(inSync.stdout.contains("in sync on app1.localhost: reverse_proxy \(app)"), "\(inSync.stdout)")
+        #expect(inSync.stdout.contains("in sync on app1.localhost: forward_auth, then reverse_proxy \(app)"), "\(inSync.stdout)")
 
         let moved = try await Self.reconcile(
             caddy, committing: live.replacingOccurrences(of: "reverse_proxy \(app)", with: "reverse_proxy 127.0.0.1:1"))

@@ -90,7 +90,8 @@ import Testing
                 "srv0 * /health respond \"ok\" 200",
                 "srv0 * /* [method [\"POST\"]] reverse_proxy 127.0.0.1:7000",
             ])
-        #expect(result.contains("srv0 * *.php reverse_proxy unix//run/php/php-fpm.sock (transport fastcgi)"))
+        // php_fastcgi answers the *.php requests of the block it was given (`handle /php/*`).
+        #expect(result.contains("srv0 * /php/* [path [\"*.php\"]] reverse_proxy unix//run/php/php-fpm.sock (transport fastcgi)"))
         #expect(result.last == "srv0 * /* file_server (no root: Caddy's working directory)")
     }
 

@@ -27,6 +27,7 @@ func lines(_ table: CaddyRouteTable, includeAll: Bool = false) -> [String] {
         switch route.kind {
         case .responder: kind = ""
         case .end: kind = "END "
+        case .middleware: kind = "MIDDLEWARE "
         case .groupClaim: kind = "CLAIM "
         }
         if !includeAll && route.kind != .responder { return nil }

@@ -197,7 +197,8 @@ public struct ManifestNode {
         for group in object.exclusive {
             let written = group.keys.filter { values[$0].map { !$0.isNull } ?? false }
             if written.count > 1 { throw error(group.conflict) }
-            if written.isEmpty, let missing = group.missing { throw error(missing) }
+            let satisfied = group.satisfiedBy.contains { values[$0].map { !$0.isNull } ?? false }
+            if written.isEmpty, !satisfied, let missing = group.missing { throw error(missing) }
         }
         for key in object.keys where key.isRequired && values[key.name] == nil {
             throw error("missing required key '\(key.name)'")

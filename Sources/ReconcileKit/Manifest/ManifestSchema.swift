@@ -70,9 +70,18 @@ public enum ManifestSchema {
         var result: [String: Any] = ["type": "object", "additionalProperties": false, "properties": properties]
         let required = declared.keys.filter(\.isRequired).map(\.name)
         if !required.isEmpty { result["required"] = required }
-        let groups: [[String: Any]] = declared.exclusive.map { group in
+        let groups: [[String: Any]] = declared.exclusive.flatMap { group -> [[String: Any]] in
             let each = group.keys.map { ["required": [$0]] }
-            return group.missing != nil ? ["oneOf": each] : ["not": ["required": group.keys]]
+            if group.missing != nil && group.satisfiedBy.isEmpty { return [["oneOf": each]] }
+            // At most one of the keys (no two together) …
+            var pairs: [[String: Any]] = []
+            for (index, first) in group.keys.enumerated() {
+                for second in group.keys[(index + 1)...] { pairs.append(["required": [first, second]]) }
+            }
+            let atMostOne: [String: Any] = pairs.count == 1 ? ["not": pairs[0]] : ["not": ["anyOf": pairs]]
+            guard group.missing != nil else { return [atMostOne] }
+            // … and at least one of them or of the keys that also satisfy the group.
+            return [atMostOne, ["anyOf": (group.keys + group.satisfiedBy).map { ["required": [$0]] }]]
         }
         if !groups.isEmpty { result["allOf"] = groups }
         return result

@@ -92,10 +92,14 @@ public struct ExclusiveKeys: Sendable {
     public let conflict: String
     /// nil: writing none of them is fine.
     public let missing: String?
+    /// Other keys that also make writing none of `keys` fine (a route of middleware only
+    /// needs no handler, but needs its middleware).
+    public let satisfiedBy: [String]
 
-    public init(_ keys: [String], conflict: String, missing: String? = nil) {
+    public init(_ keys: [String], conflict: String, missing: String? = nil, satisfiedBy: [String] = []) {
         self.keys = keys
         self.conflict = conflict
         self.missing = missing
+        self.satisfiedBy = satisfiedBy
     }
 }

@@ -1,0 +1,92 @@
+/// The site blocks of a Caddyfile's text, with their addresses and lines, so a fix for a
+/// route of a Caddyfile desired state can quote the site as committed.
+///
+/// Why the whole site: a route's behaviour comes from several directives of its site
+/// (its `root *`, the `handle` block it is in, the guard around it, a `forward_auth`
+/// inside it, snippets imported there), and the Caddyfile sorts directives by kind, not
+/// by line. Only the site as committed is certain to parse, to take effect where it is
+/// put and to keep every matcher and guard; replacing the live site with it is what
+/// `POST /load` of the whole file does for the whole config.
+struct CaddyfileSites {
+    /// One site block: its addresses' host names (lower-cased; empty = any host), ports,
+    /// and the text from its address line to its closing brace.
+    struct Site {
+        var hosts: [String]
+        var ports: [String]
+        var address: String
+        var text: String
+    }
+
+    let sites: [Site]
+
+    init(_ text: String) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let tokens = CaddyfileImports.tokens(text)
+        var sites: [Site] = []
+        var index = 0
+        var sawBlock = false
+        while index < tokens.count {
+            let line = tokens[index].line
+            var header: [String] = []
+            while index < tokens.count, tokens[index].line == line || header.last?.hasSuffix(",") == true,
+                tokens[index].text != "{"
+            {
+                header.append(tokens[index].text)
+                index += 1
+            }
+            let opens = index < tokens.count && tokens[index].text == "{" && tokens[index].line == tokens[max(index - 1, 0)].line
+            if header.isEmpty || opens {
+                // A block: the global options (no header), a snippet `(name)`, or a site.
+                var depth = 0
+                var end = index
+                while end < tokens.count {
+                    if tokens[end].text == "{" { depth += 1 }
+                    if tokens[end].text == "}" {
+                        depth -= 1
+                        if depth == 0 { break }
+                    }
+                    end += 1
+                }
+                if !header.isEmpty, !(header.count == 1 && header[0].hasPrefix("(")), end < tokens.count {
+                    sites.append(Self.site(header, lines: lines, from: line, to: tokens[end].line))
+                }
+                sawBlock = true
+                index = end + 1
+            } else {
+                // A Caddyfile of one site without braces: its address line, then the rest.
+                if !sawBlock || sites.isEmpty {
+                    sites.append(Self.site(header, lines: lines, from: line, to: lines.count))
+                }
+                break
+            }
+        }
+        self.sites = sites
+    }
+
+    static func site(_ header: [String], lines: [String], from first: Int, to last: Int) -> Site {
+        var hosts: [String] = []
+        var ports: [String] = []
+        for raw in header.flatMap({ $0.split(separator: ",") }) {
+            var address = CaddyfileImports.expandPlaceholders(String(raw)).lowercased()
+            if let scheme = address.range(of: "://") { address = String(address[scheme.upperBound...]) }
+            if let slash = address.firstIndex(of: "/") { address = String(address[..<slash]) }
+            var host = address
+            if let colon = address.lastIndex(of: ":"), !address.hasSuffix("]") {
+                ports.append(String(address[address.index(after: colon)...]))
+                host = String(address[..<colon])
+            }
+            if !host.isEmpty { hosts.append(host) }
+        }
+        var text = lines[(first - 1)..<min(last, lines.count)].joined(separator: "\n")
+        while text.hasSuffix("\n") { text.removeLast() }
+        return Site(hosts: Array(Set(hosts)).sorted(), ports: ports, address: header.joined(separator: " "), text: text)
+    }
+
+    /// The site block serving `hosts` on a server listening at `listen`.
+    func site(hosts: [String], listen: [String]?) -> Site? {
+        let matching = sites.filter { $0.hosts == hosts }
+        guard matching.count > 1, let listen else { return matching.first }
+        let ports = Set(listen.compactMap { $0.split(separator: ":").last.map(String.init) })
+        return matching.first { !Set($0.ports).isDisjoint(with: ports) } ?? matching.first
+    }
+}
