@@ -497,7 +497,9 @@ enum CaddyComparison {
             let view = analysis.view
             var reported: Set<String> = []
             for (index, route) in view.enumerated()
-            where route.kind == .responder && route.hosts == site.hosts && !names.contains(route.pairingKey) {
+            where (route.kind == .responder || route.kind == .middleware) && route.hosts == site.hosts
+                && !names.contains(route.pairingKey)
+            {
                 guard reported.insert(route.pairingKey).inserted else { continue }
                 let unreachable = analysis.shadower(of: index) != nil ? " (unreachable: an earlier route answers first)" : ""
                 let scope = named[site] == nil ? "a site the manifest does not name" : "a route the manifest does not name"
@@ -505,12 +507,15 @@ enum CaddyComparison {
                 findings.append(
                     Finding(
                         checker: checker, resource: route.path.text, status: .drift, severity: .warning,
-                        expected: "no route", observed: CaddyText.describe(route.handler, strip: route.stripPrefix) + when,
+                        expected: "no route",
+                        observed: (route.kind == .middleware
+                            ? CaddyText.describe(route.middleware) : CaddyText.describe(route.handler, strip: route.stripPrefix))
+                            + when,
                         message: "unmanaged route\(CaddyText.onHosts(site.hosts)): \(scope)\(unreachable)",
                         fix: Fix(
                             summary: "Declare it in the manifest's caddy.sites (below), or remove it from Caddy "
                                 + "(live JSON: \(route.routeJSONPath)).",
-                            snippet: CaddyText.manifestEntry(route), language: "yaml"),
+                            snippet: CaddyManifestEntry.yaml(for: route), language: "yaml"),
                         position: position))
             }
         }

@@ -180,13 +180,14 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
         CaddyDifference(.middleware, "a different \(what): expected \(expected), live \(observed.isEmpty ? "none" : observed)", path)
     }
 
-    /// The Caddyfile's placeholder shorthands as the adapter expands them.
+    /// The Caddyfile's placeholder shorthands and what the adapter expands them to.
+    static let shorthands: [(short: String, long: String)] = [
+        ("{path}", "{http.request.uri.path}"), ("{query}", "{http.request.uri.query}"), ("{uri}", "{http.request.uri}"),
+        ("{host}", "{http.request.host}"), ("{dir}", "{http.request.uri.path.dir}"),
+        ("{file}", "{http.request.uri.path.file}"), ("{method}", "{http.request.method}"),
+    ]
+
     static func expandShorthands(_ text: String) -> String {
-        let shorthands = [
-            "{path}": "{http.request.uri.path}", "{query}": "{http.request.uri.query}", "{uri}": "{http.request.uri}",
-            "{host}": "{http.request.host}", "{dir}": "{http.request.uri.path.dir}", "{file}": "{http.request.uri.path.file}",
-            "{method}": "{http.request.method}",
-        ]
-        return shorthands.reduce(text) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+        shorthands.reduce(text) { $0.replacingOccurrences(of: $1.short, with: $1.long) }
     }
 }

@@ -154,7 +154,7 @@ enum CaddyPlan {
                         CaddyEdit(method: "POST", path: live.handlerJSONPath + "/root", body: JSONValue.string(root).canonicalText))
                 }
                 parts.append("root → \(root)")
-            case (.handler, _):
+            case (.handler, _), (.response, _):
                 edits.append(CaddyEdit(method: "PATCH", path: live.handlerJSONPath, body: handlerJSON(route.handler)))
                 parts.append("handler → \(CaddyText.describe(route.handler, rootChecked: route.rootChecked))")
             case (.strip, _):
@@ -241,9 +241,23 @@ enum CaddyPlan {
             var object: [String: JSONValue] = ["handler": .string("file_server")]
             if let root { object["root"] = .string(root) }
             return .object(object)
-        default:
+        case .staticResponse(let status, let body, let location):
+            var object: [String: JSONValue] = ["handler": .string("static_response"), "status_code": statusValue(status)]
+            if let body { object["body"] = .string(body) }
+            if let location { object["headers"] = .object(["Location": .array([.string(location)])]) }
+            return .object(object)
+        case .abort:
+            return .object(["handler": .string("static_response"), "abort": .bool(true)])
+        case .error(let status):
+            return .object(["handler": .string("error"), "status_code": statusValue(status)])
+        case .other, .nothing:
             return .object(["handler": .string(handler.name)])
         }
+    }
+
+    /// A status as Caddy's JSON writes it: a number, or a placeholder as a string.
+    static func statusValue(_ status: String) -> JSONValue {
+        Int(status) != nil ? .number(status) : .string(status)
     }
 
     static func upstreamsJSON(_ upstreams: [String]) -> String { upstreamsValue(upstreams).canonicalText }

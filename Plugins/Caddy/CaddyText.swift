@@ -176,25 +176,4 @@ enum CaddyText {
         word.contains(where: { $0 == " " || $0 == "\"" || $0 == "\t" })
             ? "\"" + word.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : word
     }
-
-    /// The manifest entry that declares a live route (for unmanaged routes).
-    static func manifestEntry(_ route: CaddyRoute) -> String? {
-        var lines = ["- path: \(route.path.text)"]
-        switch route.handler {
-        case .reverseProxy(let upstreams, _):
-            lines.append("  reverse_proxy: [" + upstreams.map { "\"\($0)\"" }.joined(separator: ", ") + "]")
-        case .fileServer(let root):
-            if let strip = route.stripPrefix {
-                lines.append(strip == route.path.strippablePrefix ? "  strip_prefix: true" : "  strip_prefix: \(strip)")
-            }
-            lines.append("  file_server: { root: \"\(root ?? "")\" }")
-            return lines.joined(separator: "\n")
-        default:
-            return nil
-        }
-        if let strip = route.stripPrefix {
-            lines.append(strip == route.path.strippablePrefix ? "  strip_prefix: true" : "  strip_prefix: \(strip)")
-        }
-        return lines.joined(separator: "\n")
-    }
 }

@@ -15,6 +15,8 @@ struct CaddyfileSites {
         var ports: [String]
         var address: String
         var text: String
+        /// The lines it spans (1-based, inclusive).
+        var lines: ClosedRange<Int>
     }
 
     let sites: [Site]
@@ -79,7 +81,9 @@ struct CaddyfileSites {
         }
         var text = lines[(first - 1)..<min(last, lines.count)].joined(separator: "\n")
         while text.hasSuffix("\n") { text.removeLast() }
-        return Site(hosts: Array(Set(hosts)).sorted(), ports: ports, address: header.joined(separator: " "), text: text)
+        return Site(
+            hosts: Array(Set(hosts)).sorted(), ports: ports, address: header.joined(separator: " "), text: text,
+            lines: first...max(first, min(last, lines.count)))
     }
 
     /// The site block serving `hosts` on a server listening at `listen`.

@@ -159,6 +159,43 @@ import Testing
         #expect(run.message(of: "/php/*")?.contains("missing route") == true, "\(messages)")
     }
 
+    /// What `reconcile discover` writes for a live route (`CaddyManifestEntry`) reads back
+    /// as the same route: the live config written as a manifest is in sync with itself.
+    @Test func everyShapeWrittenFromTheLiveConfigReadsBackInSync() async throws {
+        let caddy = try await startCaddy(caddyfile: Self.caddyfile(drifted: false), portCount: 2)
+        defer { caddy.stop() }
+        let table = try CaddyConfigNormalizer.normalize(try await liveConfig(caddy))
+        var manifest = "apiVersion: reconcile/v1\nkind: Environment\nname: written\ncaddy:\n  admin: \(caddy.adminURL)\n  sites:\n"
+        var written = 0
+        for site in table.sites {
+            let analysis = table.analysis(of: site)
+            var keys: Set<String> = []
+            var entries: [String] = []
+            for (index, route) in analysis.view.enumerated()
+            where route.hosts == site.hosts && (route.kind == .middleware || analysis.shadower(of: index) == nil)
+                && keys.insert(route.pairingKey).inserted
+            {
+                guard let entry = CaddyManifestEntry.yaml(for: route) else { continue }
+                entries.append(entry.split(separator: "\n").map { "        " + $0 }.joined(separator: "\n"))
+            }
+            let hosts = site.hosts.map { "\"\($0)\"" }.joined(separator: ", ")
+            let listen = table.listen(of: site.server).map { "\"\($0)\"" }.joined(separator: ", ")
+            manifest += "    - hosts: [\(hosts)]\n      listen: [\(listen)]\n      routes:\n" + entries.joined(separator: "\n") + "\n"
+            written += entries.count
+        }
+        #expect(written >= Self.routeCount, "\(manifest)")
+        for shape in [
+            "match: {", "php_fastcgi:", "redir:", "abort: true", "rewrite:", "encode:", "header:", "basic_auth:",
+            "forward_auth:", "try_files:", "request_body:", "respond:", "listen:",
+        ] {
+            #expect(manifest.contains(shape), "\(shape) is not written:\n\(manifest)")
+        }
+        let repo = try await makeConfigRepository(["manifests/written.yaml": manifest])
+        let run = try await runReconcile(repo: repo.path, manifest: "manifests/written.yaml")
+        #expect(run.status == 0, "\(manifest)\n\(run.stdout)\(run.stderr)")
+        #expect(run.caddy.count == written && run.caddy.allSatisfy { $0.hasPrefix("ok ") }, "\(run.stdout)")
+    }
+
     /// With a Caddyfile as the desired state, a handler nothing models (load balancing, a
     /// `templates` middleware) is compared as JSON, and the difference names its path.
     @Test func anUnmodelledHandlerDiffersAtItsJSONPath() async throws {

@@ -104,6 +104,8 @@ final class CaddyInstance: Sendable {
         adminPort = try freeLoopbackPort()
         adminSocketPath = adminSocket ? scratch.file("admin.sock") : nil
         let upstreamCount = (0..<10).filter { caddyfile.contains("$UP\($0)") }.map { $0 + 1 }.max() ?? 0
+        // Every `$PORTn` the text names gets a port (a corpus file may have several servers).
+        let portCount = max(portCount, (0..<10).filter { caddyfile.contains("$PORT\($0)") }.map { $0 + 1 }.max() ?? 0)
         var ports: [Int] = []
         while ports.count < portCount + upstreamCount {
             let port = try freeLoopbackPort()

@@ -24,52 +24,19 @@ source scripts/bench/common.sh
 require_tools caddy curl git python3
 RECONCILE=$(release_reconcile .build-caddy)
 
-WORK=$(mktemp -d -t reconcile-apply-bench-XXXXXX)
-CADDY_PID=
-trap '[[ -n "$CADDY_PID" ]] && kill "$CADDY_PID" 2>/dev/null && wait "$CADDY_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
-
-ADMIN=$(free_port)
-PORT=$(free_port)
-mkdir -p "$WORK/media/set7" "$WORK/home"
+caddy_bench_workspace reconcile-apply-bench
+mkdir -p "$WORK/media/set7"
 echo "the right file" >"$WORK/media/set7/probe.txt"
 
-caddyfile() { # root of /media/set7/*
-  printf '{\n\tadmin 127.0.0.1:%d\n\tauto_https off\n}\n\nhttp://bench.example.com:%d {\n' "$ADMIN" "$PORT"
-  for i in $(seq 0 $((API - 1))); do
-    printf '\thandle /api/v%d/* {\n\t\treverse_proxy 127.0.0.1:%d\n\t}\n' "$i" $((8000 + i % 8))
-  done
-  for i in $(seq 0 $((MEDIA - 1))); do
-    local root=/srv/bench/media/set$i
-    [[ $i == 7 ]] && root=$1
-    printf '\thandle_path /media/set%d/* {\n\t\troot * %s\n\t\tfile_server\n\t}\n' "$i" "$root"
-  done
-  printf '\thandle {\n\t\troot * /srv/bench/frontend\n\t\tfile_server\n\t}\n}\n'
-}
-caddyfile "$WORK/media/set7" >"$WORK/Caddyfile"
-caddyfile /srv/bench/drifted >"$WORK/Caddyfile.drifted"
-
-HOME=$WORK/home XDG_DATA_HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home \
-  caddy run --config "$WORK/Caddyfile" --adapter caddyfile >"$WORK/caddy.log" 2>&1 &
-CADDY_PID=$!
-for _ in $(seq 100); do
-  curl -fs -o /dev/null "http://127.0.0.1:$ADMIN/config/" && break
-  sleep 0.1
-done
+bench_caddyfile "$WORK/media/set7" >"$WORK/Caddyfile"
+bench_caddyfile /srv/bench/drifted >"$WORK/Caddyfile.drifted"
+start_caddy "$WORK/Caddyfile"
 
 REPO=$WORK/config
 mkdir -p "$REPO/manifests"
 {
   printf 'apiVersion: reconcile/v1\nkind: Environment\nname: bench\ncaddy:\n'
-  printf '  admin: http://127.0.0.1:%d\n  sites:\n    - hosts: [bench.example.com]\n      routes:\n' "$ADMIN"
-  for i in $(seq 0 $((API - 1))); do
-    printf '        - { path: /api/v%d/*, reverse_proxy: ["127.0.0.1:%d"] }\n' "$i" $((8000 + i % 8))
-  done
-  for i in $(seq 0 $((MEDIA - 1))); do
-    root=/srv/bench/media/set$i
-    [[ $i == 7 ]] && root=$WORK/media/set7
-    printf '        - { path: /media/set%d/*, strip_prefix: true, file_server: { root: %s } }\n' "$i" "$root"
-  done
-  printf '        - { path: /*, file_server: { root: /srv/bench/frontend } }\n'
+  bench_manifest_routes "$WORK/media/set7"
   printf 'apply: { caddy: true, verify: [] }\n'
 } >"$REPO/manifests/routes.yaml"
 git -C "$REPO" init -q -b main && git -C "$REPO" add -A

@@ -25,47 +25,18 @@ source scripts/bench/common.sh
 require_tools caddy curl git python3
 RECONCILE=$(release_reconcile .build-caddy)
 
-WORK=$(mktemp -d -t reconcile-caddy-bench-XXXXXX)
-CADDY_PID=
-trap '[[ -n "$CADDY_PID" ]] && kill "$CADDY_PID" 2>/dev/null && wait "$CADDY_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
-
-ADMIN=$(free_port)
-PORT=$(free_port)
+caddy_bench_workspace reconcile-caddy-bench
 
 # The Caddyfile Caddy runs, and the same file committed as the desired state.
-{
-  printf '{\n\tadmin 127.0.0.1:%d\n\tauto_https off\n}\n\nhttp://bench.example.com:%d {\n' "$ADMIN" "$PORT"
-  for i in $(seq 0 $((API - 1))); do
-    printf '\thandle /api/v%d/* {\n\t\treverse_proxy 127.0.0.1:%d\n\t}\n' "$i" $((8000 + i % 8))
-  done
-  for i in $(seq 0 $((MEDIA - 1))); do
-    printf '\thandle_path /media/set%d/* {\n\t\troot * /srv/bench/media/set%d\n\t\tfile_server\n\t}\n' "$i" "$i"
-  done
-  printf '\thandle {\n\t\troot * /srv/bench/frontend\n\t\tfile_server\n\t}\n}\n'
-} >"$WORK/Caddyfile"
-
-mkdir -p "$WORK/home"
-HOME=$WORK/home XDG_DATA_HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home \
-  caddy run --config "$WORK/Caddyfile" --adapter caddyfile >"$WORK/caddy.log" 2>&1 &
-CADDY_PID=$!
-for _ in $(seq 100); do
-  curl -fs -o /dev/null "http://127.0.0.1:$ADMIN/config/" && break
-  sleep 0.1
-done
+bench_caddyfile >"$WORK/Caddyfile"
+start_caddy "$WORK/Caddyfile"
 
 REPO=$WORK/config
 mkdir -p "$REPO/manifests" "$REPO/deploy"
 cp "$WORK/Caddyfile" "$REPO/deploy/Caddyfile"
 {
   printf 'apiVersion: reconcile/v1\nkind: Environment\nname: bench\ncaddy:\n'
-  printf '  admin: http://127.0.0.1:%d\n  sites:\n    - hosts: [bench.example.com]\n      routes:\n' "$ADMIN"
-  for i in $(seq 0 $((API - 1))); do
-    printf '        - { path: /api/v%d/*, reverse_proxy: ["127.0.0.1:%d"] }\n' "$i" $((8000 + i % 8))
-  done
-  for i in $(seq 0 $((MEDIA - 1))); do
-    printf '        - { path: /media/set%d/*, strip_prefix: true, file_server: { root: /srv/bench/media/set%d } }\n' "$i" "$i"
-  done
-  printf '        - { path: /*, file_server: { root: /srv/bench/frontend } }\n'
+  bench_manifest_routes
 } >"$REPO/manifests/routes.yaml"
 printf 'apiVersion: reconcile/v1\nkind: Environment\nname: bench-caddyfile\ncaddy:\n  admin: http://127.0.0.1:%d\n  caddyfile: deploy/Caddyfile\n' \
   "$ADMIN" >"$REPO/manifests/caddyfile.yaml"

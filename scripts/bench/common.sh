@@ -24,3 +24,62 @@ release_reconcile() {
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# caddy_bench_workspace PREFIX: sets $WORK (a scratch directory, removed at exit, after
+# the Caddy that start_caddy started is stopped by its pid), $ADMIN and $PORT (free
+# loopback ports for Caddy's admin API and its site).
+caddy_bench_workspace() {
+  WORK=$(mktemp -d -t "$1-XXXXXX")
+  CADDY_PID=
+  trap '[[ -n "$CADDY_PID" ]] && kill "$CADDY_PID" 2>/dev/null && wait "$CADDY_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+  ADMIN=$(free_port)
+  PORT=$(free_port)
+  mkdir -p "$WORK/home"
+}
+
+# bench_caddyfile [SET7_ROOT]: the Caddy benchmarks' Caddyfile (admin $ADMIN, site on
+# $PORT): $API `handle /api/vN/*` proxies, $MEDIA `handle_path /media/setN/*` file
+# servers (the root of set 7 is SET7_ROOT when given) and a catch-all.
+bench_caddyfile() {
+  local i root
+  printf '{\n\tadmin 127.0.0.1:%d\n\tauto_https off\n}\n\nhttp://bench.example.com:%d {\n' "$ADMIN" "$PORT"
+  for i in $(seq 0 $((API - 1))); do
+    printf '\thandle /api/v%d/* {\n\t\treverse_proxy 127.0.0.1:%d\n\t}\n' "$i" $((8000 + i % 8))
+  done
+  for i in $(seq 0 $((MEDIA - 1))); do
+    root=/srv/bench/media/set$i
+    [[ $i == 7 && -n ${1:-} ]] && root=$1
+    printf '\thandle_path /media/set%d/* {\n\t\troot * %s\n\t\tfile_server\n\t}\n' "$i" "$root"
+  done
+  printf '\thandle {\n\t\troot * /srv/bench/frontend\n\t\tfile_server\n\t}\n}\n'
+}
+
+# bench_manifest_routes [SET7_ROOT]: the same routes as a manifest's caddy.sites entries.
+bench_manifest_routes() {
+  local i root
+  printf '  admin: http://127.0.0.1:%d\n  sites:\n    - hosts: [bench.example.com]\n      routes:\n' "$ADMIN"
+  for i in $(seq 0 $((API - 1))); do
+    printf '        - { path: /api/v%d/*, reverse_proxy: ["127.0.0.1:%d"] }\n' "$i" $((8000 + i % 8))
+  done
+  for i in $(seq 0 $((MEDIA - 1))); do
+    root=/srv/bench/media/set$i
+    [[ $i == 7 && -n ${1:-} ]] && root=$1
+    printf '        - { path: /media/set%d/*, strip_prefix: true, file_server: { root: %s } }\n' "$i" "$root"
+  done
+  printf '        - { path: /*, file_server: { root: /srv/bench/frontend } }\n'
+}
+
+# start_caddy CADDYFILE: runs Caddy on it (its HOME and XDG state under $WORK/home) and
+# returns once its admin API answers on $ADMIN.
+start_caddy() {
+  HOME=$WORK/home XDG_DATA_HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home \
+    caddy run --config "$1" --adapter caddyfile >"$WORK/caddy.log" 2>&1 &
+  CADDY_PID=$!
+  local _
+  for _ in $(seq 100); do
+    curl -fs -o /dev/null "http://127.0.0.1:$ADMIN/config/" && return 0
+    sleep 0.1
+  done
+  echo "caddy did not start: $(cat "$WORK/caddy.log")" >&2
+  exit 1
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// A live route written as the manifest writes it (one entry of `caddy.sites[].routes`),
+/// so what `reconcile discover` and the unmanaged-route fixes write is exactly what the
+/// comparison reads back: every shape `CaddyRouteSpec` expresses, and nothing it cannot.
+public enum CaddyManifestEntry {
+    /// The entry's YAML lines (`- path: …`, then `  key: value`), or nil when the route has
+    /// a part the manifest cannot express (a matcher such as `expression` or `file`, a
+    /// handler such as `error` or `templates` alone): such a config is kept as
+    /// `caddy.caddyfile:`, where nothing is invisible.
+    public static func yaml(for route: CaddyRoute) -> String? {
+        let path = route.path.text
+        var lines = ["- path: " + (path.hasPrefix("/") && !path.contains(where: { "#{}[],&'\"".contains($0) }) ? path : quoted(path))]
+        if let strip = route.stripPrefix {
+            lines.append("  strip_prefix: " + (strip == route.path.strippablePrefix ? "true" : quoted(strip)))
+        }
+        var conditions = route.conditions
+        var php = false
+        if let index = conditions.firstIndex(of: CaddySpecMatch.phpCondition), case .reverseProxy(_, "fastcgi") = route.handler {
+            conditions.remove(at: index)
+            php = true
+        }
+        if !conditions.isEmpty {
+            guard let match = matchYAML(conditions) else { return nil }
+            lines.append("  match: \(match)")
+        }
+        switch route.handler {
+        case .reverseProxy(let upstreams, _):
+            lines.append("  \(php ? "php_fastcgi" : "reverse_proxy"): [\(upstreams.map(quoted).joined(separator: ", "))]")
+        case .fileServer(let root):
+            lines.append("  file_server: {" + (root.map { " root: \(quoted($0)) " } ?? "") + "}")
+        case .staticResponse(let status, _, let location?):
+            lines.append("  redir: { to: \(quoted(location)), status: \(status) }")
+        case .staticResponse(let status, let body, nil):
+            lines.append("  respond: { status: \(status)" + (body.map { ", body: \(quoted($0))" } ?? "") + " }")
+        case .abort:
+            lines.append("  abort: true")
+        case .nothing where route.kind == .middleware:
+            break
+        case .error, .other, .nothing:
+            return nil
+        }
+        let middleware = route.middleware.compactMap(middlewareYAML)
+        if route.kind == .middleware && middleware.isEmpty { return nil }
+        var seen: Set<String> = []
+        for line in middleware where seen.insert(String(line.prefix { $0 != ":" })).inserted {
+            lines.append("  " + line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A `match:` flow mapping for the conditions, or nil when one has no manifest key.
+    static func matchYAML(_ conditions: [String]) -> String? {
+        var parts: [String] = []
+        for condition in conditions {
+            guard let space = condition.firstIndex(of: " "),
+                let value = try? JSONValue.parse(Data(condition[condition.index(after: space)...].utf8)),
+                let part = matcherYAML(String(condition[..<space]), value)
+            else { return nil }
+            parts.append(part)
+        }
+        return "{ " + parts.joined(separator: ", ") + " }"
+    }
+
+    static func matcherYAML(_ name: String, _ value: JSONValue) -> String? {
+        func list(_ items: [JSONValue]?) -> String? {
+            guard let items else { return nil }
+            return "[" + items.compactMap(\.string).map(quoted).joined(separator: ", ") + "]"
+        }
+        switch name {
+        case "host", "method": return list(value.array).map { "\(name): \($0)" }
+        case "header":
+            guard let fields = value.object else { return nil }
+            let entries = fields.keys.sorted().compactMap { key in list(fields[key]?.array).map { "\(quoted(key)): \($0)" } }
+            return "header: { " + entries.joined(separator: ", ") + " }"
+        case "path_regexp": return value["pattern"]?.string.map { "path_regexp: \(quoted($0))" }
+        case "remote_ip": return list(value["ranges"]?.array).map { "remote_ip: \($0)" }
+        case "protocol": return value.string.map { "protocol: \(quoted($0))" }
+        case "not":
+            guard let sets = value.array, sets.count == 1, let set = sets[0].object, !set.isEmpty else { return nil }
+            var inner: [String] = []
+            for key in set.keys.sorted() {
+                guard key != "not", let part = matcherYAML(key, set[key]!) else { return nil }
+                inner.append(part)
+            }
+            return "not: { " + inner.joined(separator: ", ") + " }"
+        default: return nil
+        }
+    }
+
+    /// One middleware as a manifest key, or nil for middleware the manifest does not name.
+    static func middlewareYAML(_ item: CaddyMiddleware) -> String? {
+        let json = item.json
+        switch item.name {
+        case "rewrite":
+            return json["uri"]?.string.map { "rewrite: \(quoted($0))" }
+        case "encode":
+            guard let encodings = json["encodings"]?.object?.keys.sorted(), !encodings.isEmpty else { return nil }
+            return "encode: [" + encodings.joined(separator: ", ") + "]"
+        case "header":
+            guard let set = json["response"]?["set"]?.object, !set.isEmpty else { return nil }
+            let entries = set.keys.sorted().map { key in
+                "\(quoted(key)): " + quoted((set[key]?.array ?? []).compactMap(\.string).joined(separator: ", "))
+            }
+            return "header: { " + entries.joined(separator: ", ") + " }"
+        case "basic_auth":
+            let accounts = json["providers"]?["http_basic"]?["accounts"]?.array ?? []
+            let users = accounts.compactMap { $0["username"]?.string }
+            return users.isEmpty ? nil : "basic_auth: [" + users.map(quoted).joined(separator: ", ") + "]"
+        case "forward_auth":
+            guard let dial = json["upstreams"]?.array?.first?["dial"]?.string else { return nil }
+            let uri = json["rewrite"]?["uri"]?.string.map { ", uri: \(quoted($0))" } ?? ""
+            return "forward_auth: { upstream: \(quoted(dial))\(uri) }"
+        case "try_files":
+            guard let files = json["file"]?["try_files"]?.array?.compactMap(\.string) else { return nil }
+            return "try_files: [" + files.map { quoted(shortened($0)) }.joined(separator: ", ") + "]"
+        case "request_body":
+            return json["max_size"].map { "request_body: { max_size: \(quoted($0.canonicalText)) }" }
+        default:
+            return nil
+        }
+    }
+
+    /// The adapter's long placeholders in their Caddyfile shorthand (`{path}`).
+    static func shortened(_ text: String) -> String {
+        CaddyMiddlewareExpectation.shorthands.sorted { $0.long.count > $1.long.count }.reduce(text) {
+            $0.replacingOccurrences(of: $1.long, with: $1.short)
+        }
+    }
+
+    /// A YAML double-quoted scalar (JSON's string syntax is valid YAML).
+    static func quoted(_ text: String) -> String { JSONValue.string(text).canonicalText }
+}
