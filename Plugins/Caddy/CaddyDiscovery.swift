@@ -60,6 +60,11 @@ extension CaddyChecker: Discovering {
                     routes.append(YAMLItem(Self.entry(route), comments: Self.notes(route)))
                 }
             }
+            // Middleware routes (a site-wide encode, `rewrite /a /b`) are not written yet:
+            // gaps, so `unmanaged_routes` stays `ignore` and they are never drift.
+            gaps += table.analysis(of: site).view.filter { $0.kind == .middleware && $0.hosts == site.hosts }.map {
+                "\($0.path) on \(label): middleware (\(CaddyText.describe($0.middleware))) is not written"
+            }
             gaps += Self.unreachable(of: site, in: table).map {
                 "\($0.path) on \(label): no request reaches it (an earlier route answers first)"
             }
@@ -133,7 +138,7 @@ extension CaddyChecker: Discovering {
             return nil
         case .fileServer(let root):
             return root == nil ? "its file_server has no root (Caddy's working directory)" : nil
-        case .staticResponse, .error, .other, .nothing:
+        case .staticResponse, .error, .abort, .other, .nothing:
             return "it answers with \(CaddyText.describe(route.handler))"
         }
     }

@@ -11,24 +11,38 @@ import Testing
     /// Per fixture, what discover names as not expressible yet (its stderr lines
     /// "not expressible yet: caddy: PATH on HOSTS: why", without the why, which holds ports).
     static let knownGaps: [String: [String]] = [
-        // Routes for some hosts only, through a CEL expression matcher.
+        // Middleware routes (a site-wide encode, rewrite, header, basic_auth, forward_auth,
+        // try_files) are not written by discover yet, though the manifest expresses them;
+        // nor are matchers besides the path, respond, redir, abort and php_fastcgi.
+        "authentik-forward-auth.caddyfile": ["/* on app.localhost"],
         "baserow.caddyfile": [
             "/static/* on localhost", "/media/* on localhost", "/api/* on localhost", "/mcp/* on localhost", "/ws/* on localhost",
+            "/media/* on localhost",
         ],
-        // redir
-        "caddyserver-website.caddyfile": ["/docs/json on localhost"],
-        // try_files (a file matcher) and php_fastcgi
-        "docs-php-fpm.caddyfile": ["/* on localhost", "*.php on localhost"],
-        // redir only: no site left to write
+        "caddyserver-website.caddyfile": [
+            "/docs/json on localhost", "/docs/json/* on localhost", "/docs/* on localhost", "/* on localhost",
+        ],
+        "docs-basicauth.caddyfile": ["/secret/* on localhost"],
+        "docs-php-fpm.caddyfile": ["/* on localhost", "/* on localhost", "/* on localhost", "/* on localhost"],
+        "docs-spa-with-api.caddyfile": ["/* on localhost", "/* on localhost"],
         "docs-trailing-slash-redir.caddyfile": ["/remove/ on localhost", "/add on localhost", "the site for localhost"],
-        // respond
-        "docs-wildcard-hosts.caddyfile": ["/* on *.localhost", "the site for *.localhost"],
-        // redir with placeholders
+        "docs-trailing-slash-rewrite.caddyfile": ["/remove/ on localhost", "/add on localhost", "the site for localhost"],
+        "docs-wildcard-hosts.caddyfile": ["/* on *.localhost", "/* on *.localhost", "/* on *.localhost", "the site for *.localhost"],
         "docs-www-redirect.caddyfile": ["/* on www.one.localhost, www.two.localhost", "the site for www.one.localhost, www.two.localhost"],
-        // respond, try_files, php_fastcgi
-        "grav.caddyfile": ["/403 on localhost", "/* on localhost", "*.php on localhost"],
-        // CORS preflight routes (a method matcher)
-        "inventree.caddyfile": ["/assets/* on inventree.localhost", "/static/* on inventree.localhost", "/media/* on inventree.localhost"],
+        "grav.caddyfile": [
+            "/403 on localhost", "/* on localhost", "/* on localhost",
+            "/(LICENSE\\.txt|composer\\.lock|composer\\.json|nginx\\.conf|web\\.config|htaccess\\.txt|\\.htaccess) on localhost",
+            "/(system|vendor)/.*\\.(txt|xml|md|html|yaml|yml|php|pl|py|cgi|twig|sh|bat)$ on localhost",
+            "/user/.*\\.(txt|md|yaml|yml|php|pl|py|cgi|twig|sh|bat)$ on localhost",
+            "/(\\.git|cache|bin|logs|backups|tests)/.* on localhost", "/* on localhost", "/* on localhost", "/* on localhost",
+            "/* on localhost",
+        ],
+        "hoppscotch-aio-multiport.caddyfile": ["/* on any host", "/* on any host", "the site for any host"],
+        "hoppscotch-aio-subpath.caddyfile": ["/* on any host", "/* on any host"],
+        "inventree.caddyfile": [
+            "/assets/* on inventree.localhost", "/static/* on inventree.localhost", "/media/* on inventree.localhost",
+            "/* on inventree.localhost",
+        ],
     ]
 
     @Test func everyCorpusCaddyfileRoundTripsThroughDiscover() async throws {
@@ -63,7 +77,15 @@ import Testing
             let dry = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
             #expect(dry.status == 0, "\(name): \(dry.caddy)\n\(manifest)\n\(dry.stdout)\(dry.stderr)")
             let written = manifest.components(separatedBy: "\n        - path: ").count - 1
-            #expect(dry.caddy.count == written, "\(name): \(dry.caddy)\n\(manifest)")
+            // A site on several servers (one site block, two listen addresses) is judged on
+            // each: one written route, one finding per server, each naming its listener.
+            let servers = Set(
+                dry.findings.compactMap { finding in
+                    (finding["message"] as? String)?.components(separatedBy: "(server listening on ").dropFirst().first?
+                        .prefix { $0 != ")" }
+                }
+            ).count
+            #expect(dry.caddy.count == written * max(1, servers), "\(name): \(dry.caddy)\n\(manifest)")
             #expect(dry.caddy.allSatisfy { $0.hasPrefix("ok ") }, "\(name): \(dry.caddy)\n\(manifest)")
         }
         let summary =

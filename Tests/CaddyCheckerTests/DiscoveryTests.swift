@@ -22,7 +22,7 @@ import Testing
         return (section, text, CaddyChecker().compare(spec, with: observation))
     }
 
-    @Test(arguments: ["production.live", "nested", "plain-directives", "large"])
+    @Test(arguments: ["production.live", "plain-directives", "large"])
     func aRecordedConfigIsDescribedInSync(_ fixture: String) throws {
         let (section, text, findings) = try Self.roundTrip(try fixtureJSON(fixture))
         #expect(section.gaps == [], "\(fixture): \(section.gaps)")
@@ -32,7 +32,8 @@ import Testing
     }
 
     @Test func conditionalUnreachableAndFixedResponseRoutesAreGapsNotWritten() throws {
-        for fixture in ["conditional", "shadowed", "multi-site"] {
+        // `nested` has a try_files route (middleware discover does not write yet).
+        for fixture in ["conditional", "shadowed", "multi-site", "nested"] {
             let (section, text, findings) = try Self.roundTrip(try fixtureJSON(fixture))
             #expect(!section.gaps.isEmpty, "\(fixture): \(text)")
             #expect(findings.allSatisfy { $0.status == .ok }, "\(fixture): \(summary(findings))\n\(text)")
