@@ -206,6 +206,7 @@ import Testing
         var request = try HTTPEndpoint(parsing: caddy.adminURL).request("/load", method: "POST")
         request.body = json
         request.headers = [HTTPHeader("Content-Type", "application/json")]
+        request.timeout = .seconds(60)
         let response = try await HTTPClient(policy: .apply).send(request)
         #expect(response.status == 200, "POST /load: \(response.status) \(response.bodyText)")
     }
@@ -213,6 +214,8 @@ import Testing
     static func answersAsDesired(_ probe: Probe, _ caddy: CaddyInstance) async throws -> Bool {
         var request = HTTPRequest(url: caddy.listenURL(probe.port) + probe.path)
         request.headers = [HTTPHeader("Host", probe.host)] + probe.headers
+        // Generous: a loaded machine (bcrypt in basic auth, six builds at once) is slow, not wrong.
+        request.timeout = .seconds(60)
         let response = try await HTTPClient(policy: .readOnly).send(request)
         guard response.status == probe.status else { return false }
         if let body = probe.body, !response.bodyText.contains(body) { return false }
