@@ -113,9 +113,11 @@ public func isListening(unixSocket path: String) -> Bool {
     return withUnixAddress(path, { connect(fd, $0, $1) }) == 0
 }
 
-/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+/// Polls `condition` every 20 ms until it holds or `timeout` passes. The default is
+/// generous because it only matters when something is wrong: a loaded CI machine can
+/// take well over 20 s to start a Python server, which is slow, not broken.
 public func waitUntil(
-    timeout: Duration = .seconds(20), _ what: String, _ condition: () -> Bool
+    timeout: Duration = .seconds(60), _ what: String, _ condition: () -> Bool
 ) throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
