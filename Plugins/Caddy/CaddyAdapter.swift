@@ -25,30 +25,46 @@ enum CaddyAdapter {
         _ caddyfile: Data, path: String, source: (any DesiredStateSource)?, environment: [String: String],
         timeout: Duration = timeout
     ) async -> CaddyfileOutcome.Result {
-        guard let caddy = ChildEnvironment.executable("caddy", in: ChildEnvironment.path(from: environment)) else {
-            return .failed(
-                "`caddy` is not on PATH, so the Caddyfile cannot be adapted; install it (Debian: apt-get install "
-                    + "caddy) or add it to PATH")
+        switch collect(caddyfile, path: path, source: source) {
+        case .failure(let refused):
+            return .failed(refused.description)
+        case .success(let collected):
+            return await adapt(collected.files, main: path, environment: environment, timeout: timeout)
         }
+    }
+
+    /// The Caddyfile and the repository files it imports, or why they may not be adapted.
+    static func collect(
+        _ caddyfile: Data, path: String, source: (any DesiredStateSource)?
+    ) -> Result<CaddyfileImports.Collected, CaddyfileImports.Refused> {
         if let problem = CaddyfileImports.problem(with: path) {
-            return .failed("caddy.caddyfile '\(path)': \(problem)")
+            return .failure(CaddyfileImports.Refused(description: "caddy.caddyfile '\(path)': \(problem)"))
         }
-        let imported: [String: Data]
-        do {
-            imported = try CaddyfileImports.collect(
+        return Result { () throws(CaddyfileImports.Refused) in
+            try CaddyfileImports.collect(
                 caddyfile, path: path,
                 read: { file in
                     guard let source else { throw CaddyfileImports.Refused(description: "no repository to read it from") }
                     return try source.read(file)
                 },
                 list: { directory in try source?.list(directory) ?? [] })
-        } catch {
-            return .failed(error.description)
+        }
+    }
+
+    /// Adapts `main` of `files` (repository paths, checked by ``collect``), copied into a
+    /// temporary directory.
+    static func adapt(
+        _ files: [String: Data], main: String, environment: [String: String], timeout: Duration = timeout
+    ) async -> CaddyfileOutcome.Result {
+        guard let caddy = ChildEnvironment.executable("caddy", in: ChildEnvironment.path(from: environment)) else {
+            return .failed(
+                "`caddy` is not on PATH, so the Caddyfile cannot be adapted; install it (Debian: apt-get install "
+                    + "caddy) or add it to PATH")
         }
         let scratch: String
         do {
             scratch = try ScratchDirectory.make(prefix: "reconcile-caddy-adapt")
-            for (file, data) in imported.merging([path: caddyfile], uniquingKeysWith: { first, _ in first }) {
+            for (file, data) in files {
                 let full = "\(scratch)/\(file)"
                 try FileManager.default.createDirectory(
                     atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -59,7 +75,7 @@ enum CaddyAdapter {
         }
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let result = await Subprocess.run(
-            executable: caddy, arguments: ["adapt", "--config", "\(scratch)/\(path)", "--adapter", "caddyfile"],
+            executable: caddy, arguments: ["adapt", "--config", "\(scratch)/\(main)", "--adapter", "caddyfile"],
             environment: [:], workingDirectory: scratch, timeout: timeout)
         if let failure = result.launchFailure {
             return .failed("cannot run \(caddy): \(failure.reason)")

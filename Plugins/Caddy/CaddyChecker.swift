@@ -28,8 +28,8 @@ public struct CaddyChecker: Checker {
     public func observe(_ spec: CaddySpec, in context: ObservationContext) async throws -> CaddyObservation {
         async let live = Self.readConfig(spec.admin, client: context.http)
         var caddyfile: CaddyfileOutcome?
-        if case .caddyfile(let path, _) = spec.desired {
-            caddyfile = await Self.adaptCaddyfile(path, context: context)
+        if case .caddyfile(let path, let position) = spec.desired {
+            caddyfile = await Self.adaptCaddyfile(path, position: position, context: context)
         }
         var probes: [CaddyProbeResult] = []
         if spec.probes, let listen = spec.listen {
@@ -52,8 +52,11 @@ public struct CaddyChecker: Checker {
         }
     }
 
-    /// The Caddyfile at the manifest's ref, adapted by `caddy adapt`.
-    static func adaptCaddyfile(_ path: String, context: ObservationContext) async -> CaddyfileOutcome {
+    /// The Caddyfile at the manifest's ref, adapted by `caddy adapt`, with where each
+    /// route's text lives.
+    static func adaptCaddyfile(_ path: String, position: SourcePosition, context: ObservationContext) async
+        -> CaddyfileOutcome
+    {
         let data: Data
         do {
             data = try context.source.read(path)
@@ -63,10 +66,23 @@ public struct CaddyChecker: Checker {
                 path: path, result: .failed("cannot read \(path) at \(origin.ref) of \(origin.repo): \(error)"))
         }
         context.logger.debug("adapting \(path) (\(data.count) bytes) with caddy adapt")
-        return CaddyfileOutcome(
-            path: path,
-            result: await CaddyAdapter.adapt(data, path: path, source: context.source, environment: context.environment),
-            text: String(decoding: data, as: UTF8.self))
+        let collected: CaddyfileImports.Collected
+        switch CaddyAdapter.collect(data, path: path, source: context.source) {
+        case .failure(let refused):
+            return CaddyfileOutcome(path: path, result: .failed(refused.description))
+        case .success(let files):
+            collected = files
+        }
+        var outcome = CaddyfileOutcome(
+            path: path, result: await CaddyAdapter.adapt(collected.files, main: path, environment: context.environment))
+        var committed = CommittedCaddyfile(collected, main: path)
+        if let table = outcome.routes.table, !committed.units.isEmpty {
+            committed.origins = await CaddyfileOrigins.find(
+                committed, desired: DesiredSite.from(table, position: position), position: position,
+                environment: context.environment)
+        }
+        outcome.committed = committed
+        return outcome
     }
 
     public func compare(_ spec: CaddySpec, with observation: CaddyObservation) -> [Finding] {

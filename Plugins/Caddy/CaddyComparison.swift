@@ -13,13 +13,13 @@ enum CaddyComparison {
     static func findings(_ spec: CaddySpec, _ observation: CaddyObservation) -> [Finding] {
         var findings: [Finding] = []
         var desiredSites: [DesiredSite]?
-        var committed: (path: String, sites: CaddyfileSites)?
+        var committed: CommittedCaddyfile?
         switch spec.desired {
         case .sites(let sites):
             desiredSites = sites.map(DesiredSite.from)
         case .caddyfile(let path, let position):
             desiredSites = desiredFromCaddyfile(path, position, observation.caddyfile, into: &findings)
-            committed = observation.caddyfile?.text.map { (path, CaddyfileSites($0)) }
+            committed = observation.caddyfile?.committed
         }
 
         let live: CaddyRouteTable
@@ -148,22 +148,21 @@ enum CaddyComparison {
 
     static func compare(
         _ desiredSites: [DesiredSite], with live: CaddyRouteTable, unmanaged: CaddySpec.UnmanagedRoutes,
-        position: SourcePosition, committed: (path: String, sites: CaddyfileSites)? = nil
+        position: SourcePosition, committed: CommittedCaddyfile? = nil
     ) -> [Finding] {
         var findings: [Finding] = []
         var namedKeys: [CaddySite: Set<String>] = [:]
         for desired in desiredSites {
-            let first = findings.count
-            defer {
-                if let committed, let site = committed.sites.site(hosts: desired.hosts, listen: desired.listen) {
-                    for index in first..<findings.count where findings[index].status == .drift {
-                        findings[index].fix = committedSiteFix(site, path: committed.path)
-                    }
-                }
+            /// A drifted route of a Caddyfile gets the committed text it comes from.
+            func committedFix(_ finding: Finding, _ route: DesiredRoute) -> Finding {
+                guard finding.status == .drift, let fix = committed?.fix(for: route, of: desired) else { return finding }
+                var finding = finding
+                finding.fix = fix
+                return finding
             }
             let sites = candidates(for: desired, in: live)
             if sites.isEmpty {
-                findings += desired.routes.map { missingSite($0, desired: desired, live: live) }
+                findings += desired.routes.map { committedFix(missingSite($0, desired: desired, live: live), $0) }
                 continue
             }
             for site in sites {
@@ -184,7 +183,8 @@ enum CaddyComparison {
                     ?? "/config/apps/http/servers/\(site.server)/routes"
                 for route in desired.routes {
                     findings.append(
-                        compare(route, desired: desired, analysis: analysis, note: note, siteRoutes: siteRoutes))
+                        committedFix(
+                            compare(route, desired: desired, analysis: analysis, note: note, siteRoutes: siteRoutes), route))
                 }
             }
         }
@@ -469,15 +469,6 @@ enum CaddyComparison {
                 snippet: siteWrapped(desired.hosts, CaddyText.caddyfileBlock(route)),
                 language: "caddyfile"),
             position: route.position)
-    }
-
-    /// The fix of a route of a Caddyfile desired state: its site block as committed (see
-    /// `CaddyfileSites` for why the whole site), with what the route's own fix said.
-    static func committedSiteFix(_ site: CaddyfileSites.Site, path: String) -> Fix {
-        Fix(
-            summary: "Replace the site block \(site.address) of the running Caddyfile with the one committed in \(path) "
-                + "(below), or load the whole file; the message says what differs, at which path of the live JSON.",
-            snippet: site.text, language: "caddyfile")
     }
 
     static func siteWrapped(_ hosts: [String], _ block: String) -> String {

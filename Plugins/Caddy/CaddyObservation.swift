@@ -100,13 +100,13 @@ public struct CaddyfileOutcome: Sendable {
     public let result: Result
     /// The adapted JSON normalised (once): the desired route table, or why there is none.
     public let routes: RoutesOutcome<String>
-    /// The Caddyfile's own text (fixes quote its site blocks), when it was read.
-    public let text: String?
+    /// The Caddyfile and its imports as committed, with where each route's text lives
+    /// (fixes quote it), when it was read.
+    var committed: CommittedCaddyfile?
 
-    public init(path: String, result: Result, text: String? = nil) {
+    public init(path: String, result: Result) {
         self.path = path
         self.result = result
-        self.text = text
         routes =
             switch result {
             case .adapted(let data): RoutesOutcome(normalizing: data)

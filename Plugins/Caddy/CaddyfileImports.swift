@@ -24,25 +24,45 @@ enum CaddyfileImports {
         let description: String
     }
 
-    /// The imported files, by repository path, reading each with `read`; `path` is the
-    /// Caddyfile's own repository path.
+    /// One `import` as committed: where it stands, what it names, and the files it brought
+    /// in (none for a snippet).
+    struct Statement: Sendable, Hashable {
+        var from: String
+        var line: Int
+        var pattern: String
+        var files: [String]
+    }
+
+    /// A Caddyfile and what it brings in: every file by repository path (the Caddyfile's
+    /// own included), which of them are read outside any block (so they hold site blocks
+    /// and snippets, not directives of a site), and every `import` statement.
+    struct Collected: Sendable {
+        var files: [String: Data] = [:]
+        var topLevel: Set<String> = []
+        var statements: [Statement] = []
+    }
+
+    /// The Caddyfile at `path` and the files it imports, reading each with `read`.
     static func collect(
         _ caddyfile: Data, path: String, read: (String) throws -> Data, list: (String) throws -> [String]
-    ) throws(Refused) -> [String: Data] {
-        var files: [String: Data] = [:]
-        var pending = [(path: path, text: caddyfile)]
+    ) throws(Refused) -> Collected {
+        var collected = Collected(files: [path: caddyfile], topLevel: [path])
+        var pending = [(path: path, text: caddyfile, topLevel: true)]
         var snippets = Set<String>()
-        var imports: [(from: String, line: Int, pattern: String)] = []
+        var imports: [(from: String, line: Int, pattern: String, topLevel: Bool)] = []
         while let next = pending.popLast() {
             let tokens = tokens(expandPlaceholders(String(decoding: next.text, as: UTF8.self)))
+            var depth = 0
             for (index, token) in tokens.enumerated() {
+                if token.text == "{" { depth += 1 }
+                if token.text == "}" { depth -= 1 }
                 if token.text.hasPrefix("("), token.text.hasSuffix(")"), token.text.count > 2 {
                     snippets.insert(String(token.text.dropFirst().dropLast()))
                 }
                 // Every `import` token counts, wherever it stands: refusing one Caddy
                 // would not treat as a directive is safer than missing one it would.
                 if token.text == "import", index + 1 < tokens.count {
-                    imports.append((next.path, token.line, tokens[index + 1].text))
+                    imports.append((next.path, token.line, tokens[index + 1].text, next.topLevel && depth == 0))
                 }
             }
             while let item = imports.popLast() {
@@ -50,24 +70,29 @@ enum CaddyfileImports {
                 if let problem = problem(with: item.pattern) {
                     throw Refused(description: "\(where_): import \(item.pattern) refused: \(problem)")
                 }
+                var statement = Statement(from: item.from, line: item.line, pattern: item.pattern, files: [])
+                defer { collected.statements.append(statement) }
                 if snippets.contains(item.pattern) { continue }
                 let directory = (item.from as NSString).deletingLastPathComponent
                 let target = directory.isEmpty ? item.pattern : "\(directory)/\(item.pattern)"
-                for file in try matches(target, list: list, at: where_) where files[file] == nil && file != path {
-                    guard files.count < maxFiles else {
+                statement.files = try matches(target, list: list, at: where_)
+                for file in statement.files where collected.files[file] == nil {
+                    guard collected.files.count <= maxFiles else {
                         throw Refused(description: "\(where_): more than \(maxFiles) imported files")
                     }
                     do {
                         let data = try read(file)
-                        files[file] = data
-                        pending.append((file, data))
+                        collected.files[file] = data
+                        if item.topLevel { collected.topLevel.insert(file) }
+                        pending.append((file, data, item.topLevel))
                     } catch {
-                        throw Refused(description: "\(where_): import \(item.pattern): cannot read \(file) at the ref: \(error)")
+                        throw Refused(
+                            description: "\(where_): import \(item.pattern): \(file) is not in the repository at this ref: \(error)")
                     }
                 }
             }
         }
-        return files
+        return collected
     }
 
     /// Why `pattern` may not be imported, or nil for a plain relative path.

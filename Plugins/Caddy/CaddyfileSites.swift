@@ -1,5 +1,6 @@
-/// The site blocks of a Caddyfile's text, with their addresses and lines, so a fix for a
-/// route of a Caddyfile desired state can quote the site as committed.
+/// The site blocks and snippets of a Caddyfile's text, with their addresses and lines, so
+/// a fix for a route of a Caddyfile desired state can quote the site as committed (and the
+/// snippets it comes from, ``CommittedCaddyfile``).
 ///
 /// Why the whole site: a route's behaviour comes from several directives of its site
 /// (its `root *`, the `handle` block it is in, the guard around it, a `forward_auth`
@@ -19,12 +20,22 @@ struct CaddyfileSites {
         var lines: ClosedRange<Int>
     }
 
+    /// One snippet definition `(name) { … }`: its name and the text from its `(name)` line
+    /// to its closing brace.
+    struct Snippet {
+        var name: String
+        var text: String
+        var lines: ClosedRange<Int>
+    }
+
     let sites: [Site]
+    let snippets: [Snippet]
 
     init(_ text: String) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let tokens = CaddyfileImports.tokens(text)
         var sites: [Site] = []
+        var snippets: [Snippet] = []
         var index = 0
         var sawBlock = false
         while index < tokens.count {
@@ -49,7 +60,12 @@ struct CaddyfileSites {
                     }
                     end += 1
                 }
-                if !header.isEmpty, !(header.count == 1 && header[0].hasPrefix("(")), end < tokens.count {
+                if header.count == 1, header[0].hasPrefix("("), header[0].hasSuffix(")"), end < tokens.count {
+                    snippets.append(
+                        Snippet(
+                            name: String(header[0].dropFirst().dropLast()),
+                            text: Self.text(lines, from: line, to: tokens[end].line), lines: line...tokens[end].line))
+                } else if !header.isEmpty, end < tokens.count {
                     sites.append(Self.site(header, lines: lines, from: line, to: tokens[end].line))
                 }
                 sawBlock = true
@@ -63,6 +79,14 @@ struct CaddyfileSites {
             }
         }
         self.sites = sites
+        self.snippets = snippets
+    }
+
+    /// Lines `first` to `last` (1-based, inclusive) without trailing newlines.
+    static func text(_ lines: [String], from first: Int, to last: Int) -> String {
+        var text = lines[(first - 1)..<min(last, lines.count)].joined(separator: "\n")
+        while text.hasSuffix("\n") { text.removeLast() }
+        return text
     }
 
     static func site(_ header: [String], lines: [String], from first: Int, to last: Int) -> Site {
@@ -79,18 +103,9 @@ struct CaddyfileSites {
             }
             if !host.isEmpty { hosts.append(host) }
         }
-        var text = lines[(first - 1)..<min(last, lines.count)].joined(separator: "\n")
-        while text.hasSuffix("\n") { text.removeLast() }
         return Site(
-            hosts: Array(Set(hosts)).sorted(), ports: ports, address: header.joined(separator: " "), text: text,
+            hosts: Array(Set(hosts)).sorted(), ports: ports, address: header.joined(separator: " "),
+            text: text(lines, from: first, to: last),
             lines: first...max(first, min(last, lines.count)))
-    }
-
-    /// The site block serving `hosts` on a server listening at `listen`.
-    func site(hosts: [String], listen: [String]?) -> Site? {
-        let matching = sites.filter { $0.hosts == hosts }
-        guard matching.count > 1, let listen else { return matching.first }
-        let ports = Set(listen.compactMap { $0.split(separator: ":").last.map(String.init) })
-        return matching.first { !Set($0.ports).isDisjoint(with: ports) } ?? matching.first
     }
 }

@@ -101,9 +101,12 @@ import Testing
         let drift = Dictionary(uniqueKeysWithValues: findings.filter { $0.status == .drift }.map { ($0.resource, $0) })
         #expect(Set(drift.keys) == ["/health", "/media/*", "/api/*"], "\(summary(findings))")
         #expect(drift["/health"]?.message.hasPrefix("missing route on rims.example.com") == true)
-        // The fix is the site block as committed (every directive of the route's site, in place).
+        // The fix is the site block as committed (every directive of the route's site, in
+        // place), after the line saying where it lives.
         let site = try #require(drift["/health"]?.fix?.snippet)
-        #expect(site.hasPrefix("http://rims.example.com:\(caddy.ports[0]) {") && site.hasSuffix("\n}"), "\(site)")
+        #expect(
+            site.hasPrefix("# Caddyfile:6-") && site.contains(": site http://rims.example.com:\(caddy.ports[0])\n")
+                && site.contains("\nhttp://rims.example.com:\(caddy.ports[0]) {") && site.hasSuffix("\n}"), "\(site)")
         #expect(site.contains("\thandle /health {\n\t\trespond \"ok\"\n\t}"), "\(site)")
         #expect(drift["/media/*"]?.message.hasPrefix("a different prefix strip: live strips /media, expected no strip") == true)
         #expect(drift["/api/*"]?.message.hasPrefix("different upstreams: expected 127.0.0.1:8000 127.0.0.1:8001") == true)

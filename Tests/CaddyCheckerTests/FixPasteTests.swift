@@ -39,48 +39,46 @@ import Testing
     static let upstreamAnswer = "not found\n"
     static let bobHiccup = "Basic " + Data("Bob:hiccup".utf8).base64EncodedString()
 
+    /// The route's upstream `$UPn` in `text` moved to a dead address: the upstream's own
+    /// answer is the desired one.
+    static func upstreamMoved(_ fixture: String, _ text: String, host: String = "localhost", path: String, port: Int = 0)
+        -> Case
+    {
+        Case(
+            fixture: fixture, drift: (text, text.replacing(/\$UP\d/, with: "127.0.0.1:1")),
+            probe: Probe(host: host, path: path, port: port, status: 404, body: upstreamAnswer))
+    }
+
+    /// The site's `root` moved into the test's `directory` (holding `file`), then elsewhere:
+    /// the file is the desired answer.
+    static func rootMoved(_ fixture: String, root: String, into directory: String, file: String, contents: String) -> Case {
+        Case(
+            fixture: fixture, setup: [("root * \(root)", "root * $DIR/\(directory)")],
+            drift: ("root * $DIR/\(directory)", "root * $DIR/elsewhere"),
+            probe: Probe(host: "localhost", path: "/\(file)", status: 200, body: contents),
+            files: ["\(directory)/\(file)": contents])
+    }
+
     static let cases: [Case] = [
-        Case(
-            fixture: "authentik-forward-auth.caddyfile",
-            drift: ("reverse_proxy /outpost.goauthentik.io/* http://$UP0", "reverse_proxy /outpost.goauthentik.io/* 127.0.0.1:1"),
-            probe: Probe(host: "app.localhost", path: "/outpost.goauthentik.io/start", status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "baserow.caddyfile", drift: ("{$PRIVATE_WEB_FRONTEND_URL:$UP1}", "{$PRIVATE_WEB_FRONTEND_URL:127.0.0.1:1}"),
-            probe: Probe(host: "localhost", path: "/dashboard", status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "caddyserver-website.caddyfile", drift: ("reverse_proxy /api/* $UP0", "reverse_proxy /api/* 127.0.0.1:1"),
-            probe: Probe(host: "localhost", path: "/api/x", status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "docs-api-and-files.caddyfile", drift: ("reverse_proxy /api/* $UP0", "reverse_proxy /api/* 127.0.0.1:1"),
-            probe: Probe(host: "localhost", path: "/api/x", status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "docs-back-instance.caddyfile", drift: ("reverse_proxy $UP1", "reverse_proxy 127.0.0.1:1"),
-            probe: Probe(host: "bar.localhost", path: "/x", status: 404, body: upstreamAnswer)),
+        upstreamMoved(
+            "authentik-forward-auth.caddyfile", "reverse_proxy /outpost.goauthentik.io/* http://$UP0", host: "app.localhost",
+            path: "/outpost.goauthentik.io/start"),
+        upstreamMoved("baserow.caddyfile", "{$PRIVATE_WEB_FRONTEND_URL:$UP1}", path: "/dashboard"),
+        upstreamMoved("caddyserver-website.caddyfile", "reverse_proxy /api/* $UP0", path: "/api/x"),
+        upstreamMoved("docs-api-and-files.caddyfile", "reverse_proxy /api/* $UP0", path: "/api/x"),
+        upstreamMoved("docs-back-instance.caddyfile", "reverse_proxy $UP1", host: "bar.localhost", path: "/x"),
         Case(
             fixture: "docs-basicauth.caddyfile", setup: [("root * /srv", "root * $DIR/srv")], drift: ("\t\tBob ", "\t\tAlice "),
             probe: Probe(
                 host: "localhost", path: "/secret/note.txt", headers: [HTTPHeader("Authorization", bobHiccup)], status: 200,
                 body: "secret note"),
             files: ["srv/secret/note.txt": "secret note"]),
-        Case(
-            fixture: "docs-forward-auth-authelia.caddyfile", drift: ("reverse_proxy $UP0\n}", "reverse_proxy 127.0.0.1:1\n}"),
-            probe: Probe(host: "auth.localhost", path: "/x", status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "docs-php-fpm.caddyfile", setup: [("root * /srv/public", "root * $DIR/public")],
-            drift: ("root * $DIR/public", "root * $DIR/elsewhere"),
-            probe: Probe(host: "localhost", path: "/style.css", status: 200, body: "body {}"),
-            files: ["public/style.css": "body {}"]),
-        Case(
-            fixture: "docs-reverse-proxy-prefixes.caddyfile",
-            drift: ("handle_path /prefix/* {\n\t\treverse_proxy $UP0", "handle_path /prefix/* {\n\t\treverse_proxy 127.0.0.1:1"),
-            probe: Probe(host: "localhost", path: "/prefix/x", status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "docs-spa-with-api.caddyfile", drift: ("reverse_proxy $UP0", "reverse_proxy 127.0.0.1:1"),
-            probe: Probe(host: "localhost", path: "/api/x", status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "docs-static-files.caddyfile", setup: [("root * /var/www", "root * $DIR/www")],
-            drift: ("root * $DIR/www", "root * $DIR/elsewhere"), probe: Probe(host: "localhost", path: "/a.txt", status: 200, body: "a"),
-            files: ["www/a.txt": "a"]),
+        upstreamMoved("docs-forward-auth-authelia.caddyfile", "reverse_proxy $UP0\n}", host: "auth.localhost", path: "/x"),
+        rootMoved("docs-php-fpm.caddyfile", root: "/srv/public", into: "public", file: "style.css", contents: "body {}"),
+        upstreamMoved(
+            "docs-reverse-proxy-prefixes.caddyfile", "handle_path /prefix/* {\n\t\treverse_proxy $UP0", path: "/prefix/x"),
+        upstreamMoved("docs-spa-with-api.caddyfile", "reverse_proxy $UP0", path: "/api/x"),
+        rootMoved("docs-static-files.caddyfile", root: "/var/www", into: "www", file: "a.txt", contents: "a"),
         Case(
             fixture: "docs-trailing-slash-redir.caddyfile", drift: ("redir /add     /add/", "redir /add     /added/"),
             probe: Probe(host: "localhost", path: "/add", status: 302, location: "/add/")),
@@ -98,24 +96,13 @@ import Testing
             fixture: "docs-www-redirect.caddyfile",
             drift: ("redir http://{labels.1}.{labels.0}{uri}", "redir http://{labels.1}.{labels.0}/moved{uri}"),
             probe: Probe(host: "www.one.localhost", path: "/x", status: 302, location: "http://one.localhost/x")),
-        Case(
-            fixture: "grav.caddyfile", setup: [("root * .", "root * $DIR/grav")], drift: ("root * $DIR/grav", "root * $DIR/elsewhere"),
-            probe: Probe(host: "localhost", path: "/robots.txt", status: 200, body: "User-agent"),
-            files: ["grav/robots.txt": "User-agent: *"]),
-        Case(
-            fixture: "hoppscotch-aio-multiport.caddyfile",
-            drift: ("handle {\n\t\treverse_proxy $UP0", "handle {\n\t\treverse_proxy 127.0.0.1:1"),
-            probe: Probe(host: "localhost", path: "/graphql", port: 2, status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "hoppscotch-aio-subpath.caddyfile", drift: ("reverse_proxy $UP1", "reverse_proxy 127.0.0.1:1"),
-            probe: Probe(host: "localhost", path: "/desktop-app-server/x", status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "hoppscotch-backend-subpath.caddyfile", drift: ("reverse_proxy $UP0", "reverse_proxy 127.0.0.1:1"),
-            probe: Probe(host: "localhost", path: "/x", port: 1, status: 404, body: upstreamAnswer)),
-        Case(
-            fixture: "inventree.caddyfile",
-            drift: ("reverse_proxy {$INVENTREE_SERVER:\"http://$UP0\"} {", "reverse_proxy {$INVENTREE_SERVER:\"http://127.0.0.1:1\"} {"),
-            probe: Probe(host: "inventree.localhost", path: "/api/", status: 404, body: upstreamAnswer)),
+        rootMoved("grav.caddyfile", root: ".", into: "grav", file: "robots.txt", contents: "User-agent: *"),
+        upstreamMoved("hoppscotch-aio-multiport.caddyfile", "handle {\n\t\treverse_proxy $UP0", path: "/graphql", port: 2),
+        upstreamMoved("hoppscotch-aio-subpath.caddyfile", "reverse_proxy $UP1", path: "/desktop-app-server/x"),
+        upstreamMoved("hoppscotch-backend-subpath.caddyfile", "reverse_proxy $UP0", path: "/x", port: 1),
+        upstreamMoved(
+            "inventree.caddyfile", "reverse_proxy {$INVENTREE_SERVER:\"http://$UP0\"} {", host: "inventree.localhost",
+            path: "/api/"),
     ]
 
     @Test func everyCorpusFixtureHasAPasteCase() {
@@ -154,10 +141,11 @@ import Testing
         let fixes = Self.caddyfileFixes(drifted)
         #expect(!fixes.isEmpty, "\(drifted.stdout)")
 
-        var live = try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)
+        var files = ["Caddyfile": try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)]
         for fix in fixes {
-            live = try Self.paste(fix, into: live)
+            try CaddyfilePaste.paste(fix, into: &files, main: "deploy/Caddyfile")
         }
+        let live = files["Caddyfile"] ?? ""
         let adapted = await CaddyAdapter.adapt(
             Data(live.utf8), path: "Caddyfile", source: nil, environment: ProcessInfo.processInfo.environment)
         guard case .adapted(let json) = adapted else {
@@ -191,17 +179,6 @@ import Testing
         return seen
     }
 
-    /// `fix` (a site block) in place of the running file's block for the same addresses.
-    static func paste(_ fix: String, into live: String) throws -> String {
-        let site = try #require(CaddyfileSites(fix).sites.first, "a fix that is no site block: \(fix)")
-        let target = try #require(
-            CaddyfileSites(live).sites.first { $0.hosts == site.hosts && !Set($0.ports).isDisjoint(with: site.ports) },
-            "no site \(site.address) in the running Caddyfile")
-        var lines = live.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        lines.replaceSubrange((target.lines.lowerBound - 1)...(target.lines.upperBound - 1), with: [fix])
-        return lines.joined(separator: "\n")
-    }
-
     static func load(_ json: Data, into caddy: CaddyInstance) async throws {
         var request = try HTTPEndpoint(parsing: caddy.adminURL).request("/load", method: "POST")
         request.body = json
@@ -213,7 +190,9 @@ import Testing
 
     static func answersAsDesired(_ probe: Probe, _ caddy: CaddyInstance) async throws -> Bool {
         var request = HTTPRequest(url: caddy.listenURL(probe.port) + probe.path)
-        request.headers = [HTTPHeader("Host", probe.host)] + probe.headers
+        // A connection of its own: one kept from a probe before `POST /load` could still
+        // be served by the old config while Caddy shuts that server down.
+        request.headers = [HTTPHeader("Host", probe.host), HTTPHeader("Connection", "close")] + probe.headers
         // Generous: a loaded machine (bcrypt in basic auth, six builds at once) is slow, not wrong.
         request.timeout = .seconds(60)
         let response = try await HTTPClient(policy: .readOnly).send(request)

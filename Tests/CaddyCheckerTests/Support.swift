@@ -96,16 +96,21 @@ final class CaddyInstance: Sendable {
     ///     ports, `$DIR` this instance's scratch directory (for roots), and `$UP0`…`$UP9`
     ///     distinct `127.0.0.1:PORT` upstream addresses on free ports (`upstreams`).
     ///   - portCount: how many ports to reserve.
-    ///   - files: files to create under the scratch directory before starting.
+    ///   - files: files to create under the scratch directory before starting (files the
+    ///     Caddyfile imports among them), with the same placeholders replaced.
     ///   - adminSocket: serve the admin API on a unix socket (`adminSocketPath`) instead
     ///     of a TCP port.
     init(caddyfile: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false) throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-caddy")
         adminPort = try freeLoopbackPort()
         adminSocketPath = adminSocket ? scratch.file("admin.sock") : nil
-        let upstreamCount = (0..<10).filter { caddyfile.contains("$UP\($0)") }.map { $0 + 1 }.max() ?? 0
+        let texts = [caddyfile] + files.values
+        func count(_ placeholder: String) -> Int {
+            (0..<10).filter { index in texts.contains { $0.contains("\(placeholder)\(index)") } }.map { $0 + 1 }.max() ?? 0
+        }
+        let upstreamCount = count("$UP")
         // Every `$PORTn` the text names gets a port (a corpus file may have several servers).
-        let portCount = max(portCount, (0..<10).filter { caddyfile.contains("$PORT\($0)") }.map { $0 + 1 }.max() ?? 0)
+        let portCount = max(portCount, count("$PORT"))
         var ports: [Int] = []
         while ports.count < portCount + upstreamCount {
             let port = try freeLoopbackPort()
@@ -113,11 +118,14 @@ final class CaddyInstance: Sendable {
         }
         self.ports = Array(ports.prefix(portCount))
         upstreams = ports.dropFirst(portCount).map { "127.0.0.1:\($0)" }
-        for (path, contents) in files { try scratch.write(path, contents) }
         let admin = adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(adminPort)"
-        let text = Self.substitute(
-            caddyfile.replacingOccurrences(of: "$ADMIN", with: admin), ports: self.ports, upstreams: upstreams,
-            directory: scratch.path)
+        let (reserved, upstreams, directory) = (self.ports, upstreams, scratch.path)
+        func substituted(_ text: String) -> String {
+            Self.substitute(
+                text.replacingOccurrences(of: "$ADMIN", with: admin), ports: reserved, upstreams: upstreams, directory: directory)
+        }
+        for (path, contents) in files { try scratch.write(path, substituted(contents)) }
+        let text = substituted(caddyfile)
         caddyfilePath = try scratch.write("Caddyfile", text)
         let home = scratch.file("home")
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
