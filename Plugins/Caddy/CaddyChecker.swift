@@ -28,16 +28,32 @@ public struct CaddyChecker: Checker {
     public func observe(_ spec: CaddySpec, in context: ObservationContext) async throws -> CaddyObservation {
         async let live = Self.readConfig(spec.admin, client: context.http)
         var caddyfile: CaddyfileOutcome?
-        if case .caddyfile(let path, let position) = spec.desired {
-            caddyfile = await Self.adaptCaddyfile(path, position: position, context: context)
+        if case .caddyfile(let path, _) = spec.desired {
+            caddyfile = await Self.adaptCaddyfile(path, context: context)
         }
         var probes: [CaddyProbeResult] = []
         if spec.probes, let listen = spec.listen {
             probes = await CaddyProbes.run(Self.desiredSites(spec, caddyfile), listen: listen, client: context.http)
         }
         let (config, etag) = await live
-        return CaddyObservation(
+        var observation = CaddyObservation(
             admin: spec.admin.description, live: config, liveETag: etag, caddyfile: caddyfile, probes: probes)
+        await Self.findOrigins(spec, &observation, environment: context.environment)
+        return observation
+    }
+
+    /// Where the text of each Caddyfile route lives (``CaddyfileOrigins``), worked out only
+    /// when a route drifted: only a fix needs it, and in sync (the usual run) it costs
+    /// nothing.
+    static func findOrigins(_ spec: CaddySpec, _ observation: inout CaddyObservation, environment: [String: String]) async {
+        guard case .caddyfile(_, let position) = spec.desired, let committed = observation.caddyfile?.committed,
+            !committed.units.isEmpty, let live = observation.liveRoutes.table
+        else { return }
+        let desired = desiredSites(spec, observation.caddyfile)
+        let findings = CaddyComparison.compare(desired, with: live, unmanaged: .ignore, position: spec.position)
+        guard findings.contains(where: { $0.status == .drift }) else { return }
+        observation.caddyfile?.committed?.origins = await CaddyfileOrigins.find(
+            committed, desired: desired, position: position, environment: environment)
     }
 
     /// The desired sites the probes exercise: the manifest's, or the adapted
@@ -52,9 +68,9 @@ public struct CaddyChecker: Checker {
         }
     }
 
-    /// The Caddyfile at the manifest's ref, adapted by `caddy adapt`, with where each
-    /// route's text lives.
-    static func adaptCaddyfile(_ path: String, position: SourcePosition, context: ObservationContext) async
+    /// The Caddyfile at the manifest's ref, adapted by `caddy adapt`, with the files it
+    /// imports.
+    static func adaptCaddyfile(_ path: String, context: ObservationContext) async
         -> CaddyfileOutcome
     {
         let data: Data
@@ -75,13 +91,7 @@ public struct CaddyChecker: Checker {
         }
         var outcome = CaddyfileOutcome(
             path: path, result: await CaddyAdapter.adapt(collected.files, main: path, environment: context.environment))
-        var committed = CommittedCaddyfile(collected, main: path)
-        if let table = outcome.routes.table, !committed.units.isEmpty {
-            committed.origins = await CaddyfileOrigins.find(
-                committed, desired: DesiredSite.from(table, position: position), position: position,
-                environment: context.environment)
-        }
-        outcome.committed = committed
+        outcome.committed = CommittedCaddyfile(collected, main: path)
         return outcome
     }
 

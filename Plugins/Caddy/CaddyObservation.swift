@@ -17,7 +17,7 @@ public struct CaddyObservation: Sendable {
     /// `If-Match`, so a config changed by someone else meanwhile is not overwritten.
     public let liveETag: String?
     /// The Caddyfile from git, adapted, when the manifest names one.
-    public let caddyfile: CaddyfileOutcome?
+    public internal(set) var caddyfile: CaddyfileOutcome?
     /// Requests sent through Caddy when `probes: true`.
     public var probes: [CaddyProbeResult]
 
