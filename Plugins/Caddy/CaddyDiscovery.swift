@@ -3,12 +3,11 @@ import ReconcileKit
 /// `reconcile discover --caddy ADMIN`: the running config, read by the checker's own
 /// `observe`, written back as `caddy.sites`.
 ///
-/// A route is written only when the manifest can say all of what it does (a path, a
-/// `reverse_proxy` or `file_server`, a prefix strip); anything else (a matcher besides
-/// the path, `respond`, `redir`, `php_fastcgi`, a route no request reaches) is a gap,
-/// said in a comment and counted, never approximated: a manifest that claimed a
-/// `php_fastcgi` route was a plain proxy would pass a dry run and be wrong. With no gap
-/// the section says `unmanaged_routes: report`, so a route added later is drift too.
+/// A route is written as `CaddyManifestEntry` spells it (every shape the comparison
+/// reads: matchers, responders, middleware); what it cannot spell (an `expression` or
+/// `file` matcher, `error`, a route no request reaches) is a gap, said in a comment and
+/// counted, never approximated. With no gap the section says `unmanaged_routes: report`,
+/// so a route added later is drift too.
 extension CaddyChecker: Discovering {
     public func discover(_ request: DiscoveryRequest, earlier: Discoveries, in context: ObservationContext) async throws
         -> CaddyObservation?
@@ -43,40 +42,28 @@ extension CaddyChecker: Discovering {
                 gaps.append("the site for \(label): the host \(bad) is not a plain host name")
                 continue
             }
-            // The manifest pairs a site by its hosts: every server with the same hosts
-            // gets the same routes, so a route is written only when all of them have it.
+            // The manifest holds one site per host set: servers serving the same hosts the
+            // same way are one site; otherwise the first is pinned to its listen addresses.
             let twins = table.sites.filter { $0.hosts == site.hosts }
-            var routes: [YAMLItem] = []
-            for route in Self.reachableRoutes(of: site, in: table) {
-                let problem =
-                    Self.unexpressible(route)
-                    ?? twins.dropFirst().first { !Self.reachableRoutes(of: $0, in: table).contains(sameAs: route) }.map {
-                        "it is not on the server listening on \(table.listen(of: $0.server).joined(separator: ", ")), "
-                            + "which serves the same hosts"
-                    }
-                if let problem {
-                    gaps.append("\(route.path) on \(label): \(problem)")
-                } else {
-                    routes.append(YAMLItem(Self.entry(route), comments: Self.notes(route)))
-                }
+            let described = Self.routes(of: site, in: table)
+            var listen: [String]?
+            for twin in twins.dropFirst() where Self.routes(of: twin, in: table).entries != described.entries {
+                listen = table.listen(of: site.server)
+                gaps.append(
+                    "the site for \(label): a second server for the same hosts (on "
+                        + "\(table.listen(of: twin.server).joined(separator: ", "))) with other routes is not written")
             }
-            // Middleware routes (a site-wide encode, `rewrite /a /b`) are not written yet:
-            // gaps, so `unmanaged_routes` stays `ignore` and they are never drift.
-            gaps += table.analysis(of: site).view.filter { $0.kind == .middleware && $0.hosts == site.hosts }.map {
-                "\($0.path) on \(label): middleware (\(CaddyText.describe($0.middleware))) is not written"
-            }
-            gaps += Self.unreachable(of: site, in: table).map {
-                "\($0.path) on \(label): no request reaches it (an earlier route answers first)"
-            }
-            guard !routes.isEmpty else {
+            gaps += described.gaps.map { "\($0.path) on \(label): \($0.reason)" }
+            guard !described.entries.isEmpty else {
                 gaps.append("the site for \(label): none of its routes can be written")
                 continue
             }
             var entries: [YAMLEntry] = []
             if !site.hosts.isEmpty { entries.append(YAMLEntry("hosts", .strings(site.hosts))) }
-            entries.append(YAMLEntry("routes", .list(routes)))
-            let listen = twins.flatMap { table.listen(of: $0.server) }
-            sites.append(YAMLItem(.map(entries), comments: ["\(label), served on \(listen.joined(separator: ", "))"]))
+            if let listen { entries.append(YAMLEntry("listen", .strings(listen))) }
+            entries.append(YAMLEntry("routes", .list(described.entries.map { YAMLItem($0) })))
+            let served = (listen.map { _ in [site] } ?? twins).flatMap { table.listen(of: $0.server) }
+            sites.append(YAMLItem(.map(entries), comments: ["\(label), served on \(served.joined(separator: ", "))"]))
         }
         var entries = [YAMLEntry("admin", .string(observation.admin))]
         entries.append(YAMLEntry("sites", .list(sites)))
@@ -96,74 +83,77 @@ extension CaddyChecker: Discovering {
             gaps: gaps, listeners: Self.listeners(table, admin: observation.admin))
     }
 
-    /// The answering routes of a site that a request can reach, in evaluation order, one
-    /// per path and conditions (what a Caddyfile as the desired state compares).
-    static func reachableRoutes(of site: CaddySite, in table: CaddyRouteTable) -> [CaddyRoute] {
+    /// A route the manifest cannot express, and why.
+    struct Gap: Equatable {
+        var path: String
+        var reason: String
+    }
+
+    /// A site's routes as manifest entries, in evaluation order, one per path, matchers
+    /// and kind (the middleware routes of one key are one entry, as a Caddyfile's are
+    /// one desired route), spelled by `CaddyManifestEntry` (what the comparison reads
+    /// back), and the routes it cannot spell or no request reaches.
+    static func routes(of site: CaddySite, in table: CaddyRouteTable) -> (entries: [YAMLNode], gaps: [Gap]) {
         let analysis = table.analysis(of: site)
-        var keys: Set<String> = []
-        return analysis.view.enumerated().compactMap { index, route in
-            guard route.kind == .responder, route.hosts == site.hosts, analysis.shadower(of: index) == nil,
-                keys.insert(route.pairingKey).inserted
-            else { return nil }
-            return route
-        }
-    }
-
-    /// The site's own answering routes that no request reaches.
-    static func unreachable(of site: CaddySite, in table: CaddyRouteTable) -> [CaddyRoute] {
-        let analysis = table.analysis(of: site)
-        return analysis.view.enumerated().compactMap { index, route in
-            route.kind == .responder && route.hosts == site.hosts && analysis.shadower(of: index) != nil ? route : nil
-        }
-    }
-
-    /// Why the manifest cannot describe `route`, or nil when it can.
-    static func unexpressible(_ route: CaddyRoute) -> String? {
-        if !route.conditions.isEmpty { return "it answers only when \(route.conditions.joined(separator: ", "))" }
-        guard route.path.text.first == "/" || route.path.text.first == "*", !route.path.text.contains(where: \.isWhitespace) else {
-            return "its path is not a plain path pattern"
-        }
-        if let strip = route.stripPrefix, strip != route.path.strippablePrefix, !strip.hasPrefix("/") || strip.contains("*") {
-            return "it strips \(strip), which is not a path prefix"
-        }
-        switch route.handler {
-        case .reverseProxy(let upstreams, let transport):
-            if let transport, transport != "http" {
-                return "its upstreams are reached over \(transport) (\(CaddyText.describe(route.handler)))"
+        var entries: [YAMLNode] = []
+        var gaps: [Gap] = []
+        var index: [String: Int] = [:]
+        var refused: Set<String> = []
+        var manifestKeys: [String: String] = [:]
+        for (position, route) in analysis.view.enumerated()
+        where route.hosts == site.hosts && (route.kind == .responder || route.kind == .middleware) {
+            let key = route.pairingKey
+            if route.kind == .responder, analysis.shadower(of: position) != nil {
+                gaps.append(Gap(path: route.path.text, reason: "no request reaches it (an earlier route answers first)"))
+                continue
             }
-            if upstreams.isEmpty { return "its upstreams are dynamic" }
-            if let bad = upstreams.first(where: { CaddyRouteSpec.dialAddress($0) != $0 }) {
-                return "the upstream \(bad) is not a plain host:port"
+            guard !refused.contains(key) else { continue }
+            guard let entry = CaddyManifestEntry.yaml(for: route).flatMap(YAMLNode.firstItem(ofYAML:)) else {
+                let what =
+                    route.kind == .middleware
+                    ? CaddyText.describe(route.middleware) : CaddyText.describe(route.handler, strip: route.stripPrefix)
+                let when = route.conditions.isEmpty ? "" : " when " + route.conditions.joined(separator: ", ")
+                gaps.append(Gap(path: route.path.text, reason: "the manifest cannot say \(what)\(when)"))
+                refused.insert(key)
+                if let known = index[key] {
+                    entries.remove(at: known)
+                    index = index.filter { $0.key != key }.mapValues { $0 > known ? $0 - 1 : $0 }
+                }
+                continue
             }
-            return nil
-        case .fileServer(let root):
-            return root == nil ? "its file_server has no root (Caddy's working directory)" : nil
-        case .staticResponse, .error, .abort, .other, .nothing:
-            return "it answers with \(CaddyText.describe(route.handler))"
+            if let known = index[key] {
+                if route.kind == .middleware { entries[known] = merged(entries[known], entry) }
+                continue
+            }
+            // The manifest pairs its entries by its own key: two live routes it would read
+            // as one are not written (one would stand for the other).
+            guard let manifestKey = manifestKey(of: entry), manifestKeys[manifestKey, default: key] == key else {
+                gaps.append(Gap(path: route.path.text, reason: "the manifest would read it as an earlier route of the same path"))
+                refused.insert(key)
+                continue
+            }
+            manifestKeys[manifestKey] = key
+            index[key] = entries.count
+            entries.append(entry)
         }
+        return (entries, gaps)
     }
 
-    /// The route as a `sites[].routes[]` entry.
-    static func entry(_ route: CaddyRoute) -> YAMLNode {
-        var entries = [YAMLEntry("path", .string(route.path.text))]
-        if let strip = route.stripPrefix {
-            entries.append(YAMLEntry("strip_prefix", strip == route.path.strippablePrefix ? .bool(true) : .string(strip)))
-        }
-        switch route.handler {
-        case .reverseProxy(let upstreams, _):
-            entries.append(YAMLEntry("reverse_proxy", .strings(upstreams)))
-        case .fileServer(let root):
-            entries.append(YAMLEntry("file_server", .map([YAMLEntry("root", .string(root ?? ""))])))
-        default:
-            break
-        }
-        return .map(entries)
+    /// What the manifest pairs the entry by, as its decoder reads it; nil when it does not read.
+    static func manifestKey(of entry: YAMLNode) -> String? {
+        let text = YAMLWriter.document([YAMLEntry("route", entry)])
+        guard let node = try? YAMLDocument.parse(text, file: "(entry)").root?.entries().first?.value,
+            let spec = try? CaddyRouteSpec(from: node)
+        else { return nil }
+        return spec.pairingKey
     }
 
-    /// What a person should know about a written route.
-    static func notes(_ route: CaddyRoute) -> [String] {
-        guard case .reverseProxy(let upstreams, _) = route.handler, upstreams.count > 1 else { return [] }
-        return ["\(upstreams.count) upstreams, compared as a set"]
+    /// An entry with the keys of `more` it does not have yet (two middleware routes of
+    /// one path, such as a site's `encode` and `header`).
+    static func merged(_ entry: YAMLNode, _ more: YAMLNode) -> YAMLNode {
+        guard case .map(var fields) = entry, case .map(let extra) = more else { return entry }
+        for field in extra where !fields.contains(where: { $0.key == field.key }) { fields.append(field) }
+        return .map(fields)
     }
 
     /// A host the manifest accepts in `hosts:` (no scheme, path, space or port).
@@ -194,13 +184,6 @@ extension CaddyChecker: Discovering {
             listeners.append(DiscoveredListener(address: parsed.address, port: parsed.port, owner: "caddy admin"))
         }
         return listeners
-    }
-}
-
-extension [CaddyRoute] {
-    /// Whether a route with the same path, conditions, handler and strip is in the list.
-    fileprivate func contains(sameAs route: CaddyRoute) -> Bool {
-        contains { $0.pairingKey == route.pairingKey && $0.handler == route.handler && $0.stripPrefix == route.stripPrefix }
     }
 }
 

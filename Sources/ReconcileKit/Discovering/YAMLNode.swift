@@ -44,3 +44,28 @@ public struct YAMLEntry: Sendable, Hashable {
         self.comments = comments
     }
 }
+
+extension YAMLNode {
+    /// A decoded manifest value as a node, to write it again (what a checker already
+    /// spells as manifest YAML, read back through the manifest's reader).
+    public init(_ value: ManifestValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let flag): self = .bool(flag)
+        case .int(let number): self = .int(number)
+        case .double(let number): self = .double(number)
+        case .string(let text): self = .string(text)
+        case .list(let items): self = .list(items.map { YAMLItem(YAMLNode($0)) })
+        case .map(let entries): self = .map(entries.map { YAMLEntry($0.key, YAMLNode($0.value)) })
+        }
+    }
+
+    /// The first item of a YAML list written as text, read with the manifest's reader
+    /// (`${` kept literally); nil when the text is not a list of one mapping.
+    public static func firstItem(ofYAML text: String) -> YAMLNode? {
+        guard let document = try? YAMLDocument.parse(text.replacingOccurrences(of: "${", with: "$${"), file: "(entry)"),
+            let item = try? document.root?.list().first, let value = try? item.value(), case .map = value
+        else { return nil }
+        return YAMLNode(value)
+    }
+}
