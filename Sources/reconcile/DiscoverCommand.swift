@@ -25,9 +25,8 @@ struct DiscoverCommand: AsyncParsableCommand {
             services use.
 
             Comments say what was inferred and what to CONFIRM. What the manifest cannot \
-            express yet (a route that answers only for some methods or headers, \
-            php_fastcgi, respond, redir) is named in a NOT EXPRESSIBLE YET comment, never \
-            approximated. Secrets are never written: container variables by name only, a \
+            express yet (a CEL expression matcher, a route no request reaches) is named in \
+            a NOT EXPRESSIBLE YET comment, never approximated. Secrets are never written: container variables by name only, a \
             health token by the name of its variable (--health-token-env), secret Django \
             settings not at all.
 

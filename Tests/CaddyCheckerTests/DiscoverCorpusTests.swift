@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `reconcile discover --caddy` on every Caddyfile of the corpus running in a real Caddy:
-/// the manifest it writes validates, and committed as the desired state it finds that
+/// the manifest it writes validates (the decoder and the JSON Schema), and committed as the desired state it finds that
 /// Caddy in sync (every written route ok, exit 0). What the manifest cannot express yet
 /// is said in the file and counted here against `knownGaps`, never passed silently: a new
 /// gap fails, and so does one that closed (update the table).
@@ -32,11 +32,13 @@ import Testing
         var gapsByFixture: [String: [String]] = [:]
         var details: [String: [String]] = [:]
         var clean: [String] = []
+        var outputs: [TemporaryDirectory] = []
         for name in CaddyCorpusTests.fixtures {
             let caddy = try await startCaddy(caddyfile: try Fixtures.text("caddy/corpus/\(name)"))
             defer { caddy.stop() }
             let scratch = try TemporaryDirectory(prefix: "reconcile-discover")
             let output = scratch.file("edge.yaml")
+            outputs.append(scratch)
             let discovered = try await offPool {
                 try run(TestPaths.reconcileBinary, ["discover", "--caddy", caddy.adminURL, "--name", "corpus", "-o", output])
             }
@@ -64,6 +66,17 @@ import Testing
             #expect(dry.caddy.count >= written, "\(name): \(dry.caddy)\n\(manifest)")
             #expect(dry.caddy.allSatisfy { $0.hasPrefix("ok ") }, "\(name): \(dry.caddy)\n\(manifest)")
         }
+        // Every written manifest matches the published JSON Schema too (one Python run).
+        let check = """
+            import json, sys, yaml, jsonschema
+            validator = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+            for path in sys.argv[2:]:
+                for error in validator.iter_errors(yaml.safe_load(open(path))): print(path, error.message)
+            """
+        let schema = "\(TestPaths.repositoryRoot)/manifests/schema/reconcile-v1.schema.json"
+        let paths = outputs.map { $0.file("edge.yaml") }
+        let validated = try await offPool { try run(TestPaths.python, ["-c", check, schema] + paths) }
+        #expect(validated.status == 0 && validated.stdout.isEmpty, "\(validated.stdout)\(validated.stderr)")
         let summary =
             ["discover round trip: \(clean.count) of \(CaddyCorpusTests.fixtures.count) corpus fixtures with no gap"]
             + details.keys.sorted().flatMap { name in
