@@ -477,7 +477,9 @@ enum CaddyComparison {
         return ([address + " {"] + inner + ["}"]).joined(separator: "\n")
     }
 
-    /// Live routes nobody declared (only with `unmanaged_routes: report`).
+    /// Live routes nobody declared (only with `unmanaged_routes: report`). A route no
+    /// request reaches (an earlier route answers all of its requests) changes no answer,
+    /// so it is not drift; a desired route in that state is (it is `shadowed`).
     static func unmanagedFindings(
         _ live: CaddyRouteTable, named: [CaddySite: Set<String>], position: SourcePosition
     ) -> [Finding] {
@@ -489,10 +491,9 @@ enum CaddyComparison {
             var reported: Set<String> = []
             for (index, route) in view.enumerated()
             where (route.kind == .responder || route.kind == .middleware) && route.hosts == site.hosts
-                && !names.contains(route.pairingKey)
+                && !names.contains(route.pairingKey) && analysis.shadower(of: index) == nil
             {
                 guard reported.insert(route.pairingKey).inserted else { continue }
-                let unreachable = analysis.shadower(of: index) != nil ? " (unreachable: an earlier route answers first)" : ""
                 let scope = named[site] == nil ? "a site the manifest does not name" : "a route the manifest does not name"
                 let when = route.conditions.isEmpty ? "" : " when " + route.conditions.joined(separator: ", ")
                 findings.append(
@@ -502,7 +503,7 @@ enum CaddyComparison {
                         observed: (route.kind == .middleware
                             ? CaddyText.describe(route.middleware) : CaddyText.describe(route.handler, strip: route.stripPrefix))
                             + when,
-                        message: "unmanaged route\(CaddyText.onHosts(site.hosts)): \(scope)\(unreachable)",
+                        message: "unmanaged route\(CaddyText.onHosts(site.hosts)): \(scope)",
                         fix: Fix(
                             summary: "Declare it in the manifest's caddy.sites (below), or remove it from Caddy "
                                 + "(live JSON: \(route.routeJSONPath)).",

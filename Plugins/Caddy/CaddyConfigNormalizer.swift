@@ -22,6 +22,9 @@ public struct CaddyConfigError: Error, Sendable, Hashable, CustomStringConvertib
 /// - `vars.root` (site level or inside a block, also path-scoped as `root /x/* DIR`)
 ///   followed by `file_server`, and `file_server`'s own `root`;
 /// - `reverse_proxy` upstreams (`dial`), dynamic upstreams and the transport protocol;
+/// - `php_fastcgi`: its responder answers the `*.php` requests of its scope, and the
+///   routes the directive expands to before it (index redirect, `try_files`) are its
+///   middleware;
 /// - `forward_auth` (a `reverse_proxy` whose accepted answers write nothing): a gate
 ///   that passes the request on, not the route's responder (its upstream is not compared);
 /// - `static_response` (`respond`, `redir`) and `error`.
@@ -30,7 +33,8 @@ public struct CaddyConfigError: Error, Sendable, Hashable, CustomStringConvertib
 /// generated server names (kept only to tell servers apart), `@id` tags, group names
 /// (kept only as identities). Middleware other than `vars` and `rewrite` (headers,
 /// encode, auth, …) is not compared. A rewrite to another URI (`rewrite /a /b`,
-/// `try_files`) is not followed.
+/// `try_files`) is not followed; a `try_files` the adapter split into routes of one
+/// group (a file with a query) is one middleware again.
 public enum CaddyConfigNormalizer {
     /// Handlers that pass the request on to the next one.
     static let middleware: Set<String> = [
@@ -209,12 +213,14 @@ struct Walker {
 
     mutating func walk(_ routes: [JSONValue], listPath: String, state initial: WalkState) {
         var state = initial
+        let php = CaddyMiddleware.phpParts(routes, at: listPath)
+        let tryFilesGroups = CaddyMiddleware.tryFilesGroups(routes, at: listPath)
         for (index, route) in routes.enumerated() {
-            guard route.object != nil else { continue }
+            guard route.object != nil, !php.parts.contains(index), !tryFilesGroups.rest.contains(index) else { continue }
             let routePath = "\(listPath)/\(index)"
             let group = route["group"]?.string.map { "\(listPath)#\($0)" }
             // Non-objects are kept (and skipped) so positions stay the JSON's own.
-            let tryFiles = CaddyMiddleware.tryFiles(route, at: routePath)
+            let tryFiles = tryFilesGroups.first[index] ?? CaddyMiddleware.tryFiles(route, at: routePath)
             let handlers = tryFiles.map { [$0.json] } ?? route["handle"]?.array ?? []
             let terminal = route["terminal"]?.bool ?? false
             let alternatives: [MatchAlternative] =
@@ -233,6 +239,7 @@ struct Walker {
             for alternative in alternatives {
                 guard var scope = narrow(state, by: alternative, routePath: routePath) else { continue }
                 if let group { scope.groups.append(group) }
+                if let parts = php.byResponder[index] { scope.middleware.append(parts) }
                 if alternative.hosts != nil,
                     let first = handlers.firstIndex(where: { $0["handler"]?.string == "subroute" })
                 {

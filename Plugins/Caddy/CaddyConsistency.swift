@@ -55,6 +55,9 @@ extension CaddySiteSpec {
 
 extension CaddyRouteSpec {
     /// True when the route answers every request for its path: it has a responder and
-    /// no matcher besides the path.
-    var answersAll: Bool { handler != nil && conditions.isEmpty }
+    /// no matcher besides the path (`php_fastcgi` answers only the `*.php` ones).
+    var answersAll: Bool {
+        if case .phpFastcgi? = handler { return false }
+        return handler != nil && conditions.isEmpty
+    }
 }

@@ -4,10 +4,12 @@ import ReconcileKit
 /// `observe`, written back as `caddy.sites`.
 ///
 /// A route is written as `CaddyManifestEntry` spells it (every shape the comparison
-/// reads: matchers, responders, middleware); what it cannot spell (an `expression` or
-/// `file` matcher, `error`, a route no request reaches) is a gap, said in a comment and
-/// counted, never approximated. With no gap the section says `unmanaged_routes: report`,
-/// so a route added later is drift too.
+/// reads: matchers, responders, middleware); what it cannot spell (a `file` matcher of
+/// the user's own, `error`, `templates` alone) is a gap, said in a comment and counted,
+/// never approximated. A route no request reaches is not written but named in a comment
+/// (it changes no answer, so it is no drift either way). With no gap the section says
+/// `unmanaged_routes: report`, so a route added later is drift too. Servers that serve
+/// the same hosts differently are one site each, with their `listen:` addresses.
 extension CaddyChecker: Discovering {
     public func discover(_ request: DiscoveryRequest, earlier: Discoveries, in context: ObservationContext) async throws
         -> CaddyObservation?
@@ -42,28 +44,31 @@ extension CaddyChecker: Discovering {
                 gaps.append("the site for \(label): the host \(bad) is not a plain host name")
                 continue
             }
-            // The manifest holds one site per host set: servers serving the same hosts the
-            // same way are one site; otherwise the first is pinned to its listen addresses.
+            // Servers serving the same hosts the same way are one site; servers serving
+            // them differently are one site each, pinned to their listen addresses.
             let twins = table.sites.filter { $0.hosts == site.hosts }
-            let described = Self.routes(of: site, in: table)
-            var listen: [String]?
-            for twin in twins.dropFirst() where Self.routes(of: twin, in: table).entries != described.entries {
-                listen = table.listen(of: site.server)
-                gaps.append(
-                    "the site for \(label): a second server for the same hosts (on "
-                        + "\(table.listen(of: twin.server).joined(separator: ", "))) with other routes is not written")
+            let described = twins.map { Self.routes(of: $0, in: table) }
+            let pinned = described.contains { $0.entries != described[0].entries }
+            let groups = pinned ? twins.indices.map { ([twins[$0]], described[$0]) } : [(twins, described[0])]
+            for (servers, routes) in groups {
+                let onServer = pinned ? " on \(table.listen(of: servers[0].server).joined(separator: ", "))" : ""
+                gaps += routes.gaps.map { "\($0.path) on \(label)\(onServer): \($0.reason)" }
+                guard !routes.entries.isEmpty else {
+                    gaps.append("the site for \(label)\(onServer): none of its routes can be written")
+                    continue
+                }
+                var entries: [YAMLEntry] = []
+                if !site.hosts.isEmpty { entries.append(YAMLEntry("hosts", .strings(site.hosts))) }
+                if pinned { entries.append(YAMLEntry("listen", .strings(table.listen(of: servers[0].server)))) }
+                entries.append(YAMLEntry("routes", .list(routes.entries.map { YAMLItem($0) })))
+                let served = servers.flatMap { table.listen(of: $0.server) }
+                var comments = ["\(label), served on \(served.joined(separator: ", "))"]
+                comments += routes.unreachable.map { dead in
+                    "Not written, confirm by hand: \(dead.path) (\(dead.reason); live JSON \(dead.jsonPath)) is never "
+                        + "reached, because \(dead.by) answers all of its requests first; remove it from Caddy if it is a mistake."
+                }
+                sites.append(YAMLItem(.map(entries), comments: comments))
             }
-            gaps += described.gaps.map { "\($0.path) on \(label): \($0.reason)" }
-            guard !described.entries.isEmpty else {
-                gaps.append("the site for \(label): none of its routes can be written")
-                continue
-            }
-            var entries: [YAMLEntry] = []
-            if !site.hosts.isEmpty { entries.append(YAMLEntry("hosts", .strings(site.hosts))) }
-            if let listen { entries.append(YAMLEntry("listen", .strings(listen))) }
-            entries.append(YAMLEntry("routes", .list(described.entries.map { YAMLItem($0) })))
-            let served = (listen.map { _ in [site] } ?? twins).flatMap { table.listen(of: $0.server) }
-            sites.append(YAMLItem(.map(entries), comments: ["\(label), served on \(served.joined(separator: ", "))"]))
         }
         var entries = [YAMLEntry("admin", .string(observation.admin))]
         entries.append(YAMLEntry("sites", .list(sites)))
@@ -89,22 +94,39 @@ extension CaddyChecker: Discovering {
         var reason: String
     }
 
+    /// A route no request reaches: what it does, and the earlier route that answers first.
+    /// It is not written (written, it would be drift: shadowed), and it is not drift
+    /// unwritten either (it changes no answer), so it is a comment a person confirms.
+    struct Unreachable: Equatable {
+        var path: String
+        var reason: String
+        var jsonPath: String
+        var by: String
+    }
+
     /// A site's routes as manifest entries, in evaluation order, one per path, matchers
     /// and kind (the middleware routes of one key are one entry, as a Caddyfile's are
     /// one desired route), spelled by `CaddyManifestEntry` (what the comparison reads
-    /// back), and the routes it cannot spell or no request reaches.
-    static func routes(of site: CaddySite, in table: CaddyRouteTable) -> (entries: [YAMLNode], gaps: [Gap]) {
+    /// back), the routes it cannot spell, and those no request reaches.
+    static func routes(of site: CaddySite, in table: CaddyRouteTable)
+        -> (entries: [YAMLNode], gaps: [Gap], unreachable: [Unreachable])
+    {
         let analysis = table.analysis(of: site)
         var entries: [YAMLNode] = []
         var gaps: [Gap] = []
+        var unreachable: [Unreachable] = []
         var index: [String: Int] = [:]
         var refused: Set<String> = []
         var manifestKeys: [String: String] = [:]
         for (position, route) in analysis.view.enumerated()
         where route.hosts == site.hosts && (route.kind == .responder || route.kind == .middleware) {
             let key = route.pairingKey
-            if route.kind == .responder, analysis.shadower(of: position) != nil {
-                gaps.append(Gap(path: route.path.text, reason: "no request reaches it (an earlier route answers first)"))
+            if route.kind == .responder, let shadow = analysis.shadower(of: position).map({ analysis.view[$0] }) {
+                unreachable.append(
+                    Unreachable(
+                        path: route.path.text, reason: CaddyText.describe(route.handler, strip: route.stripPrefix),
+                        jsonPath: route.handlerJSONPath,
+                        by: "\(shadow.path) (\(CaddyText.describe(shadow.handler, strip: shadow.stripPrefix)))"))
                 continue
             }
             guard !refused.contains(key) else { continue }
@@ -136,7 +158,7 @@ extension CaddyChecker: Discovering {
             index[key] = entries.count
             entries.append(entry)
         }
-        return (entries, gaps)
+        return (entries, gaps, unreachable)
     }
 
     /// What the manifest pairs the entry by, as its decoder reads it; nil when it does not read.

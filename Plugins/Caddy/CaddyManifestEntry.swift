@@ -69,10 +69,19 @@ public enum CaddyManifestEntry {
         }
         switch name {
         case "host", "method": return list(value.array).map { "\(name): \($0)" }
-        case "header":
+        case "header", "query":
             guard let fields = value.object else { return nil }
             let entries = fields.keys.sorted().compactMap { key in list(fields[key]?.array).map { "\(quoted(key)): \($0)" } }
-            return "header: { " + entries.joined(separator: ", ") + " }"
+            return "\(name): { " + entries.joined(separator: ", ") + " }"
+        case "header_regexp":
+            guard let fields = value.object else { return nil }
+            var entries: [String] = []
+            for key in fields.keys.sorted() {
+                guard let pattern = fields[key]?["pattern"]?.string else { return nil }
+                entries.append("\(quoted(key)): \(quoted(pattern))")
+            }
+            return "header_regexp: { " + entries.joined(separator: ", ") + " }"
+        case "expression": return value.string.map { "expression: \(quoted($0))" }
         case "path_regexp": return value["pattern"]?.string.map { "path_regexp: \(quoted($0))" }
         case "remote_ip": return list(value["ranges"]?.array).map { "remote_ip: \($0)" }
         case "protocol": return value.string.map { "protocol: \(quoted($0))" }
@@ -93,7 +102,7 @@ public enum CaddyManifestEntry {
         let json = item.json
         switch item.name {
         case "rewrite":
-            return json["uri"]?.string.map { "rewrite: \(quoted($0))" }
+            return json["uri"]?.string.map { "rewrite: \(quoted(shortened($0)))" }
         case "encode":
             guard let encodings = json["encodings"]?.object?.keys.sorted(), !encodings.isEmpty else { return nil }
             return "encode: [" + encodings.joined(separator: ", ") + "]"

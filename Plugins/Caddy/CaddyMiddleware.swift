@@ -52,6 +52,89 @@ public struct CaddyMiddleware: Sendable, Hashable {
             name: "try_files", json: .object(["handler": .string("try_files"), "file": file, "uri": uri]), jsonPath: path)
     }
 
+    /// One `try_files` directive the adapter wrote as several routes of one group: a file
+    /// with a query (`/index.php?_url={uri}`) gets a route of its own, whose rewrite
+    /// carries the query. They are one middleware again, its files in order with their
+    /// queries, so a manifest's `try_files:` names all of them and a change to any is seen.
+    ///
+    /// - Returns: the directive at the index of its first route; the indices of the others.
+    static func tryFilesGroups(_ routes: [JSONValue], at listPath: String) -> (first: [Int: CaddyMiddleware], rest: Set<Int>) {
+        var first: [Int: CaddyMiddleware] = [:]
+        var rest: Set<Int> = []
+        var index = routes.startIndex
+        while index < routes.endIndex {
+            guard let group = routes[index]["group"]?.string, let head = tryFiles(routes[index], at: "\(listPath)/\(index)") else {
+                index += 1
+                continue
+            }
+            var files: [JSONValue] = []
+            var end = index
+            while end < routes.endIndex, routes[end]["group"]?.string == group,
+                let item = tryFiles(routes[end], at: ""), let tried = item.json["file"]?["try_files"]?.array,
+                let uri = item.json["uri"]?.string, uri.hasPrefix(relative)
+            {
+                let query = String(uri.dropFirst(relative.count))
+                files += tried.map { file in file.string.map { .string($0 + query) } ?? file }
+                end += 1
+            }
+            if end - index > 1, var file = head.json["file"]?.object {
+                file["try_files"] = .array(files)
+                let json = JSONValue.object(["handler": .string("try_files"), "file": .object(file), "uri": .string(relative)])
+                first[index] = CaddyMiddleware(name: "try_files", json: json, jsonPath: head.jsonPath)
+                rest.formUnion((index + 1)..<end)
+            }
+            index = max(end, index + 1)
+        }
+        return (first, rest)
+    }
+
+    /// The rewrite of `try_files`: to the file the matcher found.
+    static let relative = "{http.matchers.file.relative}"
+
+    /// `php_fastcgi`'s own routes before its responder, as the adapter expands the
+    /// directive: the redirect of a directory holding an index file to its trailing-slash
+    /// form, then the `try_files` rewrite that splits the path at `.php`. With the
+    /// responder after them they are one directive, so they are its middleware (named
+    /// `php_fastcgi`), not routes of their own: a manifest's `php_fastcgi:` stands for
+    /// them, and a Caddyfile desired state compares them whole, as JSON.
+    ///
+    /// - Returns: for each responder's index in `routes`, its parts as one middleware;
+    ///   and the indices of the parts (walked as nothing else).
+    static func phpParts(_ routes: [JSONValue], at listPath: String) -> (byResponder: [Int: CaddyMiddleware], parts: Set<Int>) {
+        var byResponder: [Int: CaddyMiddleware] = [:]
+        var parts: Set<Int> = []
+        for index in routes.indices where phpCondition(routes[index]) != nil {
+            let split = routes[index]["handle"]?.array?.first?["transport"]?["split_path"]
+            var found: [Int] = []
+            if index >= 1, let file = tryFiles(routes[index - 1], at: "")?.json["file"], file["split_path"] == split {
+                found.insert(index - 1, at: 0)
+            }
+            let before = (found.first ?? index) - 1
+            if before >= 0, isIndexRedirect(routes[before]) { found.insert(before, at: 0) }
+            guard let first = found.first, !parts.contains(first) else { continue }
+            parts.formUnion(found)
+            let json = JSONValue.object([
+                "handler": .string("php_fastcgi"),
+                "routes": .array(found.map { CaddyJSON.withoutGeneratedKeys(routes[$0]) }),
+            ])
+            byResponder[index] = CaddyMiddleware(name: "php_fastcgi", json: json, jsonPath: "\(listPath)/\(first)")
+        }
+        return (byResponder, parts)
+    }
+
+    /// `php_fastcgi`'s redirect: a request for a directory without its trailing slash,
+    /// where the directory has the index file, is sent to the slashed path (308).
+    static func isIndexRedirect(_ route: JSONValue) -> Bool {
+        guard let sets = route["match"]?.array, sets.count == 1, let set = sets[0].object,
+            Set(set.keys) == ["file", "not"], set["file"]?["try_files"]?.array?.count == 1,
+            set["not"] == .array([.object(["path": .array([.string("*/")])])]),
+            let handlers = route["handle"]?.array, handlers.count == 1,
+            handlers[0]["handler"]?.string == "static_response",
+            handlers[0]["headers"]?["Location"] == .array([.string("{http.request.orig_uri.path}/")])
+        else { return false }
+        return true
+    }
+
     /// A `reverse_proxy` of FastCGI limited to its own `split_path` suffixes (`*.php`):
     /// `php_fastcgi`'s responder. Its path matcher is a condition of the route the
     /// directive was given (it answers that route's PHP requests), not a route of its own.
@@ -152,8 +235,9 @@ enum CaddyJSON {
 }
 
 /// Matcher sets as compared: each matcher a canonical `name value` text, its set-like
-/// arrays sorted and `path_regexp`'s generated name dropped, so the adapter's and the
-/// manifest's spelling of one condition compare equal.
+/// arrays sorted and the generated names of `path_regexp`, `header_regexp` and
+/// `expression` dropped (an expression is its text), so the adapter's and the manifest's
+/// spelling of one condition compare equal.
 enum CaddyMatchers {
     static func condition(_ name: String, _ value: JSONValue) -> String {
         "\(name) \(normalized(name, value).canonicalText)"
@@ -165,6 +249,15 @@ enum CaddyMatchers {
         case ("path_regexp", .object(var members)):
             members["name"] = nil
             return .object(members)
+        case ("header_regexp", .object(let fields)):
+            return .object(
+                fields.mapValues { field in
+                    guard var members = field.object else { return field }
+                    members["name"] = nil
+                    return .object(members)
+                })
+        case ("expression", .object(let members)) where members["expr"]?.string != nil:
+            return members["expr"]!
         case ("not", .array(let sets)):
             return .array(
                 sets.map { set in

@@ -6,7 +6,7 @@ import ReconcileKit
 ///
 /// Secrets are never in a manifest: `basic_auth` names the accounts, not their hashes.
 public enum CaddyMiddlewareExpectation: Sendable, Hashable {
-    /// `rewrite`: the URI the request is rewritten to.
+    /// `rewrite`: the URI the request is rewritten to (`{uri}` as in the Caddyfile).
     case rewrite(String)
     /// `encode`: the encodings offered (gzip, zstd).
     case encode([String])
@@ -132,7 +132,7 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
         switch self {
         case .rewrite(let uri):
             observed = mine.compactMap { $0.json["uri"]?.string }.joined(separator: ", ")
-            if observed == uri { return nil }
+            if observed == Self.expandShorthands(uri) { return nil }
             return mismatch("rewrite", uri, observed, first.jsonPath + "/uri")
         case .encode(let encodings):
             let have = Set(mine.flatMap { $0.json["encodings"]?.object?.keys.map { $0 } ?? [] }).sorted()

@@ -85,9 +85,13 @@ public struct CaddyRouteSpec: Sendable, Hashable {
         self.position = position
     }
 
-    /// What the route is paired by within its site (as `CaddyRoute.pairingKey`).
+    /// What the route is paired by within its site (as `CaddyRoute.pairingKey`):
+    /// `php_fastcgi` answers only the route's `*.php` requests, so it and a `file_server`
+    /// of the same path are two routes (as `php_fastcgi` and `file_server` in one block).
     var pairingKey: String {
-        CaddyRoute.pairingKey(path: path, conditions: conditions, middlewareOnly: handler == nil)
+        var all = conditions
+        if case .phpFastcgi? = handler { all = (all + [CaddySpecMatch.phpCondition]).sorted() }
+        return CaddyRoute.pairingKey(path: path, conditions: all, middlewareOnly: handler == nil)
     }
 
     init(from node: ManifestNode) throws {

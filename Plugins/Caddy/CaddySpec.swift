@@ -115,17 +115,28 @@ public struct CaddySpec: ManifestSection {
         }
     }
 
+    /// The sites, one per host set, or several for one host set when each names other
+    /// `listen:` addresses (a config whose servers serve the same hosts differently).
     static func sites(_ node: ManifestNode) throws -> [CaddySiteSpec] {
         let sites = try node.list().map { try CaddySiteSpec(from: $0) }
-        var seen: [[String]: SourcePosition] = [:]
+        var seen: [[String]: [CaddySiteSpec]] = [:]
         for site in sites {
-            if let first = seen[site.hosts] {
-                let label = site.hosts.isEmpty ? "any host" : site.hosts.joined(separator: ", ")
-                throw ManifestError(
-                    position: site.position, keyPath: node.keyPath,
-                    message: "a second site for \(label) (the first is at line \(first.line)); merge their routes")
+            let label = site.hosts.isEmpty ? "any host" : site.hosts.joined(separator: ", ")
+            for first in seen[site.hosts] ?? [] {
+                guard let listen = site.listen, let other = first.listen else {
+                    throw ManifestError(
+                        position: site.position, keyPath: node.keyPath,
+                        message: "a second site for \(label) (the first is at line \(first.position.line)); merge their routes, "
+                            + "or give each its server's listen: addresses")
+                }
+                if Set(listen.map(CaddyComparison.normalizedListen)) == Set(other.map(CaddyComparison.normalizedListen)) {
+                    throw ManifestError(
+                        position: site.position, keyPath: node.keyPath,
+                        message: "a second site for \(label) on \(listen.joined(separator: ", ")) (the first is at line "
+                            + "\(first.position.line)); merge their routes")
+                }
             }
-            seen[site.hosts] = site.position
+            seen[site.hosts, default: []].append(site)
         }
         return sites
     }

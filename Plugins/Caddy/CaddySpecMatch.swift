@@ -3,7 +3,9 @@ import ReconcileKit
 /// A route's `match:` in the manifest: the matchers of a Caddyfile named matcher besides
 /// the path, turned into the JSON Caddy's adapter writes for them, so they pair with the
 /// live route's conditions (`@api { method GET; header X-Key abc }` and
-/// `match: { method: [GET], header: { X-Key: abc } }` are one route).
+/// `match: { method: [GET], header: { X-Key: abc } }` are one route). A CEL `expression`
+/// is compared as its text: reconcile does not evaluate it, so a route behind one is
+/// named by it exactly.
 enum CaddySpecMatch {
     static let protocols = ["http", "https", "grpc"]
     static let headerValues = ManifestShape.either([.string(.any), .list(.string(.any))])
@@ -11,9 +13,14 @@ enum CaddySpecMatch {
         .optional("host", .list(.string(.nonEmpty)), "Host names (inside a wildcard site: which of its hosts)."),
         .optional("method", .list(.string(.nonEmpty)), "HTTP methods (GET, POST, …)."),
         .optional("header", .dictionary(headerValues), "Request headers and their values (* for any value)."),
+        .optional("header_regexp", .dictionary(.string(.nonEmpty)), "Request headers and a regular expression each must match."),
+        .optional("query", .dictionary(headerValues), "Query parameters and their values (* for any value)."),
         .optional("path_regexp", .string(.nonEmpty), "A regular expression the path must match."),
         .optional("remote_ip", .list(.string(.nonEmpty)), "Client IP ranges (10.0.0.0/8, private_ranges)."),
         .optional("protocol", .string(.choice(protocols)), "http, https or grpc."),
+        .optional(
+            "expression", .string(.nonEmpty),
+            "A CEL expression (Caddy's expression matcher), compared as its text, placeholders as in the Caddyfile."),
     ]
     static let negated = ManifestObject(inner)
     static let object = ManifestObject(
@@ -47,12 +54,20 @@ enum CaddySpecMatch {
             set["method"] = .array(methods.map { .string($0.uppercased()) })
         }
         if let headers = map.optional("header") {
+            set["header"] = try valueLists(headers, key: canonicalHeader)
+        }
+        if let headers = map.optional("header_regexp") {
             var fields: [String: JSONValue] = [:]
             for entry in try headers.entries() {
-                let values = entry.value.isSequence ? try entry.value.stringList() : [try entry.value.string()]
-                fields[canonicalHeader(entry.key)] = .array(values.map { .string($0) })
+                fields[canonicalHeader(entry.key)] = .object(["pattern": .string(try entry.value.string())])
             }
-            set["header"] = .object(fields)
+            set["header_regexp"] = .object(fields)
+        }
+        if let query = map.optional("query") {
+            set["query"] = try valueLists(query, key: { $0 })
+        }
+        if let expression = try map.optional("expression")?.string() {
+            set["expression"] = .string(expression)
         }
         if let regexp = try map.optional("path_regexp")?.string() {
             set["path_regexp"] = .object(["pattern": .string(regexp)])
@@ -67,6 +82,16 @@ enum CaddySpecMatch {
             set["not"] = .array([.object(try matcherSet(try not.mapping(Self.negated), negated: true))])
         }
         return set
+    }
+
+    /// `{ name: value }` or `{ name: [values] }` as Caddy's `{"name": ["value"]}`.
+    static func valueLists(_ node: ManifestNode, key: (String) -> String) throws -> JSONValue {
+        var fields: [String: JSONValue] = [:]
+        for entry in try node.entries() {
+            let values = entry.value.isSequence ? try entry.value.stringList() : [try entry.value.string()]
+            fields[key(entry.key)] = .array(values.map { .string($0) })
+        }
+        return .object(fields)
     }
 
     /// A header name as Go's `textproto` canonicalises it (Caddy's adapter does): `x-key`

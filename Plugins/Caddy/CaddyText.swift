@@ -64,6 +64,7 @@ enum CaddyText {
             switch item.name {
             case "rewrite": "rewrite " + (item.json["uri"]?.string ?? item.json.canonicalText)
             case "encode": "encode " + (item.json["encodings"]?.object?.keys.sorted().joined(separator: " ") ?? "")
+            case "php_fastcgi": "php_fastcgi's index routes"
             default: item.name
             }
         }.joined(separator: ", ")
@@ -157,8 +158,17 @@ enum CaddyText {
         }
         switch name {
         case "host", "method", "path": return ["\(name) \(words(value.array))"]
-        case "header":
-            return (value.object ?? [:]).sorted { $0.key < $1.key }.map { "header \($0.key) \(words($0.value.array))" }
+        case "header", "query":
+            return (value.object ?? [:]).sorted { $0.key < $1.key }.map { field in
+                name == "header"
+                    ? "header \(field.key) \(words(field.value.array))"
+                    : "query " + (field.value.array ?? []).compactMap(\.string).map { quoted("\(field.key)=\($0)") }.joined(separator: " ")
+            }
+        case "header_regexp":
+            return (value.object ?? [:]).sorted { $0.key < $1.key }.map { field in
+                "header_regexp \(field.key) \(quoted(field.value["pattern"]?.string ?? ""))"
+            }
+        case "expression": return ["expression " + backquoted(value.string ?? "")]
         case "path_regexp": return ["path_regexp \(quoted(value["pattern"]?.string ?? ""))"]
         case "remote_ip": return ["remote_ip \(words(value["ranges"]?.array))"]
         case "protocol": return ["protocol \(value.string ?? "")"]
@@ -169,6 +179,12 @@ enum CaddyText {
             return inner.count == 1 ? ["not " + inner[0]] : ["not {"] + inner.map { "\t" + $0 } + ["}"]
         default: return ["# and the \(name) matcher: \(excerpt(value.canonicalText, limit: 160))"]
         }
+    }
+
+    /// A Caddyfile token in backquotes, which keep double quotes as they are (a CEL
+    /// expression has them); double-quoted when it holds a backquote itself.
+    static func backquoted(_ text: String) -> String {
+        text.contains("`") ? "\"" + text.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : "`" + text + "`"
     }
 
     /// A Caddyfile token, quoted when it has spaces or quotes.

@@ -11,7 +11,8 @@ struct DiscoverCommand: AsyncParsableCommand {
         discussion: """
             Each layer you name is observed read-only, by the same code a dry run uses, and \
             written back as its manifest section:
-              --caddy ADMIN: caddy.sites, every site and route the manifest can express.
+              --caddy ADMIN: caddy.sites, every site and route the manifest can express
+                (servers serving the same hosts differently: one site each, with listen:).
               --docker, --container, --compose-project: docker.containers (state, image,
                 restart policy, ports, mounts, variable names) and the volumes they mount.
               --django-container NAME or --django-python PATH --django-workdir DIR, with
@@ -24,11 +25,13 @@ struct DiscoverCommand: AsyncParsableCommand {
             Caddy route serving it. The host: section names who listens on the ports those \
             services use.
 
-            Comments say what was inferred and what to CONFIRM. What the manifest cannot \
-            express yet (a CEL expression matcher, a route no request reaches) is named in \
-            a NOT EXPRESSIBLE YET comment, never approximated. Secrets are never written: container variables by name only, a \
-            health token by the name of its variable (--health-token-env), secret Django \
-            settings not at all.
+            Comments say what was inferred and what to CONFIRM. A Caddy route no request \
+            reaches is not written but named in a comment, to confirm or remove. What the \
+            manifest cannot express yet (a file matcher of your own, an error handler) is \
+            named in a NOT EXPRESSIBLE YET comment, never approximated, and the section then \
+            says unmanaged_routes: ignore. Secrets are never written: container variables \
+            by name only, a health token by the name of its variable (--health-token-env), \
+            secret Django settings not at all.
 
             Exit codes: 0 written; 3 written, but a layer could not be observed (said on \
             stderr and in a NOT OBSERVED comment); 1 error (nothing asked, a bad flag, the \

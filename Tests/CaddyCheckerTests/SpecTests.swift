@@ -130,7 +130,26 @@ import Testing
             ])
         #expect(
             decodeErrors("caddy:\n  sites:\n    - routes: []\n    - routes: []\n") == [
-                "6:7: caddy.sites: a second site for any host (the first is at line 5); merge their routes"
+                "6:7: caddy.sites: a second site for any host (the first is at line 5); merge their routes, "
+                    + "or give each its server's listen: addresses"
             ])
+        #expect(
+            decodeErrors(
+                "caddy:\n  sites:\n    - { listen: [\":80\"], routes: [] }\n    - { listen: [\"0.0.0.0:80\"], routes: [] }\n")
+                == ["6:7: caddy.sites: a second site for any host on 0.0.0.0:80 (the first is at line 5); merge their routes"])
+    }
+
+    /// Servers that serve the same hosts differently are one site each, told apart by
+    /// their listen addresses.
+    @Test func oneHostSetOnTwoServersIsTwoSitesByListenAddress() async throws {
+        let spec = try await decodeSpec(
+            """
+            caddy:
+              sites:
+                - { listen: [":8080"], routes: [{ path: /*, file_server: {} }] }
+                - { listen: [":8081"], routes: [{ path: /*, reverse_proxy: ["127.0.0.1:9000"] }] }
+            """)
+        guard case .sites(let sites) = spec.desired else { throw TestSupportError("no sites") }
+        #expect(sites.map(\.listen) == [[":8080"], [":8081"]])
     }
 }
