@@ -26,7 +26,8 @@ enum CaddyComparison {
         switch observation.liveRoutes {
         case .unavailable(let failure):
             findings.append(adminUnknown(failure, admin: observation.admin, position: spec.position))
-            return findings + CaddyProbeVerdict.findings(observation.probes)
+            findings.append(contentsOf: CaddyProbeVerdict.findings(observation.probes))
+            return findings
         case .table(let table):
             live = table
         case .malformed(let error):
@@ -37,13 +38,15 @@ enum CaddyComparison {
                     message: "the admin API at \(observation.admin) answered something that is not a Caddy config",
                     fix: Fix(summary: "Check that \(observation.admin) is Caddy's admin endpoint and not another service."),
                     position: spec.position))
-            return findings + CaddyProbeVerdict.findings(observation.probes)
+            findings.append(contentsOf: CaddyProbeVerdict.findings(observation.probes))
+            return findings
         }
         if let desiredSites {
             findings += compare(
                 desiredSites, with: live, unmanaged: spec.unmanagedRoutes, position: spec.position, committed: committed)
         }
-        return findings + CaddyProbeVerdict.findings(observation.probes)
+        findings.append(contentsOf: CaddyProbeVerdict.findings(observation.probes))
+        return findings
     }
 
     // MARK: Desired state from a Caddyfile

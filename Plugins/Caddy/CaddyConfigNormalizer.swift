@@ -85,7 +85,7 @@ public enum CaddyConfigNormalizer {
     /// `routes` an object) is an error naming the key, never an empty table: an empty
     /// table would read as "no sites", and every desired route as missing.
     static func normalize(config: JSONValue) throws(CaddyConfigError) -> CaddyRouteTable {
-        var servers: [String: JSONValue] = [:]
+        var servers = JSONObject()
         if let apps = try member(config, "apps", path: "", as: "an object"),
             let http = try member(apps, "http", path: "apps", as: "an object")
         {
@@ -103,7 +103,7 @@ public enum CaddyConfigNormalizer {
             var walker = Walker(server: name)
             let routes = try member(server, "routes", path: serverPath, as: "an array")?.array ?? []
             walker.walk(routes, listPath: base, state: WalkState(siteRoutesPath: base))
-            table.routes += walker.entries
+            table.routes.append(contentsOf: walker.entries)
         }
         return table
     }
@@ -223,6 +223,8 @@ struct Walker {
             let tryFiles = tryFilesGroups.first[index] ?? CaddyMiddleware.tryFiles(route, at: routePath)
             let handlers = tryFiles.map { [$0.json] } ?? route["handle"]?.array ?? []
             let terminal = route["terminal"]?.bool ?? false
+            let passing = handlers.map(CaddyConfigNormalizer.passesOn)
+            let allPass = !passing.contains(false)
             let alternatives: [MatchAlternative] =
                 if tryFiles != nil {
                     [MatchAlternative(hosts: nil, path: nil, conditions: [])]
@@ -253,7 +255,7 @@ struct Walker {
                     let name = handler["handler"]?.string ?? "?"
                     if name == "subroute" {
                         walk(handler["routes"]?.array ?? [], listPath: handlerPath + "/routes", state: scope)
-                    } else if CaddyConfigNormalizer.passesOn(handler) {
+                    } else if passing[position] {
                         scope.apply(middleware: handler, at: handlerPath)
                         if let item = middleware(handler, at: handlerPath) {
                             scope.middleware.append(item)
@@ -270,9 +272,7 @@ struct Walker {
                 }
                 // A route of middleware only is an entry of its own, unless it belongs to
                 // the responders of its block (then they carry it).
-                if !answered && !own.isEmpty && !(alternative.isUnconditional && state.inBlock)
-                    && handlers.allSatisfy(CaddyConfigNormalizer.passesOn)
-                {
+                if !answered && !own.isEmpty && !(alternative.isUnconditional && state.inBlock) && allPass {
                     append(kind: .middleware, handler: .nothing, state: scope, handlerPath: routePath, middleware: own)
                 }
                 // Markers for what a route that did not answer itself still decides; not
@@ -291,7 +291,7 @@ struct Walker {
             // In a group (`root /docs/* A` and `root * B` become one) the first matching
             // member wins: the path-scoped ones come first and the catch-all applies to
             // the rest, which is what scoped middleware over a base state expresses.
-            guard handlers.allSatisfy(CaddyConfigNormalizer.passesOn) else { continue }
+            guard allPass else { continue }
             if alternatives.count == 1, alternatives[0].isUnconditional {
                 if let group {
                     guard fullyClaimedGroups.insert(group).inserted else { continue }
@@ -434,14 +434,15 @@ struct Walker {
         let isFiles = if case .fileServer = handler { true } else { false }
         entries.append(
             CaddyRoute(
-                kind: kind, server: server, hosts: state.hosts ?? [], path: state.path ?? .any,
-                conditions: state.conditions, handler: handler,
-                stripPrefix: state.strip.isEmpty ? nil : state.strip, handlerJSONPath: handlerPath,
-                routeJSONPath: state.routePath,
-                rootJSONPath: isFiles ? (ownRoot ? handlerPath + "/root" : state.rootSource) : nil,
-                stripJSONPath: state.strip.isEmpty ? nil : state.stripSource,
-                siteRoutesJSONPath: state.siteRoutesPath, groups: state.groups, middleware: middleware,
-                handlerJSON: json))
+                CaddyRoute.Fields(
+                    kind: kind, server: server, hosts: state.hosts ?? [], path: state.path ?? .any,
+                    conditions: state.conditions, handler: handler,
+                    stripPrefix: state.strip.isEmpty ? nil : state.strip, handlerJSONPath: handlerPath,
+                    routeJSONPath: state.routePath,
+                    rootJSONPath: isFiles ? (ownRoot ? handlerPath + "/root" : state.rootSource) : nil,
+                    stripJSONPath: state.strip.isEmpty ? nil : state.stripSource,
+                    siteRoutesJSONPath: state.siteRoutesPath, groups: state.groups, middleware: middleware,
+                    handlerJSON: json)))
     }
 
     /// A `file_server` without its own root gets the root in effect.

@@ -171,7 +171,7 @@ enum CaddyJSON {
     static func normalized(_ value: JSONValue, key: String? = nil) -> JSONValue {
         switch value {
         case .object(let members):
-            var result: [String: JSONValue] = [:]
+            var result = JSONObject()
             for (name, member) in members where !generatedKeys.contains(name) {
                 result[name] = normalized(member, key: name)
             }
@@ -262,7 +262,7 @@ enum CaddyMatchers {
             return .array(
                 sets.map { set in
                     guard let members = set.object else { return set }
-                    return .object(Dictionary(uniqueKeysWithValues: members.map { ($0.key, normalized($0.key, $0.value)) }))
+                    return .object(JSONObject(uniqueKeysWithValues: members.map { ($0.key, normalized($0.key, $0.value)) }))
                 })
         default:
             return value

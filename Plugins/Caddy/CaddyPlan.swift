@@ -55,25 +55,34 @@ enum CaddyPlan {
             }
             return result
         case .sites(let sites):
-            byKey = routeRemedies(sites, live: live, etag: observation.liveETag)
+            // Only the routes that drifted need a repair (most of 1,000 are in sync).
+            let drifted = Set(findings.indices.compactMap { driftKey(findings[$0]) })
+            byKey = drifted.isEmpty ? [:] : routeRemedies(sites, live: live, etag: observation.liveETag, only: drifted)
         }
         var result: [Int: Remedy] = [:]
         for (index, finding) in findings.enumerated() where finding.status == .drift {
             if finding.expected == "no route" {
                 result[index] = .manual("unmanaged routes are never deleted; declare it in caddy.sites or remove it by hand")
-            } else if let position = finding.position,
-                let remedy = byKey[routeKey(finding.resource, position, expected: finding.expected ?? "")]
-            {
+            } else if let key = driftKey(finding), let remedy = byKey[key] {
                 result[index] = remedy
             }
         }
         return result
     }
 
+    /// The `routeKey` of a drifted desired route's finding; nil for other findings.
+    static func driftKey(_ finding: Finding) -> String? {
+        guard finding.status == .drift, finding.expected != "no route", let position = finding.position else { return nil }
+        return routeKey(finding.resource, position, expected: finding.expected ?? "")
+    }
+
     /// The repair of every desired route that needs one, by `routeKey`. `apply` calls
     /// it again on the config as it is just before each action, so the JSON paths are
     /// always those of the current config (an inserted route moves its later siblings).
-    static func routeRemedies(_ sites: [CaddySiteSpec], live: CaddyRouteTable, etag: String?) -> [String: Remedy] {
+    /// With `only`, just the routes of those keys.
+    static func routeRemedies(
+        _ sites: [CaddySiteSpec], live: CaddyRouteTable, etag: String?, only: Set<String>? = nil
+    ) -> [String: Remedy] {
         var byKey: [String: Remedy] = [:]
         for site in sites.map(DesiredSite.from) {
             let candidates = CaddyComparison.candidates(for: site, in: live)
@@ -83,6 +92,7 @@ enum CaddyPlan {
             let view = analysis.view
             for route in site.routes {
                 let key = routeKey(route.path.text, route.position, expected: expected(route))
+                if let only, !only.contains(key) { continue }
                 guard candidates.count == 1, let liveSite = candidates.first else {
                     let hosts = site.hosts.isEmpty ? "any host" : site.hosts.joined(separator: ", ")
                     byKey[key] = .manual(
@@ -224,7 +234,7 @@ enum CaddyPlan {
             handle.append(.object(["handler": .string("rewrite"), "strip_path_prefix": .string(prefix)]))
         }
         handle.append(handlerValue(route.handler))
-        var object: [String: JSONValue] = ["handle": .array(handle)]
+        var object: JSONObject = ["handle": .array(handle)]
         if route.path.kind != .any {
             object["match"] = .array([.object(["path": .array([.string(route.path.text)])])])
         }
@@ -238,11 +248,11 @@ enum CaddyPlan {
         case .reverseProxy(let upstreams, _):
             return .object(["handler": .string("reverse_proxy"), "upstreams": upstreamsValue(upstreams)])
         case .fileServer(let root):
-            var object: [String: JSONValue] = ["handler": .string("file_server")]
+            var object: JSONObject = ["handler": .string("file_server")]
             if let root { object["root"] = .string(root) }
             return .object(object)
         case .staticResponse(let status, let body, let location):
-            var object: [String: JSONValue] = ["handler": .string("static_response"), "status_code": statusValue(status)]
+            var object: JSONObject = ["handler": .string("static_response"), "status_code": statusValue(status)]
             if let body { object["body"] = .string(body) }
             if let location { object["headers"] = .object(["Location": .array([.string(location)])]) }
             return .object(object)

@@ -45,8 +45,8 @@ enum CaddySpecMatch {
     }
 
     /// The matchers of one set as Caddy's JSON.
-    static func matcherSet(_ map: ManifestMapping, negated: Bool = false) throws -> [String: JSONValue] {
-        var set: [String: JSONValue] = [:]
+    static func matcherSet(_ map: ManifestMapping, negated: Bool = false) throws -> JSONObject {
+        var set = JSONObject()
         if let hosts = try map.optional("host")?.stringList() {
             set["host"] = .array(hosts.map { .string($0.lowercased()) })
         }
@@ -57,7 +57,7 @@ enum CaddySpecMatch {
             set["header"] = try valueLists(headers, key: canonicalHeader)
         }
         if let headers = map.optional("header_regexp") {
-            var fields: [String: JSONValue] = [:]
+            var fields = JSONObject()
             for entry in try headers.entries() {
                 fields[canonicalHeader(entry.key)] = .object(["pattern": .string(try entry.value.string())])
             }
@@ -86,7 +86,7 @@ enum CaddySpecMatch {
 
     /// `{ name: value }` or `{ name: [values] }` as Caddy's `{"name": ["value"]}`.
     static func valueLists(_ node: ManifestNode, key: (String) -> String) throws -> JSONValue {
-        var fields: [String: JSONValue] = [:]
+        var fields = JSONObject()
         for entry in try node.entries() {
             let values = entry.value.isSequence ? try entry.value.stringList() : [try entry.value.string()]
             fields[key(entry.key)] = .array(values.map { .string($0) })

@@ -5,16 +5,15 @@ import Foundation
 /// The normaliser walks every route of configs with thousands of routes; on Linux,
 /// `JSONSerialization` plus bridging each `NSDictionary` to a Swift dictionary cost
 /// more than the whole comparison (≈60 ms for 1,000 routes), which the issue's budget
-/// (50 ms beyond the admin round trip) does not allow. This parser builds native
-/// values directly from the UTF-8 bytes. Numbers keep their text (Caddy's status codes
-/// are compared as written).
+/// does not allow. This parser builds native values directly from the UTF-8 bytes.
+/// Numbers keep their text (Caddy's status codes are compared as written).
 enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case number(String)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
@@ -31,7 +30,7 @@ enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    var object: [String: JSONValue]? {
+    var object: JSONObject? {
         if case .object(let members) = self { return members }
         return nil
     }
@@ -75,11 +74,11 @@ enum JSONValue: Sendable, Hashable {
             output += "]"
         case .object(let members):
             output += "{"
-            for (index, key) in members.keys.sorted().enumerated() {
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { output += "," }
-                Self.writeString(key, to: &output)
+                Self.writeString(member.key, to: &output)
                 output += ":"
-                members[key]!.write(to: &output)
+                member.value.write(to: &output)
             }
             output += "}"
         }
@@ -119,6 +118,98 @@ enum JSONValue: Sendable, Hashable {
             }
         }
         return try result.get()
+    }
+}
+
+/// A JSON object's members, in document order.
+///
+/// Caddy's objects have a handful of keys and the normaliser asks each for a few of them,
+/// for every route of a large config: a scan of a short array finds a key faster than
+/// hashing it, and parsing appends instead of building hash tables. Objects with many
+/// keys also get an index by key. As in a dictionary, keys are unique (the last of
+/// duplicates wins) and the order does not count for equality.
+struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    typealias Element = (key: String, value: JSONValue)
+
+    private var members: [Element] = []
+    /// Positions by key, once the object has more than `scanLimit` members.
+    private var positions: [String: Int]?
+    private static let scanLimit = 12
+
+    init() {}
+
+    init(dictionaryLiteral elements: (String, JSONValue)...) {
+        for (key, value) in elements { self[key] = value }
+    }
+
+    init<S: Sequence>(uniqueKeysWithValues elements: S) where S.Element == (String, JSONValue) {
+        for (key, value) in elements { self[key] = value }
+    }
+
+    /// Room for `count` members without reallocating (the parser's objects grow one
+    /// member at a time; most of Caddy's have a few).
+    mutating func reserveCapacity(_ count: Int) { members.reserveCapacity(count) }
+
+    var count: Int { members.count }
+    var isEmpty: Bool { members.isEmpty }
+    var keys: [String] { members.map(\.key) }
+
+    func makeIterator() -> IndexingIterator<[Element]> { members.makeIterator() }
+
+    /// The same keys with transformed values.
+    func mapValues(_ transform: (JSONValue) throws -> JSONValue) rethrows -> JSONObject {
+        var result = self
+        for index in result.members.indices { result.members[index].value = try transform(members[index].value) }
+        return result
+    }
+
+    private func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return members.firstIndex { $0.key == key }
+    }
+
+    subscript(key: String) -> JSONValue? {
+        get { position(of: key).map { members[$0].value } }
+        set {
+            if let index = position(of: key) {
+                if let newValue {
+                    members[index].value = newValue
+                } else {
+                    members.remove(at: index)
+                    if positions != nil { reindex() }
+                }
+            } else if let newValue {
+                members.append((key, newValue))
+                if positions != nil {
+                    positions![key] = members.count - 1
+                } else if members.count > Self.scanLimit {
+                    reindex()
+                }
+            }
+        }
+    }
+
+    private mutating func reindex() {
+        var made: [String: Int] = [:]
+        for (index, member) in members.enumerated() { made[member.key] = index }
+        positions = made
+    }
+
+    static func == (left: JSONObject, right: JSONObject) -> Bool {
+        left.count == right.count && left.members.allSatisfy { right[$0.key] == $0.value }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        // Independent of the order, as equality is.
+        var combined = 0
+        for member in members {
+            var own = Hasher()
+            own.combine(member.key)
+            own.combine(member.value)
+            combined ^= own.finalize()
+        }
+        hasher.combine(count)
+        hasher.combine(combined)
     }
 }
 
@@ -329,12 +420,13 @@ private struct JSONParser {
 
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var members: [String: JSONValue] = [:]
+        var members = JSONObject()
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
             return .object(members)
         }
+        members.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key") }

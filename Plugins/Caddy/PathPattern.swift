@@ -144,6 +144,15 @@ struct CoverIndex {
     private var suffix: [String: Int] = [:]
     private var glob: [String: Int] = [:]
     private var contains: [(literal: String, index: Int)] = []
+    /// The byte lengths of the registered prefixes and suffixes: a printable-ASCII path
+    /// is looked up at those lengths only (a handful) instead of at each of its
+    /// characters, each a hashed lookup.
+    private var prefixLengths: Set<Int> = []
+    private var suffixLengths: Set<Int> = []
+    /// False once a prefix or suffix that is not printable ASCII is registered: such a
+    /// key can equal a text of another byte length (canonical equivalence), so lookups
+    /// then go character by character.
+    private var keysArePlain = true
 
     /// Registers the route at `index` as covering `pattern` (call in increasing index
     /// order; the earliest index per pattern wins).
@@ -156,8 +165,15 @@ struct CoverIndex {
                 if anyIndex == nil { anyIndex = index }
             } else if prefix[pattern.literal] == nil {
                 prefix[pattern.literal] = index
+                prefixLengths.insert(pattern.literal.utf8.count)
+                if !Self.isPlain(pattern.literal) { keysArePlain = false }
             }
-        case .suffix: if suffix[pattern.literal] == nil { suffix[pattern.literal] = index }
+        case .suffix:
+            if suffix[pattern.literal] == nil {
+                suffix[pattern.literal] = index
+                suffixLengths.insert(pattern.literal.utf8.count)
+                if !Self.isPlain(pattern.literal) { keysArePlain = false }
+            }
         case .glob: if glob[pattern.literal] == nil { glob[pattern.literal] = index }
         case .contains: contains.append((pattern.literal, index))
         }
@@ -177,12 +193,12 @@ struct CoverIndex {
             break
         case .exact:
             consider(exact[literal])
-            forEachPrefix(of: literal) { consider(prefix[$0]) }
-            forEachSuffix(of: literal) { consider(suffix[$0]) }
+            forEachAffix(of: literal, prefixes: true) { consider(prefix[$0]) }
+            forEachAffix(of: literal, prefixes: false) { consider(suffix[$0]) }
         case .prefix:
-            forEachPrefix(of: literal) { consider(prefix[$0]) }
+            forEachAffix(of: literal, prefixes: true) { consider(prefix[$0]) }
         case .suffix:
-            forEachSuffix(of: literal) { consider(suffix[$0]) }
+            forEachAffix(of: literal, prefixes: false) { consider(suffix[$0]) }
         case .glob:
             consider(glob[literal])
         case .contains:
@@ -194,19 +210,36 @@ struct CoverIndex {
         return best
     }
 
-    private func forEachPrefix(of text: String, _ body: (String) -> Void) {
-        var index = text.startIndex
-        while index < text.endIndex {
-            index = text.index(after: index)
-            body(String(text[..<index]))
+    /// Calls `body` with each non-empty prefix (or suffix) of `text` that could be a
+    /// registered one.
+    private func forEachAffix(of text: String, prefixes: Bool, _ body: (String) -> Void) {
+        let lengths = prefixes ? prefixLengths : suffixLengths
+        guard !lengths.isEmpty else { return }
+        if keysArePlain && Self.isPlain(text) {
+            let bytes = text.utf8
+            for length in lengths where length <= bytes.count {
+                body(String(decoding: prefixes ? bytes.prefix(length) : bytes.suffix(length), as: UTF8.self))
+            }
+            return
+        }
+        if prefixes {
+            var index = text.startIndex
+            while index < text.endIndex {
+                index = text.index(after: index)
+                body(String(text[..<index]))
+            }
+        } else {
+            var index = text.endIndex
+            while index > text.startIndex {
+                index = text.index(before: index)
+                body(String(text[index...]))
+            }
         }
     }
 
-    private func forEachSuffix(of text: String, _ body: (String) -> Void) {
-        var index = text.endIndex
-        while index > text.startIndex {
-            index = text.index(before: index)
-            body(String(text[index...]))
-        }
+    /// Printable ASCII: each byte is a character of its own, and only an equal byte
+    /// string equals it.
+    private static func isPlain(_ text: String) -> Bool {
+        text.utf8.allSatisfy { (0x20..<0x7F).contains($0) }
     }
 }

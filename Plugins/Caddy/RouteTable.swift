@@ -62,36 +62,75 @@ public struct CaddyRoute: Sendable, Hashable {
         case middleware
     }
 
-    public var kind: Kind
+    /// The stored values of the properties below.
+    struct Fields: Sendable, Hashable {
+        var kind: Kind
+        var server: String
+        var hosts: [String]
+        var path: PathPattern
+        var conditions: [String]
+        var handler: CaddyHandler
+        var stripPrefix: String?
+        var handlerJSONPath: String
+        var routeJSONPath: String
+        var rootJSONPath: String?
+        var stripJSONPath: String?
+        var siteRoutesJSONPath: String
+        var groups: [String]
+        var middleware: [CaddyMiddleware] = []
+        var handlerJSON: JSONValue?
+    }
+
+    /// The fields behind one reference: views, pairings and findings copy routes by the
+    /// thousand, and copying twenty counted references (strings, arrays) each time cost
+    /// more than the comparison itself.
+    private final class Storage: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private let storage: Storage
+
+    init(_ fields: Fields) { storage = Storage(fields) }
+
+    public var kind: Kind { storage.fields.kind }
     /// The generated server name (`srv0`): only used to tell servers apart.
-    public var server: String
+    public var server: String { storage.fields.server }
     /// Host matcher values, lower-cased and sorted; empty means any host.
-    public var hosts: [String]
+    public var hosts: [String] { storage.fields.hosts }
     /// The path in the original request's terms (after folding in `handle_path`
     /// prefixes); `.any` for routes without a path matcher.
-    public var path: PathPattern
+    public var path: PathPattern { storage.fields.path }
     /// Every other matcher (`method`, `header`, `not`, …) as canonical text: a route
     /// with conditions does not answer every request for its path.
-    public var conditions: [String]
-    public var handler: CaddyHandler
+    public var conditions: [String] { storage.fields.conditions }
+    public var handler: CaddyHandler { storage.fields.handler }
     /// The prefix stripped from the path before the handler sees it (`handle_path`,
     /// `uri strip_prefix`), or nil.
-    public var stripPrefix: String?
+    public var stripPrefix: String? { storage.fields.stripPrefix }
     /// Admin API paths (`/config/apps/http/…`) of the parts a fix would touch.
-    public var handlerJSONPath: String
-    public var routeJSONPath: String
-    public var rootJSONPath: String?
-    public var stripJSONPath: String?
+    public var handlerJSONPath: String { storage.fields.handlerJSONPath }
+    public var routeJSONPath: String { storage.fields.routeJSONPath }
+    public var rootJSONPath: String? { storage.fields.rootJSONPath }
+    public var stripJSONPath: String? { storage.fields.stripJSONPath }
     /// The route list of the site this entry belongs to (where a missing route would
     /// be added).
-    public var siteRoutesJSONPath: String
+    public var siteRoutesJSONPath: String { storage.fields.siteRoutesJSONPath }
     /// Identities of the mutually exclusive groups this entry is inside.
-    public var groups: [String]
+    public var groups: [String] { storage.fields.groups }
     /// The middleware that runs before the handler inside the route's own block (for a
     /// `.middleware` entry: the route's own middleware), in order.
-    public var middleware: [CaddyMiddleware] = []
+    public var middleware: [CaddyMiddleware] { storage.fields.middleware }
     /// The responder's JSON as configured (compared whole for a Caddyfile desired state).
-    var handlerJSON: JSONValue?
+    var handlerJSON: JSONValue? { storage.fields.handlerJSON }
+
+    public static func == (left: CaddyRoute, right: CaddyRoute) -> Bool {
+        left.storage === right.storage || left.storage.fields == right.storage.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.fields)
+    }
 
     /// True for entries that decide who answers (a responder or the end of a site block);
     /// false for markers and middleware.

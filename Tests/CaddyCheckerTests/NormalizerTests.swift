@@ -177,6 +177,21 @@ import Testing
         #expect(index.earliestCovering(PathPattern("/static/*"), before: 5) == 4)
     }
 
+    @Test func theCoverIndexComparesNonASCIIPathsByCharacter() {
+        // A decomposed é in the route, a precomposed one in the path: one character each,
+        // of different byte lengths; so a key that is not plain ASCII is looked up by character.
+        var index = CoverIndex()
+        index.add(PathPattern("/cafe\u{301}/*"), at: 0)
+        index.add(PathPattern("*.PHP"), at: 1)
+        #expect(index.earliestCovering(PathPattern("/caf\u{e9}/menu"), before: 5) == 0)
+        #expect(index.earliestCovering(PathPattern("/x/a.php"), before: 5) == 1)
+        #expect(index.earliestCovering(PathPattern("/cafe/menu"), before: 5) == nil)
+        var plain = CoverIndex()
+        plain.add(PathPattern("/api/*"), at: 0)
+        #expect(plain.earliestCovering(PathPattern("/api/\u{fc}ber"), before: 5) == 0)
+        #expect(plain.earliestCovering(PathPattern("/ap\u{fc}/x"), before: 5) == nil)
+    }
+
     @Test func handlePathStripsThePrefixBeforeTheStar() {
         #expect(PathPattern("/media/*").strippablePrefix == "/media")
         #expect(PathPattern("/media*").strippablePrefix == "/media")
@@ -195,6 +210,30 @@ import Testing
             let roundTrip = try JSONSerialization.jsonObject(with: Data(mine.canonicalText.utf8))
             #expect(NSDictionary(dictionary: reference as! [String: Any]).isEqual(to: roundTrip as! [String: Any]))
         }
+    }
+
+    @Test func objectsActAsDictionariesSmallOrLarge() throws {
+        // 3 members are scanned, 40 are indexed by key.
+        for size in [3, 40] {
+            let members = (0..<size).map { "\"k\($0)\": 1" } + [#""k1": "last""#]
+            let value = try JSONValue.parse(Data(("{" + members.joined(separator: ", ") + "}").utf8))
+            var object = try #require(value.object)
+            #expect(object.count == size)
+            #expect(object["k1"] == .string("last"))
+            #expect(object["k\(size - 1)"] == .number("1"))
+            #expect(object["missing"] == nil)
+            object["k0"] = nil
+            object["new"] = .null
+            #expect(object.count == size)
+            #expect(object["k0"] == nil && object["new"] == .null && object["k\(size - 1)"] == .number("1"))
+            let reordered = JSONObject(uniqueKeysWithValues: object.reversed().map { ($0.key, $0.value) })
+            #expect(reordered == object)
+            #expect(reordered.hashValue == object.hashValue)
+            #expect(JSONValue.object(reordered).canonicalText == JSONValue.object(object).canonicalText)
+        }
+        let null: JSONObject = ["a": .null]
+        #expect(null != ["a": .bool(false)])
+        #expect(null != ["a": .null, "b": .null])
     }
 
     @Test func escapesScalarsAndErrors() throws {
