@@ -5,9 +5,9 @@ import Foundation
 /// comparison reads back: every shape `CaddyRouteSpec` expresses, and nothing it cannot.
 public enum CaddyManifestEntry {
     /// The entry's YAML lines (`- path: …`, then `  key: value`), or nil when the route has
-    /// a part the manifest cannot express (a matcher such as `expression` or `file`, a
-    /// handler such as `error` or `templates` alone): such a config is kept as
-    /// `caddy.caddyfile:`, where nothing is invisible.
+    /// a part the manifest cannot express (a `file` matcher, an `error` with a message or
+    /// a placeholder status, a handler such as `templates` alone): such a config is kept
+    /// as `caddy.caddyfile:`, where nothing is invisible.
     public static func yaml(for route: CaddyRoute) -> String? {
         let path = route.path.text
         var lines = ["- path: " + (path.hasPrefix("/") && !path.contains(where: { "#{}[],&'\"".contains($0) }) ? path : quoted(path))]
@@ -35,6 +35,8 @@ public enum CaddyManifestEntry {
             lines.append("  respond: { status: \(status)" + (body.map { ", body: \(quoted($0))" } ?? "") + " }")
         case .abort:
             lines.append("  abort: true")
+        case .error(let status) where Int(status) != nil && route.handlerJSON?["error"] == nil:
+            lines.append("  error: { status: \(status) }")
         case .nothing where route.kind == .middleware:
             break
         case .error, .other, .nothing:

@@ -37,6 +37,8 @@ extension CaddyChecker: ResourceDescribing {
                         fields += [.init("handler", "redir"), .init("to", to), .init("status", status)]
                     case .abort?:
                         fields.append(.init("handler", "abort"))
+                    case .error(let status)?:
+                        fields += [.init("handler", "error"), .init("status", status)]
                     case nil:
                         fields.append(.init("handler", "none (middleware only)"))
                     }

@@ -5,7 +5,7 @@ import ReconcileKit
 ///
 /// It mirrors a route of the normalised table, so `reconcile discover` can write every
 /// shape the comparison reads: a responder (`reverse_proxy`, `php_fastcgi`,
-/// `file_server`, `respond`, `redir`, `abort`) with the middleware of its own block, or
+/// `file_server`, `respond`, `redir`, `abort`, `error`) with the middleware of its own block, or
 /// middleware alone (`rewrite /old /new`, `header /static/* …`, a site-wide `encode`),
 /// which is then a route of its own, paired with the live middleware routes of the same
 /// path and matchers. Only what is written is compared.
@@ -25,6 +25,8 @@ public struct CaddyRouteSpec: Sendable, Hashable {
         case redir(to: String, status: String)
         /// `abort`: the connection is closed without an answer.
         case abort
+        /// `error`: an error with this status, for the site's `handle_errors` to answer.
+        case error(status: String)
     }
 
     public var path: PathPattern
@@ -38,7 +40,7 @@ public struct CaddyRouteSpec: Sendable, Hashable {
     public var middleware: [CaddyMiddlewareExpectation]
     public var position: SourcePosition
 
-    static let responders = ["reverse_proxy", "php_fastcgi", "file_server", "respond", "redir", "abort"]
+    static let responders = ["reverse_proxy", "php_fastcgi", "file_server", "respond", "redir", "abort", "error"]
     static let upstreams = ManifestShape.list(.string(.nonEmpty))
     static let fileServer = ManifestObject([.optional("root", .string(.nonEmpty), "The directory served.")])
     static let respond = ManifestObject([
@@ -49,6 +51,7 @@ public struct CaddyRouteSpec: Sendable, Hashable {
         .required("to", .string(.nonEmpty), "Where to: a path or URL, placeholders as in the Caddyfile ({uri})."),
         .optional("status", .integer(300...399), "The status (default 302, as Caddy's)."),
     ])
+    static let error = ManifestObject([.optional("status", .integer(100...999), "The status (default 500, as Caddy's).")])
     static let object = ManifestObject(
         [
             .required(
@@ -61,6 +64,7 @@ public struct CaddyRouteSpec: Sendable, Hashable {
             .optional("respond", .object(respond), "Answer with a fixed status and body."),
             .optional("redir", .object(redir), "Redirect."),
             .optional("abort", .boolean, "true: close the connection without an answer (not respond)."),
+            .optional("error", .object(error), "Raise an error with this status (the site's handle_errors answers it)."),
             .optional(
                 "strip_prefix", .either([.boolean, .string(.pattern("/[^*]*", hint: "true, false or a path prefix such as /media"))]),
                 "Strip the path's prefix before handling (handle_path semantics), or this prefix."),
@@ -122,6 +126,9 @@ public struct CaddyRouteSpec: Sendable, Hashable {
         if let node = map.optional("redir") {
             let fields = try node.mapping(redir)
             return .redir(to: try fields.required("to").string(), status: String(try fields.optional("status")?.int() ?? 302))
+        }
+        if let node = map.optional("error") {
+            return .error(status: String(try node.mapping(error).optional("status")?.int() ?? 500))
         }
         if let node = map.optional("abort") {
             guard try node.bool() else { throw node.error("abort: false is no handler; drop the key") }

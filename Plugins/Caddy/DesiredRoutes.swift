@@ -72,6 +72,8 @@ extension DesiredSite {
                     handler = .staticResponse(status: status, body: nil, location: to)
                 case .abort?:
                     handler = .abort
+                case .error(let status)?:
+                    handler = .error(status: status)
                 case nil:
                     break
                 }

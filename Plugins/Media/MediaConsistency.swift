@@ -77,7 +77,7 @@ extension MediaChecker: ConsistencyChecking {
                     at: chain.position(of: "host_path"), related: [at]))
         case .fileServer?:
             break
-        case .respond?, .redir?, .abort?, nil:
+        case .respond?, .redir?, .abort?, .error?, nil:
             problems.append(
                 caddyRoute.problem(
                     "mounts \(chain.name): Caddy's route for \(chain.servedAt) does not serve files, so uploads are never served",

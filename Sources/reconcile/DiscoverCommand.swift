@@ -27,7 +27,7 @@ struct DiscoverCommand: AsyncParsableCommand {
 
             Comments say what was inferred and what to CONFIRM. A Caddy route no request \
             reaches is not written but named in a comment, to confirm or remove. What the \
-            manifest cannot express yet (a file matcher of your own, an error handler) is \
+            manifest cannot express yet (a file matcher of your own, an error with a message) is \
             named in a NOT EXPRESSIBLE YET comment, never approximated, and the section then \
             says unmanaged_routes: ignore. Secrets are never written: container variables \
             by name only, a health token by the name of its variable (--health-token-env), \

@@ -7,7 +7,7 @@ import Testing
 
 /// Every route shape issue 14 names, written in a manifest's `caddy.sites` and compared
 /// with a real Caddy: named matchers (host inside a wildcard site, method, header, not,
-/// remote_ip, protocol, path_regexp), redir, rewrite, respond and abort, encode, header,
+/// remote_ip, protocol, path_regexp), redir, rewrite, respond, abort and error, encode, header,
 /// basic auth, forward_auth, php_fastcgi, try_files, request_body, and two servers on
 /// two ports. The same manifest is in sync with the Caddyfile it describes, and every
 /// one of its routes is drift against a Caddy where that shape was changed.
@@ -64,6 +64,9 @@ import Testing
             \thandle /gone {
             \t\t\(pick("abort", "respond 410"))
             \t}
+            \thandle /private/* {
+            \t\terror \(pick("403", "404"))
+            \t}
             \thandle {
             \t\trespond "\(pick("fallback", "fallback, changed"))" 404
             \t}
@@ -106,6 +109,7 @@ import Testing
                       try_files: ["{path}", /index.html]
                       file_server: { root: /srv/app }
                     - { path: /gone, abort: true }
+                    - { path: /private/*, error: { status: 403 } }
                     - { path: /*, respond: { status: 404, body: fallback } }
                 - hosts: [other.localhost]
                   listen: [":\(caddy.ports[1])"]
@@ -115,7 +119,7 @@ import Testing
             """
     }
 
-    static let routeCount = 13
+    static let routeCount = 14
 
     static func run(_ caddy: CaddyInstance) async throws -> CLIRun {
         let repo = try await makeConfigRepository(["manifests/shapes.yaml": manifest(caddy)])
@@ -151,6 +155,7 @@ import Testing
             "a different forward_auth uri: expected /auth, live /auth2",
             "a different try_files: expected {path} /index.html",
             "a different handler: expected abort, live respond 410",
+            "a different response: expected error 403, live error 404",
             "no site block serves other.localhost on :\(caddy.ports[1])",
         ] {
             #expect(messages.contains(expected), "\(expected)\n\(messages)")
@@ -185,7 +190,7 @@ import Testing
         }
         #expect(written >= Self.routeCount, "\(manifest)")
         for shape in [
-            "match: {", "php_fastcgi:", "redir:", "abort: true", "rewrite:", "encode:", "header:", "basic_auth:",
+            "match: {", "php_fastcgi:", "redir:", "abort: true", "error: { status: 403 }", "rewrite:", "encode:", "header:", "basic_auth:",
             "forward_auth:", "try_files:", "request_body:", "respond:", "listen:",
         ] {
             #expect(manifest.contains(shape), "\(shape) is not written:\n\(manifest)")

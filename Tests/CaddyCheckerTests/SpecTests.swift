@@ -77,12 +77,12 @@ import Testing
         }
         #expect(
             errors("        - { path: /x/*, file_servr: { root: /a } }\n") == [
-                "7:11: caddy.sites[0].routes[0]: a route needs what answers it (one of reverse_proxy, php_fastcgi, file_server, respond, redir, abort) or middleware (rewrite, encode, header, basic_auth, forward_auth, try_files, request_body)",
-                "7:25: caddy.sites[0].routes[0].file_servr: unknown key 'file_servr'; did you mean 'file_server'? (allowed: path, match, reverse_proxy, php_fastcgi, file_server, respond, redir, abort, strip_prefix, rewrite, encode, header, basic_auth, forward_auth, try_files, request_body)",
+                "7:11: caddy.sites[0].routes[0]: a route needs what answers it (one of reverse_proxy, php_fastcgi, file_server, respond, redir, abort, error) or middleware (rewrite, encode, header, basic_auth, forward_auth, try_files, request_body)",
+                "7:25: caddy.sites[0].routes[0].file_servr: unknown key 'file_servr'; did you mean 'file_server'? (allowed: path, match, reverse_proxy, php_fastcgi, file_server, respond, redir, abort, error, strip_prefix, rewrite, encode, header, basic_auth, forward_auth, try_files, request_body)",
             ])
         #expect(
             errors("        - { path: /x/*, file_server: {}, reverse_proxy: [a:1] }\n") == [
-                "7:11: caddy.sites[0].routes[0]: a route has one handler: give one of reverse_proxy, php_fastcgi, file_server, respond, redir, abort"
+                "7:11: caddy.sites[0].routes[0]: a route has one handler: give one of reverse_proxy, php_fastcgi, file_server, respond, redir, abort, error"
             ])
         #expect(
             errors("        - { path: /*, strip_prefix: true, file_server: {} }\n") == [
