@@ -241,7 +241,7 @@ struct Walker {
             for alternative in alternatives {
                 guard var scope = narrow(state, by: alternative, routePath: routePath) else { continue }
                 if let group { scope.groups.append(group) }
-                if let parts = php.byResponder[index] { scope.middleware.append(parts) }
+                if let parts = php.byResponder[index] { scope.middleware += parts }
                 if alternative.hosts != nil,
                     let first = handlers.firstIndex(where: { $0["handler"]?.string == "subroute" })
                 {

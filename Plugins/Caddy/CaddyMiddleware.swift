@@ -94,30 +94,35 @@ public struct CaddyMiddleware: Sendable, Hashable {
     /// `php_fastcgi`'s own routes before its responder, as the adapter expands the
     /// directive: the redirect of a directory holding an index file to its trailing-slash
     /// form, then the `try_files` rewrite that splits the path at `.php`. With the
-    /// responder after them they are one directive, so they are its middleware (named
-    /// `php_fastcgi`), not routes of their own: a manifest's `php_fastcgi:` stands for
-    /// them, and a Caddyfile desired state compares them whole, as JSON.
+    /// responder after them they are one directive, so they are its middleware, not
+    /// routes of their own: the redirect named `php_fastcgi` (no manifest key names it),
+    /// the rewrite `try_files` (a manifest's `try_files:` on the `php_fastcgi` route names
+    /// it, the directive's `try_files` subdirective); a Caddyfile desired state compares
+    /// both whole, as JSON.
     ///
-    /// - Returns: for each responder's index in `routes`, its parts as one middleware;
-    ///   and the indices of the parts (walked as nothing else).
-    static func phpParts(_ routes: [JSONValue], at listPath: String) -> (byResponder: [Int: CaddyMiddleware], parts: Set<Int>) {
-        var byResponder: [Int: CaddyMiddleware] = [:]
+    /// - Returns: for each responder's index in `routes`, its parts as middleware; and the
+    ///   indices of the parts (walked as nothing else).
+    static func phpParts(_ routes: [JSONValue], at listPath: String) -> (byResponder: [Int: [CaddyMiddleware]], parts: Set<Int>) {
+        var byResponder: [Int: [CaddyMiddleware]] = [:]
         var parts: Set<Int> = []
         for index in routes.indices where phpCondition(routes[index]) != nil {
             let split = routes[index]["handle"]?.array?.first?["transport"]?["split_path"]
-            var found: [Int] = []
-            if index >= 1, let file = tryFiles(routes[index - 1], at: "")?.json["file"], file["split_path"] == split {
-                found.insert(index - 1, at: 0)
+            var found: [CaddyMiddleware] = []
+            var first = index
+            if index >= 1, let rewrite = tryFiles(routes[index - 1], at: "\(listPath)/\(index - 1)"),
+                rewrite.json["file"]?["split_path"] == split
+            {
+                found.append(rewrite)
+                first = index - 1
             }
-            let before = (found.first ?? index) - 1
-            if before >= 0, isIndexRedirect(routes[before]) { found.insert(before, at: 0) }
-            guard let first = found.first, !parts.contains(first) else { continue }
-            parts.formUnion(found)
-            let json = JSONValue.object([
-                "handler": .string("php_fastcgi"),
-                "routes": .array(found.map { CaddyJSON.withoutGeneratedKeys(routes[$0]) }),
-            ])
-            byResponder[index] = CaddyMiddleware(name: "php_fastcgi", json: json, jsonPath: "\(listPath)/\(first)")
+            if first >= 1, isIndexRedirect(routes[first - 1]) {
+                first -= 1
+                let redirect = CaddyJSON.withoutGeneratedKeys(routes[first])
+                found.insert(CaddyMiddleware(name: "php_fastcgi", json: redirect, jsonPath: "\(listPath)/\(first)"), at: 0)
+            }
+            guard first < index, !parts.contains(first) else { continue }
+            parts.formUnion(first..<index)
+            byResponder[index] = found
         }
         return (byResponder, parts)
     }

@@ -64,17 +64,24 @@ enum CaddyText {
             switch item.name {
             case "rewrite": "rewrite " + (item.json["uri"]?.string ?? item.json.canonicalText)
             case "encode": "encode " + (item.json["encodings"]?.object?.keys.sorted().joined(separator: " ") ?? "")
-            case "php_fastcgi": "php_fastcgi's index routes"
+            case "php_fastcgi": "php_fastcgi's index redirect"
             default: item.name
             }
         }.joined(separator: ", ")
     }
 
-    /// The Caddyfile block that produces a desired route.
+    /// The Caddyfile block that produces a desired route. The `try_files` of a
+    /// `php_fastcgi` route is the directive's own subdirective (it splits the path at
+    /// `.php`), not a `try_files` directive before it.
     static func caddyfileBlock(_ route: DesiredRoute) -> String {
-        caddyfileBlock(
+        var middleware = route.expectations
+        var php: [String] = []
+        if case .reverseProxy(_, "fastcgi") = route.handler, let index = middleware.firstIndex(where: { $0.name == "try_files" }) {
+            php = middleware.remove(at: index).caddyfileLines
+        }
+        return caddyfileBlock(
             path: route.path, handler: route.middlewareOnly ? nil : route.handler, strip: route.stripPrefix,
-            conditions: route.conditions, middleware: route.expectations.flatMap(\.caddyfileLines))
+            conditions: route.conditions, middleware: middleware.flatMap(\.caddyfileLines), phpOptions: php)
     }
 
     /// The Caddyfile block that produces a route: `handle_path` when the route strips its
@@ -82,7 +89,8 @@ enum CaddyText {
     /// for middleware alone (it goes on to the routes after it); other matchers become a
     /// named matcher, so the block never answers more than the route did.
     static func caddyfileBlock(
-        path: PathPattern, handler: CaddyHandler?, strip: String?, conditions: [String] = [], middleware: [String] = []
+        path: PathPattern, handler: CaddyHandler?, strip: String?, conditions: [String] = [], middleware: [String] = [],
+        phpOptions: [String] = []
     ) -> String {
         var lines: [String] = []
         var matcher = path.kind == .any ? "" : " \(path.text)"
@@ -109,7 +117,8 @@ enum CaddyText {
             break
         case .reverseProxy(let upstreams, let transport)?:
             if transport == "fastcgi" {
-                body.append("php_fastcgi " + upstreams.joined(separator: " "))
+                let line = "php_fastcgi " + upstreams.joined(separator: " ")
+                body += phpOptions.isEmpty ? [line] : [line + " {"] + phpOptions.map { "\t" + $0 } + ["}"]
             } else {
                 body.append("reverse_proxy " + upstreams.joined(separator: " "))
             }

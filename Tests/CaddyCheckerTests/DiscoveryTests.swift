@@ -64,8 +64,9 @@ import Testing
 
     /// The matchers beyond the path (a CEL expression, a query, a named header_regexp),
     /// php_fastcgi beside a file_server of the same path (its index redirect and try_files
-    /// are the directive's, not routes of their own), and a try_files the adapter split in
-    /// two routes are written, read back in sync, and a change to any of them is drift.
+    /// are the directive's, not routes of their own; its try_files is written on it), and a
+    /// try_files the adapter split in two routes are written, read back in sync, and a
+    /// change to any of them is drift.
     @Test func matchersPhpFastcgiAndASplitTryFilesAreWrittenAndCompared() throws {
         let config = try fixtureJSON("matchers")
         let (section, text, findings) = try Self.roundTrip(config)
@@ -73,7 +74,7 @@ import Testing
         #expect(findings.count == 6 && findings.allSatisfy { $0.status == .ok }, "\(summary(findings))\n\(text)")
         for written in [
             "expression: \"{http.request.host}.startsWith(\\\"app\\\")\"", "query:\n", "header_regexp:\n", "php_fastcgi:\n",
-            "\"/index.php?_url={uri}&{query}\"",
+            "\"/index.php?_url={uri}&{query}\"", "php_fastcgi:\n            - \"127.0.0.1:9000\"\n          try_files:\n",
         ] {
             #expect(text.contains(written), "\(written) is not written:\n\(text)")
         }
@@ -82,12 +83,18 @@ import Testing
         for (from, to) in [
             ("startsWith(\\\"app\\\")", "startsWith(\\\"api\\\")"), ("\"dl\": [", "\"download\": ["), ("\\\\.mock", "\\\\.mocks"),
             ("?_url=", "?url="), ("\"dial\": \"127.0.0.1:9000\"", "\"dial\": \"127.0.0.1:9001\""),
+            ("{http.request.uri.path}/index.php", "{http.request.uri.path}/main.php"),
         ] {
             let changed = original.replacingOccurrences(of: from, with: to)
             #expect(changed != original, "\(from) is not in the fixture")
             let observation = CaddyObservation(admin: Self.admin, live: .config(Data(changed.utf8)))
             let drifted = CaddyChecker().compare(spec, with: observation)
             #expect(drifted.contains { $0.status == .drift }, "\(from) → \(to): \(summary(drifted))")
+            if to.hasSuffix("/main.php") {
+                // php_fastcgi's try_files is its subdirective in the fix, not a try_files before it.
+                let fix = drifted.first { $0.status == .drift }?.fix?.snippet ?? ""
+                #expect(fix.contains("\tphp_fastcgi 127.0.0.1:9000 {\n\t\ttry_files {path} {path}/index.php index.php\n\t}"), "\(fix)")
+            }
         }
     }
 
