@@ -47,13 +47,15 @@ public struct CaddyChecker: Checker {
     /// nothing.
     static func findOrigins(_ spec: CaddySpec, _ observation: inout CaddyObservation, environment: [String: String]) async {
         guard case .caddyfile(_, let position) = spec.desired, let committed = observation.caddyfile?.committed,
-            !committed.units.isEmpty, let live = observation.liveRoutes.table
+            let live = observation.liveRoutes.table
         else { return }
         let desired = desiredSites(spec, observation.caddyfile)
         let findings = CaddyComparison.compare(desired, with: live, unmanaged: .ignore, position: spec.position)
         guard findings.contains(where: { $0.status == .drift }) else { return }
         observation.caddyfile?.committed?.origins = await CaddyfileOrigins.find(
             committed, desired: desired, position: position, environment: environment)
+        observation.caddyfile?.committed?.finer = await CaddyfileOrigins.finer(
+            committed, desired: desired, live: live, position: position, environment: environment)
     }
 
     /// The desired sites the probes exercise: the manifest's, or the adapted

@@ -197,6 +197,43 @@ enum CaddyComparison {
         return findings
     }
 
+    /// What differs between a desired site and the one live site serving it, as route keys
+    /// (``CommittedCaddyfile/key(_:_:)``): its drifted routes, and a marker for what comes
+    /// from elsewhere than the desired statements (a live route it lacks, a shadowed route,
+    /// middleware of a path the desired site does not have: live directives of one path
+    /// act as one route); nil unless exactly one live site serves it.
+    static func differingKeys(_ desired: DesiredSite, live: CaddyRouteTable) -> Set<String>? {
+        let sites = candidates(for: desired, in: live)
+        guard sites.count == 1, let site = sites.first else { return nil }
+        let analysis = live.analysis(of: site)
+        var keys = Set<String>()
+        for route in desired.routes
+        where compare(route, desired: desired, analysis: analysis, note: "", siteRoutes: "").status == .drift {
+            keys.insert(CommittedCaddyfile.key(desired, route))
+            if let index = analysis.route(forKey: route.pairingKey), analysis.shadower(of: index) != nil {
+                keys.insert("shadowed \(route.pairingKey)")
+            }
+            if route.middlewareOnly {
+                var wanted = (route.whole?.middleware ?? []).map(\.name)
+                for name in analysis.middlewareRoutes(forKey: route.pairingKey).flatMap({ analysis.view[$0].middleware }).map(\.name) {
+                    guard let index = wanted.firstIndex(of: name) else {
+                        keys.insert("live only \(name) in \(route.pairingKey)")
+                        break
+                    }
+                    wanted.remove(at: index)
+                }
+            }
+        }
+        let named = Set(desired.routes.map(\.pairingKey))
+        for route in analysis.view
+        where route.hosts == site.hosts && (route.kind == .responder || route.kind == .middleware)
+            && !named.contains(route.pairingKey)
+        {
+            keys.insert("live only \(route.pairingKey)")
+        }
+        return keys
+    }
+
     static func compare(
         _ route: DesiredRoute, desired: DesiredSite, analysis: ViewAnalysis, note: String, siteRoutes: String
     ) -> Finding {

@@ -1,13 +1,6 @@
-/// The site blocks and snippets of a Caddyfile's text, with their addresses and lines, so
-/// a fix for a route of a Caddyfile desired state can quote the site as committed (and the
-/// snippets it comes from, ``CommittedCaddyfile``).
-///
-/// Why the whole site: a route's behaviour comes from several directives of its site
-/// (its `root *`, the `handle` block it is in, the guard around it, a `forward_auth`
-/// inside it, snippets imported there), and the Caddyfile sorts directives by kind, not
-/// by line. Only the site as committed is certain to parse, to take effect where it is
-/// put and to keep every matcher and guard; replacing the live site with it is what
-/// `POST /load` of the whole file does for the whole config.
+/// The site blocks (with their statements) and snippets of a Caddyfile's text, with
+/// their addresses and lines, so a fix for a route of a Caddyfile desired state can quote
+/// the committed text it comes from and say where it lives (``CommittedCaddyfile``).
 struct CaddyfileSites {
     /// One site block: its addresses' host names (lower-cased; empty = any host), ports,
     /// and the text from its address line to its closing brace.
@@ -17,6 +10,16 @@ struct CaddyfileSites {
         var address: String
         var text: String
         /// The lines it spans (1-based, inclusive).
+        var lines: ClosedRange<Int>
+        /// Its directives, named matchers and blocks, in order.
+        var statements: [Statement] = []
+    }
+
+    /// One statement of a site: a directive with its block if it has one (`handle /api/*
+    /// { … }`, `root * /srv`, `import static`), or a named matcher: the lines it spans and
+    /// its first line's tokens (`handle /api/*`).
+    struct Statement {
+        var head: String
         var lines: ClosedRange<Int>
     }
 
@@ -67,6 +70,7 @@ struct CaddyfileSites {
                             text: Self.text(lines, from: line, to: tokens[end].line), lines: line...tokens[end].line))
                 } else if !header.isEmpty, end < tokens.count {
                     sites.append(Self.site(header, lines: lines, from: line, to: tokens[end].line))
+                    sites[sites.count - 1].statements = Self.statements(tokens[(index + 1)..<end])
                 }
                 sawBlock = true
                 index = end + 1
@@ -74,12 +78,36 @@ struct CaddyfileSites {
                 // A Caddyfile of one site without braces: its address line, then the rest.
                 if !sawBlock || sites.isEmpty {
                     sites.append(Self.site(header, lines: lines, from: line, to: lines.count))
+                    sites[sites.count - 1].statements = Self.statements(tokens[index...])
                 }
                 break
             }
         }
         self.sites = sites
         self.snippets = snippets
+    }
+
+    /// The statements of a block's tokens: each starts a line and ends with that line or,
+    /// when the line opens a block, with the line closing it.
+    static func statements(_ tokens: ArraySlice<(line: Int, text: String)>) -> [Statement] {
+        var statements: [Statement] = []
+        var index = tokens.startIndex
+        while index < tokens.endIndex {
+            let first = tokens[index].line
+            var last = first
+            var depth = 0
+            var head: [String] = []
+            while index < tokens.endIndex, depth > 0 || tokens[index].line == first {
+                let token = tokens[index]
+                if token.text == "{" { depth += 1 }
+                if token.text == "}" { depth -= 1 }
+                if token.line == first && depth == 0 && token.text != "}" { head.append(token.text) }
+                last = token.line
+                index += 1
+            }
+            statements.append(Statement(head: head.joined(separator: " "), lines: first...last))
+        }
+        return statements
     }
 
     /// Lines `first` to `last` (1-based, inclusive) without trailing newlines.

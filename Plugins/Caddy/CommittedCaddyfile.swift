@@ -2,14 +2,22 @@ import Foundation
 import ReconcileKit
 
 /// The committed Caddyfile and the files it imports, as the pieces a fix can quote and
-/// point at: site blocks, snippets `(name) { … }`, and files of directives imported
-/// inside a block (`import sites/*.caddy` in a site).
+/// point at: site blocks and their statements, snippets `(name) { … }`, and files of
+/// directives imported inside a block (`import sites/*.caddy` in a site).
 ///
 /// Why pieces: a route's text does not always live in its site block. When it comes from
 /// a snippet or an imported file, quoting only the site would bring back its `import`
 /// line and leave the drifted snippet or file as it is. ``CaddyfileOrigins`` finds which
-/// pieces each route comes from; the fix quotes those and the site, each with where it
+/// pieces each route comes from; the fix quotes those, each after a line saying where it
 /// lives (file and lines), so it can be pasted there.
+///
+/// Why the whole site when in doubt: a route's behaviour can come from several
+/// statements of its site (its `root *`, the `handle` it is in, a named matcher, a guard),
+/// and reconcile sees the live JSON, not the running Caddyfile. The route's own
+/// statements are its fix only when everything that differs in the live site comes from
+/// them (``CaddyfileOrigins/finer(_:desired:live:position:environment:)``); otherwise
+/// (a route the commit lacks, a shadowed route, several statements drifted apart) only
+/// the site as committed is certain to make the site as committed.
 struct CommittedCaddyfile: Sendable {
     /// A piece of committed text: where it lives and what it is.
     struct Piece: Sendable, Hashable {
@@ -18,6 +26,8 @@ struct CommittedCaddyfile: Sendable {
             case snippet(name: String)
             /// A whole file of directives, imported inside a block.
             case file
+            /// The `index`th statement (from 0) of the site block `site`.
+            case directive(site: String, index: Int, head: String)
         }
 
         var kind: Kind
@@ -34,6 +44,7 @@ struct CommittedCaddyfile: Sendable {
             case .site(let address): "site \(address)"
             case .snippet(let name): "snippet (\(name))"
             case .file: "the whole file"
+            case .directive(let site, let index, let head): "directive \(index + 1) of site \(site): \(head)"
             }
         }
 
@@ -51,6 +62,9 @@ struct CommittedCaddyfile: Sendable {
     let statements: [CaddyfileImports.Statement]
     /// The units each route comes from, by ``key(_:_:)``.
     var origins: [String: [Piece]] = [:]
+    /// For a drifted route whose site differs from the committed one only in routes these
+    /// statements make: the statements, its fix in place of the whole site.
+    var finer: [String: [Piece]] = [:]
 
     init(_ collected: CaddyfileImports.Collected, main: String) {
         self.main = main
@@ -86,6 +100,17 @@ struct CommittedCaddyfile: Sendable {
         return (matching.first { !Set($0.site.ports).isDisjoint(with: ports) } ?? matching.first)?.piece
     }
 
+    /// The statements of the site block `site`, as pieces.
+    func directives(of site: Piece) -> [Piece] {
+        guard case .site(let address) = site.kind, let parsed = sites.first(where: { $0.piece == site })?.site else { return [] }
+        let lines = (texts[site.path] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return parsed.statements.enumerated().map { index, statement in
+            Piece(
+                kind: .directive(site: address, index: index, head: statement.head), path: site.path, lines: statement.lines,
+                text: CaddyfileSites.text(lines, from: statement.lines.lowerBound, to: statement.lines.upperBound))
+        }
+    }
+
     /// The files `piece` becomes when it is emptied: a snippet keeps its name and loses
     /// its body; a file of directives becomes a named matcher nothing uses (Caddy refuses
     /// to import a file without tokens, and an unused matcher adds no route).
@@ -98,6 +123,10 @@ struct CommittedCaddyfile: Sendable {
             files[piece.path] = lines.joined(separator: "\n")
         case .file:
             files[piece.path] = "@reconcile_emptied path /reconcile-emptied\n"
+        case .directive:
+            var lines = (texts[piece.path] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for line in piece.lines where line <= lines.count { lines[line - 1] = "" }
+            files[piece.path] = lines.joined(separator: "\n")
         case .site:
             break
         }
@@ -110,38 +139,57 @@ struct CommittedCaddyfile: Sendable {
             switch piece.kind {
             case .snippet(let name): statement.files.isEmpty && statement.pattern == name
             case .file: statement.files.contains(piece.path)
-            case .site: false
+            case .site, .directive: false
             }
         }
         .map { "\($0.from):\($0.line)" }.sorted()
     }
 
+    /// `the snippet (static) at deploy/Caddyfile:10-15, imported at deploy/Caddyfile:18`.
+    func describe(_ piece: Piece) -> String {
+        let imported = importedAt(piece)
+        let what: String
+        switch piece.kind {
+        case .file: what = "the file \(piece.path)"
+        case .directive(_, let index, let head): what = "directive \(index + 1) (`\(head)`, \(piece.place))"
+        case .site, .snippet: what = "the \(piece.title) at \(piece.place)"
+        }
+        return what + (imported.isEmpty ? "" : ", imported at \(imported.joined(separator: ", "))")
+    }
+
     /// The fix of a drifted route of a Caddyfile desired state: the snippets and files
-    /// it comes from and its site block, as committed, each after the line saying where
-    /// it lives; nil when no committed site serves it.
+    /// it comes from and its statements (when nothing else of its site differs) or its
+    /// site block, as committed, each after the line saying where it lives; nil when no
+    /// committed site serves it.
     func fix(for route: DesiredRoute, of desired: DesiredSite) -> Fix? {
         guard let site = site(hosts: desired.hosts, listen: desired.listen), case .site(let address) = site.kind else {
             return nil
         }
-        let from = origins[Self.key(desired, route)] ?? []
-        let pieces = from + [site]
-        let tail =
-            "or load the whole file; the message says what differs, at which path of the live JSON."
+        let key = Self.key(desired, route)
+        let from = origins[key] ?? []
+        let paste =
+            "replace each of these in the running Caddyfile with its committed text below (each after a comment line "
+            + "`# FILE:LINES: WHAT` saying where it lives)"
+        let tail = "or load the whole file; the message says what differs, at which path of the live JSON."
         let summary: String
-        if from.isEmpty {
+        let pieces: [Piece]
+        if let statements = finer[key] {
+            pieces = from + statements
+            let own = statements.map(describe).joined(separator: ", ") + " of the site block \(address) (\(site.place))"
             summary =
-                "Replace the site block \(address) (\(site.place)) of the running Caddyfile with the one "
-                + "committed (below), \(tail)"
+                "The route comes from \((from.map(describe) + [own]).joined(separator: "; ")), and nothing else of the "
+                + "site differs from the commit: \(paste); a directive the running site lacks goes after the one "
+                + "before it, \(tail)"
+        } else if from.isEmpty {
+            pieces = [site]
+            summary =
+                "Replace the site block \(address) (\(site.place)) of the running Caddyfile with the one committed "
+                + "(below), \(tail)"
         } else {
-            let origins = from.map { piece in
-                let imported = importedAt(piece)
-                return "the \(piece.kind == .file ? "file \(piece.path)" : "\(piece.title) at \(piece.place)")"
-                    + (imported.isEmpty ? "" : ", imported at \(imported.joined(separator: ", "))")
-            }
+            pieces = from + [site]
             summary =
-                "The route comes from \(origins.joined(separator: "; ")), in the site block \(address) "
-                + "(\(site.place)): replace each of these in the running Caddyfile with its committed text below (each "
-                + "after a comment line `# FILE:LINES: WHAT` saying where it lives), \(tail)"
+                "The route comes from \(from.map(describe).joined(separator: "; ")), in the site block \(address) "
+                + "(\(site.place)): \(paste), \(tail)"
         }
         return Fix(
             summary: summary, snippet: pieces.map { "\($0.header)\n\($0.text)" }.joined(separator: "\n\n"),

@@ -79,38 +79,59 @@ import Testing
             name: "a snippet without arguments", drift: ("root * $DIR/static", "root * $DIR/elsewhere"), resource: "/static/*",
             hosts: ["one.localhost", "two.localhost"],
             summary: [
-                "The route comes from the snippet (static) at deploy/Caddyfile:10-15, imported at deploy/Caddyfile:18, deploy/Caddyfile:26"
+                "The route comes from the snippet (static) at deploy/Caddyfile:10-15, imported at deploy/Caddyfile:18, "
+                    + "deploy/Caddyfile:26; directive 1 (`import static`, deploy/Caddyfile:"
             ],
-            pieces: ["# deploy/Caddyfile:10-15: snippet \\(static\\)", "# deploy/Caddyfile:(17-23|25-30): site .*"],
+            pieces: [
+                "# deploy/Caddyfile:10-15: snippet \\(static\\)",
+                "# deploy/Caddyfile:(18-18|26-26): directive 1 of site http://(one|two).localhost:PORT: import static",
+            ],
             probe: .init(host: "two.localhost", path: "/static/a.txt", status: 200, body: "static a")),
         Case(
             name: "a snippet with arguments, changed in the snippet", drift: ("reverse_proxy {args.0}", "reverse_proxy 127.0.0.1:1"),
             resource: "/api/*", hosts: ["one.localhost", "two.localhost"],
             summary: [
-                "The route comes from the snippet (proxy) at deploy/Caddyfile:6-8, imported at deploy/Caddyfile:20, deploy/Caddyfile:28"
+                "The route comes from the snippet (proxy) at deploy/Caddyfile:6-8, imported at deploy/Caddyfile:20, "
+                    + "deploy/Caddyfile:28; directive 2 (`handle /api/*`, deploy/Caddyfile:"
             ],
-            pieces: ["# deploy/Caddyfile:6-8: snippet \\(proxy\\)", "# deploy/Caddyfile:(17-23|25-30): site .*"],
+            pieces: [
+                "# deploy/Caddyfile:6-8: snippet \\(proxy\\)",
+                "# deploy/Caddyfile:(19-21|27-29): directive 2 of site http://(one|two).localhost:PORT: handle /api/\\*",
+            ],
             probe: .init(host: "one.localhost", path: "/api/x", status: 404, body: CaddyFixPasteTests.upstreamAnswer)),
         Case(
             name: "a snippet with arguments, changed in the argument", drift: ("import proxy $UP1", "import proxy 127.0.0.1:1"),
             resource: "/api/*", hosts: ["two.localhost"],
             summary: [
                 "The route comes from the snippet (proxy) at deploy/Caddyfile:6-8",
-                "in the site block http://two.localhost:PORT (deploy/Caddyfile:25-30)",
+                "directive 2 (`handle /api/*`, deploy/Caddyfile:27-29) of the site block http://two.localhost:PORT "
+                    + "(deploy/Caddyfile:25-30), and nothing else of the site differs from the commit",
             ],
-            pieces: ["# deploy/Caddyfile:6-8: snippet \\(proxy\\)", "# deploy/Caddyfile:25-30: site http://two.localhost:PORT"],
+            pieces: [
+                "# deploy/Caddyfile:6-8: snippet \\(proxy\\)",
+                "# deploy/Caddyfile:27-29: directive 2 of site http://two.localhost:PORT: handle /api/\\*",
+            ],
             probe: .init(host: "two.localhost", path: "/api/x", status: 404, body: CaddyFixPasteTests.upstreamAnswer)),
         Case(
             name: "a file imported by a glob inside a site", file: "sites/media.caddy",
             drift: ("root * $DIR/media", "root * $DIR/elsewhere"), resource: "/media/*", hosts: ["one.localhost"],
-            summary: ["The route comes from the file deploy/sites/media.caddy, imported at deploy/Caddyfile:22"],
-            pieces: ["# deploy/sites/media.caddy:1-4: the whole file", "# deploy/Caddyfile:17-23: site http://one.localhost:PORT"],
+            summary: [
+                "The route comes from the file deploy/sites/media.caddy, imported at deploy/Caddyfile:22; directive 3 "
+                    + "(`import sites/*.caddy`, deploy/Caddyfile:22-22) of the site block http://one.localhost:PORT"
+            ],
+            pieces: [
+                "# deploy/sites/media.caddy:1-4: the whole file",
+                "# deploy/Caddyfile:22-22: directive 3 of site http://one.localhost:PORT: import sites/\\*\\.caddy",
+            ],
             probe: .init(host: "one.localhost", path: "/media/m.txt", status: 200, body: "media m")),
         Case(
             name: "a file of a whole site imported at the top", file: "extra/three.caddy",
             drift: ("reverse_proxy $UP2", "reverse_proxy 127.0.0.1:1"), resource: "/*", hosts: ["three.localhost"],
-            summary: ["Replace the site block http://three.localhost:PORT (deploy/extra/three.caddy:1-3)"],
-            pieces: ["# deploy/extra/three.caddy:1-3: site http://three.localhost:PORT"],
+            summary: [
+                "The route comes from directive 1 (`reverse_proxy ",
+                "of the site block http://three.localhost:PORT (deploy/extra/three.caddy:1-3)",
+            ],
+            pieces: ["# deploy/extra/three.caddy:2-2: directive 1 of site http://three.localhost:PORT: reverse_proxy .*"],
             probe: .init(host: "three.localhost", path: "/x", status: 404, body: CaddyFixPasteTests.upstreamAnswer)),
     ]
 

@@ -7,7 +7,7 @@ import Testing
 
 /// A fix must be right where it goes: for every corpus Caddyfile, a realistic drift is
 /// made in the running Caddy, reconcile (with the Caddyfile committed as the desired
-/// state) suggests fixes, each fix is pasted into its site of the running Caddyfile, the
+/// state) suggests fixes, each fix is pasted where it says in the running Caddyfile, the
 /// result is adapted by the real `caddy adapt` and `POST /load`ed into the real Caddy,
 /// and a real request shows the route answering as desired again (and reconcile finds
 /// everything in sync). Upstreams are real HTTP servers, so "answers" means something.
@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test(arguments: cases)
-    func eachSuggestedFixPastedIntoItsSiteMakesTheRouteAnswerAsDesired(_ test: Case) async throws {
+    func eachSuggestedFixPastedWhereItSaysMakesTheRouteAnswerAsDesired(_ test: Case) async throws {
         var text = try Fixtures.text("caddy/corpus/\(test.fixture)")
         for (from, to) in test.setup {
             #expect(text.contains(from), "setup: \(from)")
@@ -140,6 +140,10 @@ import Testing
         #expect(drifted.status == 2, "\(drifted.stdout)\(drifted.stderr)")
         let fixes = Self.caddyfileFixes(drifted)
         #expect(!fixes.isEmpty, "\(drifted.stdout)")
+        // Each drift is confined to one directive of its site: the fix is that directive
+        // (with what it needs, such as the site's `root` or a named matcher), not the site.
+        let pieces = fixes.flatMap { $0.split(separator: "\n").filter { $0.hasPrefix("# deploy/") } }
+        #expect(pieces.allSatisfy { $0.contains(": directive ") }, "\(pieces)")
 
         var files = ["Caddyfile": try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)]
         for fix in fixes {
