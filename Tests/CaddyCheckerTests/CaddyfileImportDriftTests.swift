@@ -240,7 +240,7 @@ import Testing
             return
         }
         try await CaddyFixPasteTests.load(json, into: caddy)
-        #expect(try await CaddyFixPasteTests.answersAsDesired(test.probe, caddy), "after the fix:\n\(running)")
+        #expect(try await CaddyFixPasteTests.answersAsDesiredAfterLoad(test.probe, caddy), "after the fix:\n\(running)")
         let after = try await stack.reconcile()
         #expect(after.status == 0, "\(after.stdout)")
     }

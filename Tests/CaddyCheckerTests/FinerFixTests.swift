@@ -62,7 +62,7 @@ import Testing
         }
         try await CaddyFixPasteTests.load(json, into: caddy)
         for probe in probes + unchanged {
-            #expect(try await CaddyFixPasteTests.answersAsDesired(probe, caddy), "\(probe.path) after the fix:\n\(files)")
+            #expect(try await CaddyFixPasteTests.answersAsDesiredAfterLoad(probe, caddy), "\(probe.path) after the fix:\n\(files)")
         }
         let after = try await CaddyCorpusTests.reconcile(caddy, committing: desired)
         #expect(after.status == 0, "\(after.stdout)")
