@@ -89,7 +89,12 @@ enum SignalWatch {
                 FileHandle.standardError.write(Data("\nnothing applied\n".utf8))
                 _exit(1)
             }
-            SignalWatch.interruption.request(number)
+            // Said at once: the run may still need a while (the step in flight, its
+            // verify, the undo), and whoever pressed Ctrl-C should know it was heard.
+            if SignalWatch.interruption.request(number) {
+                FileHandle.standardError.write(
+                    Data("reconcile: signal \(number) received: finishing the step in flight, then undoing what was applied\n".utf8))
+            }
         }
         return interruption
     }

@@ -6,10 +6,11 @@ import Testing
 @testable import CaddyChecker
 
 /// Apply as a process among others: the lock, signals, the prompt. The apply under test
-/// is slowed down by its verify health check (an endpoint that answers after 1.5 s), so
-/// another process can meet it in the middle; nothing here measures time.
+/// is held in its verify health check (an endpoint that answers the first observation at
+/// once and the verify only once the test opens its gate), so another process meets it
+/// in the middle however slow the machine is; nothing here measures time.
 @Suite struct ApplyProcessTests {
-    /// A Caddy whose media root drifts, a slow health check, and a config repository.
+    /// A Caddy whose media root drifts, a health check held at a gate, and a config repository.
     struct Setup {
         let caddy: CaddyInstance
         let upstream: FixtureHTTPServer
@@ -17,14 +18,16 @@ import Testing
         let state: TemporaryDirectory
     }
 
-    static func setUp(delayMilliseconds: Int = 1500) async throws -> Setup {
+    /// - Parameter held: whether the health check's second request (the verify after the
+    ///   apply) waits at the gate `verify`.
+    static func setUp(held: Bool = true) async throws -> Setup {
         let caddy = try await startCaddy(productionSites)
         let upstream = try await offPool { try FixtureHTTPServer() }
         let repo = try await applyRepository(
             productionManifest(caddy, media: caddy.scratch.file("media2")) + """
                 health:
-                  - name: slow
-                    url: \(upstream.baseURL)/delay/\(delayMilliseconds)
+                  - name: held
+                    url: \(upstream.baseURL)\(held ? "/gate/verify/1" : "/status/200")
                     expect: { status: 200 }
                     timeout_ms: 20000
                 apply:
@@ -60,9 +63,11 @@ import Testing
         #expect(second.stderr.contains("another reconcile is applying (pid \(first.pid))"), "\(second.stderr)")
         #expect(second.stdout.isEmpty)
 
-        let dryRun = try await reconcileRun(repo: setup.repo.path, state: setup.state.path, dryRun: true)
+        // Only Caddy: the health check's one request that answers at once is the first apply's.
+        let dryRun = try await reconcileRun(repo: setup.repo.path, state: setup.state.path, dryRun: true, extra: ["--only", "caddy"])
         #expect(!dryRun.stderr.contains("another reconcile"), "a dry run never takes the lock")
 
+        try setup.upstream.openGate("verify")
         let waiting = try await reconcileRun(repo: setup.repo.path, state: setup.state.path, extra: ["--lock-wait", "60"])
         #expect(await Self.exitStatus(first) == 0, "\(first.output)")
         #expect(waiting.status == 0, "\(waiting.stderr)")
@@ -79,6 +84,13 @@ import Testing
             try waitUntil("the action to be applied") { !journalLines(state).isEmpty || !apply.process.isRunning }
         }
         kill(apply.pid, SIGTERM)
+        try await offPool {
+            try waitUntil("the apply to say it heard the signal") {
+                apply.output.contains("signal \(SIGTERM) received") || !apply.process.isRunning
+            }
+        }
+        // Only now may the verify in flight finish: the apply knows it was interrupted.
+        try setup.upstream.openGate("verify")
         #expect(await Self.exitStatus(apply) == 1)
         #expect(apply.output.contains("interrupted by signal \(SIGTERM)"), "\(apply.output)")
         #expect(journalLines(state).map { $0["result"] as? String } == ["applied", "rolled_back"])
@@ -104,6 +116,7 @@ import Testing
             try waitUntil("the action to be applied") { !journalLines(state).isEmpty || !agent.process.process.isRunning }
         }
         kill(agent.process.pid, SIGTERM)
+        try setup.upstream.openGate("verify")
         try await offPool {
             try waitUntil(timeout: .seconds(30), "the agent to exit after SIGTERM") { !agent.process.process.isRunning }
         }
@@ -127,7 +140,7 @@ import Testing
     }
 
     @Test func onATerminalItAsksAndNoMeansNothingChanges() async throws {
-        let setup = try await Self.setUp(delayMilliseconds: 1)
+        let setup = try await Self.setUp(held: false)
         defer { setup.caddy.stop() }
         let before = try await liveConfig(setup.caddy)
         let declined = try await Self.onTerminal(setup, input: "n\n")
@@ -144,7 +157,7 @@ import Testing
     }
 
     @Test func yesAppliesOnATerminalWithoutAsking() async throws {
-        let setup = try await Self.setUp(delayMilliseconds: 1)
+        let setup = try await Self.setUp(held: false)
         defer { setup.caddy.stop() }
         let result = try await Self.onTerminal(setup, input: "", extra: ["--yes"])
         #expect(!result.stdout.contains("[y/N]"))

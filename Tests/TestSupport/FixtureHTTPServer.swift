@@ -20,7 +20,9 @@ public final class FixtureHTTPServer: Sendable {
     ) throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-http")
         requestLogPath = scratch.file("requests.jsonl")
-        var arguments = [TestPaths.fixture("servers/http_fixture_server.py"), "--log", requestLogPath]
+        var arguments = [
+            TestPaths.fixture("servers/http_fixture_server.py"), "--log", requestLogPath, "--gate-dir", scratch.path,
+        ]
         if unixSocket {
             let path = scratch.file("http.sock")
             socketPath = path
@@ -76,6 +78,12 @@ public final class FixtureHTTPServer: Sendable {
         return text.split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["in_flight"] as? Int
         }.max() ?? 0
+    }
+
+    /// Lets the requests waiting at `/gate/NAME` (and every later one) answer: a test
+    /// holds a request in flight for as long as it needs, instead of guessing a delay.
+    public func openGate(_ name: String) throws {
+        try Data().write(to: URL(fileURLWithPath: scratch.file(name)))
     }
 
     public func stop() { process.stop() }

@@ -10,8 +10,10 @@ public final class Interruption: Sendable {
     public init() {}
 
     /// Records the signal (the first one counts).
-    public func request(_ signalNumber: Int32) {
-        _ = signal.compareExchange(expected: 0, desired: signalNumber, ordering: .sequentiallyConsistent)
+    /// - Returns: whether this was the first request.
+    @discardableResult
+    public func request(_ signalNumber: Int32) -> Bool {
+        signal.compareExchange(expected: 0, desired: signalNumber, ordering: .sequentiallyConsistent).exchanged
     }
 
     /// The signal that asked to stop, or nil.

@@ -4,6 +4,9 @@
 Listens on 127.0.0.1:PORT or on a unix socket, and answers a few fixed routes:
   /status/NNN           that status code
   /delay/MS             200 after MS milliseconds
+  /gate/NAME/K          200; the first K requests at once, later ones only when the
+                        file NAME exists in --gate-dir (waiting at most 120 s), so a
+                        test decides when a request in flight may finish
   /bytes/N              N bytes of "x"
   /echo                 JSON: method, path, headers, body
   /redirect             302 to /status/200
@@ -26,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG_LOCK = threading.Lock()
 IN_FLIGHT = [0]
+GATE_ARRIVALS = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -86,6 +90,15 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 2 and parts[0] == "delay":
             time.sleep(int(parts[1]) / 1000.0)
             return self.reply(200, b"delayed\n")
+        if len(parts) == 3 and parts[0] == "gate" and self.server.options.gate_dir:
+            with LOG_LOCK:
+                GATE_ARRIVALS[path] = GATE_ARRIVALS.get(path, 0) + 1
+                held = GATE_ARRIVALS[path] > int(parts[2])
+            gate = os.path.join(self.server.options.gate_dir, os.path.basename(parts[1]))
+            deadline = time.monotonic() + 120
+            while held and not os.path.exists(gate) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return self.reply(200, b"gate open\n")
         if len(parts) == 2 and parts[0] == "bytes":
             return self.reply(200, b"x" * int(parts[1]))
         if path == "/echo":
@@ -133,6 +146,7 @@ def main():
     parser.add_argument("--token", default=os.environ.get("FIXTURE_TOKEN"))
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--serve", action="append", default=[])
+    parser.add_argument("--gate-dir")
     options = parser.parse_args()
     options.served = dict(item.split("=", 1) for item in options.serve)
     if options.unix:
