@@ -393,6 +393,12 @@ struct Walker {
     /// from it (a `root /media/* DIR` before a catch-all `file_server` makes
     /// `/media/*` its own route).
     mutating func emit(_ handler: CaddyHandler, state: WalkState, handlerPath: String, ownRoot: Bool, json: JSONValue) {
+        guard !state.scoped.isEmpty else {
+            append(
+                kind: .responder, handler: Self.withRoot(handler, state, ownRoot: ownRoot), state: state,
+                handlerPath: handlerPath, ownRoot: ownRoot, middleware: state.middleware, json: json)
+            return
+        }
         var base = state
         for scoped in state.scoped {
             let path = base.path ?? .any

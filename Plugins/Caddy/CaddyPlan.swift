@@ -60,10 +60,10 @@ enum CaddyPlan {
             byKey = drifted.isEmpty ? [:] : routeRemedies(sites, live: live, etag: observation.liveETag, only: drifted)
         }
         var result: [Int: Remedy] = [:]
-        for (index, finding) in findings.enumerated() where finding.status == .drift {
-            if finding.expected == "no route" {
+        for index in findings.indices where findings[index].status == .drift {
+            if findings[index].expected == "no route" {
                 result[index] = .manual("unmanaged routes are never deleted; declare it in caddy.sites or remove it by hand")
-            } else if let key = driftKey(finding), let remedy = byKey[key] {
+            } else if let key = driftKey(findings[index]), let remedy = byKey[key] {
                 result[index] = remedy
             }
         }

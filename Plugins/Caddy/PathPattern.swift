@@ -27,13 +27,18 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     /// The lower-cased literal part used for coverage (the prefix, suffix, substring or
     /// the whole exact path or glob).
     let literal: String
+    /// The literal is printable ASCII: each byte a character, equal only to the same bytes.
+    let plainLiteral: Bool
 
     /// The catch-all pattern: a `handle` without a matcher, `/*` or `*`.
     public static let any = PathPattern("/*")
 
     public init(_ raw: String) {
         let lowered = raw.lowercased()
-        let stars = lowered.count { $0 == "*" }
+        let plain = Self.isPlain(lowered)
+        // Counting bytes is counting characters in printable ASCII (and much cheaper).
+        let stars = plain ? lowered.utf8.count { $0 == UInt8(ascii: "*") } : lowered.count { $0 == "*" }
+        plainLiteral = plain
         if lowered == "*" || lowered == "/*" {
             text = "/*"
             kind = .any
@@ -61,6 +66,10 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { text }
+
+    static func isPlain(_ text: String) -> Bool {
+        text.utf8.allSatisfy { (0x20..<0x7F).contains($0) }
+    }
 
     /// The key routes are paired by: case-insensitive, catch-alls all alike.
     public var key: String {
@@ -147,8 +156,8 @@ struct CoverIndex {
     /// The byte lengths of the registered prefixes and suffixes: a printable-ASCII path
     /// is looked up at those lengths only (a handful) instead of at each of its
     /// characters, each a hashed lookup.
-    private var prefixLengths: Set<Int> = []
-    private var suffixLengths: Set<Int> = []
+    private var prefixLengths: [Int] = []
+    private var suffixLengths: [Int] = []
     /// False once a prefix or suffix that is not printable ASCII is registered: such a
     /// key can equal a text of another byte length (canonical equivalence), so lookups
     /// then go character by character.
@@ -165,18 +174,22 @@ struct CoverIndex {
                 if anyIndex == nil { anyIndex = index }
             } else if prefix[pattern.literal] == nil {
                 prefix[pattern.literal] = index
-                prefixLengths.insert(pattern.literal.utf8.count)
-                if !Self.isPlain(pattern.literal) { keysArePlain = false }
+                Self.register(pattern, in: &prefixLengths, plain: &keysArePlain)
             }
         case .suffix:
             if suffix[pattern.literal] == nil {
                 suffix[pattern.literal] = index
-                suffixLengths.insert(pattern.literal.utf8.count)
-                if !Self.isPlain(pattern.literal) { keysArePlain = false }
+                Self.register(pattern, in: &suffixLengths, plain: &keysArePlain)
             }
         case .glob: if glob[pattern.literal] == nil { glob[pattern.literal] = index }
         case .contains: contains.append((pattern.literal, index))
         }
+    }
+
+    private static func register(_ pattern: PathPattern, in lengths: inout [Int], plain: inout Bool) {
+        let length = pattern.literal.utf8.count
+        if !lengths.contains(length) { lengths.append(length) }
+        if !pattern.plainLiteral { plain = false }
     }
 
     /// The smallest registered index below `limit` whose pattern covers `pattern`.
@@ -193,12 +206,12 @@ struct CoverIndex {
             break
         case .exact:
             consider(exact[literal])
-            forEachAffix(of: literal, prefixes: true) { consider(prefix[$0]) }
-            forEachAffix(of: literal, prefixes: false) { consider(suffix[$0]) }
+            forEachAffix(of: pattern, prefixes: true) { consider(prefix[$0]) }
+            forEachAffix(of: pattern, prefixes: false) { consider(suffix[$0]) }
         case .prefix:
-            forEachAffix(of: literal, prefixes: true) { consider(prefix[$0]) }
+            forEachAffix(of: pattern, prefixes: true) { consider(prefix[$0]) }
         case .suffix:
-            forEachAffix(of: literal, prefixes: false) { consider(suffix[$0]) }
+            forEachAffix(of: pattern, prefixes: false) { consider(suffix[$0]) }
         case .glob:
             consider(glob[literal])
         case .contains:
@@ -210,12 +223,13 @@ struct CoverIndex {
         return best
     }
 
-    /// Calls `body` with each non-empty prefix (or suffix) of `text` that could be a
-    /// registered one.
-    private func forEachAffix(of text: String, prefixes: Bool, _ body: (String) -> Void) {
+    /// Calls `body` with each non-empty prefix (or suffix) of the pattern's literal that
+    /// could be a registered one.
+    private func forEachAffix(of pattern: PathPattern, prefixes: Bool, _ body: (String) -> Void) {
         let lengths = prefixes ? prefixLengths : suffixLengths
         guard !lengths.isEmpty else { return }
-        if keysArePlain && Self.isPlain(text) {
+        let text = pattern.literal
+        if keysArePlain && pattern.plainLiteral {
             let bytes = text.utf8
             for length in lengths where length <= bytes.count {
                 body(String(decoding: prefixes ? bytes.prefix(length) : bytes.suffix(length), as: UTF8.self))
@@ -235,11 +249,5 @@ struct CoverIndex {
                 body(String(text[index...]))
             }
         }
-    }
-
-    /// Printable ASCII: each byte is a character of its own, and only an equal byte
-    /// string equals it.
-    private static func isPlain(_ text: String) -> Bool {
-        text.utf8.allSatisfy { (0x20..<0x7F).contains($0) }
     }
 }

@@ -11,8 +11,14 @@ require_tools() {
 
 # release_reconcile SCRATCH: builds reconcile in release mode there (or in
 # $RECONCILE_BENCH_SCRATCH, to share one release build between benchmarks) and prints
-# the binary's path.
+# the binary's path; with $RECONCILE_BENCH_BINARY (e.g. the packaged dist/reconcile),
+# prints that instead of building.
 release_reconcile() {
+  if [[ -n ${RECONCILE_BENCH_BINARY:-} ]]; then
+    [[ -x $RECONCILE_BENCH_BINARY ]] || { echo "RECONCILE_BENCH_BINARY=$RECONCILE_BENCH_BINARY is not an executable" >&2; return 1; }
+    realpath "$RECONCILE_BENCH_BINARY"
+    return
+  fi
   local scratch=${RECONCILE_BENCH_SCRATCH:-$1}
   swift build -c release --scratch-path "$scratch" --product reconcile 2>&1 | tail -1 >&2 || return 1
   echo "$(swift build -c release --scratch-path "$scratch" --show-bin-path)/reconcile"
