@@ -173,7 +173,7 @@ enum CaddyComparison {
             for site in sites {
                 let analysis = live.analysis(of: site)
                 let view = analysis.view
-                namedKeys[site, default: []].formUnion(desired.routes.map(\.pairingKey))
+                if unmanaged == .report { namedKeys[site, default: []].formUnion(desired.routes.map(\.pairingKey)) }
                 var note =
                     sites.count > 1
                     ? " (server listening on \(live.listen(of: site.server).joined(separator: ", ")))" : ""

@@ -63,10 +63,12 @@ public struct CaddyMiddleware: Sendable, Hashable {
         var rest: Set<Int> = []
         var index = routes.startIndex
         while index < routes.endIndex {
-            guard let group = routes[index]["group"]?.string, let head = tryFiles(routes[index], at: "\(listPath)/\(index)") else {
+            // The path is written only for a match: most grouped routes are not try_files.
+            guard let group = routes[index]["group"]?.string, var head = tryFiles(routes[index], at: "") else {
                 index += 1
                 continue
             }
+            head.jsonPath = "\(listPath)/\(index)"
             var files: [JSONValue] = []
             var end = index
             while end < routes.endIndex, routes[end]["group"]?.string == group,

@@ -143,7 +143,8 @@ struct ViewAnalysis {
             switch route.kind {
             case .responder:
                 if route.isUnconditional { covers.add(route.path, at: index) }
-                if firstByKey[route.pairingKey] == nil { firstByKey[route.pairingKey] = index }
+                let key = route.pairingKey
+                if firstByKey[key] == nil { firstByKey[key] = index }
             case .end:
                 if route.isUnconditional { covers.add(route.path, at: index) }
             case .groupClaim(let group):
