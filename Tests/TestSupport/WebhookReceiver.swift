@@ -1,25 +1,32 @@
 import Foundation
 
-/// The real webhook receiver of Tests/Fixtures/servers/webhook_receiver.py on a free
-/// loopback port: records every POST, answers with a status the test can change.
+/// The real webhook receiver of Tests/Fixtures/servers/webhook_receiver.py on a loopback
+/// port: records every POST, answers with a status the test can change.
 public final class WebhookReceiver: @unchecked Sendable {
     public let port: Int
     private let scratch: TemporaryDirectory
     private let process: ManagedProcess
 
+    /// Starts the receiver and waits until it accepts connections. It binds a port the
+    /// kernel chooses and names it in a file only after listen(), so no other process can
+    /// take the port in between.
     public init() throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-webhook")
-        port = try freeLoopbackPort()
+        let ready = scratch.file("port")
         process = try ManagedProcess(
             TestPaths.python,
             [
-                TestPaths.fixture("servers/webhook_receiver.py"), "--port", String(port), "--log", scratch.file("posts.jsonl"),
+                TestPaths.fixture("servers/webhook_receiver.py"), "--ready-file", ready, "--log", scratch.file("posts.jsonl"),
                 "--status-file", scratch.file("status"),
             ])
         let process = self.process
-        let port = self.port
-        try waitUntil("webhook receiver on port \(port)") { isListening(port: port) || !process.process.isRunning }
-        guard process.process.isRunning else { throw TestSupportError("webhook receiver exited: \(process.output)") }
+        // A timeout is reported below, with what the receiver printed.
+        try? waitUntil("the webhook receiver to listen") {
+            FileManager.default.fileExists(atPath: ready) || !process.process.isRunning
+        }
+        guard process.process.isRunning, let text = try? String(contentsOfFile: ready, encoding: .utf8), let chosen = Int(text)
+        else { throw TestSupportError("webhook receiver did not listen within 60 s: \(process.output)") }
+        port = chosen
     }
 
     /// `http://127.0.0.1:PORT/PATH`.

@@ -2,13 +2,16 @@
 """A real webhook receiver for reconcile's tests (stdlib only): notifications from
 reconcile, alerts from Alertmanager.
 
-Listens on 127.0.0.1:PORT. Every POST is appended as one JSON line to --log
+Listens on 127.0.0.1 on a port the kernel chooses, and writes that port to --ready-file
+once it accepts connections (so no other process can take the port between a test
+choosing it and this server binding it). Every POST is appended as one JSON line to --log
 ({"path", "headers", "body"}), then answered with the status written in the file
 --status-file (200 when the file is missing), so a test can make deliveries fail for a
 while and recover.
 """
 import argparse
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,14 +44,18 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ready-file", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--status-file", required=True)
     options = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", options.port), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.options = options
-    print("listening", flush=True)
+    # Written whole under a temporary name, then renamed: a reader sees no half a port.
+    with open(options.ready_file + ".tmp", "w") as ready:
+        ready.write(str(server.server_address[1]))
+    os.rename(options.ready_file + ".tmp", options.ready_file)
+    print("listening on port %d" % server.server_address[1], flush=True)
     server.serve_forever(poll_interval=0.1)
 
 
