@@ -103,12 +103,17 @@ struct CommittedCaddyfile: Sendable {
     /// The statements of the site block `site`, as pieces.
     func directives(of site: Piece) -> [Piece] {
         guard case .site(let address) = site.kind, let parsed = sites.first(where: { $0.piece == site })?.site else { return [] }
-        let lines = (texts[site.path] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = self.lines(of: site.path)
         return parsed.statements.enumerated().map { index, statement in
             Piece(
                 kind: .directive(site: address, index: index, head: statement.head), path: site.path, lines: statement.lines,
                 text: CaddyfileSites.text(lines, from: statement.lines.lowerBound, to: statement.lines.upperBound))
         }
+    }
+
+    /// The lines of the committed file `path`.
+    private func lines(of path: String) -> [String] {
+        (texts[path] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
     /// The files `piece` becomes when it is emptied: a snippet keeps its name and loses
@@ -118,13 +123,13 @@ struct CommittedCaddyfile: Sendable {
         var files = texts
         switch piece.kind {
         case .snippet(let name):
-            var lines = (texts[piece.path] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var lines = self.lines(of: piece.path)
             lines.replaceSubrange((piece.lines.lowerBound - 1)...(piece.lines.upperBound - 1), with: ["(\(name)) {", "}"])
             files[piece.path] = lines.joined(separator: "\n")
         case .file:
             files[piece.path] = "@reconcile_emptied path /reconcile-emptied\n"
         case .directive:
-            var lines = (texts[piece.path] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var lines = self.lines(of: piece.path)
             for line in piece.lines where line <= lines.count { lines[line - 1] = "" }
             files[piece.path] = lines.joined(separator: "\n")
         case .site:

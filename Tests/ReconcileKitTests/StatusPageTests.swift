@@ -86,12 +86,12 @@ import Testing
     /// measures them): a path keeps its end, anything else its start; the whole text stays
     /// in the element's `<title>`.
     @Test func aLongLabelIsShortenedToFitItsBoxAndTheWholeTextIsItsTitle() throws {
-        let volume = "/srv/reconcile-stack-demo01/podman/root/volumes/media_data/_data"
+        let volume = "/var/lib/containers/storage/volumes/media_data/_data"
         let findings = [
             Finding(
                 checker: "media", resource: "media: caddy route", status: .drift,
                 expected: "/media/* → strip /media, file_server root \(volume)",
-                observed: "/media/* → strip /media, file_server root /srv/reconcile-stack-demo01/not-the-volume", message: "404s"),
+                observed: "/media/* → strip /media, file_server root /var/lib/containers/storage/volumes/not-the-volume", message: "404s"),
             Finding(
                 checker: "caddy", resource: "/static/*", status: .ok,
                 expected: "respond 503 \"down for maintenance while the backend is upgraded\"", message: "ok"),
