@@ -115,11 +115,11 @@ struct RunOptions: ParsableArguments {
                 exitCode: observed.applyFailed ? 1 : observed.report.exitCode, report: observed.report)
         }
         let bookkeeping = RunBookkeeping(state: stateDirectory, metricsFile: metricsFile)
-        let (previous, _, warnings) = bookkeeping.record(record)
+        let (previousSuccess, warnings) = bookkeeping.record(record)
         for warning in warnings { diagnose("warning: \(warning)") }
         if !targets.isEmpty {
             let problems = await Notifications(state: stateDirectory)
-                .send(from: previous.lastReport, to: record.report, targets: targets, host: Self.hostName)
+                .send(from: previousSuccess?.report, to: record.report, targets: targets, host: Self.hostName)
             for problem in problems { diagnose("warning: \(problem)") }
         }
         return record

@@ -19,7 +19,7 @@ import Testing
     static func saved(_ records: [RunRecord]) throws -> (TemporaryDirectory, StateDirectory) {
         let directory = try TemporaryDirectory(prefix: "reconcile-state")
         let state = StateDirectory(path: directory.file("state"))
-        try RunHistory(records: records).save(to: state)
+        for record in records { try RunHistory.Stored(in: state).append(record) }
         return (directory, state)
     }
 
@@ -33,9 +33,7 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "reconcile-state")
         let state = StateDirectory(path: directory.file("nested/state"))
         for index in 0..<(RunHistory.limit + 5) {
-            var history = RunHistory.load(from: state)
-            history.append(Self.record(index))
-            try history.save(to: state)
+            #expect(RunBookkeeping(state: state, metricsFile: nil).record(Self.record(index)).warnings.isEmpty)
         }
         let history = RunHistory.load(from: state)
         #expect(history.records.count == RunHistory.limit)
@@ -69,12 +67,35 @@ import Testing
         #expect((file[.posixPermissions] as? Int) == 0o600)
     }
 
-    @Test func aLineFromAnotherVersionIsSkippedNotFatal() throws {
+    @Test func aLineFromAnotherVersionIsSkippedNotFatalAndKeptAsItWas() throws {
         let (directory, state) = try Self.saved([Self.record(1)])
         defer { withExtendedLifetime(directory) {} }
         let text = try String(contentsOfFile: state.history, encoding: .utf8)
-        try ("{\"something\": \"else\"}\n" + text).write(toFile: state.history, atomically: true, encoding: .utf8)
+        let foreign = "{\"something\": \"else\"}"
+        try (foreign + "\n" + text).write(toFile: state.history, atomically: true, encoding: .utf8)
         #expect(RunHistory.load(from: state).records.count == 1)
+        try RunHistory.Stored(in: state).append(Self.record(2))
+        let lines = try String(contentsOfFile: state.history, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines.first == foreign)
+        #expect(lines[1] + "\n" == text)
+    }
+
+    @Test func aRunComparesWithTheNewestSuccessfulRunBehindFailedOnes() throws {
+        let (directory, state) = try Self.saved([
+            Self.record(1, findings: [ReportTests.finding(.ok)]), Self.record(2, findings: [ReportTests.finding(.drift)], exitCode: 2),
+            Self.record(3, findings: nil, exitCode: 1), Self.record(4, findings: nil, exitCode: 1),
+        ])
+        defer { withExtendedLifetime(directory) {} }
+        #expect(RunHistory.Stored(in: state).lastSuccess?.finishedAt == Self.record(2).finishedAt)
+        let metrics = directory.file("metrics.prom")
+        let result = RunBookkeeping(state: state, metricsFile: metrics).record(Self.record(5, findings: nil, exitCode: 1))
+        #expect(result.warnings.isEmpty)
+        #expect(result.previousSuccess?.report?.findings.map(\.status) == [.drift])
+        let prometheus = try String(contentsOfFile: metrics, encoding: .utf8)
+        let lastSuccess = prometheus.split(separator: "\n").first { $0.hasPrefix("reconcile_last_success_timestamp_seconds ") }
+        #expect(lastSuccess.flatMap { Double($0.split(separator: " ")[1]) } == Self.record(2).finishedAt.timeIntervalSince1970)
+        #expect(RunHistory.Stored(in: state).lastSuccess?.finishedAt == Self.record(2).finishedAt)
     }
 
     @Test func anUnwritableStateDirectoryIsAWarningNotAFailure() throws {
@@ -82,7 +103,7 @@ import Testing
         let blocker = try directory.write("file", "not a directory")
         let bookkeeping = RunBookkeeping(state: StateDirectory(path: blocker + "/state"), metricsFile: nil)
         let result = bookkeeping.record(Self.record(1))
-        #expect(result.updated.records.count == 1)
+        #expect(result.previousSuccess == nil)
         #expect(result.warnings.count == 1)
         #expect(result.warnings.first?.contains("cannot create the state directory") == true)
     }

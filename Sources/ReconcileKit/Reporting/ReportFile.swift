@@ -15,6 +15,11 @@ public enum ReportFile {
 
     /// `permissions` apply to the new file (before the umask); the state directory's files use 0600.
     public static func write(_ text: String, to path: String, permissions: mode_t = 0o644) throws {
+        try write(Data(text.utf8), to: path, permissions: permissions)
+    }
+
+    /// `bytes` as they are (a large file is not copied into a string first).
+    public static func write(_ bytes: Data, to path: String, permissions: mode_t = 0o644) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let (descriptor, temporary) = try create(
@@ -27,7 +32,6 @@ public enum ReportFile {
             unlink(temporary)
             return ReportFileError(path: path, reason: reason)
         }
-        let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in

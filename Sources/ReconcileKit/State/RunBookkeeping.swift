@@ -17,27 +17,29 @@ public struct RunBookkeeping: Sendable {
         self.metricsFile = metricsFile
     }
 
-    /// The history before this run, then with it; the warnings say what could not be kept.
-    public func record(_ record: RunRecord) -> (previous: RunHistory, updated: RunHistory, warnings: [String]) {
-        let previous = RunHistory.load(from: state)
-        var updated = previous
-        updated.append(record)
+    /// Records `record`; returns the newest successful run before it (what notifications
+    /// compute transitions against) and what could not be kept.
+    public func record(_ record: RunRecord) -> (previousSuccess: RunRecord?, warnings: [String]) {
+        let stored = RunHistory.Stored(in: state)
+        let previousSuccess = stored.lastSuccess
         var warnings: [String] = []
         do {
-            try updated.save(to: state)
+            try stored.append(record)
         } catch {
             warnings.append("the run was not recorded in the state directory: \(error)")
         }
         if let metricsFile {
             do {
                 try ReportFile.write(
-                    PrometheusRenderer.render(record, lastSuccess: updated.lastSuccess?.finishedAt), to: metricsFile)
+                    PrometheusRenderer.render(
+                        record, lastSuccess: record.succeeded ? record.finishedAt : previousSuccess?.finishedAt),
+                    to: metricsFile)
             } catch let error as ReportFileError {
                 warnings.append("cannot write metrics file \(error.path): \(error.reason)")
             } catch {
                 warnings.append("cannot write metrics file \(metricsFile): \(error)")
             }
         }
-        return (previous, updated, warnings)
+        return (previousSuccess, warnings)
     }
 }

@@ -38,15 +38,41 @@ public struct RunHistory: Sendable {
         if records.count > Self.limit { records.removeFirst(records.count - Self.limit) }
     }
 
-    /// Writes the history and, when `record` has a report, `last-report.json`.
-    public func save(to directory: StateDirectory) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        let lines = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        try directory.write(lines.map { $0 + "\n" }.joined(), to: directory.history)
-        if let report = last?.report {
-            try directory.write(JSONReportRenderer.render(report), to: directory.lastReport)
+    /// The history file as stored, for a run that only adds itself to it: the lines stay the
+    /// bytes they were read as and only the newest successful run is decoded. Decoding 100
+    /// full reports to write them back unchanged was most of a large run's own CPU time.
+    /// A line this version cannot read is kept until it ages out (another version wrote it).
+    public struct Stored: Sendable {
+        let directory: StateDirectory
+        let lines: [Data]
+
+        public init(in directory: StateDirectory) {
+            self.directory = directory
+            // Slices of the file's one buffer, not copies.
+            lines = directory.read(directory.history)?.split(separator: UInt8(ascii: "\n")) ?? []
+        }
+
+        /// The newest run that produced a report, read from the newest line back.
+        public var lastSuccess: RunRecord? {
+            let decoder = RunHistory.decoder
+            return lines.reversed().lazy.compactMap { try? decoder.decode(RunRecord.self, from: $0) }.first { $0.succeeded }
+        }
+
+        /// Writes the history with `record` appended (the oldest dropped beyond `limit`)
+        /// and, when `record` has a report, `last-report.json`.
+        public func append(_ record: RunRecord) throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            var text = Data()
+            for line in lines.suffix(RunHistory.limit - 1) + [try encoder.encode(record)] {
+                text.append(line)
+                text.append(UInt8(ascii: "\n"))
+            }
+            try directory.write(text, to: directory.history)
+            if let report = record.report {
+                try directory.write(JSONReportRenderer.render(report), to: directory.lastReport)
+            }
         }
     }
 
