@@ -13,7 +13,7 @@ extension DockerChecker: ResourceDescribing {
                     .init("restart_policy", container.restartPolicy?.description ?? ""),
                     .init("ports", container.ports?.map(\.description).sorted().joined(separator: ", ") ?? ""),
                     .init("mounts", container.mounts?.map(\.description).sorted().joined(separator: ", ") ?? ""),
-                    .init("environment", container.environment?.sorted().joined(separator: ", ") ?? ""),
+                    .init("environment", Self.environmentField(container)),
                 ], position: container.position)
         }
         let volumes = Pairing.desiredVolumes(spec, compose: compose).map { volume in
@@ -23,4 +23,22 @@ extension DockerChecker: ResourceDescribing {
         }
         return containers + volumes
     }
+
+    /// The variable names, each with `=value` where the manifest gives one, so a plan
+    /// shows a changed value. A value under a name that looks secret is a fingerprint
+    /// keyed by a random number drawn once per process: equal for equal values within the
+    /// run (the base and head sides compare), meaningless outside it, never the value.
+    static func environmentField(_ container: ContainerSpec) -> String {
+        (container.environment ?? []).sorted().map { name in
+            guard let value = container.environmentValues[name] else { return name }
+            guard SecretName.looksSecret(name) else { return "\(name)=\(value)" }
+            var hasher = Hasher()
+            hasher.combine(secretFingerprintKey)
+            hasher.combine(value)
+            return "\(name)=(secret \(String(UInt64(bitPattern: Int64(hasher.finalize())), radix: 16)))"
+        }.joined(separator: ", ")
+    }
 }
+
+/// The key of ``DockerChecker/environmentField(_:)``'s fingerprints, new in every process.
+private let secretFingerprintKey = UInt64.random(in: .min ... .max)

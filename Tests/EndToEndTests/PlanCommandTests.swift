@@ -24,11 +24,11 @@ import Testing
     /// Every pair's JSON plan is also validated against the published plan schema, so
     /// each kind of change proves the schema and the output agree.
     static func plan(
-        head files: [String: String?], format: String = "text", extra: [String] = []
+        base: String = stack, head files: [String: String?], format: String = "text", extra: [String] = []
     ) async throws -> CommandResult {
         let repo = try await offPool {
             let repo = try ScratchRepository()
-            try repo.commit([manifest: stack], message: "base")
+            try repo.commit([manifest: base], message: "base")
             try repo.git("tag", "base")
             try repo.commit(files, message: "head")
             return repo
@@ -100,6 +100,31 @@ import Testing
         #expect(
             result.stdout.contains(
                 "~ django setting MEDIA_ROOT  manifests/production.yaml:31\n    value: \"/app/media\" → \"/app/uploads\"\n"))
+    }
+
+    /// A value the manifest gives a container variable is part of the plan: changing
+    /// DJANGO_DEBUG used to plan as "No changes". A value under a secret-looking name
+    /// shows as a fingerprint that differs when the value does, never as the value.
+    @Test func anEnvironmentValueChangeIsPlannedAndASecretOneWithoutItsValue() async throws {
+        let mounts = "        - { source: /srv/rims/static, target: /app/static }\n"
+        let base = "\(mounts)      environment: { DJANGO_DEBUG: \"0\", DB_PASSWORD: hunter2-base, TZ: UTC }\n"
+        let head = "\(mounts)      environment: { DJANGO_DEBUG: \"1\", DB_PASSWORD: hunter2-head, TZ: UTC }\n"
+        let result = try await Self.plan(base: try Self.edited([(mounts, base)]), head: [Self.manifest: try Self.edited([(mounts, head)])])
+        #expect(result.status == 2, "\(result.allOutput)")
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("    environment: ") }, "\(result.stdout)")
+        let sides = line.dropFirst("    environment: ".count).components(separatedBy: " → ")
+        #expect(sides.count == 2, "\(line)")
+        #expect(sides.first?.hasPrefix("DB_PASSWORD=(secret ") == true && sides.first?.hasSuffix("), DJANGO_DEBUG=0, TZ=UTC") == true)
+        #expect(sides.last?.hasPrefix("DB_PASSWORD=(secret ") == true && sides.last?.hasSuffix("), DJANGO_DEBUG=1, TZ=UTC") == true)
+        #expect(sides.first?.prefix(while: { $0 != "," }) != sides.last?.prefix(while: { $0 != "," }), "\(line)")
+        #expect(!result.allOutput.contains("hunter2"))
+
+        let secretOnly = try await Self.plan(
+            base: try Self.edited([(mounts, base)]),
+            head: [Self.manifest: try Self.edited([(mounts, base.replacingOccurrences(of: "hunter2-base", with: "hunter2-next"))])],
+            format: "json")
+        #expect(secretOnly.status == 2, "\(secretOnly.allOutput)")
+        #expect(!secretOnly.allOutput.contains("hunter2"))
     }
 
     @Test func aRenamedManifestIsARenameNotARemovalAndAnAddition() async throws {
