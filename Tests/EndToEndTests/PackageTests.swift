@@ -104,6 +104,45 @@ struct PackageTests {
         }
     }
 
+    /// scripts/package.order is applied and current: the functions a run executes lie
+    /// together at the start of the text (unordered, they spread over all of it, and a run
+    /// keeps most of its 24 MB resident; scripts/bench/health.sh measures the difference).
+    /// Read from the release build's own binary: the packaged one has no symbol table.
+    @Test func theFunctionsARunExecutesAreLinkedTogetherFirst() async throws {
+        let root = TestPaths.repositoryRoot
+        let order = try String(contentsOfFile: root + "/scripts/package.order", encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let scratch = try TemporaryDirectory(prefix: "reconcile-order")
+        let built = root + "/.build-static/release/reconcile"
+        let symbols = scratch.file("symbols")
+        let sections = scratch.file("sections")
+        let listing = #"nm -S --defined-only "$1" > "$2" && readelf -SW "$1" > "$3""#
+        _ = try await offPool { try runChecked("bash", ["-c", listing, "-", built, symbols, sections]) }
+        var functions: [String: (start: Int, end: Int)] = [:]
+        for line in try String(contentsOfFile: symbols, encoding: .utf8).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 4, "tTwW".contains(fields[2]), let start = Int(fields[0], radix: 16),
+                let size = Int(fields[1], radix: 16)
+            else { continue }
+            functions[String(fields[3])] = (start, start + size)
+        }
+        let text = try #require(
+            try String(contentsOfFile: sections, encoding: .utf8).split(separator: "\n").first { $0.contains(" .text ") })
+        let header = text.split(separator: "]")[1].split(separator: " ")
+        let textStart = try #require(Int(header[2], radix: 16))
+        let textSize = try #require(Int(header[4], radix: 16))
+
+        let placed = order.compactMap { functions[$0] }
+        #expect(
+            placed.count * 10 >= order.count * 8,
+            "\(placed.count) of the \(order.count) functions scripts/package.order lists are in the binary: regenerate it (scripts/package-order)"
+        )
+        let end = try #require(placed.map(\.end).max())
+        // Measured: 0.38 of the text ordered, 0.99 unordered (the toolchain's libraries have
+        // a section per file, not per function, so whole files move with what a run uses).
+        #expect(Double(end - textStart) <= 0.5 * Double(textSize), "the listed functions span \(end - textStart) of \(textSize) bytes")
+    }
+
     @Test func theManPageRendersWithoutGroffWarnings() async throws {
         let root = try await Self.package.extracted()
         let page = root.file("usr/share/man/man1/reconcile.1.gz")

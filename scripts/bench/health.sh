@@ -8,7 +8,9 @@
 # Then peak memory (scripts/bench/peak-memory.py: resident, and anonymous = what the
 # process allocated): 1,000 checks against 1 check (the process before any real work).
 # Usage: scripts/bench/health.sh [runs]   (default 5; RECONCILE_BENCH_BINARY=dist/reconcile
-# measures the packaged binary instead of a `swift build -c release` one)
+# measures the packaged binary instead of a `swift build -c release` one;
+# RECONCILE_BENCH_BASELINE=BINARY also measures that binary's peak memory, in the same
+# run, with the ratio: an earlier package, or one linked without scripts/package.order)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-5}
@@ -66,16 +68,21 @@ measure() { # name, command...
 read -r reconcile_mean reconcile_best < <(measure reconcile "$RECONCILE" --dry-run --repo "$REPO" --format json --state-dir "$WORK/state")
 read -r uncapped_mean uncapped_best < <(measure reconcile "$RECONCILE" --dry-run --repo "$REPO" --format json \
   --state-dir "$WORK/state" --max-connections-per-host 256)
-peak_kb() { # repository: the median of three runs' peak resident and peak anonymous memory, in KB
+peak_kb() { # repository [binary]: the median of three runs' peak resident and peak anonymous memory, in KB
   # Each run starts from an empty state directory: one that the timed runs filled would
   # make a 1-check run load and rewrite a history of 200-check reports.
   for _ in 1 2 3; do
     rm -rf "$WORK/peak-state"
-    "$PYTHON" scripts/bench/peak-memory.py "$RECONCILE" --dry-run --repo "$1" --format json --timeout 120 --state-dir "$WORK/peak-state"
+    "$PYTHON" scripts/bench/peak-memory.py "${2:-$RECONCILE}" --dry-run --repo "$1" --format json --timeout 120 --state-dir "$WORK/peak-state"
   done | sort -n | sed -n 2p
 }
 read -r one_kb one_anon_kb < <(peak_kb "$WORK/one")
 read -r thousand_kb thousand_anon_kb < <(peak_kb "$WORK/thousand")
+BASELINE=${RECONCILE_BENCH_BASELINE:-}
+if [[ -n $BASELINE ]]; then
+  read -r baseline_one_kb _ < <(peak_kb "$WORK/one" "$BASELINE")
+  read -r baseline_thousand_kb _ < <(peak_kb "$WORK/thousand" "$BASELINE")
+fi
 "$RECONCILE" --dry-run --repo "$REPO" --format json --state-dir "$WORK/state" >"$WORK/report.json" || true
 ok=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['summary']['ok'])" "$WORK/report.json")
 read -r curl_mean curl_best < <(measure curl bash -c "xargs -P 50 -n 1 curl -s -o /dev/null < '$WORK/urls'")
@@ -100,3 +107,12 @@ print(f"  {'1 check':32s} {one_anon:6.1f} MB")
 print(f"  {'1,000 checks':32s} {thousand_anon:6.1f} MB")
 print(f"  ratio 1,000 checks / 1 check: {thousand_anon / one_anon:.2f}")
 PY
+if [[ -n $BASELINE ]]; then
+  echo "peak resident memory of the baseline ($BASELINE), same runs"
+  "$PYTHON" - "$one_kb" "$thousand_kb" "$baseline_one_kb" "$baseline_thousand_kb" <<'PY'
+import sys
+one, thousand, base_one, base_thousand = (int(kb) / 1024 for kb in sys.argv[1:])
+print(f"  {'1 check':32s} {base_one:6.1f} MB   (ratio measured / baseline {one / base_one:.2f})")
+print(f"  {'1,000 checks':32s} {base_thousand:6.1f} MB   (ratio measured / baseline {thousand / base_thousand:.2f})")
+PY
+fi
