@@ -1,6 +1,10 @@
+import Foundation
 import ReconcileKit
 
 extension CaddyChecker: ResourceDescribing {
+    /// `listen`, `probes`, `unmanaged_routes` and `write_caddyfile` are planned by their values.
+    public static let describedKeys = DescribedKeys.only(["admin", "sites", "caddyfile"])
+
     /// Each written route keyed by its site and path; a Caddyfile is one resource whose
     /// content is its blob at the ref (its routes are known only once adapted).
     public func resources(of spec: CaddySpec, in desired: DesiredState) -> [DesiredResource] {
@@ -11,12 +15,27 @@ extension CaddyChecker: ResourceDescribing {
         ]
         switch spec.desired {
         case .caddyfile(let path, let position):
-            let content = (try? desired.source.read(path)).map { String(decoding: $0, as: UTF8.self) } ?? "(missing)"
-            resources.append(
-                DesiredResource(
-                    checker: Self.identifier, kind: "caddyfile", name: path,
-                    fields: [.init("content", "\(content.split(separator: "\n").count) lines, digest \(StableDigest.hex(content))")],
-                    position: position))
+            // The Caddyfile and each file it imports: an edit of an imported site changes
+            // the routes as much as one of the Caddyfile itself.
+            var files: [String: Data] = [:]
+            var imports = ""
+            if let main = try? desired.source.read(path) {
+                switch CaddyAdapter.collect(main, path: path, source: desired.source) {
+                case .success(let collected): files = collected.files
+                case .failure(let refused):
+                    files = [path: main]
+                    imports = refused.description
+                }
+            }
+            for file in [path] + files.keys.filter({ $0 != path }).sorted() {
+                let content = files[file].map { String(decoding: $0, as: UTF8.self) }
+                let summary = content.map { "\($0.split(separator: "\n").count) lines, digest \(StableDigest.hex($0))" }
+                resources.append(
+                    DesiredResource(
+                        checker: Self.identifier, kind: "caddyfile", name: file,
+                        fields: [.init("content", summary ?? "(missing)"), .init("imports", file == path ? imports : "")],
+                        position: position))
+            }
         case .sites(let sites):
             for site in sites {
                 let label =

@@ -1,18 +1,19 @@
 import ReconcileKit
 
 extension DjangoChecker: ResourceDescribing {
-    /// Each pinned setting is its own resource (`DEBUG`), beside the runner and the
+    /// `runner` and `timeout_ms` are planned by their values (the runner in full: its
+    /// container, endpoint, python, workdir and environment).
+    public static let describedKeys = DescribedKeys.only([
+        "settings", "settings_module", "media_served_by_django", "console_logging", "deploy_check",
+    ])
+
+    /// Each pinned setting is its own resource (`DEBUG`), beside the
     /// project-wide expectations.
     public func resources(of spec: DjangoSpec, in desired: DesiredState) -> [DesiredResource] {
-        let runner: String
-        switch spec.runner {
-        case .container(let container): runner = "container \(container.name)"
-        case .local(let local): runner = "local \(local.python) in \(local.workdir)"
-        }
         let project = DesiredResource(
             checker: Self.identifier, kind: "project", name: spec.settingsModule,
             fields: [
-                .init("runner", runner), .init("media_served_by_django", spec.mediaServedByDjango.map(String.init) ?? ""),
+                .init("media_served_by_django", spec.mediaServedByDjango.map(String.init) ?? ""),
                 .init("console_logging", spec.consoleLogging.map(DjangoFixes.describe) ?? ""),
                 .init(
                     "deploy_check",
@@ -21,8 +22,13 @@ extension DjangoChecker: ResourceDescribing {
         return [project]
             + spec.settings.map { setting in
                 DesiredResource(
-                    checker: Self.identifier, kind: "setting", name: setting.name, fields: [.init("value", setting.value.description)],
-                    position: setting.position)
+                    checker: Self.identifier, kind: "setting", name: setting.name,
+                    fields: [
+                        .init(
+                            "value",
+                            SecretName.looksSecret(setting.name)
+                                ? SecretFingerprint.of(setting.value.description) : setting.value.description)
+                    ], position: setting.position)
             }
     }
 }

@@ -1,6 +1,9 @@
 import ReconcileKit
 
 extension DockerChecker: ResourceDescribing {
+    /// `endpoint` and the `compose` reference are planned by their values.
+    public static let describedKeys = DescribedKeys.only(["containers", "volumes"])
+
     /// Containers (the compose file's services included, read at the ref) and named
     /// volumes; only the fields the manifest pins are listed, as only those are checked.
     public func resources(of spec: DockerSpec, in desired: DesiredState) -> [DesiredResource] {
@@ -25,20 +28,12 @@ extension DockerChecker: ResourceDescribing {
     }
 
     /// The variable names, each with `=value` where the manifest gives one, so a plan
-    /// shows a changed value. A value under a name that looks secret is a fingerprint
-    /// keyed by a random number drawn once per process: equal for equal values within the
-    /// run (the base and head sides compare), meaningless outside it, never the value.
+    /// shows a changed value; a value under a name that looks secret is a
+    /// ``SecretFingerprint``, never the value.
     static func environmentField(_ container: ContainerSpec) -> String {
         (container.environment ?? []).sorted().map { name in
             guard let value = container.environmentValues[name] else { return name }
-            guard SecretName.looksSecret(name) else { return "\(name)=\(value)" }
-            var hasher = Hasher()
-            hasher.combine(secretFingerprintKey)
-            hasher.combine(value)
-            return "\(name)=(secret \(String(UInt64(bitPattern: Int64(hasher.finalize())), radix: 16)))"
+            return "\(name)=\(SecretName.looksSecret(name) ? SecretFingerprint.of(value) : value)"
         }.joined(separator: ", ")
     }
 }
-
-/// The key of ``DockerChecker/environmentField(_:)``'s fingerprints, new in every process.
-private let secretFingerprintKey = UInt64.random(in: .min ... .max)

@@ -1,6 +1,9 @@
 import ReconcileKit
 
 extension MediaChecker: ResourceDescribing {
+    /// Each chain is a resource with every key of its item.
+    public static let describedKeys = DescribedKeys.all
+
     public func resources(of spec: MediaSpec, in desired: DesiredState) -> [DesiredResource] {
         spec.chains.map { chain in
             DesiredResource(

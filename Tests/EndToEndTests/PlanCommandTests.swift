@@ -127,6 +127,88 @@ import Testing
         #expect(!secretOnly.allOutput.contains("hunter2"))
     }
 
+    /// Every key of every section is part of the plan: what a checker does not describe
+    /// as resources is planned by its values. Each of these edits alone planned as "No
+    /// changes" before (found by exploratory review).
+    @Test(arguments: [
+        ("  - { port: 443, process: caddy }", "  - { port: 8443, process: caddy }", "~ host key listen", "[0].port: 443 → 8443"),
+        (
+            "absent: [nginx, apache2, httpd]", "absent: [apache2, httpd]", "~ host key processes",
+            "absent: [nginx, apache2, httpd] → [apache2, httpd]"
+        ),
+        ("  caddy: true\n", "  caddy: false\n", "~ apply key caddy", "value: true → false"),
+        (
+            "docker: [start, volumes]", "docker: [start, volumes, recreate]", "~ apply key docker",
+            "value: [start, volumes] → [start, volumes, recreate]"
+        ),
+        ("  rollback: true\n", "  rollback: false\n", "~ apply key rollback", "value: true → false"),
+        ("env: { DJANGO_DEBUG: \"0\" }", "env: { DJANGO_DEBUG: \"1\" }", "~ django key runner", "container.env.DJANGO_DEBUG: 0 → 1"),
+        ("  timeout_ms: 20000\n", "  timeout_ms: 30000\n", "~ django key timeout_ms", "value: 20000 → 30000"),
+        (
+            "endpoint: tcp://127.0.0.1:2375", "endpoint: tcp://10.0.0.9:2375", "~ docker key endpoint",
+            "value: tcp://127.0.0.1:2375 → tcp://10.0.0.9:2375"
+        ),
+        ("  unmanaged_routes: report\n", "  unmanaged_routes: ignore\n", "~ caddy key unmanaged_routes", "value: report → ignore"),
+        ("    follow_redirects: false\n", "    follow_redirects: true\n", "~ health health api", "follow_redirects: false → true"),
+        ("    retries: 1\n", "    retries: 3\n", "~ health health api", "retries: 1 → 3"),
+        (
+            "    url_env: RECONCILE_OPS_HOOK\n", "    url_env: RECONCILE_OTHER_HOOK\n", "~ notify key notify",
+            "[0].url_env: RECONCILE_OPS_HOOK → RECONCILE_OTHER_HOOK"
+        ),
+    ])
+    func everyKeyOfEverySectionIsPlanned(_ edit: (old: String, new: String, resource: String, field: String)) async throws {
+        let base = try Self.everySection()
+        let range = try #require(base.range(of: edit.old), "\(edit.old) is not in the manifest")
+        let result = try await Self.plan(base: base, head: [Self.manifest: base.replacingCharacters(in: range, with: edit.new)])
+        #expect(result.status == 2, "\(result.allOutput)")
+        #expect(result.stdout.contains(edit.resource + "  manifests/production.yaml:"), "\(result.stdout)")
+        #expect(result.stdout.contains("    \(edit.field)\n"), "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("1 change: 0 added, 1 changed, 0 removed\n"), "\(result.stdout)")
+    }
+
+    /// Tests/Fixtures/manifests/valid/every-section.yaml with a health check, apply: and notify:.
+    static func everySection() throws -> String {
+        try String(contentsOfFile: TestPaths.fixture("manifests/valid/every-section.yaml"), encoding: .utf8) + """
+            health:
+              - name: api
+                url: http://127.0.0.1:8000/api/health/
+                follow_redirects: false
+                retries: 1
+                expect: { status: 200 }
+            apply:
+              caddy: true
+              docker: [start, volumes]
+              rollback: true
+            notify:
+              - name: ops
+                url_env: RECONCILE_OPS_HOOK
+
+            """
+    }
+
+    /// A file the committed Caddyfile imports is planned as its own resource, by digest.
+    @Test func anEditOfAFileTheCaddyfileImportsIsPlanned() async throws {
+        let manifest = """
+            apiVersion: reconcile/v1
+            kind: Environment
+            caddy: { admin: http://127.0.0.1:2019, caddyfile: deploy/Caddyfile }
+
+            """
+        let caddyfile = ":8080 {\n\timport sites/*.caddy\n}\n"
+        let site = "handle /api/* {\n\treverse_proxy 127.0.0.1:8000\n}\n"
+        let repo = try await offPool {
+            let repo = try ScratchRepository()
+            try repo.commit(
+                [Self.manifest: manifest, "deploy/Caddyfile": caddyfile, "deploy/sites/api.caddy": site], message: "base")
+            try repo.commit(["deploy/sites/api.caddy": site.replacingOccurrences(of: "8000", with: "9000")], message: "head")
+            return repo
+        }
+        let result = try await reconcile(["plan", "--repo", repo.path, "--base", "HEAD~1", "--head", "HEAD"])
+        #expect(result.status == 2, "\(result.allOutput)")
+        #expect(result.stdout.contains("~ caddy caddyfile deploy/sites/api.caddy  manifests/production.yaml:"), "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("1 change: 0 added, 1 changed, 0 removed\n"), "\(result.stdout)")
+    }
+
     @Test func aRenamedManifestIsARenameNotARemovalAndAnAddition() async throws {
         let result = try await Self.plan(head: [Self.manifest: nil, "manifests/prod.yaml": Self.stack])
         #expect(result.status == 0, "\(result.allOutput)")

@@ -23,6 +23,8 @@ public struct PlannedCheck: Sendable {
     var consistency: (@Sendable (DesiredState) -> [ConsistencyProblem])?
     /// The section's resources for `reconcile plan`, when the checker is `ResourceDescribing`.
     var resources: (@Sendable (DesiredState) -> [DesiredResource])?
+    /// The section keys those resources describe (nil: none, the plan lists them all by value).
+    var describedKeys: DescribedKeys?
 
     /// Observes and compares. Errors thrown by the checker's `observe` propagate.
     public func callAsFunction(_ context: ObservationContext) async throws -> [Finding] {
@@ -97,6 +99,7 @@ public struct CheckerRegistry: Sendable {
             planned.trustFields = (spec as? any TrustSensitive)?.trustFields ?? []
             planned.consistency = (C.self as? any ConsistencyChecking.Type)?.hook(spec: spec)
             planned.resources = (C.self as? any ResourceDescribing.Type)?.resourcesHook(spec: spec)
+            planned.describedKeys = (C.self as? any ResourceDescribing.Type)?.describedKeys
             return planned
         }
     }

@@ -44,6 +44,18 @@ public struct DesiredResource: Sendable, Hashable {
 /// Pure apart from reading files of the same ref through `desired.source` (a compose file).
 public protocol ResourceDescribing: Checker {
     func resources(of spec: Spec, in desired: DesiredState) -> [DesiredResource]
+    /// The section's keys those resources describe field by field. The plan lists every
+    /// other key of the section by its values (``SectionValue``), so that no edit of a
+    /// manifest plans as "No changes".
+    static var describedKeys: DescribedKeys { get }
+}
+
+/// Which keys of its section a checker's resources describe.
+public enum DescribedKeys: Sendable {
+    /// All of them (a list section whose items are the resources).
+    case all
+    /// These keys of the section's mapping; the others are planned by their values.
+    case only(Set<String>)
 }
 
 extension ResourceDescribing {
@@ -55,8 +67,10 @@ extension ResourceDescribing {
 }
 
 extension DesiredState {
-    /// Every resource the manifest's sections describe, in manifest order.
+    /// Every resource the manifest describes, in manifest order: the checkers' own
+    /// (routes, containers, settings, …), then each top-level key's values that no
+    /// checker describes (`host:`, `apply:`, `caddy.unmanaged_routes`, …).
     public func resources() -> [DesiredResource] {
-        manifest.checks.flatMap { $0.resources?(self) ?? [] }
+        manifest.checks.flatMap { $0.resources?(self) ?? [] } + manifest.sectionValues.flatMap(\.resources)
     }
 }

@@ -15,6 +15,8 @@ public struct Manifest: Sendable {
     public let notify: [NotifyTarget]
     /// Whether the manifest demands a signed commit (`trust:`); nil when it says nothing.
     public let trust: TrustSpec?
+    /// The top-level keys with their values, for what `reconcile plan` lists by value.
+    public let sectionValues: [SectionValue]
 }
 
 /// Reads manifest v1 text into a `Manifest`, collecting every error with its position.
@@ -69,6 +71,8 @@ public struct ManifestDecoder: Sendable {
         root = ManifestNode(yaml: document, session: session, keyPath: "")
 
         var checks: [PlannedCheck] = []
+        // Which checker reads each top-level key, and what its resources describe.
+        var owners: [String: (checker: String, described: DescribedKeys?)] = [:]
         var notify: [NotifyTarget] = []
         var name = ""
         var apply: ApplyPolicy?
@@ -102,7 +106,9 @@ public struct ManifestDecoder: Sendable {
             for key in registry.sectionKeys {
                 guard let node = top.optional(key), let entry = registry.entry(forSection: key) else { continue }
                 do {
-                    checks.append(try entry.plan(node))
+                    let planned = try entry.plan(node)
+                    checks.append(planned)
+                    owners[key] = (planned.checker, planned.describedKeys)
                 } catch let error as ManifestError {
                     session.errors.append(error)
                 }
@@ -121,6 +127,7 @@ public struct ManifestDecoder: Sendable {
                 }
                 do {
                     checks.append(try ExternalCheck.plan(plugin, section: node))
+                    owners[plugin.section] = (plugin.name, nil)
                 } catch let error as ManifestError {
                     session.errors.append(error)
                 }
@@ -152,7 +159,31 @@ public struct ManifestDecoder: Sendable {
             session.errors.append(root.error("\(error)"))
         }
         if !session.errors.isEmpty { throw ManifestErrors(session.errors) }
-        return Manifest(file: file, name: name, variables: session.variables, checks: checks, apply: apply, notify: notify, trust: trust)
+        return Manifest(
+            file: file, name: name, variables: session.variables, checks: checks, apply: apply, notify: notify, trust: trust,
+            sectionValues: Self.sectionValues(root, owners: owners))
+    }
+
+    /// The keys that name the manifest rather than describe the environment: `vars:`
+    /// shows in the values it is substituted into.
+    static let identityKeys: Set<String> = ["apiVersion", "kind", "name", "vars"]
+
+    /// Every other top-level key with its value, variables substituted.
+    static func sectionValues(
+        _ root: ManifestNode, owners: [String: (checker: String, described: DescribedKeys?)]
+    ) -> [SectionValue] {
+        let entries = (try? root.entries()) ?? []
+        return entries.compactMap { entry in
+            guard !identityKeys.contains(entry.key), let value = try? entry.value.value() else { return nil }
+            let owner = owners[entry.key] ?? (entry.key, nil)
+            var positions: [String: SourcePosition] = [:]
+            if case .map = value {
+                for key in (try? entry.value.entries()) ?? [] { positions[key.key] = key.keyNode.position }
+            }
+            return SectionValue(
+                key: entry.key, checker: owner.checker, described: owner.described, position: entry.keyNode.position,
+                value: value, keyPositions: positions)
+        }
     }
 
     /// YAML 1.2 core schema booleans: `yes`, `no`, `on` and `off` stay strings.
