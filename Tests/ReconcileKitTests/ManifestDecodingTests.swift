@@ -38,6 +38,12 @@ import Testing
         #expect(fields["label"] == "http://127.0.0.1:9/x")
     }
 
+    @Test func aVariableMayUseOthersWhateverTheirOrderAndOverridesApplyThrough() async throws {
+        let text = "vars:\n  media: ${root}/media\n  root: /srv\n  literal: $${root}\nprobe:\n  label: ${media} ${literal}\n"
+        #expect(try await probeFields(text)["label"] == "/srv/media ${root}")
+        #expect(try await probeFields(text, overrides: ["root": "/data"])["label"] == "/data/media ${root}")
+    }
+
     @Test func doubleDollarEscapesAVariableReference() async throws {
         let fields = try await probeFields(
             "vars:\n  v: value\nprobe:\n  label: \"literal $${v}, substituted ${v}, dollar $5\"\n")

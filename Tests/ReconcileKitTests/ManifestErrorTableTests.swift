@@ -106,6 +106,16 @@ import Testing
                 "test.yaml:6:8: probe.url: unknown variable ${domian}; did you mean 'domain'? (define it under vars: or pass --var domian=VALUE)"
             ]),
         Row(
+            name: "variables that use each other in a cycle",
+            text: head + "vars:\n  a: \"${b}\"\n  b: x-${a}\nprobe:\n  url: https://${a}/\n",
+            errors: ["test.yaml:4:6: vars.a: variable a uses itself: ${a} → ${b} → ${a}"]),
+        Row(
+            name: "a variable that uses an unknown one",
+            text: head + "vars:\n  media: ${rot}/media\n  root: /srv\n",
+            errors: [
+                "test.yaml:4:10: vars.media: unknown variable ${rot}; did you mean 'root'? (define it under vars: or pass --var rot=VALUE)"
+            ]),
+        Row(
             name: "unterminated variable reference",
             text: head + "probe:\n  label: \"${domain\"\n",
             errors: ["test.yaml:4:10: probe.label: unterminated variable reference in '${domain' (expected ${name})"]),

@@ -98,9 +98,7 @@ public struct ManifestDecoder: Sendable {
                 session.errors.append(kind.error("unsupported kind \(ManifestNode.quoted(try kind.string())); expected \(Self.kind)"))
             }
             if let vars = top.optional("vars") {
-                for entry in try vars.entries() where variableOverrides[entry.key] == nil {
-                    session.variables[entry.key] = entry.value.yaml.scalar?.string
-                }
+                try Self.resolve(vars, into: session, overrides: variableOverrides)
             }
             name = try top.optional("name")?.nonEmptyString() ?? Self.stem(of: file)
             for key in registry.sectionKeys {
@@ -162,6 +160,32 @@ public struct ManifestDecoder: Sendable {
         return Manifest(
             file: file, name: name, variables: session.variables, checks: checks, apply: apply, notify: notify, trust: trust,
             sectionValues: Self.sectionValues(root, owners: owners))
+    }
+
+    /// Reads `vars:` into the session. A variable may use others (`media: ${root}/media`),
+    /// resolved here once so every value is final text; a cycle is an error at the
+    /// variable that closes it, not text left with `${…}` in it.
+    static func resolve(_ vars: ManifestNode, into session: DecodingSession, overrides: [String: String]) throws {
+        let declared = try vars.entries().filter { overrides[$0.key] == nil }
+        let nodes = Dictionary(declared.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        // Every name is known before any is resolved, for the did-you-mean of a misspelt one.
+        for entry in declared { session.variables[entry.key] = entry.value.yaml.scalar?.string }
+        var resolved = overrides
+        var visiting: [String] = []
+        func value(of name: String) throws -> String? {
+            if let value = resolved[name] { return value }
+            guard let node = nodes[name], let text = node.yaml.scalar?.string else { return nil }
+            if let start = visiting.firstIndex(of: name) {
+                let cycle = (visiting[start...] + [name]).map { "${\($0)}" }.joined(separator: " → ")
+                throw node.error("variable \(name) uses itself: \(cycle)")
+            }
+            visiting.append(name)
+            defer { visiting.removeLast() }
+            let value = try node.substitute(text, lookup: value(of:))
+            resolved[name] = value
+            return value
+        }
+        for entry in declared { session.variables[entry.key] = try value(of: entry.key) }
     }
 
     /// The keys that name the manifest rather than describe the environment: `vars:`

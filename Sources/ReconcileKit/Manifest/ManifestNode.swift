@@ -242,6 +242,12 @@ public struct ManifestNode {
 
     /// Replaces `${name}` with the variable's value; `$${` stands for a literal `${`.
     private func substitute(_ text: String) throws -> String {
+        try substitute(text) { session.variables[$0] }
+    }
+
+    /// `text` with each `${name}` replaced by `lookup(name)` (this node's errors when
+    /// `lookup` has nothing): how `vars:` resolves variables that use others.
+    func substitute(_ text: String, lookup: (String) throws -> String?) throws -> String {
         guard text.contains("${") else { return text }
         var result = ""
         var rest = Substring(text)
@@ -257,7 +263,7 @@ public struct ManifestNode {
                 throw error("unterminated variable reference in \(Self.quoted(text)) (expected ${name})")
             }
             let name = String(rest[start.upperBound..<end])
-            guard let value = session.variables[name] else {
+            guard let value = try lookup(name) else {
                 let known = session.variables.keys.sorted()
                 throw error(
                     "unknown variable ${\(name)}" + Suggestions.didYouMean(name, among: known)
