@@ -81,6 +81,20 @@ import Testing
         #expect(lines[1] + "\n" == text)
     }
 
+    /// A history cut short mid-line (a crash while another version wrote it) and blank
+    /// lines: the new record still gets a line of its own.
+    @Test func aHistoryCutShortMidLineGetsTheNewRecordOnALineOfItsOwn() throws {
+        let (directory, state) = try Self.saved([Self.record(1)])
+        defer { withExtendedLifetime(directory) {} }
+        let text = try String(contentsOfFile: state.history, encoding: .utf8)
+        try (text + "\n\n{\"finishedAt\": \"20").write(toFile: state.history, atomically: true, encoding: .utf8)
+        try RunHistory.Stored(in: state).append(Self.record(2))
+        let history = RunHistory.load(from: state)
+        #expect(history.records.map(\.finishedAt) == [Self.record(1).finishedAt, Self.record(2).finishedAt])
+        let lines = try String(contentsOfFile: state.history, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.last == "" && lines.dropLast().last?.hasPrefix("{") == true, "the file ends with the new record and a newline")
+    }
+
     @Test func aRunComparesWithTheNewestSuccessfulRunBehindFailedOnes() throws {
         let (directory, state) = try Self.saved([
             Self.record(1, findings: [ReportTests.finding(.ok)]), Self.record(2, findings: [ReportTests.finding(.drift)], exitCode: 2),

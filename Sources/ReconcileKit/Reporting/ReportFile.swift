@@ -15,11 +15,12 @@ public enum ReportFile {
 
     /// `permissions` apply to the new file (before the umask); the state directory's files use 0600.
     public static func write(_ text: String, to path: String, permissions: mode_t = 0o644) throws {
-        try write(Data(text.utf8), to: path, permissions: permissions)
+        try write(chunks: [Data(text.utf8)], to: path, permissions: permissions)
     }
 
-    /// `bytes` as they are (a large file is not copied into a string first).
-    public static func write(_ bytes: Data, to path: String, permissions: mode_t = 0o644) throws {
+    /// `chunks` one after another, as they are: a file rewritten from pieces of what was
+    /// read is not copied into one buffer first.
+    public static func write(chunks: [Data], to path: String, permissions: mode_t = 0o644) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let (descriptor, temporary) = try create(
@@ -32,18 +33,20 @@ public enum ReportFile {
             unlink(temporary)
             return ReportFileError(path: path, reason: reason)
         }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                Foundation.write(descriptor, buffer.baseAddress! + written, bytes.count - written)
+        for bytes in chunks {
+            var written = 0
+            while written < bytes.count {
+                let count = bytes.withUnsafeBytes { buffer in
+                    Foundation.write(descriptor, buffer.baseAddress! + written, bytes.count - written)
+                }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    let error = failure()
+                    close(descriptor)
+                    throw error
+                }
+                written += count
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let error = failure()
-                close(descriptor)
-                throw error
-            }
-            written += count
         }
         guard fsync(descriptor) == 0 else {
             let error = failure()

@@ -44,32 +44,53 @@ public struct RunHistory: Sendable {
     /// A line this version cannot read is kept until it ages out (another version wrote it).
     public struct Stored: Sendable {
         let directory: StateDirectory
-        let lines: [Data]
+        /// The file as read, and where each of its non-empty lines is in it.
+        let data: Data
+        let lines: [Range<Int>]
 
         public init(in directory: StateDirectory) {
             self.directory = directory
-            // Slices of the file's one buffer, not copies.
-            lines = directory.read(directory.history)?.split(separator: UInt8(ascii: "\n")) ?? []
+            data = directory.read(directory.history) ?? Data()
+            lines = Self.lines(of: data)
+        }
+
+        /// The ranges of `data`'s non-empty lines, found with memchr: a generic
+        /// `split` of a 25 MB history took more CPU than the rest of a 1,000-check run.
+        static func lines(of data: Data) -> [Range<Int>] {
+            data.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return [] }
+                var lines: [Range<Int>] = []
+                var start = 0
+                while start < raw.count {
+                    let end = memchr(base + start, Int32(UInt8(ascii: "\n")), raw.count - start).map { base.distance(to: $0) } ?? raw.count
+                    if end > start { lines.append(data.startIndex + start..<data.startIndex + end) }
+                    start = end + 1
+                }
+                return lines
+            }
         }
 
         /// The newest run that produced a report, read from the newest line back.
         public var lastSuccess: RunRecord? {
             let decoder = RunHistory.decoder
-            return lines.reversed().lazy.compactMap { try? decoder.decode(RunRecord.self, from: $0) }.first { $0.succeeded }
+            return lines.reversed().lazy.compactMap { try? decoder.decode(RunRecord.self, from: data[$0]) }.first { $0.succeeded }
         }
 
         /// Writes the history with `record` appended (the oldest dropped beyond `limit`)
-        /// and, when `record` has a report, `last-report.json`.
+        /// and, when `record` has a report, `last-report.json`. The lines kept are written
+        /// from the buffer they were read into, as one piece.
         public func append(_ record: RunRecord) throws {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
-            var text = Data()
-            for line in lines.suffix(RunHistory.limit - 1) + [try encoder.encode(record)] {
-                text.append(line)
-                text.append(UInt8(ascii: "\n"))
+            let newline = Data([UInt8(ascii: "\n")])
+            var chunks: [Data] = []
+            if let first = lines.suffix(RunHistory.limit - 1).first {
+                chunks.append(data[first.lowerBound...])
+                if data.last != UInt8(ascii: "\n") { chunks.append(newline) }
             }
-            try directory.write(text, to: directory.history)
+            chunks += [try encoder.encode(record), newline]
+            try directory.write(chunks: chunks, to: directory.history)
             if let report = record.report {
                 try directory.write(JSONReportRenderer.render(report), to: directory.lastReport)
             }

@@ -62,14 +62,14 @@ public struct StateDirectory: Sendable, Hashable {
 
     /// Writes `text` to `file` (a path from this type) atomically, readable by the owner only.
     public func write(_ text: String, to file: String) throws {
-        try write(Data(text.utf8), to: file)
+        try write(chunks: [Data(text.utf8)], to: file)
     }
 
-    /// Writes `bytes` to `file` atomically, readable by the owner only.
-    public func write(_ bytes: Data, to file: String) throws {
+    /// Writes `chunks`, one after another, to `file` atomically, readable by the owner only.
+    public func write(chunks: [Data], to file: String) throws {
         try create()
         do {
-            try ReportFile.write(bytes, to: file, permissions: 0o600)
+            try ReportFile.write(chunks: chunks, to: file, permissions: 0o600)
         } catch {
             throw StateError("\(error)")
         }
