@@ -89,6 +89,24 @@ struct RunOptions: ParsableArguments {
         return "unknown checker '\(name)'\(hint); known: \(known.joined(separator: ", "))"
     }
 
+    /// Why this run would check nothing it was asked to, as an error: an `--only` checker
+    /// that no manifest read has a section for, or no checked section at all. Either would
+    /// otherwise report "0 checks (in sync)" and exit 0, so a cron line with a wrong
+    /// `--only` or the wrong manifest would look healthy forever. nil when all is checked.
+    func nothingChecked(_ checks: [PlannedCheck], manifests paths: [String]) -> String? {
+        let read = "(\(paths.joined(separator: ", ")))"
+        let present = Set(checks.map(\.checker))
+        let absent = only.filter { !present.contains($0) }
+        if !absent.isEmpty {
+            return absent.map { name in
+                let section = registry.sectionKey(of: name).map { "a \($0): section" } ?? "a section for the checker \(name)"
+                return "--only \(name): no manifest read has \(section)"
+            }.joined(separator: "; ") + " \(read)"
+        }
+        guard checks.isEmpty else { return nil }
+        return "no manifest read has a section to check \(read); sections: \(registry.sectionKeys.joined(separator: ", "))"
+    }
+
     var stateDirectory: StateDirectory { stateDir.map(StateDirectory.init(path:)) ?? .standard() }
 
     /// One reconciliation, recorded in the state directory and the metrics file.
@@ -219,6 +237,10 @@ struct RunOptions: ParsableArguments {
             return .failure(Failure(message: unknown))
         }
 
+        if let nothing = nothingChecked(checks, manifests: paths) {
+            diagnose("error: \(nothing)")
+            return .failure(Failure(message: nothing))
+        }
         let mode = dryRun ? RunMode.dryRun : .apply
         let secrets = SecretRegistry()
         let context = ObservationContext(

@@ -115,6 +115,35 @@ import Testing
         #expect(result.stdout.hasSuffix("3 checks: 0 drift, 0 unknown, 3 ok (in sync)\n"))
     }
 
+    @Test(
+        "--only a checker no manifest has a section for exits 1 naming it and the manifests read",
+        arguments: [
+            (["--only", "caddy"], "error: --only caddy: no manifest read has a caddy: section (manifests/prod.yaml)"),
+            (["--only", "media"], "error: --only media: no manifest read has a mounts: section (manifests/prod.yaml)"),
+            (
+                ["--only", "health", "--only", "docker", "--format", "json"],
+                "error: --only docker: no manifest read has a docker: section (manifests/prod.yaml)"
+            ),
+        ])
+    func onlyACheckerWithoutASectionIsAnError(_ flags: [String], _ message: String) async throws {
+        let (repo, server, _) = try await Self.setUp()
+        let result = try await reconcile(
+            Self.runArguments(repo, server, flags), environment: ["RECONCILE_HEALTH_TOKEN": Self.token])
+        #expect(result.status == 1, "\(result.allOutput)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.allOutput.contains("in sync"))
+        #expect(result.stdout == "")
+        #expect(server.receivedRequests().isEmpty)
+    }
+
+    @Test func aManifestWithNoSectionToCheckIsAnErrorNotInSync() async throws {
+        let (repo, server, _) = try await Self.setUp("apiVersion: reconcile/v1\nkind: Environment\nname: empty\n")
+        let result = try await reconcile(Self.runArguments(repo, server))
+        #expect(result.status == 1, "\(result.allOutput)")
+        #expect(result.stderr.contains("error: no manifest read has a section to check (manifests/prod.yaml); sections: "))
+        #expect(!result.allOutput.contains("in sync"))
+    }
+
     // MARK: JSON
 
     @Test func jsonReportCarriesTheContractFields() async throws {

@@ -65,6 +65,10 @@ public struct CheckerRegistry: Sendable {
 
     func entry(forSection key: String) -> Entry? { entries.first { $0.section.key == key } }
 
+    /// The manifest key of a checker's section (`mounts` for `media`); nil for a name this
+    /// registry does not know (an external checker's).
+    public func sectionKey(of identifier: String) -> String? { entries.first { $0.identifier == identifier }?.section.key }
+
     /// Compares an observation with the spec; an observation of another type than the
     /// checker's (a programming error) is one `unknown` finding, never silently nothing.
     static func compare<C: Checker>(_ checker: C.Type, _ spec: C.Spec, _ observation: any Sendable, at position: SourcePosition)
