@@ -16,7 +16,7 @@ enum DjangoFixes {
             let statement = source.statement.map { ": `\($0)`" } ?? ""
             let place = "\(source.file):\(source.line)"
             if let envFix = source.envFix {
-                let assignment = envFix.unset == true ? "unset \(envFix.name)" : "\(envFix.name)=\(shellWord(envFix.value ?? ""))"
+                let assignment = envFix.unset == true ? "unset \(envFix.name)" : "\(envFix.name)=\(ShellWord.quoted(envFix.value ?? ""))"
                 let action =
                     envFix.unset == true
                     ? "remove \(envFix.name) from the environment the app runs with"
@@ -80,16 +80,6 @@ enum DjangoFixes {
             }
         }
         return "\"\(escaped)\""
-    }
-
-    /// A shell word: as is when it is plain, else single-quoted.
-    static func shellWord(_ text: String) -> String {
-        let plain =
-            !text.isEmpty
-            && text.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./:,@%+=".unicodeScalars.contains($0))
-            }
-        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     // MARK: Media

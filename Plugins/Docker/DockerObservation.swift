@@ -2,8 +2,9 @@ import ReconcileKit
 
 /// Everything one run saw of the Docker engine, in plain values: what `compare` judges.
 ///
-/// It is `Codable` so tests can replay observations, and it never holds environment
-/// variable values: `ContainerObservation.environmentNames` keeps names only.
+/// It is `Codable` so tests can replay observations. It holds no value of a variable
+/// whose name looks secret beyond those the manifest compares (which are never shown):
+/// `ContainerDefinition` drops them when the inspect is decoded.
 public struct DockerObservation: Sendable, Hashable, Codable {
     /// The endpoint actually used (after `$DOCKER_HOST` and the default).
     public var endpoint: String
@@ -189,8 +190,7 @@ public struct MountObservation: Sendable, Hashable, Codable, CustomStringConvert
 }
 
 /// What `GET /containers/{id}/json` says about one container, reduced to what the
-/// comparison (and the media chain) needs. Environment values are kept only for the
-/// variables the manifest gives values for.
+/// comparison (and the media chain) needs, and what a fix needs to recreate it.
 public struct ContainerObservation: Sendable, Hashable, Codable {
     public var id: String
     public var name: String
@@ -219,16 +219,19 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
     public var composeWorkingDir: String?
     /// Names of the environment variables set in the container.
     public var environmentNames: [String]
-    /// The values of the variables the manifest compares by value; every other value
-    /// is dropped when the inspect is decoded.
+    /// The values of the variables the manifest compares by value.
     public var environmentValues: [String: String]
+    /// What it was created with, for a fix that recreates it as it is; nil in
+    /// observations recorded before it was read.
+    public var definition: ContainerDefinition?
 
     public init(
         id: String, name: String, state: String, exitCode: Int = 0, oomKilled: Bool = false, error: String? = nil,
         image: String, imageID: String = "", restartPolicy: RestartPolicy = RestartPolicy(.no),
         restartPolicyRaw: String? = nil, health: HealthObservation? = nil, ports: [PortBinding] = [],
         mounts: [MountObservation] = [], composeProject: String? = nil, composeService: String? = nil,
-        composeWorkingDir: String? = nil, environmentNames: [String] = [], environmentValues: [String: String] = [:]
+        composeWorkingDir: String? = nil, environmentNames: [String] = [], environmentValues: [String: String] = [:],
+        definition: ContainerDefinition? = nil
     ) {
         self.id = id
         self.name = name
@@ -248,6 +251,7 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
         self.composeWorkingDir = composeWorkingDir
         self.environmentNames = environmentNames
         self.environmentValues = environmentValues
+        self.definition = definition
     }
 }
 

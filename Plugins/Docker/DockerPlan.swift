@@ -24,6 +24,26 @@ struct DockerFix: Codable, Hashable {
     var environment: [String: String]?
 }
 
+extension DockerFix {
+    /// This fix turned into the recreate of the container `name` with the manifest's
+    /// image, ports, mounts, restart policy and environment values: what `apply` does,
+    /// and what a printed `docker run` changes (`RecreateRun`).
+    func recreating(_ name: String, as container: ContainerSpec) -> DockerFix {
+        var fix = self
+        fix.kind = .recreate
+        fix.name = name
+        (fix.image, fix.ports, fix.mounts) = (container.image, container.ports, container.mounts)
+        (fix.policy, fix.environment) = (container.restartPolicy, container.environmentValues)
+        return fix
+    }
+
+    /// Whether the old container's mount at `target` carries over: the manifest's
+    /// mounts replace those at their targets, every other one stays.
+    func keepsMount(at target: String) -> Bool {
+        !(mounts ?? []).contains { $0.target == MountSpec.normalisedPath(target) }
+    }
+}
+
 /// The pure half of Docker's repairs: which engine calls make the containers and volumes
 /// read as desired, from the same pairing the comparison did.
 ///
@@ -115,11 +135,7 @@ enum DockerPlan {
         guard live.state == "running", container.state == nil || container.state == .running, !given.isEmpty,
             !(container.mounts ?? []).contains(where: { $0.source == .bind(nil) })
         else { return nil }
-        var fix = base
-        fix.kind = .recreate
-        fix.name = live.name
-        (fix.image, fix.ports, fix.mounts) = (container.image, container.ports, container.mounts)
-        (fix.policy, fix.environment) = (container.restartPolicy, container.environmentValues)
+        let fix = base.recreating(live.name, as: container)
         return Action(
             checker: DockerVerdict.checker, resource: container.name, summary: "docker recreate \(live.name)",
             before: "container \(live.id.prefix(12)) (\(live.image))",

@@ -99,7 +99,9 @@ struct DockerRecreate {
     static func createBody(_ inspect: [String: Any], _ fix: DockerFix) throws(EngineProblem) -> Data {
         var body = inspect["Config"] as? [String: Any] ?? [:]
         var host = inspect["HostConfig"] as? [String: Any] ?? [:]
-        body.removeValue(forKey: "Hostname") // the old id's; the new container gets its own
+        // The old id's hostname (Podman also sets it as HOSTNAME): the new container gets its own.
+        let hostname = body.removeValue(forKey: "Hostname") as? String
+        body["Env"] = carried(body["Env"] as? [String] ?? [], hostname: hostname)
         if let image = fix.image { body["Image"] = image }
         if let policy = fix.policy {
             host["RestartPolicy"] = ["Name": policy.name.rawValue, "MaximumRetryCount": policy.maximumRetryCount ?? 0]
@@ -107,14 +109,10 @@ struct DockerRecreate {
         if let environment = fix.environment, !environment.isEmpty {
             body["Env"] = Self.environment(body["Env"] as? [String] ?? [], setting: environment)
         }
-        // Podman's inspect names ulimits as the kernel does (RLIMIT_NOFILE); create takes
-        // Docker's names (nofile).
         if let limits = host["Ulimits"] as? [[String: Any]] {
             host["Ulimits"] = limits.map { limit in
                 var limit = limit
-                if let name = limit["Name"] as? String, name.hasPrefix("RLIMIT_") {
-                    limit["Name"] = name.dropFirst("RLIMIT_".count).lowercased()
-                }
+                if let name = limit["Name"] as? String { limit["Name"] = ulimitName(name) }
                 return limit
             }
         }
@@ -130,11 +128,10 @@ struct DockerRecreate {
             body["ExposedPorts"] = exposed
         }
         if let mounts = fix.mounts {
-            let targets = Set(mounts.map(\.target))
             host["Binds"] = (host["Binds"] as? [String] ?? []).filter { bind in
-                !targets.contains(bind.split(separator: ":").dropFirst().first.map(String.init) ?? "")
+                fix.keepsMount(at: bind.split(separator: ":").dropFirst().first.map(String.init) ?? "")
             }
-            let kept = (host["Mounts"] as? [[String: Any]] ?? []).filter { !targets.contains($0["Target"] as? String ?? "") }
+            let kept = (host["Mounts"] as? [[String: Any]] ?? []).filter { fix.keepsMount(at: $0["Target"] as? String ?? "") }
             host["Mounts"] = kept + mounts.map(mountObject)
         }
         body["HostConfig"] = host
@@ -143,6 +140,13 @@ struct DockerRecreate {
                 kind: .other, message: "the container's inspect could not be turned into a create request", hint: "recreate it by hand")
         }
         return data
+    }
+
+    /// The old container's variables a replacement keeps: all but `HOSTNAME` naming the
+    /// old container (Podman sets it), which the engine sets anew.
+    static func carried(_ entries: [String], hostname: String?) -> [String] {
+        guard let hostname, !hostname.isEmpty else { return entries }
+        return entries.filter { $0 != "HOSTNAME=\(hostname)" }
     }
 
     /// `NAME=value` entries with each of `values` set: in place where the name was,
@@ -159,6 +163,12 @@ struct DockerRecreate {
             if pending.removeValue(forKey: name) != nil { result.append("\(name)=\(value)") }
         }
         return result + pending.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    }
+
+    /// Podman's inspect names ulimits as the kernel does (RLIMIT_NOFILE); create and
+    /// `--ulimit` take Docker's names (nofile).
+    static func ulimitName(_ name: String) -> String {
+        name.hasPrefix("RLIMIT_") ? name.dropFirst("RLIMIT_".count).lowercased() : name
     }
 
     /// One `HostConfig.Mounts` entry.

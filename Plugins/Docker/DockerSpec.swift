@@ -17,7 +17,7 @@ import ReconcileKit
 ///       mounts:
 ///         - { volume: media_data, target: /app/media }
 ///         - { source: /srv/rims/static, target: /app/static, read_only: true }
-///       environment: [DJANGO_SETTINGS_MODULE]  # names that must be set; values are never read
+///       environment: [DJANGO_SETTINGS_MODULE]  # names that must be set; their values are not compared
 ///       compose_project: rims
 ///   volumes: [media_data]
 /// ```

@@ -359,7 +359,7 @@ enum DockerVerdict {
                 ? "${\(name)}" : shownValue(name, spec.environmentValues[name])
             return "      \(name): \(value)"
         }.joined(separator: "\n")
-        let namesOnly = spec.environmentValues.isEmpty ? " (values are never read)" : ""
+        let namesOnly = spec.environmentValues.isEmpty ? " (the manifest names them only: values are not compared)" : ""
         return Finding(
             checker: checker, resource: spec.name, status: .drift, severity: .error,
             expected: expectedEnvironment(spec), observed: observed.joined(separator: "; "),

@@ -72,6 +72,11 @@ enum EngineJSON {
             let Env: [String]?
             let Labels: [String: String]?
             let Healthcheck: Healthcheck?
+            let Cmd: Words?
+            let Entrypoint: Words?
+            let User: String?
+            let WorkingDir: String?
+            let Hostname: String?
         }
 
         struct HostConfig: Decodable {
@@ -80,8 +85,16 @@ enum EngineJSON {
                 let MaximumRetryCount: Int?
             }
 
+            struct Ulimit: Decodable {
+                let Name: String?
+                let Soft: Int?
+                let Hard: Int?
+            }
+
             let RestartPolicy: RestartPolicy?
             let PortBindings: [String: [PortBindingJSON]?]?
+            let NetworkMode: String?
+            let Ulimits: [Ulimit]?
         }
 
         struct NetworkSettings: Decodable {
@@ -104,6 +117,21 @@ enum EngineJSON {
         let HostConfig: HostConfig?
         let NetworkSettings: NetworkSettings?
         let Mounts: [Mount]?
+    }
+
+    /// `Cmd` and `Entrypoint`: a list, though an engine may send one string (Docker's
+    /// `StrSlice` accepts both) or null.
+    struct Words: Decodable {
+        let words: [String]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let list = try? container.decode([String].self) {
+                words = list
+            } else {
+                words = (try? container.decode(String.self)).map { [$0] } ?? []
+            }
+        }
     }
 
     struct PortBindingJSON: Decodable {
@@ -203,7 +231,25 @@ enum EngineJSON {
             composeProject: labels[composeProjectLabel], composeService: labels[composeServiceLabel],
             composeWorkingDir: labels[composeWorkingDirLabel],
             environmentNames: environmentNames(inspect.Config?.Env ?? []),
-            environmentValues: environmentValues(inspect.Config?.Env ?? [], of: valued))
+            environmentValues: environmentValues(inspect.Config?.Env ?? [], of: valued),
+            definition: definition(inspect))
+    }
+
+    /// The settings a printed `docker run` carries over (secret values already dropped).
+    static func definition(_ inspect: Inspect) -> ContainerDefinition {
+        let config = inspect.Config
+        let network = inspect.HostConfig?.NetworkMode ?? ""
+        return ContainerDefinition(
+            entrypoint: config?.Entrypoint?.words ?? [], command: config?.Cmd?.words ?? [],
+            user: (config?.User).flatMap { $0.isEmpty ? nil : $0 },
+            workingDir: (config?.WorkingDir).flatMap { $0.isEmpty ? nil : $0 },
+            networkMode: ContainerDefinition.defaultNetworkModes.contains(network) ? nil : network,
+            labels: config?.Labels ?? [:],
+            ulimits: (inspect.HostConfig?.Ulimits ?? []).compactMap { limit in
+                guard let name = limit.Name, let soft = limit.Soft, let hard = limit.Hard else { return nil }
+                return "\(DockerRecreate.ulimitName(name))=\(soft):\(hard)"
+            },
+            environment: DockerRecreate.carried(config?.Env ?? [], hostname: config?.Hostname))
     }
 
     static func volume(_ volume: VolumeList.Volume) -> VolumeObservation {

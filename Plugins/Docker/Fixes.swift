@@ -51,9 +51,9 @@ enum Fixes {
                     + "write the command; add image: to the manifest).")
         }
         return Fix(
-            summary: "Create and start it (non-destructive). Add its environment (-e NAME=…) as deployed; "
-                + "reconcile never reads values.",
-            snippet: runCommand(spec, container: nil), language: "shell")
+            summary: "Create and start it (non-destructive), from the manifest's settings alone (there is no "
+                + "container to copy the rest from): add the command and any other environment (-e NAME=…) it needs.",
+            snippet: runCommand(spec), language: "shell")
     }
 
     /// The container exists but is in the wrong state.
@@ -83,7 +83,7 @@ enum Fixes {
             return Fix(
                 summary: "A dead container cannot be started: remove and recreate it (\(destructiveNote)).",
                 snippet: "docker rm \(name)   # destructive\n"
-                    + (context.isCompose ? context.composeUp : runCommand(context.spec, container: container)),
+                    + (context.isCompose ? context.composeUp : recreateRun(context, container).lines),
                 language: "shell")
         case (.exited, "running"), (.created, "running"):
             return Fix(
@@ -123,56 +123,57 @@ enum Fixes {
                     + "compose replaces the container: \(destructiveNote).",
                 snippet: snippet, language: "yaml")
         }
+        guard let container = context.container else {
+            return Fix(summary: "Recreate the container (\(reason)). \(destructiveNote).")
+        }
+        let run = recreateRun(context, container)
         var lines: [String] = []
         if let pull { lines.append("docker pull \(pull)   # if it is not built on this host") }
-        lines.append("docker rm -f \(context.name)   # destructive")
-        lines.append(runCommand(context.spec, container: context.container))
+        lines.append("docker rm -f \(ShellWord.quoted(container.name))   # destructive")
+        lines.append(run.lines)
+        let exported =
+            run.command.fromShell.isEmpty
+            ? ""
+            : " Export \(run.command.fromShell.joined(separator: ", ")) first: the command takes their values from "
+                + "your shell (-e NAME) and never prints them."
         return Fix(
-            summary: "Recreate the container with the desired settings (\(reason)). \(destructiveNote). "
-                + "Add its environment (-e NAME=…) as deployed; reconcile never reads values.",
+            summary: "Recreate the container (\(reason)) as it is now (its command, mounts, environment, network "
+                + "and labels, from docker inspect), with the manifest's settings in place of its own. "
+                + "\(destructiveNote).\(exported)",
             snippet: lines.joined(separator: "\n"), language: "shell")
     }
 
-    /// `docker run -d --name …` with the desired settings, falling back to what the
-    /// container has now for fields the manifest leaves open.
-    static func runCommand(_ spec: ContainerSpec, container: ContainerObservation?) -> String {
-        var parts = ["docker run -d --name \(spec.name)"]
-        if let policy = spec.restartPolicy ?? container?.restartPolicy, policy.name != .no {
-            parts.append("--restart \(policy)")
-        }
-        for port in spec.ports ?? container?.ports ?? [] {
-            parts.append("-p \(port)")
-        }
-        if let mounts = spec.mounts {
-            for mount in mounts { parts.append(volumeFlag(mount)) }
-        } else {
-            for mount in container?.mounts ?? [] {
-                switch mount.type {
-                case "volume" where mount.name != nil:
-                    parts.append("-v \(mount.name!):\(mount.target)" + (mount.readOnly ? ":ro" : ""))
-                case "bind":
-                    parts.append("-v \(mount.source):\(mount.target)" + (mount.readOnly ? ":ro" : ""))
-                default:
-                    break
-                }
-            }
-        }
-        // A secret's value stays out of the command: `-e NAME` takes it from the shell.
+    /// The `docker run` that recreates `container` with the manifest's fields, and the
+    /// lines to paste (the export note first when it takes variables from the shell).
+    static func recreateRun(_ context: FixContext, _ container: ContainerObservation) -> (command: RecreateRun, lines: String) {
+        let fix = DockerFix(kind: .recreate, endpoint: "", version: "", target: container.id)
+            .recreating(container.name, as: context.spec)
+        let run = RecreateRun(container, changing: fix, required: context.spec.environment ?? [])
+        return (run, ([run.exportNote].compactMap { $0 } + [run.text]).joined(separator: "\n"))
+    }
+
+    /// `docker run -d --name …` for a container that does not exist: the manifest's
+    /// settings are all there is (a secret's value stays out: `-e NAME` takes it from the shell).
+    static func runCommand(_ spec: ContainerSpec) -> String {
+        var parts = ["docker run -d --name \(ShellWord.quoted(spec.name))"]
+        if let policy = spec.restartPolicy, policy.name != .no { parts.append("--restart \(policy)") }
+        for port in spec.ports ?? [] { parts.append("-p \(port)") }
+        for mount in spec.mounts ?? [] { parts.append(volumeFlag(mount)) }
         for name in spec.environment ?? [] {
             guard let value = spec.environmentValues[name] else { continue }
-            parts.append(SecretName.looksSecret(name) ? "-e \(name)" : "-e '\(name)=\(value.replacingOccurrences(of: "'", with: "'\\''"))'")
+            parts.append(SecretName.looksSecret(name) ? "-e \(name)" : "-e \(ShellWord.quoted("\(name)=\(value)"))")
         }
-        parts.append(spec.image ?? container?.image ?? "IMAGE")
+        parts.append(ShellWord.quoted(spec.image ?? "IMAGE"))
         return parts.joined(separator: " ")
     }
 
     static func volumeFlag(_ mount: MountSpec) -> String {
         let ro = mount.readOnly == true ? ":ro" : ""
         switch mount.source {
-        case .volume(let name): return "-v \(name):\(mount.target)\(ro)"
-        case .anonymousVolume: return "-v \(mount.target)"
-        case .bind(let path): return "-v \(path ?? "HOST_PATH"):\(mount.target)\(ro)"
-        case .tmpfs: return "--tmpfs \(mount.target)"
+        case .volume(let name): return "-v " + ShellWord.quoted("\(name):\(mount.target)\(ro)")
+        case .anonymousVolume: return "-v " + ShellWord.quoted(mount.target)
+        case .bind(let path): return "-v " + ShellWord.quoted("\(path ?? "HOST_PATH"):\(mount.target)\(ro)")
+        case .tmpfs: return "--tmpfs " + ShellWord.quoted(mount.target)
         }
     }
 }

@@ -261,10 +261,10 @@ import Testing
     }
 
     @Test func shellWords() {
-        #expect(DjangoFixes.shellWord("/app/media") == "/app/media")
-        #expect(DjangoFixes.shellWord("a b") == "'a b'")
-        #expect(DjangoFixes.shellWord("it's") == #"'it'\''s'"#)
-        #expect(DjangoFixes.shellWord("") == "''")
+        #expect(ShellWord.quoted("/app/media") == "/app/media")
+        #expect(ShellWord.quoted("a b") == "'a b'")
+        #expect(ShellWord.quoted("it's") == #"'it'\''s'"#)
+        #expect(ShellWord.quoted("") == "''")
     }
 
     @Test func anEnvironmentDrivenSettingWithoutAComputedValueGetsTheFixedLine() throws {
