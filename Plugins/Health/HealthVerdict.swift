@@ -24,8 +24,9 @@ enum HealthVerdict {
             finding.observed = "not sent: \(failure.message)"
             finding.message = "\(check.method) \(Redaction.urlCredentials(in: check.url)) was not sent: the run is read-only"
             finding.fix = Fix(
-                summary: "A dry run sends only GET and HEAD requests. Check this URL with GET (or HEAD) if it "
-                    + "allows it; a \(check.method) check can only run once apply mode exists.")
+                summary: "A read-only run (--dry-run, or no manifest with an apply: section) sends only GET and "
+                    + "HEAD requests. Check this URL with GET (or HEAD) if it allows it; a \(check.method) check "
+                    + "is sent only by a run that applies (without --dry-run, with an apply: section).")
         case .failure(let failure) where failure.kind == .descriptorsExhausted:
             // reconcile's own limit, not the service: nothing was observed.
             finding.status = .unknown

@@ -241,7 +241,12 @@ struct RunOptions: ParsableArguments {
             diagnose("error: \(nothing)")
             return .failure(Failure(message: nothing))
         }
-        let mode = dryRun ? RunMode.dryRun : .apply
+        // The one decision whether this run may change anything: only without --dry-run and
+        // with an apply: section. Any other run is read-only in every request it makes (the
+        // mode picks the client's policy), so a report-only run never sends a health check's
+        // DELETE or POST either.
+        let applies = !dryRun && !policies.isEmpty
+        let mode = applies ? RunMode.apply : .dryRun
         let secrets = SecretRegistry()
         let context = ObservationContext(
             mode: mode, source: source, logger: logger, allowsProbeWrites: probeWrite, secrets: secrets,
@@ -257,8 +262,12 @@ struct RunOptions: ParsableArguments {
         let findings: [Finding]
         let actions: [ActionOutcome]
         var applyFailed = false
-        if dryRun || policies.isEmpty {
-            if !dryRun { diagnose("note: no manifest has an apply: section, so nothing is changed (report only)") }
+        if !applies {
+            if !dryRun {
+                diagnose(
+                    "note: no manifest has an apply: section, so nothing is changed (report only), "
+                        + "and the run is read-only as with --dry-run")
+            }
             let plan = Plan(await reconciler.outcomes(timed, context: context, only: selected), policies: policies)
             (findings, actions) = (plan.findings, plan.outcomes)
         } else {

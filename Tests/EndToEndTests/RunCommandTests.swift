@@ -353,6 +353,46 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: state.file("reconcile/journal.jsonl")), "no state is written")
     }
 
+    /// A health check that DELETEs, with or without an apply: section after it.
+    static func deletingCheck(applying: Bool) -> String {
+        Manifests.health(
+            """
+              - name: remove
+                url: ${base}/status/200?case=delete
+                method: DELETE
+                expect: { status: 200 }
+            """) + (applying ? "\napply:\n  verify: [health]\n" : "\n")
+    }
+
+    @Test func aReportOnlyRunIsAsReadOnlyAsADryRunAndSendsNoDelete() async throws {
+        let (repo, server, _) = try await Self.setUp(Self.deletingCheck(applying: false))
+        let state = try TemporaryDirectory(prefix: "reconcile-e2e-state")
+        let reportOnly = try await reconcile(
+            ["--repo", repo.path, "--var", "base=\(server.baseURL)"], environment: ["XDG_STATE_HOME": state.path])
+        #expect(reportOnly.stderr.contains("note: no manifest has an apply: section, so nothing is changed (report only)"))
+        #expect(reportOnly.status == 3, "\(reportOnly.allOutput)")
+        #expect(reportOnly.stdout.hasPrefix("reconcile dry-run: "), "\(reportOnly.allOutput)")
+        #expect(reportOnly.stdout.contains("UNKNOWN  health  remove"))
+        #expect(reportOnly.stdout.contains("sent only by a run that applies"))
+        #expect(!reportOnly.allOutput.contains("apply mode exists"))
+        let dryRun = try await reconcile(
+            Self.runArguments(repo, server), environment: ["XDG_STATE_HOME": state.path])
+        #expect(dryRun.status == 3, "\(dryRun.allOutput)")
+        #expect(server.receivedRequests().isEmpty, "\(server.receivedRequests())")
+    }
+
+    @Test func aRunThatAppliesSendsTheDeleteCheck() async throws {
+        // The counterpart of the report-only test: the same check reaches the server once
+        // a manifest has an apply: section and the run is not a dry run.
+        let (repo, server, _) = try await Self.setUp(Self.deletingCheck(applying: true))
+        let state = try TemporaryDirectory(prefix: "reconcile-e2e-state")
+        let applied = try await reconcile(
+            ["--repo", repo.path, "--var", "base=\(server.baseURL)", "--yes"], environment: ["XDG_STATE_HOME": state.path])
+        #expect(applied.status == 0, "\(applied.allOutput)")
+        #expect(applied.stdout.hasPrefix("reconcile apply: "), "\(applied.allOutput)")
+        #expect(server.receivedRequests().contains { $0.method == "DELETE" && $0.path == "/status/200?case=delete" })
+    }
+
     @Test func withDryRunThereIsNoApplyNote() async throws {
         let (repo, server, _) = try await Self.setUp(Manifests.unobservable)
         let result = try await reconcile(Self.runArguments(repo, server))

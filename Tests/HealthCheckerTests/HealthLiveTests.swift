@@ -237,7 +237,7 @@ import Testing
         let observations = try await HealthChecker().observe(
             spec, in: ObservationContext(mode: .dryRun, source: StubSource(), environment: [:]))
         #expect(observations["api"]?.attempts == 1)
-        #expect(result.fix?.summary.hasPrefix("A dry run sends only GET and HEAD requests.") == true)
+        #expect(result.fix?.summary.hasPrefix("A read-only run (--dry-run, or no manifest with an apply: section) sends only GET") == true)
         #expect(server.receivedRequests().isEmpty)
     }
 
