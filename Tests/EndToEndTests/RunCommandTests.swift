@@ -81,6 +81,29 @@ import Testing
         #expect(result.stderr.contains("manifests/staging.yaml"))
     }
 
+    /// `--journal journal.jsonl` is a file in the working directory: a bare name used to
+    /// fail every apply run ("cannot create the state directory").
+    @Test func aBareJournalNameIsAFileInTheWorkingDirectory() async throws {
+        let server = try await offPool { try FixtureHTTPServer() }
+        let manifest = """
+            apiVersion: reconcile/v1
+            kind: Environment
+            health:
+              - name: api
+                url: \(server.baseURL)/status/200
+                expect: { status: 200 }
+            apply:
+              verify: [health]
+
+            """
+        let repo = try ScratchRepository(files: ["manifests/site.yaml": manifest])
+        let here = try TemporaryDirectory(prefix: "reconcile-journal-here")
+        let result = try await reconcile(
+            ["--repo", repo.path, "--journal", "journal.jsonl", "--state-dir", here.file("state")], workingDirectory: here.path)
+        #expect(result.status == 0, "\(result.allOutput)")
+        #expect(FileManager.default.fileExists(atPath: here.file("apply.lock")), "the lock is beside the journal")
+    }
+
     @Test func aRepositoryWithoutManifestsExitsOne() async throws {
         let repo = try ScratchRepository()
         try repo.write("README.md", "config\n")

@@ -47,7 +47,12 @@ public struct ApplyRunner: Sendable {
     ) async -> Result {
         let clock = ContinuousClock()
         var started = clock.now
-        let before = await reconciler.outcomes(checks, context: observing, only: only)
+        // The checkers `verify:` names are observed before the apply even when `--only`
+        // leaves them out: without their "ok before", an apply that breaks them would
+        // pass verification. What is planned and reported stays within `--only`.
+        let gate = only.map { $0.union(checks.flatMap { policies[$0.position.file]?.verify ?? ApplyPolicy.defaultVerify }) }
+        let observed = await reconciler.outcomes(checks, context: observing, only: gate)
+        let before = filter(observed, only)
         let first = clock.now - started
         let plan = Plan(before, policies: policies)
         var log = ActionLog(steps: plan.steps)
@@ -126,7 +131,7 @@ public struct ApplyRunner: Sendable {
                 applied, because: "interrupted by signal \(signal)", checks: checks, observing: observing, applying: applying, only: only,
                 log: log)
         }
-        if let problem = verificationProblem(before: before, after: after, applied: applied.map(\.step)) {
+        if let problem = verificationProblem(before: observed, after: after, applied: applied.map(\.step)) {
             return await rollBack(applied, because: problem, checks: checks, observing: observing, applying: applying, only: only, log: log)
         }
         for (step, record) in applied { await finish(step, record, applying) }

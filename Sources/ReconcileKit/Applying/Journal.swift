@@ -43,7 +43,7 @@ public struct Journal: Sendable {
     /// stops the run before anything is changed.
     public init(path: String) throws {
         self.path = path
-        try StateDirectory.create((path as NSString).deletingLastPathComponent)
+        try StateDirectory.create(StateDirectory.directory(of: path))
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StateError("cannot open the journal \(path): \(String(cString: strerror(errno)))")

@@ -39,8 +39,13 @@ public struct StateDirectory: Sendable, Hashable {
     /// The apply lock beside a journal (`apply.lock` in the journal's directory), so two
     /// runs writing one journal never apply at the same time.
     public static func lock(besideJournal journal: String) -> String {
-        let directory = (journal as NSString).deletingLastPathComponent
-        return (directory.isEmpty ? "." : directory) + "/apply.lock"
+        directory(of: journal) + "/apply.lock"
+    }
+
+    /// The directory a file path names (`.` for a bare name such as `journal.jsonl`).
+    public static func directory(of file: String) -> String {
+        let directory = (file as NSString).deletingLastPathComponent
+        return directory.isEmpty ? "." : directory
     }
 
     /// Creates the directory and its parents (mode 0700: reports and journals name the
