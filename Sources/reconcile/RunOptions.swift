@@ -130,7 +130,7 @@ struct RunOptions: ParsableArguments {
             targets = observed.notify
             record = RunRecord(
                 finishedAt: Date(), durationSeconds: elapsed(), checkDurations: observed.durations,
-                exitCode: observed.applyFailed ? 1 : observed.report.exitCode, report: observed.report)
+                exitCode: observed.failed ? 1 : observed.report.exitCode, report: observed.report)
         }
         let bookkeeping = RunBookkeeping(state: stateDirectory, metricsFile: metricsFile)
         let (previousSuccess, warnings) = bookkeeping.record(record)
@@ -151,12 +151,13 @@ struct RunOptions: ParsableArguments {
     }
 
     /// What a run observed: its report, each checker's duration, who to tell about changes,
-    /// and whether apply failed (exit 1 with a report).
+    /// and whether it failed with a report all the same (apply failed, or the report file
+    /// could not be written): exit 1.
     struct Observed {
         let report: Report
         let durations: [String: Double]
         let notify: [NotifyTarget]
-        let applyFailed: Bool
+        let failed: Bool
     }
 
     /// Why a run ended without a report (already told to `diagnose`).
@@ -271,6 +272,16 @@ struct RunOptions: ParsableArguments {
             let plan = Plan(await reconciler.outcomes(timed, context: context, only: selected), policies: policies)
             (findings, actions) = (plan.findings, plan.outcomes)
         } else {
+            // Before anything changes: a report that cannot be written would be lost.
+            if let reportFile {
+                do {
+                    try ReportFile.checkWritable(reportFile)
+                } catch {
+                    let message = "\(error); nothing was applied"
+                    diagnose("error: \(message)")
+                    return .failure(Failure(message: message))
+                }
+            }
             // Applying is not cut off by the watchdog: a change killed halfway would stay
             // unverified and un-rolled-back; apply has its own signal handling and journal.
             Watchdog.standDown()
@@ -308,15 +319,17 @@ struct RunOptions: ParsableArguments {
             origin: source.origin, manifest: paths.count == 1 ? paths[0] : ManifestSelection.defaultDirectory + "/",
             mode: mode, findings: findings, actions: actions
         ).masked(by: mask)
+        var failed = applyFailed
         if let reportFile {
             do {
                 try ReportFile.write(JSONReportRenderer.render(report), to: reportFile)
             } catch {
-                let message = mask.mask("\(error)")
-                diagnose("error: \(message)")
-                return .failure(Failure(message: message))
+                // The run happened (and may have changed things): it is still printed,
+                // recorded and notified; only its exit code says the file is missing.
+                diagnose("error: \(mask.mask("\(error)"))")
+                failed = true
             }
         }
-        return .success(Observed(report: report, durations: timings.durations, notify: notify, applyFailed: applyFailed))
+        return .success(Observed(report: report, durations: timings.durations, notify: notify, failed: failed))
     }
 }

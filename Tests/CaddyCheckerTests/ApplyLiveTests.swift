@@ -251,6 +251,21 @@ let repairFiles = [
         #expect(journalLines(state.path).map { $0["result"] as? String } == ["applied", "rolled_back"])
     }
 
+    /// An unwritable `--report-file` is found before anything changes: the run used to
+    /// apply, then fail to write the report and lose it (found by exploratory review).
+    @Test func anUnwritableReportFileStopsTheApplyBeforeItActs() async throws {
+        let caddy = try await startCaddy(repairSites, files: repairFiles)
+        defer { caddy.stop() }
+        let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }"))
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+        let before = try await liveConfig(caddy)
+        let run = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--report-file", "/nonexistent/dir/r.json"])
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(run.stderr.contains("cannot write report file /nonexistent/dir/r.json: No such file or directory; nothing was applied"))
+        #expect(try await liveConfig(caddy) == before, "nothing was applied")
+        #expect(journalLines(state.path).isEmpty)
+    }
+
     @Test func aDryRunWithAPolicySendsNoMutatingRequest() async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles, adminSocket: true)
         defer { caddy.stop() }

@@ -57,6 +57,16 @@ public enum ReportFile {
         guard rename(temporary, path) == 0 else { throw failure() }
     }
 
+    /// Throws what `write` would if `path` cannot be written now (its directory is
+    /// missing or not writable): a run that changes things checks before it acts.
+    public static func checkWritable(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let (descriptor, temporary) = try create(
+            in: directory.isEmpty ? "." : directory, for: (path as NSString).lastPathComponent, path: path, permissions: 0o600)
+        close(descriptor)
+        unlink(temporary)
+    }
+
     /// A new file `.NAME.RANDOM.tmp` in `directory`, open for writing.
     static func create(in directory: String, for name: String, path: String, permissions: mode_t) throws -> (Int32, String) {
         var generator = SystemRandomNumberGenerator()
