@@ -36,6 +36,7 @@ extension CaddyChecker: Discovering {
             return .unobserved("the admin API at \(observation.admin) answered something that is not a Caddy config: \(error)")
         }
         var gaps: [String] = []
+        var uncompared: [String] = []
         var sites: [YAMLItem] = []
         var written: Set<[String]> = []
         for site in table.sites where written.insert(site.hosts).inserted {
@@ -53,6 +54,7 @@ extension CaddyChecker: Discovering {
             for (servers, routes) in groups {
                 let onServer = pinned ? " on \(table.listen(of: servers[0].server).joined(separator: ", "))" : ""
                 gaps += routes.gaps.map { "\($0.path) on \(label)\(onServer): \($0.reason)" }
+                uncompared += routes.uncompared.map { "\($0.path) on \(label)\(onServer): \($0.reason)" }
                 guard !routes.entries.isEmpty else {
                     gaps.append("the site for \(label)\(onServer): none of its routes can be written")
                     continue
@@ -85,7 +87,7 @@ extension CaddyChecker: Discovering {
                 "Caddy: the running config of \(observation.admin), route by route, most specific first as Caddy orders them.",
                 "Confirm each route is meant to be there (discover writes what runs, not what should).",
             ],
-            gaps: gaps, listeners: Self.listeners(table, admin: observation.admin))
+            gaps: gaps, uncompared: uncompared, listeners: Self.listeners(table, admin: observation.admin))
     }
 
     /// A route the manifest cannot express, and why.
@@ -109,11 +111,12 @@ extension CaddyChecker: Discovering {
     /// one desired route), spelled by `CaddyManifestEntry` (what the comparison reads
     /// back), the routes it cannot spell, and those no request reaches.
     static func routes(of site: CaddySite, in table: CaddyRouteTable)
-        -> (entries: [YAMLNode], gaps: [Gap], unreachable: [Unreachable])
+        -> (entries: [YAMLNode], gaps: [Gap], uncompared: [Gap], unreachable: [Unreachable])
     {
         let analysis = table.analysis(of: site)
         var entries: [YAMLNode] = []
         var gaps: [Gap] = []
+        var uncompared: [Gap] = []
         var unreachable: [Unreachable] = []
         var index: [String: Int] = [:]
         var refused: Set<String> = []
@@ -157,8 +160,16 @@ extension CaddyChecker: Discovering {
             manifestKeys[manifestKey] = key
             index[key] = entries.count
             entries.append(entry)
+            let options = CaddyManifestEntry.uncomparedOptions(of: route)
+            if !options.isEmpty {
+                uncompared.append(
+                    Gap(
+                        path: route.path.text,
+                        reason: "\(CaddyText.describe(route.handler, strip: nil)) has options the manifest cannot say yet, "
+                            + "written without them: \(options.joined(separator: ", ")) (Caddy JSON keys)"))
+            }
         }
-        return (entries, gaps, unreachable)
+        return (entries, gaps, uncompared, unreachable)
     }
 
     /// What the manifest pairs the entry by, as its decoder reads it; nil when it does not read.

@@ -51,6 +51,36 @@ public enum CaddyManifestEntry {
         return lines.joined(separator: "\n")
     }
 
+    /// The responder's options that its entry leaves out because no manifest key says
+    /// them (`load_balancing`, `browse`, `transport.tls.insecure_skip_verify`): the route is
+    /// written and compared without them, and discover says so. `file_server.hide` is not
+    /// one: the Caddyfile adapter adds it (it names the Caddyfile).
+    static func uncomparedOptions(of route: CaddyRoute) -> [String] {
+        guard route.kind == .responder, let json = route.handlerJSON?.object else { return [] }
+        let said: Set<String>
+        switch json["handler"]?.string {
+        case "reverse_proxy": said = ["upstreams", "transport", "dynamic_upstreams"]
+        case "file_server": said = ["root", "hide"]
+        case "static_response": said = ["status_code", "body", "headers", "abort"]
+        case "error": said = ["status_code", "error"]
+        default: return []
+        }
+        var options = json.keys.filter { $0 != "handler" && $0 != "headers" && !said.contains($0) }
+        if let headers = json["headers"]?.object {
+            options += headers.keys.filter { $0 != "Location" }.map { "headers.\($0)" }
+        }
+        for upstream in json["upstreams"]?.array ?? [] {
+            options += (upstream.object?.keys ?? []).filter { $0 != "dial" }.map { "upstreams.\($0)" }
+        }
+        if let transport = json["transport"]?.object {
+            let known: Set<String> = ["protocol", "tls", "split_path"]
+            options += transport.keys.filter { !known.contains($0) }.map { "transport.\($0)" }
+            options += (transport["tls"]?.object?.keys ?? []).map { "transport.tls.\($0)" }
+        }
+        var seen: Set<String> = []
+        return options.filter { seen.insert($0).inserted }
+    }
+
     /// A `match:` flow mapping for the conditions, or nil when one has no manifest key.
     static func matchYAML(_ conditions: [String]) -> String? {
         var parts: [String] = []

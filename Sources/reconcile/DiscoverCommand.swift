@@ -164,11 +164,13 @@ struct DiscoverCommand: AsyncParsableCommand {
             print(text, terminator: "")
         }
         for gap in discovered.gaps { printError("not expressible yet: \(UntrustedText.terminalLine(gap))") }
+        for option in discovered.uncompared { printError("not compared: \(UntrustedText.terminalLine(option))") }
         for problem in discovered.problems { printError("not observed: \(UntrustedText.terminalLine(problem))") }
         let written = discovered.sections.filter { $0.section.value != nil }.map(\.key)
         printError(
             "discovered \(written.isEmpty ? "nothing" : written.joined(separator: ", "))\(output.map { " into \($0)" } ?? "")"
-                + "; \(discovered.gaps.count) not expressible, \(discovered.problems.count) not observed")
+                + "; \(discovered.gaps.count) not expressible, \(discovered.uncompared.count) options not compared, "
+                + "\(discovered.problems.count) not observed")
         if !discovered.problems.isEmpty { throw ExitCode(3) }
     }
 }

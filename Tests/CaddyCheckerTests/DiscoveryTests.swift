@@ -62,6 +62,51 @@ import Testing
         #expect(text.contains("unmanaged_routes: \"ignore\""), "\(text)")
     }
 
+    /// A responder's options no manifest key says (a load-balancing policy, request
+    /// headers, TLS verification off, a directory listing, closing the connection) are not
+    /// approximated silently: the route is written and compared without them, and each is
+    /// named as not compared (found by exploratory review: discover said nothing was left out).
+    @Test func optionsTheManifestCannotSayAreNamedAsNotCompared() async throws {
+        let scratch = try TemporaryDirectory(prefix: "reconcile-discover-options")
+        let caddyfile = try scratch.write(
+            "Caddyfile",
+            """
+            :8080 {
+            	handle /api/* {
+            		reverse_proxy 127.0.0.1:8000 {
+            			header_up X-Admin yes
+            			lb_policy first
+            			transport http {
+            				tls_insecure_skip_verify
+            			}
+            		}
+            	}
+            	handle /files/* {
+            		file_server browse
+            	}
+            	handle /plain/* {
+            		reverse_proxy 127.0.0.1:8001
+            	}
+            	respond "hi" 200 {
+            		close
+            	}
+            }
+            """)
+        let adapted = try await offPool { try runChecked("caddy", ["adapt", "--config", caddyfile, "--adapter", "caddyfile"]) }
+        let (section, text, findings) = try Self.roundTrip(Data(adapted.utf8))
+        #expect(section.gaps == [], "\(section.gaps)")
+        #expect(
+            section.uncompared == [
+                "/files/* on any host: file_server (no root: Caddy's working directory) has options the manifest cannot say yet, "
+                    + "written without them: browse (Caddy JSON keys)",
+                "/api/* on any host: reverse_proxy 127.0.0.1:8000 (transport http+tls) has options the manifest cannot say yet, "
+                    + "written without them: load_balancing, headers.request, transport.tls.insecure_skip_verify (Caddy JSON keys)",
+                "/* on any host: respond \"hi\" 200 has options the manifest cannot say yet, written without them: close (Caddy JSON keys)",
+            ], "\(section.uncompared)")
+        #expect(findings.allSatisfy { $0.status == .ok }, "\(summary(findings))\n\(text)")
+        #expect(text.contains("unmanaged_routes: \"report\""), "the routes are all written: \(text)")
+    }
+
     /// The matchers beyond the path (a CEL expression, a query, a named header_regexp),
     /// php_fastcgi beside a file_server of the same path (its index redirect and try_files
     /// are the directive's, not routes of their own; its try_files is written on it), and a

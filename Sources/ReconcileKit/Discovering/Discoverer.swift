@@ -84,6 +84,10 @@ public struct DiscoveredManifest: Sendable {
 
     /// Every gap, as `checker: text`.
     public var gaps: [String] { sections.flatMap { item in item.section.gaps.map { "\(item.checker): \($0)" } } }
+    /// Every option written resources have that is not compared, as `checker: text`.
+    public var uncompared: [String] {
+        sections.flatMap { item in item.section.uncompared.map { "\(item.checker): \($0)" } }
+    }
     /// Every problem, as `checker: text`.
     public var problems: [String] { sections.flatMap { item in item.section.problems.map { "\(item.checker): \($0)" } } }
 
@@ -98,6 +102,7 @@ public struct DiscoveredManifest: Sendable {
         for (checker, key, section) in sections {
             var comments = section.comments
             comments += section.gaps.map { "NOT EXPRESSIBLE YET (\(checker)): \($0)" }
+            comments += section.uncompared.map { "NOT COMPARED (\(checker)): \($0)" }
             comments += section.problems.map { "NOT OBSERVED (\(checker)): \($0)" }
             if let value = section.value {
                 entries.append(YAMLEntry(key, value, comments: comments))

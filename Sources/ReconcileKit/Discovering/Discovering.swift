@@ -81,6 +81,9 @@ public struct DiscoveredSection: Sendable, Hashable {
     public var comments: [String]
     /// What the stack has that the manifest cannot express yet (each also a comment).
     public var gaps: [String]
+    /// Options of written resources that are not compared (the manifest has no key for
+    /// them yet): the resource is written and compared without them (each also a comment).
+    public var uncompared: [String]
     /// What could not be observed (the service did not answer): the run says so and
     /// exits 3, and the section says it in a comment.
     public var problems: [String]
@@ -88,12 +91,13 @@ public struct DiscoveredSection: Sendable, Hashable {
     public var listeners: [DiscoveredListener]
 
     public init(
-        value: YAMLNode?, comments: [String] = [], gaps: [String] = [], problems: [String] = [],
-        listeners: [DiscoveredListener] = []
+        value: YAMLNode?, comments: [String] = [], gaps: [String] = [], uncompared: [String] = [],
+        problems: [String] = [], listeners: [DiscoveredListener] = []
     ) {
         self.value = value
         self.comments = comments
         self.gaps = gaps
+        self.uncompared = uncompared
         self.problems = problems
         self.listeners = listeners
     }
