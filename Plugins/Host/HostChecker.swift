@@ -26,6 +26,7 @@ public struct HostChecker: Checker {
 
     public func observe(_ spec: HostSpec, in context: ObservationContext) async throws -> HostObservation {
         var observation = HostObservation()
+        observation.systemdRuns = SystemdUnits.notRunning() == nil
         async let units = Self.units(spec, context: context)
         async let docker = Self.docker(spec, context: context)
         if !(spec.listen.isEmpty && spec.notListening.isEmpty && spec.present.isEmpty && spec.absent.isEmpty) {

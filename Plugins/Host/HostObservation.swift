@@ -16,6 +16,9 @@ public struct HostObservation: Sendable, Hashable, Codable {
     public var hiddenProcesses: Int
     /// Why the scan of processes stopped before the end (the deadline, the bound), if it did.
     public var scanIncomplete: String?
+    /// Whether systemd runs here (`sd_booted()`'s test): a fix says `systemctl` only then.
+    /// nil in observations recorded before it was observed (read as running).
+    public var systemdRuns: Bool?
     /// Units by name; nil when systemd could not be asked (`servicesProblem`).
     public var services: [String: UnitState]?
     public var servicesProblem: String?

@@ -35,15 +35,15 @@ enum HostVerdict {
             if let address = spec.address, let wide = onPort.first(where: \.address.isWildcard) {
                 finding.observed = observedText([wide], [])
                 finding.message = "listens on every interface (\(wide.address)), not only \(address)"
-                finding.fix = HostFixes.bindOnly(spec, holders: wide.owners)
+                finding.fix = HostFixes.bindOnly(spec, holders: wide.owners, wide: true)
             } else if let other = onPort.first {
                 finding.observed = observedText(onPort, [])
                 finding.message = "port \(spec.port) listens on \(other.address), not \(spec.resource)"
-                finding.fix = HostFixes.bindOnly(spec, holders: other.owners)
+                finding.fix = HostFixes.bindOnly(spec, holders: other.owners, wide: false)
             } else {
                 finding.observed = "nothing listens"
                 finding.message = "nothing listens on \(spec.resource)"
-                finding.fix = HostFixes.start(spec)
+                finding.fix = HostFixes.start(spec, systemd: observation.systemdRuns ?? true)
             }
             return finding
         }
@@ -84,7 +84,8 @@ enum HostVerdict {
         }
         finding.status = .drift
         finding.message = "\(spec.resource) is held by \(ownersText(owners)), not \(process)"
-        finding.fix = HostFixes.replaceHolder(spec, process: process, holders: owners, publishers: publishers)
+        finding.fix = HostFixes.replaceHolder(
+            spec, process: process, holders: owners, publishers: publishers, systemd: observation.systemdRuns ?? true)
         return finding
     }
 
@@ -109,7 +110,8 @@ enum HostVerdict {
         finding.observed = observedText(open, publishers)
         finding.message = "\(spec.resource) must be closed, but it is open: \(finding.observed ?? "")"
         if owners.isEmpty && publishers.isEmpty { finding.message += hiddenText(observation) }
-        finding.fix = HostFixes.close(spec, holders: owners.filter { !isProxy($0) }, publishers: publishers)
+        finding.fix = HostFixes.close(
+            spec, holders: owners.filter { !isProxy($0) }, publishers: publishers, systemd: observation.systemdRuns ?? true)
         return finding
     }
 
@@ -133,7 +135,7 @@ enum HostVerdict {
             finding.message = "no process named \(spec.name) runs"
             if mustRun {
                 finding.status = .drift
-                finding.fix = HostFixes.startProcess(spec.name)
+                finding.fix = HostFixes.startProcess(spec.name, systemd: observation.systemdRuns ?? true)
             }
             return finding
         }
@@ -141,7 +143,7 @@ enum HostVerdict {
         finding.message = "\(spec.name) runs" + (mustRun ? "" : " and must not") + ": \(ownersText(running))"
         if !mustRun {
             finding.status = .drift
-            finding.fix = HostFixes.stopProcess(spec.name, running: running)
+            finding.fix = HostFixes.stopProcess(spec.name, running: running, systemd: observation.systemdRuns ?? true)
         }
         return finding
     }

@@ -9,6 +9,9 @@ import Testing
 /// The host checker against real processes the tests start on free loopback ports.
 @Suite("host: real listeners and processes")
 struct LiveHostTests {
+    /// Whether this machine runs systemd: the fixes say `systemctl` only then.
+    static let systemd = SystemdUnits.notRunning() == nil
+
     @Test func caddyListeningWhereTheManifestSaysIsInSync() async throws {
         let caddy = try await offPool { try CaddyServer() }
         let findings = try await hostFindings(
@@ -30,7 +33,9 @@ struct LiveHostTests {
         #expect(finding.status == .drift)
         #expect(finding.message.hasPrefix("port \(other.port) is held by otherserver (pid \(other.process.pid), "))
         #expect(finding.message.hasSuffix(", not caddy"))
-        #expect(finding.fix?.snippet == "systemctl disable --now otherserver\nsystemctl restart caddy")
+        #expect(
+            finding.fix?.snippet
+                == (Self.systemd ? "systemctl disable --now otherserver\nsystemctl restart caddy" : "kill \(other.process.pid)"))
     }
 
     @Test func aProcessNamedNginxRunningWhileAbsentIsDrift() async throws {
@@ -39,7 +44,7 @@ struct LiveHostTests {
         #expect(findings.map(\.status) == [.drift, .ok], "\(findings.map(\.message))")
         #expect(findings[0].resource == "nginx")
         #expect(findings[0].message.contains("nginx (pid \(nginx.pid), \(nginx.path))"), "\(findings[0].message)")
-        #expect(findings[0].fix?.snippet == "systemctl disable --now nginx")
+        #expect(findings[0].fix?.snippet == (Self.systemd ? "systemctl disable --now nginx" : "kill \(nginx.pid)"))
         nginx.process.stop()
         let after = try await hostFindings("host:\n  processes: { absent: [nginx] }")
         #expect(after.allSatisfy { !$0.message.contains("pid \(nginx.pid),") })
@@ -51,7 +56,7 @@ struct LiveHostTests {
         let findings = try await hostFindings("host:\n  not_listening: [\(open.port), \(closed.port)]")
         #expect(findings.map(\.status) == [.drift, .ok], "\(findings.map(\.message))")
         #expect(findings[0].message.contains("127.0.0.1:\(open.port) held by rogue (pid \(open.process.pid)"))
-        #expect(findings[0].fix?.snippet == "systemctl disable --now rogue")
+        #expect(findings[0].fix?.snippet == (Self.systemd ? "systemctl disable --now rogue" : "kill \(open.process.pid)"))
     }
 
     @Test func ipv6ListenersAreSeenWithTheirOwner() async throws {

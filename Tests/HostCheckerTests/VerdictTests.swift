@@ -48,6 +48,32 @@ struct VerdictTests {
         #expect(finding.message == "listens on every interface (0.0.0.0:8000), not only 127.0.0.1")
     }
 
+    /// Where systemd does not run (a container), fixes name the processes by pid instead
+    /// of `systemctl`, which would have nobody to ask (found by exploratory review).
+    @Test func withoutSystemdTheFixesStopProcessesByPid() throws {
+        let spec = try Self.spec("listen: [{ port: 443, process: caddy }]\nnot_listening: [80]\nprocesses: { absent: [nginx] }")
+        var observation = Self.observe(
+            [Self.socket("0.0.0.0", 443, [Self.nginx]), Self.socket("0.0.0.0", 80, [Self.nginx], inode: 2)], processes: [Self.nginx])
+        observation.systemdRuns = false
+        let findings = HostVerdict.findings(spec, observation)
+        #expect(findings.map(\.status) == [.drift, .drift, .drift], "\(findings.map(\.message))")
+        #expect(findings.map { $0.fix?.snippet } == ["kill 200", "kill 200", "kill 200"])
+        #expect(findings.allSatisfy { !($0.fix.map { "\($0.summary)\($0.snippet ?? "")" } ?? "").contains("systemctl") })
+    }
+
+    /// The manifest wants every interface and the socket is on one address: the fix says
+    /// to bind every interface, without warning that every interface is reachable.
+    @Test func aServiceThatMustListenOnEveryInterfaceButListensOnOne() throws {
+        let spec = try Self.spec("listen: [{ address: 0.0.0.0:8000, process: gunicorn }]")
+        let gunicorn = ObservedProcess(pid: 9, name: "gunicorn", executable: "/usr/bin/python3.11")
+        let finding = try #require(HostVerdict.findings(spec, Self.observe([Self.socket("127.0.0.1", 8000, [gunicorn])])).first)
+        #expect(finding.status == .drift)
+        #expect(
+            finding.fix?.summary
+                == "Configure gunicorn (pid 9, /usr/bin/python3.11) to bind 0.0.0.0:8000 (e.g. gunicorn --bind 0.0.0.0:8000, "
+                + "Caddy's bind directive).")
+    }
+
     @Test func nothingListeningIsDriftWithTheStartCommand() throws {
         let spec = try Self.spec("listen: [{ port: 443, process: caddy }]")
         let finding = try #require(HostVerdict.findings(spec, Self.observe([Self.socket("0.0.0.0", 80, [Self.caddy])])).first)
