@@ -68,7 +68,8 @@ public struct DjangoChecker: Checker {
 
     /// The script's argument: which settings to report, the manifest's values (only
     /// to find an environment variable value that would fix a mismatch), whether to
-    /// run the deployment checks, and the timeout after which Python ends itself.
+    /// run the deployment checks, the timeout after which Python ends itself, and the
+    /// fragments of secret names (``SecretName``: the one list, never a copy in Python).
     static func configuration(_ spec: DjangoSpec, proofToken: String? = nil) -> String {
         var expected: [String: Any] = [:]
         for setting in spec.settings { expected[setting.name] = jsonObject(setting.value) }
@@ -79,6 +80,7 @@ public struct DjangoChecker: Checker {
             "expected": expected,
             "checks": spec.deployCheck != nil,
             "timeout": max(1, (spec.timeoutMilliseconds + 999) / 1000),
+            "secret_names": SecretName.names,
         ]
         if let console = spec.consoleLogging {
             var request: [String: Any] = ["loggers": console.loggers, "level": console.level.rawValue]

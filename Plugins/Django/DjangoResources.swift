@@ -26,7 +26,7 @@ extension DjangoChecker: ResourceDescribing {
                     fields: [
                         .init(
                             "value",
-                            SecretName.looksSecret(setting.name)
+                            SecretName.hides(setting.name, setting.value.description)
                                 ? SecretFingerprint.of(setting.value.description) : setting.value.description)
                     ], position: setting.position)
             }

@@ -259,9 +259,9 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
             }
             guard !SecretName.looksSecret(entry.key) else {
                 throw entry.keyNode.error(
-                    "'\(entry.key)' looks secret to Django (its name contains API, TOKEN, KEY, SECRET, PASS or "
-                        + "SIGNATURE), so reconcile never reads its value and cannot compare it; a weak or "
-                        + "missing SECRET_KEY is reported by deploy_check (security.W009)")
+                    "'\(entry.key)' looks secret (its name contains \(SecretName.described)), so reconcile "
+                        + "never reads its value and cannot compare it; a weak or missing SECRET_KEY is reported "
+                        + "by deploy_check (security.W009)")
             }
             return Setting(name: entry.key, value: try entry.value.value(), position: entry.keyNode.position)
         }

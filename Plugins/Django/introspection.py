@@ -3,9 +3,11 @@
 # It loads the settings the way the app does (django.setup()), then prints one JSON
 # document after a marker line on the original stdout. Whatever the project prints
 # while loading goes to stderr, so it cannot corrupt the document.
-# Secret values never leave this process: settings whose names Django itself hides on
-# error pages (API, TOKEN, KEY, SECRET, PASS, SIGNATURE) are reported as set / not set.
+# Secret values never leave this process: settings whose names look secret (the
+# fragments reconcile passes as `secret_names`: Django's own list, API, TOKEN, KEY,
+# SECRET, PASS, SIGNATURE, and a few more) are reported as set / not set.
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True
@@ -18,8 +20,9 @@ try:
 except Exception:
     pass
 MARKER = "@@reconcile-django-introspection@@"
-# Django's own rule for what is secret (SafeExceptionReporterFilter.hidden_settings).
-HIDDEN = __import__("re").compile("API|TOKEN|KEY|SECRET|PASS|SIGNATURE", flags=__import__("re").IGNORECASE)
+# What is secret: set from the configuration's `secret_names` (reconcile's SecretName,
+# the one list). Until it is read, and if it is missing, every name is secret.
+HIDDEN = re.compile("")
 FORMAT = 1
 # Tracebacks of the failures reported, searched for secret values to mask.
 TRACEBACKS = []
@@ -56,7 +59,11 @@ def run(doc):
     import json
     import platform
 
+    global HIDDEN
     config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    names = config.get("secret_names")
+    if names:
+        HIDDEN = re.compile("|".join(re.escape(name) for name in names), flags=re.IGNORECASE)
     timeout = int(config.get("timeout", 0) or 0)
     if timeout > 0 and hasattr(signal, "alarm"):
         # The process ends itself even if whoever started it is gone (a dropped

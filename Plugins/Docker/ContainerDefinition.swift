@@ -5,8 +5,8 @@ import ReconcileKit
 /// inspect so a printed `docker run` recreates it as it is, with only the manifest's
 /// fields changed, as `apply` does from the same inspect (`DockerRecreate`).
 ///
-/// A variable whose name looks secret (`SecretName.looksSecret`) or whose value holds a
-/// URL's credentials is kept by name only: its value is dropped when the inspect is
+/// A variable whose name or value looks secret (`SecretName.hides`) or whose value holds
+/// a URL's credentials is kept by name only: its value is dropped when the inspect is
 /// decoded, so no fix, report or recorded observation can hold it.
 public struct ContainerDefinition: Sendable, Hashable, Codable {
     /// `Config.Entrypoint` and `Config.Cmd`: together the process the container runs.
@@ -41,12 +41,12 @@ public struct ContainerDefinition: Sendable, Hashable, Codable {
         isSecret(entry) ? String(entry.prefix { $0 != "=" }) : entry
     }
 
-    /// Whether the `NAME=value` entry's value must never be kept or printed: its name
-    /// looks secret, or it holds a URL's credentials (`DATABASE_URL=postgres://u:pw@db`).
+    /// Whether the `NAME=value` entry's value must never be kept or printed: its name or
+    /// value looks secret, or it holds a URL's credentials (`DATABASE_URL=postgres://u:pw@db`).
     static func isSecret(_ entry: String) -> Bool {
         let name = String(entry.prefix { $0 != "=" })
         let value = String(entry.dropFirst(name.count + 1))
-        return SecretName.looksSecret(name) || Redaction.urlCredentials(in: value) != value
+        return SecretName.hides(name, value) || Redaction.urlCredentials(in: value) != value
     }
 
     /// Network modes every engine uses when none is asked for: not worth a flag.

@@ -85,16 +85,16 @@ public struct DockerChecker: Checker {
         DockerVerdict.findings(spec, observation)
     }
 
-    /// The desired and the live values of variables whose names look secret, for the
-    /// run's mask: printed output and the journal never show them.
+    /// The desired and the live values of variables whose names (or values) look secret,
+    /// for the run's mask: printed output and the journal never show them.
     static func registerSecrets(
         _ desired: [ContainerSpec], _ inspected: some Sequence<ContainerObservation>, in registry: SecretRegistry
     ) {
         for spec in desired {
-            for (name, value) in spec.environmentValues where SecretName.looksSecret(name) { registry.register(value) }
+            for (name, value) in spec.environmentValues where SecretName.hides(name, value) { registry.register(value) }
         }
         for container in inspected {
-            for (name, value) in container.environmentValues where SecretName.looksSecret(name) { registry.register(value) }
+            for (name, value) in container.environmentValues where SecretName.hides(name, value) { registry.register(value) }
         }
     }
 

@@ -28,12 +28,12 @@ extension DockerChecker: ResourceDescribing {
     }
 
     /// The variable names, each with `=value` where the manifest gives one, so a plan
-    /// shows a changed value; a value under a name that looks secret is a
+    /// shows a changed value; a value that looks secret (by its name or itself) is a
     /// ``SecretFingerprint``, never the value.
     static func environmentField(_ container: ContainerSpec) -> String {
         (container.environment ?? []).sorted().map { name in
             guard let value = container.environmentValues[name] else { return name }
-            return "\(name)=\(SecretName.looksSecret(name) ? SecretFingerprint.of(value) : value)"
+            return "\(name)=\(SecretName.hides(name, value) ? SecretFingerprint.of(value) : value)"
         }.joined(separator: ", ")
     }
 }

@@ -348,14 +348,14 @@ enum DockerVerdict {
             let live = container.environmentValues[name] ?? ""
             observed.append("\(name)=\(shownValue(name, live))")
             problems.append(
-                SecretName.looksSecret(name)
-                    ? "\(name) differs from the manifest's value (not shown: the name looks secret)"
+                SecretName.hides(name, live, spec.environmentValues[name])
+                    ? "\(name) differs from the manifest's value (not shown: it looks secret)"
                     : "\(name) is \(shownValue(name, live)), expected \(shownValue(name, spec.environmentValues[name] ?? ""))")
         }
         // A secret's value stays out of the snippet: compose takes ${NAME} from the shell.
         let entries = (missing + different).map { name in
             let value =
-                SecretName.looksSecret(name) && spec.environmentValues[name] != nil
+                SecretName.hides(name, spec.environmentValues[name]) && spec.environmentValues[name] != nil
                 ? "${\(name)}" : shownValue(name, spec.environmentValues[name])
             return "      \(name): \(value)"
         }.joined(separator: "\n")
@@ -382,11 +382,11 @@ enum DockerVerdict {
         return names.map { "\($0)=\(shownValue($0, spec.environmentValues[$0]))" }.joined(separator: ", ")
     }
 
-    /// A variable's value as reports show it: quoted, `***` when its name looks secret,
-    /// `"…"` when there is none to show.
+    /// A variable's value as reports show it: quoted, `***` when its name or the value
+    /// itself looks secret, `"…"` when there is none to show.
     static func shownValue(_ name: String, _ value: String?) -> String {
         guard let value else { return "\"…\"" }
-        return SecretName.looksSecret(name) ? Redaction.mask : "\"\(value)\""
+        return SecretName.hides(name, value) ? Redaction.mask : "\"\(value)\""
     }
 
     static func projectDrift(_ spec: ContainerSpec, _ container: ContainerObservation, _ context: FixContext) -> Finding? {

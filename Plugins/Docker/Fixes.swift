@@ -161,7 +161,7 @@ enum Fixes {
         for mount in spec.mounts ?? [] { parts.append(volumeFlag(mount)) }
         for name in spec.environment ?? [] {
             guard let value = spec.environmentValues[name] else { continue }
-            parts.append(SecretName.looksSecret(name) ? "-e \(name)" : "-e \(ShellWord.quoted("\(name)=\(value)"))")
+            parts.append(SecretName.hides(name, value) ? "-e \(name)" : "-e \(ShellWord.quoted("\(name)=\(value)"))")
         }
         parts.append(ShellWord.quoted(spec.image ?? "IMAGE"))
         return parts.joined(separator: " ")

@@ -16,7 +16,13 @@ import Testing
         "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
     ]
 
-    static let manifest = """
+    static let manifest = manifest(
+        settings: ["DEBUG: false", "RIMS_ECHO: visible", "DATABASES: {}"],
+        more: "  console_logging: true\n  deploy_check: { fail_level: WARNING }\n")
+
+    /// A manifest whose django section, run on the project at `${project}`, pins `settings`.
+    static func manifest(settings: [String], more: String = "") -> String {
+        """
         apiVersion: reconcile/v1
         kind: Environment
         name: secrets
@@ -26,16 +32,13 @@ import Testing
             local: { python: "${python}", workdir: "${project}" }
           settings_module: rims_backend.settings
           settings:
-            DEBUG: false
-            RIMS_ECHO: visible
-            DATABASES: {}
-          console_logging: true
-          deploy_check: { fail_level: WARNING }
+        \(settings.map { "    \($0)" }.joined(separator: "\n"))
 
-        """
+        """ + more
+    }
 
-    /// A repository with the manifest committed.
-    static func repository() async throws -> TemporaryDirectory {
+    /// A repository with `manifest` committed.
+    static func repository(_ manifest: String = manifest) async throws -> TemporaryDirectory {
         let repo = try TemporaryDirectory(prefix: "reconcile-django-secrets")
         try repo.write("manifests/prod.yaml", manifest)
         try await tool("git", ["-C", repo.path, "-c", "init.defaultBranch=main", "init", "-q"], environment: gitEnvironment)

@@ -154,7 +154,7 @@ import Testing
             ),
             (
                 "  runner: { container: b }\n  settings_module: m\n  settings: { SECRET_KEY: x }\n",
-                "8:15: django.settings.SECRET_KEY: 'SECRET_KEY' looks secret to Django (its name contains API, TOKEN, KEY, SECRET, PASS or SIGNATURE), so reconcile never reads its value and cannot compare it; a weak or missing SECRET_KEY is reported by deploy_check (security.W009)"
+                "8:15: django.settings.SECRET_KEY: 'SECRET_KEY' looks secret (its name contains API, TOKEN, KEY, SECRET, PASS, SIGNATURE, CREDENTIAL, PWD, SALT or PRIVATE), so reconcile never reads its value and cannot compare it; a weak or missing SECRET_KEY is reported by deploy_check (security.W009)"
             ),
             (
                 "  runner: { container: b }\n  settings_module: m\n  deploy_check: { fail_level: WARN }\n",

@@ -41,6 +41,35 @@ struct VerdictTests {
         #expect(same.about("backend").map(\.status) == [.ok], "\(same)")
     }
 
+    @Test func aSecretShapedValueIsNeverShownWhateverTheVariablesName() throws {
+        // A private key and a GitHub token under names the list does not know, plus the
+        // names the list learned (DB_PWD, SIGNING_SALT): compared, never shown.
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"
+        let token = "ghp_R3c0nc1leT3stT0kenN0tRealAbCdEf123456"
+        var scene = try EngineFixtures.podmanScene()
+        let id = try #require(scene.containers.first { $0.name == "backend" }?.id)
+        scene.inspected[id]?.environmentNames += ["TLS_BUNDLE", "HOOK", "DB_PWD", "SIGNING_SALT"]
+        scene.inspected[id]?.environmentValues = [
+            "TLS_BUNDLE": key, "HOOK": token, "DB_PWD": "live-pwd-1", "SIGNING_SALT": "live-salt-1",
+        ]
+        let result = try findings(
+            """
+            containers:
+              - name: backend
+                environment: { TLS_BUNDLE: x, HOOK: y, DB_PWD: wanted-pwd-2, SIGNING_SALT: wanted-salt-2 }
+            """, scene)
+        let finding = try #require(result.about("backend").first)
+        #expect(finding.status == .drift)
+        #expect(finding.observed == "TLS_BUNDLE=***; HOOK=***; DB_PWD=***; SIGNING_SALT=***", "\(finding)")
+        #expect(finding.message.contains("TLS_BUNDLE differs from the manifest's value (not shown"), "\(finding.message)")
+        let escaped = key.replacingOccurrences(of: "\n", with: "\\n")
+        let spec = try SpecText.decode("containers:\n  - name: backend\n    environment: { TLS_BUNDLE: \"\(escaped)\" }\n")
+        let shown = "\(result)" + DockerChecker.environmentField(try #require(spec.containers.first))
+        for secret in ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", token, "live-pwd-1", "wanted-pwd-2", "live-salt-1", "wanted-salt-2"] {
+            #expect(!shown.contains(secret), "showed \(secret)")
+        }
+    }
+
     @Test func inSyncContainerIsOneOKFinding() throws {
         let result = try findings(
             """

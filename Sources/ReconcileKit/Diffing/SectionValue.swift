@@ -37,7 +37,8 @@ public struct SectionValue: Sendable {
 
     /// One field per scalar (a list of scalars is one field), named by its path below
     /// the resource (`container.env.DJANGO_DEBUG`, `[0].url_env`; `value` for the value
-    /// itself). A value under a secret-looking key is a ``SecretFingerprint``.
+    /// itself). A value under a secret-looking key, or that looks secret itself, is a
+    /// ``SecretFingerprint``.
     static func leaves(_ value: ManifestValue, path: String = "", secret: Bool = false) -> [DesiredResource.Field] {
         let name = path.isEmpty ? "value" : path
         switch value {
@@ -51,7 +52,7 @@ public struct SectionValue: Sendable {
             return items.enumerated().flatMap { index, item in leaves(item, path: "\(path)[\(index)]", secret: secret) }
         default:
             let text = scalarText(value)
-            return [DesiredResource.Field(name, secret ? SecretFingerprint.of(text) : text)]
+            return [DesiredResource.Field(name, secret || SecretName.valueLooksSecret(text) ? SecretFingerprint.of(text) : text)]
         }
     }
 

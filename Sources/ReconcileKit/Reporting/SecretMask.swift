@@ -32,9 +32,10 @@ public struct SecretMask: Sendable {
         self.forms = forms.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
     }
 
-    /// `text` with every form of every secret replaced by `***`, and URL credentials too.
+    /// `text` with every form of every secret replaced by `***`, and URL credentials and
+    /// secret-shaped values (``SecretShape``: a PEM private key, a prefixed token) too.
     public func mask(_ text: String) -> String {
-        guard !forms.isEmpty else { return Redaction.urlCredentials(in: text) }
+        guard !forms.isEmpty else { return Redaction.urlCredentials(in: SecretShape.masked(text)) }
         var bytes = Array(text.utf8)
         var changed = false
         for form in forms {
@@ -43,7 +44,7 @@ public struct SecretMask: Sendable {
                 changed = true
             }
         }
-        return Redaction.urlCredentials(in: changed ? String(decoding: bytes, as: UTF8.self) : text)
+        return Redaction.urlCredentials(in: SecretShape.masked(changed ? String(decoding: bytes, as: UTF8.self) : text))
     }
 
     /// `text` with each occurrence of `secret` replaced, where any byte of it may appear
