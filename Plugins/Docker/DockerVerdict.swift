@@ -271,18 +271,7 @@ enum DockerVerdict {
         }
         guard !problems.isEmpty else { return nil }
         let relevant = container.mounts.filter { observed in wanted.contains { $0.target == observed.target } }
-        let entries = wrong.map { "      - \(composeMount($0, project: spec.composeProject))" }.joined(separator: "\n")
-        let namedVolumes = wrong.compactMap { mount -> String? in
-            if case .volume(let name) = mount.source { return name }
-            return nil
-        }
-        var snippet = "services:\n  \(spec.serviceName):\n    volumes:\n\(entries)"
-        if !namedVolumes.isEmpty {
-            snippet +=
-                "\nvolumes:\n"
-                + namedVolumes.map { "  \(composeVolumeKey($0, project: spec.composeProject)): {}" }
-                .joined(separator: "\n")
-        }
+        let snippet = composeMountsSnippet(wrong, service: spec.serviceName, project: spec.composeProject)
         return Finding(
             checker: checker, resource: spec.name, status: .drift, severity: .error,
             expected: expectedMounts(wanted),
@@ -292,6 +281,22 @@ enum DockerVerdict {
                 context, because: "mounts are fixed when a container is created; data in named volumes is kept",
                 snippet: snippet, fileAlreadySays: context.fileSays { file in wrong.allSatisfy { file.mounts?.contains($0) == true } }),
             position: spec.position(of: "mounts"))
+    }
+
+    /// The compose file's lines that mount `mounts` in `service`, with the named volumes
+    /// declared (compose refuses an undeclared one).
+    static func composeMountsSnippet(_ mounts: [MountSpec], service: String, project: String?) -> String {
+        let entries = mounts.map { "      - \(composeMount($0, project: project))" }.joined(separator: "\n")
+        let namedVolumes = mounts.compactMap { mount -> String? in
+            if case .volume(let name) = mount.source { return name }
+            return nil
+        }
+        var snippet = "services:\n  \(service):\n    volumes:\n\(entries)"
+        if !namedVolumes.isEmpty {
+            snippet +=
+                "\nvolumes:\n" + namedVolumes.map { "  \(composeVolumeKey($0, project: project)): {}" }.joined(separator: "\n")
+        }
+        return snippet
     }
 
     /// A ports finding's `expected` (also how a recreate finds the findings it answers).

@@ -42,7 +42,8 @@ public struct MediaChecker: Checker {
                 mount: mount,
                 expectedCaddyRoot: ChainFacts.expectedCaddyRoot(dockerResult, chain: chain, backendMount: mount),
                 route: route,
-                live: await LiveProbe.run(chain: chain, route: route, context: context))
+                live: await LiveProbe.run(chain: chain, route: route, context: context),
+                repair: (try? dockerResult.get()).flatMap { ContainerRepair(chain.container, in: $0) })
         }
         return MediaObservation(chains: chains)
     }

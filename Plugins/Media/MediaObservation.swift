@@ -1,3 +1,4 @@
+import DockerChecker
 import ReconcileKit
 
 /// Something the media chain needed to know: the value seen, or why it could not be
@@ -92,10 +93,13 @@ public struct ChainObservation: Sendable, Hashable {
     /// The route answering `served_at` (observed nil: none does).
     public var route: Fact<RouteFact?>
     public var live: Fact<LiveProof>
+    /// How to recreate the container with the mount (compose or docker run, as it was
+    /// made); nil when it was not inspected.
+    public var repair: ContainerRepair?
 
     public init(
         mediaRoot: Fact<String>, djangoServesMedia: Fact<Bool>, mount: Fact<MountFact?>, expectedCaddyRoot: Fact<String>,
-        route: Fact<RouteFact?>, live: Fact<LiveProof>
+        route: Fact<RouteFact?>, live: Fact<LiveProof>, repair: ContainerRepair? = nil
     ) {
         self.mediaRoot = mediaRoot
         self.djangoServesMedia = djangoServesMedia
@@ -103,6 +107,7 @@ public struct ChainObservation: Sendable, Hashable {
         self.expectedCaddyRoot = expectedCaddyRoot
         self.route = route
         self.live = live
+        self.repair = repair
     }
 }
 

@@ -1,3 +1,4 @@
+import DockerChecker
 import ReconcileKit
 
 /// The pure half of the media checker: one finding per link of a chain, each saying
@@ -6,7 +7,7 @@ enum MediaVerdict {
     static func findings(for chain: MediaSpec.Chain, observed: ChainObservation) -> [Finding] {
         [
             mediaRoot(chain, observed.mediaRoot),
-            mount(chain, observed.mount),
+            mount(chain, observed.mount, repair: observed.repair),
             route(chain, observed.route, expectedRoot: observed.expectedCaddyRoot),
             djangoServing(chain, observed.djangoServesMedia),
             live(chain, observed.live),
@@ -40,7 +41,7 @@ enum MediaVerdict {
         }
     }
 
-    static func mount(_ chain: MediaSpec.Chain, _ fact: Fact<MountFact?>) -> Finding {
+    static func mount(_ chain: MediaSpec.Chain, _ fact: Fact<MountFact?>, repair: ContainerRepair?) -> Finding {
         let expected = "\(chain.hostPath) mounted at \(chain.containerPath)"
         switch fact {
         case .unknown(let reason):
@@ -50,11 +51,12 @@ enum MediaVerdict {
                 chain, "mount", .drift, expected: expected, observed: "nothing mounted at \(chain.containerPath)",
                 "nothing is mounted at \(chain.containerPath) in container \(chain.container): uploads stay in the "
                     + "container's writable layer, are lost when it is recreated, and Caddy cannot serve them (404)",
-                fix: Fix(
-                    summary: "Mount the media volume at \(chain.containerPath) in the service, then recreate it "
-                        + "(docker compose up -d \(chain.container)).",
-                    snippet: "services:\n  \(chain.container):\n    volumes:\n      - \(volumeName(chain)):\(chain.containerPath)",
-                    language: "yaml"))
+                fix: repair?.mounting(
+                    chain.hostPath, at: chain.containerPath,
+                    because: "mounts are fixed when a container is created; data in named volumes is kept")
+                    ?? Fix(
+                        summary: "Mount \(chain.hostPath) at \(chain.containerPath) in container \(chain.container), "
+                            + "then recreate it."))
         case .observed(let mount?) where ChainFacts.normalised(mount.source) == ChainFacts.normalised(chain.hostPath):
             return finding(
                 chain, "mount", .ok, expected: expected, observed: describe(mount, at: chain.containerPath),
@@ -177,15 +179,5 @@ enum MediaVerdict {
     static func describe(_ mount: MountFact, at target: String?) -> String {
         let what = mount.volume.map { "volume \($0) (\(mount.source))" } ?? "\(mount.type) \(mount.source)"
         return target.map { "\(what) at \($0)" } ?? what
-    }
-
-    /// The volume to name in a fix: the one `host_path` belongs to when it looks like an
-    /// engine's volume directory (`…/volumes/NAME/_data`), else `<name>_data`.
-    static func volumeName(_ chain: MediaSpec.Chain) -> String {
-        let parts = chain.hostPath.split(separator: "/")
-        if parts.count >= 3, parts[parts.count - 1] == "_data", parts[parts.count - 3] == "volumes" {
-            return String(parts[parts.count - 2])
-        }
-        return "\(chain.name)_data"
     }
 }

@@ -97,4 +97,35 @@ struct RecreateFixPasteTests {
             spec, with: try await checker.observe(spec, in: ObservationContext(mode: .dryRun, source: StubSource(), environment: [:])))
         #expect(again.about(backend).nonEmptyAllSatisfy { $0.status == .ok }, "\(again)")
     }
+
+    /// The media chain's repair for a container with nothing mounted where uploads go:
+    /// without compose it is the Docker finding's `docker run`, here adding the volume
+    /// whose directory Caddy serves and keeping everything else.
+    @Test func aPastedMountRepairWithoutComposeAddsTheVolumeAndKeepsTheRest() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let engine = scene.engine
+        let backend = scene.container("backend")
+        let media = scene.volume("media_data")
+        try engine.podman(["volume", "create", media])
+        let source = try TemporaryDirectory(prefix: "reconcile-src")
+        try engine.run(backend, ["-v", "\(source.path):/app/src:ro", "-e", "GREETING=hi"], command: Self.command)
+        let oldCommand = try inspect(engine, backend, "{{json .Config.Cmd}}")
+        let spec = try SpecText.decode("endpoint: \(engine.endpoint)\ncontainers:\n  - name: \(backend)\n")
+        let observation = try await DockerChecker().observe(
+            spec, in: ObservationContext(mode: .dryRun, source: StubSource(), environment: [:]))
+        let mountpoint = try #require(observation.volume(named: media)?.mountpoint)
+
+        let fix = try #require(ContainerRepair(backend, in: observation)).mounting(mountpoint, at: "/app/media", because: "test")
+        #expect(fix.language == "shell")
+        #expect(!fix.summary.contains("compose"), "\(fix.summary)")
+        try paste(try #require(fix.snippet), on: engine, environment: [:])
+
+        #expect(try inspect(engine, backend, "{{.State.Status}}") == "running")
+        #expect(try inspect(engine, backend, "{{json .Config.Cmd}}") == oldCommand)
+        let mounted = try inspect(engine, backend, "{{range .Mounts}}{{.Destination}}={{.Source}}{{.Name}};{{end}}")
+        #expect(mounted.contains("/app/src=\(source.path);"), "\(mounted)")
+        #expect(mounted.contains("/app/media=") && mounted.contains("\(media);"), "\(mounted)")
+        #expect(try inspect(engine, backend, "{{range .Config.Env}}{{.}};{{end}}").contains("GREETING=hi;"))
+    }
 }

@@ -1,3 +1,4 @@
+import DockerChecker
 import Foundation
 import ReconcileKit
 import TestSupport
@@ -49,12 +50,72 @@ import Testing
         #expect(found.values.filter { $0.status == .drift }.count == 1)
     }
 
-    @Test func nothingMountedIsDriftWithTheComposeVolumesEntry() {
-        let finding = Self.findings { $0.mount = .observed(nil) }["media: mount"]
+    /// The backend as the engine reports it, without the media mount.
+    static func backend(labels: [String: String] = [:]) -> ContainerObservation {
+        ContainerObservation(
+            id: "b1", name: "backend", state: "running", image: "rims-backend:demo",
+            restartPolicy: RestartPolicy(.unlessStopped),
+            mounts: [MountObservation(type: "bind", source: "/srv/src", target: "/app/src", readOnly: true)],
+            composeProject: labels["com.docker.compose.project"], composeService: labels["com.docker.compose.service"],
+            definition: ContainerDefinition(
+                command: ["gunicorn", "rims.wsgi"], networkMode: "host", labels: labels,
+                environment: ["DJANGO_ALLOWED_HOSTS=localhost", "DJANGO_SECRET_KEY=never-printed"]))
+    }
+
+    static func repair(_ container: ContainerObservation, compose: ComposeObservation? = nil) -> ContainerRepair? {
+        ContainerRepair(
+            "backend",
+            in: DockerObservation(
+                endpoint: "unix:///x.sock", inspected: [container.id: container],
+                volumes: [VolumeObservation(name: "media_data", driver: "local", mountpoint: "/srv/media")],
+                compose: compose))
+    }
+
+    @Test func nothingMountedInAComposeContainerIsDriftWithTheComposeVolumesEntry() {
+        let labels = ["com.docker.compose.project": "rims", "com.docker.compose.service": "backend"]
+        let finding = Self.findings {
+            $0.mount = .observed(nil)
+            $0.repair = Self.repair(Self.backend(labels: labels))
+        }["media: mount"]
         #expect(finding?.status == .drift)
         #expect(finding?.message.contains("nothing is mounted at /app/media") == true)
-        #expect(finding?.fix?.snippet == "services:\n  backend:\n    volumes:\n      - media_data:/app/media")
+        #expect(finding?.fix?.snippet == "services:\n  backend:\n    volumes:\n      - media_data:/app/media\nvolumes:\n  media_data: {}")
         #expect(finding?.fix?.language == "yaml")
+        #expect(finding?.fix?.summary.contains("docker compose -p rims up -d backend") == true)
+    }
+
+    @Test func nothingMountedWhenTheManifestNamesAComposeFileIsTheComposeEntry() {
+        let finding = Self.findings {
+            $0.mount = .observed(nil)
+            $0.repair = Self.repair(Self.backend(), compose: ComposeObservation(file: "compose.yaml", project: "rims"))
+        }["media: mount"]
+        #expect(finding?.fix?.language == "yaml")
+        #expect(finding?.fix?.summary.contains("docker compose -p rims up -d backend") == true)
+    }
+
+    /// No compose labels and no compose file: the same docker run recreate as the Docker
+    /// finding's, keeping the container's command, mounts, network and environment.
+    @Test func nothingMountedInAContainerWithoutComposeIsADockerRunRecreate() throws {
+        let finding = Self.findings {
+            $0.mount = .observed(nil)
+            $0.repair = Self.repair(Self.backend())
+        }["media: mount"]
+        let fix = try #require(finding?.fix)
+        #expect(fix.language == "shell")
+        #expect(!fix.summary.contains("compose"), "\(fix.summary)")
+        #expect(
+            fix.snippet
+                == "docker rm -f backend   # destructive\n"
+                + "# first export DJANGO_SECRET_KEY in this shell: their values are taken from it (-e NAME), never printed\n"
+                + "docker run -d --name backend --restart unless-stopped --network host -v /srv/src:/app/src:ro "
+                + "-v media_data:/app/media -e DJANGO_ALLOWED_HOSTS=localhost -e DJANGO_SECRET_KEY rims-backend:demo "
+                + "gunicorn rims.wsgi")
+    }
+
+    @Test func nothingMountedInAContainerThatWasNotInspectedStillSaysWhatToMount() {
+        let finding = Self.findings { $0.mount = .observed(nil) }["media: mount"]
+        #expect(finding?.fix?.summary == "Mount /srv/media at /app/media in container backend, then recreate it.")
+        #expect(finding?.fix?.snippet == nil)
     }
 
     @Test func aMountOfAnotherDirectoryIsDriftNamingBoth() {

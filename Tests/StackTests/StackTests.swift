@@ -74,8 +74,10 @@ struct StackTests {
 
             let link = try report.finding("media", "media: mount")
             #expect(link.observed == "nothing mounted at /app/media")
-            #expect(link.fix?.language == "yaml")
-            #expect(link.fix?.snippet?.contains("- media_data:/app/media") == true, "\(link)")
+            // The stack has no compose: the same docker run recreate as the Docker finding's.
+            #expect(link.fix?.language == "shell")
+            #expect(link.fix?.snippet?.contains("-v media_data:/app/media") == true, "\(link)")
+            #expect(link.fix.map { !"\($0.summary)\($0.snippet ?? "")".contains("compose") } == true, "\(link)")
             // The files are still where Caddy looks: only the write side is broken.
             #expect(try report.finding("media", "media: live").status == "ok")
         }
