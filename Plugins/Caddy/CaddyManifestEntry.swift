@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileKit
 
 /// A live route written as the manifest writes it (one entry of `caddy.sites[].routes`),
 /// so what `reconcile discover` and the unmanaged-route fixes write is exactly what the
@@ -10,7 +11,7 @@ public enum CaddyManifestEntry {
     /// as `caddy.caddyfile:`, where nothing is invisible.
     public static func yaml(for route: CaddyRoute) -> String? {
         let path = route.path.text
-        var lines = ["- path: " + (path.hasPrefix("/") && !path.contains(where: { "#{}[],&'\"".contains($0) }) ? path : quoted(path))]
+        var lines = ["- path: " + (isPlainPath(path) ? path : quoted(path))]
         if let strip = route.stripPrefix {
             lines.append("  strip_prefix: " + (strip == route.path.strippablePrefix ? "true" : quoted(strip)))
         }
@@ -169,6 +170,19 @@ public enum CaddyManifestEntry {
         }
     }
 
-    /// A YAML double-quoted scalar (JSON's string syntax is valid YAML).
-    static func quoted(_ text: String) -> String { JSONValue.string(text).canonicalText }
+    /// A YAML double-quoted scalar whose escapes (`\u202E`, `\u001B`) a YAML reader
+    /// decodes to the live text: no control or bidi character is left raw, so the
+    /// snippet reads the same on a terminal and pasted into a manifest.
+    static func quoted(_ text: String) -> String { YAMLWriter.quoted(text, literalDollars: true) }
+
+    /// A path a YAML reader takes as the same string unquoted: it starts with `/` and
+    /// holds only characters with no meaning to YAML (no `: `, ` #`, flow marks, quotes,
+    /// spaces, non-ASCII or control characters).
+    static func isPlainPath(_ path: String) -> Bool {
+        path.hasPrefix("/")
+            && path.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "/-_.~*%+=@!$()".unicodeScalars.contains(scalar))
+            }
+    }
 }
