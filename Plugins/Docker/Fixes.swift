@@ -133,12 +133,9 @@ enum Fixes {
         lines.append(run.lines)
         let exported =
             run.command.fromShell.isEmpty
-            ? ""
-            : " Export \(run.command.fromShell.joined(separator: ", ")) first: the command takes their values from "
-                + "your shell (-e NAME) and never prints them."
+            ? "" : " Export \(run.command.fromShell.joined(separator: ", ")) first: docker takes their values from your shell."
         return Fix(
-            summary: "Recreate the container (\(reason)) as it is now (its command, mounts, environment, network "
-                + "and labels, from docker inspect), with the manifest's settings in place of its own. "
+            summary: "Recreate it as docker inspect shows it, with the manifest's settings changed (\(reason)). "
                 + "\(destructiveNote).\(exported)",
             snippet: lines.joined(separator: "\n"), language: "shell")
     }

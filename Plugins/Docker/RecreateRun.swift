@@ -3,7 +3,9 @@ import ReconcileKit
 /// The `docker run` a fix prints to recreate a container: the container as its inspect
 /// says it is (`ContainerDefinition`, mounts, ports, restart policy) with the same
 /// changes `apply`'s recreate makes (`DockerFix.recreating`), so the pasted command
-/// builds the container `apply` would, not one with only the manifest's fields.
+/// builds the container `apply` would, not one with only the manifest's fields. One
+/// option a line (continued with `\`): a report caps each line, never a line count a
+/// command reaches.
 ///
 /// No secret value is printed: a variable whose name looks secret (or whose value holds
 /// URL credentials) is passed as
@@ -51,9 +53,8 @@ struct RecreateRun {
             parts.append("--entrypoint \(ShellWord.quoted(entrypoint))")
             arguments = Array(definition.entrypoint.dropFirst()) + arguments
         }
-        parts.append(ShellWord.quoted(fix.image ?? live.image))
-        parts += arguments.map(ShellWord.quoted)
-        text = parts.joined(separator: " ")
+        parts.append(([fix.image ?? live.image] + arguments).map(ShellWord.quoted).joined(separator: " "))
+        text = parts.joined(separator: " \\\n  ")
         self.fromShell = fromShell.sorted()
     }
 

@@ -72,6 +72,9 @@ struct RecreateFixPasteTests {
         #expect(snippet.contains("-e DATABASE_URL "), "\(snippet)")
         #expect(snippet.contains("# first export API_TOKEN, DATABASE_URL in this shell"), "\(snippet)")
         #expect(fix.summary.contains("Export API_TOKEN, DATABASE_URL first"), "\(fix.summary)")
+        // Nothing a text report would cut: it caps every field and every snippet line.
+        #expect(fix.summary.count <= UntrustedText.defaultLimit, "\(fix.summary)")
+        #expect(snippet.split(separator: "\n").allSatisfy { $0.count <= 120 }, "\(snippet)")
         #expect(snippet.contains("-e 'GREETING=hello world'"), "a value that is not secret is printed: \(snippet)")
         #expect(!snippet.contains("HOSTNAME="), "the old container's hostname is not carried over: \(snippet)")
 

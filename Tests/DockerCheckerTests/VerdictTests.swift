@@ -203,10 +203,20 @@ struct VerdictTests {
         #expect(snippet.contains("docker rm -f web   # destructive"))
         // Recreated as it is (its command, environment and limits) with the manifest's image.
         #expect(
-            snippet.contains(
-                "docker run -d --name web --restart always --workdir / -p 18080:80 -e PATH=/usr/local/sbin:/usr/local/bin:"
-                    + "/usr/sbin:/usr/bin:/sbin:/bin -e TERM=xterm -e container=podman -e HOME=/ --ulimit nofile=1024:1024 "
-                    + "--ulimit nproc=1024:1024 nginx:1.27 httpd -f -p 80 -h /www"), "\(snippet)")
+            snippet.hasSuffix(
+                """
+                docker run -d --name web \\
+                  --restart always \\
+                  --workdir / \\
+                  -p 18080:80 \\
+                  -e PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
+                  -e TERM=xterm \\
+                  -e container=podman \\
+                  -e HOME=/ \\
+                  --ulimit nofile=1024:1024 \\
+                  --ulimit nproc=1024:1024 \\
+                  nginx:1.27 httpd -f -p 80 -h /www
+                """), "\(snippet)")
         #expect(finding.fix?.summary.contains("DESTRUCTIVE") == true)
     }
 

@@ -105,11 +105,18 @@ import Testing
         #expect(!fix.summary.contains("compose"), "\(fix.summary)")
         #expect(
             fix.snippet
-                == "docker rm -f backend   # destructive\n"
-                + "# first export DJANGO_SECRET_KEY in this shell: their values are taken from it (-e NAME), never printed\n"
-                + "docker run -d --name backend --restart unless-stopped --network host -v /srv/src:/app/src:ro "
-                + "-v media_data:/app/media -e DJANGO_ALLOWED_HOSTS=localhost -e DJANGO_SECRET_KEY rims-backend:demo "
-                + "gunicorn rims.wsgi")
+                == """
+                docker rm -f backend   # destructive
+                # first export DJANGO_SECRET_KEY in this shell: their values are taken from it (-e NAME), never printed
+                docker run -d --name backend \\
+                  --restart unless-stopped \\
+                  --network host \\
+                  -v /srv/src:/app/src:ro \\
+                  -v media_data:/app/media \\
+                  -e DJANGO_ALLOWED_HOSTS=localhost \\
+                  -e DJANGO_SECRET_KEY \\
+                  rims-backend:demo gunicorn rims.wsgi
+                """)
     }
 
     @Test func nothingMountedInAContainerThatWasNotInspectedStillSaysWhatToMount() {
