@@ -49,11 +49,17 @@ func applyRepository(_ manifest: String, files: [String: String] = [:]) async th
     return try await makeConfigRepository(all)
 }
 
-/// The running config's exact bytes, as `GET /config/` gives them.
+/// The running config's exact bytes, as `GET /config/` gives them. Asked up to three
+/// times: on a machine busy with builds, one answer can miss the admin timeout.
 func liveConfig(_ caddy: CaddyInstance) async throws -> Data {
-    let (outcome, _) = await CaddyChecker.readConfig(try HTTPEndpoint(parsing: caddy.adminURL), client: HTTPClient(policy: .readOnly))
-    guard case .config(let data) = outcome else { throw TestSupportError("no config from \(caddy.adminURL)") }
-    return data
+    let endpoint = try HTTPEndpoint(parsing: caddy.adminURL)
+    var last: AdminOutcome?
+    for _ in 0..<3 {
+        let (outcome, _) = await CaddyChecker.readConfig(endpoint, client: HTTPClient(policy: .readOnly))
+        if case .config(let data) = outcome { return data }
+        last = outcome
+    }
+    throw TestSupportError("no config from \(caddy.adminURL): \(String(describing: last))")
 }
 
 /// The JSON value at an admin path (`/config/apps/…`), as text.
