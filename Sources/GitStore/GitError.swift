@@ -14,6 +14,9 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
     case authenticationFailed(url: String, message: String)
     /// Any other libgit2 failure; `call` names the C function that failed.
     case libgit2(call: String, message: String)
+    /// The cached clone at `path` was broken (`reason`) and cloning it again failed too
+    /// (`cloneFailure`): neither the remote nor the ref is to blame for what the run saw.
+    case unusableCache(path: String, reason: String, cloneFailure: String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "authentication failed for '\(url)': \(message)"
         case .libgit2(let call, let message):
             return "\(call) failed: \(message)"
+        case .unusableCache(let path, let reason, let cloneFailure):
+            return "the cached clone at \(path) was unusable (\(reason)) and cloning again failed: \(cloneFailure)"
         }
     }
 }

@@ -17,12 +17,17 @@ public final class GitRepository: Sendable {
     /// remote's branch as of the last fetch.
     public let isCachedClone: Bool
 
+    /// Set when `cloneOrFetch` found the cached clone broken and cloned it again: the
+    /// caller says so once, on stderr.
+    public let replacedCache: ReplacedCache?
+
     private let repository: Mutex<GitHandle>
 
-    private init(_ handle: sending GitHandle, isCachedClone: Bool) {
+    private init(_ handle: sending GitHandle, isCachedClone: Bool, replacedCache: ReplacedCache? = nil) {
         path = Self.trimmed(String(libgit2: git_repository_path(handle.pointer)) ?? "")
         workingDirectory = String(libgit2: git_repository_workdir(handle.pointer)).map(Self.trimmed)
         self.isCachedClone = isCachedClone
+        self.replacedCache = replacedCache
         repository = Mutex(handle)
     }
 
@@ -75,23 +80,71 @@ public final class GitRepository: Sendable {
     ///
     /// A password in the URL is handed to libgit2 only through the credentials callback: it
     /// is not stored in the clone's config and never appears in an error.
+    ///
+    /// A clone that is broken on disk (see `CacheHealth`) is moved aside, removed and
+    /// cloned again once (`replacedCache` says why); when that clone fails too, the error
+    /// is `.unusableCache`. A fetch that fails leaves the clone alone: the remote is at fault.
     public static func cloneOrFetch(url: String, cacheDirectory: String) throws(GitError) -> GitRepository {
         LibGit2.ensureInitialized()
         let session = RemoteSession(RemoteLocation(url))
         let target = cachePath(session.location, cacheDirectory)
         let lock = try CacheLock(for: target)
         CacheLock.removeAbandonedClones(of: target)
-        let handle = try withExtendedLifetime(session) { () throws(GitError) -> GitHandle in
+        let (handle, replaced) = try withExtendedLifetime(session) {
+            () throws(GitError) -> (GitHandle, ReplacedCache?) in
             guard FileManager.default.fileExists(atPath: target) else {
-                return try clone(session: session, into: target)
+                return (try clone(session: session, into: target), nil)
             }
-            let handle = try openHandle(target, call: "git_repository_open_ext")
-            try fetch(handle, session: session)
-            return handle
+            let unusable: CacheHealth.Unusable
+            switch try fetchExisting(target, session: session) {
+            case .success(let handle): return (handle, nil)
+            case .failure(let problem): unusable = problem
+            }
+            do throws(GitError) {
+                try moveAside(target)
+                return (try clone(session: session, into: target), ReplacedCache(path: target, reason: unusable.reason))
+            } catch {
+                throw .unusableCache(path: target, reason: unusable.reason, cloneFailure: error.description)
+            }
         }
         FetchStamp.record(in: target)
         withExtendedLifetime(lock) {}
-        return GitRepository(handle, isCachedClone: true)
+        return GitRepository(handle, isCachedClone: true, replacedCache: replaced)
+    }
+
+    /// Opens the existing clone and fetches into it, or says why the clone itself is
+    /// unusable (checked before the fetch, and after it for the objects it brought).
+    /// Throws only what the fetch throws: then the remote is at fault, not the clone.
+    private static func fetchExisting(
+        _ target: String, session: RemoteSession
+    ) throws(GitError) -> Result<GitHandle, CacheHealth.Unusable> {
+        let handle: GitHandle
+        do {
+            handle = try openHandle(target, call: "git_repository_open_ext")
+        } catch {
+            return .failure(CacheHealth.Unusable("it cannot be opened: \(error)"))
+        }
+        let remote: GitHandle
+        switch CacheHealth.origin(of: handle, fetching: session.location) {
+        case .success(let origin): remote = origin
+        case .failure(let problem): return .failure(problem)
+        }
+        if let problem = CacheHealth.unreadableReference(in: handle) { return .failure(problem) }
+        try fetch(remote, session: session)
+        if let problem = CacheHealth.unreadableReference(in: handle) { return .failure(problem) }
+        return .success(handle)
+    }
+
+    /// Renames the broken clone to a scratch name (atomically out of the way of other
+    /// runs), then removes it the way interrupted clones are removed. `rename` moves a
+    /// symbolic link itself, never what it points to.
+    private static func moveAside(_ target: String) throws(GitError) {
+        let aside = "\(target).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard rename(target, aside) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw .libgit2(call: "rename", message: "cannot move the clone out of the way: \(reason)")
+        }
+        CacheLock.removeAbandonedClones(of: target)
     }
 
     /// True when `url` has been cloned into `cacheDirectory` by an earlier run.
@@ -135,10 +188,7 @@ public final class GitRepository: Sendable {
         return try openHandle(target, call: "git_repository_open_ext")
     }
 
-    private static func fetch(_ repository: GitHandle, session: RemoteSession) throws(GitError) {
-        let remote = try GitHandle.make("git_remote_lookup", free: git_remote_free) {
-            git_remote_lookup(&$0, repository.pointer, "origin")
-        }
+    private static func fetch(_ remote: GitHandle, session: RemoteSession) throws(GitError) {
         try check("git_remote_set_instance_url", git_remote_set_instance_url(remote.pointer, session.location.url))
         var options = git_fetch_options()
         git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))

@@ -19,7 +19,8 @@ final class GitHandle {
     let pointer: OpaquePointer
     private let free: Free
 
-    private init(_ pointer: OpaquePointer, free: @escaping Free) {
+    /// Takes ownership of `pointer`, which `free` releases.
+    init(owning pointer: OpaquePointer, free: @escaping Free) {
         self.pointer = pointer
         self.free = free
     }
@@ -36,7 +37,7 @@ final class GitHandle {
         var out: OpaquePointer?
         try check(call, body(&out), classify: classify)
         guard let out else { throw .libgit2(call: call, message: "returned success but no object") }
-        return GitHandle(out, free: free)
+        return GitHandle(owning: out, free: free)
     }
 }
 

@@ -172,11 +172,13 @@ struct SourceOptions: ParsableArguments {
     }
 
     /// Opens the source; when the remote could not be fetched and a cached clone stands
-    /// in, says so on stderr (the report says `stale`).
+    /// in, says so on stderr (the report says `stale`), as it does when a broken cached
+    /// clone was cloned again.
     func openSource(until deadline: RunDeadline) throws -> any DesiredStateSource {
-        let (source, fetchFailure) = try SourceLocator(
+        let (source, fetchFailure, replacedCache) = try SourceLocator(
             repo: repo, ref: ref, worktree: worktree, cacheDirectory: cacheDir, deadline: deadline
         ).open()
+        if let replacedCache { printError("warning: \(replacedCache)") }
         if let fetchFailure {
             let fetched = source.origin.lastFetched.map { "last fetched \(SourceOrigin.timestamp($0))" } ?? "never fetched"
             let reason =

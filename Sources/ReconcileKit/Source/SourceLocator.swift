@@ -45,9 +45,11 @@ public struct SourceLocator: Sendable {
         return at < colon && !repo.hasPrefix("/")
     }
 
-    /// The source, and why the remote could not be fetched when the cached clone stands
-    /// in for it (`origin.stale`).
-    public func open() throws -> (source: any DesiredStateSource, fetchFailure: (any Error)?) {
+    /// The source; why the remote could not be fetched when the cached clone stands in for
+    /// it (`origin.stale`); and the broken cached clone that was cloned again, if any.
+    public func open() throws -> (
+        source: any DesiredStateSource, fetchFailure: (any Error)?, replacedCache: ReplacedCache?
+    ) {
         let repository: GitRepository
         let label: String
         var fetchFailure: (any Error)?
@@ -62,6 +64,10 @@ public struct SourceLocator: Sendable {
                         try GitRepository.cloneOrFetch(url: repo, cacheDirectory: cacheDirectory)
                     }
                 } catch {
+                    // The clone was broken and is gone (cloning it again failed, or is still
+                    // running past its share): nothing to fall back on.
+                    if case GitError.unusableCache = error { throw error }
+                    guard GitRepository.hasCachedClone(url: repo, cacheDirectory: cacheDirectory) else { throw error }
                     fetchFailure = error
                     repository = try AbandonableWork.run("opening the cached clone of \(label)", until: deadline) {
                         try GitRepository.openCachedClone(url: repo, cacheDirectory: cacheDirectory)
@@ -87,7 +93,7 @@ public struct SourceLocator: Sendable {
             return (
                 WorktreeSource(
                     root: root, origin: SourceOrigin(repo: label, ref: "worktree", commit: head?.hex, worktree: true)),
-                nil
+                nil, nil
             )
         }
         let ref = self.ref
@@ -97,7 +103,10 @@ public struct SourceLocator: Sendable {
         let origin = SourceOrigin(
             repo: label, ref: ref, commit: commit.hex, worktree: false, stale: fetchFailure != nil,
             lastFetched: repository.lastFetched)
-        return (GitCommitSource(repository: repository, commit: commit, deadline: deadline, origin: origin), fetchFailure)
+        return (
+            GitCommitSource(repository: repository, commit: commit, deadline: deadline, origin: origin), fetchFailure,
+            repository.replacedCache
+        )
     }
 
     /// libgit2 1.5 has no connect or read timeout: a remote that accepts and never
