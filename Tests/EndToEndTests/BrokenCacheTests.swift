@@ -98,7 +98,9 @@ import Testing
             try await DeadlineTests.run(remote.url, cache: cache, server: server, ["--deadline", "4"])
         }
         #expect(result.status == 1, "\(result.allOutput)")
-        #expect(result.stderr.contains("error: fetching \(remote.url) did not finish within 2s"), "\(result.stderr)")
+        // Within the fetch's share (2s), or the whole 4s when the process started slowly.
+        #expect(result.stderr.contains("error: fetching \(remote.url) did not finish within "), "\(result.stderr)")
+        #expect(!result.stderr.contains("not a git repository"))
         #expect(elapsed < .seconds(4) + DeadlineTests.margin, "took \(elapsed)")
     }
 }
