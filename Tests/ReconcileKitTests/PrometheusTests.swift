@@ -53,6 +53,32 @@ import Testing
         #expect(Self.text.contains(#"reconcile_findings{checker="health",resource="api",status="ok"} 2"#))
     }
 
+    /// Two resources longer than the label cap that share their first 450 characters used
+    /// to be capped to one label value: two identical series, which node_exporter's
+    /// textfile collector rejects. The same long resource twice is still one series.
+    @Test func longResourcesSharingAPrefixStayDistinctSeries() throws {
+        let prefix = String(repeating: "/media/very-long-path", count: 22)
+        let findings = [
+            Finding(checker: "caddy", resource: prefix + "/first", status: .drift, message: "a"),
+            Finding(checker: "caddy", resource: prefix + "/other", status: .drift, message: "b"),
+            Finding(checker: "caddy", resource: prefix + "/first", status: .drift, message: "a again"),
+        ]
+        let record = RunRecord(
+            finishedAt: Date(timeIntervalSince1970: 1_800_000_000), durationSeconds: 1, exitCode: 2,
+            report: Report(origin: ReportTests.origin, manifest: "m.yaml", mode: .dryRun, findings: findings))
+        let text = PrometheusRenderer.render(record, lastSuccess: nil)
+        // Each sample's series: the line without its value.
+        let series = text.split(separator: "\n").filter { $0.hasPrefix("reconcile_findings{") }.map { line in
+            String(line.split(separator: " ").dropLast().joined(separator: " "))
+        }
+        #expect(series.count == 2, "\(series)")
+        #expect(Set(series).count == series.count, "no series twice")
+        #expect(text.contains(#"status="drift"} 2"#), "the repeated resource is counted in one series")
+        for value in series { #expect(value.utf8.count < 600, "still capped") }
+        let check = try run("promtool", ["check", "metrics"], stdin: text)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
     @Test func aFailedRunHasStatusOneAndNoSourceInfo() {
         let failed = RunRecord(finishedAt: Date(timeIntervalSince1970: 1_800_000_100), durationSeconds: 0.5, exitCode: 1, report: nil)
         let text = PrometheusRenderer.render(failed, lastSuccess: Date(timeIntervalSince1970: 1_800_000_000))

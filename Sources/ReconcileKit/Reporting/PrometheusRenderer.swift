@@ -44,19 +44,19 @@ public enum PrometheusRenderer {
     public static func families(for record: RunRecord, lastSuccess: Date?, actions: ActionCounts? = nil) -> [MetricFamily] {
         var families: [MetricFamily] = []
         let report = record.report
+        // Counted by the label values as emitted (capped), so no two samples are one series.
         var counts: [[String]: Int] = [:]
-        var order: [[String]] = []
+        var order: [(key: [String], labels: [(String, String)])] = []
         for finding in report?.findings ?? [] {
-            let key = [finding.checker, finding.resource, finding.status.rawValue]
-            if counts[key] == nil { order.append(key) }
+            let labels = [("checker", finding.checker), ("resource", finding.resource), ("status", finding.status.rawValue)]
+            let key = labels.map { labelValue($0.1) }
+            if counts[key] == nil { order.append((key, labels)) }
             counts[key, default: 0] += 1
         }
         families.append(
             MetricFamily(
                 name: "reconcile_findings", help: "Findings of the last run by checker, resource and status.",
-                samples: order.map { key in
-                    .init(labels: [("checker", key[0]), ("resource", key[1]), ("status", key[2])], value: Double(counts[key]!))
-                }))
+                samples: order.map { .init(labels: $0.labels, value: Double(counts[$0.key]!)) }))
         families.append(
             MetricFamily(
                 name: "reconcile_status", help: "The last run's outcome: 0 in sync, 1 error, 2 drift, 3 unknown.",
@@ -120,10 +120,19 @@ public enum PrometheusRenderer {
         render(families(for: record, lastSuccess: lastSuccess))
     }
 
-    /// A label value: backslash, double quote and line feed escaped, as the format says;
-    /// capped like every other string from a live service.
+    /// A label value: capped (`labelValue`), then backslash, double quote and line feed
+    /// escaped, as the format says.
     public static func escapeLabel(_ value: String) -> String {
-        escapeHelp(UntrustedText.capped(value)).replacingOccurrences(of: "\"", with: "\\\"")
+        escapeHelp(labelValue(value)).replacingOccurrences(of: "\"", with: "\\\"")
+    }
+
+    /// A label value as emitted, before escaping: capped like every other string from a
+    /// live service, and when cut, ended with a digest of the whole value, so two long
+    /// values that share their first characters stay two series (a textfile collector
+    /// rejects a file with the same series twice).
+    public static func labelValue(_ value: String) -> String {
+        let capped = UntrustedText.capped(value)
+        return capped == value ? value : capped + " #" + StableDigest.hex(value)
     }
 
     static func escapeHelp(_ text: String) -> String {
