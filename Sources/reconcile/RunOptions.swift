@@ -137,7 +137,9 @@ struct RunOptions: ParsableArguments {
         for warning in warnings { diagnose("warning: \(warning)") }
         if !targets.isEmpty {
             let problems = await Notifications(state: stateDirectory)
-                .send(from: previousSuccess?.report, to: record.report, targets: targets, host: Self.hostName)
+                .send(
+                    from: previousSuccess?.report, to: record.report, targets: targets, host: Self.hostName,
+                    until: Notifications.deadline(within: deadline))
             for problem in problems { diagnose("warning: \(problem)") }
         }
         return record

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The real webhook receiver of Tests/Fixtures/servers/webhook_receiver.py on a loopback
-/// port: records every POST, answers with a status the test can change.
+/// port: records every POST, answers with a status the test can change (or never answers).
 public final class WebhookReceiver: @unchecked Sendable {
     public let port: Int
     private let scratch: TemporaryDirectory
@@ -35,6 +35,12 @@ public final class WebhookReceiver: @unchecked Sendable {
     /// Answer every request with `status` from now on.
     public func answer(_ status: Int) throws {
         try String(status).write(toFile: scratch.file("status"), atomically: true, encoding: .utf8)
+    }
+
+    /// Read every request from now on and never answer it (a webhook that is up but
+    /// stuck); such requests are not recorded by `posts()`.
+    public func hang() throws {
+        try "hang".write(toFile: scratch.file("status"), atomically: true, encoding: .utf8)
     }
 
     /// The POSTs received so far: (path, body).

@@ -3,12 +3,28 @@ import Foundation
 /// The notification step of a run: the transitions since the previous report (and the
 /// run-level changes: a stale source, apply's results), one message per change and
 /// interested target, plus the messages an earlier run could
-/// not deliver (those first, in their order), sent by the `Notifier`. What still fails is
+/// not deliver (those first, in their order), sent by the `Notifier` within a share of the
+/// run's deadline. What still fails is
 /// kept in the state directory (at most `pendingLimit`, the newest); nothing here changes
 /// a run's exit code.
 public struct Notifications: Sendable {
     /// Undelivered messages kept at most (the oldest are dropped beyond it).
     public static let pendingLimit = 100
+
+    /// The least time notifications get, even when the checks used the whole run: the
+    /// changes a run that hit its deadline found (often `unknown`s) are the ones to tell,
+    /// and a reachable webhook answers well within it. The run may end this much after
+    /// its deadline (the watchdog's half second of grace is the same kind of allowance).
+    public static let minimumTime: Duration = .seconds(2)
+    /// The most time notifications get: one dead target's full retries (4 × 5 s plus
+    /// 3.5 s of backoff) fit, and `reconcile serve`'s loop is never held up for longer.
+    public static let maximumTime: Duration = .seconds(30)
+
+    /// The deadline of a run's notifications: what is left of `run`, at least
+    /// `minimumTime` and at most `maximumTime` from now.
+    public static func deadline(within run: RunDeadline) -> RunDeadline {
+        RunDeadline(min(max(run.remaining, minimumTime), maximumTime))
+    }
 
     public let state: StateDirectory
     public var notifier = Notifier()
@@ -53,9 +69,9 @@ public struct Notifications: Sendable {
     }
 
     /// Sends what changed from `previous` to `current` (and what is still owed) to
-    /// `targets`; returns the problems, for the log.
+    /// `targets`, until `deadline` (see `deadline(within:)`); returns the problems, for the log.
     public func send(
-        from previous: Report?, to current: Report?, targets: [NotifyTarget], host: String,
+        from previous: Report?, to current: Report?, targets: [NotifyTarget], host: String, until deadline: RunDeadline,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async -> [String] {
         let names = Set(targets.map(\.name))
@@ -66,7 +82,7 @@ public struct Notifications: Sendable {
                 Transition.between(previous, current), changes: RunChange.between(previous, current), targets: targets, origin: origin)
         }
         guard !queue.isEmpty || state.read(state.pendingNotifications) != nil else { return [] }
-        var (undelivered, problems) = await notifier.deliver(queue, to: targets, environment: environment)
+        var (undelivered, problems) = await notifier.deliver(queue, to: targets, environment: environment, until: deadline)
         undelivered = Array(undelivered.suffix(Self.pendingLimit))
         do {
             let data = try JSONEncoder().encode(undelivered)

@@ -7,7 +7,9 @@ once it accepts connections (so no other process can take the port between a tes
 choosing it and this server binding it). Every POST is appended as one JSON line to --log
 ({"path", "headers", "body"}), then answered with the status written in the file
 --status-file (200 when the file is missing), so a test can make deliveries fail for a
-while and recover.
+while and recover. The word "hang" in that file makes the receiver read the request and
+never answer (nor log it, since it was never accepted) until the client gives up: a
+webhook that is up but stuck.
 """
 import argparse
 import json
@@ -29,17 +31,30 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace")
         options = self.server.options
+        if self.answer() == "hang":
+            # Wait until the client closes the connection; then answer nothing.
+            while self.rfile.read(1):
+                pass
+            self.close_connection = True
+            return
         with LOCK:
             with open(options.log, "a") as log:
                 log.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
         try:
-            with open(options.status_file) as handle:
-                status = int(handle.read().strip() or 200)
-        except (OSError, ValueError):
+            status = int(self.answer() or 200)
+        except ValueError:
             status = 200
         self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def answer(self):
+        """What --status-file says now: a status code, "hang", or "" when it is missing."""
+        try:
+            with open(self.server.options.status_file) as handle:
+                return handle.read().strip()
+        except OSError:
+            return ""
 
 
 def main():
