@@ -9,13 +9,22 @@ import ReconcileKit
 /// - `GET /metrics`: the last run as Prometheus metrics, plus serve's own counters.
 /// - `GET /healthz`: 200 when the last run was in sync, 503 otherwise (drift, unknown, an
 ///   error, or no run yet), with a small JSON body, like `goss serve`.
-/// - `GET /report.json`: the last report (404 before the first).
+/// - `GET /report.json`: the last report (404 before the first); when the newest run
+///   ended without one, 503 with its error (`/healthz`'s body), not an older report.
 /// - `POST /run`: run now and answer with that run's report; needs `Authorization:
 ///   Bearer TOKEN` with the token of `--token-file` (401 without, or when serve has none).
 /// - `GET /`: the HTML status page.
+///
+/// HEAD works wherever GET does; another method on these paths is 405 (`ServeMethods`).
 enum ServeRoutes {
+    /// Every path and the methods it answers (HEAD added to each GET).
+    static let methods: [String: [HTTPRequest.Method]] = [
+        "/metrics": [.get], "/healthz": [.get], "/report.json": [.get], "/run": [.post], "/": [.get],
+    ]
+
     static func router(agent: ServeAgent, token: String?, title: String) -> Router<BasicRequestContext> {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        router.add(middleware: ServeMethods(methods))
         router.get("/metrics") { _, _ in
             text(ServeMetrics.render(agent.snapshot), type: "text/plain; version=0.0.4; charset=utf-8")
         }
@@ -24,7 +33,13 @@ enum ServeRoutes {
             return text(health.json, type: "application/json", status: health.healthy ? .ok : .serviceUnavailable)
         }
         router.get("/report.json") { _, _ in
-            guard let report = agent.snapshot.history.lastReport else {
+            let history = agent.snapshot.history
+            // The newest run failed: its error (503, as /healthz), never an older report
+            // that a client would take for the current state.
+            if let last = history.last, last.report == nil {
+                return text(ServeHealth(last).json, type: "application/json", status: .serviceUnavailable)
+            }
+            guard let report = history.lastReport else {
                 return text(#"{"error": "no report yet"}"# + "\n", type: "application/json", status: .notFound)
             }
             return text(JSONReportRenderer.render(report), type: "application/json")

@@ -117,6 +117,60 @@ import Testing
         }
     }
 
+    /// The newest run failed (the config repository is gone): /report.json does not pass
+    /// the previous report off as current (503 with the error, as /healthz), and the page
+    /// says its findings are the last successful run's, and when that was.
+    @Test func afterAFailedRunNothingShowsAnOlderReportAsCurrent() async throws {
+        let stack = try await Self.stack()
+        let moved = stack.repo.path + "-moved"
+        try await offPool {
+            let agent = try stack.serve(["--interval", "3600"])
+            try agent.waitFor("/healthz", status: 200)
+            #expect(try agent.request("/report.json").status == 200)
+            try FileManager.default.moveItem(atPath: stack.repo.path, toPath: moved)
+            defer { try? FileManager.default.moveItem(atPath: moved, toPath: stack.repo.path) }
+            let run = try agent.request("/run", method: "POST", headers: ["Authorization: Bearer \(Self.token)"])
+            #expect(run.status == 500)
+            #expect(try agent.request("/healthz").status == 503)
+            let report = try agent.request("/report.json")
+            #expect(report.status == 503)
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(report.body.utf8)) as? [String: Any])
+            #expect(body["status"] as? String == "error")
+            #expect((body["error"] as? String)?.isEmpty == false, "\(report.body)")
+            #expect(body["findings"] == nil, "not a report")
+            let page = try agent.request("/").body
+            #expect(page.contains(": error</h1>"))
+            #expect(page.contains("<strong>The findings below are from the last successful run</strong>"), "\(page.prefix(1500))")
+            #expect(page.contains("<h2>Findings of the last successful run, 20"))
+            #expect(agent.terminate() == 0)
+        }
+    }
+
+    /// HEAD answers wherever GET does (uptime monitors), with GET's status and headers and
+    /// no body; another method on a known path is 405 with `Allow`, not 404.
+    @Test func headWorksWhereGetDoesAndAWrongMethodIs405() async throws {
+        let stack = try await Self.stack()
+        try await offPool {
+            let agent = try stack.serve(["--interval", "3600"])
+            try agent.waitFor("/healthz", status: 200)
+            for path in ["/healthz", "/metrics", "/", "/report.json"] {
+                let get = try agent.request(path)
+                let head = try agent.head(path)
+                #expect(head.status == get.status, "\(path)")
+                #expect(head.headers["content-type"] == (try agent.head(path, method: "GET").headers["content-type"]), "\(path)")
+                #expect(head.headers["content-length"] == String(get.body.utf8.count), "\(path): \(head.headers)")
+            }
+            let wrong = try agent.head("/run", method: "GET")
+            #expect(wrong.status == 405)
+            #expect(wrong.headers["allow"] == "POST")
+            let post = try agent.head("/healthz", method: "POST")
+            #expect(post.status == 405)
+            #expect(post.headers["allow"] == "GET, HEAD")
+            #expect(try agent.request("/nowhere").status == 404)
+            #expect(agent.terminate() == 0)
+        }
+    }
+
     @Test func postRunNeedsTheBearerToken() async throws {
         let stack = try await Self.stack()
         try await offPool {

@@ -59,6 +59,25 @@ import Testing
         assertSnapshot(Self.page, named: "status-page.html")
     }
 
+    /// The newest run failed (no report): the page shows the last successful run's
+    /// findings, and says so with that run's time and the newest run's error, escaped.
+    @Test func findingsOfAnEarlierRunSayWhenThatRunWasAfterAFailedRun() {
+        var history = Self.history
+        history.append(
+            RunRecord(
+                finishedAt: Date(timeIntervalSince1970: 1_800_000_900), durationSeconds: 0.25, exitCode: 1, report: nil,
+                error: "cannot open <repo> & fail"))
+        let page = StatusPage(title: "web-1", now: Date(timeIntervalSince1970: 1_800_000_960)).render(history)
+        #expect(page.contains(": error</h1>"))
+        #expect(page.contains("<span class=\"error\">cannot open &lt;repo&gt; &amp; fail</span>"))
+        #expect(
+            page.contains(
+                "<p class=\"earlier\"><strong>The findings below are from the last successful run</strong>, 11 min ago (2027-01-15 08:05:00 UTC), not from the newest run, which failed.</p>"
+            ), "\(page.prefix(1500))")
+        #expect(page.contains("<h2>Findings of the last successful run, 2027-01-15 08:05:00 UTC</h2>"))
+        #expect(!Self.page.contains("last successful run"), "a current report is not labelled as an earlier one")
+    }
+
     @Test func driftRowsComeFirstAndEveryStringIsEscaped() {
         let page = Self.page
         #expect(page.contains("<title>drift · reconcile · web-1</title>"))

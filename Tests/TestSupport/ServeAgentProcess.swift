@@ -31,6 +31,22 @@ public final class ServeAgentProcess: @unchecked Sendable {
         return (Int(result.stdout[result.stdout.index(after: split)...]) ?? 0, String(result.stdout[..<split]))
     }
 
+    /// (status, headers with lowercased names) of one request: a HEAD (`curl --head`, which
+    /// reads no body), or `method`, whose body is discarded.
+    public func head(_ path: String, method: String = "HEAD") throws -> (status: Int, headers: [String: String]) {
+        let arguments = method == "HEAD" ? ["--head"] : ["-X", method, "-o", "/dev/null", "-D", "-"]
+        let result = try run("curl", ["-sS", "--max-time", "60"] + arguments + [baseURL + path])
+        guard result.status == 0 else { throw TestSupportError("curl \(method) \(path) failed: \(result.stderr)") }
+        let lines = result.stdout.components(separatedBy: "\r\n")
+        let status = lines.first.flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (status, headers)
+    }
+
     /// Waits until `path` answers with `status`.
     public func waitFor(_ path: String, status: Int, timeout: Duration = .seconds(30)) throws {
         try waitUntil(timeout: timeout, "\(path) answering \(status)") { (try? request(path).status) == status }

@@ -29,10 +29,13 @@ public struct StatusPage {
             <body>
 
             """
-        page += banner(last, report: report)
+        // The newest run failed: what is shown is the last successful run's, and says so.
+        let earlier = last?.report == nil ? history.lastSuccess : nil
+        page += banner(last, report: report, earlier: earlier)
         if let report {
-            page += "<section><h2>The stack</h2>\n" + StackPicture(report).render() + "\n</section>\n"
-            page += findings(report)
+            let when = earlier.map { " of the last successful run, \(h(Self.timestamp($0.finishedAt)))" } ?? ""
+            page += "<section><h2>The stack\(when)</h2>\n" + StackPicture(report).render() + "\n</section>\n"
+            page += findings(report, when: when)
         }
         page += runs(history)
         page +=
@@ -53,7 +56,8 @@ public struct StatusPage {
         }
     }
 
-    private func banner(_ last: RunRecord?, report: Report?) -> String {
+    /// `earlier`: the last successful run, when the newest one failed and `report` is its.
+    private func banner(_ last: RunRecord?, report: Report?, earlier: RunRecord?) -> String {
         let state = Self.state(last)
         var html = "<header class=\"banner \(state.css)\"><h1>\(h(title)): \(h(state.word))</h1>\n<p>"
         if let last {
@@ -64,6 +68,11 @@ public struct StatusPage {
             html += "No run has finished yet."
         }
         html += "</p>\n"
+        if let earlier {
+            html += "<p class=\"earlier\"><strong>The findings below are from the last successful run</strong>, "
+            html += "\(h(Self.ago(earlier.finishedAt, now: now))) (\(h(Self.timestamp(earlier.finishedAt)))), "
+            html += "not from the newest run, which failed.</p>\n"
+        }
         if let report {
             let source = report.source
             html += "<p class=\"source\">\(h(source.manifest)) from \(h(source.repo)) at \(h(source.ref))"
@@ -74,8 +83,10 @@ public struct StatusPage {
         return html + "</header>\n"
     }
 
-    private func findings(_ report: Report) -> String {
-        var html = "<section><h2>Findings</h2>\n<table class=\"findings\"><thead><tr><th>status</th><th>checker</th><th>resource</th>"
+    /// `when`: which run the findings are of, when not the newest (already escaped).
+    private func findings(_ report: Report, when: String) -> String {
+        var html = "<section><h2>Findings\(when)</h2>\n"
+        html += "<table class=\"findings\"><thead><tr><th>status</th><th>checker</th><th>resource</th>"
         html += "<th>expected</th><th>observed</th><th>what to do</th></tr></thead><tbody>\n"
         for finding in report.findingsWorstFirst {
             html += "<tr class=\"finding \(finding.status.rawValue)\"><td><span class=\"badge \(finding.status.rawValue)\">"
@@ -132,7 +143,7 @@ public struct StatusPage {
         header.ok{background:#dafbe1}header.drift{background:#ffebe9}header.unknown{background:#fff8c5}
         h1{margin:0 0 6px;font-size:26px}h2{font-size:18px;margin:22px 0 10px}
         section,footer{padding:0 28px}footer{margin:24px 0;color:#59636e;font-size:13px}
-        p{margin:4px 0}.source{color:#59636e}.error{color:#d1242f}
+        p{margin:4px 0}.source{color:#59636e}.error{color:#d1242f}.earlier{color:#9a6700}
         table{border-collapse:collapse;width:100%;table-layout:fixed}
         th,td{text-align:left;vertical-align:top;padding:6px 10px;border-bottom:1px solid #d0d7de;overflow-wrap:anywhere}
         table.findings th:nth-child(1){width:64px}table.findings th:nth-child(2){width:72px}table.findings th:nth-child(3){width:150px}
