@@ -28,6 +28,20 @@ release_reconcile() {
 # --state-dir "$WORK/state" (the default state directory's run history is read and
 # rewritten by every run, and grows with them).
 
+# health_config_repo DIRECTORY CHECKS PORT: a config repository (one commit) whose
+# manifest has CHECKS health checks of http://127.0.0.1:PORT/api/health/?n=I, expecting 200.
+health_config_repo() {
+  mkdir -p "$1/manifests"
+  {
+    printf 'apiVersion: reconcile/v1\nkind: Environment\nname: bench\nhealth:\n'
+    for i in $(seq "$2"); do
+      printf '  - name: check-%d\n    url: http://127.0.0.1:%d/api/health/?n=%d\n    expect: { status: 200 }\n' "$i" "$3" "$i"
+    done
+  } >"$1/manifests/bench.yaml"
+  git -C "$1" init -q -b main && git -C "$1" add -A
+  git -C "$1" -c user.name=bench -c user.email=bench@example.invalid commit -q -m bench
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

@@ -35,21 +35,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-config_repo() { # directory, number of checks
-  mkdir -p "$1/manifests"
-  {
-    printf 'apiVersion: reconcile/v1\nkind: Environment\nname: bench\nhealth:\n'
-    for i in $(seq "$2"); do
-      printf '  - name: check-%d\n    url: http://127.0.0.1:%d/api/health/?n=%d\n    expect: { status: 200 }\n' "$i" "$PORT" "$i"
-    done
-  } >"$1/manifests/bench.yaml"
-  git -C "$1" init -q -b main && git -C "$1" add -A
-  git -C "$1" -c user.name=bench -c user.email=bench@example.invalid commit -q -m bench
-}
 REPO=$WORK/config
-config_repo "$REPO" "$CHECKS"
-config_repo "$WORK/one" 1
-config_repo "$WORK/thousand" 1000
+health_config_repo "$REPO" "$CHECKS" "$PORT"
+health_config_repo "$WORK/one" 1 "$PORT"
+health_config_repo "$WORK/thousand" 1000 "$PORT"
 for i in $(seq "$CHECKS"); do echo "http://127.0.0.1:$PORT/api/health/?n=$i"; done >"$WORK/urls"
 
 now() { date +%s%N; }

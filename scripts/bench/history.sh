@@ -29,15 +29,7 @@ for _ in $(seq 100); do
 done
 
 REPO=$WORK/config
-mkdir -p "$REPO/manifests"
-{
-  printf 'apiVersion: reconcile/v1\nkind: Environment\nname: bench\nhealth:\n'
-  for i in $(seq "$CHECKS"); do
-    printf '  - name: check-%d\n    url: http://127.0.0.1:%d/api/health/?n=%d\n    expect: { status: 200 }\n' "$i" "$PORT" "$i"
-  done
-} >"$REPO/manifests/bench.yaml"
-git -C "$REPO" init -q -b main && git -C "$REPO" add -A
-git -C "$REPO" -c user.name=bench -c user.email=bench@example.invalid commit -q -m bench
+health_config_repo "$REPO" "$CHECKS" "$PORT"
 
 # The full history: one real run's record, as the 100 lines a state directory keeps.
 "$RECONCILE" --dry-run --repo "$REPO" --quiet --state-dir "$WORK/seed" >/dev/null || true
