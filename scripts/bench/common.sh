@@ -28,6 +28,22 @@ release_reconcile() {
 # --state-dir "$WORK/state" (the default state directory's run history is read and
 # rewritten by every run, and grows with them).
 
+# start_health_server [ARGS...]: the fixture HTTP server (Tests/Fixtures/servers) on a free
+# port, with ARGS (e.g. --delay-ms 200); sets $PORT and $SERVER_PID (the caller's EXIT trap
+# stops it) and returns once it accepts connections.
+start_health_server() {
+  local python=${PYTHON:-python3}
+  PORT=$(free_port)
+  "$python" Tests/Fixtures/servers/http_fixture_server.py --port "$PORT" "$@" >/dev/null 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    "$python" -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "the fixture server did not start on port $PORT" >&2
+  return 1
+}
+
 # health_config_repo DIRECTORY CHECKS PORT: a config repository (one commit) whose
 # manifest has CHECKS health checks of http://127.0.0.1:PORT/api/health/?n=I, expecting 200.
 health_config_repo() {

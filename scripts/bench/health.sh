@@ -27,13 +27,7 @@ WORK=$(mktemp -d -t reconcile-bench-XXXXXX)
 SERVER_PID=
 trap '[[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
-PORT=$(free_port)
-"$PYTHON" Tests/Fixtures/servers/http_fixture_server.py --port "$PORT" --delay-ms "$DELAY_MS" >/dev/null 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do
-  "$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
-  sleep 0.1
-done
+start_health_server --delay-ms "$DELAY_MS"
 
 REPO=$WORK/config
 health_config_repo "$REPO" "$CHECKS" "$PORT"

@@ -20,13 +20,7 @@ PYTHON=$PWD/.venv/bin/python3
 WORK=$(mktemp -d -t reconcile-history-bench-XXXXXX)
 SERVER_PID=
 trap '[[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
-PORT=$(free_port)
-"$PYTHON" Tests/Fixtures/servers/http_fixture_server.py --port "$PORT" >/dev/null 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do
-  "$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
-  sleep 0.1
-done
+start_health_server
 
 REPO=$WORK/config
 health_config_repo "$REPO" "$CHECKS" "$PORT"
