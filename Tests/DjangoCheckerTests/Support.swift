@@ -7,14 +7,6 @@ import Testing
 
 @testable import DjangoChecker
 
-/// Runs blocking work (file copies, a poll) on its own thread, never on one of the two
-/// cooperative threads the parallel async tests share.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
 /// Runs a command to completion with ReconcileKit's `Subprocess` and returns its stdout;
 /// throws with its stderr when it fails. TestSupport's `run` does the same blocking its
 /// thread: this one suspends (with a timeout), so the parallel container tests never hold

@@ -79,21 +79,25 @@ import Testing
             #expect(result.status == (code == 200 ? 0 : 2), "\(result.allOutput)")
             #expect(result.stderr == "")
             results.append(result)
-            seen.append(setup.receiver.posts().dropFirst(before).map(\.path))
+            // Targets are served concurrently: within one run, either may be first.
+            seen.append(setup.receiver.posts().dropFirst(before).map(\.path).sorted())
         }
         let json = Self.secretPath + "/json"
         let slack = Self.secretPath + "/slack"
         #expect(seen == [[], [json], [], [json, slack], []])
 
         let posts = setup.receiver.posts()
-        let drift = try #require(try JSONSerialization.jsonObject(with: Data(posts[0].body.utf8)) as? [String: Any])
+        let jsonPosts = posts.filter { $0.path == json }
+        try #require(jsonPosts.count == 2)
+        let drift = try #require(try JSONSerialization.jsonObject(with: Data(jsonPosts[0].body.utf8)) as? [String: Any])
         #expect(drift["event"] as? String == "drift")
         #expect(drift["resource"] as? String == "api")
         #expect((drift["observed"] as? String)?.hasPrefix("status 502") == true)
-        let resolved = try #require(try JSONSerialization.jsonObject(with: Data(posts[1].body.utf8)) as? [String: Any])
+        let resolved = try #require(try JSONSerialization.jsonObject(with: Data(jsonPosts[1].body.utf8)) as? [String: Any])
         #expect(resolved["event"] as? String == "resolved")
         #expect(resolved["previous"] as? String == "drift")
-        let text = try #require((try JSONSerialization.jsonObject(with: Data(posts[2].body.utf8)) as? [String: Any])?["text"] as? String)
+        let slackPost = try #require(posts.first { $0.path == slack })
+        let text = try #require((try JSONSerialization.jsonObject(with: Data(slackPost.body.utf8)) as? [String: Any])?["text"] as? String)
         #expect(text.contains(": resolved* · health `api`"))
         try setup.assertURLNeverLeaked(results)
     }

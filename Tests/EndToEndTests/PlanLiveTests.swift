@@ -34,41 +34,22 @@ import Testing
         }
     }
 
-    /// A real Caddy whose media route serves `mediaRoot`, on free loopback ports, with
-    /// its own HOME; the caller stops it by pid.
-    static func caddy(mediaRoot: String) async throws -> (ManagedProcess, admin: String) {
-        try await offPool {
-            let scratch = try TemporaryDirectory(prefix: "reconcile-plan-caddy")
-            let admin = try freeLoopbackPort()
-            var listen = try freeLoopbackPort()
-            while listen == admin { listen = try freeLoopbackPort() }
-            let caddyfile = try scratch.write(
-                "Caddyfile",
-                """
-                {
-                \tadmin 127.0.0.1:\(admin)
-                \tauto_https off
-                }
-                :\(listen) {
-                \thandle /api/* {
-                \t\treverse_proxy 127.0.0.1:8000
-                \t}
-                \thandle_path /media/* {
-                \t\troot * \(mediaRoot)
-                \t\tfile_server
-                \t}
-                }
-
-                """)
-            let process = try ManagedProcess(
-                "caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"],
-                environment: ["HOME": scratch.path, "XDG_DATA_HOME": scratch.file("data"), "XDG_CONFIG_HOME": scratch.file("config")],
-                workingDirectory: scratch.path)
-            try waitUntil("caddy to serve its config") {
-                process.output.contains("serving initial configuration") || !process.process.isRunning
+    /// A real Caddy whose media route serves `mediaRoot`, on free loopback ports.
+    static func caddy(mediaRoot: String) async throws -> (CaddyInstance, admin: String) {
+        let caddy = try await startCaddy(
+            """
+            :$PORT0 {
+            \thandle /api/* {
+            \t\treverse_proxy 127.0.0.1:8000
+            \t}
+            \thandle_path /media/* {
+            \t\troot * \(mediaRoot)
+            \t\tfile_server
+            \t}
             }
-            return (process, "http://127.0.0.1:\(admin)")
-        }
+
+            """)
+        return (caddy, caddy.adminURL)
     }
 
     @Test(arguments: [("/srv/rims/media", "base"), ("/srv/rims/uploads", "head"), ("/srv/elsewhere", "neither")])

@@ -77,12 +77,3 @@ extension CommandResult {
         return try #require(object as? [String: Any], "stdout is not a JSON object: \(stdout)")
     }
 }
-
-/// Runs blocking work (waiting for a process, polling for a server to listen) on its own
-/// thread, so it never occupies one of the few cooperative threads that timing-sensitive
-/// async tests running in parallel need.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}

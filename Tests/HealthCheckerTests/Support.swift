@@ -47,10 +47,3 @@ func errorLines(_ text: String, file: String) -> [String] {
 func startServer(token: String? = nil) async throws -> FixtureHTTPServer {
     try await offPool { try FixtureHTTPServer(token: token) }
 }
-
-/// Runs blocking work on its own thread, never on one of the cooperative threads.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}

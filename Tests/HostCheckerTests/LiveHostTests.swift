@@ -13,17 +13,17 @@ struct LiveHostTests {
     static let systemd = SystemdUnits.notRunning() == nil
 
     @Test func caddyListeningWhereTheManifestSaysIsInSync() async throws {
-        let caddy = try await offPool { try CaddyServer() }
+        let caddy = try await startSiteCaddy()
         let findings = try await hostFindings(
             """
             host:
               listen:
-                - { port: \(caddy.port), process: caddy }
-                - { address: 127.0.0.1:\(caddy.port), process: caddy }
+                - { port: \(caddy.ports[0]), process: caddy }
+                - { address: 127.0.0.1:\(caddy.ports[0]), process: caddy }
               processes: { present: [caddy] }
             """)
         #expect(findings.map(\.status) == [.ok, .ok, .ok], "\(findings.map(\.message))")
-        #expect(findings[0].observed?.contains("127.0.0.1:\(caddy.port) held by caddy (pid \(caddy.process.pid)") == true)
+        #expect(findings[0].observed?.contains("127.0.0.1:\(caddy.ports[0]) held by caddy (pid \(caddy.pid)") == true)
     }
 
     @Test func thePortOwnedByAnotherProcessIsDriftNamingBoth() async throws {

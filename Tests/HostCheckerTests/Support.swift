@@ -40,34 +40,7 @@ final class Listener: Sendable {
     }
 }
 
-/// A real Caddy serving one site bound to 127.0.0.1 on a free port. Stopped by pid.
-final class CaddyServer: Sendable {
-    let port: Int
-    let process: ManagedProcess
-    let scratch: TemporaryDirectory
-
-    init() throws {
-        scratch = try TemporaryDirectory(prefix: "reconcile-host-caddy")
-        port = try freeLoopbackPort()
-        let caddyfile = try scratch.write(
-            "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n\nhttp://127.0.0.1:\(port) {\n\tbind 127.0.0.1\n\trespond ok\n}\n")
-        let home = scratch.file("home")
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        process = try ManagedProcess(
-            "caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"],
-            environment: ["HOME": home, "XDG_DATA_HOME": "\(home)/data", "XDG_CONFIG_HOME": "\(home)/config"],
-            workingDirectory: scratch.path)
-        let (started, port) = (process, port)
-        try waitUntil("caddy on 127.0.0.1:\(port)") { isListening(port: port) || !started.process.isRunning }
-        guard process.process.isRunning else { throw TestSupportError("caddy did not start: \(process.output)") }
-    }
-
-    deinit { process.stop() }
-}
-
-/// Runs blocking work (starting a server) off the cooperative pool.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-    }
+/// A real Caddy serving one site bound to 127.0.0.1 on a free port, with no admin API.
+func startSiteCaddy() async throws -> CaddyInstance {
+    try await startCaddy(caddyfile: "{\n\tadmin off\n\tauto_https off\n}\n\nhttp://127.0.0.1:$PORT0 {\n\tbind 127.0.0.1\n\trespond ok\n}\n")
 }

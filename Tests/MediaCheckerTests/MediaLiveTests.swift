@@ -16,52 +16,28 @@ import Testing
         CaddyChecker.self, DockerChecker.self, DjangoChecker.self, MediaChecker.self,
     ])
 
-    /// A Caddy serving /media/* from `caddyRoot` (prefix stripped), stopped when released.
-    final class Caddy {
-        let process: ManagedProcess
-        let adminPort: Int
-        let port: Int
-        let home: TemporaryDirectory
-
-        init(caddyRoot: String) throws {
-            home = try TemporaryDirectory(prefix: "reconcile-media-caddy")
-            adminPort = try freeLoopbackPort()
-            port = try freeLoopbackPort()
-            let config = try home.write(
-                "Caddyfile",
-                """
-                {
-                \tadmin 127.0.0.1:\(adminPort)
-                \tauto_https off
-                }
-                :\(port) {
-                \tbind 127.0.0.1
-                \thandle_path /media/* {
-                \t\troot * \(caddyRoot)
-                \t\tfile_server
-                \t}
-                }
-                """)
-            process = try ManagedProcess(
-                "caddy", ["run", "--config", config, "--adapter", "caddyfile"],
-                environment: ["HOME": home.path, "XDG_DATA_HOME": home.file("data"), "XDG_CONFIG_HOME": home.file("config")])
-            let (admin, listen, process) = (adminPort, port, process)
-            try waitUntil("caddy on \(admin)") {
-                (isListening(port: admin) && isListening(port: listen)) || !process.process.isRunning
+    /// A real Caddy serving /media/* from `caddyRoot` (prefix stripped), stopped when released.
+    static func caddy(root caddyRoot: String) async throws -> CaddyInstance {
+        try await startCaddy(
+            """
+            :$PORT0 {
+            \tbind 127.0.0.1
+            \thandle_path /media/* {
+            \t\troot * \(caddyRoot)
+            \t\tfile_server
+            \t}
             }
-            guard process.process.isRunning else { throw TestSupportError("caddy exited: \(process.output)") }
-        }
 
-        deinit { process.stop() }
+            """)
     }
 
-    static func run(_ caddy: Caddy, hostPath: String, probeWrites: Bool = false) async throws -> [String: Finding] {
+    static func run(_ caddy: CaddyInstance, hostPath: String, probeWrites: Bool = false) async throws -> [String: Finding] {
         let manifest = try ManifestDecoder(registry: registry).decode(
             """
             apiVersion: reconcile/v1
             kind: Environment
             caddy:
-              admin: http://127.0.0.1:\(caddy.adminPort)
+              admin: \(caddy.adminURL)
               sites:
                 - routes:
                     - path: /media/*
@@ -83,7 +59,7 @@ import Testing
     @Test func anExistingFileIsServedThroughCaddyAndTheLayersNotInTheManifestAreUnknown() async throws {
         let media = try TemporaryDirectory()
         try media.write("uploads/hello.txt", "hello")
-        let caddy = try Caddy(caddyRoot: media.path)
+        let caddy = try await Self.caddy(root: media.path)
         let found = try await Self.run(caddy, hostPath: media.path)
         #expect(found["media: caddy route"]?.status == .ok)
         #expect(found["media: live"]?.status == .ok)
@@ -97,7 +73,7 @@ import Testing
         let media = try TemporaryDirectory()
         try media.write("a.txt", "a")
         let elsewhere = try TemporaryDirectory()
-        let caddy = try Caddy(caddyRoot: elsewhere.path)
+        let caddy = try await Self.caddy(root: elsewhere.path)
         let found = try await Self.run(caddy, hostPath: media.path)
         #expect(found["media: caddy route"]?.status == .drift)
         #expect(found["media: live"]?.status == .drift)
@@ -106,7 +82,7 @@ import Testing
 
     @Test func anEmptyMediaDirectoryNeedsProbeWriteAndTheProbeIsDeletedAfterwards() async throws {
         let media = try TemporaryDirectory()
-        let caddy = try Caddy(caddyRoot: media.path)
+        let caddy = try await Self.caddy(root: media.path)
         let readOnly = try await Self.run(caddy, hostPath: media.path)
         #expect(readOnly["media: live"]?.status == .unknown)
         #expect(readOnly["media: live"]?.message.contains("--probe-write") == true)

@@ -239,11 +239,3 @@ func reconcileStack(
     let result = try await offPool { try run(TestPaths.reconcileBinary, arguments, environment: environment) }
     return StackRun(result: result)
 }
-
-/// Runs blocking work (a script, a process run to completion) on its own thread, never
-/// on one of the two cooperative threads.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
