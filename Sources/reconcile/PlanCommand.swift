@@ -87,12 +87,16 @@ struct PlanCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var diff = DesiredStateDiff(base: sides[0].side, head: sides[1].side)
+        // As in a run: the secrets the observation reads (a health token) are registered
+        // here, and every output is masked once with them, after comparing.
+        let secrets = SecretRegistry()
         if live && diff.changed {
             diff = diff.matching(
-                baseFindings: await sides[0].observe(config: config, deadline: deadline),
-                headFindings: await sides[1].observe(config: config, deadline: deadline))
+                baseFindings: await sides[0].observe(config: config, secrets: secrets, deadline: deadline),
+                headFindings: await sides[1].observe(config: config, secrets: secrets, deadline: deadline))
         }
         let rendering = DiffRendering(diff: diff, base: sides[0].source.origin, head: sides[1].source.origin)
+            .masked(by: secrets.mask)
         let output: String
         switch format {
         case .text: output = rendering.text()
@@ -148,8 +152,8 @@ private struct Loaded {
     }
 
     /// Each manifest's findings from a read-only observation (as `--dry-run`), by path.
-    func observe(config: OperatorConfig, deadline: RunDeadline) async -> [String: [Finding]] {
-        let context = ObservationContext(mode: .dryRun, source: source, operatorConfig: config)
+    func observe(config: OperatorConfig, secrets: SecretRegistry, deadline: RunDeadline) async -> [String: [Finding]] {
+        let context = ObservationContext(mode: .dryRun, source: source, secrets: secrets, operatorConfig: config)
         let reconciler = Reconciler(checkDeadline: min(.seconds(60), deadline.remaining))
         var findings: [String: [Finding]] = [:]
         for manifest in manifests {

@@ -45,7 +45,7 @@ public struct DesiredStateDiff: Sendable {
         public var live: LiveMatch? = nil
     }
 
-    public let manifests: [ManifestChange]
+    public internal(set) var manifests: [ManifestChange]
     public internal(set) var changes: [ResourceChange]
 
     /// True when the desired state differs (a rename alone changes nothing).

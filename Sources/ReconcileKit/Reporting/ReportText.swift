@@ -10,10 +10,7 @@ extension Report {
     /// are several lines, and `snippets` to those.
     public func mapText(_ transform: (String) -> String, snippets: (String) -> String) -> Report {
         Report(
-            origin: SourceOrigin(
-                repo: transform(source.repo), ref: transform(source.ref), commit: source.commit.map(transform),
-                worktree: source.worktree, stale: source.stale, lastFetched: source.origin.lastFetched),
-            manifest: transform(source.manifest), mode: mode,
+            origin: source.origin.mapText(transform), manifest: transform(source.manifest), mode: mode,
             findings: findings.map { $0.mapText(transform, snippets: snippets) },
             actions: actions.map { action in
                 var mapped = action
@@ -28,6 +25,16 @@ extension Report {
     /// This report as it may be printed: every secret the run read, in every encoding,
     /// and every credential inside a URL replaced by `***`.
     public func masked(by mask: SecretMask) -> Report { mapText(mask.mask) }
+}
+
+extension SourceOrigin {
+    /// This origin with `transform` applied to its text (repository, ref, commit): a run's
+    /// report and a plan mask where they come from alike.
+    func mapText(_ transform: (String) -> String) -> SourceOrigin {
+        SourceOrigin(
+            repo: transform(repo), ref: transform(ref), commit: commit.map(transform), worktree: worktree, stale: stale,
+            lastFetched: lastFetched)
+    }
 }
 
 extension Finding {

@@ -1,0 +1,33 @@
+/// Rewriting every text field of a plan at once, between the diff and the screen: masking
+/// secrets (`masked(by:)`) exactly as a run masks its report. Kinds, checkers' identifiers,
+/// line numbers and `live` matches are left alone, so masking never changes what a plan
+/// concludes; it happens after pairing and comparing, so equal secrets still compare.
+extension DiffRendering {
+    /// This plan as it may be printed: every secret the plan's `--live` observation read
+    /// (``SecretRegistry``), in every encoding, every credential inside a URL and every
+    /// secret-shaped value replaced by `***`, in every format.
+    public func masked(by mask: SecretMask) -> DiffRendering {
+        DiffRendering(diff: diff.mapText(mask.mask), base: base.mapText(mask.mask), head: head.mapText(mask.mask))
+    }
+}
+
+extension DesiredStateDiff {
+    /// This diff with `transform` applied to every text field.
+    func mapText(_ transform: (String) -> String) -> DesiredStateDiff {
+        var copy = self
+        copy.manifests = manifests.map { manifest in
+            ManifestChange(
+                kind: manifest.kind, base: manifest.base.map(transform), head: manifest.head.map(transform),
+                environment: transform(manifest.environment))
+        }
+        copy.changes = changes.map { change in
+            ResourceChange(
+                kind: change.kind, environment: transform(change.environment), checker: change.checker,
+                resourceKind: change.resourceKind, name: transform(change.name), findingResource: transform(change.findingResource),
+                fields: change.fields.map { FieldChange(name: transform($0.name), old: $0.old.map(transform), new: $0.new.map(transform)) },
+                position: SourcePosition(file: transform(change.position.file), line: change.position.line, column: change.position.column),
+                live: change.live)
+        }
+        return copy
+    }
+}
