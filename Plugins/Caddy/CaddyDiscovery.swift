@@ -134,11 +134,7 @@ extension CaddyChecker: Discovering {
             }
             guard !refused.contains(key) else { continue }
             guard let entry = CaddyManifestEntry.yaml(for: route).flatMap(YAMLNode.firstItem(ofYAML:)) else {
-                let what =
-                    route.kind == .middleware
-                    ? CaddyText.describe(route.middleware) : CaddyText.describe(route.handler, strip: route.stripPrefix)
-                let when = route.conditions.isEmpty ? "" : " when " + route.conditions.joined(separator: ", ")
-                gaps.append(Gap(path: route.path.text, reason: "the manifest cannot say \(what)\(when)"))
+                gaps.append(Gap(path: route.path.text, reason: "the manifest cannot say \(gapText(route))"))
                 refused.insert(key)
                 if let known = index[key] {
                     entries.remove(at: known)
@@ -150,9 +146,19 @@ extension CaddyChecker: Discovering {
                 if route.kind == .middleware { entries[known] = merged(entries[known], entry) }
                 continue
             }
+            // A live value the manifest's reader refuses (an upstream holding an ESC) is
+            // not expressible, whatever the entry's spelling.
+            let manifestKey: String
+            switch Self.manifestKey(of: entry) {
+            case .success(let read): manifestKey = read
+            case .failure(let refusal):
+                gaps.append(Gap(path: route.path.text, reason: "the manifest cannot say \(gapText(route)) (its reader: \(refusal))"))
+                refused.insert(key)
+                continue
+            }
             // The manifest pairs its entries by its own key: two live routes it would read
             // as one are not written (one would stand for the other).
-            guard let manifestKey = manifestKey(of: entry), manifestKeys[manifestKey, default: key] == key else {
+            guard manifestKeys[manifestKey, default: key] == key else {
                 gaps.append(Gap(path: route.path.text, reason: "the manifest would read it as an earlier route of the same path"))
                 refused.insert(key)
                 continue
@@ -172,13 +178,34 @@ extension CaddyChecker: Discovering {
         return (entries, gaps, uncompared, unreachable)
     }
 
-    /// What the manifest pairs the entry by, as its decoder reads it; nil when it does not read.
-    static func manifestKey(of entry: YAMLNode) -> String? {
+    /// What the manifest pairs the entry by, as its decoder reads it; or, when it does
+    /// not read, the decoder's own words for why.
+    static func manifestKey(of entry: YAMLNode) -> Result<String, EntryRefusal> {
         let text = YAMLWriter.document([YAMLEntry("route", entry)])
-        guard let node = try? YAMLDocument.parse(text, file: "(entry)").root?.entries().first?.value,
-            let spec = try? CaddyRouteSpec(from: node)
-        else { return nil }
-        return spec.pairingKey
+        do {
+            guard let node = try YAMLDocument.parse(text, file: "(entry)").root?.entries().first?.value else {
+                return .failure(EntryRefusal(description: "no entry"))
+            }
+            return .success(try CaddyRouteSpec(from: node).pairingKey)
+        } catch let error as ManifestError {
+            return .failure(EntryRefusal(description: error.message))
+        } catch let errors as ManifestErrors {
+            return .failure(EntryRefusal(description: errors.errors.map(\.message).joined(separator: "; ")))
+        } catch {
+            return .failure(EntryRefusal(description: "\(error)"))
+        }
+    }
+
+    /// Why the manifest's reader refuses an entry discover spelled from a live route.
+    struct EntryRefusal: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// What a route does, and when, as a gap names it.
+    static func gapText(_ route: CaddyRoute) -> String {
+        let what =
+            route.kind == .middleware ? CaddyText.describe(route.middleware) : CaddyText.describe(route.handler, strip: route.stripPrefix)
+        return what + (route.conditions.isEmpty ? "" : " when " + route.conditions.joined(separator: ", "))
     }
 
     /// An entry with the keys of `more` it does not have yet (two middleware routes of
