@@ -40,6 +40,42 @@ import Testing
                 """)
     }
 
+    /// Decoding stops a section at its first problem; validate still lists every one, in
+    /// every item and every section, each once.
+    @Test func everyShapeProblemOfEverySectionIsListedOnce() async throws {
+        let manifest = """
+            apiVersion: reconcile/v1
+            kind: Environment
+            health:
+              - name: a
+                url: ftp://x/
+              - name: b
+                url: http://127.0.0.1/
+                retries: -1
+                expect: { status: 99999, bodyy: x }
+            docker:
+              containers:
+                - { name: web, state: runing }
+                - { name: db, restart_policy: sometimes }
+
+            """
+        let repo = try await Self.repository(["manifests/prod.yaml": manifest])
+        let result = try await reconcile(["validate", "--repo", repo.path])
+        #expect(result.status == 1)
+        #expect(
+            result.stdout
+                == """
+                manifests/prod.yaml:4:5: health[0]: missing required key 'expect'
+                manifests/prod.yaml:5:10: health[0].url: unsupported URL scheme 'ftp' in 'ftp://x/'; use http, https
+                manifests/prod.yaml:8:14: health[1].retries: -1 is out of range 0...10
+                manifests/prod.yaml:9:23: health[1].expect.status: 99999 is out of range 100...599
+                manifests/prod.yaml:9:30: health[1].expect.bodyy: unknown key 'bodyy' (allowed: status, body_contains, max_latency_ms)
+                manifests/prod.yaml:12:27: docker.containers[0].state: 'runing' is not one of created, running, paused, restarting, exited, dead; did you mean 'running'?
+                manifests/prod.yaml:13:35: docker.containers[1].restart_policy: 'sometimes' is not a restart policy (no, always, unless-stopped, on-failure, on-failure:N)
+
+                """, "\(result.stdout)")
+    }
+
     @Test func githubFormatEmitsErrorAnnotations() async throws {
         let repo = try await Self.repository(["manifests/prod.yaml": Self.invalid])
         let result = try await reconcile(["validate", "--repo", repo.path, "--format", "github"])

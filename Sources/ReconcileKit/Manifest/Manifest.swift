@@ -101,6 +101,9 @@ public struct ManifestDecoder: Sendable {
                 try Self.resolve(vars, into: session, overrides: variableOverrides)
             }
             name = try top.optional("name")?.nonEmptyString() ?? Self.stem(of: file)
+            for key in header.keys where key.shape.isNested {
+                if let node = top.optional(key.name) { session.errors += node.shapeProblems(key.shape) }
+            }
             for key in registry.sectionKeys {
                 guard let node = top.optional(key), let entry = registry.entry(forSection: key) else { continue }
                 do {

@@ -45,8 +45,11 @@ public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible 
 public struct ManifestErrors: Error, Sendable, CustomStringConvertible {
     public let errors: [ManifestError]
 
+    /// The errors in file order, each once (a problem can be found both by the shape walk
+    /// and by the decoder that reads the value).
     public init(_ errors: [ManifestError]) {
-        self.errors = errors.sorted {
+        var seen: Set<ManifestError> = []
+        self.errors = errors.filter { seen.insert($0).inserted }.sorted {
             ($0.position.file, $0.position.line, $0.position.column)
                 < ($1.position.file, $1.position.line, $1.position.column)
         }

@@ -179,30 +179,18 @@ public struct ManifestNode {
     /// keys and exclusive alternatives are enforced, and the first problem is thrown.
     public func mapping(_ object: ManifestObject) throws -> ManifestMapping {
         var values: [String: ManifestNode] = [:]
-        let allowed = object.keyNames
         let written = try entries()
         for entry in written {
             if object.key(entry.key) != nil {
                 values[entry.key] = entry.value
             } else {
-                report(
-                    entry.keyNode.error(
-                        "unknown key \(Self.quoted(entry.key))" + Suggestions.didYouMean(entry.key, among: allowed)
-                            + " (allowed: \(allowed.joined(separator: ", ")))"))
+                report(entry.keyNode.unknownKey(among: object.keyNames))
             }
         }
         for entry in written where !entry.value.isNull {
             if let key = object.key(entry.key) { try entry.value.check(key.shape) }
         }
-        for group in object.exclusive {
-            let written = group.keys.filter { values[$0].map { !$0.isNull } ?? false }
-            if written.count > 1 { throw error(group.conflict) }
-            let satisfied = group.satisfiedBy.contains { values[$0].map { !$0.isNull } ?? false }
-            if written.isEmpty, !satisfied, let missing = group.missing { throw error(missing) }
-        }
-        for key in object.keys where key.isRequired && values[key.name] == nil {
-            throw error("missing required key '\(key.name)'")
-        }
+        if let problem = presenceProblems(object, written: values).first { throw problem }
         return ManifestMapping(node: self, object: object, values: values)
     }
 

@@ -56,6 +56,80 @@ extension ManifestNode {
     }
 }
 
+extension ManifestNode {
+    /// Every problem `shape` finds in this node and everything below it. Decoding checks
+    /// one mapping at a time and stops a section at its first problem; this walk goes on,
+    /// so one `reconcile validate` lists them all. Its messages are the decoder's own (the
+    /// same checks), so a problem both find is listed once (`ManifestErrors` drops repeats).
+    func shapeProblems(_ shape: ManifestShape) -> [ManifestError] {
+        do {
+            switch shape {
+            case .list(let item): return try list().flatMap { $0.shapeProblems(item) }
+            case .dictionary(let value): return try entries().flatMap { $0.value.shapeProblems(value) }
+            case .object(let object): return try objectProblems(object)
+            case .either(let alternatives):
+                // As `check`: the first alternative of this node's kind that fits, else the
+                // last one's complaints (or the kind error when none is of this kind).
+                var problems: [ManifestError] = []
+                for alternative in alternatives where alternative.kindMatches(self) {
+                    problems = shapeProblems(alternative)
+                    if problems.isEmpty { return [] }
+                }
+                if !problems.isEmpty { return problems }
+                try check(shape)
+                return []
+            default:
+                try check(shape)
+                return []
+            }
+        } catch let error as ManifestError {
+            return [error]
+        } catch {
+            return [self.error("\(error)")]
+        }
+    }
+
+    private func objectProblems(_ object: ManifestObject) throws -> [ManifestError] {
+        var values: [String: ManifestNode] = [:]
+        var problems: [ManifestError] = []
+        for entry in try entries() {
+            guard let key = object.key(entry.key) else {
+                problems.append(entry.keyNode.unknownKey(among: object.keyNames))
+                continue
+            }
+            values[entry.key] = entry.value
+            if !entry.value.isNull { problems += entry.value.shapeProblems(key.shape) }
+        }
+        return problems + presenceProblems(object, written: values)
+    }
+
+    /// Keys written together that exclude each other, and required keys not written, of
+    /// a mapping whose written keys are `values`.
+    func presenceProblems(_ object: ManifestObject, written values: [String: ManifestNode]) -> [ManifestError] {
+        func isWritten(_ key: String) -> Bool { values[key].map { !$0.isNull } ?? false }
+        var problems: [ManifestError] = []
+        for group in object.exclusive {
+            let written = group.keys.filter(isWritten)
+            if written.count > 1 { problems.append(error(group.conflict)) }
+            if written.isEmpty, !group.satisfiedBy.contains(where: isWritten), let missing = group.missing {
+                problems.append(error(missing))
+            }
+        }
+        for key in object.keys where key.isRequired && values[key.name] == nil {
+            problems.append(error("missing required key '\(key.name)'"))
+        }
+        return problems
+    }
+
+    /// The complaint about this key node, which `allowed` does not declare.
+    func unknownKey(among allowed: [String]) -> ManifestError {
+        let key = yaml.scalar?.string ?? ""
+        return error(
+            "unknown key \(Self.quoted(key))" + Suggestions.didYouMean(key, among: allowed)
+                + " (allowed: \(allowed.joined(separator: ", ")))")
+    }
+}
+
 extension ManifestShape {
     /// A list or mapping: checked by the decoder that reads it (`either` is checked
     /// here, its mapping alternative only for its kind).
