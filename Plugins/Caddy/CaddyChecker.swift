@@ -118,7 +118,20 @@ public struct CaddyChecker: Checker {
 
     /// `GET /config/`: the running config as JSON, or why it could not be read, and its
     /// ETag when Caddy sent one.
+    ///
+    /// Caddy replaces its admin server after every config change (each edit an apply
+    /// makes), closing the old one's connections: a read that meets that swap is reset.
+    /// A read whose connection broke (not one refused, timed out or answered) is asked
+    /// once more, on a new connection.
     static func readConfig(_ admin: HTTPEndpoint, client: HTTPClient) async -> (AdminOutcome, etag: String?) {
+        let first = await readConfigOnce(admin, client: client)
+        if case .failure(let failure) = first.0, failure.kind == .transport {
+            return await readConfigOnce(admin, client: client)
+        }
+        return first
+    }
+
+    private static func readConfigOnce(_ admin: HTTPEndpoint, client: HTTPClient) async -> (AdminOutcome, etag: String?) {
         let request = adminRequest(admin, "/config/")
         do {
             let response = try await client.send(request)

@@ -44,7 +44,7 @@ import Testing
             let change = try Self.changingOneValue(try await liveConfig(caddy))
             try await CaddyFixPasteTests.load(change.config, into: caddy)
             let drifted = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
-            #expect(drifted.status == 2, "\(name): live \(change.what): \(drifted.caddy)\n\(manifest)")
+            #expect(drifted.status == 2, "\(name): live \(change.what): \(drifted.caddy)\n\(manifest)\n\(drifted.stderr)")
             #expect(drifted.caddy.contains { $0.hasPrefix("drift ") }, "\(name): live \(change.what): \(drifted.caddy)")
             lines.append("  \(name): \(written) routes written, in sync; live \(change.what) is drift")
         }

@@ -235,6 +235,22 @@ func allShapesManifest(_ caddy: CaddyInstance) -> String {
         #expect(findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(summary(findings))")
     }
 
+    /// Caddy swaps its admin server after every config change, resetting a read that
+    /// meets the swap: a reset read is asked once more (the real Caddy's config, served by
+    /// a server that resets the first connections), and a second reset is `unknown`.
+    @Test(arguments: [(1, Status.ok), (2, .unknown)])
+    func aReadWhoseConnectionIsResetIsAskedOnceMore(resets: Int, status: Status) async throws {
+        let caddy = try await startCaddy(productionSites)
+        defer { caddy.stop() }
+        let config = try caddy.scratch.write("live.json", String(decoding: try await liveConfig(caddy), as: UTF8.self))
+        let server = try await offPool { try FixtureHTTPServer(serving: ["/config/": config], resettingFirst: resets) }
+        defer { server.stop() }
+        let findings = try await check(productionManifest(caddy).replacingOccurrences(of: caddy.adminURL, with: server.baseURL))
+        #expect(findings.count == (status == .ok ? 3 : 1), "\(summary(findings))")
+        #expect(findings.nonEmptyAllSatisfy { $0.status == status }, "\(summary(findings))")
+        #expect(server.receivedRequests().map(\.path) == ["/config/", "/config/"])
+    }
+
     @Test func somethingElseAnsweringOnTheAdminAddressIsUnknown() async throws {
         let server = try await offPool { try FixtureHTTPServer() }
         defer { server.stop() }

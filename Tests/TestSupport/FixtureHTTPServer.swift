@@ -15,8 +15,11 @@ public final class FixtureHTTPServer: Sendable {
     ///   - delayMilliseconds: a delay before every answer.
     ///   - serving: request path → file whose bytes answer it (200), e.g. a fake Caddy
     ///     admin's `/config/`.
+    ///   - resettingFirst: how many requests, the first ones, get their connection reset
+    ///     instead of an answer.
     public init(
-        unixSocket: Bool = false, token: String? = nil, delayMilliseconds: Int = 0, serving: [String: String] = [:]
+        unixSocket: Bool = false, token: String? = nil, delayMilliseconds: Int = 0, serving: [String: String] = [:],
+        resettingFirst: Int = 0
     ) throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-http")
         requestLogPath = scratch.file("requests.jsonl")
@@ -35,6 +38,7 @@ public final class FixtureHTTPServer: Sendable {
             arguments += ["--port", String(chosen)]
         }
         if delayMilliseconds > 0 { arguments += ["--delay-ms", String(delayMilliseconds)] }
+        if resettingFirst > 0 { arguments += ["--reset-first", String(resettingFirst)] }
         for (path, file) in serving.sorted(by: { $0.key < $1.key }) { arguments += ["--serve", "\(path)=\(file)"] }
         var environment: [String: String?] = [:]
         if let token { environment["FIXTURE_TOKEN"] = token }

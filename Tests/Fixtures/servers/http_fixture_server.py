@@ -14,6 +14,8 @@ Listens on 127.0.0.1:PORT or on a unix socket, and answers a few fixed routes:
   /api/health/auth/     200 with "Authorization: Bearer TOKEN", else 401
   --serve PATH=FILE     200 with FILE's bytes at PATH (repeatable; e.g. a hostile
                         Caddy config at /config/)
+  --reset-first N       the first N requests get no answer: their connection is reset
+                        (as a server that closes while a request arrives)
 Every request is appended as one JSON line to --log (method, path), so tests can
 prove which requests reached the server (dry-run is read-only).
 """
@@ -22,6 +24,7 @@ import json
 import os
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -29,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG_LOCK = threading.Lock()
 IN_FLIGHT = [0]
+RESETS_LEFT = [0]
 GATE_ARRIVALS = {}
 
 
@@ -67,6 +71,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         self.record()
+        with LOG_LOCK:
+            reset = RESETS_LEFT[0] > 0
+            RESETS_LEFT[0] -= 1 if reset else 0
+        if reset:
+            # SO_LINGER 0: close with RST, so the client reads "connection reset".
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            with LOG_LOCK:
+                IN_FLIGHT[0] -= 1
+            return
         try:
             self.respond()
         finally:
@@ -147,7 +162,9 @@ def main():
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--serve", action="append", default=[])
     parser.add_argument("--gate-dir")
+    parser.add_argument("--reset-first", type=int, default=0)
     options = parser.parse_args()
+    RESETS_LEFT[0] = options.reset_first
     options.served = dict(item.split("=", 1) for item in options.serve)
     if options.unix:
         if os.path.exists(options.unix):
