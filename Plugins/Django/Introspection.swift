@@ -136,13 +136,15 @@ public struct Introspection: Sendable, Hashable, Decodable {
     /// Whether `SECRET_KEY` and each database password are set; never their values.
     public var secrets: [String: Bool]?
     public var media: MediaReport?
+    /// Where `default_storage` writes uploads (it need not be MEDIA_ROOT).
+    public var storage: StorageReport?
     public var console: ConsoleReport?
     public var checks: ChecksReport?
     /// Set when the project could not be loaded at all.
     public var error: PythonFailure?
 
     enum CodingKeys: String, CodingKey {
-        case format, python, executable, cwd, django, debug, settings, secrets, media, console, checks, error
+        case format, python, executable, cwd, django, debug, settings, secrets, media, storage, console, checks, error
         case settingsModule = "settings_module"
         case settingsFile = "settings_file"
     }
@@ -240,6 +242,28 @@ public struct Introspection: Sendable, Hashable, Decodable {
         enum CodingKeys: String, CodingKey {
             case url, probe, resolves, external, view, route, error
             case urlconfFile = "urlconf_file"
+        }
+    }
+
+    /// Django's `default_storage`, which is where uploads go: STORAGES["default"] (or
+    /// DEFAULT_FILE_STORAGE before Django 5.1) may point it anywhere, or off the machine,
+    /// whatever MEDIA_ROOT says. Only its class and its directory are reported; no other
+    /// option (a remote backend's options hold its keys).
+    public struct StorageReport: Sendable, Hashable, Decodable {
+        /// The setting that chooses the backend: `STORAGES["default"]` or `DEFAULT_FILE_STORAGE`.
+        public var setting: String
+        /// `django.core.files.storage.filesystem.FileSystemStorage`, `storages.backends.s3.S3Storage`, …
+        public var backend: String?
+        /// The directory it writes to; nil when it is not a FileSystemStorage (nothing local).
+        public var location: String?
+        /// True when `location` is MEDIA_ROOT (made absolute), false when the storage has its own.
+        public var mediaRoot: Bool?
+        /// The storage could not be built (a backend that fails to import): uploads fail too.
+        public var error: PythonFailure?
+
+        enum CodingKeys: String, CodingKey {
+            case setting, backend, location, error
+            case mediaRoot = "media_root"
         }
     }
 

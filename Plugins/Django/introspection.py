@@ -122,6 +122,7 @@ def run(doc):
             secrets["DATABASES.%s.PASSWORD" % alias] = bool(database.get("PASSWORD"))
     doc["secrets"] = secrets
     doc["media"] = media(settings)
+    doc["storage"] = storage(settings)
     if config.get("console"):
         doc["console"] = console_logging(config["console"], settings)
     if config.get("checks", True):
@@ -523,6 +524,31 @@ def media(settings):
         result["route"] = getattr(match, "route", None)
     except BaseException as error:
         result["error"] = failure("resolve(%r)" % probe, error)
+    return result
+
+
+def storage(settings):
+    """Where uploads really go: Django's default_storage, built from STORAGES["default"]
+    (Django 4.2 and later) or DEFAULT_FILE_STORAGE (before 5.1), which may write anywhere,
+    whatever MEDIA_ROOT says. Reported: the setting that chooses it, its class and, for a
+    FileSystemStorage (and subclasses), the directory it writes to and whether that is
+    MEDIA_ROOT. No other option is reported: a remote backend's options hold its keys."""
+    import django
+
+    result = {"setting": 'STORAGES["default"]'}
+    try:
+        if django.VERSION < (4, 2) or (django.VERSION < (5, 1) and settings.is_overridden("DEFAULT_FILE_STORAGE")):
+            result["setting"] = "DEFAULT_FILE_STORAGE"
+        from django.core.files.storage import FileSystemStorage, default_storage
+
+        # default_storage is lazy: its __class__ is the configured backend's.
+        result["backend"] = qualname(default_storage.__class__)
+        if isinstance(default_storage, FileSystemStorage):
+            location = str(default_storage.location)
+            result["location"] = location
+            result["media_root"] = location == os.path.abspath(str(getattr(settings, "MEDIA_ROOT", "") or ""))
+    except BaseException as error:
+        result["error"] = failure("default_storage", error)
     return result
 
 

@@ -7,21 +7,41 @@ import ReconcileKit
 /// Reads the facts of one media chain out of what the Caddy, Docker and Django checkers
 /// observed. Pure: unit tests feed it observations recorded from the real services.
 enum ChainFacts {
-    /// Django's resolved MEDIA_ROOT.
-    static func mediaRoot(_ django: Result<DjangoObservation, Error>) -> Fact<String> {
+    /// Where Django writes uploads: its default storage's directory, which is MEDIA_ROOT
+    /// unless the storage has a location of its own. A storage with no local directory
+    /// (S3, any non-FileSystemStorage) or one that cannot be built leaves the link unknown.
+    static func mediaRoot(_ django: Result<DjangoObservation, Error>) -> Fact<UploadDirectory> {
+        let observation: DjangoObservation
         switch django {
-        case .failure(let error):
-            return .unknown("Django's settings were not observed (\(error))")
-        case .success(let observation):
-            guard observation.introspection != nil else {
-                return .unknown("Django's settings could not be read (\(observation.runner))")
-            }
-            switch observation.value(of: "MEDIA_ROOT") {
-            case .string(let path)?: return .observed(path)
-            case let value?: return .observed(value.description)
-            case nil: return .unknown("Django did not report MEDIA_ROOT")
-            }
+        case .failure(let error): return .unknown("Django's settings were not observed (\(error))")
+        case .success(let observed): observation = observed
         }
+        guard let introspection = observation.introspection else {
+            return .unknown("Django's settings could not be read (\(observation.runner))")
+        }
+        let mediaRoot: String
+        switch observation.value(of: "MEDIA_ROOT") {
+        case .string(let path)?: mediaRoot = path
+        case let value?: mediaRoot = value.description
+        case nil: return .unknown("Django did not report MEDIA_ROOT")
+        }
+        guard let storage = introspection.storage else {
+            return .unknown("Django did not report its default storage, so where uploads go is not known")
+        }
+        let backend = storage.backend ?? "its default storage"
+        if let error = storage.error {
+            return .unknown(
+                "Django's default storage (\(storage.setting)) could not be built, so uploads fail: \(error.lastLine)"
+                    + (error.location.map { " at \($0)" } ?? ""))
+        }
+        guard let location = storage.location else {
+            return .unknown(
+                "uploads go to \(backend) (\(storage.setting)), not to a directory: MEDIA_ROOT \(mediaRoot) is not "
+                    + "where Django writes them, and this chain cannot carry them")
+        }
+        if storage.mediaRoot == true { return .observed(UploadDirectory(path: mediaRoot)) }
+        return .observed(
+            UploadDirectory(path: location, storageSetting: storage.setting, backend: storage.backend, mediaRoot: mediaRoot))
     }
 
     /// Whether MEDIA_URL resolves through Django's URLconf.

@@ -44,19 +44,20 @@ extension MediaChecker: Discovering {
         case none
     }
 
-    /// The chain the earlier discoveries describe: MEDIA_ROOT, the Django container's
-    /// mount there, MEDIA_URL. None when a layer was not discovered or has no such thing.
+    /// The chain the earlier discoveries describe: where Django writes uploads (MEDIA_ROOT,
+    /// or its default storage's own location), the Django container's mount there,
+    /// MEDIA_URL. None when a layer was not discovered or has no such thing.
     static func infer(_ request: DiscoveryRequest, _ earlier: Discoveries) -> Inference {
         guard let container = request.djangoContainer, let django = earlier.observation(of: DjangoChecker.self),
             earlier.observation(of: CaddyChecker.self) != nil, let docker = earlier.observation(of: DockerChecker.self),
-            case .string(let mediaRoot)? = django.value(of: "MEDIA_ROOT"), case .string(let mediaURL)? = django.value(of: "MEDIA_URL"),
-            mediaURL.hasPrefix("/"), mediaRoot.hasPrefix("/"),
-            case .observed(let mount?) = ChainFacts.mount(.success(docker), container: container, path: mediaRoot),
+            case .observed(let uploads) = ChainFacts.mediaRoot(.success(django)),
+            case .string(let mediaURL)? = django.value(of: "MEDIA_URL"), mediaURL.hasPrefix("/"), uploads.path.hasPrefix("/"),
+            case .observed(let mount?) = ChainFacts.mount(.success(docker), container: container, path: uploads.path),
             mount.source.hasPrefix("/")
         else { return .none }
         return .chain(
             MediaSpec.Chain(
-                name: "media", container: container, containerPath: mediaRoot, hostPath: mount.source, servedAt: mediaURL,
+                name: "media", container: container, containerPath: uploads.path, hostPath: mount.source, servedAt: mediaURL,
                 caddyContainer: nil, position: SourcePosition(file: "-", line: 1, column: 1)))
     }
 }

@@ -8,6 +8,28 @@ public enum Fact<Value: Sendable & Hashable>: Sendable, Hashable {
     case unknown(String)
 }
 
+/// Where Django writes uploads: the directory of its default storage. That is MEDIA_ROOT
+/// unless STORAGES["default"] (DEFAULT_FILE_STORAGE before Django 5.1) gives the storage a
+/// location of its own, which then wins: comparing MEDIA_ROOT alone would call a chain
+/// healthy while every upload goes elsewhere.
+public struct UploadDirectory: Sendable, Hashable {
+    public var path: String
+    /// The setting that chose a storage with its own location (`STORAGES["default"]`);
+    /// nil when the directory is MEDIA_ROOT.
+    public var storageSetting: String?
+    /// That storage's class, when it has its own location.
+    public var backend: String?
+    /// MEDIA_ROOT, which the storage ignores, when it has its own location.
+    public var mediaRoot: String?
+
+    public init(path: String, storageSetting: String? = nil, backend: String? = nil, mediaRoot: String? = nil) {
+        self.path = path
+        self.storageSetting = storageSetting
+        self.backend = backend
+        self.mediaRoot = mediaRoot
+    }
+}
+
 /// What backs `container_path` in the container: the mount's kind, its volume name (for
 /// a volume) and its source on the host.
 public struct MountFact: Sendable, Hashable {
@@ -81,8 +103,8 @@ public struct LiveProof: Sendable, Hashable {
 
 /// Every link of one chain, as observed.
 public struct ChainObservation: Sendable, Hashable {
-    /// Django's resolved MEDIA_ROOT.
-    public var mediaRoot: Fact<String>
+    /// Where Django's default storage writes: MEDIA_ROOT, or the storage's own location.
+    public var mediaRoot: Fact<UploadDirectory>
     /// Whether a request to MEDIA_URL resolves through Django's URLconf.
     public var djangoServesMedia: Fact<Bool>
     /// The mount at `container_path` (observed nil: nothing is mounted there).
@@ -98,7 +120,7 @@ public struct ChainObservation: Sendable, Hashable {
     public var repair: ContainerRepair?
 
     public init(
-        mediaRoot: Fact<String>, djangoServesMedia: Fact<Bool>, mount: Fact<MountFact?>, expectedCaddyRoot: Fact<String>,
+        mediaRoot: Fact<UploadDirectory>, djangoServesMedia: Fact<Bool>, mount: Fact<MountFact?>, expectedCaddyRoot: Fact<String>,
         route: Fact<RouteFact?>, live: Fact<LiveProof>, repair: ContainerRepair? = nil
     ) {
         self.mediaRoot = mediaRoot

@@ -23,22 +23,56 @@ enum MediaVerdict {
             expected: expected, observed: observed, message: message, fix: fix, position: chain.position)
     }
 
-    static func mediaRoot(_ chain: MediaSpec.Chain, _ fact: Fact<String>) -> Finding {
+    static func mediaRoot(_ chain: MediaSpec.Chain, _ fact: Fact<UploadDirectory>) -> Finding {
         let expected = chain.containerPath
         switch fact {
         case .unknown(let reason):
             return finding(chain, "MEDIA_ROOT", .unknown, expected: expected, reason)
-        case .observed(let root) where ChainFacts.normalised(root) == ChainFacts.normalised(expected):
-            return finding(chain, "MEDIA_ROOT", .ok, expected: expected, observed: root, "Django writes uploads to \(root)")
-        case .observed(let root):
+        case .observed(let uploads) where ChainFacts.normalised(uploads.path) == ChainFacts.normalised(expected):
             return finding(
-                chain, "MEDIA_ROOT", .drift, expected: expected, observed: root,
-                "Django writes uploads to \(root), but the media volume is mounted at \(expected): uploads land in "
-                    + "the container's own filesystem, vanish when it is recreated, and Caddy never sees them (404)",
-                fix: Fix(
-                    summary: "Point MEDIA_ROOT at the mount (in settings.py, or the environment variable it reads).",
-                    snippet: "MEDIA_ROOT = \"\(expected)\"", language: "python"))
+                chain, "MEDIA_ROOT", .ok, expected: expected, observed: uploads.path,
+                "Django writes uploads to \(uploads.path)\(storage(uploads))")
+        case .observed(let uploads):
+            let lost =
+                "the media volume is mounted at \(expected): uploads land in the container's own filesystem, vanish when "
+                + "it is recreated, and Caddy never sees them (404)"
+            guard let setting = uploads.storageSetting else {
+                return finding(
+                    chain, "MEDIA_ROOT", .drift, expected: expected, observed: uploads.path,
+                    "Django writes uploads to \(uploads.path), but \(lost)",
+                    fix: Fix(
+                        summary: "Point MEDIA_ROOT at the mount (in settings.py, or the environment variable it reads).",
+                        snippet: "MEDIA_ROOT = \"\(expected)\"", language: "python"))
+            }
+            return finding(
+                chain, "MEDIA_ROOT", .drift, expected: expected, observed: uploads.path,
+                "Django writes uploads to \(uploads.path)\(storage(uploads)), but \(lost)",
+                fix: storageFix(setting, expected: expected, backend: uploads.backend))
         }
+    }
+
+    /// " (the location of STORAGES["default"], …; MEDIA_ROOT /app/media is not used)", or
+    /// "" when the directory is MEDIA_ROOT.
+    static func storage(_ uploads: UploadDirectory) -> String {
+        guard let setting = uploads.storageSetting else { return "" }
+        let backend = uploads.backend.map { ", \($0)" } ?? ""
+        let unused = uploads.mediaRoot.map { "; MEDIA_ROOT \($0) is not used" } ?? ""
+        return " (the location of \(setting)\(backend)\(unused))"
+    }
+
+    /// Where the storage's own location is set: the OPTIONS of STORAGES["default"], or the
+    /// class DEFAULT_FILE_STORAGE names (Django < 4.2 has no OPTIONS).
+    static func storageFix(_ setting: String, expected: String, backend: String?) -> Fix {
+        guard setting.hasPrefix("STORAGES") else {
+            return Fix(
+                summary: "\(setting) names \(backend ?? "a storage") with a location of its own: make it write to "
+                    + "\(expected) (its `location`), or use Django's FileSystemStorage with MEDIA_ROOT = \"\(expected)\".")
+        }
+        return Fix(
+            summary: "Set the location in the OPTIONS of \(setting) to the mount (after STORAGES in settings.py), or "
+                + "remove it there so MEDIA_ROOT applies, with MEDIA_ROOT = \"\(expected)\".",
+            snippet: "STORAGES[\"default\"].setdefault(\"OPTIONS\", {})[\"location\"] = \"\(expected)\"",
+            language: "python")
     }
 
     static func mount(_ chain: MediaSpec.Chain, _ fact: Fact<MountFact?>, repair: ContainerRepair?) -> Finding {

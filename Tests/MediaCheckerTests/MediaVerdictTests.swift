@@ -14,7 +14,7 @@ import Testing
         caddyContainer: nil, position: SourcePosition(file: "m.yaml", line: 3, column: 5))
 
     static let healthy = ChainObservation(
-        mediaRoot: .observed("/app/media"), djangoServesMedia: .observed(false),
+        mediaRoot: .observed(UploadDirectory(path: "/app/media")), djangoServesMedia: .observed(false),
         mount: .observed(MountFact(type: "bind", source: "/srv/media")), expectedCaddyRoot: .observed("/srv/media"),
         route: .observed(
             RouteFact(
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func aWrongMediaRootIsDriftWithTheSettingsLine() {
-        let found = Self.findings { $0.mediaRoot = .observed("/app/uploads") }
+        let found = Self.findings { $0.mediaRoot = .observed(UploadDirectory(path: "/app/uploads")) }
         let finding = found["media: MEDIA_ROOT"]
         #expect(finding?.status == .drift)
         #expect(finding?.observed == "/app/uploads")
