@@ -6,9 +6,9 @@ import ReconcileKit
 /// image, restart policy, published ports, mounts, environment variables (names, and the
 /// values the manifest gives), and named volumes.
 ///
-/// It only ever sends GETs (ping, container list, one inspect per desired container,
-/// volume list), so it is read-only whatever the run mode; in dry-run the
-/// HTTP client's read-only policy enforces that below this code. An engine that cannot
+/// It only ever sends GETs (ping, one inspect per desired container, the container list
+/// when it is needed, the volume list), so it is read-only whatever the run mode; in
+/// dry-run the HTTP client's read-only policy enforces that below this code. An engine that cannot
 /// be reached makes every desired resource `unknown`, with the repair (start the
 /// daemon, join the docker group, fix DOCKER_HOST), never `ok`.
 public struct DockerChecker: Checker {
@@ -39,46 +39,72 @@ public struct DockerChecker: Checker {
             return observation
         }
         let client = DockerEngineClient(endpoint: endpoint, http: context.http)
-        let version: String
         do throws(EngineProblem) {
             let engine = try await client.connect()
             observation.engine = engine
             context.logger.debug(
                 "docker: \(engine.product) \(engine.version) at \(endpoint), API \(engine.negotiatedVersion) (engine \(engine.minAPIVersion)–\(engine.apiVersion))"
             )
-            version = engine.negotiatedVersion
+            let version = engine.negotiatedVersion
+            async let volumes = Self.volumes(client: client, version: version)
             let desired = Pairing.desiredContainers(spec, compose: observation.compose)
-            // The list is the engine's slowest answer (Podman: more than 200 inspects
-            // together), so the desired containers are inspected by name meanwhile; an
-            // answer counts once the list pairs its id, the rest are inspected after it.
             let valued = Set(desired.flatMap(\.environmentValues.keys))
-            async let listed = Self.list(client: client, version: version)
-            let (byName, _) = await Self.inspect(desired.map(\.name), client: client, version: version, keepingValuesOf: valued)
-            observation.containers = try await listed.get().map(EngineJSON.summary)
-
-            var ids: [String] = []
-            var seen: Set<String> = []
-            for container in desired {
-                if let id = Pairing.match(container, in: observation.containers)?.id, seen.insert(id).inserted { ids.append(id) }
-            }
-            let early = Dictionary(byName.values.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let (late, problems) = await Self.inspect(
-                ids.filter { early[$0] == nil }, client: client, version: version, keepingValuesOf: valued)
-            let inspected = late.merging(ids.compactMap { id in early[id].map { (id, $0) } }) { late, _ in late }
+            let (inspected, problems) = try await Self.containers(
+                desired, into: &observation, listing: context.readers != [], client: client, version: version,
+                keepingValuesOf: valued)
             Self.registerSecrets(desired, inspected.values, in: context.secrets)
             observation.inspected = inspected
             observation.inspectionProblems = problems
+            switch await volumes {
+            case .success(let list): observation.volumes = list
+            case .failure(let problem): observation.volumeProblem = problem.message
+            }
         } catch {
             observation.problem = error
-            return observation
-        }
-        do throws(EngineProblem) {
-            let list = try await client.get(EngineJSON.VolumeList.self, "/volumes", version: version)
-            observation.volumes = (list.Volumes ?? []).map(EngineJSON.volume).sorted { $0.name < $1.name }
-        } catch {
-            observation.volumeProblem = error.message
         }
         return observation
+    }
+
+    /// The desired containers inspected, by id, and those that could not be, with
+    /// `observation.containers` filled for pairing.
+    ///
+    /// Each is inspected by its name first, as `docker inspect NAME` does. The list
+    /// (`docker ps -a`, Podman's slowest answer: more than 200 inspects together) is
+    /// asked for meanwhile when `listing` (another checker of the run reads every
+    /// container: the host checker their ports), and otherwise only when some desired
+    /// container did not answer to exactly its name: absent (its "did you mean" needs
+    /// the names), a compose service under another name, an id prefix, an error. Then
+    /// the list pairs them, and the containers it pairs that were not inspected yet are.
+    static func containers(
+        _ desired: [ContainerSpec], into observation: inout DockerObservation, listing: Bool, client: DockerEngineClient,
+        version: String, keepingValuesOf valued: Set<String>
+    ) async throws(EngineProblem) -> ([String: ContainerObservation], [String: String]) {
+        let names = desired.map(\.name)
+        let rows: [EngineJSON.ContainerRow]
+        let byName: [String: ContainerObservation]
+        if listing {
+            async let listed = list(client: client, version: version)
+            byName = await inspect(names, client: client, version: version, keepingValuesOf: valued).0
+            rows = try await listed.get()
+        } else {
+            byName = await inspect(names, client: client, version: version, keepingValuesOf: valued).0
+            if names.allSatisfy({ byName[$0]?.name == $0 }) {
+                let found = names.compactMap { byName[$0] }
+                observation.containers = found.map(ContainerSummary.init(inspected:))
+                return (Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), [:])
+            }
+            rows = try await list(client: client, version: version).get()
+        }
+        observation.containers = rows.map(EngineJSON.summary)
+        var ids: [String] = []
+        var seen: Set<String> = []
+        for container in desired {
+            if let id = Pairing.match(container, in: observation.containers)?.id, seen.insert(id).inserted { ids.append(id) }
+        }
+        let early = Dictionary(byName.values.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let (late, problems) = await inspect(
+            ids.filter { early[$0] == nil }, client: client, version: version, keepingValuesOf: valued)
+        return (late.merging(ids.compactMap { id in early[id].map { (id, $0) } }) { late, _ in late }, problems)
     }
 
     public func compare(_ spec: DockerSpec, with observation: DockerObservation) -> [Finding] {
@@ -102,6 +128,17 @@ public struct DockerChecker: Checker {
     static func list(client: DockerEngineClient, version: String) async -> Result<[EngineJSON.ContainerRow], EngineProblem> {
         do throws(EngineProblem) {
             return .success(try await client.get([EngineJSON.ContainerRow].self, "/containers/json?all=1", version: version))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `GET /volumes`, sorted by name, its failure as a value (for `async let`: it is
+    /// asked while the containers are inspected).
+    static func volumes(client: DockerEngineClient, version: String) async -> Result<[VolumeObservation], EngineProblem> {
+        do throws(EngineProblem) {
+            let list = try await client.get(EngineJSON.VolumeList.self, "/volumes", version: version)
+            return .success((list.Volumes ?? []).map(EngineJSON.volume).sorted { $0.name < $1.name })
         } catch {
             return .failure(error)
         }

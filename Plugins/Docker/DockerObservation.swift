@@ -11,7 +11,9 @@ public struct DockerObservation: Sendable, Hashable, Codable {
     /// Why the engine could not be observed at all; nil when it answered.
     public var problem: EngineProblem?
     public var engine: EngineInfo?
-    /// Every container (`docker ps -a`), for pairing and for "did you mean".
+    /// Every container (`docker ps -a`), for pairing and for "did you mean"; only the
+    /// desired ones when no other checker of the run reads this observation and each
+    /// answered to its exact name (the list was not needed, see `DockerChecker`).
     public var containers: [ContainerSummary]
     /// Inspections of the containers paired with desired ones, by container id.
     public var inspected: [String: ContainerObservation]
@@ -144,6 +146,15 @@ public struct ContainerSummary: Sendable, Hashable, Codable {
         self.composeProject = composeProject
         self.composeService = composeService
         self.ports = ports
+    }
+}
+
+extension ContainerSummary {
+    /// The row an inspected container would have in the list (its ports as inspected).
+    init(inspected container: ContainerObservation) {
+        self.init(
+            id: container.id, name: container.name, state: container.state, image: container.image,
+            composeProject: container.composeProject, composeService: container.composeService, ports: container.ports)
     }
 }
 

@@ -13,8 +13,7 @@ import Testing
 struct ComposeEndToEndTests {
     func reconcile(_ repository: ScratchRepository, _ arguments: [String]) throws -> (status: Int32, report: [String: Any]?, stderr: String)
     {
-        let binary = TestPaths.reconcileBinary
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
+        let binary = try builtReconcile()
         let result = try run(binary, ["--repo", repository.path, "--format", "json"] + arguments)
         let report = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         return (result.status, report, result.stderr + result.stdout)

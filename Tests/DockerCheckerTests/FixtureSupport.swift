@@ -70,7 +70,24 @@ enum SpecText {
     }
 }
 
+/// The built `reconcile` binary, or a failed requirement saying to build it first.
+func builtReconcile() throws -> String {
+    let binary = TestPaths.reconcileBinary
+    try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
+    return binary
+}
+
 extension [Finding] {
     /// The findings about one resource.
     func about(_ resource: String) -> [Finding] { filter { $0.resource == resource } }
+}
+
+extension Finding {
+    /// The finding without its "did you mean" (the closest name among every container of
+    /// the engine, which tests running beside this one add and remove).
+    var withoutSuggestion: Finding {
+        var finding = self
+        if let range = finding.message.range(of: "; did you mean '") { finding.message.removeSubrange(range.lowerBound...) }
+        return finding
+    }
 }

@@ -10,12 +10,19 @@ import Testing
 /// containers made by the podman CLI the way an operator would make them.
 @Suite("docker: against a real engine (Podman)")
 struct IntegrationTests {
+    /// Observes twice: as a run where another checker reads the observation (the list
+    /// beside the inspects), and as one where none does (inspects by name, the list only
+    /// when a name does not answer); both must find the same.
     func check(_ yaml: String, environment: [String: String] = [:]) async throws -> (DockerObservation, [Finding]) {
         let spec = try SpecText.decode(yaml)
-        let context = ObservationContext(mode: .dryRun, source: StubSource(), environment: environment)
+        var context = ObservationContext(mode: .dryRun, source: StubSource(), environment: environment)
         let checker = DockerChecker()
         let observation = try await checker.observe(spec, in: context)
-        return (observation, checker.compare(spec, with: observation))
+        let findings = checker.compare(spec, with: observation)
+        context.readers = []
+        let byName = checker.compare(spec, with: try await checker.observe(spec, in: context))
+        #expect(byName.map(\.withoutSuggestion) == findings.map(\.withoutSuggestion))
+        return (observation, findings)
     }
 
     @Test func runningExitedAndNeverStartedContainersWithVolumeBindAndPort() async throws {
@@ -237,8 +244,7 @@ struct IntegrationTests {
             #expect(problem?.kind == .permissionDenied)
             return
         }
-        let binary = TestPaths.reconcileBinary
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
+        let binary = try builtReconcile()
         let repository = try ScratchRepository(files: [
             "manifests/prod.yaml": """
             apiVersion: reconcile/v1

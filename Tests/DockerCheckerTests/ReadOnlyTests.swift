@@ -41,6 +41,16 @@ final class RecordingProxy: Sendable {
     }
 
     func stop() { process.stop() }
+
+    /// A fresh scene whose engine `body` reaches through a recording proxy; both are
+    /// cleaned up afterwards.
+    static func scene(_ body: (Scene, RecordingProxy) async throws -> Void) async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let proxy = try RecordingProxy(upstream: scene.engine.socketPath)
+        defer { proxy.stop() }
+        try await body(scene, proxy)
+    }
 }
 
 /// Dry-run never mutates anything (DESIGN.md): proved by what reached the engine.
@@ -95,64 +105,59 @@ struct ReadOnlyTests {
     }
 
     @Test func checkerSendsOnlyGETsEvenWhenAllowedMore() async throws {
-        let scene = try Scene()
-        defer { scene.tearDown() }
-        let proxy = try RecordingProxy(upstream: scene.engine.socketPath)
-        defer { proxy.stop() }
-        let db = scene.container("db")
-        try scene.engine.create(db)
-        let spec = try SpecText.decode(
-            "endpoint: \(proxy.endpoint)\ncontainers:\n  - name: \(db)\n    state: running\nvolumes: [nothing]\n")
-        for mode in [RunMode.dryRun, .apply] {
-            let context = ObservationContext(mode: mode, source: StubSource(), environment: [:])
-            let findings = DockerChecker().compare(spec, with: try await DockerChecker().observe(spec, in: context))
-            #expect(findings.about(db).first?.status == .drift, "a stopped container is reported, not started")
+        try await RecordingProxy.scene { scene, proxy in
+            let db = scene.container("db")
+            try scene.engine.create(db)
+            let spec = try SpecText.decode(
+                "endpoint: \(proxy.endpoint)\ncontainers:\n  - name: \(db)\n    state: running\nvolumes: [nothing]\n")
+            for mode in [RunMode.dryRun, .apply] {
+                let context = ObservationContext(mode: mode, source: StubSource(), environment: [:])
+                let findings = DockerChecker().compare(spec, with: try await DockerChecker().observe(spec, in: context))
+                #expect(findings.about(db).first?.status == .drift, "a stopped container is reported, not started")
+            }
+            let requests = proxy.requests()
+            #expect(requests.count == 8, "version, list, inspect, volumes, twice: \(requests)")
+            #expect(requests.nonEmptyAllSatisfy { $0.method == "GET" }, "\(requests)")
+            #expect(requests.map(\.target).contains("/v1.41/containers/json?all=1"))
+            // Still created: nothing started it.
+            #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", db]) == "created")
         }
-        let requests = proxy.requests()
-        #expect(requests.count == 8, "version, list, inspect, volumes, twice: \(requests)")
-        #expect(requests.nonEmptyAllSatisfy { $0.method == "GET" }, "\(requests)")
-        #expect(requests.map(\.target).contains("/v1.41/containers/json?all=1"))
-        // Still created: nothing started it.
-        #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", db]) == "created")
     }
 
-    @Test func dryRunOfTheBuiltCLISendsOnlyGETs() throws {
-        let binary = TestPaths.reconcileBinary
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the reconcile product first: \(binary)")
-        let scene = try Scene()
-        defer { scene.tearDown() }
-        let proxy = try RecordingProxy(upstream: scene.engine.socketPath)
-        defer { proxy.stop() }
-        let backend = scene.container("backend")
-        let worker = scene.container("worker")
-        try scene.engine.run(backend, ["--restart", "always"])
-        try scene.engine.create(worker)
-        let repository = try ScratchRepository(files: [
-            "manifests/prod.yaml": """
-            apiVersion: reconcile/v1
-            kind: Environment
-            name: prod
-            docker:
-              endpoint: \(proxy.endpoint)
-              containers:
-                - { name: \(backend), state: running, restart_policy: unless-stopped }
-                - { name: \(worker), state: running }
-                - { name: \(scene.prefix)-gone, image: rims-backend:latest }
-              volumes: [\(scene.prefix)_media]
-            """
-        ])
-        let result = try run(
-            binary, ["--repo", repository.path, "--manifest", "manifests/prod.yaml", "--dry-run", "--format", "json"])
-        #expect(result.status == 2, "drift: \(result.stdout) \(result.stderr)")
-        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let summary = report?["summary"] as? [String: Int]
-        #expect(summary?["drift"] == 4, "\(result.stdout)")
-        let requests = proxy.requests()
-        #expect(requests.count >= 4)
-        #expect(requests.nonEmptyAllSatisfy { $0.method == "GET" }, "\(requests)")
-        // Every drift had a fix a human could run; reconcile ran none of them.
-        #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", worker]) == "created")
-        #expect(try scene.engine.podman(["inspect", "--format", "{{.HostConfig.RestartPolicy.Name}}", backend]) == "always")
-        #expect(try scene.engine.podman(["volume", "ls", "-q", "--filter", "name=\(scene.prefix)_media"]).isEmpty)
+    @Test func dryRunOfTheBuiltCLISendsOnlyGETs() async throws {
+        let binary = try builtReconcile()
+        try await RecordingProxy.scene { scene, proxy in
+            let backend = scene.container("backend")
+            let worker = scene.container("worker")
+            try scene.engine.run(backend, ["--restart", "always"])
+            try scene.engine.create(worker)
+            let repository = try ScratchRepository(files: [
+                "manifests/prod.yaml": """
+                apiVersion: reconcile/v1
+                kind: Environment
+                name: prod
+                docker:
+                  endpoint: \(proxy.endpoint)
+                  containers:
+                    - { name: \(backend), state: running, restart_policy: unless-stopped }
+                    - { name: \(worker), state: running }
+                    - { name: \(scene.prefix)-gone, image: rims-backend:latest }
+                  volumes: [\(scene.prefix)_media]
+                """
+            ])
+            let result = try run(
+                binary, ["--repo", repository.path, "--manifest", "manifests/prod.yaml", "--dry-run", "--format", "json"])
+            #expect(result.status == 2, "drift: \(result.stdout) \(result.stderr)")
+            let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let summary = report?["summary"] as? [String: Int]
+            #expect(summary?["drift"] == 4, "\(result.stdout)")
+            let requests = proxy.requests()
+            #expect(requests.count >= 4)
+            #expect(requests.nonEmptyAllSatisfy { $0.method == "GET" }, "\(requests)")
+            // Every drift had a fix a human could run; reconcile ran none of them.
+            #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", worker]) == "created")
+            #expect(try scene.engine.podman(["inspect", "--format", "{{.HostConfig.RestartPolicy.Name}}", backend]) == "always")
+            #expect(try scene.engine.podman(["volume", "ls", "-q", "--filter", "name=\(scene.prefix)_media"]).isEmpty)
+        }
     }
 }

@@ -17,6 +17,8 @@ struct SourceSection: ManifestSection {
 
 /// Counts how often each manifest's `source:` was observed.
 let sourceObservations = Mutex<[String: Int]>([:])
+/// The readers each manifest's `source:` observation was told of.
+let sourceReaders = Mutex<[String: Set<String>?]>([:])
 
 struct SourceChecker: Checker {
     static let identifier = "source"
@@ -24,6 +26,7 @@ struct SourceChecker: Checker {
     static let reports = "what it saw"
     func observe(_ spec: SourceSection, in context: ObservationContext) async throws -> String {
         sourceObservations.withLock { $0[spec.value, default: 0] += 1 }
+        sourceReaders.withLock { $0[spec.value] = context.readers }
         try await Task.sleep(for: .milliseconds(50))
         return "observed \(spec.value)"
     }
@@ -68,6 +71,7 @@ struct ChainChecker: Checker {
         let findings = await Reconciler(checkDeadline: .seconds(10)).run(checks, context: dryRunContext())
         #expect(findings.map(\.message) == ["saw: observed \(tag)", "observed \(tag)"])
         #expect(sourceObservations.withLock { $0[tag] } == 1)
+        #expect(sourceReaders.withLock { $0[tag] ?? nil } == ["chain"], "the producer is told who reads it")
     }
 
     @Test func onlyTheConsumerStillObservesItsInputButReportsOnlyItself() async throws {
@@ -86,6 +90,7 @@ struct ChainChecker: Checker {
         let findings = await Reconciler(checkDeadline: .seconds(10)).run(
             checks, context: dryRunContext(), only: ["source"])
         #expect(findings.map(\.checker) == ["source"])
+        #expect(sourceReaders.withLock { $0[tag] ?? nil } == [], "the consumer left out reads nothing")
     }
 
     @Test func aMissingInputSectionMakesTheConsumerUnknownWithTheReason() async throws {

@@ -34,6 +34,12 @@ public struct ObservationContext: Sendable {
     public let operatorConfig: OperatorConfig
     /// Observations shared within one run, and the manifest this context serves.
     var sharing: (observations: SharedObservations, manifest: String)?
+    /// The checkers of this run that will read this check's observation (they name its
+    /// checker in their `inputs`), set by ``Reconciler``; nil where that is not known
+    /// (discovery, a context made by hand), which means anyone may. A checker can leave
+    /// out work only readers need: the Docker checker asks for every container (Podman's
+    /// slowest answer) only when the host or media checker will read them.
+    public package(set) var readers: Set<String>?
     /// When the reconciler stops waiting for this check (set by ``Reconciler``); what a
     /// check hands on to a process it starts (an external checker's `deadline_ms`).
     public internal(set) var deadline: ContinuousClock.Instant?

@@ -40,6 +40,8 @@ public struct Reconciler: Sendable {
         for check in Self.inputsFirst(observed) {
             var checkContext = context
             checkContext.sharing = (shared, check.position.file)
+            checkContext.readers = Set(
+                observed.filter { $0.position.file == check.position.file && $0.inputs.contains(check.checker) }.map(\.checker))
             checkContext.deadline = .now + checkDeadline
             let observing = checkContext
             shared.start(manifest: check.position.file, checker: check.checker) { try await check.observe(observing) }
