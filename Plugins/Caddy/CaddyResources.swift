@@ -5,7 +5,8 @@ extension CaddyChecker: ResourceDescribing {
     /// `listen`, `probes`, `unmanaged_routes` and `write_caddyfile` are planned by their values.
     public static let describedKeys = DescribedKeys.only(["admin", "sites", "caddyfile"])
 
-    /// Each written route keyed by its site and path; a Caddyfile is one resource whose
+    /// Each written route keyed by its site and path, ordered within its site (the first
+    /// route that matches answers, so a reorder is planned); a Caddyfile is one resource whose
     /// content is its blob at the ref (its routes are known only once adapted).
     public func resources(of spec: CaddySpec, in desired: DesiredState) -> [DesiredResource] {
         var resources = [
@@ -69,7 +70,7 @@ extension CaddyChecker: ResourceDescribing {
                             checker: Self.identifier, kind: "route",
                             name: "\(label) \(route.path)" + (route.conditions.isEmpty ? "" : " " + route.conditions.joined(separator: " "))
                                 + (route.handler == nil ? " (middleware)" : ""),
-                            findingResource: route.path.text, fields: fields, position: route.position))
+                            findingResource: route.path.text, fields: fields, position: route.position, orderedWithin: label))
                 }
             }
         }

@@ -50,26 +50,27 @@ import Testing
     /// Health checks that are in sync, drifted, and unobservable (a POST a dry run does
     /// not send), committed.
     static func runRepository(port: Int) async throws -> ScratchRepository {
+        try await healthRepository(
+            """
+              - name: home
+                url: http://127.0.0.1:\(port)/
+                expect: { status: 200 }
+              - name: created
+                url: http://127.0.0.1:\(port)/
+                expect: { status: 201 }
+              - name: posted
+                url: http://127.0.0.1:\(port)/
+                method: POST
+                expect: { status: 200 }
+
+            """)
+    }
+
+    /// A repository whose one manifest has these health checks (YAML list items).
+    static func healthRepository(_ checks: String) async throws -> ScratchRepository {
         try await offPool {
             let repo = try ScratchRepository()
-            try repo.commit([
-                "manifests/prod.yaml": """
-                apiVersion: reconcile/v1
-                kind: Environment
-                health:
-                  - name: home
-                    url: http://127.0.0.1:\(port)/
-                    expect: { status: 200 }
-                  - name: created
-                    url: http://127.0.0.1:\(port)/
-                    expect: { status: 201 }
-                  - name: posted
-                    url: http://127.0.0.1:\(port)/
-                    method: POST
-                    expect: { status: 200 }
-
-                """
-            ])
+            try repo.commit(["manifests/prod.yaml": "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n" + checks])
             return repo
         }
     }
@@ -90,6 +91,21 @@ import Testing
         #expect(
             result.stdout.contains(
                 "<testcase name=\"posted\" classname=\"reconcile.health\" time=\"0\">\n      <error type=\"health-unknown\""))
+    }
+
+    @Test func aBodyOfNoncharactersAndControlsStillGivesWellFormedJUnit() async throws {
+        // U+FFFE, U+FFFF and most C0 controls are not XML 1.0 characters: raw, the report does not parse.
+        let scratch = try await offPool { try TemporaryDirectory(prefix: "reconcile-formats") }
+        let noncharacters = String(String.UnicodeScalarView([0xFFFF, 0xFFFE, 0xFDD0].compactMap(Unicode.Scalar.init)))
+        let body = try scratch.write("body.txt", "down \(noncharacters)\u{1}\u{B}\u{C} here")
+        let server = try await offPool { try FixtureHTTPServer(serving: ["/": body]) }
+        defer { server.stop() }
+        let repo = try await Self.healthRepository(
+            "  - name: home\n    url: \(server.baseURL)/\n    expect: { status: 200, body_contains: healthy }\n")
+        let result = try await reconcile(["--dry-run", "--repo", repo.path, "--format", "junit"])
+        #expect(result.status == 2, "\(result.allOutput)")
+        #expect(try Self.schemaProblem(result.stdout, schema: "JUnit.xsd", json: false) == nil)
+        #expect(result.stdout.contains("Body starts: &quot;down \\u{FFFF}\\u{FFFE}\\u{FDD0}\\x01\\x0B\\x0C here&quot;"), "\(result.stdout)")
     }
 
     @Test func aRunsSARIFHasARulePerKindAndResultsAtTheManifestLine() async throws {

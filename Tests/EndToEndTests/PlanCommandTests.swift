@@ -209,6 +209,49 @@ import Testing
         #expect(result.stdout.hasSuffix("1 change: 0 added, 1 changed, 0 removed\n"), "\(result.stdout)")
     }
 
+    /// Two routes of one site: GET answered first, everything else refused.
+    static func routes(_ order: [Int]) throws -> String {
+        let routes = [
+            "        - path: /*\n          match: { method: [GET] }\n          respond: { status: 200, body: get }\n",
+            "        - path: /*\n          respond: { status: 403 }\n",
+        ]
+        return try edited([
+            ("        - path: /*\n          file_server: { root: /srv/rims/frontend }\n", order.map { routes[$0] }.joined())
+        ])
+    }
+
+    @Test func swappingTwoRoutesOfASiteIsAMoveInEveryFormat() async throws {
+        // The catch-all 403 now answers GET too: no field changed, the order did.
+        let base = try Self.routes([0, 1])
+        let head = try Self.routes([1, 0])
+        let text = try await Self.plan(base: base, head: [Self.manifest: head])
+        #expect(text.status == 2, "\(text.allOutput)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.dropFirst().first == "~ caddy route rims.example.com /*  manifests/production.yaml:16")
+        #expect(lines.contains("    order: 5 of 5 → 4 of 5"))
+        #expect(lines.last == "1 change: 0 added, 1 changed, 0 removed")
+        let json = try await Self.plan(base: base, head: [Self.manifest: head], format: "json")
+        let change = try #require((try json.json()["changes"] as? [[String: Any]])?.first)
+        #expect(change["change"] as? String == "changed")
+        #expect(change["fields"] as? [[String: String]] == [["name": "order", "old": "5 of 5", "new": "4 of 5"]])
+        let markdown = try await Self.plan(base: base, head: [Self.manifest: head], format: "markdown")
+        #expect(markdown.stdout.contains("| order | 5 of 5 | 4 of 5 |"), "\(markdown.stdout)")
+        let github = try await Self.plan(base: base, head: [Self.manifest: head], format: "github")
+        #expect(github.stdout.contains("changed caddy route rims.example.com /*%0Aorder: 5 of 5 → 4 of 5\n"), "\(github.stdout)")
+        let sarif = try await Self.plan(base: base, head: [Self.manifest: head], format: "sarif")
+        #expect(sarif.stdout.contains("order: 5 of 5 → 4 of 5"))
+        let junit = try await Self.plan(base: base, head: [Self.manifest: head], format: "junit")
+        #expect(junit.stdout.contains("<testcase name=\"route rims.example.com /*\" classname=\"reconcile.caddy\""))
+    }
+
+    @Test func aRouteInsertedAboveTheOthersMovesNone() async throws {
+        let head = try Self.edited([("      routes:\n", "      routes:\n        - path: /new/*\n          respond: { status: 404 }\n")])
+        let result = try await Self.plan(head: [Self.manifest: head])
+        #expect(result.status == 2, "\(result.allOutput)")
+        #expect(!result.stdout.contains("order:"), "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("1 change: 1 added, 0 changed, 0 removed\n"))
+    }
+
     @Test func aRenamedManifestIsARenameNotARemovalAndAnAddition() async throws {
         let result = try await Self.plan(head: [Self.manifest: nil, "manifests/prod.yaml": Self.stack])
         #expect(result.status == 0, "\(result.allOutput)")

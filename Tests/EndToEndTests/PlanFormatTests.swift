@@ -51,6 +51,20 @@ import Testing
         #expect(results.map(Self.line) == [44, 13, 1])
     }
 
+    @Test func planSARIFPercentEncodesAManifestPathIntoOneURIPath() async throws {
+        let staging = PlanCommandTests.stack.replacingOccurrences(of: "name: production", with: "name: staging")
+        let result = try await PlanCommandTests.plan(head: ["manifests/my prod#1%.yaml": staging], format: "sarif")
+        #expect(result.status == 2, "\(result.allOutput)")
+        #expect(try MachineFormatTests.schemaProblem(result.stdout, schema: "sarif-schema-2.1.0.json", json: true) == nil)
+        let uris = try Self.results(result).compactMap { result in
+            let location = (result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any]
+            return (location?["artifactLocation"] as? [String: Any])?["uri"] as? String
+        }
+        #expect(!uris.isEmpty)
+        #expect(uris.allSatisfy { $0 == "manifests/my%20prod%231%25.yaml" }, "\(uris)")
+        #expect(URL(string: try #require(uris.first))?.fragment == nil)
+    }
+
     @Test func planSARIFFingerprintsSurviveAnEditAboveTheChange() async throws {
         let plain = try await PlanCommandTests.plan(head: [PlanCommandTests.manifest: try Self.head()], format: "sarif")
         let moved = try await PlanCommandTests.plan(

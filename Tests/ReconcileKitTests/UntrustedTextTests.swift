@@ -50,6 +50,23 @@ import Testing
         #expect(excerpt.hasPrefix("PATH=/usr/bin\\nTOKEN="))
         #expect(excerpt.hasSuffix("…[460 more characters]"))
     }
+
+    @Test func noncharactersAreEscapedSoXMLCanCarryTheText() {
+        // (Swift refuses them in literals.)
+        let text = String(String.UnicodeScalarView([0x61, 0xFFFE, 0xFFFF, 0xFDD0].compactMap(Unicode.Scalar.init)))
+        #expect(UntrustedText.html(text) == "a\\u{FFFE}\\u{FFFF}\\u{FDD0}")
+    }
+
+    @Test func markdownCodeSpansOutlastEveryBacktickRunInside() {
+        #expect(UntrustedText.markdownCode("main") == "`main`")
+        #expect(UntrustedText.markdownCode("feat`<b>x</b>``|y") == "```feat`<b>x</b>``|y```")
+        #expect(UntrustedText.markdownCode("`edge`") == "`` `edge` ``")
+    }
+
+    @Test func markdownCellsKeepMentionsAndIssueNumbersInert() {
+        let zwj = UntrustedText.zeroWidthJoiner
+        #expect(UntrustedText.markdownCell("@octocat's #12") == "@\(zwj)octocat&#39;s #\(zwj)12")
+    }
 }
 
 /// Secrets masked in every form a service could echo them in, and only when printing.

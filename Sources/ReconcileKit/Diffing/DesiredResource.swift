@@ -23,10 +23,14 @@ public struct DesiredResource: Sendable, Hashable {
     public let findingResource: String
     public let fields: [Field]
     public let position: SourcePosition
+    /// The resources its behaviour depends on the order of (a site's routes: the first
+    /// that matches answers), so a move among them is a change (`order: 2 of 2 → 1 of 2`)
+    /// though no field differs; nil when declaration order means nothing (containers).
+    public let orderedWithin: String?
 
     public init(
         checker: String, kind: String, name: String, findingResource: String? = nil, fields: [Field],
-        position: SourcePosition
+        position: SourcePosition, orderedWithin: String? = nil
     ) {
         self.checker = checker
         self.kind = kind
@@ -34,6 +38,7 @@ public struct DesiredResource: Sendable, Hashable {
         self.findingResource = findingResource ?? name
         self.fields = fields.filter { !$0.value.isEmpty }
         self.position = position
+        self.orderedWithin = orderedWithin.map { "\(checker)\u{1F}\($0)" }
     }
 
     /// Pairs the same resource across commits.

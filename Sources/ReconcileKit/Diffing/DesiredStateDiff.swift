@@ -26,7 +26,8 @@ public struct DesiredStateDiff: Sendable {
         public let new: String?
     }
 
-    /// One resource added, removed or changed.
+    /// One resource added, removed or changed (a move among the resources it is ordered
+    /// with is a change of its `order` field).
     public struct ResourceChange: Sendable, Hashable {
         public enum Kind: String, Sendable, Codable, CaseIterable {
             case added, removed, changed
@@ -109,6 +110,7 @@ public struct DesiredStateDiff: Sendable {
     static func diff(_ old: [DesiredResource], _ new: [DesiredResource], environment: String) -> [ResourceChange] {
         let oldByKey = Dictionary(old.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let newKeys = Set(new.map(\.key))
+        let moves = ResourceMoves.orderChanges(old, new)
         var changes: [ResourceChange] = []
         func change(_ kind: ResourceChange.Kind, _ resource: DesiredResource, _ fields: [FieldChange]) -> ResourceChange {
             ResourceChange(
@@ -120,7 +122,7 @@ public struct DesiredStateDiff: Sendable {
                 changes.append(change(.added, resource, resource.fields.map { FieldChange(name: $0.name, old: nil, new: $0.value) }))
                 continue
             }
-            let fields = fieldChanges(before.fields, resource.fields)
+            let fields = fieldChanges(before.fields, resource.fields) + (moves[resource.key].map { [$0] } ?? [])
             if !fields.isEmpty { changes.append(change(.changed, resource, fields)) }
         }
         for resource in old where !newKeys.contains(resource.key) {

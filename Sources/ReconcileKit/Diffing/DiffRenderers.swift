@@ -93,42 +93,78 @@ public struct DiffRendering: Sendable {
     }
 
     /// A pull-request comment or `$GITHUB_STEP_SUMMARY`: a summary table, each change's
-    /// fields in a collapsible section, cut (whole pieces only) below `limit` characters
-    /// with a note saying how many changes were left out.
+    /// fields in a collapsible section. The whole document stays below `limit` characters:
+    /// past the title, everything (manifest lines, table rows, details) is cut in whole
+    /// pieces, with a note saying how much was left out. Refs are code spans, every
+    /// manifest value a `markdownCell`: a fork's branch name or a manifest can neither
+    /// inject markup nor mention anyone.
     public func markdown(limit: Int = DiffRendering.markdownLimit) -> String {
-        var head = "### reconcile plan\n\n`\(Self.commit(base))` → `\(Self.commit(head))`: "
-        head += diff.changed ? "**\(counts)**\n\n" : "**no changes to the desired state**\n\n"
-        head += diff.manifests.compactMap(Self.manifestLine).map { "- \(UntrustedText.markdownCell($0))\n" }.joined()
-        if diff.manifests.contains(where: { Self.manifestLine($0) != nil }) { head += "\n" }
-        guard diff.changed else { return head }
-        let live = diff.changes.contains { $0.live != nil }
-        let table =
-            "| | checker | resource | where |" + (live ? " live |" : "") + "\n| --- | --- | --- | --- |" + (live ? " --- |" : "") + "\n"
-        let rows = diff.changes.map { change in
-            "| \(Self.sign(change.kind)) | \(change.checker) | \(UntrustedText.markdownCell("\(change.resourceKind) \(change.name)")) | \(UntrustedText.markdownCell(Self.where_(change.position))) |"
-                + (change.live.map { " \(Self.live($0)) |" } ?? (live ? " |" : "")) + "\n"
-        }
-        let details = diff.changes.map { change in
-            var section =
-                "<details><summary>\(Self.sign(change.kind)) \(change.checker) \(UntrustedText.markdownCell("\(change.resourceKind) \(change.name)"))</summary>\n\n"
-            section += "| field | base | head |\n| --- | --- | --- |\n"
-            section += change.fields.map {
-                "| \(UntrustedText.markdownCell($0.name)) | \(UntrustedText.markdownCell(Self.value($0.old))) | \(UntrustedText.markdownCell(Self.value($0.new))) |\n"
+        var title = "### reconcile plan\n\n\(UntrustedText.markdownCode(Self.commit(base), limit: 200)) → "
+        title += "\(UntrustedText.markdownCode(Self.commit(head), limit: 200)): "
+        title += diff.changed ? "**\(counts)**\n\n" : "**no changes to the desired state**\n\n"
+        let manifests = diff.manifests.compactMap(Self.manifestLine).map { "- \(UntrustedText.markdownCell($0))\n" }
+        var pieces = manifests.isEmpty ? [] : manifests + ["\n"]
+        var rows: [String] = []
+        var details: [String] = []
+        if diff.changed {
+            let live = diff.changes.contains { $0.live != nil }
+            let table =
+                "| | checker | resource | where |" + (live ? " live |" : "") + "\n| --- | --- | --- | --- |" + (live ? " --- |" : "")
+                + "\n"
+            rows = diff.changes.enumerated().map { index, change in
+                (index == 0 ? table : "") + "| \(Self.sign(change.kind)) | \(UntrustedText.markdownCell(change.checker)) | "
+                    + "\(UntrustedText.markdownCell("\(change.resourceKind) \(change.name)")) | "
+                    + "\(UntrustedText.markdownCell(Self.where_(change.position))) |"
+                    + (change.live.map { " \(Self.live($0)) |" } ?? (live ? " |" : "")) + "\n"
             }
-            .joined()
-            return section + "\n</details>\n"
+            details = diff.changes.map(Self.markdownDetails)
+            pieces += rows + ["\n"] + details
         }
-        var output = head + table
-        let pieces = rows + ["\n"] + details
-        for (index, piece) in pieces.enumerated() {
-            let detailed = max(0, index - rows.count - 1)
-            let note =
-                "\n> **Cut here** to stay below GitHub's 65,536 characters: \(diff.changes.count - detailed) of "
-                + "\(diff.changes.count) changes are not detailed. `reconcile plan --format text` (this job's log) has the whole plan.\n"
-            if output.count + piece.count + note.count > limit { return output + note }
-            output += piece
+        let whole = title + pieces.joined()
+        guard whole.count > limit else { return whole }
+        // The longest note there can be: every count at its total.
+        let reserve = Self.cutNote(
+            manifests: (manifests.count, manifests.count), rows: (rows.count, rows.count),
+            details: (details.count, details.count)
+        ).count
+        var output = title
+        var length = title.count // String.count walks the string: keep a running total
+        var kept = 0
+        while kept < pieces.count, length + pieces[kept].count + reserve <= limit {
+            output += pieces[kept]
+            length += pieces[kept].count
+            kept += 1
         }
+        let listed = min(kept, manifests.count)
+        let tabled = min(max(0, kept - (manifests.isEmpty ? 0 : manifests.count + 1)), rows.count)
+        let detailed = max(0, kept - (pieces.count - details.count))
         return output
+            + Self.cutNote(
+                manifests: (manifests.count - listed, manifests.count), rows: (rows.count - tabled, rows.count),
+                details: (details.count - detailed, details.count))
+    }
+
+    /// One change's collapsible section: its fields base → head.
+    static func markdownDetails(_ change: DesiredStateDiff.ResourceChange) -> String {
+        var section =
+            "<details><summary>\(sign(change.kind)) \(UntrustedText.markdownCell(change.checker)) "
+            + "\(UntrustedText.markdownCell("\(change.resourceKind) \(change.name)"))</summary>\n\n"
+        section += "| field | base | head |\n| --- | --- | --- |\n"
+        section += change.fields.map {
+            "| \(UntrustedText.markdownCell($0.name)) | \(UntrustedText.markdownCell(value($0.old))) | \(UntrustedText.markdownCell(value($0.new))) |\n"
+        }
+        .joined()
+        return section + "\n</details>\n"
+    }
+
+    /// What a cut markdown plan left out, each as (left out, of total).
+    static func cutNote(manifests: (Int, Int), rows: (Int, Int), details: (Int, Int)) -> String {
+        var parts: [String] = []
+        if manifests.0 > 0 { parts.append("\(manifests.0) of \(manifests.1) manifest lines are not listed") }
+        if rows.0 > 0 { parts.append("\(rows.0) of \(rows.1) changes are not in the table") }
+        if details.0 > 0 { parts.append("\(details.0) of \(details.1) changes are not detailed") }
+        return "\n> **Cut here** to stay below GitHub's 65,536 characters: \(parts.joined(separator: "; ")). "
+            + "`reconcile plan --format text` (this job's log) has the whole plan.\n"
     }
 
     /// The versioned JSON document (`version` as the run report's).

@@ -74,7 +74,11 @@ extension DesiredStateDiff.ResourceChange: DocumentDescribing {
 extension DesiredStateDiff.FieldChange: DocumentDescribing {
     static func describe(_ key: CodingKeys) -> DocumentKey {
         switch key {
-        case .name: DocumentKey(.string, "The field (root, upstreams, value, mounts, expect.status, …).")
+        case .name:
+            DocumentKey(
+                .string,
+                "The field (root, upstreams, value, mounts, expect.status, …; order: its position among the resources "
+                    + "it is ordered with, a route in its site).")
         case .old: DocumentKey(.nullable(.string), "Its value at the base, as text; null when the base does not set it.")
         case .new: DocumentKey(.nullable(.string), "Its value at the head, as text; null when the head does not set it.")
         }

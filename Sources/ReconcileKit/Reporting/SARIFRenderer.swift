@@ -31,7 +31,7 @@ public enum SARIFRenderer {
                                 [
                                     Location(
                                         physicalLocation: PhysicalLocation(
-                                            artifactLocation: ArtifactLocation(uri: position.file),
+                                            artifactLocation: ArtifactLocation(uri: uri(position.file)),
                                             region: Region(startLine: max(1, position.line), startColumn: max(1, position.column))))
                                 ]
                             } ?? [],
@@ -41,6 +41,25 @@ public enum SARIFRenderer {
                     })
             ])
         return JSONReportRenderer.document(document)
+    }
+
+    /// A manifest's repository path as a relative URI reference (RFC 3986 §3.3): each byte
+    /// outside the unreserved characters, the sub-delimiters, `@` and the `/` between
+    /// segments is percent-encoded, so `my prod#1%.yaml` stays one path (`#` would start a
+    /// fragment, `%` an escape) and a first segment with `:` is never read as a scheme.
+    static func uri(_ path: String) -> String {
+        var result = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            case _ where "-._~/!$&'()*+,;=@".utf8.contains(byte):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                result += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return result
     }
 
     static func level(_ result: CheckResult) -> String {

@@ -10,7 +10,7 @@
 /// only in what else they must encode on top: a terminal line escapes its newlines
 /// too, a GitHub annotation percent-encodes `%`, CR and LF as GitHub's toolkit does
 /// (and `:` and `,` in properties), JSON only caps (its encoder escapes controls).
-/// Markdown (a plan, a step summary) uses `markdownCell`; the HTML status page and its SVG
+/// Markdown (a plan, a step summary) uses `markdownCell` and `markdownCode`; the HTML status page and its SVG
 /// use `html`.
 public enum UntrustedText {
     /// The most characters (Unicode scalars) of one field shown by default.
@@ -62,14 +62,40 @@ public enum UntrustedText {
 
     /// A Markdown table cell or `<summary>` (a PR comment, a step summary): as `html`, on
     /// one line, with Markdown's own marks escaped, so a value can neither end the cell
-    /// nor format the page.
+    /// nor format the page; and `@` and `#` followed by a zero-width joiner, so a name
+    /// such as `@owner` or `#123` neither notifies anyone nor links an issue when GitHub
+    /// renders it (it links them in text after Markdown, backslash-escaped or not).
     public static func markdownCell(_ text: some StringProtocol, limit: Int = 500) -> String {
         var result = ""
+        var previous: Character = " "
         for character in html(String(text.map { $0.isNewline ? " " : $0 }), limit: limit) {
             if "\\`*_[]|~".contains(character) { result.append("\\") }
             result.append(character)
+            // `&#39;` is `html`'s own reference: a `&` of the text is `&amp;` by now.
+            if character == "@" || (character == "#" && previous != "&") { result.append(zeroWidthJoiner) }
+            previous = character
         }
         return result
+    }
+
+    /// What keeps `@name` and `#123` inert on GitHub (U+200D, invisible).
+    public static let zeroWidthJoiner: Character = "\u{200D}"
+
+    /// A Markdown code span (a ref name a fork's pull request chooses): controls escaped,
+    /// capped, on one line, between more backticks than the longest run inside, padded
+    /// with a space where it starts or ends with one (CommonMark's rule). Inside it,
+    /// neither HTML nor Markdown is interpreted, and GitHub links no mention.
+    public static func markdownCode(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        let content = escaped(text, keepingNewlines: false, limit: limit)
+        var longest = 0
+        var run = 0
+        for character in content {
+            run = character == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let padding = content.hasPrefix("`") || content.hasSuffix("`") ? " " : ""
+        return fence + padding + content + padding + fence
     }
 
     /// A field of a machine-readable report: only capped, its encoder escapes the rest.
@@ -141,7 +167,10 @@ public enum UntrustedText {
         case 0x0A: return "\\n"
         case 0x0D: return "\\r"
         case 0x00...0x1F, 0x7F...0x9F: return "\\x" + hex(scalar.value, digits: 2)
-        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFEFF, 0xFFF9...0xFFFB:
+        // Noncharacters: U+FFFE and U+FFFF are not XML 1.0 characters (a JUnit report
+        // carrying one does not parse); U+FDD0…U+FDEF are as meaningless.
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFEFF, 0xFFF9...0xFFFB,
+            0xFDD0...0xFDEF, 0xFFFE, 0xFFFF:
             return "\\u{" + hex(scalar.value, digits: 4) + "}"
         default: return nil
         }
