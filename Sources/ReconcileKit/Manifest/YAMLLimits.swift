@@ -37,38 +37,63 @@ public struct YAMLLimits: Sendable, Hashable {
                         + "(raise it with --max-manifest-bytes if this is intended)")
             ])
         }
+        // The parser owns the anchors (nodes hold them weakly): kept alive through the
+        // count, they tell a node reached through an alias from one written out.
+        let parser: Parser
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text, resolver)
+            parser = try Parser(yaml: text, resolver: resolver)
+            root = try parser.singleRoot()
         } catch {
             throw ManifestErrors([ManifestDecoder.syntaxError(error, file: file)])
         }
         guard let root else { return nil }
         var budget = NodeBudget(remaining: maxExpandedNodes)
-        if let culprit = budget.spend(on: root) {
+        let culprit = withExtendedLifetime(parser) { budget.spend(on: root) }
+        if let culprit {
             let mark = culprit.mark
             throw ManifestErrors([
                 ManifestError(
                     position: SourcePosition(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1), keyPath: "",
-                    message: "anchors and aliases expand this document to more than \(maxExpandedNodes) nodes "
-                        + "(counting stopped in this repeated value); reconcile refuses it rather than expand it "
-                        + "(write the repeated values out, or alias less)")
+                    message: budget.expandedAnAlias ? aliasMessage : sizeMessage)
             ])
         }
         return root
+    }
+
+    private var aliasMessage: String {
+        "anchors and aliases expand this document to more than \(maxExpandedNodes) nodes "
+            + "(counting stopped in this repeated value); reconcile refuses it rather than expand it "
+            + "(write the repeated values out, or alias less)"
+    }
+
+    /// The same cap met by a document written out in full: there is nothing to alias less.
+    private var sizeMessage: String {
+        "this document has more than \(maxExpandedNodes) nodes (counting stopped here), more than "
+            + "reconcile reads from one YAML file: split it into several files (a run reads every "
+            + "*.yaml in manifests/, each held to this limit on its own)"
     }
 }
 
 /// Counts nodes as an alias-expanding walk would meet them and stops at the first one
 /// over the budget: the walk costs at most the budget, however large the expansion.
-/// (Yams keeps no trace of which node came through an alias, so the culprit is the node
-/// where the count ran out: inside the value that is repeated.)
+/// (The culprit is the node where the count ran out: inside a repeated value when aliases
+/// are to blame.) An alias composes to the very node its anchor marks, so meeting an
+/// anchor object a second time means the walk came through an alias.
 private struct NodeBudget {
     var remaining: Int
+    /// Whether an alias was expanded before the count stopped.
+    private(set) var expandedAnAlias = false
+    private var anchors: Set<ObjectIdentifier> = []
+
+    init(remaining: Int) {
+        self.remaining = remaining
+    }
 
     /// nil when `node` fits; otherwise the node where the budget ran out.
     mutating func spend(on node: Node) -> Node? {
         remaining -= 1
+        if let anchor = node.anchor, !anchors.insert(ObjectIdentifier(anchor)).inserted { expandedAnAlias = true }
         if remaining < 0 { return node }
         switch node {
         case .scalar, .alias:
