@@ -77,6 +77,13 @@ final class DemoStack: Sendable {
         }
     }
 
+    /// `scripts/demo serve` with the built binary: the agent on the running stack, its
+    /// first run's /healthz printed on stderr.
+    func serve() throws -> CommandResult {
+        let directory = try #require(state.withLock { $0.directory }, "the stack is not up")
+        return try Self.demo(["serve"], directory: directory, environment: ["RECONCILE": TestPaths.reconcileBinary])
+    }
+
     /// `scripts/demo down`, when the stack is up; returns what it stopped (nil if it
     /// was not up).
     @discardableResult
@@ -100,8 +107,10 @@ final class DemoStack: Sendable {
     /// (`setsid --wait`): the runner kills what a command leaves in its process group
     /// when it exits, and the Caddy and Podman that `up` starts must outlive it until
     /// `down` stops them by pid.
-    static func demo(_ arguments: [String], directory: String) throws -> CommandResult {
-        try run("setsid", ["--wait", script] + arguments, environment: ["RECONCILE_DEMO_DIR": directory, "NO_COLOR": "1"])
+    static func demo(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws -> CommandResult {
+        try run(
+            "setsid", ["--wait", script] + arguments,
+            environment: environment.merging(["RECONCILE_DEMO_DIR": directory, "NO_COLOR": "1"]) { $1 })
     }
 
     /// A fresh directory for the stack's state (removed by `down`, not by a deinit).

@@ -195,6 +195,21 @@ struct StackTests {
         }
     }
 
+    // MARK: The demo's agent step
+
+    /// `scripts/demo`'s agent step shows the first run's verdict, not the 503 of "no run
+    /// yet" (`{"status":"pending"}`) that answers before it.
+    @Test func theDemosAgentStepPrintsTheFirstRunsDrift() async throws {
+        _ = try await offPool { try DemoStack.shared.details() }
+        try await offPool { try DemoStack.shared.inject("caddy-root") }
+        defer { try? DemoStack.shared.restore() }
+        let served = try await offPool { try DemoStack.shared.serve() }
+        #expect(served.status == 0, "\(served.stderr)")
+        #expect(served.stderr.contains(#""status":"drift""#), "\(served.stderr)")
+        #expect(served.stderr.contains("(HTTP 503)"), "\(served.stderr)")
+        #expect(!served.stderr.contains("pending"), "\(served.stderr)")
+    }
+
     // MARK: Teardown (last, so the suite leaves nothing running)
 
     @Test func downStopsEverythingUpStarted() async throws {
