@@ -11,13 +11,13 @@ import Testing
     @Test func theAlertRulesPassPromtoolCheckAndTheirUnitTests() async throws {
         let check = try await offPool { try run("promtool", ["check", "rules", "reconcile.rules.yml"], workingDirectory: Self.prometheus) }
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-        #expect(check.stdout.contains("SUCCESS: 4 rules found"))
+        #expect(check.stdout.contains("SUCCESS: 5 rules found"))
         let tests = try await offPool {
             try run("promtool", ["test", "rules", "reconcile.rules.test.yml"], workingDirectory: Self.prometheus)
         }
         #expect(tests.status == 0, "\(tests.stdout)\(tests.stderr)")
         let rules = try String(contentsOfFile: Self.prometheus + "/reconcile.rules.yml", encoding: .utf8)
-        for alert in ["ReconcileDrift", "ReconcileUnknown", "ReconcileStale", "ReconcileDown"] {
+        for alert in ["ReconcileDrift", "ReconcileUnknown", "ReconcileStale", "ReconcileFailing", "ReconcileDown"] {
             #expect(rules.contains("alert: \(alert)\n"))
         }
     }
