@@ -22,6 +22,34 @@ import Testing
         }
     }
 
+    /// The README shows what contrib/ ships: the cron job line itself, the one directory
+    /// the units and the cron file write metrics to (Debian's node_exporter textfile
+    /// directory), and the agent unit's listen address as serve's default.
+    @Test func theReadmeShowsContribsCronLineMetricsDirectoryAndListenAddress() async throws {
+        let root = TestPaths.repositoryRoot
+        let readme = try String(contentsOfFile: root + "/README.md", encoding: .utf8)
+        let contrib = try ["cron/reconcile", "systemd/reconcile.service", "systemd/reconcile-serve.service"].map {
+            try String(contentsOfFile: "\(root)/contrib/\($0)", encoding: .utf8)
+        }
+        let job = try #require(contrib[0].split(separator: "\n").first { $0.hasPrefix("*/5 ") })
+        #expect(readme.contains("\n\(job)\n"), "the README's cron line is not contrib/cron/reconcile's")
+
+        func metricsFiles(_ text: String) -> Set<String> {
+            Set(text.matches(of: /--metrics-file (\/[^\s`]+)/).map { String($0.output.1) })
+        }
+        let shipped = contrib.map(metricsFiles).reduce(Set(), { $0.union($1) })
+        #expect(shipped == ["/var/lib/prometheus/node-exporter/reconcile.prom"])
+        #expect(!metricsFiles(readme).isEmpty && metricsFiles(readme).isSubset(of: shipped), "\(metricsFiles(readme))")
+
+        let execStart = try #require(contrib[2].split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        let listen = try #require(execStart.firstMatch(of: /--listen (\S+)/)).output.1
+        let help = try await reconcile(["serve", "--help"])
+        let helpText = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(helpText.contains("(default: \(listen))"), "\(help.stdout)")
+        #expect(readme.contains("`--listen` (default `\(listen)`, as in the unit)"))
+        #expect(readme.contains("--listen 0.0.0.0:9177"), "the README says how to listen beyond the host")
+    }
+
     @Test func theSystemdUnitsPassSystemdAnalyzeVerify() async throws {
         let scratch = try TemporaryDirectory(prefix: "reconcile-units")
         var paths: [String] = []

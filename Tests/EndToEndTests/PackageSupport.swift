@@ -84,14 +84,23 @@ struct DebianRoot: Sendable {
 
     /// Runs `script` with /bin/sh inside the root, with a plain host environment.
     func chroot(_ script: String) async throws -> CommandResult {
-        let path = directory.path
-        return try await offPool {
-            // In its own mount namespace with /proc mounted, as on a host (the Swift runtime
-            // reads the arguments from /proc/self/cmdline); the mount ends with the process.
-            try run(
-                "unshare",
-                ["--mount", "--propagation", "private", "chroot", path, "/bin/sh", "-c", "mount -t proc proc /proc && " + script],
-                environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LD_LIBRARY_PATH": nil, "DEBIAN_FRONTEND": "noninteractive"])
-        }
+        let arguments = chrootArguments(script)
+        return try await offPool { try run("unshare", arguments, environment: Self.environment) }
     }
+
+    /// Starts `script` inside the root as `chroot` runs it and leaves it running (a
+    /// server; `exec` it so the pid is the server's): stopped by its pid when done.
+    func start(_ script: String) throws -> ManagedProcess {
+        try ManagedProcess("unshare", chrootArguments(script), environment: Self.environment)
+    }
+
+    /// In its own mount namespace with /proc mounted, as on a host (the Swift runtime
+    /// reads the arguments from /proc/self/cmdline); the mount ends with the process.
+    private func chrootArguments(_ script: String) -> [String] {
+        ["--mount", "--propagation", "private", "chroot", directory.path, "/bin/sh", "-c", "mount -t proc proc /proc && " + script]
+    }
+
+    private static let environment: [String: String?] = [
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LD_LIBRARY_PATH": nil, "DEBIAN_FRONTEND": "noninteractive",
+    ]
 }

@@ -189,5 +189,63 @@ struct PackageTests {
         let validate = try await root.chroot("cd /tmp/config-repo && reconcile validate")
         #expect(validate.status == 0, "\(validate.allOutput)")
         #expect(FileManager.default.fileExists(atPath: root.file("etc/reconcile/config.yaml")))
+
+        // The agent's unit reads --token-file /etc/reconcile/run-token: postinst made it,
+        // a reinstall keeps it, the unit's command serves with it, a purge removes it.
+        let token = try Self.expectRunToken(in: root)
+        let reinstall = try await root.chroot("dpkg -i /tmp/\(debName)")
+        #expect(reinstall.status == 0, "\(reinstall.allOutput)")
+        #expect(try Self.expectRunToken(in: root) == token, "a reinstall made a new token")
+        try await Self.expectTheAgentUnitServes(in: root, token: token)
+        let purge = try await root.chroot("apt-get purge -y -q reconcile")
+        #expect(purge.status == 0, "\(purge.allOutput)")
+        #expect(!FileManager.default.fileExists(atPath: root.file("etc/reconcile/run-token")))
+    }
+
+    /// The run token postinst writes: 32 random bytes in hex, a file only root may read.
+    static func expectRunToken(in root: DebianRoot) throws -> String {
+        let path = root.file("etc/reconcile/run-token")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(attributes[.posixPermissions] as? Int == 0o600, "\(attributes)")
+        #expect(attributes[.ownerAccountID] as? Int == 0 && attributes[.groupOwnerAccountID] as? Int == 0, "\(attributes)")
+        let token = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(token.count == 65 && token.hasSuffix("\n") && token.dropLast().allSatisfy(\.isHexDigit), "\(token.count) characters")
+        return token
+    }
+
+    /// reconcile-serve.service's command as installed (only its port and the example
+    /// repository and ref changed: the scratch repository is local, without origin/): it starts, answers POST /run only with the token, and stops
+    /// with 0 on SIGTERM (a missing token file made it exit 1 at once, and
+    /// Restart=on-failure loop).
+    static func expectTheAgentUnitServes(in root: DebianRoot, token: String) async throws {
+        let unit = try String(contentsOfFile: root.file("lib/systemd/system/reconcile-serve.service"), encoding: .utf8)
+        let line = try #require(unit.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        let port = try freeLoopbackPort()
+        let command = line.dropFirst("ExecStart=".count)
+            .replacingOccurrences(of: " --listen 127.0.0.1:9177 ", with: " --listen 127.0.0.1:\(port) ")
+            .replacingOccurrences(
+                of: " --repo https://git.example.com/ops/config.git --ref origin/main ", with: " --repo /tmp/config-repo --ref main ")
+        #expect(command.contains(" --token-file /etc/reconcile/run-token "), "\(command)")
+        #expect(command.contains("127.0.0.1:\(port)") && command.contains("/tmp/config-repo"), "\(command)")
+        let agent = try root.start("exec " + command)
+        defer { agent.stop() }
+        let base = "http://127.0.0.1:\(port)"
+        let health = try await offPool {
+            var health = ""
+            try waitUntil(timeout: .seconds(120), "the packaged agent's first run") {
+                health = (try? run("curl", ["-s", base + "/healthz"]).stdout) ?? ""
+                return agent.process.exitStatus != nil || (health.contains(#""status""#) && !health.contains("pending"))
+            }
+            return health
+        }
+        try #require(agent.process.exitStatus == nil, "the agent exited: \(agent.output)")
+        #expect(!health.contains(#""error""#), "\(health) \(agent.output)")
+        let post = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", base + "/run"]
+        let refused = try await offPool { try runChecked("curl", post) }
+        #expect(refused == "401")
+        let bearer = "Authorization: Bearer " + token.trimmingCharacters(in: .whitespacesAndNewlines)
+        let ran = try await offPool { try runChecked("curl", post + ["-H", bearer]) }
+        #expect(ran == "200", "\(agent.output)")
+        #expect(agent.process.stop() == 0, "\(agent.output)")
     }
 }
