@@ -4,9 +4,10 @@ import ReconcileKit
 
 /// Answers "what does this host look like?" without `ss`, `netstat`, `ps` or
 /// `systemctl status`, which the hosts that needed the answer did not have: listening
-/// TCP sockets from `/proc/net/tcp` and `/proc/net/tcp6`, their owners by socket inode
-/// under `/proc/<pid>/fd`, process names from `/proc/<pid>/comm` and `exe`, and systemd
-/// units with `systemctl show` where systemd is the init system.
+/// TCP sockets from `/proc/net/tcp` and `/proc/net/tcp6` (whether one on `[::]` is
+/// IPv6-only from NETLINK_SOCK_DIAG), their owners by socket inode under
+/// `/proc/<pid>/fd`, process names from `/proc/<pid>/comm` and `exe`, and systemd units
+/// with `systemctl show` where systemd is the init system.
 ///
 /// A socket whose owner cannot be seen (another user's process, without privileges) is
 /// said to be so, never guessed; units on a host without systemd are `unknown`. A port a
@@ -16,7 +17,7 @@ import ReconcileKit
 public struct HostChecker: Checker {
     public static let identifier = "host"
     public static let observes =
-        "/proc (net/tcp, net/tcp6, each process's comm, exe and socket descriptors), systemctl show where systemd runs, the Docker observation"
+        "/proc (net/tcp, net/tcp6, each process's comm, exe and socket descriptors), NETLINK_SOCK_DIAG (which sockets on [::] are IPv6-only), systemctl show where systemd runs, the Docker observation"
     public static let reports =
         "who listens where (and which container publishes a port), ports that must be closed, processes present or absent, units' state"
     public static let manualReason = "reconcile never stops processes or changes units on the host; run the fix's commands"
@@ -54,6 +55,16 @@ public struct HostChecker: Checker {
             }
             // No tcp6 table: IPv6 is disabled, so nothing listens on it.
             sockets = ProcNetTCP.listening(table) + ProcNetTCP.listening(ProcessTable.readWhole("\(proc)/net/tcp6") ?? "")
+            // Whether a socket on [::] takes IPv4 too: asked only when there is one.
+            if sockets.contains(where: { $0.address.ip == "::" }) {
+                switch IPv6OnlySockets.byInode() {
+                case .success(let ipv6Only):
+                    for index in sockets.indices where sockets[index].address.ip == "::" {
+                        sockets[index].ipv6Only = ipv6Only[sockets[index].inode]
+                    }
+                case .failure(let failure): observation.ipv6OnlyProblem = failure.reason
+                }
+            }
             observation.sockets = sockets
         }
         await scanProcesses(into: &observation, wanted: Set(sockets.map(\.inode)), proc: proc)

@@ -8,6 +8,9 @@ public struct HostObservation: Sendable, Hashable, Codable {
     /// tables could not be read (`socketsProblem` says why).
     public var sockets: [ListeningSocket]?
     public var socketsProblem: String?
+    /// Why the kernel could not be asked which sockets on `[::]` are IPv6-only (netlink
+    /// refused): they are then read as dual-stack, Linux's default, and findings say so.
+    public var ipv6OnlyProblem: String?
     /// Every process whose name could be read.
     public var processes: [ObservedProcess]?
     public var processesProblem: String?
@@ -55,13 +58,26 @@ public struct ListeningSocket: Sendable, Hashable, Codable {
     /// The owning user id, as the kernel lists it.
     public var uid: Int
     public var owners: [ObservedProcess]
+    /// For a socket on `[::]`: whether it is IPv6-only (`IPV6_V6ONLY`), so that it does
+    /// not take IPv4 connections; nil when not known (read as dual-stack).
+    public var ipv6Only: Bool?
 
-    public init(address: SocketAddress, inode: UInt64, uid: Int, owners: [ObservedProcess] = []) {
+    public init(address: SocketAddress, inode: UInt64, uid: Int, owners: [ObservedProcess] = [], ipv6Only: Bool? = nil) {
         self.address = address
         self.inode = inode
         self.uid = uid
         self.owners = owners
+        self.ipv6Only = ipv6Only
     }
+
+    /// Whether a connection to `ip` on this socket's port reaches it: its own address,
+    /// or every interface; `[::]` takes IPv4 as well unless it is IPv6-only.
+    func takes(_ ip: String) -> Bool {
+        address.ip == ip || (address.isWildcard && !(ipv6Only == true && !ip.contains(":")))
+    }
+
+    /// `[::]:443`, `[::]:443 (IPv6 only)`.
+    var addressText: String { "\(address)" + (ipv6Only == true ? " (IPv6 only)" : "") }
 }
 
 /// A process, by the names it can be recognised by.

@@ -32,13 +32,14 @@ enum HostVerdict {
         finding.observed = observedText(matching, publishers)
         if matching.isEmpty && publishers.isEmpty {
             finding.status = .drift
-            if let address = spec.address, let wide = onPort.first(where: \.address.isWildcard) {
+            if let address = spec.address, let wide = onPort.first(where: { $0.address.isWildcard && $0.takes(address) }) {
                 finding.observed = observedText([wide], [])
-                finding.message = "listens on every interface (\(wide.address)), not only \(address)"
+                finding.message =
+                    "listens on every interface (\(wide.address)), not only \(address)" + dualStackNote(wide, address, observation)
                 finding.fix = HostFixes.bindOnly(spec, holders: wide.owners, wide: true)
             } else if let other = onPort.first {
                 finding.observed = observedText(onPort, [])
-                finding.message = "port \(spec.port) listens on \(other.address), not \(spec.resource)"
+                finding.message = "port \(spec.port) listens on \(other.addressText), not \(spec.resource)"
                 finding.fix = HostFixes.bindOnly(spec, holders: other.owners, wide: false)
             } else {
                 finding.observed = "nothing listens"
@@ -96,8 +97,8 @@ enum HostVerdict {
         guard let sockets = observation.sockets else {
             return unknown(finding, "the listening sockets could not be read: \(observation.socketsProblem ?? "no reason given")")
         }
-        let open = sockets.filter {
-            $0.address.port == spec.port && (spec.address == nil || $0.address.ip == spec.address || $0.address.isWildcard)
+        let open = sockets.filter { socket in
+            socket.address.port == spec.port && (spec.address.map { socket.takes($0) } ?? true)
         }
         let publishers = publishers(of: spec.port, address: spec.address, observation)
         guard !open.isEmpty || !publishers.isEmpty else {
@@ -109,6 +110,7 @@ enum HostVerdict {
         finding.status = .drift
         finding.observed = observedText(open, publishers)
         finding.message = "\(spec.resource) must be closed, but it is open: \(finding.observed ?? "")"
+        if let address = spec.address { finding.message += open.map { dualStackNote($0, address, observation) }.joined() }
         if owners.isEmpty && publishers.isEmpty { finding.message += hiddenText(observation) }
         finding.fix = HostFixes.close(
             spec, holders: owners.filter { !isProxy($0) }, publishers: publishers, systemd: observation.systemdRuns ?? true)
@@ -207,10 +209,18 @@ enum HostVerdict {
         }
     }
 
+    /// Said where a socket on `[::]` is taken to answer an IPv4 address without the kernel
+    /// having said it is not IPv6-only; empty otherwise.
+    static func dualStackNote(_ socket: ListeningSocket, _ address: String, _ observation: HostObservation) -> String {
+        guard socket.address.ip == "::", socket.ipv6Only == nil, !address.contains(":") else { return "" }
+        return " (read as taking IPv4 too, Linux's default: whether it is IPv6-only could not be asked: "
+            + "\(observation.ipv6OnlyProblem ?? "the kernel did not list it"))"
+    }
+
     /// `127.0.0.1:8000 held by gunicorn (pids 10, 11, /usr/bin/python3.11); published by container web`.
     static func observedText(_ sockets: [ListeningSocket], _ publishers: [PortPublisher]) -> String {
         var parts = sockets.map { socket in
-            "\(socket.address) held by "
+            "\(socket.addressText) held by "
                 + (socket.owners.isEmpty ? "an owner that cannot be seen (uid \(socket.uid))" : ownersText(socket.owners))
         }
         if !publishers.isEmpty { parts.append("published by \(containersText(publishers))") }

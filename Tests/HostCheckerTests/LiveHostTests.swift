@@ -75,6 +75,26 @@ struct LiveHostTests {
         #expect(findings[2].observed?.hasPrefix("[::1]:\(listener.port) held by v6server (pid \(listener.process.pid)") == true)
     }
 
+    /// A socket on [::] takes 127.0.0.1 as well unless it is IPv6-only (IPV6_V6ONLY), which
+    /// /proc/net/tcp6 does not show and NETLINK_SOCK_DIAG does: IPv6-only, 127.0.0.1 is
+    /// closed and not listened on; dual-stack, it is open, and listened on too widely.
+    @Test(arguments: [true, false])
+    func aSocketOnEveryIPv6InterfaceTakesIPv4UnlessIPv6Only(ipv6Only: Bool) async throws {
+        let listener = try await offPool { try Listener(address: "::", named: "anyv6", ipv6Only: ipv6Only) }
+        let port = listener.port
+        let findings = try await hostFindings(
+            "host:\n  listen: [{ address: \"127.0.0.1:\(port)\" }]\n  not_listening: [\"127.0.0.1:\(port)\"]")
+        if ipv6Only {
+            #expect(findings.map(\.status) == [.drift, .ok], "\(findings.map(\.message))")
+            #expect(findings[0].message == "port \(port) listens on [::]:\(port) (IPv6 only), not 127.0.0.1:\(port)")
+            #expect(findings[1].message == "nothing listens on 127.0.0.1:\(port)")
+        } else {
+            #expect(findings.map(\.status) == [.drift, .drift], "\(findings.map(\.message))")
+            #expect(findings[0].message == "listens on every interface ([::]:\(port)), not only 127.0.0.1")
+            #expect(findings[1].observed?.hasPrefix("[::]:\(port) held by anyv6 (pid \(listener.process.pid)") == true)
+        }
+    }
+
     @Test func servicesWithoutSystemdAreUnknownWithTheReason() async throws {
         try #require(SystemdUnits.notRunning() != nil, "this test needs a host without systemd as PID 1")
         let findings = try await hostFindings("host:\n  services: [{ unit: caddy.service, active: true, enabled: true }]")

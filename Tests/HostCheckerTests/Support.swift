@@ -16,22 +16,25 @@ func hostFindings(_ yaml: String) async throws -> [Finding] {
     return await Reconciler(checkDeadline: .seconds(60)).run(checks, context: dryRunContext(), only: ["host"])
 }
 
-/// A process listening on a free port of `address` (127.0.0.1 or ::1): a copy of the
-/// Python interpreter under `name`, which is what /proc shows for it. Stopped by pid.
+/// A process listening on a free port of `address` (127.0.0.1, ::1, or :: with
+/// `ipv6Only` set or cleared): a copy of the Python interpreter under `name`, which is
+/// what /proc shows for it. Stopped by pid.
 final class Listener: Sendable {
     let port: Int
     let process: RenamedProcess
 
-    init(address: String = "127.0.0.1", named name: String) throws {
+    init(address: String = "127.0.0.1", named name: String, ipv6Only: Bool? = nil) throws {
         let script = """
             import socket, sys, time
             family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
             s = socket.socket(family, socket.SOCK_STREAM)
+            if sys.argv[2] != "default": s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(sys.argv[2]))
             s.bind((sys.argv[1], 0)); s.listen(16)
             print("port", s.getsockname()[1], flush=True)
             time.sleep(600)
             """
-        process = try RenamedProcess(TestPaths.python, as: name, ["-c", script, address])
+        let v6only = ipv6Only.map { $0 ? "1" : "0" } ?? "default"
+        process = try RenamedProcess(TestPaths.python, as: name, ["-c", script, address, v6only])
         let started = process.process
         try waitUntil("a listener on \(address)") { started.output.contains("\n") || !started.process.isRunning }
         let printed = started.output.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines)

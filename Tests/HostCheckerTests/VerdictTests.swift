@@ -48,6 +48,22 @@ struct VerdictTests {
         #expect(finding.message == "listens on every interface (0.0.0.0:8000), not only 127.0.0.1")
     }
 
+    /// Where the kernel could not be asked whether a socket on [::] is IPv6-only (netlink
+    /// refused), it is read as dual-stack, Linux's default, and the finding says so and why.
+    @Test func aSocketOnEveryIPv6InterfaceNotKnownToBeIPv6OnlyIsReadAsDualStackWithTheReason() throws {
+        let spec = try Self.spec("not_listening: [\"127.0.0.1:8000\"]")
+        var observation = Self.observe([Self.socket("::", 8000, [Self.nginx])])
+        observation.ipv6OnlyProblem = "socket(AF_NETLINK, NETLINK_SOCK_DIAG): Permission denied"
+        let finding = try #require(HostVerdict.findings(spec, observation).first)
+        #expect(finding.status == .drift)
+        #expect(
+            finding.message.hasSuffix(
+                "(read as taking IPv4 too, Linux's default: whether it is IPv6-only could not be asked: "
+                    + "socket(AF_NETLINK, NETLINK_SOCK_DIAG): Permission denied)"), "\(finding.message)")
+        observation.sockets = [ListeningSocket(address: SocketAddress(ip: "::", port: 8000), inode: 1, uid: 0, ipv6Only: true)]
+        #expect(HostVerdict.findings(spec, observation).map(\.status) == [.ok])
+    }
+
     /// Where systemd does not run (a container), fixes name the processes by pid instead
     /// of `systemctl`, which would have nobody to ask (found by exploratory review).
     @Test func withoutSystemdTheFixesStopProcessesByPid() throws {
