@@ -293,6 +293,7 @@ enum CaddyComparison {
         }
         finding.observed = observed
         let differences = differences(route, live)
+        let uncompared = uncomparedHeaders(route, live.middleware)
         if let shadowIndex = analysis.shadower(of: index) {
             let shadow = view[shadowIndex]
             let shadowText = "\(shadow.path) → \(CaddyText.describe(shadow.handler, strip: shadow.stripPrefix))"
@@ -320,10 +321,10 @@ enum CaddyComparison {
         guard !differences.isEmpty else {
             finding.status = .ok
             finding.severity = .info
-            finding.message = "in sync\(hosts): \(observed)"
+            finding.message = "in sync\(hosts): \(observed)" + uncompared
             return finding
         }
-        finding.message = differences.map(\.text).joined(separator: "; ") + hosts
+        finding.message = differences.map(\.text).joined(separator: "; ") + hosts + uncompared
         let paths = uniquePaths(differences)
         finding.fix = Fix(
             summary: "Make the route in \(CaddyText.siteBlock(desired.hosts)) read as below (live JSON that differs: "
@@ -348,18 +349,25 @@ enum CaddyComparison {
         let live = indices.flatMap { analysis.view[$0].middleware }
         finding.observed = CaddyText.describe(live)
         let differences = middlewareDifferences(route, live, at: analysis.view[first].routeJSONPath)
+        let uncompared = uncomparedHeaders(route, live)
         guard !differences.isEmpty else {
             finding.status = .ok
             finding.severity = .info
-            finding.message = "in sync\(hosts): \(finding.observed ?? "")"
+            finding.message = "in sync\(hosts): \(finding.observed ?? "")" + uncompared
             return finding
         }
-        finding.message = differences.map(\.text).joined(separator: "; ") + hosts
+        finding.message = differences.map(\.text).joined(separator: "; ") + hosts + uncompared
         finding.fix = Fix(
             summary: "Make the middleware for \(route.path) in \(CaddyText.siteBlock(desired.hosts)) read as below "
                 + "(live JSON that differs: \(uniquePaths(differences).joined(separator: ", "))).",
             snippet: block, language: "caddyfile")
         return finding
+    }
+
+    /// The live header operations the manifest route does not compare, as the end of its
+    /// finding's message; none for a Caddyfile desired state (it compares them as JSON).
+    static func uncomparedHeaders(_ route: DesiredRoute, _ live: [CaddyMiddleware]) -> String {
+        route.whole == nil ? CaddyMiddlewareExpectation.uncomparedHeaders(route.expectations, live: live) : ""
     }
 
     static func uniquePaths(_ differences: [CaddyDifference]) -> [String] {

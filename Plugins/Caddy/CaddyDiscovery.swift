@@ -121,6 +121,7 @@ extension CaddyChecker: Discovering {
         var index: [String: Int] = [:]
         var refused: Set<String> = []
         var manifestKeys: [String: String] = [:]
+        var middlewareOfKey: [String: [CaddyMiddleware]] = [:]
         for (position, route) in analysis.view.enumerated()
         where route.hosts == site.hosts && (route.kind == .responder || route.kind == .middleware) {
             let key = route.pairingKey
@@ -143,7 +144,13 @@ extension CaddyChecker: Discovering {
                 continue
             }
             if let known = index[key] {
-                if route.kind == .middleware { entries[known] = merged(entries[known], entry) }
+                if route.kind == .middleware {
+                    middlewareOfKey[key, default: []] += route.middleware
+                    let all = middlewareOfKey[key] ?? []
+                    entries[known] =
+                        CaddyManifestEntry.yaml(for: route, middleware: all).flatMap(YAMLNode.firstItem(ofYAML:)) ?? entries[known]
+                    uncompared += uncomparedHeaders(of: route)
+                }
                 continue
             }
             // A live value the manifest's reader refuses (an upstream holding an ESC) is
@@ -166,6 +173,8 @@ extension CaddyChecker: Discovering {
             manifestKeys[manifestKey] = key
             index[key] = entries.count
             entries.append(entry)
+            middlewareOfKey[key] = route.middleware
+            uncompared += uncomparedHeaders(of: route)
             let options = CaddyManifestEntry.uncomparedOptions(of: route)
             if !options.isEmpty {
                 uncompared.append(
@@ -208,12 +217,15 @@ extension CaddyChecker: Discovering {
         return what + (route.conditions.isEmpty ? "" : " when " + route.conditions.joined(separator: ", "))
     }
 
-    /// An entry with the keys of `more` it does not have yet (two middleware routes of
-    /// one path, such as a site's `encode` and `header`).
-    static func merged(_ entry: YAMLNode, _ more: YAMLNode) -> YAMLNode {
-        guard case .map(var fields) = entry, case .map(let extra) = more else { return entry }
-        for field in extra where !fields.contains(where: { $0.key == field.key }) { fields.append(field) }
-        return .map(fields)
+    /// The route's header operations no manifest key says yet: written without them, and said.
+    static func uncomparedHeaders(of route: CaddyRoute) -> [Gap] {
+        let unsayable = CaddyHeaderOperations(route.middleware).unsayable
+        guard !unsayable.isEmpty else { return [] }
+        return [
+            Gap(
+                path: route.path.text,
+                reason: "header has operations the manifest cannot say yet, written without them: " + unsayable.joined(separator: ", "))
+        ]
     }
 
     /// A host the manifest accepts in `hosts:` (no scheme, path, space or port).

@@ -10,6 +10,12 @@ public enum CaddyManifestEntry {
     /// a placeholder status, a handler such as `templates` alone): such a config is kept
     /// as `caddy.caddyfile:`, where nothing is invisible.
     public static func yaml(for route: CaddyRoute) -> String? {
+        yaml(for: route, middleware: route.middleware)
+    }
+
+    /// The entry of `route` with `middleware` as its middleware: for the middleware routes
+    /// of one path and matchers, all of theirs (the comparison reads them as one).
+    static func yaml(for route: CaddyRoute, middleware all: [CaddyMiddleware]) -> String? {
         let path = route.path.text
         var lines = ["- path: " + (isPlainPath(path) ? path : quoted(path))]
         if let strip = route.stripPrefix {
@@ -43,7 +49,9 @@ public enum CaddyManifestEntry {
         case .error, .other, .nothing:
             return nil
         }
-        let middleware = route.middleware.compactMap(middlewareYAML)
+        // The route's header directives are one `header:` key (Caddy keeps one handler per directive).
+        let headers = CaddyHeaderOperations(all)
+        let middleware = all.compactMap { $0.name == "header" ? headerYAML(headers) : middlewareYAML($0) }
         if route.kind == .middleware && middleware.isEmpty { return nil }
         var seen: Set<String> = []
         for line in middleware where seen.insert(String(line.prefix { $0 != ":" })).inserted {
@@ -130,7 +138,8 @@ public enum CaddyManifestEntry {
         }
     }
 
-    /// One middleware as a manifest key, or nil for middleware the manifest does not name.
+    /// One middleware as a manifest key, or nil for middleware the manifest does not name
+    /// (`header`: `headerYAML`, all of a route's header directives at once).
     static func middlewareYAML(_ item: CaddyMiddleware) -> String? {
         let json = item.json
         switch item.name {
@@ -139,12 +148,6 @@ public enum CaddyManifestEntry {
         case "encode":
             guard let encodings = json["encodings"]?.object?.keys.sorted(), !encodings.isEmpty else { return nil }
             return "encode: [" + encodings.joined(separator: ", ") + "]"
-        case "header":
-            guard let set = json["response"]?["set"]?.object, !set.isEmpty else { return nil }
-            let entries = set.keys.sorted().map { key in
-                "\(quoted(key)): " + quoted((set[key]?.array ?? []).compactMap(\.string).joined(separator: ", "))
-            }
-            return "header: { " + entries.joined(separator: ", ") + " }"
         case "basic_auth":
             let accounts = json["providers"]?["http_basic"]?["accounts"]?.array ?? []
             let users = accounts.compactMap { $0["username"]?.string }
@@ -163,6 +166,14 @@ public enum CaddyManifestEntry {
         }
     }
 
+    /// A route's header operations as one `header:` key, or nil when the manifest can say none of them.
+    static func headerYAML(_ operations: CaddyHeaderOperations) -> String? {
+        guard !operations.values.isEmpty else { return nil }
+        let entries = operations.values.keys.sorted().map { "\(quoted($0)): \(quoted(operations.values[$0]!))" }
+        return "header: { " + entries.joined(separator: ", ") + " }"
+    }
+
+    /// The route's live header operations no manifest key says yet (written without them).
     /// The adapter's long placeholders in their Caddyfile shorthand (`{path}`).
     static func shortened(_ text: String) -> String {
         CaddyMiddlewareExpectation.shorthands.sorted { $0.long.count > $1.long.count }.reduce(text) {

@@ -10,7 +10,10 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
     case rewrite(String)
     /// `encode`: the encodings offered (gzip, zstd).
     case encode([String])
-    /// `header`: response headers set to these values (canonical names).
+    /// `header`: response-header operations, keyed as the Caddyfile's `header` directive
+    /// spells them (`Name` set, `+Name` add, `-Name` delete with an empty value, `?Name`
+    /// set when absent; names canonical), each compared with every live operation on
+    /// the same header (see `CaddyHeaderOperations`).
     case header([String: String])
     /// `basic_auth` (`basicauth`): the account names.
     case basicAuth([String])
@@ -34,7 +37,10 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
     static let keys: [ManifestKey] = [
         .optional("rewrite", .string(.nonEmpty), "Middleware: rewrite the request to this URI."),
         .optional("encode", .list(.string(.choice(["gzip", "zstd"]))), "Middleware: compress responses with these encodings."),
-        .optional("header", .dictionary(.string(.any)), "Middleware: response headers set to these values."),
+        .optional(
+            "header", .dictionary(.string(.any)),
+            "Middleware: response headers as the Caddyfile's header directive spells them: Name: value sets, "
+                + "+Name: value adds, -Name: \"\" deletes, ?Name: value sets when the response has none."),
         .optional("basic_auth", .list(.string(.nonEmpty)), "Middleware: HTTP basic auth with these accounts (names only)."),
         .optional("forward_auth", .object(forwardAuthObject), "Middleware: ask this auth service first (a gate, not the upstream)."),
         .optional("try_files", .list(.string(.nonEmpty)), "Middleware: rewrite to the first of these files that exists."),
@@ -60,7 +66,16 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
         if let node = map.optional("encode") { result.append(.encode(Array(Set(try node.stringList())).sorted())) }
         if let node = map.optional("header") {
             var fields: [String: String] = [:]
-            for entry in try node.entries() { fields[CaddySpecMatch.canonicalHeader(entry.key)] = try entry.value.string() }
+            for entry in try node.entries() {
+                let key = CaddyHeaderOperations.canonicalKey(entry.key)
+                let value = try entry.value.string()
+                guard !CaddyHeaderOperations.name(ofKey: key).isEmpty else { throw entry.keyNode.error("names no header") }
+                guard fields[key] == nil else { throw entry.keyNode.error("the same operation as another key: \(key)") }
+                if key.hasPrefix("-") && !value.isEmpty {
+                    throw entry.value.error("\(key) deletes the header: its value must be empty (\"\"), not '\(value)'")
+                }
+                fields[key] = value
+            }
             result.append(.header(fields))
         }
         if let node = map.optional("basic_auth") { result.append(.basicAuth(Array(Set(try node.stringList())).sorted())) }
@@ -99,7 +114,8 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
         switch self {
         case .rewrite(let uri): "rewrite \(uri)"
         case .encode(let encodings): "encode " + encodings.joined(separator: " ")
-        case .header(let fields): "header " + fields.keys.sorted().map { "\($0): \(fields[$0]!)" }.joined(separator: "; ")
+        case .header(let fields):
+            "header " + fields.keys.sorted().map { CaddyHeaderOperations.caddyfileLine($0, fields[$0]!) }.joined(separator: "; ")
         case .basicAuth(let users): "basic_auth for " + users.joined(separator: ", ")
         case .forwardAuth(let upstream, let uri): "forward_auth \(upstream)" + (uri.map { " uri \($0)" } ?? "")
         case .tryFiles(let files): "try_files " + files.joined(separator: " ")
@@ -112,7 +128,9 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
         switch self {
         case .rewrite(let uri): return ["rewrite * \(uri)"]
         case .encode(let encodings): return ["encode " + encodings.joined(separator: " ")]
-        case .header(let fields): return fields.keys.sorted().map { "header \($0) \"\(fields[$0]!)\"" }
+        case .header(let fields):
+            let lines = fields.keys.sorted().map { CaddyHeaderOperations.caddyfileLine($0, fields[$0]!) }
+            return lines.count == 1 ? ["header " + lines[0]] : ["header {"] + lines.map { "\t" + $0 } + ["}"]
         case .basicAuth(let users): return ["basicauth {"] + users.map { "\t\($0) <bcrypt hash of \($0)'s password>" } + ["}"]
         case .forwardAuth(let upstream, let uri):
             return uri.map { ["forward_auth \(upstream) {", "\turi \($0)", "}"] } ?? ["forward_auth \(upstream)"]
@@ -139,15 +157,23 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
             if have == encodings { return nil }
             return mismatch("encode", encodings.joined(separator: " "), have.joined(separator: " "), first.jsonPath + "/encodings")
         case .header(let fields):
-            var set: [String: String] = [:]
-            for item in mine {
-                for (key, value) in item.json["response"]?["set"]?.object ?? [:] {
-                    set[CaddySpecMatch.canonicalHeader(key)] = (value.array ?? []).compactMap(\.string).joined(separator: ", ")
+            // Every header named is said, each with all the live operations on it.
+            let live = CaddyHeaderOperations(mine)
+            var wrong: [CaddyDifference] = []
+            for name in Set(fields.keys.map(CaddyHeaderOperations.name(ofKey:))).sorted() {
+                let want = fields.filter { CaddyHeaderOperations.name(ofKey: $0.key) == name }
+                let have = live.values.filter { CaddyHeaderOperations.name(ofKey: $0.key) == name }
+                guard want != have else { continue }
+                let path = have.keys.sorted().first.flatMap { live.paths[$0] } ?? first.jsonPath + "/response"
+                if want.keys.sorted() == [name] && have.keys.allSatisfy({ $0 == name }) {
+                    wrong.append(mismatch("header \(name)", want[name]!, have[name] ?? "not set", path))
+                } else {
+                    let spelled = CaddyHeaderOperations.spelled
+                    wrong.append(mismatch("header \(name)", spelled(want, name)!, spelled(have, name) ?? "", path))
                 }
             }
-            let wrong = fields.keys.sorted().filter { set[$0] != fields[$0] }
-            guard let name = wrong.first else { return nil }
-            return mismatch("header \(name)", fields[name]!, set[name] ?? "not set", first.jsonPath + "/response/set")
+            guard let firstWrong = wrong.first else { return nil }
+            return CaddyDifference(.middleware, wrong.map(\.text).joined(separator: "; "), firstWrong.jsonPath)
         case .basicAuth(let users):
             let accounts = mine.flatMap { $0.json["providers"]?["http_basic"]?["accounts"]?.array ?? [] }
             let have = Set(accounts.compactMap { $0["username"]?.string }).sorted()
@@ -189,5 +215,25 @@ public enum CaddyMiddlewareExpectation: Sendable, Hashable {
 
     static func expandShorthands(_ text: String) -> String {
         shorthands.reduce(text) { $0.replacingOccurrences(of: $1.short, with: $1.long) }
+    }
+}
+
+extension CaddyMiddlewareExpectation {
+    /// The live header operations a manifest route leaves uncompared, for its finding to
+    /// say (an `ok` never hides them): those on headers its `header:` does not name, and
+    /// those no manifest key can say. Empty when there is none.
+    static func uncomparedHeaders(_ expectations: [CaddyMiddlewareExpectation], live: [CaddyMiddleware]) -> String {
+        let operations = CaddyHeaderOperations(live)
+        var named: Set<String> = []
+        for case .header(let fields) in expectations { named.formUnion(fields.keys.map(CaddyHeaderOperations.name(ofKey:))) }
+        var parts: [String] = []
+        let unnamed = operations.unnamed(named)
+        if !unnamed.isEmpty {
+            parts.append(unnamed.map { "header \($0)" }.joined(separator: ", ") + " (the manifest's header: does not name it)")
+        }
+        if !operations.unsayable.isEmpty {
+            parts.append(operations.unsayable.joined(separator: ", ") + " (no manifest key says it yet)")
+        }
+        return parts.isEmpty ? "" : "; not compared: " + parts.joined(separator: "; ")
     }
 }
