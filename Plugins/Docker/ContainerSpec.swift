@@ -51,7 +51,7 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
         .optional("ports", .list(.string(.nonEmpty)), "Published ports: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]."),
         .optional(
             "mounts", .list(.either([.string(.nonEmpty), .object(MountSpec.object)])),
-            "VOLUME:TARGET[:ro], /HOST/PATH:TARGET[:ro], or { volume | source, target, read_only }."),
+            "VOLUME:TARGET[:ro], /HOST/PATH:TARGET[:ro], /TARGET (an anonymous volume), or { volume | source, target, read_only }."),
         .optional(
             "environment",
             .either([

@@ -33,6 +33,7 @@ extension DockerChecker: Discovering {
             return .unobserved("the Docker engine at \(observation.endpoint): \(problem.message) (\(problem.hint))")
         }
         var gaps: [String] = []
+        var uncompared: [String] = []
         var problems: [String] = []
         var items: [YAMLItem] = []
         var volumes: [String] = []
@@ -50,10 +51,10 @@ extension DockerChecker: Discovering {
                 gaps.append("container \(container.name): its name is not one the manifest accepts")
                 continue
             }
-            let described = Self.entry(container, gaps: &gaps)
+            let described = Self.entry(container, gaps: &gaps, uncompared: &uncompared)
             items.append(YAMLItem(.map(described.entries), comments: described.comments))
             for mount in container.mounts where mount.type == "volume" {
-                if let name = mount.name, !volumes.contains(name) { volumes.append(name) }
+                if let name = mount.name, !Self.isAnonymousVolume(name), !volumes.contains(name) { volumes.append(name) }
             }
             listeners += container.ports.compactMap { binding in
                 binding.hostPort.map { DiscoveredListener(address: binding.hostIP, port: $0, owner: "container \(container.name)") }
@@ -75,11 +76,13 @@ extension DockerChecker: Discovering {
                 "Docker: \(scope), as the engine at \(observation.endpoint) reports them.",
                 "Environment variables are listed by name only; add NAME: value pairs to compare values you choose.",
             ],
-            gaps: gaps, problems: problems, listeners: listeners)
+            gaps: gaps, uncompared: uncompared, problems: problems, listeners: listeners)
     }
 
     /// One container as a `docker.containers[]` entry, with its comments.
-    static func entry(_ container: ContainerObservation, gaps: inout [String]) -> (entries: [YAMLEntry], comments: [String]) {
+    static func entry(_ container: ContainerObservation, gaps: inout [String], uncompared: inout [String])
+        -> (entries: [YAMLEntry], comments: [String])
+    {
         var entries = [YAMLEntry("name", .string(container.name))]
         var comments: [String] = []
         if let state = ContainerState(rawValue: container.state), state != .removing {
@@ -94,6 +97,18 @@ extension DockerChecker: Discovering {
         for mount in container.mounts.sorted(by: { $0.target < $1.target }) {
             var fields: [YAMLEntry]
             switch mount.type {
+            case "volume" where mount.name.map(isAnonymousVolume) ?? true:
+                // Docker's `-v TARGET` form: any volume at the target, never the engine-made name.
+                mounts.append(
+                    YAMLItem(
+                        .string(mount.target),
+                        comments: ["an anonymous volume: any volume here (the engine names it anew for each container it creates)"]))
+                if mount.readOnly {
+                    uncompared.append(
+                        "container \(container.name): the anonymous volume at \(mount.target) is mounted read-only, "
+                            + "which its /TARGET form does not say")
+                }
+                continue
             case "volume" where mount.name != nil:
                 fields = [YAMLEntry("volume", .string(mount.name!))]
             case "bind":
@@ -129,6 +144,13 @@ extension DockerChecker: Discovering {
         guard let volume = known.first(where: { $0.name == name }) else { return YAMLItem(.map(fields)) }
         if !volume.driver.isEmpty { fields.append(YAMLEntry("driver", .string(volume.driver))) }
         return YAMLItem(.map(fields), comments: ["on the host at \(volume.mountpoint)"])
+    }
+
+    /// A volume the engine created without a name (`-v /data`, an image's `VOLUME`): Docker
+    /// and Podman name those with 64 random hex digits (Podman's Docker API marks them no
+    /// other way), which a recreated container does not get again.
+    static func isAnonymousVolume(_ name: String) -> Bool {
+        name.utf8.count == 64 && name.allSatisfy { $0.isASCII && $0.isHexDigit && !$0.isUppercase }
     }
 
     /// A name `docker.containers[].name` accepts.

@@ -66,7 +66,7 @@ public struct MountSpec: Sendable, Hashable, Codable, CustomStringConvertible {
             guard let parsed = MountSpec(shortSyntax: text) else {
                 throw node.error(
                     "'\(text)' is not a mount; write VOLUME:TARGET[:ro], /HOST/PATH:TARGET[:ro], "
-                        + "or { volume: NAME, target: PATH }")
+                        + "/TARGET (an anonymous volume), or { volume: NAME, target: PATH }")
             }
             self = parsed
             position = node.position
@@ -82,10 +82,15 @@ public struct MountSpec: Sendable, Hashable, Codable, CustomStringConvertible {
         readOnly = try map.optional("read_only")?.bool()
     }
 
-    /// `media_data:/app/media`, `/srv/static:/app/static:ro` (docker `-v` syntax);
-    /// nil when it is not one. Relative paths (`./x`) are not accepted here.
+    /// `media_data:/app/media`, `/srv/static:/app/static:ro`, `/app/cache` (docker `-v`
+    /// syntax: a target alone is an anonymous volume, whose engine-made name is no part of
+    /// what is compared); nil when it is not one. Relative paths (`./x`) are not accepted here.
     init?(shortSyntax text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 1, parts[0].hasPrefix("/") {
+            self.init(source: .anonymousVolume, target: parts[0])
+            return
+        }
         guard (2...3).contains(parts.count), !parts[0].isEmpty, parts[1].hasPrefix("/") else { return nil }
         var readOnly: Bool?
         if parts.count == 3 {

@@ -99,3 +99,77 @@ import Testing
         #expect(findings.map(\.status) == [.ok, .ok, .ok], "\(findings.map { "\($0.status) \($0.resource): \($0.message)" })\n\(text)")
     }
 }
+
+/// An anonymous volume (`-v /data`, or any image's `VOLUME` line) gets a new random
+/// name at each create: discover writes it as Docker's `-v TARGET` form, compared as any
+/// volume at that path, never as the ID it has now (found by review: a recreated
+/// container was drift against its own discovered manifest, with a fix declaring a
+/// named volume called by the old hash).
+@Suite struct DockerAnonymousVolumeDiscoveryTests {
+    @Test func anAnonymousVolumeIsWrittenWithoutItsIDAndARecreatedContainerStaysInSync() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let engine = scene.engine
+        let odd = scene.container("odd")
+        let data = scene.volume("data")
+        let arguments = ["-v", "/app/anon", "--mount", "type=volume,destination=/app/cache,ro=true", "-v", "\(data):/app/data"]
+        try engine.run(odd, arguments)
+        defer { _ = try? engine.podman(["rm", "-f", "-v", "-t", "0", odd]) }
+        let ids = try engine.podman(["inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", odd])
+            .split(separator: " ").map(String.init).filter { $0 != data }
+        #expect(ids.count == 2 && ids.allSatisfy { DockerChecker.isAnonymousVolume($0) }, "\(ids)")
+
+        let request = DiscoveryRequest(dockerEndpoint: engine.endpoint, containers: [odd])
+        let context = ObservationContext(mode: .dryRun, source: StubSource())
+        let observation = try #require(try await DockerChecker().discover(request, earlier: Discoveries(), in: context))
+        let section = DockerChecker().describe(observation, request: request, earlier: Discoveries())
+        let text = YAMLWriter.document([YAMLEntry("docker", try #require(section.value, "\(section.problems)"))])
+        #expect(section.gaps == [], "\(section.gaps)")
+        #expect(
+            section.uncompared == [
+                "container \(odd): the anonymous volume at /app/cache is mounted read-only, which its /TARGET form does not say"
+            ], "\(section.uncompared)")
+        for id in ids { #expect(!text.contains(id), "the anonymous volume's ID is written:\n\(text)") }
+        let spec = try decode(DockerSpec.self, yaml: text)
+        #expect(spec.volumes.map(\.name) == [data], "\(text)")
+        #expect(
+            spec.containers.first?.mounts == [
+                MountSpec(source: .anonymousVolume, target: "/app/anon"), MountSpec(source: .anonymousVolume, target: "/app/cache"),
+                MountSpec(source: .volume(data), target: "/app/data", readOnly: false),
+            ], "\(text)")
+
+        func findings() async throws -> [String] {
+            let findings = DockerChecker().compare(spec, with: try await DockerChecker().observe(spec, in: context))
+            return findings.map { "\($0.status) \($0.resource): \($0.message)" }
+        }
+        let before = try await findings()
+        #expect(before.allSatisfy { $0.hasPrefix("ok ") } && before.count == 2, "\(before)\n\(text)")
+
+        // The same container created again: new anonymous volumes, the same desired state.
+        try engine.podman(["rm", "-f", "-v", "-t", "0", odd])
+        try engine.run(odd, arguments)
+        let after = try await findings()
+        #expect(after.allSatisfy { $0.hasPrefix("ok ") } && after.count == 2, "\(after)\n\(text)")
+
+        // A volume at the path is what is compared: a bind mount there instead is drift.
+        try engine.podman(["rm", "-f", "-v", "-t", "0", odd])
+        let host = try TemporaryDirectory(prefix: "reconcile-anon-bind")
+        try engine.run(odd, ["-v", "\(host.path):/app/anon"] + arguments.dropFirst(2))
+        let bound = try await findings()
+        #expect(
+            bound.contains { $0.hasPrefix("drift \(odd): ") && $0.contains("a bind of \(host.path), expected a volume") },
+            "\(bound)")
+    }
+}
+
+/// Docker's `-v TARGET` short form in a manifest is an anonymous volume.
+@Suite struct AnonymousVolumeSyntaxTests {
+    @Test func aTargetAloneIsAnAnonymousVolumeAndATargetWithAModeIsAnError() throws {
+        #expect(MountSpec(shortSyntax: "/app/anon/") == MountSpec(source: .anonymousVolume, target: "/app/anon"))
+        #expect(MountSpec(shortSyntax: "/srv/x:/app/x") == MountSpec(source: .bind("/srv/x"), target: "/app/x"))
+        // Docker refuses `-v /app/anon:ro` (a volume without a name takes no mode): so does the manifest.
+        let errors = decodingErrors(
+            DockerSpec.self, yaml: "docker:\n  containers:\n    - name: web\n      mounts: [\"/app/anon:ro\"]\n")
+        #expect(errors.count == 1 && errors[0].hasPrefix("6:") && errors[0].contains("/TARGET (an anonymous volume)"), "\(errors)")
+    }
+}
