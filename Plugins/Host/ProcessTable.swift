@@ -33,7 +33,7 @@ enum ProcessTable {
         var scan = Scan()
         var seen = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = entryName(entry)
             guard let pid = Int32(name) else { continue }
             if Task.isCancelled {
                 scan.incomplete = "the deadline passed after \(seen) processes"
@@ -77,13 +77,22 @@ enum ProcessTable {
             guard entry.pointee.d_name.0 != UInt8(ascii: ".") else { continue }
             count += 1
             if count > descriptorLimit || (count % 4096 == 0 && Task.isCancelled) { return .read(found, truncated: true) }
-            let fd = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let fd = entryName(entry)
             guard let target = readLink("\(directory)/\(fd)"), target.hasPrefix("socket:["), target.hasSuffix("]"),
                 let inode = UInt64(target.dropFirst(8).dropLast())
             else { continue }
             if wanted.contains(inode) { found.insert(inode) }
         }
         return .read(found, truncated: false)
+    }
+
+    /// A directory entry's name, read in place up to its NUL. Not by copying `d_name`:
+    /// glibc's entries are only as long as their names, so copying the whole 256-byte
+    /// field reads past the last entry of a full `readdir` buffer, past the end of its
+    /// allocation (AddressSanitizer: heap-buffer-overflow in a directory of 5000 files),
+    /// which crashes when that allocation ends at an unmapped page.
+    static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafePointer(to: &entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) } }
     }
 
     /// A file's text, read until its end (a `/proc` file reports size 0), at most `limit`

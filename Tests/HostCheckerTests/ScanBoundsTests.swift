@@ -1,6 +1,7 @@
 import Foundation
 import ReconcileKit
 import ReconcileTestSupport
+import TestSupport
 import Testing
 
 @testable import HostChecker
@@ -25,6 +26,24 @@ struct ScanBoundsTests {
         let findings = HostVerdict.findings(spec, observation)
         #expect(findings.map(\.status) == [.unknown, .unknown])
         #expect(findings[1].message.contains("the scan was incomplete (the deadline passed after 10 processes)"))
+    }
+
+    /// A process with thousands of descriptors fills glibc's `readdir` buffer: every
+    /// entry's name is read in place, so each socket is found, and none is read past the
+    /// buffer's end (under AddressSanitizer the old copy of `d_name` overflowed here).
+    @Test func aProcessWithThousandsOfDescriptorsHasEverySocketFound() throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-fds")
+        let inodes = Set((0..<5000).map { UInt64(100_000 + $0) })
+        for inode in inodes {
+            try FileManager.default.createSymbolicLink(
+                atPath: directory.file(String(inode - 100_000)), withDestinationPath: "socket:[\(inode)]")
+        }
+        guard case .read(let found, let truncated) = ProcessTable.sockets(of: directory.path, among: inodes) else {
+            Issue.record("the directory was not read")
+            return
+        }
+        #expect(!truncated)
+        #expect(found == inodes)
     }
 
     @Test func aCompleteScanSeesThisVeryProcess() async throws {
