@@ -28,17 +28,19 @@ public struct DjangoChecker: Checker {
 
     public func observe(_ spec: DjangoSpec, in context: ObservationContext) async throws -> DjangoObservation {
         let timeout = Duration.milliseconds(spec.timeoutMilliseconds)
+        let pinned = Self.pinnedEnvironment(spec, docker: context.desiredSection(DockerSpec.self), source: context.source)
         switch spec.runner {
         case .local(let local):
             let result = await LocalIntrospection.run(
-                local, settingsModule: spec.settingsModule, configuration: Self.configuration(spec), timeout: timeout,
+                local, settingsModule: spec.settingsModule, configuration: Self.configuration(spec, pinned: pinned),
+                timeout: timeout,
                 environment: context.environment, config: context.operatorConfig, logger: context.logger)
             return DjangoObservation(runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
         case .container(let container):
             let token = spec.consoleLogging?.prove == true ? UUID().uuidString.lowercased() : nil
             let since = Int(Date().timeIntervalSince1970) - 1
             let result = await ContainerIntrospection.run(
-                container, settingsModule: spec.settingsModule, configuration: Self.configuration(spec, proofToken: token),
+                container, settingsModule: spec.settingsModule, configuration: Self.configuration(spec, proofToken: token, pinned: pinned),
                 timeout: timeout, context: context)
             var observation = DjangoObservation(
                 runner: Self.describe(spec.runner, environment: context.environment), outcome: Self.outcome(result))
@@ -66,11 +68,29 @@ public struct DjangoChecker: Checker {
     /// (the media chain compares MEDIA_ROOT with the volume mount) always find them.
     public static let alwaysReported = ["DEBUG", "MEDIA_ROOT", "MEDIA_URL", "STATIC_ROOT", "STATIC_URL", "ALLOWED_HOSTS"]
 
+    /// The environment values the manifest itself gives the app: for a container runner,
+    /// the docker section's for that container (its `environment:`, or its compose
+    /// service's) with the runner's `env` over them; for a local runner, its `env`. An
+    /// environment fix tries them first, so following it never makes docker drift.
+    /// Secret-looking names and values are left out: they are never sent to Python.
+    static func pinnedEnvironment(_ spec: DjangoSpec, docker: DockerSpec?, source: any DesiredStateSource) -> [String: String] {
+        let pinned: [String: String]
+        switch spec.runner {
+        case .local(let local):
+            pinned = local.environment
+        case .container(let runner):
+            let container = docker?.declaredContainers(source: source)?.first { $0.isNamed(runner.name) }
+            pinned = (container?.environmentValues ?? [:]).merging(runner.environment) { $1 }
+        }
+        return pinned.filter { !SecretName.hides($0.key, $0.value) }
+    }
+
     /// The script's argument: which settings to report, the manifest's values (only
-    /// to find an environment variable value that would fix a mismatch), whether to
-    /// run the deployment checks, the timeout after which Python ends itself, and the
-    /// fragments of secret names (``SecretName``: the one list, never a copy in Python).
-    static func configuration(_ spec: DjangoSpec, proofToken: String? = nil) -> String {
+    /// to find an environment variable value that would fix a mismatch, trying the
+    /// environment values the manifest pins first), whether to run the deployment
+    /// checks, the timeout after which Python ends itself, and the fragments of secret
+    /// names (``SecretName``: the one list, never a copy in Python).
+    static func configuration(_ spec: DjangoSpec, proofToken: String? = nil, pinned: [String: String] = [:]) -> String {
         var expected: [String: Any] = [:]
         for setting in spec.settings { expected[setting.name] = jsonObject(setting.value) }
         var names = spec.settings.map(\.name)
@@ -81,6 +101,7 @@ public struct DjangoChecker: Checker {
             "checks": spec.deployCheck != nil,
             "timeout": max(1, (spec.timeoutMilliseconds + 999) / 1000),
             "secret_names": SecretName.names,
+            "pinned_env": pinned,
         ]
         if let console = spec.consoleLogging {
             var request: [String: Any] = ["loggers": console.loggers, "level": console.level.rawValue]

@@ -24,7 +24,7 @@ enum DjangoFixes {
                 return Fix(
                     summary: "\(setting.name) is read from \(variables) at \(place)\(statement). To get "
                         + "\(setting.value), \(action) (compose `environment:`, the unit's Environment=, the "
-                        + "container's env), then restart the app.",
+                        + "container's env), then restart the app.\(manifestNote(envFix))",
                     snippet: assignment, language: "shell")
             }
             return Fix(
@@ -46,6 +46,14 @@ enum DjangoFixes {
                 summary: "\(setting.name) is Django's default; set it in \(file).", snippet: line, language: "python")
         }
         return Fix(summary: "Set \(setting.name) in \(file).", snippet: line, language: "python")
+    }
+
+    /// What the manifest's own value for the variable means for the fix: it is that value
+    /// (nothing else to change), or it contradicts the setting (change it there too).
+    static func manifestNote(_ envFix: Introspection.EnvironmentFix) -> String {
+        guard let pinned = envFix.pinned else { return "" }
+        if envFix.unset != true && envFix.value == pinned { return " That is the value the manifest gives it." }
+        return " The manifest gives \(envFix.name) the value '\(pinned)', which does not give this: change it there too."
     }
 
     /// The value as Python source: `False`, `None`, `"/app/media"`, `["a", "b"]`.
@@ -92,13 +100,21 @@ enum DjangoFixes {
             urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
         """
 
-    static func media(servedNow: Bool, media: Introspection.MediaReport) -> Fix {
+    /// `debugOff`: how to turn DEBUG off, for a route that static() made (it exists only
+    /// while DEBUG is on, so urls.py is not what to change).
+    static func media(servedNow: Bool, media: Introspection.MediaReport, debugOff: Fix) -> Fix {
         let urls = media.urlconfFile ?? "the root urls.py"
         guard servedNow else {
             return Fix(
                 summary: "Add a media route in \(urls) (for development only: in production the web server serves "
                     + "MEDIA_ROOT), or set media_served_by_django: false.",
                 snippet: staticGuard, language: "python")
+        }
+        if media.staticHelper == true {
+            return Fix(
+                summary: "The media route comes from static() in \(urls), which makes it only while DEBUG is on: "
+                    + "turn DEBUG off and it is gone (urls.py needs no change). " + debugOff.summary,
+                snippet: debugOff.snippet, language: debugOff.language)
         }
         if media.view == "django.views.static.serve" {
             let route = media.route.map { " (pattern \($0))" } ?? ""

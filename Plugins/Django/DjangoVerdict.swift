@@ -208,14 +208,26 @@ enum DjangoVerdict {
             return finding
         }
         if served {
+            let because = media.staticHelper == true ? " because DEBUG is on (static() makes the route only then)" : ""
             finding.message =
-                "Django routes MEDIA_URL \(media.url) to \(media.view ?? "a view"), so uploads are "
+                "Django routes MEDIA_URL \(media.url) to \(media.view ?? "a view")\(because), so uploads are "
                 + "served by the app instead of the web server"
         } else {
             finding.message = "MEDIA_URL \(media.url) is not routed by Django, but the manifest expects Django to serve it"
         }
-        finding.fix = DjangoFixes.media(servedNow: served, media: media)
+        finding.fix = DjangoFixes.media(servedNow: served, media: media, debugOff: debugOff(spec, introspection))
         return finding
+    }
+
+    /// How to turn DEBUG off: the DEBUG finding's own fix when the manifest wants DEBUG
+    /// false (the environment variable and value it names), else the settings line.
+    static func debugOff(_ spec: DjangoSpec, _ introspection: Introspection) -> Fix {
+        if let debug = spec.settings.first(where: { $0.name == "DEBUG" }), debug.value == .bool(false),
+            let report = introspection.settings?["DEBUG"], report.error == nil, !report.missing
+        {
+            return DjangoFixes.setting(debug, report: report, introspection: introspection)
+        }
+        return Fix(summary: "Set DEBUG = False in the settings the app runs with.", snippet: "DEBUG = False", language: "python")
     }
 
     // MARK: Deployment checks

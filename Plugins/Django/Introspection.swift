@@ -223,6 +223,9 @@ public struct Introspection: Sendable, Hashable, Decodable {
         public var name: String
         public var value: String?
         public var unset: Bool?
+        /// The value the manifest itself gives the variable (tried first): equal to
+        /// `value` when it gives the wanted setting, another when it contradicts it.
+        public var pinned: String?
     }
 
     /// Whether `MEDIA_URL` resolves through the URLconf, and to what.
@@ -237,11 +240,16 @@ public struct Introspection: Sendable, Hashable, Decodable {
         public var view: String?
         public var route: String?
         public var urlconfFile: String?
+        /// True when the matching route was made by `django.conf.urls.static.static()`,
+        /// which makes routes only while DEBUG is on (whatever urls.py wraps around it);
+        /// false for a route of its own; nil when it could not be told.
+        public var staticHelper: Bool?
         public var error: PythonFailure?
 
         enum CodingKeys: String, CodingKey {
             case url, probe, resolves, external, view, route, error
             case urlconfFile = "urlconf_file"
+            case staticHelper = "static_helper"
         }
     }
 

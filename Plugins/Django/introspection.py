@@ -26,6 +26,10 @@ HIDDEN = re.compile("")
 FORMAT = 1
 # Tracebacks of the failures reported, searched for secret values to mask.
 TRACEBACKS = []
+# The environment values the manifest itself sets for the app (configuration's
+# `pinned_env`, never a secret's): an environment fix tries them first, so following
+# it does not contradict the manifest.
+PINNED = {}
 
 
 def main():
@@ -59,8 +63,9 @@ def run(doc):
     import json
     import platform
 
-    global HIDDEN
+    global HIDDEN, PINNED
     config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    PINNED = config.get("pinned_env") or {}
     names = config.get("secret_names")
     if names:
         HIDDEN = re.compile("|".join(re.escape(name) for name in names), flags=re.IGNORECASE)
@@ -423,6 +428,9 @@ def environment_value(expression, module_name, path, variable, expected):
         candidates = [",".join(expected), " ".join(expected), json.dumps(expected)]
     elif expected is None:
         candidates = [None, ""]
+    pinned = PINNED.get(variable)
+    if isinstance(pinned, str):
+        candidates = [pinned] + candidates
     saved = os.environ.get(variable)
     try:
         for candidate in candidates:
@@ -435,7 +443,10 @@ def environment_value(expression, module_name, path, variable, expected):
             except Exception:
                 continue
             if same(to_json(value, None, 0), expected):
-                return {"name": variable, "unset": True} if candidate is None else {"name": variable, "value": candidate}
+                fix = {"name": variable, "unset": True} if candidate is None else {"name": variable, "value": candidate}
+                if isinstance(pinned, str):
+                    fix["pinned"] = pinned
+                return fix
     finally:
         if saved is None:
             os.environ.pop(variable, None)
@@ -509,7 +520,11 @@ def media(settings):
     try:
         from django.urls import Resolver404, get_resolver, resolve
 
-        get_resolver().url_patterns
+        stop = watch_static(settings)
+        try:
+            get_resolver().url_patterns
+        finally:
+            made = stop() if stop else None
         urlconf = sys.modules.get(str(getattr(settings, "ROOT_URLCONF", "")))
         if getattr(urlconf, "__file__", None):
             result["urlconf_file"] = relative(urlconf.__file__)
@@ -522,9 +537,42 @@ def media(settings):
         result["resolves"] = True
         result["view"] = getattr(match, "_func_path", None) or qualname(type(match.func))
         result["route"] = getattr(match, "route", None)
+        # The pattern that matched is last in the last path tried.
+        tried = getattr(match, "tried", None) or [[]]
+        if made is not None and tried[-1]:
+            result["static_helper"] = any(tried[-1][-1] is pattern for pattern in made)
     except BaseException as error:
         result["error"] = failure("resolve(%r)" % probe, error)
     return result
+
+
+def watch_static(settings):
+    """Records the patterns django.conf.urls.static.static() returns while the URLconf
+    is imported: static() returns routes only while DEBUG is on, so a media route among
+    them exists only because of DEBUG, whatever urls.py wraps around it. Returns a
+    function that stops watching and gives them, or None when the URLconf was imported
+    before (then nothing can be told)."""
+    if str(getattr(settings, "ROOT_URLCONF", "")) in sys.modules:
+        return None
+    try:
+        import django.conf.urls.static as helper
+    except BaseException:
+        return None
+    original = helper.static
+    made = []
+
+    def static(*args, **kwargs):
+        patterns = original(*args, **kwargs)
+        made.extend(patterns)
+        return patterns
+
+    helper.static = static
+
+    def stop():
+        helper.static = original
+        return made
+
+    return stop
 
 
 def storage(settings):

@@ -44,16 +44,18 @@ enum ChainFacts {
             UploadDirectory(path: location, storageSetting: storage.setting, backend: storage.backend, mediaRoot: mediaRoot))
     }
 
-    /// Whether MEDIA_URL resolves through Django's URLconf.
-    static func djangoServesMedia(_ django: Result<DjangoObservation, Error>) -> Fact<Bool> {
+    /// Whether MEDIA_URL resolves through Django's URLconf, and whether only because
+    /// DEBUG is on (the route is static()'s).
+    static func djangoServesMedia(_ django: Result<DjangoObservation, Error>) -> Fact<DjangoMediaRouting> {
         switch django {
         case .failure(let error):
             return .unknown("Django's URLconf was not observed (\(error))")
         case .success(let observation):
-            guard let resolves = observation.introspection?.media?.resolves else {
+            guard let media = observation.introspection?.media, let resolves = media.resolves else {
                 return .unknown("Django could not say whether MEDIA_URL resolves (\(observation.runner))")
             }
-            return .observed(resolves)
+            guard resolves else { return .observed(.notRouted) }
+            return .observed(media.staticHelper == true ? .onlyUnderDebug : .routed)
         }
     }
 

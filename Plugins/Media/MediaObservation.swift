@@ -30,6 +30,16 @@ public struct UploadDirectory: Sendable, Hashable {
     }
 }
 
+/// Whether Django routes MEDIA_URL itself, and whether only DEBUG makes it do so.
+public enum DjangoMediaRouting: Sendable, Hashable {
+    /// MEDIA_URL does not resolve through the URLconf.
+    case notRouted
+    /// Through static(), which makes routes only while DEBUG is on: DEBUG is the cause.
+    case onlyUnderDebug
+    /// Through a route of its own (or one whose origin could not be told).
+    case routed
+}
+
 /// What backs `container_path` in the container: the mount's kind, its volume name (for
 /// a volume) and its source on the host.
 public struct MountFact: Sendable, Hashable {
@@ -105,8 +115,8 @@ public struct LiveProof: Sendable, Hashable {
 public struct ChainObservation: Sendable, Hashable {
     /// Where Django's default storage writes: MEDIA_ROOT, or the storage's own location.
     public var mediaRoot: Fact<UploadDirectory>
-    /// Whether a request to MEDIA_URL resolves through Django's URLconf.
-    public var djangoServesMedia: Fact<Bool>
+    /// Whether a request to MEDIA_URL resolves through Django's URLconf, and why.
+    public var djangoServesMedia: Fact<DjangoMediaRouting>
     /// The mount at `container_path` (observed nil: nothing is mounted there).
     public var mount: Fact<MountFact?>
     /// Where Caddy must find the files: `host_path`, or, when Caddy runs in a container,
@@ -120,7 +130,8 @@ public struct ChainObservation: Sendable, Hashable {
     public var repair: ContainerRepair?
 
     public init(
-        mediaRoot: Fact<UploadDirectory>, djangoServesMedia: Fact<Bool>, mount: Fact<MountFact?>, expectedCaddyRoot: Fact<String>,
+        mediaRoot: Fact<UploadDirectory>, djangoServesMedia: Fact<DjangoMediaRouting>, mount: Fact<MountFact?>,
+        expectedCaddyRoot: Fact<String>,
         route: Fact<RouteFact?>, live: Fact<LiveProof>, repair: ContainerRepair? = nil
     ) {
         self.mediaRoot = mediaRoot

@@ -159,19 +159,24 @@ enum MediaVerdict {
         }
     }
 
-    static func djangoServing(_ chain: MediaSpec.Chain, _ fact: Fact<Bool>) -> Finding {
+    static func djangoServing(_ chain: MediaSpec.Chain, _ fact: Fact<DjangoMediaRouting>) -> Finding {
+        let slow = "media should come from Caddy, and a Django that serves files in production is slow and unsafe"
         switch fact {
         case .unknown(let reason):
             return finding(chain, "served by Django", .unknown, expected: "no", reason)
-        case .observed(false):
+        case .observed(.notRouted):
             return finding(
                 chain, "served by Django", .ok, expected: "no", observed: "no",
                 "Django does not route \(chain.servedAt) (Caddy does)")
-        case .observed(true):
+        case .observed(.onlyUnderDebug):
+            return finding(
+                chain, "served by Django", .drift, severity: .warning, expected: "no", observed: "yes, because DEBUG is on",
+                "Django routes \(chain.servedAt) itself because DEBUG is on (static() makes the route only then): \(slow)",
+                fix: Fix(summary: "Turn DEBUG off (the django DEBUG finding says how); urls.py needs no change."))
+        case .observed(.routed):
             return finding(
                 chain, "served by Django", .drift, severity: .warning, expected: "no", observed: "yes",
-                "Django routes \(chain.servedAt) itself (static() is active, so DEBUG is on): media should come from "
-                    + "Caddy, and a Django that serves files in production is slow and unsafe",
+                "Django routes \(chain.servedAt) itself: \(slow)",
                 fix: Fix(
                     summary: "Serve media through Django only under DEBUG, and run production with DEBUG = False.",
                     snippet: "if settings.DEBUG:\n    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)",

@@ -1,3 +1,4 @@
+import DockerChecker
 import Foundation
 import ReconcileKit
 import ReconcileTestSupport
@@ -251,6 +252,43 @@ final class Podman: Sendable {
             #expect(debug.status == .drift)
             #expect(debug.message == "DEBUG is true (from $DJANGO_DEBUG), expected false")
             #expect(debug.fix?.snippet == "DJANGO_DEBUG=False")
+        }
+    }
+
+    /// The demo's drift: the container runs with DJANGO_DEBUG=1 while the manifest's docker
+    /// section gives it "0". Both fixes (DEBUG, and the media route static() makes only
+    /// under DEBUG) name the manifest's own value, so following them makes no docker drift.
+    @Test func theFixUsesTheValueTheDockerSectionGivesTheContainer() async throws {
+        let podman = try await Podman.shared()
+        let project = try await DjangoProject.make()
+        try project.appendSettings(#"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#)
+        try await podman.withBackend("pinned", project: project, arguments: ["-e", "DJANGO_DEBUG=1"]) { container in
+            let manifest = try ManifestDecoder(registry: CheckerRegistry(checkers: [DockerChecker.self, DjangoChecker.self]))
+                .decode(
+                    """
+                    apiVersion: reconcile/v1
+                    kind: Environment
+                    docker:
+                      endpoint: \(podman.endpoint)
+                      containers:
+                        - name: \(container)
+                          environment: { DJANGO_DEBUG: "0" }
+                    django:
+                      runner:
+                        container: { name: \(container), endpoint: "\(podman.endpoint)", python: /venv/bin/python3 }
+                      settings_module: rims_backend.settings
+                      settings: { DEBUG: false }
+                      media_served_by_django: false
+                    """, file: "manifests/production.yaml")
+            let context = ObservationContext(mode: .dryRun, source: StubSource())
+            let findings = await Reconciler(checkDeadline: .seconds(60)).run(manifest.checks, context: context, only: ["django"])
+            let debug = try #require(findings.about("DEBUG"))
+            #expect(debug.status == .drift)
+            #expect(debug.fix?.snippet == "DJANGO_DEBUG=0")
+            #expect(debug.fix?.summary.hasSuffix("That is the value the manifest gives it.") == true, "\(debug.fix?.summary ?? "")")
+            let media = try #require(findings.about("media_served_by_django"))
+            #expect(media.status == .drift)
+            #expect(media.fix?.snippet == "DJANGO_DEBUG=0")
         }
     }
 

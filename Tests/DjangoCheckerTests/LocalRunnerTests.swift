@@ -61,11 +61,15 @@ import Testing
         #expect(debug.fix?.snippet == "DEBUG = False")
         #expect(debug.fix?.language == "python")
         #expect(debug.fix?.summary.contains("rims_backend/settings.py:") == true)
-        // The guarded static() route is live once DEBUG is on.
+        // The guarded static() route is live once DEBUG is on, and only because of it: the
+        // fix is DEBUG's, not a guard urls.py already has.
         let media = try #require(findings.about("media_served_by_django"))
         #expect(media.status == .drift)
         #expect(media.observed == "/media/reconcile-probe.txt resolves to django.views.static.serve (pattern ^media/(?P<path>.*)$)")
-        #expect(media.fix?.snippet?.contains("if settings.DEBUG:") == true)
+        #expect(media.message.contains("because DEBUG is on (static() makes the route only then)"), "\(media.message)")
+        #expect(media.fix?.summary.hasPrefix("The media route comes from static() in rims_backend/urls.py") == true)
+        #expect(media.fix?.summary.contains("unconditional") == false, "\(media.fix?.summary ?? "")")
+        #expect(media.fix?.snippet == "DEBUG = False")
         let w018 = try #require(findings.about("security.W018"))
         #expect(w018.status == .drift)
         #expect(w018.severity == .warning)
@@ -101,6 +105,38 @@ import Testing
         #expect(media.fix?.summary.contains("rims_backend/urls.py") == true)
         #expect(media.fix?.snippet?.contains("urlpatterns += static(settings.MEDIA_URL") == true)
         #expect(findings.filter { $0.status != .ok }.map(\.resource) == ["media_served_by_django"])
+    }
+
+    /// The manifest's own runner environment sets the variable to a value that gives the
+    /// wrong setting: the fix says so, besides the value that works.
+    @Test func aValueTheManifestGivesThatContradictsTheSettingIsNamedInTheFix() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings(#"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#)
+        let debug = try #require(try await Self.run(project.spec(environment: ["DJANGO_DEBUG": "1"])).about("DEBUG"))
+        #expect(debug.status == .drift)
+        #expect(debug.fix?.snippet == "DJANGO_DEBUG=False")
+        #expect(
+            debug.fix?.summary.hasSuffix(
+                "The manifest gives DJANGO_DEBUG the value '1', which does not give this: change it there too.") == true,
+            "\(debug.fix?.summary ?? "")")
+    }
+
+    /// A hand-written copy of static()'s route, same pattern and view, with DEBUG on: it
+    /// stays when DEBUG goes off, so the fix is still to remove or guard it.
+    @Test func aRouteOfItsOwnIsToldFromStaticsWhileDebugIsOn() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings("DEBUG = True")
+        try project.appendURLs(
+            """
+            from django.urls import re_path
+            from django.views.static import serve
+            urlpatterns = [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})] + urlpatterns
+            """)
+        let media = try #require(try await Self.run(project.spec()).about("media_served_by_django"))
+        #expect(media.status == .drift)
+        #expect(media.observed == "/media/reconcile-probe.txt resolves to django.views.static.serve (pattern ^media/(?P<path>.*)$)")
+        #expect(!media.message.contains("because DEBUG is on"), "\(media.message)")
+        #expect(media.fix?.summary.hasPrefix("Remove the unconditional media route") == true, "\(media.fix?.summary ?? "")")
     }
 
     /// `static()` returns no route when DEBUG is off: what resolves is judged, not the

@@ -14,7 +14,7 @@ import Testing
         caddyContainer: nil, position: SourcePosition(file: "m.yaml", line: 3, column: 5))
 
     static let healthy = ChainObservation(
-        mediaRoot: .observed(UploadDirectory(path: "/app/media")), djangoServesMedia: .observed(false),
+        mediaRoot: .observed(UploadDirectory(path: "/app/media")), djangoServesMedia: .observed(.notRouted),
         mount: .observed(MountFact(type: "bind", source: "/srv/media")), expectedCaddyRoot: .observed("/srv/media"),
         route: .observed(
             RouteFact(
@@ -163,10 +163,19 @@ import Testing
     }
 
     @Test func djangoServingMediaIsAWarningDriftWithTheURLGuard() {
-        let finding = Self.findings { $0.djangoServesMedia = .observed(true) }["media: served by Django"]
+        let finding = Self.findings { $0.djangoServesMedia = .observed(.routed) }["media: served by Django"]
         #expect(finding?.status == .drift)
         #expect(finding?.severity == .warning)
         #expect(finding?.fix?.snippet?.hasPrefix("if settings.DEBUG:") == true)
+    }
+
+    /// static()'s route exists only while DEBUG is on: the fix is DEBUG, not a guard.
+    @Test func djangoServingMediaOnlyUnderDebugIsFixedByDebugNotByAGuard() {
+        let finding = Self.findings { $0.djangoServesMedia = .observed(.onlyUnderDebug) }["media: served by Django"]
+        #expect(finding?.status == .drift)
+        #expect(finding?.observed == "yes, because DEBUG is on")
+        #expect(finding?.fix?.summary == "Turn DEBUG off (the django DEBUG finding says how); urls.py needs no change.")
+        #expect(finding?.fix?.snippet == nil)
     }
 
     @Test func aLive404IsDriftAndNoAnswerIsCritical() {

@@ -40,6 +40,8 @@ public struct ObservationContext: Sendable {
     /// out work only readers need: the Docker checker asks for every container (Podman's
     /// slowest answer) only when the host or media checker will read them.
     public package(set) var readers: Set<String>?
+    /// The decoded sections of the manifest this context serves (set by ``Reconciler``).
+    var desiredSections: [any Sendable] = []
     /// When the reconciler stops waiting for this check (set by ``Reconciler``); what a
     /// check hands on to a process it starts (an external checker's `deadline_ms`).
     public internal(set) var deadline: ContinuousClock.Instant?
@@ -95,6 +97,17 @@ extension ObservationContext {
             throw MissingObservation(checker: C.identifier, reason: "it produced an unexpected observation type")
         }
         return observation
+    }
+}
+
+extension ObservationContext {
+    /// Another section of the same manifest, as decoded: for a checker whose observation
+    /// depends on what that section desires (the Django checker asks which environment
+    /// values the docker section gives the app's container, so that its fix never
+    /// contradicts them). Desired state only, never an observation; nil outside a run,
+    /// or when the manifest has no such section.
+    public func desiredSection<S: ManifestSection>(_ type: S.Type) -> S? {
+        desiredSections.lazy.compactMap { $0 as? S }.first
     }
 }
 

@@ -42,6 +42,7 @@ public struct Reconciler: Sendable {
             checkContext.sharing = (shared, check.position.file)
             checkContext.readers = Set(
                 observed.filter { $0.position.file == check.position.file && $0.inputs.contains(check.checker) }.map(\.checker))
+            checkContext.desiredSections = checks.filter { $0.position.file == check.position.file }.map(\.spec)
             checkContext.deadline = .now + checkDeadline
             let observing = checkContext
             shared.start(manifest: check.position.file, checker: check.checker) { try await check.observe(observing) }
