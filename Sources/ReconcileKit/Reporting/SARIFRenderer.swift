@@ -48,19 +48,12 @@ public enum SARIFRenderer {
     /// segments is percent-encoded, so `my prod#1%.yaml` stays one path (`#` would start a
     /// fragment, `%` an escape) and a first segment with `:` is never read as a scheme.
     static func uri(_ path: String) -> String {
-        var result = ""
-        for byte in path.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            case _ where "-._~/!$&'()*+,;=@".utf8.contains(byte):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                result += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
-            }
-        }
-        return result
+        path.addingPercentEncoding(withAllowedCharacters: uriPathCharacters) ?? path
     }
+
+    /// ASCII letters and digits, RFC 3986's unreserved marks and sub-delimiters, `@` and `/`.
+    private static let uriPathCharacters = CharacterSet(
+        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/!$&'()*+,;=@")
 
     static func level(_ result: CheckResult) -> String {
         if result.outcome == .errored { return "warning" }
