@@ -12,11 +12,6 @@ public struct ConsoleLogProof: Sendable, Hashable {
     /// Why the log could not be read, when it could not.
     public var problem: String?
 
-    public init(seen: Set<String>, problem: String? = nil) {
-        self.seen = seen
-        self.problem = problem
-    }
-
     /// The text each probe record carries (`reconcile console probe TOKEN LOGGER`).
     static func marker(token: String, logger: String) -> String { "reconcile console probe \(token) \(logger)" }
 

@@ -18,12 +18,6 @@ public struct DjangoObservation: Sendable, Hashable {
     /// showed, or why it could not be read.
     public var consoleLog: ConsoleLogProof?
 
-    public init(runner: String, outcome: Outcome, consoleLog: ConsoleLogProof? = nil) {
-        self.runner = runner
-        self.outcome = outcome
-        self.consoleLog = consoleLog
-    }
-
     /// The introspection, when the project could be read.
     public var introspection: Introspection? {
         if case .introspected(let introspection) = outcome { return introspection }
@@ -91,12 +85,6 @@ public struct RawRun: Sendable, Hashable {
     public var stderr: Data
     /// The exit status (nil when unknown, e.g. the engine did not say).
     public var status: Int32?
-
-    public init(stdout: Data, stderr: Data, status: Int32?) {
-        self.stdout = stdout
-        self.stderr = stderr
-        self.status = status
-    }
 }
 
 /// Reads a run's output into an outcome. Pure, so recorded outputs (good, broken, a

@@ -30,23 +30,12 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         public var endpoint: String?
         /// The interpreter inside the container, an absolute path or a name on the
         /// container's PATH (`python3` when not given).
-        public var python: String
+        public var python = "python3"
         /// The directory the project is imported from; nil means the container's own
         /// working directory (the image's `WORKDIR`).
         public var workdir: String?
         /// Added to the container's own environment for this one run.
-        public var environment: [String: String]
-
-        public init(
-            name: String, endpoint: String? = nil, python: String = "python3", workdir: String? = nil,
-            environment: [String: String] = [:]
-        ) {
-            self.name = name
-            self.endpoint = endpoint
-            self.python = python
-            self.workdir = workdir
-            self.environment = environment
-        }
+        public var environment: [String: String] = [:]
     }
 
     /// `runner.local`: an interpreter on this host, run in the project directory.
@@ -57,13 +46,7 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         public var workdir: String
         /// Added to reconcile's own environment for this run (the production values the
         /// settings read, e.g. `DJANGO_DEBUG`).
-        public var environment: [String: String]
-
-        public init(python: String, workdir: String, environment: [String: String] = [:]) {
-            self.python = python
-            self.workdir = workdir
-            self.environment = environment
-        }
+        public var environment: [String: String] = [:]
     }
 
     /// Django's check levels, for `deploy_check.fail_level`, with Django's numbers; the
@@ -95,13 +78,7 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
     public struct Setting: Sendable, Hashable {
         public var name: String
         public var value: ManifestValue
-        public var position: SourcePosition
-
-        public init(name: String, value: ManifestValue, position: SourcePosition = DjangoSpec.noPosition) {
-            self.name = name
-            self.value = value
-            self.position = position
-        }
+        public var position = DjangoSpec.noPosition
     }
 
     /// `console_logging`: which loggers must reach the console (a StreamHandler on stdout
@@ -111,79 +88,42 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
     /// neither of them on the console.
     public struct ConsoleLogging: Sendable, Hashable, ExpressibleByBooleanLiteral {
         /// False for `console_logging: false`: these loggers must not reach the console.
-        public var wanted: Bool
+        public var wanted = true
         /// Logger names as Python spells them (`rims.workflow`); `root` is the root logger.
-        public var loggers: [String]
+        public var loggers = shortFormLoggers
         /// The level of the record that must get through.
-        public var level: CheckLevel
+        public var level = CheckLevel.WARNING
         /// Also prove it live: one probe record per logger through its console handlers
         /// in the container, found again in the container's log (container runner only).
-        public var prove: Bool
-        public var position: SourcePosition
+        public var prove = false
+        public var position = DjangoSpec.noPosition
 
         public static let shortFormLoggers = ["root", "django"]
-
-        public init(
-            wanted: Bool = true, loggers: [String] = shortFormLoggers, level: CheckLevel = .WARNING, prove: Bool = false,
-            position: SourcePosition = DjangoSpec.noPosition
-        ) {
-            self.wanted = wanted
-            self.loggers = loggers
-            self.level = level
-            self.prove = prove
-            self.position = position
-        }
-
-        /// `true` / `false`, the short forms.
-        public init(booleanLiteral value: Bool) {
-            self.init(wanted: value)
-        }
     }
 
     /// `deploy_check`: which of Django's deployment checks may fire.
     public struct DeployCheck: Sendable, Hashable {
         /// Messages at this level or above are drift (like `manage.py check --deploy
         /// --fail-level`).
-        public var failLevel: CheckLevel
+        public var failLevel = CheckLevel.WARNING
         /// Check ids accepted on purpose (`security.W004`), like SILENCED_SYSTEM_CHECKS
         /// but kept in the desired state.
-        public var ignore: [String]
-        public var position: SourcePosition
-
-        public init(failLevel: CheckLevel = .WARNING, ignore: [String] = [], position: SourcePosition = DjangoSpec.noPosition) {
-            self.failLevel = failLevel
-            self.ignore = ignore
-            self.position = position
-        }
+        public var ignore: [String] = []
+        public var position = DjangoSpec.noPosition
     }
 
     public var runner: Runner
     public var settingsModule: String
-    public var settings: [Setting]
+    public var settings: [Setting] = []
     public var mediaServedByDjango: Bool?
     public var mediaPosition: SourcePosition?
     public var consoleLogging: ConsoleLogging?
     public var deployCheck: DeployCheck?
-    public var timeoutMilliseconds: Int
-    public var position: SourcePosition
+    public var timeoutMilliseconds = 30_000
+    public var position = DjangoSpec.noPosition
     /// The runner's fields that execute something (the interpreter or the container) and
     /// its `env` keys, each where it is written, for `reconcile validate`.
     public var trustFields: [TrustField] = []
-
-    public init(
-        runner: Runner, settingsModule: String, settings: [Setting] = [], mediaServedByDjango: Bool? = nil,
-        consoleLogging: ConsoleLogging? = nil, deployCheck: DeployCheck? = nil, timeoutMilliseconds: Int = 30_000,
-        position: SourcePosition = DjangoSpec.noPosition
-    ) {
-        self.runner = runner
-        self.settingsModule = settingsModule
-        self.settings = settings
-        self.mediaServedByDjango = mediaServedByDjango
-        self.consoleLogging = consoleLogging
-        self.deployCheck = deployCheck
-        self.timeoutMilliseconds = timeoutMilliseconds
-        self.position = position
-    }
 
     /// The position of specs built in code (tests): no file, line 1.
     public static let noPosition = SourcePosition(file: "-", line: 1, column: 1)
@@ -248,6 +188,16 @@ public struct DjangoSpec: ManifestSection, TrustSensitive {
         .optional("timeout_ms", .integer(100...600_000), "How long the introspection may take (default 30000)."),
     ])
 
+}
+
+extension DjangoSpec.ConsoleLogging {
+    /// `true` / `false`, the short forms.
+    public init(booleanLiteral value: Bool) {
+        self.init(wanted: value)
+    }
+}
+
+extension DjangoSpec {
     public init(from node: ManifestNode) throws {
         let map = try node.mapping(Self.object)
         position = node.position

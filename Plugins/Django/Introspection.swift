@@ -100,14 +100,6 @@ public struct PythonFailure: Sendable, Hashable, Decodable {
     public var file: String?
     public var line: Int?
 
-    public init(stage: String, type: String, lastLine: String, file: String? = nil, line: Int? = nil) {
-        self.stage = stage
-        self.type = type
-        self.lastLine = lastLine
-        self.file = file
-        self.line = line
-    }
-
     enum CodingKeys: String, CodingKey {
         case stage, type, file, line
         case lastLine = "last_line"
@@ -156,9 +148,9 @@ public struct Introspection: Sendable, Hashable, Decodable {
         /// False when the value is Django's global default (settings.py never sets it).
         public var overridden: Bool?
         /// The project does not define it and Django has no default.
-        public var missing: Bool
+        public var missing = false
         /// A secret-looking name: only `set` is reported.
-        public var hidden: Bool
+        public var hidden = false
         public var set: Bool?
         public var error: PythonFailure?
         public var source: SourceReport?
@@ -166,38 +158,13 @@ public struct Introspection: Sendable, Hashable, Decodable {
         enum CodingKeys: String, CodingKey {
             case value, overridden, missing, hidden, set, error, source
         }
-
-        public init(
-            value: DjangoValue? = nil, overridden: Bool? = nil, missing: Bool = false, hidden: Bool = false,
-            set: Bool? = nil, error: PythonFailure? = nil, source: SourceReport? = nil
-        ) {
-            self.value = value
-            self.overridden = overridden
-            self.missing = missing
-            self.hidden = hidden
-            self.set = set
-            self.error = error
-            self.source = source
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            // `"value": null` is a value (None), not an absent key.
-            value = container.contains(.value) ? try container.decode(DjangoValue.self, forKey: .value) : nil
-            overridden = try container.decodeIfPresent(Bool.self, forKey: .overridden)
-            missing = try container.decodeIfPresent(Bool.self, forKey: .missing) ?? false
-            hidden = try container.decodeIfPresent(Bool.self, forKey: .hidden) ?? false
-            set = try container.decodeIfPresent(Bool.self, forKey: .set)
-            error = try container.decodeIfPresent(PythonFailure.self, forKey: .error)
-            source = try container.decodeIfPresent(SourceReport.self, forKey: .source)
-        }
     }
 
     /// Where a setting is last assigned, and the environment variables that assignment reads.
     public struct SourceReport: Sendable, Hashable, Decodable {
         public var file: String
         public var line: Int
-        public var env: [String]
+        public var env: [String] = []
         /// The assignment, whitespace collapsed (left out when it mentions anything secret).
         public var statement: String?
         /// A value of the one variable read that gives the manifest's value, found by
@@ -207,14 +174,6 @@ public struct Introspection: Sendable, Hashable, Decodable {
         enum CodingKeys: String, CodingKey {
             case file, line, env, statement
             case envFix = "env_fix"
-        }
-
-        public init(file: String, line: Int, env: [String] = [], statement: String? = nil, envFix: EnvironmentFix? = nil) {
-            self.file = file
-            self.line = line
-            self.env = env
-            self.statement = statement
-            self.envFix = envFix
         }
     }
 
@@ -389,5 +348,19 @@ public struct Introspection: Sendable, Hashable, Decodable {
         public var object: String?
         /// Listed in the project's SILENCED_SYSTEM_CHECKS.
         public var silenced: Bool
+    }
+}
+
+extension Introspection.SettingReport {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // `"value": null` is a value (None), not an absent key.
+        value = container.contains(.value) ? try container.decode(DjangoValue.self, forKey: .value) : nil
+        overridden = try container.decodeIfPresent(Bool.self, forKey: .overridden)
+        missing = try container.decodeIfPresent(Bool.self, forKey: .missing) ?? false
+        hidden = try container.decodeIfPresent(Bool.self, forKey: .hidden) ?? false
+        set = try container.decodeIfPresent(Bool.self, forKey: .set)
+        error = try container.decodeIfPresent(PythonFailure.self, forKey: .error)
+        source = try container.decodeIfPresent(Introspection.SourceReport.self, forKey: .source)
     }
 }

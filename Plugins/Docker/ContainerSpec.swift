@@ -15,18 +15,18 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// The values the manifest gives (`environment: {NAME: value}`), compared with the
     /// container's; empty when it lists names only. A value whose name looks secret
     /// (``SecretName``) is never shown.
-    public var environmentValues: [String: String]
+    public var environmentValues: [String: String] = [:]
     public var composeProject: String?
     /// The compose service, when it differs from `name` (compose-derived specs).
     public var composeService: String?
     /// The container must have a health check (from a compose `healthcheck:`).
-    public var expectsHealthcheck: Bool
+    public var expectsHealthcheck = false
     /// Fields deliberately not compared, with why (compose keys, unresolved variables);
     /// said in the finding so nobody mistakes "not compared" for "in sync".
-    public var notes: [String]
-    public var position: SourcePosition
+    public var notes: [String] = []
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
     /// Where individual fields were written, for findings that point at the exact line.
-    public var fieldPositions: [String: SourcePosition]
+    public var fieldPositions: [String: SourcePosition] = [:]
 
     static let object = ManifestObject([
         .required(
@@ -62,35 +62,12 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
                 + "container's (values of names with KEY, TOKEN, SECRET, PASS, API or SIGNATURE are never shown)."),
         .optional("compose_project", .string(.nonEmpty), "The compose project; the name is then also the service name."),
     ])
+}
 
-    public init(
-        name: String, state: ContainerState? = nil, image: String? = nil, restartPolicy: RestartPolicy? = nil,
-        ports: [PortBinding]? = nil, mounts: [MountSpec]? = nil, environment: [String]? = nil,
-        environmentValues: [String: String] = [:], composeProject: String? = nil, composeService: String? = nil,
-        expectsHealthcheck: Bool = false,
-        notes: [String] = [], position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1),
-        fieldPositions: [String: SourcePosition] = [:]
-    ) {
-        self.name = name
-        self.state = state
-        self.image = image
-        self.restartPolicy = restartPolicy
-        self.ports = ports
-        self.mounts = mounts
-        self.environment = environment
-        self.environmentValues = environmentValues
-        self.composeProject = composeProject
-        self.composeService = composeService
-        self.expectsHealthcheck = expectsHealthcheck
-        self.notes = notes
-        self.position = position
-        self.fieldPositions = fieldPositions
-    }
-
+extension ContainerSpec {
     init(from node: ManifestNode) throws {
         let map = try node.mapping(Self.object)
         position = node.position
-        fieldPositions = [:]
         name = try map.required("name").string()
         if let stateNode = map.optional("state") {
             state = try stateNode.choice(ContainerState.self)
@@ -131,7 +108,6 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
             mounts = parsed
             fieldPositions["mounts"] = mountsNode.position
         }
-        environmentValues = [:]
         if let environmentNode = map.optional("environment") {
             if environmentNode.isSequence {
                 environment = try environmentNode.stringList()
@@ -151,9 +127,6 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
             composeProject = try projectNode.string()
             fieldPositions["compose_project"] = projectNode.position
         }
-        composeService = nil
-        expectsHealthcheck = false
-        notes = []
     }
 
     /// The compose service this container is found by, when it belongs to a project.

@@ -7,12 +7,6 @@ public struct ExecResult: Sendable, Hashable {
     public var stdout: Data
     public var stderr: Data
     public var exitCode: Int32?
-
-    public init(stdout: Data, stderr: Data, exitCode: Int32?) {
-        self.stdout = stdout
-        self.stderr = stderr
-        self.exitCode = exitCode
-    }
 }
 
 /// `docker exec`: run one command in a running container and collect its output and exit

@@ -109,14 +109,6 @@ public struct EngineInfo: Sendable, Hashable, Codable {
     public var minAPIVersion: String
     /// The version used for every request of this run.
     public var negotiatedVersion: String
-
-    public init(product: String, version: String, apiVersion: String, minAPIVersion: String, negotiatedVersion: String) {
-        self.product = product
-        self.version = version
-        self.apiVersion = apiVersion
-        self.minAPIVersion = minAPIVersion
-        self.negotiatedVersion = negotiatedVersion
-    }
 }
 
 /// A row of `GET /containers/json?all=1`: enough to pair containers with the manifest
@@ -162,17 +154,10 @@ extension ContainerSummary {
 public struct HealthObservation: Sendable, Hashable, Codable {
     /// `none`, `starting`, `healthy` or `unhealthy` (Docker's words).
     public var status: String
-    public var failingStreak: Int
+    public var failingStreak = 0
     /// The output of the latest failed check (trimmed, at most 300 characters).
     public var lastFailureOutput: String?
     public var lastFailureExitCode: Int?
-
-    public init(status: String, failingStreak: Int = 0, lastFailureOutput: String? = nil, lastFailureExitCode: Int? = nil) {
-        self.status = status
-        self.failingStreak = failingStreak
-        self.lastFailureOutput = lastFailureOutput
-        self.lastFailureExitCode = lastFailureExitCode
-    }
 }
 
 /// A mount as the engine reports it in `Mounts`.

@@ -39,23 +39,14 @@ public struct DockerSpec: ManifestSection {
     /// The endpoint as written in the manifest; nil means `$DOCKER_HOST`, then the
     /// default socket (resolved when observing, from the run's environment).
     public var endpoint: String?
-    public var containers: [ContainerSpec]
-    public var volumes: [VolumeSpec]
+    public var containers: [ContainerSpec] = []
+    public var volumes: [VolumeSpec] = []
     /// A compose file in the config repository whose services are desired state too.
     public var compose: ComposeReference?
-    public var position: SourcePosition
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
+}
 
-    public init(
-        endpoint: String? = nil, containers: [ContainerSpec] = [], volumes: [VolumeSpec] = [],
-        compose: ComposeReference? = nil, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
-    ) {
-        self.endpoint = endpoint
-        self.containers = containers
-        self.volumes = volumes
-        self.compose = compose
-        self.position = position
-    }
-
+extension DockerSpec {
     public init(from node: ManifestNode) throws {
         let map = try node.mapping(Self.object)
         position = node.position
@@ -74,23 +65,19 @@ public struct DockerSpec: ManifestSection {
         volumes = try map.optional("volumes")?.list().map { try VolumeSpec(from: $0) } ?? []
         compose = try map.optional("compose").map { try ComposeReference(from: $0) }
 
+        try Self.rejectDuplicates(containers.map { ($0.name, $0.position) }, "container name", at: "docker.containers")
+        try Self.rejectDuplicates(volumes.map { ($0.name, $0.position) }, "volume", at: "docker.volumes")
+    }
+
+    /// The second entry of a name, with the line of its first.
+    private static func rejectDuplicates(_ entries: [(String, SourcePosition)], _ what: String, at keyPath: String) throws {
         var seen: [String: SourcePosition] = [:]
-        for container in containers {
-            if let first = seen[container.name] {
+        for (name, position) in entries {
+            if let first = seen[name] {
                 throw ManifestError(
-                    position: container.position, keyPath: "docker.containers",
-                    message: "duplicate container name '\(container.name)' (first at line \(first.line))")
+                    position: position, keyPath: keyPath, message: "duplicate \(what) '\(name)' (first at line \(first.line))")
             }
-            seen[container.name] = container.position
-        }
-        var seenVolumes: [String: SourcePosition] = [:]
-        for volume in volumes {
-            if let first = seenVolumes[volume.name] {
-                throw ManifestError(
-                    position: volume.position, keyPath: "docker.volumes",
-                    message: "duplicate volume '\(volume.name)' (first at line \(first.line))")
-            }
-            seenVolumes[volume.name] = volume.position
+            seen[name] = position
         }
     }
 }

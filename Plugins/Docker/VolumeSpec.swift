@@ -5,7 +5,7 @@ public struct VolumeSpec: Sendable, Hashable, Codable {
     public var name: String
     /// Compared only when given (`local` for Docker's default driver).
     public var driver: String?
-    public var position: SourcePosition
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
 
     /// Docker's volume names have no '/'.
     static let nameFormat = StringFormat.pattern("[^/]+", hint: "a volume name (no '/'; a host path goes in source:)")
@@ -14,13 +14,9 @@ public struct VolumeSpec: Sendable, Hashable, Codable {
         .required("name", name, "The volume's name."),
         .optional("driver", .string(.nonEmpty), "Compared only when given (local for Docker's default driver)."),
     ])
+}
 
-    public init(name: String, driver: String? = nil, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)) {
-        self.name = name
-        self.driver = driver
-        self.position = position
-    }
-
+extension VolumeSpec {
     init(from node: ManifestNode) throws {
         position = node.position
         if node.isMapping {
@@ -29,7 +25,6 @@ public struct VolumeSpec: Sendable, Hashable, Codable {
             driver = try map.optional("driver")?.string()
         } else {
             name = try node.string()
-            driver = nil
         }
     }
 }

@@ -16,7 +16,7 @@ public struct HostObservation: Sendable, Hashable, Codable {
     public var processesProblem: String?
     /// Processes whose descriptors could not be read (another user's, without
     /// privileges): the sockets they own have no visible owner.
-    public var hiddenProcesses: Int
+    public var hiddenProcesses = 0
     /// Why the scan of processes stopped before the end (the deadline, the bound), if it did.
     public var scanIncomplete: String?
     /// Whether systemd runs here (`sd_booted()`'s test): a fix says `systemctl` only then.
@@ -29,24 +29,6 @@ public struct HostObservation: Sendable, Hashable, Codable {
     /// nil when there is none to read (`publishersProblem`).
     public var publishers: [PortPublisher]?
     public var publishersProblem: String?
-
-    public init(
-        sockets: [ListeningSocket]? = nil, socketsProblem: String? = nil, processes: [ObservedProcess]? = nil,
-        processesProblem: String? = nil, hiddenProcesses: Int = 0, scanIncomplete: String? = nil,
-        services: [String: UnitState]? = nil, servicesProblem: String? = nil, publishers: [PortPublisher]? = nil,
-        publishersProblem: String? = nil
-    ) {
-        self.sockets = sockets
-        self.socketsProblem = socketsProblem
-        self.processes = processes
-        self.processesProblem = processesProblem
-        self.hiddenProcesses = hiddenProcesses
-        self.scanIncomplete = scanIncomplete
-        self.services = services
-        self.servicesProblem = servicesProblem
-        self.publishers = publishers
-        self.publishersProblem = publishersProblem
-    }
 }
 
 /// A TCP socket in LISTEN state, and the processes holding it (several after a fork:
@@ -57,18 +39,10 @@ public struct ListeningSocket: Sendable, Hashable, Codable {
     public var inode: UInt64
     /// The owning user id, as the kernel lists it.
     public var uid: Int
-    public var owners: [ObservedProcess]
+    public var owners: [ObservedProcess] = []
     /// For a socket on `[::]`: whether it is IPv6-only (`IPV6_V6ONLY`), so that it does
     /// not take IPv4 connections; nil when not known (read as dual-stack).
     public var ipv6Only: Bool?
-
-    public init(address: SocketAddress, inode: UInt64, uid: Int, owners: [ObservedProcess] = [], ipv6Only: Bool? = nil) {
-        self.address = address
-        self.inode = inode
-        self.uid = uid
-        self.owners = owners
-        self.ipv6Only = ipv6Only
-    }
 
     /// Whether a connection to `ip` on this socket's port reaches it: its own address,
     /// or every interface; `[::]` takes IPv4 as well unless it is IPv6-only.
@@ -89,12 +63,6 @@ public struct ObservedProcess: Sendable, Hashable, Codable, CustomStringConverti
     /// `/proc/<pid>/exe`'s target; nil when it cannot be read (another user's process,
     /// a kernel thread).
     public var executable: String?
-
-    public init(pid: Int32, name: String, executable: String? = nil) {
-        self.pid = pid
-        self.name = name
-        self.executable = executable
-    }
 
     /// True when `wanted` (a manifest's executable name) is this process: its name, its
     /// name cut by the kernel, or the file name of its executable.
@@ -117,16 +85,9 @@ public struct UnitState: Sendable, Hashable, Codable {
     public var loadState: String
     /// `active`, `inactive`, `failed`, `activating`, …
     public var activeState: String
-    public var subState: String
+    public var subState = ""
     /// `enabled`, `disabled`, `static`, `masked`, … (empty for a unit with no file).
-    public var unitFileState: String
-
-    public init(loadState: String, activeState: String, subState: String = "", unitFileState: String = "") {
-        self.loadState = loadState
-        self.activeState = activeState
-        self.subState = subState
-        self.unitFileState = unitFileState
-    }
+    public var unitFileState = ""
 }
 
 /// A host port a container publishes: the engine forwards it (through a proxy process
@@ -134,9 +95,4 @@ public struct UnitState: Sendable, Hashable, Codable {
 public struct PortPublisher: Sendable, Hashable, Codable {
     public var container: String
     public var binding: PortBinding
-
-    public init(container: String, binding: PortBinding) {
-        self.container = container
-        self.binding = binding
-    }
 }

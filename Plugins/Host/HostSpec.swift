@@ -49,23 +49,14 @@ public struct HostSpec: ManifestSection {
     ])
     public static let shape = ManifestShape.object(object)
 
-    public var listen: [ListenSpec]
-    public var notListening: [ClosedPortSpec]
-    public var present: [ProcessSpec]
-    public var absent: [ProcessSpec]
-    public var services: [ServiceSpec]
+    public var listen: [ListenSpec] = []
+    public var notListening: [ClosedPortSpec] = []
+    public var present: [ProcessSpec] = []
+    public var absent: [ProcessSpec] = []
+    public var services: [ServiceSpec] = []
+}
 
-    public init(
-        listen: [ListenSpec] = [], notListening: [ClosedPortSpec] = [], present: [ProcessSpec] = [],
-        absent: [ProcessSpec] = [], services: [ServiceSpec] = []
-    ) {
-        self.listen = listen
-        self.notListening = notListening
-        self.present = present
-        self.absent = absent
-        self.services = services
-    }
-
+extension HostSpec {
     public init(from node: ManifestNode) throws {
         let map = try node.mapping(Self.object)
         listen = try map.optional("listen")?.list().map { try ListenSpec(from: $0) } ?? []
@@ -91,20 +82,13 @@ public struct ListenSpec: Sendable, Hashable {
     /// Canonical IP; nil means any address.
     public var address: String?
     public var process: String?
-    public var position: SourcePosition
-
-    public init(
-        port: Int, address: String? = nil, process: String? = nil, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
-    ) {
-        self.port = port
-        self.address = address
-        self.process = process
-        self.position = position
-    }
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
 
     /// `port 443` or `127.0.0.1:8000`: how findings name it.
     public var resource: String { portResource(port: port, address: address) }
+}
 
+extension ListenSpec {
     init(from node: ManifestNode) throws {
         let map = try node.mapping(HostSpec.listenObject)
         position = node.position
@@ -117,16 +101,12 @@ public struct ListenSpec: Sendable, Hashable {
 public struct ClosedPortSpec: Sendable, Hashable {
     public var port: Int
     public var address: String?
-    public var position: SourcePosition
-
-    public init(port: Int, address: String? = nil, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)) {
-        self.port = port
-        self.address = address
-        self.position = position
-    }
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
 
     public var resource: String { portResource(port: port, address: address) }
+}
 
+extension ClosedPortSpec {
     init(from node: ManifestNode) throws {
         position = node.position
         if let port = try? node.int(in: 1...65535) {
@@ -145,13 +125,10 @@ public struct ClosedPortSpec: Sendable, Hashable {
 /// An executable, by the name `ps` shows (its file name).
 public struct ProcessSpec: Sendable, Hashable {
     public var name: String
-    public var position: SourcePosition
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
+}
 
-    public init(name: String, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)) {
-        self.name = name
-        self.position = position
-    }
-
+extension ProcessSpec {
     init(from node: ManifestNode) throws {
         name = try node.string()
         position = node.position
@@ -163,17 +140,10 @@ public struct ServiceSpec: Sendable, Hashable {
     public var unit: String
     public var active: Bool?
     public var enabled: Bool?
-    public var position: SourcePosition
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
+}
 
-    public init(
-        unit: String, active: Bool? = nil, enabled: Bool? = nil, position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
-    ) {
-        self.unit = unit
-        self.active = active
-        self.enabled = enabled
-        self.position = position
-    }
-
+extension ServiceSpec {
     init(from node: ManifestNode) throws {
         let map = try node.mapping(HostSpec.serviceObject)
         position = node.position

@@ -10,11 +10,6 @@ public struct SocketAddress: Sendable, Hashable, Codable, CustomStringConvertibl
     public var ip: String
     public var port: Int
 
-    public init(ip: String, port: Int) {
-        self.ip = ip
-        self.port = port
-    }
-
     /// True for `0.0.0.0` and `::`: bound to every interface.
     public var isWildcard: Bool { ip == "0.0.0.0" || ip == "::" }
 

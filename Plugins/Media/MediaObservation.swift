@@ -21,13 +21,6 @@ public struct UploadDirectory: Sendable, Hashable {
     public var backend: String?
     /// MEDIA_ROOT, which the storage ignores, when it has its own location.
     public var mediaRoot: String?
-
-    public init(path: String, storageSetting: String? = nil, backend: String? = nil, mediaRoot: String? = nil) {
-        self.path = path
-        self.storageSetting = storageSetting
-        self.backend = backend
-        self.mediaRoot = mediaRoot
-    }
 }
 
 /// Whether Django routes MEDIA_URL itself, and whether only DEBUG makes it do so.
@@ -46,12 +39,6 @@ public struct MountFact: Sendable, Hashable {
     public var type: String
     public var volume: String?
     public var source: String
-
-    public init(type: String, volume: String? = nil, source: String) {
-        self.type = type
-        self.volume = volume
-        self.source = source
-    }
 }
 
 /// The Caddy route that answers requests under `served_at`: its path, what it does, the
@@ -66,20 +53,7 @@ public struct RouteFact: Sendable, Hashable {
     /// The host to send (`Host:`), when the route is for named hosts.
     public var host: String?
     /// Admin API path of the root (or of the route), for the fix.
-    public var jsonPath: String
-
-    public init(
-        path: String, handler: String, root: String? = nil, stripPrefix: String? = nil, baseURL: String? = nil,
-        host: String? = nil, jsonPath: String = ""
-    ) {
-        self.path = path
-        self.handler = handler
-        self.root = root
-        self.stripPrefix = stripPrefix
-        self.baseURL = baseURL
-        self.host = host
-        self.jsonPath = jsonPath
-    }
+    public var jsonPath = ""
 }
 
 /// The end-to-end proof: a file under `host_path` fetched through Caddy at `served_at`.
@@ -102,13 +76,6 @@ public struct LiveProof: Sendable, Hashable {
     /// True when the file was a probe written (and deleted) by reconcile.
     public var wroteProbe: Bool
     public var outcome: Outcome
-
-    public init(url: String, file: String, wroteProbe: Bool, outcome: Outcome) {
-        self.url = url
-        self.file = file
-        self.wroteProbe = wroteProbe
-        self.outcome = outcome
-    }
 }
 
 /// Every link of one chain, as observed.
@@ -128,27 +95,9 @@ public struct ChainObservation: Sendable, Hashable {
     /// How to recreate the container with the mount (compose or docker run, as it was
     /// made); nil when it was not inspected.
     public var repair: ContainerRepair?
-
-    public init(
-        mediaRoot: Fact<UploadDirectory>, djangoServesMedia: Fact<DjangoMediaRouting>, mount: Fact<MountFact?>,
-        expectedCaddyRoot: Fact<String>,
-        route: Fact<RouteFact?>, live: Fact<LiveProof>, repair: ContainerRepair? = nil
-    ) {
-        self.mediaRoot = mediaRoot
-        self.djangoServesMedia = djangoServesMedia
-        self.mount = mount
-        self.expectedCaddyRoot = expectedCaddyRoot
-        self.route = route
-        self.live = live
-        self.repair = repair
-    }
 }
 
 /// The media checker's observation: one `ChainObservation` per chain, by name.
 public struct MediaObservation: Sendable, Hashable {
     public var chains: [String: ChainObservation]
-
-    public init(chains: [String: ChainObservation]) {
-        self.chains = chains
-    }
 }
