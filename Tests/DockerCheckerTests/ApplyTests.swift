@@ -30,10 +30,6 @@ struct ApplyTests {
     /// would wait out its grace period).
     static let stoppable = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 
-    func state(_ engine: PodmanEngine, _ name: String) throws -> String {
-        try engine.podman(["inspect", "--format", "{{.State.Status}}", name])
-    }
-
     @Test func aStoppedContainerIsStartedAndAMissingVolumeCreated() async throws {
         let scene = try Scene()
         defer { scene.tearDown() }
@@ -51,11 +47,11 @@ struct ApplyTests {
             """)
         #expect(!result.failed, "\(result.cause ?? "")")
         #expect(
-            result.actions.map { "\($0.status.rawValue) \($0.action)" } == [
+            result.rendered == [
                 "applied docker volume create \(media)", "applied docker start \(worker)",
             ])
         #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
-        #expect(try state(scene.engine, worker) == "running")
+        #expect(try inspect(scene.engine, worker, "{{.State.Status}}") == "running")
         #expect(try scene.engine.podman(["volume", "ls", "--format", "{{.Name}}"]).split(separator: "\n").contains { $0 == media })
     }
 
@@ -79,11 +75,11 @@ struct ApplyTests {
         // engine's answer, and the start applied before it is undone.
         #expect(result.failed)
         #expect(
-            result.actions.map { "\($0.status.rawValue) \($0.action)" } == [
+            result.rendered == [
                 "rolled_back docker start \(worker)", "failed docker update --restart=unless-stopped \(backend)",
             ])
         #expect(result.actions.last?.detail?.contains("/update answered 404") == true, "\(result.actions)")
-        #expect(try state(scene.engine, worker) != "running")
+        #expect(try inspect(scene.engine, worker, "{{.State.Status}}") != "running")
     }
 
     @Test func aRestartPolicyTheEngineCannotUpdateIsSetByRecreatingWhenThePolicyAllowsIt() async throws {
@@ -103,7 +99,7 @@ struct ApplyTests {
         // The update in place is tried first; Podman 4.3 lacks the call, so the recreate runs.
         #expect(!result.failed, "\(result.cause ?? "") \(result.actions)")
         #expect(
-            result.actions.map { "\($0.status.rawValue) \($0.action)" } == [
+            result.rendered == [
                 "skipped docker update --restart=unless-stopped \(backend)", "applied docker recreate \(backend)",
             ])
         #expect(result.actions.first?.detail?.contains("the engine does not offer this call") == true, "\(result.actions)")
@@ -132,7 +128,7 @@ struct ApplyTests {
         let secrets = SecretRegistry()
         let result = try await apply(manifest, journal: directory.file("journal.jsonl"), secrets: secrets)
         #expect(!result.failed, "\(result.cause ?? "") \(result.actions)")
-        #expect(result.actions.map { "\($0.status.rawValue) \($0.action)" } == ["applied docker recreate \(backend)"])
+        #expect(result.rendered == ["applied docker recreate \(backend)"])
         #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
         let environment = Set(try inspect(scene.engine, backend, "{{range .Config.Env}}{{.}} {{end}}").split(separator: " "))
         #expect(environment.isSuperset(of: ["DJANGO_DEBUG=0", "DJANGO_SECRET_KEY=new-secret-9c2e"]), "\(environment)")
@@ -183,10 +179,10 @@ struct ApplyTests {
         let oldID = try inspect(scene.engine, web, "{{.Id}}")
         let result = try await recreate(web, mounting: media, in: scene)
         #expect(!result.failed, "\(result.cause ?? "") \(result.actions)")
-        #expect(result.actions.map { "\($0.status.rawValue) \($0.action)" } == ["applied docker recreate \(web)"])
+        #expect(result.rendered == ["applied docker recreate \(web)"])
         #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
         #expect(try inspect(scene.engine, web, "{{.Id}}") != oldID)
-        #expect(try state(scene.engine, web) == "running")
+        #expect(try inspect(scene.engine, web, "{{.State.Status}}") == "running")
         #expect(try inspect(scene.engine, web, "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}").contains("\(media):/data"))
         #expect(try inspect(scene.engine, web, "{{.Config.Labels.kept}}") == "yes")
         #expect(try inspect(scene.engine, web, "{{.Config.Env}}").contains("DJANGO_DEBUG=0"))
@@ -204,10 +200,10 @@ struct ApplyTests {
         let result = try await recreate(web, mounting: directory.path, in: scene)
         // It undid itself: the old container is back, so the action is rolled back, not failed.
         #expect(result.failed)
-        #expect(result.actions.map { "\($0.status.rawValue) \($0.action)" } == ["rolled_back docker recreate \(web)"])
+        #expect(result.rendered == ["rolled_back docker recreate \(web)"])
         #expect(result.actions.first?.detail?.contains("did not stay running") == true, "\(result.actions)")
         #expect(try inspect(scene.engine, web, "{{.Id}}") == oldID)
-        #expect(try state(scene.engine, web) == "running")
+        #expect(try inspect(scene.engine, web, "{{.State.Status}}") == "running")
         #expect(try containers(named: web, scene) == [Substring(web)], "only the old container is left")
     }
 
@@ -235,12 +231,17 @@ struct ApplyTests {
         // The worker's replacement dies and undoes itself; the web recreate before it is undone.
         #expect(result.failed)
         #expect(
-            result.actions.map { "\($0.status.rawValue) \($0.action)" } == [
+            result.rendered == [
                 "rolled_back docker recreate \(web)", "rolled_back docker recreate \(worker)",
             ])
         #expect(try inspect(scene.engine, web, "{{.Id}}") == oldID)
-        #expect(try state(scene.engine, web) == "running")
+        #expect(try inspect(scene.engine, web, "{{.State.Status}}") == "running")
         #expect(try containers(named: web, scene) == [Substring(web)], "the replacement is gone")
         #expect(try containers(named: worker, scene) == [Substring(worker)])
     }
+}
+
+extension ApplyRunner.Result {
+    /// Each action as `status action`, in order.
+    var rendered: [String] { actions.map { "\($0.status.rawValue) \($0.action)" } }
 }

@@ -6,19 +6,6 @@ import Testing
 
 @testable import DockerChecker
 
-/// Files in memory, as a config repository at one ref would hold them.
-struct MemoryFiles: DesiredStateSource {
-    let files: [String: String]
-    let origin: SourceOrigin = StubSource().origin
-
-    func read(_ path: String) throws -> Data {
-        guard let text = files[path] else { throw SourceError.noSuchFile(path: path, in: "memory") }
-        return Data(text.utf8)
-    }
-
-    func list(_ directory: String) throws -> [String] { files.keys.filter { $0.hasPrefix(directory) }.sorted() }
-}
-
 /// A compose file kept in the config repository as desired state.
 @Suite("docker: compose file as desired state")
 struct ComposeTests {
@@ -95,6 +82,13 @@ struct ComposeTests {
         values: [String: String] = [:]
     ) throws -> ComposeObservation {
         try ComposeLoader.derive(text, reference: reference, values: values)
+    }
+
+    /// What `spec` finds on the captured Podman scene when `compose` is its compose file's state.
+    func judged(_ spec: DockerSpec, compose: ComposeObservation) throws -> [Finding] {
+        var scene = try EngineFixtures.podmanScene()
+        scene.compose = compose
+        return DockerChecker().compare(spec, with: scene)
     }
 
     @Test func servicesBecomeExpectedContainers() throws {
@@ -187,7 +181,7 @@ struct ComposeTests {
         ("services:\n  web:\n    image: [\n", 4, "invalid YAML"),
     ])
     func problemsNameTheLine(text: String, line: Int, message: String) throws {
-        let source = MemoryFiles(files: ["compose.yaml": text])
+        let source = StubSource(files: ["compose.yaml": text])
         let observed = ComposeLoader.load(ComposeReference(file: "compose.yaml", project: "p"), source: source, environment: [:])
         let problem = try #require(observed.problem)
         #expect(problem.hasPrefix("compose.yaml:\(line):"), "\(problem)")
@@ -195,7 +189,7 @@ struct ComposeTests {
     }
 
     @Test func envFileBesideTheComposeFileAndTheEnvironmentFeedInterpolation() throws {
-        let source = MemoryFiles(files: [
+        let source = StubSource(files: [
             "deploy/compose.yaml": "services:\n  web:\n    image: \"nginx:${TAG}\"\n    container_name: ${NAME}\n",
             "deploy/.env": "TAG=1.27\nNAME=from-env-file\n",
         ])
@@ -207,7 +201,7 @@ struct ComposeTests {
 
     @Test func missingFileIsAProblemNotAnEmptyStack() throws {
         let observed = ComposeLoader.load(
-            ComposeReference(file: "deploy/compose.yaml"), source: MemoryFiles(files: [:]), environment: [:])
+            ComposeReference(file: "deploy/compose.yaml"), source: StubSource(files: [:]), environment: [:])
         #expect(observed.problem?.contains("cannot read deploy/compose.yaml") == true)
         let spec = DockerSpec(compose: ComposeReference(file: "deploy/compose.yaml"))
         let findings = DockerChecker().compare(spec, with: DockerObservation(endpoint: "unix:///x", compose: observed))
@@ -233,9 +227,7 @@ struct ComposeTests {
             """
         let compose = try derive(text)
         let spec = DockerSpec(compose: ComposeReference(file: "deploy/compose.yaml", project: "rims"))
-        var scene = try EngineFixtures.podmanScene()
-        scene.compose = compose
-        let findings = DockerChecker().compare(spec, with: scene)
+        let findings = try judged(spec, compose: compose)
         let backend = findings.about("rims-backend-1")
         #expect(backend.count == 1, "\(backend.map(\.message))")
         #expect(backend.first?.observed == "not set: MISSING_ONE")
@@ -253,9 +245,7 @@ struct ComposeTests {
         let compose = try derive("services:\n  db:\n    image: postgres:16\n    container_name: db\n")
         let spec = try SpecText.decode(
             "compose: { file: deploy/compose.yaml, project: rims }\ncontainers:\n  - { name: db, state: exited }\n")
-        var scene = try EngineFixtures.podmanScene()
-        scene.compose = compose
-        let findings = DockerChecker().compare(spec, with: scene)
+        let findings = try judged(spec, compose: compose)
         #expect(findings.map(\.status) == [.ok], "one finding, from the manifest's entry: \(findings)")
     }
 
@@ -272,9 +262,7 @@ struct ComposeTests {
         let spec = try SpecText.decode(
             "compose: { file: deploy/compose.yaml, project: rims }\n"
                 + "containers:\n  - { name: backend, compose_project: rims, image: \"postgres:16\" }\n")
-        var scene = try EngineFixtures.podmanScene()
-        scene.compose = compose
-        let findings = DockerChecker().compare(spec, with: scene)
+        let findings = try judged(spec, compose: compose)
         let image = try #require(findings.first { $0.expected == "postgres:16" }, "\(findings.map(\.message))")
         #expect(image.fix?.snippet == snippet)
         #expect(image.fix?.language == language)
@@ -316,11 +304,9 @@ struct ComposeTests {
                 volumes: [media_data:/app/media, uploads:/app/media]
             """
         let reference = ComposeReference(file: "deploy/compose.yaml", project: "rims")
-        let compose = ComposeLoader.load(reference, source: MemoryFiles(files: ["deploy/compose.yaml": text]), environment: [:])
+        let compose = ComposeLoader.load(reference, source: StubSource(files: ["deploy/compose.yaml": text]), environment: [:])
         #expect(compose.refusals.map(\.rule) == ["compose-undeclared-volume", "compose-undeclared-volume", "compose-duplicate-target"])
-        var scene = try EngineFixtures.podmanScene()
-        scene.compose = compose
-        let refused = DockerChecker().compare(DockerSpec(compose: reference), with: scene).about("deploy/compose.yaml")
+        let refused = try judged(DockerSpec(compose: reference), compose: compose).about("deploy/compose.yaml")
         #expect(refused.count == 3)
         #expect(refused.allSatisfy { $0.status == .drift && $0.position?.file == "deploy/compose.yaml" && $0.position?.line == 4 })
         #expect(
