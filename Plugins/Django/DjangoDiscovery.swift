@@ -71,8 +71,10 @@ extension DjangoChecker: Discovering {
                 continue
             }
             var notes: [String] = []
-            if name == "DEBUG", case .bool(true) = value {
-                notes.append("CONFIRM: DEBUG is on; production should run with DEBUG = False (then write false here)")
+            if name == "DEBUG", introspection.debug == true {
+                // Django asks `if settings.DEBUG`: the string "False" is on too.
+                let what = value == .bool(true) ? "on" : "\(value), which Django reads as on (any value Python takes as true)"
+                notes.append("CONFIRM: DEBUG is \(what); production should run with DEBUG = False (then write false here)")
             }
             if report.overridden == false { notes.append("Django's default: the settings do not set it") }
             settings.append(YAMLEntry(name, node, comments: notes))

@@ -93,7 +93,8 @@ def run(doc):
         doc["error"] = failure("django.setup()", error)
         return
     hidden = HIDDEN
-    doc["debug"] = debug is True
+    # Django asks `if settings.DEBUG`, so any true value is on: the string "False" too.
+    doc["debug"] = bool(debug)
     module = sys.modules.get(os.environ.get("DJANGO_SETTINGS_MODULE") or "")
     if getattr(module, "__file__", None):
         doc["settings_file"] = relative(module.__file__)
@@ -615,7 +616,7 @@ def console_logging(request, settings):
     level = logging.getLevelName(level_name)
     if not isinstance(level, int):
         level = logging.WARNING
-    live = settings.DEBUG is True
+    live = bool(settings.DEBUG)
     desired = request.get("debug")
     desired = live if desired is None else desired is True
     result = {"level": level_name, "live_debug": live, "desired_debug": desired, "loggers": {}}

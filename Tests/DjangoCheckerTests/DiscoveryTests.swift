@@ -53,3 +53,31 @@ import Testing
                 == .list([.string("rims.example.com"), .string("we\"ird ${HOME} # host: x\n- y")]))
     }
 }
+
+/// DEBUG read from the environment as a string (`os.environ.get("DEBUG", "False")`, a
+/// common settings.py line) is a non-empty string, which Django takes as on wherever it
+/// asks `if settings.DEBUG`: static() serves media, RequireDebugTrue lets records
+/// through, check --deploy fires security.W018. Discover says so instead of writing
+/// `DEBUG: "False"` as if it were off, and traces the console with DEBUG on.
+@Suite struct DjangoDebugStringTests {
+    @Test func aDebugStringDjangoReadsAsOnIsWrittenWithWhatToConfirmAndTracedAsOn() async throws {
+        let project = try await DjangoProject.make()
+        try project.appendSettings(
+            """
+            DEBUG = os.environ.get("RECONCILE_TEST_UNSET_DEBUG", "False")
+            LOGGING = {
+                "version": 1,
+                "disable_existing_loggers": False,
+                "filters": {"debug_only": {"()": "django.utils.log.RequireDebugTrue"}},
+                "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["debug_only"]}},
+                "root": {"handlers": ["console"], "level": "INFO"},
+            }
+            """)
+        let (_, text, findings) = try await DjangoDiscoveryTests.roundTrip(project)
+        #expect(findings.allSatisfy { $0.status == .ok }, "\(findings.map { "\($0.status) \($0.resource): \($0.message)" })\n\(text)")
+        #expect(text.contains("DEBUG: \"False\""), "\(text)")
+        #expect(text.contains("# CONFIRM: DEBUG is \"False\", which Django reads as on"), "\(text)")
+        // The console handler's RequireDebugTrue passes while DEBUG is "False": records reach it.
+        #expect(text.contains("console_logging: true"), "\(text)")
+    }
+}
