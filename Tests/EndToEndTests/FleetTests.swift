@@ -65,8 +65,9 @@ struct FleetTests {
             defer { alertmanager.stop() }
 
             let rules = try String(contentsOfFile: TestPaths.repositoryRoot + "/contrib/prometheus/reconcile.rules.yml", encoding: .utf8)
-            let drift = try #require(rules.range(of: "expr: reconcile_status == 2\n        for: 10m"))
-            try scratch.write("rules.yml", rules.replacingCharacters(in: drift, with: "expr: reconcile_status == 2\n        for: 2s"))
+            let alert = try #require(rules.range(of: "alert: ReconcileDrift\n"))
+            let drift = try #require(rules.range(of: "for: 10m\n", range: alert.upperBound..<rules.endIndex))
+            try scratch.write("rules.yml", rules.replacingCharacters(in: drift, with: "for: 2s\n"))
             let prometheusPort = try freeLoopbackPort()
             let targets = agents.map { "\"127.0.0.1:\($0.port)\"" }.joined(separator: ", ")
             try scratch.write(
