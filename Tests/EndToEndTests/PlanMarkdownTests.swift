@@ -63,4 +63,27 @@ import Testing
         #expect(note.contains(": \(1_500 - listed) of 1500 manifest lines are not listed. "), "\(note)")
         #expect(try Self.rendered(result.stdout).contains("<blockquote>"))
     }
+
+    /// GitHub counts every code point (UTF-16 unit for the API), and the joiner after each
+    /// `@` and `#` is one: Swift's `count` folds it into the `@` before it, so a plan of
+    /// many mentions was cut by a length shorter than GitHub's and passed its limit.
+    @Test func theJoinersAfterMentionsCountTowardsGitHubsLimit() async throws {
+        let repo = try await offPool {
+            let repo = try ScratchRepository()
+            try repo.commit(["README.md": "base\n"], message: "base")
+            try repo.git("tag", "base")
+            var files: [String: String?] = [:]
+            for index in 0..<1_500 {
+                files["manifests/e\(index).yaml"] =
+                    "apiVersion: reconcile/v1\nkind: Environment\nname: \"@a#1@b#2@c#3@d#4@e#5@f#6 \(index)\"\n"
+            }
+            try repo.commit(files, message: "head")
+            return repo
+        }
+        let result = try await reconcile(["plan", "--repo", repo.path, "--base", "base", "--format", "markdown"])
+        #expect(result.status == 0, "\(result.allOutput)")
+        #expect(result.stdout.contains("@\u{200D}a#\u{200D}1"))
+        #expect(result.stdout.utf16.count <= 65_000, "\(result.stdout.utf16.count) UTF-16 units")
+        #expect(result.stdout.utf16.count > 60_000, "\(result.stdout.utf16.count) UTF-16 units")
+    }
 }

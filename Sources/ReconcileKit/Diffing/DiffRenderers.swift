@@ -9,7 +9,9 @@ public struct DiffRendering: Sendable {
     public let head: SourceOrigin
 
     /// GitHub refuses a comment or step summary of 65,536 characters or more; stay below
-    /// it with room for the note that says what was cut.
+    /// it with room for the note that says what was cut. Lengths are UTF-16 code units,
+    /// never Swift's `count`: that folds the joiner after each `@` and `#` (and any
+    /// combining mark) into the character before it, which GitHub counts on its own.
     public static let markdownLimit = 65_000
 
     public init(diff: DesiredStateDiff, base: SourceOrigin, head: SourceOrigin) {
@@ -121,18 +123,18 @@ public struct DiffRendering: Sendable {
             pieces += rows + ["\n"] + details
         }
         let whole = title + pieces.joined()
-        guard whole.count > limit else { return whole }
+        guard whole.utf16.count > limit else { return whole }
         // The longest note there can be: every count at its total.
         let reserve = Self.cutNote(
             manifests: (manifests.count, manifests.count), rows: (rows.count, rows.count),
             details: (details.count, details.count)
-        ).count
+        ).utf16.count
         var output = title
-        var length = title.count // String.count walks the string: keep a running total
+        var length = title.utf16.count
         var kept = 0
-        while kept < pieces.count, length + pieces[kept].count + reserve <= limit {
+        while kept < pieces.count, length + pieces[kept].utf16.count + reserve <= limit {
             output += pieces[kept]
-            length += pieces[kept].count
+            length += pieces[kept].utf16.count
             kept += 1
         }
         let listed = min(kept, manifests.count)
