@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     var tokenFile: String?
 
     func validate() throws {
-        guard interval > 0 else { throw ValidationError("--interval must be positive") }
+        _ = try NumericFlag.seconds(interval, flag: "--interval")
         guard (0..<1).contains(jitter) else { throw ValidationError("--jitter must be at least 0 and less than 1") }
         _ = try options.source.deadlineBudget()
         _ = try address()
@@ -70,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         let runLogger = logger
         let server = ReconcileServer(
             host: host, port: port,
-            schedule: ServeAgent.Schedule(interval: .milliseconds(Int(interval * 1000)), jitter: jitter), token: token,
+            schedule: ServeAgent.Schedule(interval: try NumericFlag.seconds(interval, flag: "--interval"), jitter: jitter), token: token,
             title: RunOptions.hostName)
         logger.info("reconcile serve on http://\(listen), every \(Int(interval)) s ± \(Int(jitter * 100)) %")
         try await server.run(history: RunHistory.load(from: options.stateDirectory), logger: logger) {

@@ -107,4 +107,15 @@ import Testing
             #expect(validate.stderr.contains("\(name) must be"), "\(validate.stderr)")
         }
     }
+
+    /// `serve --interval inf` (or 1e300) was turned into milliseconds unchecked and trapped
+    /// (SIGILL) instead of saying what was wrong.
+    @Test("serve's --interval out of range exits 1 with a message", arguments: ["inf", "nan", "1e300", "-1", "0"])
+    func serveIntervalIsValidated(_ value: String) async throws {
+        let repo = try await Self.repository(Manifests.unobservable)
+        let result = try await reconcile(["serve", "--dry-run", "--repo", repo.path, "--listen", "127.0.0.1:0", "--interval=\(value)"])
+        #expect(result.status == 1, "\(result.allOutput)")
+        #expect(result.stderr.contains("--interval must be a number of seconds"), "\(result.stderr)")
+        #expect(result.stderr.contains("got \(Double(value).map { "\($0)" } ?? value)"), "\(result.stderr)")
+    }
 }
