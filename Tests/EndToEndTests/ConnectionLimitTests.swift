@@ -15,9 +15,7 @@ import Testing
     /// A repository with `count` checks of one fixture server, which answers after `delay` ms.
     static func setUp(checks count: Int, delay: Int = 0) async throws -> (ScratchRepository, FixtureHTTPServer) {
         try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", Self.manyChecks(count))
-            try repo.commit(message: "Desired state")
+            let repo = try ScratchRepository(files: ["manifests/prod.yaml": Self.manyChecks(count)])
             return (repo, try FixtureHTTPServer(delayMilliseconds: delay))
         }
     }

@@ -21,16 +21,14 @@ import Testing
     static func repository(_ kind: String, _ name: String) async throws -> ScratchRepository {
         try await offPool {
             let directory = "\(root)/\(kind)/\(name)"
-            let repo = try ScratchRepository()
-            let files = try FileManager.default.subpathsOfDirectory(atPath: directory)
-            for file in files where !file.hasPrefix(".") {
+            var files: [String: String] = [:]
+            for file in try FileManager.default.subpathsOfDirectory(atPath: directory) where !file.hasPrefix(".") {
                 var isDirectory: ObjCBool = false
                 if FileManager.default.fileExists(atPath: "\(directory)/\(file)", isDirectory: &isDirectory), !isDirectory.boolValue {
-                    _ = try repo.write(file, try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8))
+                    files[file] = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)
                 }
             }
-            _ = try repo.commit(message: name)
-            return repo
+            return try ScratchRepository(files: files)
         }
     }
 

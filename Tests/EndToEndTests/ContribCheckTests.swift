@@ -60,7 +60,7 @@ import Testing
             ])
         let port = try freeLoopbackPort()
         let server = try ManagedProcess(TestPaths.python, [TestPaths.fixture("tls/serve.py"), certificate, key, "\(port)"])
-        try waitUntil("the TLS server on \(port)") { isListening(port: port) || !server.process.isRunning }
+        try server.waitUntilReady("the TLS server on \(port)") { isListening(port: port) }
         return (server, port)
     }
 
@@ -190,9 +190,7 @@ final class PostgresCluster: Sendable {
             guard let binaries, let user = getpwnam("postgres") else {
                 throw TestSupportError("PostgreSQL is not installed (scripts/setup installs Debian's postgresql)")
             }
-            var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("reconcile-pg-XXXXXX").utf8CString)
-            guard let made = mkdtemp(&template) else { throw TestSupportError("mkdtemp failed: errno \(errno)") }
-            directory = String(cString: made)
+            directory = try TemporaryDirectory.make(prefix: "reconcile-pg")
             guard chown(directory, user.pointee.pw_uid, user.pointee.pw_gid) == 0 else {
                 throw TestSupportError("chown \(directory) failed: errno \(errno)")
             }
@@ -212,8 +210,7 @@ final class PostgresCluster: Sendable {
                 ], workingDirectory: directory)
             let (server, port) = (server, port)
             do {
-                try waitUntil(timeout: .seconds(60), "PostgreSQL on \(port)") { isListening(port: port) || !server.process.isRunning }
-                guard server.process.isRunning else { throw TestSupportError("postgres exited: \(server.output)") }
+                try server.waitUntilReady("PostgreSQL on \(port)") { isListening(port: port) }
                 _ = try runChecked(
                     "psql", ["-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-c", "create database rims"])
             } catch {

@@ -18,9 +18,7 @@ import Testing
 
     static func inSyncRepository() async throws -> (ScratchRepository, FixtureHTTPServer) {
         try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", Manifests.inSync)
-            try repo.commit(message: "Desired state")
+            let repo = try ScratchRepository(files: ["manifests/prod.yaml": Manifests.inSync])
             return (repo, try FixtureHTTPServer(token: RunCommandTests.token))
         }
     }
@@ -37,7 +35,7 @@ import Testing
     }
 
     @Test func aRemoteThatAcceptsAndNeverAnswersEndsTheRunWithinTheDeadline() async throws {
-        let listener = try SilentListener()
+        let listener = try ReservedPort(listening: true)
         let cache = try TemporaryDirectory(prefix: "reconcile-cache")
         let url = "http://127.0.0.1:\(listener.port)/config.git"
         let (result, elapsed) = try await Self.timed {
@@ -89,12 +87,7 @@ import Testing
     }
 
     @Test func aTruncatedLooseObjectEndsTheRunWithAClearError() async throws {
-        let repo = try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", Manifests.unobservable)
-            try repo.commit(message: "Desired state")
-            return repo
-        }
+        let repo = try await committedRepository(["manifests/prod.yaml": Manifests.unobservable])
         let blob = try repo.git("rev-parse", "HEAD:manifests/prod.yaml")
         let object = "\(repo.path)/.git/objects/\(blob.prefix(2))/\(blob.dropFirst(2))"
         chmod(object, 0o644)
@@ -111,18 +104,12 @@ import Testing
         }
     }
 
-    /// The clone's directory in `cache` (the only entry that is neither a lock nor scratch).
-    static func cloneName(in cache: TemporaryDirectory) throws -> String {
-        let names = try FileManager.default.contentsOfDirectory(atPath: cache.path)
-        return try #require(names.filter { !$0.hasSuffix(".lock") && !$0.contains(".partial-") }.first, "\(names)")
-    }
-
     @Test func partialClonesLeftByInterruptedRunsAreRemoved() async throws {
         let (repo, server) = try await Self.inSyncRepository()
         let cache = try TemporaryDirectory(prefix: "reconcile-cache")
         let url = "file://\(repo.path)"
         #expect(try await Self.run(url, cache: cache, server: server).status == 0)
-        let clone = try Self.cloneName(in: cache)
+        let clone = (try CloneDamage.clone(in: cache.path) as NSString).lastPathComponent
         let abandoned = cache.file("\(clone).partial-4242-17")
         try cache.write("\(clone).partial-4242-17/objects/pack/tmp_pack_x", "half a pack")
         #expect(try await Self.run(url, cache: cache, server: server).status == 0)
@@ -139,7 +126,7 @@ import Testing
         try repo.commit(message: "Drift")
 
         // Another run holds the lock: this one must not fetch under it.
-        let lock = open(cache.file(try Self.cloneName(in: cache) + ".lock"), O_RDWR)
+        let lock = open(try CloneDamage.clone(in: cache.path) + ".lock", O_RDWR)
         #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
         let waited = try await Self.run(url, cache: cache, server: server, ["--deadline", "4"])
         close(lock)
@@ -173,8 +160,7 @@ import Testing
                 #expect((try result.json()["source"] as? [String: Any])?["commit"] as? String == head)
             }
         }
-        let clone = cache.file(try Self.cloneName(in: cache))
-        try runChecked("git", ["--git-dir", clone, "fsck", "--strict"])
+        try runChecked("git", ["--git-dir", try CloneDamage.clone(in: cache.path), "fsck", "--strict"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).nonEmptyAllSatisfy { !$0.contains(".partial-") })
     }
 }

@@ -35,17 +35,8 @@ import Testing
         return try await offPool { try ScratchRepository(files: ["checks/fixture.py": script, "manifests/m.yaml": manifest]) }
     }
 
-    /// An operator config that lets the manifest's `fixture` run, in a directory that lives
-    /// as long as the value (also a place for the files a test records).
-    struct Config {
-        let scratch: TemporaryDirectory
-        let path: String
-
-        init() throws {
-            scratch = try TemporaryDirectory(prefix: "reconcile-plugin-config")
-            path = try scratch.write("config.yaml", "plugins: [fixture]\n")
-        }
-    }
+    /// An operator config that lets the manifest's `fixture` run.
+    static func config() throws -> OperatorConfig { try OperatorConfig("plugins: [fixture]\n") }
 
     static func run(_ repo: ScratchRepository, _ flags: [String] = [], config: String? = nil) async throws -> CommandResult {
         try await reconcile(["--dry-run", "--repo", repo.path] + (config.map { ["--config", $0] } ?? []) + flags)
@@ -74,7 +65,7 @@ import Testing
 
     @Test func aPluginsAnswerIsReportedAndItsRequestFollowsTheProtocolSchema() async throws {
         let repo = try await Self.repository("  behaviour: ok\n  count: 2\n  record: ${record}")
-        let config = try Config()
+        let config = try Self.config()
         let record = config.scratch.file("request.json")
         let result = try await Self.run(
             repo, ["--format", "json", "--var", "record=\(record)", "--timeout", "20"], config: config.path)
@@ -104,7 +95,7 @@ import Testing
 
     @Test func aDriftingFindingCarriesItsFixAndExitsTwo() async throws {
         let repo = try await Self.repository("  behaviour: drift")
-        let config = try Config()
+        let config = try Self.config()
         let result = try await Self.run(repo, ["--format", "json"], config: config.path)
         #expect(result.status == 2, "\(result.allOutput)")
         let finding = try #require(try Self.findings(result).first)
@@ -127,7 +118,7 @@ import Testing
         ])
     func everyFailureIsUnknown(_ behaviour: String, _ message: String) async throws {
         let repo = try await Self.repository("  behaviour: \(behaviour)")
-        let config = try Config()
+        let config = try Self.config()
         let result = try await Self.run(repo, ["--format", "json"], config: config.path)
         #expect(result.status == 3, "\(result.allOutput)")
         let findings = try Self.findings(result)
@@ -140,7 +131,7 @@ import Testing
     }
 
     @Test func aPluginPastItsDeadlineIsKilledWithWhatItStarted() async throws {
-        let config = try Config()
+        let config = try Self.config()
         let record = config.scratch.file("request.json")
         let repo = try await Self.repository("  behaviour: hang\n  record: ${record}")
         let result = try await Self.run(repo, ["--format", "json", "--timeout", "6", "--var", "record=\(record)"], config: config.path)
@@ -162,7 +153,7 @@ import Testing
 
     @Test func textFromAPluginIsEscapedCappedAndMaskedLikeAnyServicesText() async throws {
         let repo = try await Self.repository("  behaviour: hostile")
-        let config = try Config()
+        let config = try Self.config()
         let text = try await Self.run(repo, [], config: config.path)
         #expect(text.status == 2, "\(text.allOutput)")
         #expect(!text.stdout.contains("\u{1B}") && !text.stdout.contains("\u{7}") && !text.stdout.contains("\u{202E}"))
@@ -178,7 +169,7 @@ import Testing
         let repo = try await Self.repository(
             "  behaviour: ok",
             more: "health:\n  - name: api\n    url: http://127.0.0.1:\(blocked.port)/\n    expect: { status: 200 }")
-        let config = try Config()
+        let config = try Self.config()
         let plugin = try await Self.run(repo, ["--format", "json", "--only", "fixture"], config: config.path)
         #expect(plugin.status == 0, "\(plugin.allOutput)")
         #expect(try Self.findings(plugin).map { $0["checker"] as? String } == ["fixture"])
@@ -199,7 +190,7 @@ import Testing
         ])
     func everyFormat(_ format: String, _ marker: String) async throws {
         let repo = try await Self.repository("  behaviour: drift")
-        let config = try Config()
+        let config = try Self.config()
         let result = try await Self.run(repo, ["--format", format], config: config.path)
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(result.stdout.contains(marker), "\(result.stdout)")
@@ -225,7 +216,7 @@ import Testing
     }
 
     @Test func aManifestsPluginRunsOnlyWhenTheOperatorConfigListsIt() async throws {
-        let config = try Config()
+        let config = try Self.config()
         let record = config.scratch.file("request.json")
         let repo = try await Self.repository("  behaviour: ok\n  record: ${record}")
         let result = try await Self.run(repo, ["--format", "json", "--var", "record=\(record)"])
@@ -242,7 +233,7 @@ import Testing
     @Test func theCommandIsTheRepositorysAtTheCommitReadNotTheCheckout() async throws {
         let repo = try await Self.repository("  behaviour: ok")
         let first = try repo.git("rev-parse", "HEAD")
-        let config = try Config()
+        let config = try Self.config()
         // An uncommitted edit to the script changes nothing; a committed one does, at its ref.
         try repo.write("checks/fixture.py", "import sys\nsys.exit(7)\n")
         #expect(try await Self.run(repo, [], config: config.path).status == 0)
@@ -253,12 +244,12 @@ import Testing
 
     @Test func anAbsoluteCommandRunsAsItIs() async throws {
         let repo = try await Self.repository("  behaviour: drift", command: "[\"\(Self.fixture)\"]")
-        let config = try Config()
+        let config = try Self.config()
         #expect(try await Self.run(repo, [], config: config.path).status == 2)
     }
 
     @Test func validateChecksTheSectionAgainstThePluginsSchemaWithoutRunningIt() async throws {
-        let config = try Config()
+        let config = try Self.config()
         let record = config.scratch.file("request.json")
         let bad = try await Self.repository("  behaviour: okay\n  colour: red\n  count: 11\n  record: ${record}")
         let failing = try await reconcile(["validate", "--repo", bad.path, "--config", config.path, "--var", "record=\(record)"])

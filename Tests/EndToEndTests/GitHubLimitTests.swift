@@ -28,11 +28,7 @@ import Testing
             """
             + (0..<warnings).map { "  - name: check\($0)\n    url: https://rims.example.com/other\($0)/\n    expect: { status: 200 }\n" }
             .joined()
-        return try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit(["manifests/broken.yaml": broken, "manifests/warned.yaml": warned])
-            return repo
-        }
+        return try await committedRepository(["manifests/broken.yaml": broken, "manifests/warned.yaml": warned])
     }
 
     static func commands(_ stdout: String, _ level: String) -> [Substring] {
@@ -91,11 +87,7 @@ import Testing
 
     @Test func aRunsDriftBeyondTenGoesToTheStepSummary() async throws {
         let checks = (0..<12).map { "  - name: down\($0)\n    url: ${base}/down\($0)\n    expect: { status: 200 }\n" }.joined()
-        let repo = try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit(["manifests/prod.yaml": Manifests.health(checks)])
-            return repo
-        }
+        let repo = try await committedRepository(["manifests/prod.yaml": Manifests.health(checks)])
         let scratch = try TemporaryDirectory(prefix: "reconcile-step-summary")
         let summaryPath = scratch.file("summary.md")
         let result = try await reconcile(
@@ -112,13 +104,8 @@ import Testing
         let head = try PlanCommandTests.edited([("      routes:\n", "      routes:\n" + routes)])
         let scratch = try TemporaryDirectory(prefix: "reconcile-step-summary")
         let summaryPath = scratch.file("summary.md")
-        let repo = try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit([PlanCommandTests.manifest: PlanCommandTests.stack], message: "base")
-            try repo.git("tag", "base")
-            try repo.commit([PlanCommandTests.manifest: head], message: "head")
-            return repo
-        }
+        let repo = try await pullRequestRepository(
+            base: [PlanCommandTests.manifest: PlanCommandTests.stack], head: [PlanCommandTests.manifest: head])
         let result = try await reconcile(
             ["plan", "--repo", repo.path, "--base", "base", "--format", "github"], environment: ["GITHUB_STEP_SUMMARY": summaryPath])
         #expect(result.status == 2, "\(result.allOutput)")

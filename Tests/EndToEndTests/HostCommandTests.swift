@@ -6,12 +6,7 @@ import Testing
 /// statuses give, and that a dry run plans nothing for it.
 @Suite struct HostCommandTests {
     static func repository(_ manifest: String) async throws -> ScratchRepository {
-        try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/host.yaml", "apiVersion: reconcile/v1\nkind: Environment\nname: host\n" + manifest)
-            try repo.commit(message: "Desired host")
-            return repo
-        }
+        try await committedRepository(["manifests/host.yaml": "apiVersion: reconcile/v1\nkind: Environment\nname: host\n" + manifest])
     }
 
     static func run(_ manifest: String) async throws -> CommandResult {
@@ -23,7 +18,7 @@ import Testing
     /// socket it listens on has an owner reconcile cannot see, and says so.
     @Test func anOwnerReconcileMayNotSeeIsUnknownNeverGuessed() async throws {
         try #require(getuid() == 0, "needs root, to run reconcile as another user")
-        let listener = try SilentListener()
+        let listener = try ReservedPort(listening: true)
         let repo = try await Self.repository(
             "host:\n  listen:\n    - { port: \(listener.port), process: caddy }\n    - { port: \(listener.port) }\n")
         let home = try TemporaryDirectory(prefix: "reconcile-e2e-nobody")

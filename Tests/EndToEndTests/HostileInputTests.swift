@@ -57,9 +57,7 @@ import Testing
     }
 
     @Test func probeWriteWithDryRunIsRefused() async throws {
-        let repo = try await offPool { try ScratchRepository() }
-        try repo.write("manifests/prod.yaml", Manifests.inSync)
-        try repo.commit(message: "Desired state")
+        let repo = try await committedRepository(["manifests/prod.yaml": Manifests.inSync])
         let result = try await reconcile(["--dry-run", "--probe-write", "--repo", repo.path])
         #expect(result.status == 1, "\(result.allOutput)")
         #expect(result.stderr.contains("--probe-write writes a probe file into the live media volume"))
@@ -69,12 +67,8 @@ import Testing
     @Test func linksPlantedAtPredictableTemporaryNamesCannotRedirectTheReportFile() async throws {
         // The old temporary name was `.report.json.PID.tmp`: plant a link to a victim file
         // at that name for the pids the next processes will get, and at the pid-less name.
-        let (repo, server) = try await offPool { () -> (ScratchRepository, FixtureHTTPServer) in
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", Manifests.drifting)
-            try repo.commit(message: "Desired state")
-            return (repo, try FixtureHTTPServer())
-        }
+        let repo = try await committedRepository(["manifests/prod.yaml": Manifests.drifting])
+        let server = try await offPool { try FixtureHTTPServer() }
         let shared = try await offPool { try TemporaryDirectory(prefix: "reconcile-reports") }
         let victim = try shared.write("victim/passwd", "root:x:0:0:untouched\n")
         let probe = try await offPool { try run("sh", ["-c", "echo $$"]) }

@@ -47,12 +47,8 @@ import Testing
     func escapeSequencesAndAMillionDigitsFromAFakeCaddyAreEscapedAndCapped(_ format: String) async throws {
         let scratch = try await offPool { try TemporaryDirectory(prefix: "reconcile-hostile") }
         let config = try scratch.write("config.json", Self.hostileConfig)
-        let (repo, server) = try await offPool { () -> (ScratchRepository, FixtureHTTPServer) in
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", Self.caddyManifest)
-            try repo.commit(message: "Desired state")
-            return (repo, try FixtureHTTPServer(serving: ["/config/": config]))
-        }
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.caddyManifest])
+        let server = try await offPool { try FixtureHTTPServer(serving: ["/config/": config]) }
         let result = try await reconcile(
             ["--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--format", format])
         #expect(result.status == 2, "\(result.stderr)")
@@ -104,12 +100,8 @@ import Testing
             """
         let manifest = Manifests.health(checks)
         let bodies = serving
-        let (repo, server) = try await offPool { () -> (ScratchRepository, FixtureHTTPServer) in
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", manifest)
-            try repo.commit(message: "Desired state")
-            return (repo, try FixtureHTTPServer(serving: bodies))
-        }
+        let repo = try await committedRepository(["manifests/prod.yaml": manifest])
+        let server = try await offPool { try FixtureHTTPServer(serving: bodies) }
         let percent = Self.token.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         let leaks = [Self.token, "SECRET", percent, "hunter2pass"] + Self.tokenForms().values.map { String($0.suffix(12)) }
         for format in ["text", "json", "github"] {

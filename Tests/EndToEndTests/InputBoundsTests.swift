@@ -29,12 +29,7 @@ import Testing
         """
 
     static func repository(_ manifest: String) async throws -> ScratchRepository {
-        try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", manifest)
-            try repo.commit(message: "Desired state")
-            return repo
-        }
+        try await committedRepository(["manifests/prod.yaml": manifest])
     }
 
     /// `reconcile arguments` under `ulimit` settings (`-v KB`, `-n COUNT`).

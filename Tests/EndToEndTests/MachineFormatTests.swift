@@ -42,7 +42,7 @@ import Testing
             let port = try freeLoopbackPort()
             let process = try ManagedProcess(
                 TestPaths.python, ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", TestPaths.fixture("")])
-            try waitUntil("http.server to listen") { isListening(port: port) || !process.process.isRunning }
+            try process.waitUntilReady("http.server on port \(port)") { isListening(port: port) }
             return (process, port)
         }
     }
@@ -68,11 +68,7 @@ import Testing
 
     /// A repository whose one manifest has these health checks (YAML list items).
     static func healthRepository(_ checks: String) async throws -> ScratchRepository {
-        try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit(["manifests/prod.yaml": "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n" + checks])
-            return repo
-        }
+        try await committedRepository(["manifests/prod.yaml": "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n" + checks])
     }
 
     @Test func aRunsJUnitIsOneSuitePerCheckerWithFailureForDriftAndErrorForUnknown() async throws {
@@ -129,18 +125,12 @@ import Testing
     }
 
     @Test func validateSARIFFingerprintsSurviveAnEditAboveTheProblem() async throws {
-        let manifest = try String(
-            contentsOfFile: TestPaths.fixture("consistency/trips/media-root/manifests/production.yaml"), encoding: .utf8)
-        let repo = try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit(["manifests/production.yaml": manifest])
-            try repo.git("tag", "first")
-            try repo.commit(["manifests/production.yaml": "# a comment moves every line\n" + manifest])
-            return repo
-        }
+        let manifest = try Fixtures.text("consistency/trips/media-root/manifests/production.yaml")
+        let repo = try await pullRequestRepository(
+            base: ["manifests/production.yaml": manifest], head: ["manifests/production.yaml": "# a comment moves every line\n" + manifest])
         var fingerprints: [String] = []
         var lines: [Int] = []
-        for ref in ["first", "HEAD"] {
+        for ref in ["base", "HEAD"] {
             let result = try await reconcile(["validate", "--repo", repo.path, "--ref", ref, "--format", "sarif"])
             #expect(result.status == 1, "\(result.allOutput)")
             #expect(try Self.schemaProblem(result.stdout, schema: "sarif-schema-2.1.0.json", json: true) == nil)
@@ -155,14 +145,8 @@ import Testing
     }
 
     @Test func validateJUnitFailsTheContradictionAndPassesTheWarningUnlessStrict() async throws {
-        let repo = try await offPool {
-            let repo = try ScratchRepository()
-            let text = try String(
-                contentsOfFile: TestPaths.fixture("consistency/trips/caddy-unreachable-route/manifests/production.yaml"),
-                encoding: .utf8)
-            try repo.commit(["manifests/production.yaml": text])
-            return repo
-        }
+        let text = try Fixtures.text("consistency/trips/caddy-unreachable-route/manifests/production.yaml")
+        let repo = try await committedRepository(["manifests/production.yaml": text])
         let lenient = try await reconcile(["validate", "--repo", repo.path, "--format", "junit"])
         #expect(lenient.status == 0, "\(lenient.allOutput)")
         #expect(try Self.schemaProblem(lenient.stdout, schema: "JUnit.xsd", json: false) == nil)

@@ -30,9 +30,7 @@ import Testing
 
     @Test func aWebhookThatNeverAnswersCostsNoMoreThanTheDeadlineAndItsMessagesAreSentOnceLater() async throws {
         let (repo, server, stuck, working, state) = try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", Self.manifest)
-            try repo.commit(message: "Three drifts, two targets")
+            let repo = try ScratchRepository(files: ["manifests/prod.yaml": Self.manifest])
             let state = try TemporaryDirectory(prefix: "reconcile-notify-deadline")
             return (repo, try FixtureHTTPServer(), try WebhookReceiver(), try WebhookReceiver(), state)
         }

@@ -38,13 +38,15 @@ import Testing
         let receiver: WebhookReceiver
         let state: TemporaryDirectory
 
-        func run(_ code: Int) async throws -> CommandResult {
+        /// A dry run where the API answers `code`, of `remote` (else the repository's
+        /// path), with the webhook URL variable set unless `webhook` is false.
+        func run(_ code: Int, remote: String? = nil, _ extra: [String] = [], webhook: Bool = true) async throws -> CommandResult {
             try await reconcile(
                 [
-                    "--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--var", "code=\(code)",
+                    "--dry-run", "--repo", remote ?? repo.path, "--var", "base=\(server.baseURL)", "--var", "code=\(code)",
                     "--var", "hookfile=\(state.file("hook-url"))", "--state-dir", state.file("state"),
-                ],
-                environment: ["RECONCILE_TEST_WEBHOOK": receiver.url(NotifyTests.secretPath + "/json")])
+                ] + extra,
+                environment: ["RECONCILE_TEST_WEBHOOK": webhook ? receiver.url(NotifyTests.secretPath + "/json") : nil])
         }
 
         /// Everything reconcile wrote or printed must not contain the webhook URL.
@@ -59,9 +61,7 @@ import Testing
 
     static func setUp() async throws -> Setup {
         try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", manifest)
-            try repo.commit(message: "Desired state with notify")
+            let repo = try ScratchRepository(files: ["manifests/prod.yaml": manifest])
             let receiver = try WebhookReceiver()
             let state = try TemporaryDirectory(prefix: "reconcile-notify")
             try state.write("hook-url", receiver.url(secretPath + "/slack") + "\n")
@@ -109,13 +109,7 @@ import Testing
         let cache = try TemporaryDirectory(prefix: "reconcile-notify-cache")
         let remote = setup.repo.path + "-moved"
         func run() async throws -> CommandResult {
-            try await reconcile(
-                [
-                    "--dry-run", "--repo", "file://\(setup.repo.path)", "--cache-dir", cache.path, "--deadline", "20",
-                    "--var", "base=\(setup.server.baseURL)", "--var", "code=200", "--var", "hookfile=\(setup.state.file("hook-url"))",
-                    "--state-dir", setup.state.file("state"),
-                ],
-                environment: ["RECONCILE_TEST_WEBHOOK": setup.receiver.url(NotifyTests.secretPath + "/json")])
+            try await setup.run(200, remote: "file://\(setup.repo.path)", ["--cache-dir", cache.path, "--deadline", "20"])
         }
         let fresh = try await run()
         #expect(fresh.status == 0, "\(fresh.allOutput)")
@@ -164,12 +158,7 @@ import Testing
 
     @Test func aMissingURLVariableIsAWarningNamingTheVariableOnly() async throws {
         let setup = try await Self.setUp()
-        let result = try await reconcile(
-            [
-                "--dry-run", "--repo", setup.repo.path, "--var", "base=\(setup.server.baseURL)", "--var", "code=502",
-                "--var", "hookfile=\(setup.state.file("hook-url"))", "--state-dir", setup.state.file("state"),
-            ],
-            environment: ["RECONCILE_TEST_WEBHOOK": nil])
+        let result = try await setup.run(502, webhook: false)
         #expect(result.status == 2)
         #expect(
             result.stderr.contains(

@@ -26,13 +26,7 @@ import Testing
     static func plan(
         base: String = stack, head files: [String: String?], format: String = "text", extra: [String] = []
     ) async throws -> CommandResult {
-        let repo = try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit([manifest: base], message: "base")
-            try repo.git("tag", "base")
-            try repo.commit(files, message: "head")
-            return repo
-        }
+        let repo = try await pullRequestRepository(base: [manifest: base], head: files)
         let arguments = ["plan", "--repo", repo.path, "--base", "base", "--head", "HEAD"] + extra
         let json = try await reconcile(arguments + ["--format", "json"])
         if json.status != 1 { #expect(try PlanSchemaTests.problem(json) == nil) }
@@ -196,13 +190,9 @@ import Testing
             """
         let caddyfile = ":8080 {\n\timport sites/*.caddy\n}\n"
         let site = "handle /api/* {\n\treverse_proxy 127.0.0.1:8000\n}\n"
-        let repo = try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit(
-                [Self.manifest: manifest, "deploy/Caddyfile": caddyfile, "deploy/sites/api.caddy": site], message: "base")
-            try repo.commit(["deploy/sites/api.caddy": site.replacingOccurrences(of: "8000", with: "9000")], message: "head")
-            return repo
-        }
+        let repo = try await pullRequestRepository(
+            base: [Self.manifest: manifest, "deploy/Caddyfile": caddyfile, "deploy/sites/api.caddy": site],
+            head: ["deploy/sites/api.caddy": site.replacingOccurrences(of: "8000", with: "9000")])
         let result = try await reconcile(["plan", "--repo", repo.path, "--base", "HEAD~1", "--head", "HEAD"])
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(result.stdout.contains("~ caddy caddyfile deploy/sites/api.caddy  manifests/production.yaml:"), "\(result.stdout)")

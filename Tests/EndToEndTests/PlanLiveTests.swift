@@ -25,13 +25,9 @@ import Testing
 
     /// The tag `base` roots media at /srv/rims/media, HEAD at /srv/rims/uploads.
     static func repository(admin: String) async throws -> ScratchRepository {
-        try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit(["manifests/production.yaml": Self.manifest(admin: admin, mediaRoot: "/srv/rims/media")])
-            try repo.git("tag", "base")
-            try repo.commit(["manifests/production.yaml": Self.manifest(admin: admin, mediaRoot: "/srv/rims/uploads")])
-            return repo
-        }
+        try await pullRequestRepository(
+            base: ["manifests/production.yaml": Self.manifest(admin: admin, mediaRoot: "/srv/rims/media")],
+            head: ["manifests/production.yaml": Self.manifest(admin: admin, mediaRoot: "/srv/rims/uploads")])
     }
 
     /// A real Caddy whose media route serves `mediaRoot`, on free loopback ports.

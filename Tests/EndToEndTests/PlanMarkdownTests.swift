@@ -41,18 +41,12 @@ import Testing
     }
 
     @Test func fifteenHundredAddedManifestsStayBelowGitHubsLimitWithANote() async throws {
-        let repo = try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit(["README.md": "base\n"], message: "base")
-            try repo.git("tag", "base")
-            var files: [String: String?] = [:]
-            for index in 0..<1_500 {
-                files["manifests/environment-\(index).yaml"] =
-                    "apiVersion: reconcile/v1\nkind: Environment\nname: environment-number-\(index)\n"
-            }
-            try repo.commit(files, message: "head")
-            return repo
+        var files: [String: String?] = [:]
+        for index in 0..<1_500 {
+            files["manifests/environment-\(index).yaml"] =
+                "apiVersion: reconcile/v1\nkind: Environment\nname: environment-number-\(index)\n"
         }
+        let repo = try await pullRequestRepository(base: ["README.md": "base\n"], head: files)
         let result = try await reconcile(["plan", "--repo", repo.path, "--base", "base", "--format", "markdown"])
         #expect(result.status == 0, "\(result.allOutput)")
         #expect(result.stdout.count <= 65_000, "\(result.stdout.count) characters")

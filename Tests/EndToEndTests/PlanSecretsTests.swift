@@ -27,20 +27,12 @@ import Testing
             """
         }
         let authenticated = url.replacingOccurrences(of: "http://", with: "http://monitor:\(Self.password)@")
-        return try await Self.repository(
-            base: manifest("    url: \(url)/api/health/auth/\n    expect: { status: 201 }"),
-            head: manifest("    url: \(authenticated)/api/health/auth/\n    expect: { status: 202, body_contains: \(Self.token) }"))
-    }
-
-    /// A repository whose tag `base` holds `base` as its manifest, and HEAD `head`.
-    static func repository(base: String, head: String) async throws -> ScratchRepository {
-        try await offPool {
-            let repo = try ScratchRepository()
-            try repo.commit(["manifests/production.yaml": base])
-            try repo.git("tag", "base")
-            try repo.commit(["manifests/production.yaml": head])
-            return repo
-        }
+        return try await pullRequestRepository(
+            base: ["manifests/production.yaml": manifest("    url: \(url)/api/health/auth/\n    expect: { status: 201 }")],
+            head: [
+                "manifests/production.yaml":
+                    manifest("    url: \(authenticated)/api/health/auth/\n    expect: { status: 202, body_contains: \(Self.token) }")
+            ])
     }
 
     @Test(arguments: ["text", "json", "sarif", "junit", "markdown", "github"])

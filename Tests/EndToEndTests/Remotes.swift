@@ -23,9 +23,7 @@ final class GitHTTPRemote: Sendable {
                 TestPaths.fixture("servers/git_http_server.py"), "--port", String(port), "--root", root.path,
                 "--hang-when", hangFlag,
             ])
-        let process = self.process
-        try waitUntil("git http server on port \(port)") { isListening(port: port) || !process.process.isRunning }
-        guard process.process.isRunning else { throw TestSupportError("git http server exited: \(process.output)") }
+        try process.waitUntilReady("git http server on port \(port)") { isListening(port: port) }
     }
 
     var url: String { "http://127.0.0.1:\(port)/config.git" }

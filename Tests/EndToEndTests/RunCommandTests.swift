@@ -12,10 +12,8 @@ import Testing
         -> (ScratchRepository, FixtureHTTPServer, String)
     {
         try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", manifest)
-            let sha = try repo.commit(message: "Desired state")
-            return (repo, try FixtureHTTPServer(token: token), sha)
+            let repo = try ScratchRepository(files: ["manifests/prod.yaml": manifest])
+            return (repo, try FixtureHTTPServer(token: token), try repo.git("rev-parse", "HEAD"))
         }
     }
 
@@ -96,7 +94,7 @@ import Testing
               verify: [health]
 
             """
-        let repo = try ScratchRepository(files: ["manifests/site.yaml": manifest])
+        let repo = try await committedRepository(["manifests/site.yaml": manifest])
         let here = try TemporaryDirectory(prefix: "reconcile-journal-here")
         let result = try await reconcile(
             ["--repo", repo.path, "--journal", "journal.jsonl", "--state-dir", here.file("state")], workingDirectory: here.path)
@@ -105,9 +103,7 @@ import Testing
     }
 
     @Test func aRepositoryWithoutManifestsExitsOne() async throws {
-        let repo = try ScratchRepository()
-        try repo.write("README.md", "config\n")
-        try repo.commit(message: "Empty")
+        let repo = try await committedRepository(["README.md": "config\n"])
         let result = try await reconcile(["--dry-run", "--repo", repo.path])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: "))
@@ -268,18 +264,12 @@ import Testing
     }
 
     @Test func withoutAManifestNamedEveryYAMLFileInManifestsIsRead() async throws {
-        let repo = try ScratchRepository()
         let server = try await offPool { try FixtureHTTPServer() }
-        try repo.write(
-            "manifests/a.yaml",
-            Manifests.health("  - name: from-a\n    url: ${base}/api/health/\n    expect: { status: 200 }", name: "a"))
-        try repo.write(
-            "manifests/b.yml",
-            Manifests.health("  - name: from-b\n    url: ${base}/status/204\n    expect: { status: 204 }", name: "b"))
-        try repo.write("manifests/notes.txt", "not a manifest\n")
-        try repo.write("manifests/old/c.yaml", "not: read\n")
-        try repo.write("other/d.yaml", "not: read\n")
-        try repo.commit(message: "Two manifests")
+        let repo = try await committedRepository([
+            "manifests/a.yaml": Manifests.health("  - name: from-a\n    url: ${base}/api/health/\n    expect: { status: 200 }", name: "a"),
+            "manifests/b.yml": Manifests.health("  - name: from-b\n    url: ${base}/status/204\n    expect: { status: 204 }", name: "b"),
+            "manifests/notes.txt": "not a manifest\n", "manifests/old/c.yaml": "not: read\n", "other/d.yaml": "not: read\n",
+        ])
         let result = try await reconcile(Self.runArguments(repo, server, ["--format", "json"]))
         #expect(result.status == 0, "\(result.allOutput)")
         let report = try result.json()

@@ -30,10 +30,11 @@ import Testing
             try body.write(toFile: scratch.file("state.json"), atomically: true, encoding: .utf8)
         }
 
-        func serve(_ extra: [String] = []) throws -> ServeAgentProcess {
+        /// The agent on `remote` (else the repository's path).
+        func serve(_ extra: [String] = [], remote: String? = nil) throws -> ServeAgentProcess {
             try ServeAgentProcess(
                 [
-                    "--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--state-dir", scratch.file("state"),
+                    "--dry-run", "--repo", remote ?? repo.path, "--var", "base=\(server.baseURL)", "--state-dir", scratch.file("state"),
                     "--token-file", scratch.file("token"),
                 ] + extra)
         }
@@ -97,10 +98,7 @@ import Testing
         let cache = try TemporaryDirectory(prefix: "reconcile-serve-cache")
         let moved = stack.repo.path + "-moved"
         try await offPool {
-            let agent = try ServeAgentProcess([
-                "--dry-run", "--repo", "file://" + stack.repo.path, "--cache-dir", cache.path, "--var", "base=\(stack.server.baseURL)",
-                "--state-dir", stack.scratch.file("state"), "--token-file", stack.scratch.file("token"), "--interval", "3600",
-            ])
+            let agent = try stack.serve(["--cache-dir", cache.path, "--interval", "3600"], remote: "file://" + stack.repo.path)
             try agent.waitFor("/healthz", status: 200)
             try FileManager.default.moveItem(atPath: stack.repo.path, toPath: moved)
             defer { try? FileManager.default.moveItem(atPath: moved, toPath: stack.repo.path) }

@@ -21,6 +21,34 @@ func reconcile(
     return try await offPool { try run(executable, arguments, environment: environment, workingDirectory: workingDirectory) }
 }
 
+/// A new repository with `files` committed, made off the cooperative pool.
+func committedRepository(_ files: [String: String]) async throws -> ScratchRepository {
+    try await offPool { try ScratchRepository(files: files) }
+}
+
+/// A pull request for `plan`: the commit tagged `base` holds `base`, and HEAD, the next
+/// commit, writes `head` over it (a nil content deletes the file).
+func pullRequestRepository(base: [String: String], head: [String: String?]) async throws -> ScratchRepository {
+    try await offPool {
+        let repo = try ScratchRepository(files: base)
+        try repo.git("tag", "base")
+        try repo.commit(head)
+        return repo
+    }
+}
+
+/// An operator config (`--config`) holding `text`, in a directory that lives as long as
+/// the value (also a place for the other files a test writes).
+struct OperatorConfig {
+    let scratch: TemporaryDirectory
+    let path: String
+
+    init(_ text: String) throws {
+        scratch = try TemporaryDirectory(prefix: "reconcile-operator")
+        path = try scratch.write("config.yaml", text)
+    }
+}
+
 /// A manifest of health checks against `base` (passed with --var base=...).
 enum Manifests {
     static func health(_ checks: String, name: String = "e2e") -> String {

@@ -46,32 +46,20 @@ import Testing
         """
     }
 
-    static func repository(_ manifest: String, files: [String: String] = [:]) async throws -> ScratchRepository {
-        try await offPool {
-            let repo = try ScratchRepository()
-            try repo.write("manifests/trust.yaml", manifest)
-            for (path, text) in files { try repo.write(path, text) }
-            try repo.commit(message: "Trust")
-            return repo
-        }
-    }
-
-    static func config(_ text: String) throws -> (TemporaryDirectory, String) {
-        let directory = try TemporaryDirectory(prefix: "reconcile-operator")
-        return (directory, try directory.write("config.yaml", text))
+    static func repository(_ manifest: String) async throws -> ScratchRepository {
+        try await committedRepository(["manifests/trust.yaml": manifest])
     }
 
     @Test func aRelativeInterpreterIsRefusedAndNothingRuns() async throws {
         let fake = try FakePython()
         let repo = try await Self.repository(Self.djangoManifest(python: "bin/python3", workdir: fake.directory.path))
-        let (scratch, config) = try Self.config("runner_env: []\n")
-        defer { withExtendedLifetime(scratch) {} }
-        let result = try await reconcile(["--repo", repo.path, "--config", config, "--format", "json"])
+        let config = try OperatorConfig("runner_env: []\n")
+        let result = try await reconcile(["--repo", repo.path, "--config", config.path, "--format", "json"])
         #expect(result.status == 3, "\(result.allOutput)")
         #expect(result.stdout.contains("'bin/python3' is not an absolute path"), "\(result.stdout)")
         #expect(!fake.ran)
 
-        let validate = try await reconcile(["validate", "--repo", repo.path, "--config", config])
+        let validate = try await reconcile(["validate", "--repo", repo.path, "--config", config.path])
         #expect(validate.status == 1)
         #expect(
             validate.stdout.contains(
@@ -82,14 +70,13 @@ import Testing
     @Test func anInterpreterTheOperatorDidNotListIsRefusedAndOneListedRuns() async throws {
         let fake = try FakePython()
         let repo = try await Self.repository(Self.djangoManifest(python: fake.path, workdir: fake.directory.path))
-        let (scratch, refusing) = try Self.config("interpreters: [/usr/bin/python3]\n")
-        defer { withExtendedLifetime(scratch) {} }
-        let refused = try await reconcile(["--repo", repo.path, "--config", refusing, "--format", "json"])
+        let refusing = try OperatorConfig("interpreters: [/usr/bin/python3]\n")
+        let refused = try await reconcile(["--repo", repo.path, "--config", refusing.path, "--format", "json"])
         #expect(refused.status == 3, "\(refused.allOutput)")
-        #expect(refused.stdout.contains("is not listed under interpreters: in the operator config \(refusing)"), "\(refused.stdout)")
+        #expect(refused.stdout.contains("is not listed under interpreters: in the operator config \(refusing.path)"), "\(refused.stdout)")
         #expect(!fake.ran)
 
-        let allowing = try scratch.write("allowing.yaml", "interpreters: [\(fake.path)]\n")
+        let allowing = try refusing.scratch.write("allowing.yaml", "interpreters: [\(fake.path)]\n")
         let allowed = try await reconcile(["--repo", repo.path, "--config", allowing, "--format", "json"])
         #expect(allowed.status == 3, "\(allowed.allOutput)")
         #expect(fake.ran)
@@ -101,10 +88,9 @@ import Testing
             #"{ DJANGO_MODE: production, PYTHONSTARTUP: /tmp/evil.py, PYTHONWARNINGS: "ignore::evil.Warning", BROWSER: /tmp/evil, LD_PRELOAD: /tmp/evil.so, "BASH_FUNC_x%%": "() { touch /tmp/evil; }" }"#
         let repo = try await Self.repository(Self.djangoManifest(python: fake.path, workdir: fake.directory.path, env: env))
         // Even an operator who allows every key never lets these through.
-        let (scratch, config) = try Self.config("runner_env: [\"*\"]\n")
-        defer { withExtendedLifetime(scratch) {} }
+        let config = try OperatorConfig("runner_env: [\"*\"]\n")
         let result = try await reconcile(
-            ["--repo", repo.path, "--config", config, "--format", "json"],
+            ["--repo", repo.path, "--config", config.path, "--format", "json"],
             environment: ["RECONCILE_HEALTH_TOKEN": "tok-must-stay-home", "AWS_SECRET_ACCESS_KEY": "aws-must-stay-home"])
         #expect(result.status == 3, "\(result.allOutput)")
         #expect(fake.ran)
@@ -152,9 +138,8 @@ import Testing
     @Test func aGrandchildThatBlocksSIGTERMIsKilledWithItsGroupAtTheDeadline() async throws {
         let fake = try FakePython(body: Self.grandchildBody)
         let repo = try await Self.repository(Self.djangoManifest(python: fake.path, workdir: fake.directory.path, timeout: 1500))
-        let (scratch, config) = try Self.config("{}\n")
-        defer { withExtendedLifetime(scratch) {} }
-        let result = try await reconcile(["--repo", repo.path, "--config", config, "--format", "json"])
+        let config = try OperatorConfig("{}\n")
+        let result = try await reconcile(["--repo", repo.path, "--config", config.path, "--format", "json"])
         #expect(result.status == 3, "\(result.allOutput)")
         #expect(result.stdout.contains("did not finish within 1.5"), "\(result.stdout)")
         let pid = try #require(try await Self.grandchildPid(fake))
@@ -164,11 +149,10 @@ import Testing
     @Test func onSIGTERMReconcileKillsEveryChildsGroupBeforeItEnds() async throws {
         let fake = try FakePython(body: Self.grandchildBody)
         let repo = try await Self.repository(Self.djangoManifest(python: fake.path, workdir: fake.directory.path, timeout: 120_000))
-        let (scratch, config) = try Self.config("{}\n")
-        defer { withExtendedLifetime(scratch) {} }
+        let config = try OperatorConfig("{}\n")
         let process = try ManagedProcess(
-            TestPaths.reconcileBinary, ["--repo", repo.path, "--config", config],
-            environment: ["XDG_CACHE_HOME": scratch.file("cache")])
+            TestPaths.reconcileBinary, ["--repo", repo.path, "--config", config.path],
+            environment: ["XDG_CACHE_HOME": config.scratch.file("cache")])
         defer { process.stop() }
         let pid = try #require(try await Self.grandchildPid(fake))
         kill(process.pid, SIGTERM)
@@ -185,11 +169,10 @@ import Testing
         let manifest =
             Self.djangoManifest(python: fake.path, workdir: fake.directory.path, timeout: 120_000) + "\napply:\n  rollback: true\n"
         let repo = try await Self.repository(manifest)
-        let (scratch, config) = try Self.config("{}\n")
-        defer { withExtendedLifetime(scratch) {} }
+        let config = try OperatorConfig("{}\n")
         let process = try ManagedProcess(
-            TestPaths.reconcileBinary, ["--repo", repo.path, "--config", config],
-            environment: ["XDG_CACHE_HOME": scratch.file("cache"), "XDG_STATE_HOME": scratch.file("state")])
+            TestPaths.reconcileBinary, ["--repo", repo.path, "--config", config.path],
+            environment: ["XDG_CACHE_HOME": config.scratch.file("cache"), "XDG_STATE_HOME": config.scratch.file("state")])
         defer { process.stop() }
         let pid = try #require(try await Self.grandchildPid(fake))
         kill(process.pid, SIGTERM)
@@ -218,15 +201,10 @@ import Testing
         """)
 
     @Test func aVariableTheOperatorDidNotAllowIsNeverSentAndOneItAllowedIs() async throws {
-        let (repo, server) = try await offPool { () -> (ScratchRepository, FixtureHTTPServer) in
-            let repo = try ScratchRepository()
-            try repo.write("manifests/prod.yaml", Self.manifest)
-            try repo.commit(message: "Desired state")
-            return (repo, try FixtureHTTPServer(token: Self.token))
-        }
-        let (scratch, allowing) = try TrustBoundaryTests.config("token_env: [DEPLOY_TOKEN]\n")
-        defer { withExtendedLifetime(scratch) {} }
-        let defaults = try scratch.write("defaults.yaml", "{}\n")
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.manifest])
+        let server = try await offPool { try FixtureHTTPServer(token: Self.token) }
+        let allowing = try OperatorConfig("token_env: [DEPLOY_TOKEN]\n")
+        let defaults = try allowing.scratch.write("defaults.yaml", "{}\n")
         func statuses(_ config: String) async throws -> [String: String] {
             let result = try await reconcile(
                 ["--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--config", config, "--format", "json"],
@@ -238,7 +216,7 @@ import Testing
                 })
         }
         #expect(try await statuses(defaults) == ["echo": "drift", "auth": "drift"])
-        #expect(try await statuses(allowing) == ["echo": "ok", "auth": "ok"])
+        #expect(try await statuses(allowing.path) == ["echo": "ok", "auth": "ok"])
     }
 }
 
@@ -266,9 +244,8 @@ import Testing
 
     @Test func everyExecutionAndSecretIsListedWithWhatTheConfigMustSay() async throws {
         let repo = try await TrustBoundaryTests.repository(Self.manifest)
-        let (scratch, config) = try TrustBoundaryTests.config("{}\n")
-        defer { withExtendedLifetime(scratch) {} }
-        let result = try await reconcile(["validate", "--repo", repo.path, "--config", config])
+        let config = try OperatorConfig("{}\n")
+        let result = try await reconcile(["validate", "--repo", repo.path, "--config", config.path])
         #expect(result.status == 1, "\(result.allOutput)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 5, "\(result.stdout)")
@@ -286,7 +263,7 @@ import Testing
             }, "\(result.stdout)")
         #expect(
             lines.contains(
-                "manifests/trust.yaml:6:22: django.runner.local.python: note: runs /srv/venv/bin/python3 on this host (allowed: an absolute path, and the operator config \(config) lists no interpreters:)"
+                "manifests/trust.yaml:6:22: django.runner.local.python: note: runs /srv/venv/bin/python3 on this host (allowed: an absolute path, and the operator config \(config.path) lists no interpreters:)"
             ), "\(result.stdout)")
         #expect(
             lines.contains { $0.hasPrefix("manifests/trust.yaml:6:71: django.runner.local.env.DJANGO_DEBUG: note: passes DJANGO_DEBUG") },
@@ -297,7 +274,7 @@ import Testing
                     "manifests/trust.yaml:11:23: health[0].bearer_token_env: note: reads the environment variable RECONCILE_HEALTH_TOKEN")
             }, "\(result.stdout)")
 
-        let json = try await reconcile(["validate", "--repo", repo.path, "--config", config, "--format", "json"])
+        let json = try await reconcile(["validate", "--repo", repo.path, "--config", config.path, "--format", "json"])
         let trust = try #require(try json.json()["trust"] as? [[String: Any]])
         #expect(trust.count == 5)
         #expect(
@@ -305,7 +282,7 @@ import Testing
                 "django.runner.local.env.PYTHONSTARTUP", "health[1].bearer_token_file",
             ])
 
-        let github = try await reconcile(["validate", "--repo", repo.path, "--config", config, "--format", "github"])
+        let github = try await reconcile(["validate", "--repo", repo.path, "--config", config.path, "--format", "github"])
         #expect(github.stdout.components(separatedBy: "::error ").count - 1 == 2, "\(github.stdout)")
         #expect(github.stdout.components(separatedBy: "::notice ").count - 1 == 3, "\(github.stdout)")
     }
@@ -314,22 +291,20 @@ import Testing
         let allowed = Self.manifest.replacingOccurrences(of: ", PYTHONSTARTUP: /tmp/x", with: "")
             .replacingOccurrences(of: "/home/deploy/token", with: "/etc/reconcile/tokens/other")
         let repo = try await TrustBoundaryTests.repository(allowed)
-        let (scratch, config) = try TrustBoundaryTests.config("interpreters: [/srv/venv/bin/python3]\n")
-        defer { withExtendedLifetime(scratch) {} }
-        let result = try await reconcile(["validate", "--repo", repo.path, "--config", config])
+        let config = try OperatorConfig("interpreters: [/srv/venv/bin/python3]\n")
+        let result = try await reconcile(["validate", "--repo", repo.path, "--config", config.path])
         #expect(result.status == 0, "\(result.allOutput)")
         #expect(result.stdout.hasPrefix("manifests/trust.yaml: valid (prod: health, django)\n"), "\(result.stdout)")
-        #expect(result.stdout.contains("listed under interpreters: in the operator config \(config)"))
+        #expect(result.stdout.contains("listed under interpreters: in the operator config \(config.path)"))
     }
 
     @Test func aBadOperatorConfigIsAnErrorWithItsPosition() async throws {
         let repo = try await TrustBoundaryTests.repository(Self.manifest)
-        let (scratch, config) = try TrustBoundaryTests.config("interpreters: /srv/venv/bin/python3\n")
-        defer { withExtendedLifetime(scratch) {} }
+        let config = try OperatorConfig("interpreters: /srv/venv/bin/python3\n")
         for command in [["validate"], []] {
-            let result = try await reconcile(command + ["--repo", repo.path, "--config", config])
+            let result = try await reconcile(command + ["--repo", repo.path, "--config", config.path])
             #expect(result.status == 1)
-            #expect(result.stderr.contains("\(config):1:15: interpreters: expected a list"), "\(result.stderr)")
+            #expect(result.stderr.contains("\(config.path):1:15: interpreters: expected a list"), "\(result.stderr)")
         }
     }
 }

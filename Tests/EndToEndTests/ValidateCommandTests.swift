@@ -10,24 +10,15 @@ import Testing
     static let invalid =
         "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: ftp://x/\n    retires: 1\n    expect: { status: 200 }\n"
 
-    static func repository(_ files: [String: String]) async throws -> ScratchRepository {
-        try await offPool {
-            let repo = try ScratchRepository()
-            for (path, text) in files { try repo.write(path, text) }
-            try repo.commit(message: "Manifests")
-            return repo
-        }
-    }
-
     @Test func validManifestsExitZero() async throws {
-        let repo = try await Self.repository(["manifests/prod.yaml": Self.valid])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.valid])
         let result = try await reconcile(["validate", "--repo", repo.path])
         #expect(result.status == 0, "\(result.allOutput)")
         #expect(result.stdout == "manifests/prod.yaml: valid (prod: health)\n")
     }
 
     @Test func anInvalidManifestExitsOneWithEveryErrorPositioned() async throws {
-        let repo = try await Self.repository(["manifests/prod.yaml": Self.invalid, "manifests/ok.yaml": Self.valid])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.invalid, "manifests/ok.yaml": Self.valid])
         let result = try await reconcile(["validate", "--repo", repo.path])
         #expect(result.status == 1)
         #expect(
@@ -59,7 +50,7 @@ import Testing
                 - { name: db, restart_policy: sometimes }
 
             """
-        let repo = try await Self.repository(["manifests/prod.yaml": manifest])
+        let repo = try await committedRepository(["manifests/prod.yaml": manifest])
         let result = try await reconcile(["validate", "--repo", repo.path])
         #expect(result.status == 1)
         #expect(
@@ -77,7 +68,7 @@ import Testing
     }
 
     @Test func githubFormatEmitsErrorAnnotations() async throws {
-        let repo = try await Self.repository(["manifests/prod.yaml": Self.invalid])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.invalid])
         let result = try await reconcile(["validate", "--repo", repo.path, "--format", "github"])
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -90,14 +81,14 @@ import Testing
     }
 
     @Test func githubFormatIsSilentWhenValid() async throws {
-        let repo = try await Self.repository(["manifests/prod.yaml": Self.valid])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.valid])
         let result = try await reconcile(["validate", "--repo", repo.path, "--format", "github"])
         #expect(result.status == 0)
         #expect(result.stdout == "")
     }
 
     @Test func jsonFormatListsEachFile() async throws {
-        let repo = try await Self.repository(["manifests/prod.yaml": Self.invalid])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.invalid])
         let result = try await reconcile(["validate", "--repo", repo.path, "--format", "json"])
         #expect(result.status == 1)
         let report = try result.json()
@@ -111,14 +102,14 @@ import Testing
     }
 
     @Test func validateReadsTheRefNotTheWorkingTree() async throws {
-        let repo = try await Self.repository(["manifests/prod.yaml": Self.valid])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.valid])
         try repo.write("manifests/prod.yaml", Self.invalid)
         #expect(try await reconcile(["validate", "--repo", repo.path]).status == 0)
         #expect(try await reconcile(["validate", "--repo", repo.path, "--worktree"]).status == 1)
     }
 
     @Test func validateNamedPaths() async throws {
-        let repo = try await Self.repository(["manifests/prod.yaml": Self.valid, "staging/stage.yaml": Self.invalid])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.valid, "staging/stage.yaml": Self.invalid])
         #expect(try await reconcile(["validate", "--repo", repo.path, "manifests/prod.yaml"]).status == 0)
         let staging = try await reconcile(["validate", "--repo", repo.path, "./staging/stage.yaml"])
         #expect(staging.status == 1)
@@ -128,7 +119,7 @@ import Testing
     @Test func aVarOverrideAppliesToValidation() async throws {
         let manifest =
             "apiVersion: reconcile/v1\nkind: Environment\nhealth:\n  - name: api\n    url: ${base}/\n    expect: { status: 200 }\n"
-        let repo = try await Self.repository(["manifests/prod.yaml": manifest])
+        let repo = try await committedRepository(["manifests/prod.yaml": manifest])
         let missing = try await reconcile(["validate", "--repo", repo.path])
         #expect(missing.status == 1)
         #expect(missing.stdout.contains("unknown variable ${base}"))

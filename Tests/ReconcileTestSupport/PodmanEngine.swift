@@ -28,27 +28,18 @@ public final class PodmanEngine: Sendable {
     public var endpoint: String { "unix://\(socketPath)" }
 
     private init() throws {
-        // mkdtemp directly: TemporaryDirectory would delete the store before podman
-        // has released it; `shutdown` removes it after the service stopped.
-        let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("reconcile-podman-XXXXXX")
-        var bytes = Array(template.utf8CString)
-        guard let created = mkdtemp(&bytes) else { throw TestSupportError("mkdtemp failed: errno \(errno)") }
-        directory = String(cString: created)
+        // Not a TemporaryDirectory value: that would delete the store before podman has
+        // released it; `shutdown` removes it after the service stopped.
+        directory = try TemporaryDirectory.make(prefix: "reconcile-podman")
         socketPath = "\(directory)/docker.sock"
 
         let tarball = "\(directory)/busybox.tar"
-        try Self.checked("\(TestPaths.repositoryRoot)/scripts/podman-busybox-image.sh", [tarball])
-        try Self.checked("podman", Self.storeArguments(directory) + ["import", "--quiet", tarball, Self.image])
+        try runChecked("\(TestPaths.repositoryRoot)/scripts/podman-busybox-image.sh", [tarball])
+        try runChecked("podman", Self.storeArguments(directory) + ["import", "--quiet", tarball, Self.image])
         service = try ManagedProcess(
             "podman", Self.storeArguments(directory) + ["system", "service", "--time=0", "unix://\(socketPath)"])
-        let process = service
         let socket = socketPath
-        try waitUntil("podman service socket \(socket)") {
-            isListening(unixSocket: socket) || !process.process.isRunning
-        }
-        guard service.process.isRunning else {
-            throw TestSupportError("podman system service exited: \(service.output)")
-        }
+        try service.waitUntilReady("podman system service on \(socket)") { isListening(unixSocket: socket) }
         atexit { PodmanEngine.shutdownAtExit() }
     }
 
@@ -63,38 +54,32 @@ public final class PodmanEngine: Sendable {
     /// Runs the podman CLI on this engine's store and returns its stdout.
     @discardableResult
     public func podman(_ arguments: [String]) throws -> String {
-        try Self.checked("podman", Self.storeArguments(directory) + arguments)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    @discardableResult
-    public static func checked(_ executable: String, _ arguments: [String]) throws -> String {
-        try runChecked(executable, arguments)
+        try runChecked("podman", Self.storeArguments(directory) + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `podman run -d` with the ulimits these machines need.
     @discardableResult
     public func run(_ name: String, _ arguments: [String], command: [String] = ["sleep", "1000"]) throws -> String {
-        try podman(
-            ["run", "-d", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-                + arguments + [Self.image] + command)
+        try podman(["run", "-d"] + Self.container(name, arguments, command))
     }
 
     /// `podman create` (a container that was never started).
     @discardableResult
     public func create(_ name: String, _ arguments: [String] = [], command: [String] = ["sleep", "1000"]) throws -> String {
-        try podman(
-            ["create", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-                + arguments + [Self.image] + command)
+        try podman(["create"] + Self.container(name, arguments, command))
+    }
+
+    /// The name, the ulimits these machines need, `arguments`, the image and `command`.
+    private static func container(_ name: String, _ arguments: [String], _ command: [String]) -> [String] {
+        ["--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"] + arguments + [image] + command
     }
 
     /// Removes containers and volumes a test made; failures are ignored (the exit
     /// sweep catches anything left).
     public func remove(containers: [String], volumes: [String] = []) {
-        let store = Self.storeArguments(directory)
         // --ignore: a test may have removed some already; the rest must still go.
-        if !containers.isEmpty { _ = try? TestSupport.run("podman", store + ["rm", "-f", "--ignore", "-t", "0"] + containers) }
-        if !volumes.isEmpty { _ = try? TestSupport.run("podman", store + ["volume", "rm", "-f"] + volumes) }
+        if !containers.isEmpty { _ = try? podman(["rm", "-f", "--ignore", "-t", "0"] + containers) }
+        if !volumes.isEmpty { _ = try? podman(["volume", "rm", "-f"] + volumes) }
     }
 
     private static func shutdownAtExit() {
@@ -105,10 +90,9 @@ public final class PodmanEngine: Sendable {
     /// Removes everything in the private store, stops the service by pid, and deletes
     /// the directory.
     public func shutdown() {
-        let store = Self.storeArguments(directory)
-        _ = try? TestSupport.run("podman", store + ["rm", "-af", "-t", "0"])
-        _ = try? TestSupport.run("podman", store + ["volume", "rm", "-af"])
-        _ = try? TestSupport.run("podman", store + ["rmi", "-af"])
+        _ = try? podman(["rm", "-af", "-t", "0"])
+        _ = try? podman(["volume", "rm", "-af"])
+        _ = try? podman(["rmi", "-af"])
         service.stop()
         try? FileManager.default.removeItem(atPath: directory)
         // The service's log directory (ManagedProcess's own, never deinitialised here).

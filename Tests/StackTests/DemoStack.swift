@@ -42,7 +42,8 @@ final class DemoStack: Sendable {
     func details() throws -> Details {
         try state.withLock { state in
             if let details = state.details { return details }
-            let directory = try Self.makeDirectory()
+            // Removed by `down`, not by a deinit.
+            let directory = try TemporaryDirectory.make(prefix: "reconcile-stack")
             // Registered before `up`, so a half-started stack is taken down too.
             ExitCleanup.register(directory)
             state.directory = directory
@@ -60,28 +61,27 @@ final class DemoStack: Sendable {
     }
 
     /// `scripts/demo break WHAT`.
-    func inject(_ what: String) throws {
-        let directory = try #require(state.withLock { $0.directory }, "the stack is not up")
-        let result = try Self.demo(["break", what], directory: directory)
-        guard result.status == 0 else {
-            throw TestSupportError("scripts/demo break \(what) exited \(result.status): \(result.stderr)")
-        }
-    }
+    func inject(_ what: String) throws { try demoOnTheRunningStack(["break", what], mustSucceed: true) }
 
     /// `scripts/demo restore`.
-    func restore() throws {
-        let directory = try #require(state.withLock { $0.directory }, "the stack is not up")
-        let result = try Self.demo(["restore"], directory: directory)
-        guard result.status == 0 else {
-            throw TestSupportError("scripts/demo restore exited \(result.status): \(result.stderr)")
-        }
-    }
+    func restore() throws { try demoOnTheRunningStack(["restore"], mustSucceed: true) }
 
     /// `scripts/demo serve` with the built binary: the agent on the running stack, its
     /// first run's /healthz printed on stderr.
     func serve() throws -> CommandResult {
+        try demoOnTheRunningStack(["serve"], environment: ["RECONCILE": TestPaths.reconcileBinary])
+    }
+
+    @discardableResult
+    private func demoOnTheRunningStack(
+        _ arguments: [String], environment: [String: String] = [:], mustSucceed: Bool = false
+    ) throws -> CommandResult {
         let directory = try #require(state.withLock { $0.directory }, "the stack is not up")
-        return try Self.demo(["serve"], directory: directory, environment: ["RECONCILE": TestPaths.reconcileBinary])
+        let result = try Self.demo(arguments, directory: directory, environment: environment)
+        guard !mustSucceed || result.status == 0 else {
+            throw TestSupportError("scripts/demo \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
+        return result
     }
 
     /// `scripts/demo down`, when the stack is up; returns what it stopped (nil if it
@@ -111,16 +111,6 @@ final class DemoStack: Sendable {
         try run(
             "setsid", ["--wait", script] + arguments,
             environment: environment.merging(["RECONCILE_DEMO_DIR": directory, "NO_COLOR": "1"]) { $1 })
-    }
-
-    /// A fresh directory for the stack's state (removed by `down`, not by a deinit).
-    private static func makeDirectory() throws -> String {
-        let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("reconcile-stack-XXXXXX")
-        var bytes = Array(template.utf8CString)
-        guard let created = mkdtemp(&bytes) else {
-            throw TestSupportError("mkdtemp failed for \(template): errno \(errno)")
-        }
-        return String(cString: created)
     }
 
     /// KEY=VALUE lines, values optionally in double quotes; comments skipped.
@@ -233,11 +223,14 @@ struct StackRun {
 }
 
 /// Runs the built `reconcile --dry-run --repo CONFIG_REPO RECONCILE_VARS…` against the
-/// stack, with the stack's health token unless `token` says otherwise.
+/// stack, with the stack's health token unless `token` says otherwise; given a `repo`,
+/// `--repo REPO` alone instead (a manifest that names the stack's values itself).
 func reconcileStack(
-    _ stack: DemoStack.Details, _ extra: [String] = ["--format", "json"], token: String? = nil, dryRun: Bool = true
+    _ stack: DemoStack.Details, _ extra: [String] = ["--format", "json"], token: String? = nil, dryRun: Bool = true,
+    repo: String? = nil
 ) async throws -> StackRun {
-    let arguments = (dryRun ? ["--dry-run"] : []) + ["--repo", try stack["CONFIG_REPO"]] + stack.reconcileVars + extra
+    let source = try repo.map { ["--repo", $0] } ?? ["--repo", try stack["CONFIG_REPO"]] + stack.reconcileVars
+    let arguments = (dryRun ? ["--dry-run"] : []) + source + extra
     let environment: [String: String?] = [
         "RECONCILE_HEALTH_TOKEN": try token ?? stack["RECONCILE_HEALTH_TOKEN"],
         "NO_COLOR": nil,

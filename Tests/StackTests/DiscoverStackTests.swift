@@ -54,7 +54,7 @@ struct DiscoverStackTests {
         let validated = try await offPool { try run(TestPaths.reconcileBinary, ["validate", "--repo", repo.path]) }
         #expect(validated.status == 0, "\(validated.stdout)\(validated.stderr)")
 
-        let inSync = try await Self.dryRun(repo, stack)
+        let inSync = try await reconcileStack(stack, repo: repo.path)
         #expect(inSync.status == 0, "\(inSync.output)\n\(manifest)")
         let report = try inSync.report()
         #expect(report.summary.drift == 0 && report.summary.unknown == 0, "\(report.keys("drift")) \(report.keys("unknown"))")
@@ -63,7 +63,7 @@ struct DiscoverStackTests {
 
         try await offPool { try DemoStack.shared.inject("caddy-root") }
         do {
-            let broken = try await Self.dryRun(repo, stack)
+            let broken = try await reconcileStack(stack, repo: repo.path)
             #expect(broken.status == 2, "\(broken.output)")
             #expect(try broken.report().keys("drift") == ["caddy /media/*", "media media: caddy route", "media media: live"])
         } catch {
@@ -71,19 +71,6 @@ struct DiscoverStackTests {
             throw error
         }
         try await offPool { try DemoStack.shared.restore() }
-        #expect(try await Self.dryRun(repo, stack).status == 0)
-    }
-
-    /// `reconcile --dry-run --format json` on `repo`'s committed manifest.
-    static func dryRun(_ repo: ScratchRepository, _ stack: DemoStack.Details) async throws -> StackRun {
-        let environment: [String: String?] = [
-            "RECONCILE_HEALTH_TOKEN": try stack["RECONCILE_HEALTH_TOKEN"], "NO_COLOR": nil,
-            "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-stack-cache",
-            "XDG_STATE_HOME": NSTemporaryDirectory() + "reconcile-stack-state",
-        ]
-        let result = try await offPool {
-            try run(TestPaths.reconcileBinary, ["--dry-run", "--repo", repo.path, "--format", "json"], environment: environment)
-        }
-        return StackRun(result: result)
+        #expect(try await reconcileStack(stack, repo: repo.path).status == 0)
     }
 }

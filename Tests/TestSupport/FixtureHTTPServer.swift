@@ -26,16 +26,17 @@ public final class FixtureHTTPServer: Sendable {
         var arguments = [
             TestPaths.fixture("servers/http_fixture_server.py"), "--log", requestLogPath, "--gate-dir", scratch.path,
         ]
+        let listening: () -> Bool
         if unixSocket {
             let path = scratch.file("http.sock")
-            socketPath = path
-            port = nil
+            (socketPath, port) = (path, nil)
             arguments += ["--unix", path]
+            listening = { isListening(unixSocket: path) }
         } else {
             let chosen = try freeLoopbackPort()
-            port = chosen
-            socketPath = nil
+            (socketPath, port) = (nil, chosen)
             arguments += ["--port", String(chosen)]
+            listening = { isListening(port: chosen) }
         }
         if delayMilliseconds > 0 { arguments += ["--delay-ms", String(delayMilliseconds)] }
         if resettingFirst > 0 { arguments += ["--reset-first", String(resettingFirst)] }
@@ -43,19 +44,7 @@ public final class FixtureHTTPServer: Sendable {
         var environment: [String: String?] = [:]
         if let token { environment["FIXTURE_TOKEN"] = token }
         process = try ManagedProcess(TestPaths.python, arguments, environment: environment)
-        let process = self.process
-        if let socketPath {
-            try waitUntil("fixture server on \(socketPath)") {
-                isListening(unixSocket: socketPath) || !process.process.isRunning
-            }
-        } else if let port {
-            try waitUntil("fixture server on port \(port)") {
-                isListening(port: port) || !process.process.isRunning
-            }
-        }
-        guard process.process.isRunning else {
-            throw TestSupportError("fixture server exited: \(process.output)")
-        }
+        try process.waitUntilReady("the fixture server", listening)
     }
 
     /// `http://127.0.0.1:PORT` (for a unix-socket server: `http://localhost`).
@@ -66,11 +55,8 @@ public final class FixtureHTTPServer: Sendable {
 
     /// The requests that reached the server so far, as (method, path).
     public func receivedRequests() -> [(method: String, path: String)] {
-        guard let text = try? String(contentsOfFile: requestLogPath, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let method = object["method"] as? String, let path = object["path"] as? String
-            else { return nil }
+        jsonLines(requestLogPath).compactMap { object in
+            guard let method = object["method"] as? String, let path = object["path"] as? String else { return nil }
             return (method, path)
         }
     }
@@ -78,10 +64,7 @@ public final class FixtureHTTPServer: Sendable {
     /// The most requests the server was handling at once: proof of concurrency that
     /// does not depend on how fast the machine is.
     public func maxConcurrentRequests() -> Int {
-        guard let text = try? String(contentsOfFile: requestLogPath, encoding: .utf8) else { return 0 }
-        return text.split(separator: "\n").compactMap { line in
-            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["in_flight"] as? Int
-        }.max() ?? 0
+        jsonLines(requestLogPath).compactMap { $0["in_flight"] as? Int }.max() ?? 0
     }
 
     /// Lets the requests waiting at `/gate/NAME` (and every later one) answer: a test

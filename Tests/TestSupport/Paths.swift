@@ -44,3 +44,10 @@ public enum Fixtures {
         try String(contentsOfFile: TestPaths.fixture(relative), encoding: .utf8)
     }
 }
+
+/// The JSON objects of a JSON Lines file a fixture server writes (lines that are not an
+/// object skipped); [] while the file does not exist.
+func jsonLines(_ path: String) -> [[String: Any]] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}

@@ -12,29 +12,19 @@ public func freeLoopbackPort() throws -> Int {
     return port
 }
 
-/// A TCP port on 127.0.0.1 where connections are accepted (by the kernel's backlog) and
-/// never answered: no one reads or writes. What a wedged server looks like to a client.
-public final class SilentListener: Sendable {
-    public let port: Int
-    private let descriptor: Int32
-
-    public init() throws {
-        (descriptor, port) = try boundLoopbackSocket()
-        guard listen(descriptor, 64) == 0 else { throw TestSupportError("listen() failed: errno \(errno)") }
-    }
-
-    deinit { close(descriptor) }
-}
-
-/// A loopback port bound but never listening, held for the holder's lifetime: connecting
-/// is refused, and no other test can start a server on it meanwhile (a port that is
-/// merely free now can be another test's server a moment later).
+/// A loopback port bound and held for the holder's lifetime, so no other test can start
+/// a server on it meanwhile (a port that is merely free now can be another test's server
+/// a moment later).
 public final class ReservedPort: Sendable {
     public let port: Int
     private let descriptor: Int32
 
-    public init() throws {
+    /// - Parameter listening: false, connecting is refused; true, connections are accepted
+    ///   (by the kernel's backlog) and never answered: no one reads or writes. What a
+    ///   wedged server looks like to a client.
+    public init(listening: Bool = false) throws {
         (descriptor, port) = try boundLoopbackSocket()
+        guard !listening || listen(descriptor, 64) == 0 else { throw TestSupportError("listen() failed: errno \(errno)") }
     }
 
     deinit { close(descriptor) }

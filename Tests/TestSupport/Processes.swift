@@ -73,6 +73,19 @@ public final class ManagedProcess: Sendable {
     /// What the process printed so far (stdout and stderr interleaved).
     public var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// Polls `ready` (as `waitUntil` does) until it holds while the process runs; throws
+    /// with what the process printed when it exits first or `timeout` passes.
+    public func waitUntilReady(_ what: String, timeout: Duration = .seconds(60), _ ready: () -> Bool) throws {
+        var isReady = false
+        try? waitUntil(timeout: timeout, what) {
+            isReady = ready()
+            return isReady || !process.isRunning
+        }
+        guard isReady, process.isRunning else {
+            throw TestSupportError("\(what): \(process.isRunning ? "not ready after \(timeout)" : "exited"): \(output)")
+        }
+    }
+
     public func stop() { process.stop() }
 
     deinit { stop() }

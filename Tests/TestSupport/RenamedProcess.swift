@@ -19,10 +19,7 @@ public final class RenamedProcess: Sendable {
         let process = try ManagedProcess(path, arguments)
         self.process = process
         let comm = "/proc/\(process.pid)/comm"
-        try waitUntil("\(name) to run") {
-            (try? String(contentsOfFile: comm, encoding: .utf8)) == "\(name.prefix(15))\n" || !process.process.isRunning
-        }
-        guard process.process.isRunning else { throw TestSupportError("\(name) exited: \(process.output)") }
+        try process.waitUntilReady("\(name) to run") { (try? String(contentsOfFile: comm, encoding: .utf8)) == "\(name.prefix(15))\n" }
     }
 
     public var pid: Int32 { process.pid }

@@ -2,7 +2,7 @@ import Foundation
 
 /// `reconcile serve` started by a test on a free loopback port, talked to with the curl
 /// CLI, and stopped by its pid (SIGTERM, as systemd would).
-public final class ServeAgentProcess: @unchecked Sendable {
+public final class ServeAgentProcess: Sendable {
     public let port: Int
     public let process: ManagedProcess
 
@@ -11,10 +11,7 @@ public final class ServeAgentProcess: @unchecked Sendable {
         port = try freeLoopbackPort()
         process = try ManagedProcess(
             TestPaths.reconcileBinary, ["serve", "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment)
-        let process = self.process
-        let port = self.port
-        try waitUntil("reconcile serve on port \(port)") { isListening(port: port) || !process.process.isRunning }
-        guard process.process.isRunning else { throw TestSupportError("reconcile serve exited: \(process.output)") }
+        try process.waitUntilReady("reconcile serve on port \(port)") { isListening(port: port) }
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }

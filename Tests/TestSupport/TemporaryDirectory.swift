@@ -6,12 +6,18 @@ public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init(prefix: String = "reconcile-test") throws {
+        path = try Self.make(prefix: prefix)
+    }
+
+    /// A new directory (`mkdtemp`) that nothing removes: for state that must outlive any
+    /// one value, such as a server's store removed by its own shutdown.
+    public static func make(prefix: String) throws -> String {
         let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(prefix)-XXXXXX")
         var bytes = Array(template.utf8CString)
         guard let created = mkdtemp(&bytes) else {
             throw TestSupportError("mkdtemp failed for \(template): errno \(errno)")
         }
-        path = String(cString: created)
+        return String(cString: created)
     }
 
     /// The absolute path of `relative` inside this directory.

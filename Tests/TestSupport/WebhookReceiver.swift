@@ -2,7 +2,7 @@ import Foundation
 
 /// The real webhook receiver of Tests/Fixtures/servers/webhook_receiver.py on a loopback
 /// port: records every POST, answers with a status the test can change (or never answers).
-public final class WebhookReceiver: @unchecked Sendable {
+public final class WebhookReceiver: Sendable {
     public let port: Int
     private let scratch: TemporaryDirectory
     private let process: ManagedProcess
@@ -19,13 +19,10 @@ public final class WebhookReceiver: @unchecked Sendable {
                 TestPaths.fixture("servers/webhook_receiver.py"), "--ready-file", ready, "--log", scratch.file("posts.jsonl"),
                 "--status-file", scratch.file("status"),
             ])
-        let process = self.process
-        // A timeout is reported below, with what the receiver printed.
-        try? waitUntil("the webhook receiver to listen") {
-            FileManager.default.fileExists(atPath: ready) || !process.process.isRunning
+        try process.waitUntilReady("the webhook receiver") { FileManager.default.fileExists(atPath: ready) }
+        guard let text = try? String(contentsOfFile: ready, encoding: .utf8), let chosen = Int(text) else {
+            throw TestSupportError("the webhook receiver named no port: \(process.output)")
         }
-        guard process.process.isRunning, let text = try? String(contentsOfFile: ready, encoding: .utf8), let chosen = Int(text)
-        else { throw TestSupportError("webhook receiver did not listen within 60 s: \(process.output)") }
         port = chosen
     }
 
@@ -45,11 +42,8 @@ public final class WebhookReceiver: @unchecked Sendable {
 
     /// The POSTs received so far: (path, body).
     public func posts() -> [(path: String, body: String)] {
-        guard let text = try? String(contentsOfFile: scratch.file("posts.jsonl"), encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let path = object["path"] as? String, let body = object["body"] as? String
-            else { return nil }
+        jsonLines(scratch.file("posts.jsonl")).compactMap { object in
+            guard let path = object["path"] as? String, let body = object["body"] as? String else { return nil }
             return (path, body)
         }
     }
