@@ -38,8 +38,11 @@ import Testing
     /// An operator config that lets the manifest's `fixture` run.
     static func config() throws -> OperatorConfig { try OperatorConfig("plugins: [fixture]\n") }
 
-    static func run(_ repo: ScratchRepository, _ flags: [String] = [], config: String? = nil) async throws -> CommandResult {
-        try await reconcile(["--dry-run", "--repo", repo.path] + (config.map { ["--config", $0] } ?? []) + flags)
+    /// A dry run of `repo` under an operator config that lets `fixture` run, or under none
+    /// unless `allowing`.
+    static func run(_ repo: ScratchRepository, _ flags: [String] = [], allowing: Bool = true) async throws -> CommandResult {
+        let config = allowing ? try Self.config() : nil
+        return try await reconcile(["--dry-run", "--repo", repo.path] + (config.map { ["--config", $0.path] } ?? []) + flags)
     }
 
     /// The errors of `file` against docs/plugin-protocol.schema.json's `definition`
@@ -65,10 +68,9 @@ import Testing
 
     @Test func aPluginsAnswerIsReportedAndItsRequestFollowsTheProtocolSchema() async throws {
         let repo = try await Self.repository("  behaviour: ok\n  count: 2\n  record: ${record}")
-        let config = try Self.config()
-        let record = config.scratch.file("request.json")
-        let result = try await Self.run(
-            repo, ["--format", "json", "--var", "record=\(record)", "--timeout", "20"], config: config.path)
+        let scratch = try TemporaryDirectory(prefix: "reconcile-plugin-record")
+        let record = scratch.file("request.json")
+        let result = try await Self.run(repo, ["--format", "json", "--var", "record=\(record)", "--timeout", "20"])
         #expect(result.status == 0, "\(result.allOutput)")
         let findings = try Self.findings(result)
         #expect(findings.map { $0["resource"] as? String } == ["thing-0", "thing-1"])
@@ -95,8 +97,7 @@ import Testing
 
     @Test func aDriftingFindingCarriesItsFixAndExitsTwo() async throws {
         let repo = try await Self.repository("  behaviour: drift")
-        let config = try Self.config()
-        let result = try await Self.run(repo, ["--format", "json"], config: config.path)
+        let result = try await Self.run(repo, ["--format", "json"])
         #expect(result.status == 2, "\(result.allOutput)")
         let finding = try #require(try Self.findings(result).first)
         #expect(finding["status"] as? String == "drift" && finding["expected"] as? String == "1")
@@ -118,8 +119,7 @@ import Testing
         ])
     func everyFailureIsUnknown(_ behaviour: String, _ message: String) async throws {
         let repo = try await Self.repository("  behaviour: \(behaviour)")
-        let config = try Self.config()
-        let result = try await Self.run(repo, ["--format", "json"], config: config.path)
+        let result = try await Self.run(repo, ["--format", "json"])
         #expect(result.status == 3, "\(result.allOutput)")
         let findings = try Self.findings(result)
         let unknown = findings.filter { $0["status"] as? String == "unknown" }
@@ -131,10 +131,10 @@ import Testing
     }
 
     @Test func aPluginPastItsDeadlineIsKilledWithWhatItStarted() async throws {
-        let config = try Self.config()
-        let record = config.scratch.file("request.json")
+        let scratch = try TemporaryDirectory(prefix: "reconcile-plugin-record")
+        let record = scratch.file("request.json")
         let repo = try await Self.repository("  behaviour: hang\n  record: ${record}")
-        let result = try await Self.run(repo, ["--format", "json", "--timeout", "6", "--var", "record=\(record)"], config: config.path)
+        let result = try await Self.run(repo, ["--format", "json", "--timeout", "6", "--var", "record=\(record)"])
         #expect(result.status == 3, "\(result.allOutput)")
         let finding = try #require(try Self.findings(result).first)
         #expect(finding["status"] as? String == "unknown")
@@ -153,14 +153,13 @@ import Testing
 
     @Test func textFromAPluginIsEscapedCappedAndMaskedLikeAnyServicesText() async throws {
         let repo = try await Self.repository("  behaviour: hostile")
-        let config = try Self.config()
-        let text = try await Self.run(repo, [], config: config.path)
+        let text = try await Self.run(repo)
         #expect(text.status == 2, "\(text.allOutput)")
         #expect(!text.stdout.contains("\u{1B}") && !text.stdout.contains("\u{7}") && !text.stdout.contains("\u{202E}"))
         #expect(text.stdout.contains("evil\\x1B]0;owned\\x07"), "\(text.stdout)")
         #expect(!text.stdout.contains("hunter2secret") && text.stdout.contains("postgres://***@db.example/app"))
         #expect(!text.stdout.contains(String(repeating: "x", count: 1000)))
-        let json = try await Self.run(repo, ["--format", "json"], config: config.path)
+        let json = try await Self.run(repo, ["--format", "json"])
         #expect(!json.stdout.contains("hunter2secret") && !json.stdout.contains("\u{202E}"))
     }
 
@@ -169,14 +168,13 @@ import Testing
         let repo = try await Self.repository(
             "  behaviour: ok",
             more: "health:\n  - name: api\n    url: http://127.0.0.1:\(blocked.port)/\n    expect: { status: 200 }")
-        let config = try Self.config()
-        let plugin = try await Self.run(repo, ["--format", "json", "--only", "fixture"], config: config.path)
+        let plugin = try await Self.run(repo, ["--format", "json", "--only", "fixture"])
         #expect(plugin.status == 0, "\(plugin.allOutput)")
         #expect(try Self.findings(plugin).map { $0["checker"] as? String } == ["fixture"])
-        let health = try await Self.run(repo, ["--format", "json", "--only", "health"], config: config.path)
+        let health = try await Self.run(repo, ["--format", "json", "--only", "health"])
         #expect(health.status != 0, "\(health.allOutput)")
         #expect(try Self.findings(health).map { $0["checker"] as? String } == ["health"])
-        let typo = try await Self.run(repo, ["--only", "fixtur"], config: config.path)
+        let typo = try await Self.run(repo, ["--only", "fixtur"])
         #expect(typo.status == 1)
         #expect(typo.stderr.contains("unknown checker 'fixtur' (did you mean fixture?)"), "\(typo.stderr)")
         #expect(typo.stdout == "")
@@ -190,8 +188,7 @@ import Testing
         ])
     func everyFormat(_ format: String, _ marker: String) async throws {
         let repo = try await Self.repository("  behaviour: drift")
-        let config = try Self.config()
-        let result = try await Self.run(repo, ["--format", format], config: config.path)
+        let result = try await Self.run(repo, ["--format", format])
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(result.stdout.contains(marker), "\(result.stdout)")
         #expect(result.stdout.contains("thing"))
@@ -216,10 +213,10 @@ import Testing
     }
 
     @Test func aManifestsPluginRunsOnlyWhenTheOperatorConfigListsIt() async throws {
-        let config = try Self.config()
-        let record = config.scratch.file("request.json")
+        let scratch = try TemporaryDirectory(prefix: "reconcile-plugin-record")
+        let record = scratch.file("request.json")
         let repo = try await Self.repository("  behaviour: ok\n  record: ${record}")
-        let result = try await Self.run(repo, ["--format", "json", "--var", "record=\(record)"])
+        let result = try await Self.run(repo, ["--format", "json", "--var", "record=\(record)"], allowing: false)
         #expect(result.status == 3, "\(result.allOutput)")
         let message = try #require(try Self.findings(result).first?["message"] as? String)
         #expect(message.hasPrefix("the external checker fixture was not run: fixture is not listed under plugins: in"), "\(message)")
@@ -233,19 +230,17 @@ import Testing
     @Test func theCommandIsTheRepositorysAtTheCommitReadNotTheCheckout() async throws {
         let repo = try await Self.repository("  behaviour: ok")
         let first = try repo.git("rev-parse", "HEAD")
-        let config = try Self.config()
         // An uncommitted edit to the script changes nothing; a committed one does, at its ref.
         try repo.write("checks/fixture.py", "import sys\nsys.exit(7)\n")
-        #expect(try await Self.run(repo, [], config: config.path).status == 0)
+        #expect(try await Self.run(repo).status == 0)
         try repo.commit(message: "break the plugin")
-        #expect(try await Self.run(repo, [], config: config.path).status == 3)
-        #expect(try await Self.run(repo, ["--ref", first], config: config.path).status == 0)
+        #expect(try await Self.run(repo).status == 3)
+        #expect(try await Self.run(repo, ["--ref", first]).status == 0)
     }
 
     @Test func anAbsoluteCommandRunsAsItIs() async throws {
         let repo = try await Self.repository("  behaviour: drift", command: "[\"\(Self.fixture)\"]")
-        let config = try Self.config()
-        #expect(try await Self.run(repo, [], config: config.path).status == 2)
+        #expect(try await Self.run(repo).status == 2)
     }
 
     @Test func validateChecksTheSectionAgainstThePluginsSchemaWithoutRunningIt() async throws {

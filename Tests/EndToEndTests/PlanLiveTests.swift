@@ -31,8 +31,8 @@ import Testing
     }
 
     /// A real Caddy whose media route serves `mediaRoot`, on free loopback ports.
-    static func caddy(mediaRoot: String) async throws -> (CaddyInstance, admin: String) {
-        let caddy = try await startCaddy(
+    static func caddy(mediaRoot: String) async throws -> CaddyInstance {
+        try await startCaddy(
             """
             :$PORT0 {
             \thandle /api/* {
@@ -45,14 +45,13 @@ import Testing
             }
 
             """)
-        return (caddy, caddy.adminURL)
     }
 
     @Test(arguments: [("/srv/rims/media", "base"), ("/srv/rims/uploads", "head"), ("/srv/elsewhere", "neither")])
     func aChangedRootIsMatchedAgainstTheLiveCaddy(live root: String, matches expected: String) async throws {
-        let (caddy, admin) = try await Self.caddy(mediaRoot: root)
+        let caddy = try await Self.caddy(mediaRoot: root)
         defer { caddy.stop() }
-        let repo = try await Self.repository(admin: admin)
+        let repo = try await Self.repository(admin: caddy.adminURL)
         let result = try await reconcile(["plan", "--repo", repo.path, "--base", "base", "--live", "--format", "json"])
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(try PlanSchemaTests.problem(result) == nil)
@@ -65,9 +64,9 @@ import Testing
     /// Production drifted from both sides: a JUnit failure and a SARIF warning instead of
     /// a note, both valid for their schemas.
     @Test func matchingNeitherSideFailsJUnitAndWarnsInSARIF() async throws {
-        let (caddy, admin) = try await Self.caddy(mediaRoot: "/srv/elsewhere")
+        let caddy = try await Self.caddy(mediaRoot: "/srv/elsewhere")
         defer { caddy.stop() }
-        let repo = try await Self.repository(admin: admin)
+        let repo = try await Self.repository(admin: caddy.adminURL)
         let junit = try await reconcile(["plan", "--repo", repo.path, "--base", "base", "--live", "--format", "junit"])
         #expect(junit.status == 2, "\(junit.allOutput)")
         #expect(try MachineFormatTests.schemaProblem(junit.stdout, schema: "JUnit.xsd", json: false) == nil)
