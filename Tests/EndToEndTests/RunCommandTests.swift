@@ -21,12 +21,18 @@ import Testing
         ["--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)"] + extra
     }
 
+    /// `reconcile` with `runArguments`, and `token` as the health token (none when nil).
+    static func dryRun(_ repo: ScratchRepository, _ server: FixtureHTTPServer, _ extra: [String] = [], token: String? = nil)
+        async throws -> CommandResult
+    {
+        try await reconcile(runArguments(repo, server, extra), environment: ["RECONCILE_HEALTH_TOKEN": token])
+    }
+
     // MARK: Exit codes
 
     @Test func inSyncExitsZero() async throws {
         let (repo, server, sha) = try await Self.setUp()
-        let result = try await reconcile(
-            Self.runArguments(repo, server), environment: ["RECONCILE_HEALTH_TOKEN": Self.token])
+        let result = try await Self.dryRun(repo, server, token: Self.token)
         #expect(result.status == 0, "\(result.allOutput)")
         #expect(result.stderr == "")
         #expect(result.stdout.hasPrefix("reconcile dry-run: manifests/prod.yaml from \(repo.path), HEAD @ \(sha.prefix(12))\n"))
@@ -35,7 +41,7 @@ import Testing
 
     @Test func driftExitsTwoAndShowsTheFix() async throws {
         let (repo, server, _) = try await Self.setUp(Manifests.drifting)
-        let result = try await reconcile(Self.runArguments(repo, server))
+        let result = try await Self.dryRun(repo, server)
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(result.stdout.contains("DRIFT    health  api  answered 502, expected 200"))
         #expect(result.stdout.contains("could not get an answer from its"))
@@ -45,7 +51,7 @@ import Testing
 
     @Test func onlyUnobservableChecksExitThree() async throws {
         let (repo, server, _) = try await Self.setUp(Manifests.unobservable)
-        let result = try await reconcile(Self.runArguments(repo, server))
+        let result = try await Self.dryRun(repo, server)
         #expect(result.status == 3, "\(result.allOutput)")
         #expect(result.stdout.contains("UNKNOWN  health  warmup"))
         #expect(result.stdout.hasSuffix("(could not observe everything)\n"))
@@ -55,7 +61,7 @@ import Testing
     @Test func aBadManifestExitsOneNamingFileLineAndColumn() async throws {
         let (repo, server, _) = try await Self.setUp(
             Manifests.health("  - name: api\n    url: ftp://x/\n    expect: { status: 200 }"))
-        let result = try await reconcile(Self.runArguments(repo, server))
+        let result = try await Self.dryRun(repo, server)
         #expect(result.status == 1)
         #expect(result.stdout == "")
         #expect(
@@ -66,7 +72,7 @@ import Testing
 
     @Test func aBadRefExitsOne() async throws {
         let (repo, server, _) = try await Self.setUp()
-        let result = try await reconcile(Self.runArguments(repo, server, ["--ref", "no-such-branch"]))
+        let result = try await Self.dryRun(repo, server, ["--ref", "no-such-branch"])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: "))
         #expect(result.stderr.contains("no-such-branch"))
@@ -74,7 +80,7 @@ import Testing
 
     @Test func aMissingManifestAtTheRefExitsOne() async throws {
         let (repo, server, _) = try await Self.setUp()
-        let result = try await reconcile(Self.runArguments(repo, server, ["--manifest", "manifests/staging.yaml"]))
+        let result = try await Self.dryRun(repo, server, ["--manifest", "manifests/staging.yaml"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("manifests/staging.yaml"))
     }
@@ -119,7 +125,7 @@ import Testing
         ])
     func badFlags(_ flags: [String], _ message: String) async throws {
         let (repo, server, _) = try await Self.setUp()
-        let result = try await reconcile(Self.runArguments(repo, server, flags))
+        let result = try await Self.dryRun(repo, server, flags)
         #expect(result.status == 1, "\(result.allOutput)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stdout == "")
@@ -128,8 +134,7 @@ import Testing
 
     @Test func onlyRunsTheNamedChecker() async throws {
         let (repo, server, _) = try await Self.setUp()
-        let result = try await reconcile(
-            Self.runArguments(repo, server, ["--only", "health"]), environment: ["RECONCILE_HEALTH_TOKEN": Self.token])
+        let result = try await Self.dryRun(repo, server, ["--only", "health"], token: Self.token)
         #expect(result.status == 0, "\(result.allOutput)")
         #expect(result.stdout.hasSuffix("3 checks: 0 drift, 0 unknown, 3 ok (in sync)\n"))
     }
@@ -146,8 +151,7 @@ import Testing
         ])
     func onlyACheckerWithoutASectionIsAnError(_ flags: [String], _ message: String) async throws {
         let (repo, server, _) = try await Self.setUp()
-        let result = try await reconcile(
-            Self.runArguments(repo, server, flags), environment: ["RECONCILE_HEALTH_TOKEN": Self.token])
+        let result = try await Self.dryRun(repo, server, flags, token: Self.token)
         #expect(result.status == 1, "\(result.allOutput)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(!result.allOutput.contains("in sync"))
@@ -157,7 +161,7 @@ import Testing
 
     @Test func aManifestWithNoSectionToCheckIsAnErrorNotInSync() async throws {
         let (repo, server, _) = try await Self.setUp("apiVersion: reconcile/v1\nkind: Environment\nname: empty\n")
-        let result = try await reconcile(Self.runArguments(repo, server))
+        let result = try await Self.dryRun(repo, server)
         #expect(result.status == 1, "\(result.allOutput)")
         #expect(result.stderr.contains("error: no manifest read has a section to check (manifests/prod.yaml); sections: "))
         #expect(!result.allOutput.contains("in sync"))
@@ -167,8 +171,7 @@ import Testing
 
     @Test func jsonReportCarriesTheContractFields() async throws {
         let (repo, server, sha) = try await Self.setUp()
-        let result = try await reconcile(
-            Self.runArguments(repo, server, ["--format", "json"]), environment: ["RECONCILE_HEALTH_TOKEN": "wrong"])
+        let result = try await Self.dryRun(repo, server, ["--format", "json"], token: "wrong")
         #expect(result.status == 2)
         let report = try result.json()
         #expect(report["version"] as? Int == 1)
@@ -203,9 +206,7 @@ import Testing
             for format in [["--format", "text"], ["--format", "json"], ["--format", "github"], ["--verbose"]] {
                 let report = NSTemporaryDirectory() + "reconcile-e2e-\(UUID().uuidString).json"
                 defer { try? FileManager.default.removeItem(atPath: report) }
-                let result = try await reconcile(
-                    Self.runArguments(repo, server, format + ["--report-file", report]),
-                    environment: ["RECONCILE_HEALTH_TOKEN": token])
+                let result = try await Self.dryRun(repo, server, format + ["--report-file", report], token: token)
                 #expect(result.status == expected, "\(format): \(result.allOutput)")
                 let written = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
                 for text in [result.stdout, result.stderr, written] {
@@ -221,13 +222,12 @@ import Testing
     @Test func theCommittedContentWinsOverADirtyWorkingTree() async throws {
         let (repo, server, sha) = try await Self.setUp()
         try repo.write("manifests/prod.yaml", Manifests.drifting)
-        let env: [String: String?] = ["RECONCILE_HEALTH_TOKEN": Self.token]
 
-        let committed = try await reconcile(Self.runArguments(repo, server, ["--format", "json"]), environment: env)
+        let committed = try await Self.dryRun(repo, server, ["--format", "json"], token: Self.token)
         #expect(committed.status == 0, "\(committed.allOutput)")
         #expect((try committed.json()["source"] as? [String: Any])?["commit"] as? String == sha)
 
-        let edited = try await reconcile(Self.runArguments(repo, server, ["--worktree", "--format", "json"]), environment: env)
+        let edited = try await Self.dryRun(repo, server, ["--worktree", "--format", "json"], token: Self.token)
         #expect(edited.status == 2, "\(edited.allOutput)")
         let source = try #require(try edited.json()["source"] as? [String: Any])
         #expect(source["ref"] as? String == "worktree")
@@ -237,9 +237,8 @@ import Testing
     @Test func anInvalidUncommittedEditBreaksOnlyWorktreeRuns() async throws {
         let (repo, server, _) = try await Self.setUp()
         try repo.write("manifests/prod.yaml", "apiVersion: reconcile/v1\nkind: Environment\nhelth: []\n")
-        let env: [String: String?] = ["RECONCILE_HEALTH_TOKEN": Self.token]
-        #expect(try await reconcile(Self.runArguments(repo, server), environment: env).status == 0)
-        let edited = try await reconcile(Self.runArguments(repo, server, ["--worktree"]), environment: env)
+        #expect(try await Self.dryRun(repo, server, token: Self.token).status == 0)
+        let edited = try await Self.dryRun(repo, server, ["--worktree"], token: Self.token)
         #expect(edited.status == 1)
         #expect(edited.stderr.contains("manifests/prod.yaml:3:1: helth: unknown key 'helth'; did you mean 'health'?"))
     }
@@ -249,17 +248,16 @@ import Testing
         try repo.git("tag", "v1")
         try repo.write("manifests/prod.yaml", Manifests.drifting)
         let second = try repo.commit(message: "Break it")
-        let env: [String: String?] = ["RECONCILE_HEALTH_TOKEN": Self.token]
 
-        #expect(try await reconcile(Self.runArguments(repo, server), environment: env).status == 2)
+        #expect(try await Self.dryRun(repo, server, token: Self.token).status == 2)
         for ref in ["v1", first, String(first.prefix(8)), "HEAD~1", "main~1"] {
-            let result = try await reconcile(Self.runArguments(repo, server, ["--ref", ref, "--format", "json"]), environment: env)
+            let result = try await Self.dryRun(repo, server, ["--ref", ref, "--format", "json"], token: Self.token)
             #expect(result.status == 0, "--ref \(ref): \(result.allOutput)")
             let source = try #require(try result.json()["source"] as? [String: Any])
             #expect(source["commit"] as? String == first, "--ref \(ref)")
             #expect(source["ref"] as? String == ref)
         }
-        let latest = try await reconcile(Self.runArguments(repo, server, ["--ref", "main", "--format", "json"]), environment: env)
+        let latest = try await Self.dryRun(repo, server, ["--ref", "main", "--format", "json"], token: Self.token)
         #expect((try latest.json()["source"] as? [String: Any])?["commit"] as? String == second)
     }
 
@@ -270,7 +268,7 @@ import Testing
             "manifests/b.yml": Manifests.health("  - name: from-b\n    url: ${base}/status/204\n    expect: { status: 204 }", name: "b"),
             "manifests/notes.txt": "not a manifest\n", "manifests/old/c.yaml": "not: read\n", "other/d.yaml": "not: read\n",
         ])
-        let result = try await reconcile(Self.runArguments(repo, server, ["--format", "json"]))
+        let result = try await Self.dryRun(repo, server, ["--format", "json"])
         #expect(result.status == 0, "\(result.allOutput)")
         let report = try result.json()
         #expect((report["source"] as? [String: Any])?["manifest"] as? String == "manifests/")
@@ -294,7 +292,7 @@ import Testing
         let out = try TemporaryDirectory()
         try out.write("report.json", "previous report\n")
         let path = out.file("report.json")
-        let result = try await reconcile(Self.runArguments(repo, server, ["--format", "json", "--report-file", path]))
+        let result = try await Self.dryRun(repo, server, ["--format", "json", "--report-file", path])
         #expect(result.status == 2)
         let written = try String(contentsOfFile: path, encoding: .utf8)
         #expect(written == result.stdout)
@@ -305,7 +303,7 @@ import Testing
         let (repo, server, _) = try await Self.setUp(Manifests.drifting)
         let out = try TemporaryDirectory()
         let path = out.file("report.json")
-        let result = try await reconcile(Self.runArguments(repo, server, ["--report-file", path]))
+        let result = try await Self.dryRun(repo, server, ["--report-file", path])
         #expect(result.status == 2)
         #expect(result.stdout.contains("DRIFT"))
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
@@ -314,9 +312,7 @@ import Testing
 
     @Test func reportFileInAMissingDirectoryExitsOne() async throws {
         let (repo, server, _) = try await Self.setUp()
-        let result = try await reconcile(
-            Self.runArguments(repo, server, ["--report-file", "/nonexistent/dir/report.json"]),
-            environment: ["RECONCILE_HEALTH_TOKEN": Self.token])
+        let result = try await Self.dryRun(repo, server, ["--report-file", "/nonexistent/dir/report.json"], token: Self.token)
         #expect(result.status == 1)
         #expect(result.stderr == "error: cannot write report file /nonexistent/dir/report.json: No such file or directory\n")
         #expect(result.stdout.contains("in sync"), "the run is printed all the same: \(result.stdout)")
@@ -324,14 +320,12 @@ import Testing
 
     @Test func quietPrintsNothingWhenInSyncAndOnlyProblemsOtherwise() async throws {
         let (repo, server, _) = try await Self.setUp()
-        let quiet = try await reconcile(
-            Self.runArguments(repo, server, ["--quiet"]), environment: ["RECONCILE_HEALTH_TOKEN": Self.token])
+        let quiet = try await Self.dryRun(repo, server, ["--quiet"], token: Self.token)
         #expect(quiet.status == 0)
         #expect(quiet.stdout == "")
         #expect(quiet.stderr == "")
 
-        let drift = try await reconcile(
-            Self.runArguments(repo, server, ["--quiet"]), environment: ["RECONCILE_HEALTH_TOKEN": "wrong"])
+        let drift = try await Self.dryRun(repo, server, ["--quiet"], token: "wrong")
         #expect(drift.status == 2)
         #expect(drift.stdout.contains("DRIFT    health  api-auth"))
         #expect(!drift.stdout.contains("OK "))
@@ -339,7 +333,7 @@ import Testing
 
     @Test func outputHasNoEscapeCodesOffATerminalOrWithNoColor() async throws {
         let (repo, server, _) = try await Self.setUp(Manifests.drifting)
-        let piped = try await reconcile(Self.runArguments(repo, server))
+        let piped = try await Self.dryRun(repo, server)
         #expect(piped.status == 2)
         #expect(!piped.allOutput.contains("\u{1B}"))
 
@@ -409,7 +403,7 @@ import Testing
 
     @Test func withDryRunThereIsNoApplyNote() async throws {
         let (repo, server, _) = try await Self.setUp(Manifests.unobservable)
-        let result = try await reconcile(Self.runArguments(repo, server))
+        let result = try await Self.dryRun(repo, server)
         #expect(!result.stderr.contains("apply mode"))
     }
 }

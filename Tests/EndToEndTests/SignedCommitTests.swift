@@ -194,14 +194,13 @@ import Testing
         try setup.repo.commit(["manifests/e2e.yaml": Self.manifest])
         let state = try TemporaryDirectory(prefix: "reconcile-e2e-state")
         let agent = try await offPool {
-            try ServeAgentProcess(
+            let agent = try ServeAgentProcess(
                 ["--dry-run", "--repo", setup.repo.path, "--var", "base=\(setup.server.baseURL)", "--state-dir", state.path]
                     + setup.ssh)
-        }
-        try await offPool {
             try waitUntil("the first run's refusal in /healthz") {
                 (try? agent.request("/healthz").body.contains("nobody signed it")) == true
             }
+            return agent
         }
         #expect(try agent.request("/healthz").status == 503)
         #expect(setup.server.receivedRequests().isEmpty)
