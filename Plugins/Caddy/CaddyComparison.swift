@@ -47,6 +47,12 @@ enum CaddyComparison {
             // Usually nothing came before: take the array instead of copying 1,000 findings.
             if findings.isEmpty { findings = compared } else { findings += compared }
         }
+        if case .caddyfile(let path, let position) = spec.desired, case .adapted(let desired)? = observation.caddyfile?.result,
+            case .config(let config) = observation.live
+        {
+            findings += CaddyErrorRoutes.findings(
+                desired: desired, live: config, caddyfile: path, committed: committed, position: position)
+        }
         findings.append(contentsOf: CaddyProbeVerdict.findings(observation.probes))
         return findings
     }

@@ -72,6 +72,15 @@ extension CaddyChecker: Discovering {
                 sites.append(YAMLItem(.map(entries), comments: comments))
             }
         }
+        // No request is routed to error routes: they leave `unmanaged_routes` as it is.
+        var errorGaps: [String] = []
+        if case .config(let data) = observation.live {
+            for (listen, errors) in CaddyErrorRoutes.byServer(data).sorted(by: { $0.key < $1.key }) {
+                errorGaps.append(
+                    "handle_errors on \(listen): the manifest cannot say its \(errors.routes.array?.count ?? 0) error route(s) "
+                        + "yet (live JSON /config/apps/http/servers/\(errors.server)/errors/routes; caddy.caddyfile compares them)")
+            }
+        }
         var entries = [YAMLEntry("admin", .string(observation.admin))]
         entries.append(YAMLEntry("sites", .list(sites)))
         let unmanaged: CaddySpec.UnmanagedRoutes = gaps.isEmpty ? .report : .ignore
@@ -87,7 +96,7 @@ extension CaddyChecker: Discovering {
                 "Caddy: the running config of \(observation.admin), route by route, most specific first as Caddy orders them.",
                 "Confirm each route is meant to be there (discover writes what runs, not what should).",
             ],
-            gaps: gaps, uncompared: uncompared, listeners: Self.listeners(table, admin: observation.admin))
+            gaps: gaps + errorGaps, uncompared: uncompared, listeners: Self.listeners(table, admin: observation.admin))
     }
 
     /// A route the manifest cannot express, and why.
