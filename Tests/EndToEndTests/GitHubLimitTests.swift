@@ -31,21 +31,28 @@ import Testing
         return try await committedRepository(["manifests/broken.yaml": broken, "manifests/warned.yaml": warned])
     }
 
+    /// `reconcile arguments` with GITHUB_STEP_SUMMARY naming a file in a new directory
+    /// (holding `earlier` when given); the result, and the file's text after (nil: none).
+    static func withStepSummary(_ arguments: [String], earlier: String? = nil) async throws -> (CommandResult, summary: String?) {
+        let scratch = try TemporaryDirectory(prefix: "reconcile-step-summary")
+        if let earlier { try scratch.write("summary.md", earlier) }
+        let result = try await reconcile(arguments, environment: ["GITHUB_STEP_SUMMARY": scratch.file("summary.md")])
+        return (result, try? String(contentsOfFile: scratch.file("summary.md"), encoding: .utf8))
+    }
+
     static func commands(_ stdout: String, _ level: String) -> [Substring] {
         stdout.split(separator: "\n").filter { $0.hasPrefix("::\(level) ") }
     }
 
     @Test func validateShowsTenOfEachLevelAndPutsTheOther17InTheStepSummary() async throws {
         let repo = try await Self.validateRepository()
-        let scratch = try TemporaryDirectory(prefix: "reconcile-step-summary")
-        let summaryPath = try scratch.write("summary.md", "earlier steps' summary\n")
-        let result = try await reconcile(
-            ["validate", "--repo", repo.path, "--format", "github"], environment: ["GITHUB_STEP_SUMMARY": summaryPath])
+        let (result, written) = try await Self.withStepSummary(
+            ["validate", "--repo", repo.path, "--format", "github"], earlier: "earlier steps' summary\n")
         #expect(result.status == 1, "\(result.allOutput)")
         #expect(Self.commands(result.stdout, "error").count == 10)
         #expect(Self.commands(result.stdout, "warning").count == 10)
         #expect(result.stdout.split(separator: "\n").count == 20, "\(result.stdout)")
-        let summary = try String(contentsOfFile: summaryPath, encoding: .utf8)
+        let summary = try #require(written)
         #expect(
             summary.hasPrefix(
                 "earlier steps' summary\n### reconcile: 17 annotations beyond GitHub's 10 per level and step (15 errors, 2 warnings)\n"))
@@ -74,43 +81,34 @@ import Testing
 
     @Test func tenOrFewerOfEachLevelLeaveTheStepSummaryAlone() async throws {
         let repo = try await Self.validateRepository(errors: 10, warnings: 10)
-        let scratch = try TemporaryDirectory(prefix: "reconcile-step-summary")
-        let summaryPath = scratch.file("summary.md")
-        let result = try await reconcile(
-            ["validate", "--repo", repo.path, "--format", "github"], environment: ["GITHUB_STEP_SUMMARY": summaryPath])
+        let (result, summary) = try await Self.withStepSummary(["validate", "--repo", repo.path, "--format", "github"])
         #expect(result.status == 1)
         #expect(Self.commands(result.stdout, "error").count == 10)
         #expect(Self.commands(result.stdout, "warning").count == 10)
-        #expect(!FileManager.default.fileExists(atPath: summaryPath))
+        #expect(summary == nil, "the step summary was written")
         #expect(result.stderr.isEmpty, "\(result.stderr)")
     }
 
     @Test func aRunsDriftBeyondTenGoesToTheStepSummary() async throws {
         let checks = (0..<12).map { "  - name: down\($0)\n    url: ${base}/down\($0)\n    expect: { status: 200 }\n" }.joined()
         let repo = try await committedRepository(["manifests/prod.yaml": Manifests.health(checks)])
-        let scratch = try TemporaryDirectory(prefix: "reconcile-step-summary")
-        let summaryPath = scratch.file("summary.md")
-        let result = try await reconcile(
-            ["--dry-run", "--repo", repo.path, "--format", "github"], environment: ["GITHUB_STEP_SUMMARY": summaryPath])
+        let (result, written) = try await Self.withStepSummary(["--dry-run", "--repo", repo.path, "--format", "github"])
         // A refused connection is drift: the service is down.
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(Self.commands(result.stdout, "error").count == 10)
-        let summary = try String(contentsOfFile: summaryPath, encoding: .utf8)
+        let summary = try #require(written)
         #expect(summary.split(separator: "\n").filter { $0.hasPrefix("| error | manifests/prod.yaml:") }.count == 2, "\(summary)")
     }
 
     @Test func aPlansNoticesBeyondTenGoToTheStepSummary() async throws {
         let routes = (0..<12).map { "        - path: /r\($0)/*\n          reverse_proxy: [\"127.0.0.1:80\($0 + 10)\"]\n" }.joined()
         let head = try PlanCommandTests.edited([("      routes:\n", "      routes:\n" + routes)])
-        let scratch = try TemporaryDirectory(prefix: "reconcile-step-summary")
-        let summaryPath = scratch.file("summary.md")
         let repo = try await pullRequestRepository(
             base: [PlanCommandTests.manifest: PlanCommandTests.stack], head: [PlanCommandTests.manifest: head])
-        let result = try await reconcile(
-            ["plan", "--repo", repo.path, "--base", "base", "--format", "github"], environment: ["GITHUB_STEP_SUMMARY": summaryPath])
+        let (result, written) = try await Self.withStepSummary(["plan", "--repo", repo.path, "--base", "base", "--format", "github"])
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(Self.commands(result.stdout, "notice").count == 10)
-        let summary = try String(contentsOfFile: summaryPath, encoding: .utf8)
+        let summary = try #require(written)
         #expect(summary.contains("| notice | manifests/production.yaml:"))
         #expect(summary.contains("added caddy route rims.example.com /r11/\\*"), "\(summary)")
         #expect(summary.split(separator: "\n").filter { $0.hasPrefix("| notice |") }.count == 2)
