@@ -76,7 +76,7 @@ public enum ActionStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// One action's line in the report: `{checker, resource, action, status, detail}`.
-public struct ActionOutcome: Sendable, Hashable, Codable {
+public struct ActionOutcome: Sendable, Hashable, Codable, EncodesEveryField {
     public var checker: String
     public var resource: String
     /// The action's summary.
@@ -91,15 +91,5 @@ public struct ActionOutcome: Sendable, Hashable, Codable {
         self.action = action.summary
         self.status = status
         self.detail = detail
-    }
-
-    /// `detail` is written as `null` when absent, like every optional report field.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(checker, forKey: .checker)
-        try container.encode(resource, forKey: .resource)
-        try container.encode(action, forKey: .action)
-        try container.encode(status, forKey: .status)
-        try container.encode(detail, forKey: .detail)
     }
 }

@@ -10,7 +10,7 @@ public struct Journal: Sendable {
     private var secrets: SecretRegistry?
 
     /// One line: `{time, commit, checker, resource, action, before, after, result, detail}`.
-    struct Entry: Encodable {
+    struct Entry: EncodesEveryField {
         let time: String
         let commit: String?
         let checker: String
@@ -20,23 +20,6 @@ public struct Journal: Sendable {
         let after: String?
         let result: String
         let detail: String?
-
-        enum CodingKeys: String, CodingKey {
-            case time, commit, checker, resource, action, before, after, result, detail
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(time, forKey: .time)
-            try container.encode(commit, forKey: .commit)
-            try container.encode(checker, forKey: .checker)
-            try container.encode(resource, forKey: .resource)
-            try container.encode(action, forKey: .action)
-            try container.encode(before, forKey: .before)
-            try container.encode(after, forKey: .after)
-            try container.encode(result, forKey: .result)
-            try container.encode(detail, forKey: .detail)
-        }
     }
 
     /// Opens (creating its directory and the file) so a journal that cannot be written

@@ -5,16 +5,8 @@ public enum Status: String, Sendable, Codable, CaseIterable, Comparable {
     case unknown
     case drift
 
-    /// Worst-of order: ok < unknown < drift.
-    private var rank: Int {
-        switch self {
-        case .ok: 0
-        case .unknown: 1
-        case .drift: 2
-        }
-    }
-
-    public static func < (lhs: Status, rhs: Status) -> Bool { lhs.rank < rhs.rank }
+    /// Worst-of order, the order of declaration: ok < unknown < drift.
+    public static func < (lhs: Status, rhs: Status) -> Bool { allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)! }
 
     /// The worst of several statuses (ok when there are none).
     public static func worst<S: Sequence>(of statuses: S) -> Status where S.Element == Status {
@@ -30,21 +22,13 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
     case error
     case critical
 
-    private var rank: Int {
-        switch self {
-        case .info: 0
-        case .warning: 1
-        case .error: 2
-        case .critical: 3
-        }
-    }
-
-    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    /// The order of declaration: info < warning < error < critical.
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)! }
 }
 
 /// A concrete suggested repair: a one-line summary and, when it helps, a snippet in a
 /// named language (a Caddyfile block, a compose entry, a settings.py line, a command).
-public struct Fix: Sendable, Hashable, Codable {
+public struct Fix: Sendable, Hashable, Codable, EncodesEveryField {
     public var summary: String
     public var snippet: String?
     /// `caddyfile`, `yaml`, `python`, `shell`, … (for highlighting and for humans).
@@ -58,7 +42,7 @@ public struct Fix: Sendable, Hashable, Codable {
 }
 
 /// One conclusion of one checker about one resource: the unit every report is made of.
-public struct Finding: Sendable, Hashable, Codable {
+public struct Finding: Sendable, Hashable, Codable, EncodesEveryField {
     /// The checker identifier (`health`, `caddy`, …).
     public var checker: String
     /// The thing itself: a route path, a container name, a setting, a health check name.
@@ -92,32 +76,5 @@ public struct Finding: Sendable, Hashable, Codable {
         self.message = message
         self.fix = fix
         self.position = position
-    }
-}
-
-// Reports carry every field of a finding, an absent one as an explicit `null`, so
-// consumers (jq, dashboards) can index fields without probing for them first.
-extension Fix {
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(summary, forKey: .summary)
-        try container.encode(snippet, forKey: .snippet)
-        try container.encode(language, forKey: .language)
-    }
-}
-
-extension Finding {
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(checker, forKey: .checker)
-        try container.encode(resource, forKey: .resource)
-        try container.encode(status, forKey: .status)
-        try container.encode(severity, forKey: .severity)
-        try container.encode(expected, forKey: .expected)
-        try container.encode(observed, forKey: .observed)
-        try container.encode(message, forKey: .message)
-        try container.encode(fix, forKey: .fix)
-        try container.encode(position, forKey: .position)
-        try container.encode(plan, forKey: .plan)
     }
 }
