@@ -88,7 +88,7 @@ enum CaddySpecMatch {
     static func valueLists(_ node: ManifestNode, key: (String) -> String) throws -> JSONValue {
         var fields = JSONObject()
         for entry in try node.entries() {
-            let values = entry.value.isSequence ? try entry.value.stringList() : [try entry.value.string()]
+            let values = entry.value.isList ? try entry.value.stringList() : [try entry.value.string()]
             fields[key(entry.key)] = .array(values.map { .string($0) })
         }
         return .object(fields)

@@ -109,7 +109,7 @@ extension ContainerSpec {
             fieldPositions["mounts"] = mountsNode.position
         }
         if let environmentNode = map.optional("environment") {
-            if environmentNode.isSequence {
+            if environmentNode.isList {
                 environment = try environmentNode.stringList()
             } else {
                 let entries = try environmentNode.entries()

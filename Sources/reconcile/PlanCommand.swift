@@ -122,22 +122,14 @@ struct PlanCommand: AsyncParsableCommand {
         let loaded = ManifestLoader(
             source: source, variables: try options.parsedVariables(), limits: options.yamlLimits, plugins: try options.pluginDirectory()
         ).load(selected)
-        let errors = loaded.flatMap { item -> [ManifestError] in
-            if case .failure(let failure) = item.result { return failure.errors }
-            return []
-        }
+        let errors = loaded.flatMap(\.result.errors)
         guard errors.isEmpty else {
             let at = source.origin.commit.map { String($0.prefix(12)) } ?? source.origin.ref
             throw PlanFailure(
                 text: "error: the manifests at \(source.origin.ref) (\(at)) do not decode:\n"
                     + errors.map { UntrustedText.terminalLine("\($0)", limit: errorLineLimit) + "\n" }.joined())
         }
-        return Loaded(
-            source: source,
-            manifests: loaded.compactMap { item in
-                guard case .success(let manifest) = item.result else { return nil }
-                return manifest
-            })
+        return Loaded(source: source, manifests: loaded.compactMap { try? $0.result.get() })
     }
 }
 

@@ -205,37 +205,26 @@ struct ManifestLoader {
     func load(_ paths: [String]) -> [(path: String, result: Result<Manifest, ManifestErrors>)] {
         let decoder = ManifestDecoder(registry: registry, limits: limits, pluginDirectory: plugins)
         return paths.map { path in
-            do {
-                let data = try source.read(path)
-                guard let text = String(data: data, encoding: .utf8) else {
-                    return (
-                        path,
-                        .failure(
-                            ManifestErrors([
-                                ManifestError(
-                                    position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
-                                    message: "not UTF-8 text")
-                            ]))
-                    )
+            let result = Result { () throws(ManifestErrors) in
+                let data: Data
+                do {
+                    data = try source.read(path)
+                } catch {
+                    throw .file(path, "\(error)")
                 }
-                return (
-                    path,
-                    Result { () throws(ManifestErrors) in
-                        try decoder.decode(text, file: path, variableOverrides: variables)
-                    }
-                )
-            } catch {
-                return (
-                    path,
-                    .failure(
-                        ManifestErrors([
-                            ManifestError(
-                                position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
-                                message: "\(error)")
-                        ]))
-                )
+                guard let text = String(data: data, encoding: .utf8) else { throw .file(path, "not UTF-8 text") }
+                return try decoder.decode(text, file: path, variableOverrides: variables)
             }
+            return (path, result)
         }
+    }
+}
+
+extension Result<Manifest, ManifestErrors> {
+    /// The errors of a manifest that did not decode; none for one that did.
+    var errors: [ManifestError] {
+        guard case .failure(let failure) = self else { return [] }
+        return failure.errors
     }
 }
 

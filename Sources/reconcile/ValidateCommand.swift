@@ -106,10 +106,7 @@ struct ValidateCommand: AsyncParsableCommand {
                     manifest, source: source, config: config, timeout: min(.seconds(30), deadline.remaining)))
             checked.append(errors.isEmpty ? (item.path, item.result) : (item.path, .failure(ManifestErrors(errors))))
         }
-        let errors = checked.flatMap { result -> [ManifestError] in
-            if case .failure(let failure) = result.result { return failure.errors }
-            return []
-        }
+        let errors = checked.flatMap(\.result.errors)
         let allowed = results.flatMap { $0.review?.entries.filter(\.decision.isAllowed) ?? [] }
         // Only a manifest that decodes can be judged as a whole.
         let problems = checked.map { item -> [ConsistencyProblem] in
@@ -125,10 +122,7 @@ struct ValidateCommand: AsyncParsableCommand {
                     + GitHubAnnotations.notices(allowed.map { ($0.field.position, "\($0.field.keyPath): \($0.message)") }))
         case .sarif, .junit:
             let results = CheckResult.results(
-                files: checked.map { item in
-                    guard case .failure(let failure) = item.result else { return (item.path, []) }
-                    return (item.path, failure.errors)
-                }, problems: Array(problems.joined()), strict: strict)
+                files: checked.map { ($0.path, $0.result.errors) }, problems: Array(problems.joined()), strict: strict)
             output =
                 format == .sarif
                 ? SARIFRenderer.render(results)
@@ -244,15 +238,10 @@ struct ValidationReport: Encodable {
                 action: entry.field.request.action, allowed: entry.decision.isAllowed, reason: reason)
         }
         files = results.map { path, result in
-            let problems: [Problem]
-            if case .failure(let failure) = result {
-                problems = failure.errors.map {
-                    Problem(
-                        file: $0.position.file, line: $0.position.line, column: $0.position.column,
-                        key: $0.keyPath, message: UntrustedText.capped($0.message, limit: JSONReportRenderer.fieldLimit))
-                }
-            } else {
-                problems = []
+            let problems = result.errors.map {
+                Problem(
+                    file: $0.position.file, line: $0.position.line, column: $0.position.column,
+                    key: $0.keyPath, message: UntrustedText.capped($0.message, limit: JSONReportRenderer.fieldLimit))
             }
             return FileResult(path: path, valid: problems.isEmpty, errors: problems)
         }

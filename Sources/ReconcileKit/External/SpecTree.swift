@@ -29,7 +29,7 @@ public struct SpecTree: Sendable, Hashable {
     init(_ node: ManifestNode) throws {
         position = node.position
         keyPath = node.keyPath
-        if node.isSequence {
+        if node.isList {
             value = .list(try node.list().map(SpecTree.init))
         } else if node.isMapping {
             value = .map(try node.entries().map { Entry(key: $0.key, value: try SpecTree($0.value)) })

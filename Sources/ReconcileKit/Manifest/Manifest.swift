@@ -62,11 +62,7 @@ public struct ManifestDecoder: Sendable {
         let session = DecodingSession(file: file, variables: variableOverrides)
         let root: ManifestNode
         guard let document = try limits.compose(text, file: file, resolver: Self.resolver) else {
-            throw ManifestErrors([
-                ManifestError(
-                    position: SourcePosition(file: file, line: 1, column: 1), keyPath: "",
-                    message: "the manifest is empty; it needs at least apiVersion: \(Self.apiVersion)")
-            ])
+            throw .file(file, "the manifest is empty; it needs at least apiVersion: \(Self.apiVersion)")
         }
         root = ManifestNode(yaml: document, session: session, keyPath: "")
 
@@ -133,27 +129,19 @@ public struct ManifestDecoder: Sendable {
                     session.errors.append(error)
                 }
             }
-            if let node = top.optional(ApplyPolicy.key) {
+            // A policy section's error is recorded, and decoding goes on without it.
+            func decoded<T>(_ key: String, _ decode: (ManifestNode) throws -> T) rethrows -> T? {
+                guard let node = top.optional(key) else { return nil }
                 do {
-                    apply = try ApplyPolicy(from: node, checkers: registry.identifiers + plugins.map(\.name))
+                    return try decode(node)
                 } catch let error as ManifestError {
                     session.errors.append(error)
+                    return nil
                 }
             }
-            if let node = top.optional(NotifySpec.key) {
-                do {
-                    notify = try NotifySpec(from: node).targets
-                } catch let error as ManifestError {
-                    session.errors.append(error)
-                }
-            }
-            if let node = top.optional(TrustSpec.key) {
-                do {
-                    trust = try TrustSpec(from: node)
-                } catch let error as ManifestError {
-                    session.errors.append(error)
-                }
-            }
+            apply = try decoded(ApplyPolicy.key) { try ApplyPolicy(from: $0, checkers: registry.identifiers + plugins.map(\.name)) }
+            notify = try decoded(NotifySpec.key) { try NotifySpec(from: $0).targets } ?? []
+            trust = try decoded(TrustSpec.key) { try TrustSpec(from: $0) }
         } catch let error as ManifestError {
             session.errors.append(error)
         } catch {
@@ -241,8 +229,7 @@ public struct ManifestDecoder: Sendable {
                 position: SourcePosition(file: file, line: context.mark.line, column: context.mark.column), keyPath: "",
                 message: "duplicate key '\(duplicates.joined(separator: "', '"))'")
         default:
-            return ManifestError(
-                position: SourcePosition(file: file, line: 1, column: 1), keyPath: "", message: "invalid YAML: \(error)")
+            return ManifestError(file: file, message: "invalid YAML: \(error)")
         }
     }
 

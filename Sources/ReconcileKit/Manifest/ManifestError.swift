@@ -35,6 +35,11 @@ public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible 
         self.message = message
     }
 
+    /// A problem with a file as a whole, placed at its start.
+    public init(file: String, message: String) {
+        self.init(position: SourcePosition(file: file, line: 1, column: 1), keyPath: "", message: message)
+    }
+
     public var description: String {
         keyPath.isEmpty ? "\(position): \(message)" : "\(position): \(keyPath): \(message)"
     }
@@ -53,6 +58,11 @@ public struct ManifestErrors: Error, Sendable, CustomStringConvertible {
             ($0.position.file, $0.position.line, $0.position.column)
                 < ($1.position.file, $1.position.line, $1.position.column)
         }
+    }
+
+    /// One problem with `file` as a whole.
+    public static func file(_ file: String, _ message: String) -> ManifestErrors {
+        ManifestErrors([ManifestError(file: file, message: message)])
     }
 
     public var description: String { errors.map(\.description).joined(separator: "\n") }

@@ -24,7 +24,6 @@ public struct ManifestNode {
         return SourcePosition(file: session.file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    /// An error located at this node.
     /// An error about this node. A message that quotes the node's own scalar (as most
     /// plugins' messages do, `'\(text)' is not a …`) quotes only a short excerpt of it: a
     /// manifest can be made to hold anything, and errors reach PR annotations.
@@ -196,12 +195,6 @@ public struct ManifestNode {
 
     /// The resolved YAML tag (str, bool, int, float, null, …).
     private var tagName: Tag.Name { Tag.Name(rawValue: yaml.tag.rawValue) }
-
-    /// True for a list.
-    public var isSequence: Bool {
-        if case .sequence = yaml { return true }
-        return false
-    }
 
     /// True for an explicit `null` or `~`.
     public var isNull: Bool { yaml.scalar != nil && tagName == .null }

@@ -142,11 +142,11 @@ extension ManifestShape {
 
     func kindMatches(_ node: ManifestNode) -> Bool {
         switch self {
-        case .list: node.isSequence
+        case .list: node.isList
         case .object, .dictionary: node.isMapping
         case .anyValue: true
         case .either(let alternatives): alternatives.contains { $0.kindMatches(node) }
-        case .string, .integer, .boolean, .scalar: !node.isMapping && !node.isSequence
+        case .string, .integer, .boolean, .scalar: !node.isMapping && !node.isList
         }
     }
 

@@ -30,12 +30,10 @@ public struct YAMLLimits: Sendable, Hashable {
     func compose(_ text: String, file: String, resolver: Resolver) throws(ManifestErrors) -> Node? {
         let size = text.utf8.count
         guard size <= maxBytes else {
-            throw ManifestErrors([
-                ManifestError(
-                    position: SourcePosition(file: file, line: 1, column: 1), keyPath: "",
-                    message: "the file is \(size) bytes, more than the limit of \(maxBytes) "
-                        + "(raise it with --max-manifest-bytes if this is intended)")
-            ])
+            throw .file(
+                file,
+                "the file is \(size) bytes, more than the limit of \(maxBytes) "
+                    + "(raise it with --max-manifest-bytes if this is intended)")
         }
         // The parser owns the anchors (nodes hold them weakly): kept alive through the
         // count, they tell a node reached through an alias from one written out.

@@ -69,11 +69,7 @@ public struct OperatorConfig: Sendable, Hashable {
     public static func load(_ path: String, required: Bool) throws(ManifestErrors) -> OperatorConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             if !required && !FileManager.default.fileExists(atPath: path) { return .defaults }
-            throw ManifestErrors([
-                ManifestError(
-                    position: SourcePosition(file: path, line: 1, column: 1), keyPath: "",
-                    message: "cannot read the operator config")
-            ])
+            throw .file(path, "cannot read the operator config")
         }
         return try decode(String(decoding: data, as: UTF8.self), file: path)
     }
