@@ -41,7 +41,7 @@ public final class GitRepository: Sendable {
     /// bare repository) without searching parent directories.
     public static func open(at path: String) throws(GitError) -> GitRepository {
         LibGit2.ensureInitialized()
-        let handle = try openHandle(path, call: "git_repository_open_ext")
+        let handle = try openHandle(path)
         return GitRepository(handle, isCachedClone: false)
     }
 
@@ -53,13 +53,13 @@ public final class GitRepository: Sendable {
         try check("git_repository_discover", git_repository_discover(&found, path, 0, nil)) {
             .notARepository(path: path, message: $0.message)
         }
-        let handle = try openHandle(String(cString: found.ptr), call: "git_repository_open_ext")
+        let handle = try openHandle(String(cString: found.ptr))
         return GitRepository(handle, isCachedClone: false)
     }
 
-    private static func openHandle(_ path: String, call: String) throws(GitError) -> GitHandle {
+    private static func openHandle(_ path: String) throws(GitError) -> GitHandle {
         try GitHandle.make(
-            call, free: git_repository_free,
+            "git_repository_open_ext", free: git_repository_free,
             classify: { failure in
                 failure.isNotFound ? .notARepository(path: path, message: failure.message) : failure.generic
             }
@@ -120,7 +120,7 @@ public final class GitRepository: Sendable {
     ) throws(GitError) -> Result<GitHandle, CacheHealth.Unusable> {
         let handle: GitHandle
         do {
-            handle = try openHandle(target, call: "git_repository_open_ext")
+            handle = try openHandle(target)
         } catch {
             return .failure(CacheHealth.Unusable("it cannot be opened: \(error)"))
         }
@@ -139,8 +139,7 @@ public final class GitRepository: Sendable {
     /// runs), then removes it the way interrupted clones are removed. `rename` moves a
     /// symbolic link itself, never what it points to.
     private static func moveAside(_ target: String) throws(GitError) {
-        let aside = "\(target).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard rename(target, aside) == 0 else {
+        guard rename(target, scratchName(for: target)) == 0 else {
             let reason = String(cString: strerror(errno))
             throw .libgit2(call: "rename", message: "cannot move the clone out of the way: \(reason)")
         }
@@ -157,7 +156,7 @@ public final class GitRepository: Sendable {
     /// meanwhile only adds objects and moves refs atomically.
     public static func openCachedClone(url: String, cacheDirectory: String) throws(GitError) -> GitRepository {
         LibGit2.ensureInitialized()
-        let handle = try openHandle(cachePath(RemoteLocation(url), cacheDirectory), call: "git_repository_open_ext")
+        let handle = try openHandle(cachePath(RemoteLocation(url), cacheDirectory))
         return GitRepository(handle, isCachedClone: true)
     }
 
@@ -171,7 +170,7 @@ public final class GitRepository: Sendable {
     /// Clones into a scratch directory beside `target` and renames it into place, so an
     /// interrupted clone never leaves a half-made repository where the next run looks.
     private static func clone(session: RemoteSession, into target: String) throws(GitError) -> GitHandle {
-        let scratch = "\(target).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let scratch = scratchName(for: target)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var options = git_clone_options()
         git_clone_options_init(&options, UInt32(GIT_CLONE_OPTIONS_VERSION))
@@ -185,7 +184,12 @@ public final class GitRepository: Sendable {
             let reason = String(cString: strerror(errno))
             throw .libgit2(call: "rename", message: "cannot move the clone to '\(target)': \(reason)")
         }
-        return try openHandle(target, call: "git_repository_open_ext")
+        return try openHandle(target)
+    }
+
+    /// A new name beside `target` that `CacheLock.removeAbandonedClones` removes.
+    private static func scratchName(for target: String) -> String {
+        "\(target).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
     private static func fetch(_ remote: GitHandle, session: RemoteSession) throws(GitError) {

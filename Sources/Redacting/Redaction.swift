@@ -27,14 +27,10 @@ public enum Redaction {
         var index = 0
         while let separator = find(bytes, from: index) {
             let start = separator + 3
-            if let at = userInfoEnd(bytes, from: start) {
-                output += bytes[index..<start]
-                output += mask.utf8
-                index = at
-            } else {
-                output += bytes[index..<start]
-                index = start
-            }
+            output += bytes[index..<start]
+            let at = userInfoEnd(bytes, from: start)
+            if at != nil { output += mask.utf8 }
+            index = at ?? start
         }
         output += bytes[index...]
         return String(decoding: output, as: UTF8.self)

@@ -38,8 +38,7 @@ enum Watchdog {
         let thread = Thread {
             // Half a second of grace: the bounded steps report their own, clearer error
             // at the deadline itself.
-            let wait = deadline.remaining + .milliseconds(500)
-            Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+            Thread.sleep(forTimeInterval: (deadline.remaining + .milliseconds(500)).inSeconds)
             guard !reporting.load(ordering: .sequentiallyConsistent) else { return }
             printError("error: the run did not finish within its deadline of \(deadline.budget.secondsText) (--deadline)")
             ChildProcessGroups.shared.killAll()

@@ -117,10 +117,7 @@ struct RunOptions: ParsableArguments {
         HTTPClient.configure(maxConnectionsPerHost: maxConnectionsPerHost)
         let clock = ContinuousClock()
         let started = clock.now
-        func elapsed() -> Double {
-            let duration = clock.now - started
-            return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        }
+        func elapsed() -> Double { (clock.now - started).inSeconds }
         let record: RunRecord
         var targets: [NotifyTarget] = []
         switch await observe(logger: logger, deadline: deadline, agent: agent, diagnose: diagnose) {

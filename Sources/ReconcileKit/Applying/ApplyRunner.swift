@@ -78,14 +78,12 @@ public struct ApplyRunner: Sendable {
             do {
                 let record = try await fixer.apply(step.action, applying)
                 applied.append((step, record))
-                log.set(step.action, .applied)
-                write(step.action, .applied, nil)
+                mark(step.action, .applied, nil, in: &log)
             } catch let conflict as ApplyConflict {
                 let key = "\(step.check.position.file)\u{0}\(step.check.checker)"
                 guard replanned.insert(key).inserted else {
                     cause = "\(step.action.summary) failed again after re-planning: \(conflict.message)"
-                    log.set(step.action, .failed, detail: conflict.message)
-                    write(step.action, .failed, conflict.message)
+                    mark(step.action, .failed, conflict.message, in: &log)
                     break
                 }
                 log.set(step.action, .skipped, detail: "\(conflict.message); observed again and re-planned")
@@ -105,14 +103,12 @@ public struct ApplyRunner: Sendable {
                 log.add([instead])
             } catch let undone as ApplyUndone {
                 cause = "\(step.action.summary) failed and was undone: \(undone.message)"
-                log.set(step.action, .rolledBack, detail: undone.message)
-                write(step.action, .rolledBack, undone.message)
+                mark(step.action, .rolledBack, undone.message, in: &log)
                 break
             } catch {
                 let message = "\(error)"
                 cause = "\(step.action.summary) failed: \(message)"
-                log.set(step.action, .failed, detail: message)
-                write(step.action, .failed, message)
+                mark(step.action, .failed, message, in: &log)
                 break
             }
         }
@@ -181,12 +177,10 @@ public struct ApplyRunner: Sendable {
             }
             do {
                 try await step.check.fixer?.undo(record, applying)
-                log.set(step.action, .rolledBack, detail: cause)
-                write(step.action, .rolledBack, cause)
+                mark(step.action, .rolledBack, cause, in: &log)
             } catch {
                 let detail = "undo failed: \(error) (after: \(cause))"
-                log.set(step.action, .failed, detail: detail)
-                write(step.action, .failed, detail)
+                mark(step.action, .failed, detail, in: &log)
             }
         }
         let after = await reconciler.outcomes(checks, context: observing, only: only)
@@ -208,7 +202,9 @@ public struct ApplyRunner: Sendable {
         return outcomes.filter { only.contains($0.check.checker) }
     }
 
-    private func write(_ action: Action, _ result: ActionStatus, _ detail: String?) {
+    /// The action's outcome, in the report's log and as its journal line.
+    private func mark(_ action: Action, _ result: ActionStatus, _ detail: String?, in log: inout ActionLog) {
+        log.set(action, result, detail: detail)
         do {
             try journal?.record(action, result: result, detail: detail, commit: commit)
         } catch {

@@ -31,7 +31,6 @@ public final class CheckTimings: Sendable {
     public var durations: [String: Double] { seconds.withLock { $0 } }
 
     private func record(_ checker: String, _ duration: Duration) {
-        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        seconds.withLock { $0[checker] = max($0[checker] ?? 0, value) }
+        seconds.withLock { $0[checker] = max($0[checker] ?? 0, duration.inSeconds) }
     }
 }

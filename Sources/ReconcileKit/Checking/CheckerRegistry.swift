@@ -86,13 +86,9 @@ public struct CheckerRegistry: Sendable {
     }
 
     private static func entry<C: Checker>(for checker: C.Type) -> Entry {
-        var entry = plannedEntry(for: checker)
-        entry.discovery = DiscoveryHooks.of(checker)
-        return entry
-    }
-
-    private static func plannedEntry<C: Checker>(for checker: C.Type) -> Entry {
-        Entry(section: SectionDeclaration(C.Spec.self), identifier: C.identifier, observes: C.observes, reports: C.reports) { node in
+        var entry = Entry(
+            section: SectionDeclaration(C.Spec.self), identifier: C.identifier, observes: C.observes, reports: C.reports
+        ) { node in
             let spec = try C.Spec(from: node)
             let position = node.position
             var planned = PlannedCheck(
@@ -106,6 +102,8 @@ public struct CheckerRegistry: Sendable {
             planned.describedKeys = (C.self as? any ResourceDescribing.Type)?.describedKeys
             return planned
         }
+        entry.discovery = DiscoveryHooks.of(checker)
+        return entry
     }
 }
 

@@ -17,7 +17,7 @@ public enum RunMode: String, Sendable, Codable {
 /// secrets named in the manifest), and a logger.
 public struct ObservationContext: Sendable {
     public let mode: RunMode
-    public let http: HTTPClient
+    public private(set) var http: HTTPClient
     public let source: any DesiredStateSource
     /// The environment secrets are read from (`bearer_token_env`); injectable for tests.
     public let environment: [String: String]
@@ -54,27 +54,21 @@ public struct ObservationContext: Sendable {
         logger: Logger = Logger(label: "reconcile"), allowsProbeWrites: Bool = false, secrets: SecretRegistry = SecretRegistry(),
         operatorConfig: OperatorConfig = .defaults
     ) {
-        self.init(
-            mode: mode, policy: mode == .dryRun ? .readOnlyWithDockerExec : .allowAll, source: source, environment: environment,
-            logger: logger, allowsProbeWrites: allowsProbeWrites, secrets: secrets, operatorConfig: operatorConfig)
+        self.mode = mode
+        self.http = HTTPClient(policy: mode == .dryRun ? .readOnlyWithDockerExec : .allowAll)
+        self.source = source
+        self.environment = environment
+        self.logger = logger
+        self.allowsProbeWrites = allowsProbeWrites
+        self.secrets = secrets
+        self.operatorConfig = operatorConfig
     }
 
     /// For this package's tests only: a context whose client enforces `policy` instead of
     /// the mode's (to prove what a stricter policy refuses).
-    package init(
-        mode: RunMode, policy: RequestPolicy, source: any DesiredStateSource,
-        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "reconcile"),
-        allowsProbeWrites: Bool = false, secrets: SecretRegistry = SecretRegistry(),
-        operatorConfig: OperatorConfig = .defaults
-    ) {
-        self.operatorConfig = operatorConfig
-        self.allowsProbeWrites = allowsProbeWrites
-        self.secrets = secrets
-        self.mode = mode
-        self.http = HTTPClient(policy: policy)
-        self.source = source
-        self.environment = environment
-        self.logger = logger
+    package init(mode: RunMode, policy: RequestPolicy, source: any DesiredStateSource) {
+        self.init(mode: mode, source: source)
+        http = HTTPClient(policy: policy)
     }
 }
 
@@ -98,9 +92,7 @@ extension ObservationContext {
         }
         return observation
     }
-}
 
-extension ObservationContext {
     /// Another section of the same manifest, as decoded: for a checker whose observation
     /// depends on what that section desires (the Django checker asks which environment
     /// values the docker section gives the app's container, so that its fix never

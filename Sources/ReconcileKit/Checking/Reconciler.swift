@@ -177,6 +177,9 @@ public struct CheckOutcome: Sendable {
 }
 
 extension Duration {
+    /// The duration in seconds, for metrics and for APIs that count in seconds.
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
     /// "2.5s", "300ms": short human durations for messages.
     public var secondsText: String {
         let milliseconds = Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)

@@ -66,27 +66,24 @@ public struct DesiredStateDiff: Sendable {
     public init(base: Side, head: Side) {
         var manifestChanges: [ManifestChange] = []
         var resourceChanges: [ResourceChange] = []
-        var unpairedBase = base.manifests
+        var unpairedBase = Array(base.manifests.indices)
+        /// The first base manifest not paired yet that `matches`, now paired.
+        func pairBase(_ matches: (Int) -> Bool) -> Int? {
+            unpairedBase.firstIndex(where: matches).map { unpairedBase.remove(at: $0) }
+        }
         var pairs: [(base: Int?, head: Int?)] = []
         var headUnpaired: [Int] = []
         for (index, manifest) in head.manifests.enumerated() {
-            if let match = unpairedBase.firstIndex(where: { $0.path == manifest.path }) {
-                pairs.append((base.manifests.firstIndex { $0.path == unpairedBase[match].path }, index))
-                unpairedBase.remove(at: match)
+            if let match = pairBase({ base.manifests[$0].path == manifest.path }) {
+                pairs.append((match, index))
             } else {
                 headUnpaired.append(index)
             }
         }
         for index in headUnpaired {
-            let environment = head.manifests[index].environment
-            if let match = unpairedBase.firstIndex(where: { $0.environment == environment }) {
-                pairs.append((base.manifests.firstIndex { $0.path == unpairedBase[match].path }, index))
-                unpairedBase.remove(at: match)
-            } else {
-                pairs.append((nil, index))
-            }
+            pairs.append((pairBase { base.manifests[$0].environment == head.manifests[index].environment }, index))
         }
-        for removed in unpairedBase { pairs.append((base.manifests.firstIndex { $0.path == removed.path }, nil)) }
+        pairs += unpairedBase.map { ($0, nil) }
 
         for pair in pairs {
             let old = pair.base.map { base.manifests[$0] }

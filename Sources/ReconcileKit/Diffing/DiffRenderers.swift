@@ -34,11 +34,12 @@ public struct DiffRendering: Sendable {
 
     static func where_(_ position: SourcePosition) -> String { "\(position.file):\(position.line)" }
 
+    /// How many changes are of `kind`.
+    func count(_ kind: DesiredStateDiff.ResourceChange.Kind) -> Int { diff.changes.count { $0.kind == kind } }
+
     var counts: String {
-        let added = diff.changes.filter { $0.kind == .added }.count
-        let removed = diff.changes.filter { $0.kind == .removed }.count
-        let changed = diff.changes.filter { $0.kind == .changed }.count
-        return "\(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s"): \(added) added, \(changed) changed, \(removed) removed"
+        "\(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s"): "
+            + "\(count(.added)) added, \(count(.changed)) changed, \(count(.removed)) removed"
     }
 
     static func manifestLine(_ manifest: DesiredStateDiff.ManifestChange) -> String? {
@@ -174,10 +175,8 @@ public struct DiffRendering: Sendable {
         JSONReportRenderer.document(
             DiffDocument(
                 base: base, head: head, changed: diff.changed,
-                summary: DiffDocument.Summary(
-                    added: diff.changes.filter { $0.kind == .added }.count,
-                    changed: diff.changes.filter { $0.kind == .changed }.count,
-                    removed: diff.changes.filter { $0.kind == .removed }.count), manifests: diff.manifests,
+                summary: DiffDocument.Summary(added: count(.added), changed: count(.changed), removed: count(.removed)),
+                manifests: diff.manifests,
                 changes: diff.changes))
     }
 }

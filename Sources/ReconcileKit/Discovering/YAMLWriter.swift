@@ -73,9 +73,8 @@ public enum YAMLWriter {
     static func double(_ number: Double) -> String {
         if number.isNaN { return ".nan" }
         if number.isInfinite { return number < 0 ? "-.inf" : ".inf" }
-        let text = String(number)
         // `1e+20` is a YAML 1.2 float; Swift's `1e+20` already is. `5.0` stays a float.
-        return text
+        return String(number)
     }
 
     /// A key: plain when it is an identifier no YAML reader takes for a boolean or null,
@@ -106,7 +105,7 @@ public enum YAMLWriter {
             case "\r": result += "\\r"
             default:
                 if needsEscape(scalar) {
-                    result += "\\u" + hex(scalar.value)
+                    result += "\\u" + UntrustedText.hex(scalar.value, digits: 4)
                 } else {
                     result.unicodeScalars.append(scalar)
                 }
@@ -121,11 +120,6 @@ public enum YAMLWriter {
         case 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: true
         default: false
         }
-    }
-
-    static func hex(_ value: UInt32) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - text.count)) + text
     }
 
     /// A comment, one `# ` line per line of `text`, each escaped as a terminal line.

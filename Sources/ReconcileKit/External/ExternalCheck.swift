@@ -81,29 +81,30 @@ public enum ExternalCheck {
         let request = PluginRequest(
             checker: spec.plugin.name, spec: spec.spec, variables: spec.variables, mode: context.mode, deadline: deadline,
             position: spec.spec.position)
-        let output: Subprocess.Output
-        do {
-            let files = try PluginFiles(command: spec.plugin.command, source: context.source)
-            output = await Subprocess.run(
-                executable: files.executable, arguments: files.arguments, stdin: request.json,
-                environment: environment(context.environment), workingDirectory: files.directory, timeout: deadline,
-                outputLimit: outputLimit + 1)
-        } catch {
-            return PluginRun(status: -1, notStarted: "could not be started: \(error)", deadline: deadline)
-        }
-        return PluginRun(output, deadline: deadline)
+        return await launch(
+            spec.plugin, source: context.source, stdin: request.json, environment: context.environment, timeout: deadline)
     }
 
     /// The plugin's `--schema` output (for `reconcile validate`), run like a check but
     /// without a request.
     static func schema(_ plugin: ExternalPlugin, source: any DesiredStateSource, timeout: Duration) async -> PluginRun {
+        await launch(
+            plugin, source: source, extraArguments: ["--schema"], environment: ProcessInfo.processInfo.environment,
+            timeout: timeout)
+    }
+
+    /// Runs the plugin's command (its files materialised from `source`) to completion.
+    private static func launch(
+        _ plugin: ExternalPlugin, source: any DesiredStateSource, extraArguments: [String] = [], stdin: Data = Data(),
+        environment own: [String: String], timeout: Duration
+    ) async -> PluginRun {
         let output: Subprocess.Output
         do {
             let files = try PluginFiles(command: plugin.command, source: source)
             output = await Subprocess.run(
-                executable: files.executable, arguments: files.arguments + ["--schema"],
-                environment: environment(ProcessInfo.processInfo.environment), workingDirectory: files.directory,
-                timeout: timeout, outputLimit: outputLimit + 1)
+                executable: files.executable, arguments: files.arguments + extraArguments, stdin: stdin,
+                environment: environment(own), workingDirectory: files.directory, timeout: timeout,
+                outputLimit: outputLimit + 1)
         } catch {
             return PluginRun(status: -1, notStarted: "could not be started: \(error)", deadline: timeout)
         }

@@ -77,8 +77,7 @@ public final class BackgroundProcess: Sendable {
     @discardableResult
     public func stop(grace: Duration = .seconds(5)) -> Int32 {
         signal(SIGTERM)
-        let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
-        if exited.wait(timeout: .now() + seconds) == .timedOut {
+        if exited.wait(timeout: .now() + grace.inSeconds) == .timedOut {
             state.withLock { state in
                 if state.status == nil { _ = kill(-pid, SIGKILL) }
             }

@@ -35,12 +35,10 @@ public enum JUnitRenderer {
                 switch result.outcome {
                 case .passed:
                     xml += "/>\n"
-                case .failed:
+                case .failed, .errored:
+                    let element = result.outcome == .failed ? "failure" : "error"
                     xml +=
-                        ">\n      <failure type=\(attribute(result.ruleID)) message=\(attribute(result.message))>\(text(body))</failure>\n    </testcase>\n"
-                case .errored:
-                    xml +=
-                        ">\n      <error type=\(attribute(result.ruleID)) message=\(attribute(result.message))>\(text(body))</error>\n    </testcase>\n"
+                        ">\n      <\(element) type=\(attribute(result.ruleID)) message=\(attribute(result.message))>\(text(body))</\(element)>\n    </testcase>\n"
                 }
             }
             xml += "    <system-out></system-out>\n    <system-err></system-err>\n  </testsuite>\n"

@@ -42,7 +42,6 @@ public enum PrometheusRenderer {
     /// `actions`: the counts `reconcile_actions_total` shows (serve's, over all its runs);
     /// nil counts `record`'s own actions.
     public static func families(for record: RunRecord, lastSuccess: Date?, actions: ActionCounts? = nil) -> [MetricFamily] {
-        var families: [MetricFamily] = []
         let report = record.report
         // Counted by the label values as emitted (capped), so no two samples are one series.
         var counts: [[String]: Int] = [:]
@@ -53,40 +52,35 @@ public enum PrometheusRenderer {
             if counts[key] == nil { order.append((key, labels)) }
             counts[key, default: 0] += 1
         }
-        families.append(
+        var families = [
             MetricFamily(
                 name: "reconcile_findings", help: "Findings of the last run by checker, resource and status.",
-                samples: order.map { .init(labels: $0.labels, value: Double(counts[$0.key]!)) }))
-        families.append(
+                samples: order.map { .init(labels: $0.labels, value: Double(counts[$0.key]!)) }),
             MetricFamily(
                 name: "reconcile_status", help: "The last run's outcome: 0 in sync, 1 error, 2 drift, 3 unknown.",
-                samples: [.init(value: Double(record.exitCode))]))
-        families.append(
+                samples: [.init(value: Double(record.exitCode))]),
             MetricFamily(
                 name: "reconcile_run_duration_seconds", help: "How long the last run took.",
-                samples: [.init(value: record.durationSeconds)]))
-        families.append(
+                samples: [.init(value: record.durationSeconds)]),
             MetricFamily(
                 name: "reconcile_check_duration_seconds", help: "How long each checker took in the last run.",
                 samples: record.checkDurations.sorted { $0.key < $1.key }.map {
                     .init(labels: [("checker", $0.key)], value: $0.value)
-                }))
-        families.append(
+                }),
             MetricFamily(
                 name: "reconcile_last_run_timestamp_seconds", help: "When the last run ended (Unix time).",
-                samples: [.init(value: record.finishedAt.timeIntervalSince1970.rounded())]))
-        families.append(
+                samples: [.init(value: record.finishedAt.timeIntervalSince1970.rounded())]),
             MetricFamily(
                 name: "reconcile_last_success_timestamp_seconds",
                 help: "When a run last produced a report (Unix time; absent before the first).",
-                samples: lastSuccess.map { [.init(value: $0.timeIntervalSince1970.rounded())] } ?? []))
-        families.append(
+                samples: lastSuccess.map { [.init(value: $0.timeIntervalSince1970.rounded())] } ?? []),
             MetricFamily(
                 name: "reconcile_actions_total",
                 help: actions == nil
                     ? "Actions of the last run by checker, action and status (the textfile holds one run's)."
                     : "Actions by checker, action and status, every run's since reconcile serve started.",
-                kind: .counter, samples: (actions ?? ActionCounts(report?.actions ?? [])).samples))
+                kind: .counter, samples: (actions ?? ActionCounts(report?.actions ?? [])).samples),
+        ]
         if let source = report?.source {
             families.append(
                 MetricFamily(

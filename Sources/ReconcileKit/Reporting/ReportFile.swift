@@ -21,10 +21,7 @@ public enum ReportFile {
     /// `chunks` one after another, as they are: a file rewritten from pieces of what was
     /// read is not copied into one buffer first.
     public static func write(chunks: [Data], to path: String, permissions: mode_t = 0o644) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        let (descriptor, temporary) = try create(
-            in: directory.isEmpty ? "." : directory, for: name, path: path, permissions: permissions)
+        let (descriptor, temporary) = try create(beside: path, permissions: permissions)
         // POSIX calls rather than Data.write, so a failure reads "No such file or
         // directory" about the report's path instead of Foundation's error dump about
         // the temporary file; fsync before rename so the new report is on disk first.
@@ -33,22 +30,18 @@ public enum ReportFile {
             unlink(temporary)
             return ReportFileError(path: path, reason: reason)
         }
-        for bytes in chunks {
+        func writeAll(_ bytes: Data) -> Bool {
             var written = 0
             while written < bytes.count {
                 let count = bytes.withUnsafeBytes { buffer in
                     Foundation.write(descriptor, buffer.baseAddress! + written, bytes.count - written)
                 }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    let error = failure()
-                    close(descriptor)
-                    throw error
-                }
-                written += count
+                if count < 0 && errno != EINTR { return false }
+                written += max(count, 0)
             }
+            return true
         }
-        guard fsync(descriptor) == 0 else {
+        guard chunks.allSatisfy(writeAll), fsync(descriptor) == 0 else {
             let error = failure()
             close(descriptor)
             throw error
@@ -60,15 +53,15 @@ public enum ReportFile {
     /// Throws what `write` would if `path` cannot be written now (its directory is
     /// missing or not writable): a run that changes things checks before it acts.
     public static func checkWritable(_ path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let (descriptor, temporary) = try create(
-            in: directory.isEmpty ? "." : directory, for: (path as NSString).lastPathComponent, path: path, permissions: 0o600)
+        let (descriptor, temporary) = try create(beside: path, permissions: 0o600)
         close(descriptor)
         unlink(temporary)
     }
 
-    /// A new file `.NAME.RANDOM.tmp` in `directory`, open for writing.
-    static func create(in directory: String, for name: String, path: String, permissions: mode_t) throws -> (Int32, String) {
+    /// A new file `.NAME.RANDOM.tmp` in `path`'s directory, open for writing.
+    static func create(beside path: String, permissions: mode_t) throws -> (Int32, String) {
+        let directory = StateDirectory.directory(of: path)
+        let name = (path as NSString).lastPathComponent
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<attempts {
             let suffix = String(generator.next() as UInt64, radix: 36)

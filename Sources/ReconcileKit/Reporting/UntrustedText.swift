@@ -176,7 +176,7 @@ public enum UntrustedText {
         }
     }
 
-    private static func hex(_ value: UInt32, digits: Int) -> String {
+    static func hex(_ value: UInt32, digits: Int) -> String {
         let text = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
