@@ -10,7 +10,8 @@ import ReconcileKit
 /// found by compose's project/service labels), state `running`, image, ports, volumes
 /// (named, bind, anonymous, tmpfs; read-only), restart, environment variable names
 /// (values are never read), and that a `healthcheck:` exists and passes. Top-level
-/// named volumes must exist (as PROJECT_NAME, or their `name:`/external name).
+/// named volumes must exist (as PROJECT_NAME, or their `name:`/external name). Files
+/// listed under `include:` are loaded into the same project, their services alike.
 /// Not compared (`uncomparedKeys`): build details, command, entrypoint, networks,
 /// depends_on, labels, env_file contents, deploy resources, and the rest. Services with
 /// `profiles:` none of which is active (`docker.compose.profiles`) or zero replicas are
@@ -51,6 +52,9 @@ enum ComposeLoader {
         }
         do {
             var observation = try derive(text, reference: reference, values: values)
+            let included = try included(by: text, reference: reference, project: observation.project, source: source, values: values)
+            observation.containers += included.containers
+            observation.volumes += included.volumes
             observation.refusals = ComposeLint.problems(text, reference: reference, values: values).map {
                 ComposeObservation.Refusal(rule: $0.rule.id, message: $0.message, position: $0.position)
             }
@@ -117,6 +121,78 @@ enum ComposeLoader {
             declared[key].map { VolumeSpec(name: $0.name, driver: $0.driver, position: $0.position) }
         }
         return ComposeObservation(file: reference.file, project: project, containers: containers, volumes: volumes)
+    }
+
+    /// The services and volumes of the files `text` lists under `include:` (and of those
+    /// they include), loaded as compose loads them into the same project: each is expected
+    /// like one of the file's own. A listed path is relative to the including file, and so
+    /// is every relative path inside the included file (its default project_directory).
+    static func included(
+        by text: String, reference: ComposeReference, project: String?, source: any DesiredStateSource,
+        values: [String: String], depth: Int = 0
+    ) throws -> (containers: [ContainerSpec], volumes: [VolumeSpec]) {
+        guard let root = try YAMLDocument.parse(text, file: reference.file).root, root.isMapping,
+            let list = try Merged(root)["include"], !list.isNull
+        else { return ([], []) }
+        let directory = (reference.file as NSString).deletingLastPathComponent
+        var result: (containers: [ContainerSpec], volumes: [VolumeSpec]) = ([], [])
+        for item in try list.list() {
+            var paths = [item]
+            if item.isMapping {
+                guard let path = try Merged(item)["path"] else { throw item.error("an include: entry needs path:") }
+                paths = path.isList ? try path.list() : [path]
+            }
+            for node in paths {
+                let written = try Interpolation(values: values).text(node).value
+                guard let file = repositoryPath(written, from: directory), depth < 8 else {
+                    throw node.error("include: '\(written)' is not a compose file of this repository (or includes nest too deep)")
+                }
+                let data: Data
+                do {
+                    data = try source.read(file)
+                } catch {
+                    throw node.error("cannot read the included \(file): \(error)")
+                }
+                // Relative paths in the included file resolve against its own directory.
+                let subdirectory = (written as NSString).deletingLastPathComponent
+                var inner = reference
+                inner.file = file
+                inner.project = project
+                inner.projectDirectory = reference.projectDirectory.flatMap { resolve(subdirectory, directory: $0) }
+                let includedText = String(decoding: data, as: UTF8.self)
+                let loaded = try derive(includedText, reference: inner, values: values)
+                let nested = try included(
+                    by: includedText, reference: inner, project: project, source: source, values: values, depth: depth + 1)
+                // A relative source left unresolved is resolved later against the including
+                // project's directory: say where it is from there.
+                for var container in loaded.containers + nested.containers {
+                    container.mounts = container.mounts?.map { mount in
+                        guard let relative = mount.relativeSource, !subdirectory.isEmpty else { return mount }
+                        var moved = mount
+                        moved.relativeSource = subdirectory + "/" + relative
+                        return moved
+                    }
+                    result.containers.append(container)
+                }
+                result.volumes += loaded.volumes + nested.volumes
+            }
+        }
+        return result
+    }
+
+    /// `written`, relative to the repository directory `directory`, as a repository path;
+    /// nil when it is absolute or leaves the repository.
+    static func repositoryPath(_ written: String, from directory: String) -> String? {
+        guard !written.hasPrefix("/") else { return nil }
+        var parts = directory.split(separator: "/").map(String.init)
+        for part in written.split(separator: "/").map(String.init) where part != "." {
+            if part != ".." {
+                parts.append(part)
+            } else if parts.popLast() == nil {
+                return nil
+            }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "/")
     }
 
     /// `docker compose -p`'s name: the manifest's, the file's `name:`, else the

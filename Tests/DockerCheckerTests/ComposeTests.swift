@@ -199,6 +199,45 @@ struct ComposeTests {
         #expect(observed.containers.first?.name == "from-shell", "the shell wins over .env, as in compose")
     }
 
+    /// `include:` (compose 2.20) brings another file's services into the project, as a
+    /// Django stack keeping its Caddy in compose-caddy.yaml does: `docker compose up -d`
+    /// starts them, so they are expected, and their relative paths are the included file's.
+    @Test func includedFilesServicesAndVolumesAreExpectedInTheSameProject() throws {
+        let source = StubSource(files: [
+            "deploy/compose.yaml": """
+            include:
+              - proxy/compose-caddy.yaml
+              - path: [db.yaml]
+            services:
+              django:
+                image: rims-backend:1
+            """,
+            "deploy/proxy/compose-caddy.yaml": """
+            services:
+              caddy:
+                image: caddy:2
+                volumes: ["./Caddyfile:/etc/caddy/Caddyfile:ro", "caddy_data:/data"]
+            volumes:
+              caddy_data: {}
+            """,
+            "deploy/db.yaml": "services:\n  db:\n    image: postgres:16\n",
+        ])
+        let reference = ComposeReference(file: "deploy/compose.yaml", project: "rims")
+        let observed = ComposeLoader.load(reference, source: source, environment: [:])
+        #expect(observed.problem == nil, "\(observed.problem ?? "")")
+        #expect(observed.containers.map(\.name) == ["rims-django-1", "rims-caddy-1", "rims-db-1"])
+        #expect(observed.volumes.map(\.name) == ["rims_caddy_data"])
+        let caddy = try #require(observed.containers.first { $0.composeService == "caddy" })
+        #expect(caddy.image == "caddy:2" && caddy.mounts?.first?.relativeSource == "proxy/./Caddyfile")
+        var placed = reference
+        placed.projectDirectory = "/srv/rims"
+        let resolved = ComposeLoader.load(placed, source: source, environment: [:])
+        #expect(resolved.containers[1].mounts?.first?.source == .bind("/srv/rims/proxy/Caddyfile"))
+
+        let missing = StubSource(files: ["deploy/compose.yaml": "include: [../../outside.yaml]\nservices: {}\n"])
+        #expect(ComposeLoader.load(reference, source: missing, environment: [:]).problem?.contains("deploy/compose.yaml:1:") == true)
+    }
+
     @Test func missingFileIsAProblemNotAnEmptyStack() throws {
         let observed = ComposeLoader.load(
             ComposeReference(file: "deploy/compose.yaml"), source: StubSource(files: [:]), environment: [:])
