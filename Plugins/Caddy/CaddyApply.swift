@@ -24,6 +24,10 @@ extension CaddyChecker: Fixer {
 
     public func apply(_ action: Action, spec: CaddySpec, in context: ApplyContext) async throws -> Applied {
         let fix = try JSONDecoder().decode(CaddyFix.self, from: Data(action.payload.utf8))
+        // Before anything changes: the file's text is the manifest authors', written as reconcile's user.
+        if let target = fix.writeTo, case .refused(let reason) = context.operatorConfig.decide(.caddyfileWrite(target)) {
+            throw ApplyFailure("write_caddyfile: not allowed: \(reason); nothing was loaded")
+        }
         let admin = spec.admin
         let key = Self.memoryKey(admin)
         let before: AdminSnapshot

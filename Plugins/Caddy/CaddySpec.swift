@@ -36,6 +36,8 @@ public struct CaddySpec: ManifestSection {
     /// With `caddyfile:`, where an apply also writes the Caddyfile (atomically), so a
     /// restart of Caddy keeps what was loaded.
     public var writeCaddyfile: String?
+    /// Where `write_caddyfile` is written, for validate's listing of what the operator config decides.
+    var writeCaddyfilePosition: SourcePosition?
     public var position: SourcePosition
 
     static let endpoint = ManifestShape.string(.url(schemes: ["http", "https", "unix"]))
@@ -99,6 +101,7 @@ public struct CaddySpec: ManifestSection {
                 throw writeNode.error("write_caddyfile writes the caddyfile: of this section; it needs caddyfile: PATH")
             }
             writeCaddyfile = try writeNode.string()
+            writeCaddyfilePosition = writeNode.position
         }
         if probes && listen == nil {
             throw (map.optional("probes") ?? node).error(
@@ -203,9 +206,13 @@ public struct CaddySiteSpec: Sendable, Hashable {
 }
 
 extension CaddySpec: TrustSensitive {
-    /// `caddyfile:` makes reconcile run `caddy adapt` on a file of the repository.
+    /// `caddyfile:` makes reconcile run `caddy adapt` on a file of the repository, and
+    /// `write_caddyfile:` makes an apply write it to a path of the host.
     public var trustFields: [TrustField] {
         guard case .caddyfile(let path, let position) = desired else { return [] }
-        return [TrustField(.caddyAdapt(path), position: position, keyPath: "caddy.caddyfile")]
+        let write = writeCaddyfile.map {
+            TrustField(.caddyfileWrite($0), position: writeCaddyfilePosition ?? position, keyPath: "caddy.write_caddyfile")
+        }
+        return [TrustField(.caddyAdapt(path), position: position, keyPath: "caddy.caddyfile")] + (write.map { [$0] } ?? [])
     }
 }

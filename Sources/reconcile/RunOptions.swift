@@ -294,7 +294,8 @@ struct RunOptions: ParsableArguments {
                         commit: source.origin.commit, interruption: interruption)
                     return await runner.run(
                         timed, observing: context,
-                        applying: ApplyContext(source: source, environment: context.environment, logger: logger),
+                        applying: ApplyContext(
+                            source: source, environment: context.environment, logger: logger, operatorConfig: config),
                         only: selected, confirm: { agent || options.confirm($0) })
                 }
             } catch let failure as ApplyOptions.Unavailable {

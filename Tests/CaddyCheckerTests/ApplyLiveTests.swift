@@ -293,11 +293,53 @@ let repairFiles = [
     @Test func aCaddyfileFromGitIsLoadedAndWrittenForRestarts() async throws {
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
-        let wanted = caddy.scratch.file("Caddyfile")
-        let desired = try String(contentsOfFile: wanted, encoding: .utf8)
-            .replacingOccurrences(of: caddy.scratch.file("media"), with: caddy.scratch.file("elsewhere"))
         let target = caddy.scratch.file("deployed/Caddyfile")
         try FileManager.default.createDirectory(atPath: caddy.scratch.file("deployed"), withIntermediateDirectories: true)
+        let (repo, desired, state, config) = try await Self.caddyfileSetup(
+            caddy, writingTo: target, config: "caddyfile_writes: [\(target)]")
+        let run = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--config", config])
+        #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
+        #expect(run.actionLines == ["applied POST caddy /load deploy/Caddyfile and write it to \(target)"])
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == desired)
+        #expect(
+            try await liveValue(caddy, "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/1/handle/0/root")
+                == "\"\(caddy.scratch.file("elsewhere"))\"")
+        #expect(try await reconcileRun(repo: repo.path, state: state.path, dryRun: true).status == 0)
+    }
+
+    /// `write_caddyfile:` is the manifest's, and so is the Caddyfile's text: without the
+    /// operator config's `caddyfile_writes:` an apply wrote it, as root, wherever the
+    /// manifest said (`/etc/profile.d/x.sh`; a `respond "$(cmd)"` line runs in a shell).
+    /// Found by exploratory review; now refused before anything is loaded.
+    @Test func aCaddyfileIsWrittenOnlyWhereTheOperatorConfigAllows() async throws {
+        let caddy = try await startCaddy(productionSites)
+        defer { caddy.stop() }
+        let target = caddy.scratch.file("profile.sh")
+        let (repo, _, state, config) = try await Self.caddyfileSetup(caddy, writingTo: target, config: "containers: [backend]")
+        let before = try await liveConfig(caddy)
+        let applied = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--config", config])
+        #expect(applied.status == 1, "\(applied.stdout)")
+        #expect(
+            applied.stderr.contains("write_caddyfile: not allowed: \(target) is not listed under caddyfile_writes:"), "\(applied.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target))
+        #expect(try await liveConfig(caddy) == before, "nothing was loaded")
+
+        let validate = try await offPool {
+            try run(TestPaths.reconcileBinary, ["validate", "--repo", repo.path, "--config", config])
+        }
+        #expect(validate.status == 1)
+        #expect(
+            validate.stdout.contains("caddy.write_caddyfile: writes the Caddyfile to \(target) on this host when applying: not allowed"),
+            "\(validate.stdout)")
+    }
+
+    /// A repository whose manifest loads its Caddyfile (Caddy's own, the media root moved)
+    /// and writes it to `target`; the state directory and an operator config saying `config`.
+    static func caddyfileSetup(
+        _ caddy: CaddyInstance, writingTo target: String, config: String
+    ) async throws -> (repo: ScratchRepository, desired: String, state: TemporaryDirectory, config: String) {
+        let desired = try String(contentsOfFile: caddy.scratch.file("Caddyfile"), encoding: .utf8)
+            .replacingOccurrences(of: caddy.scratch.file("media"), with: caddy.scratch.file("elsewhere"))
         let repo = try await applyRepository(
             """
             caddy:
@@ -307,13 +349,8 @@ let repairFiles = [
             apply: { caddy: true, verify: [] }
             """, files: ["deploy/Caddyfile": desired])
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
-        let run = try await reconcileRun(repo: repo.path, state: state.path)
-        #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
-        #expect(run.actionLines == ["applied POST caddy /load deploy/Caddyfile and write it to \(target)"])
-        #expect(try String(contentsOfFile: target, encoding: .utf8) == desired)
-        #expect(
-            try await liveValue(caddy, "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/routes/1/handle/0/root")
-                == "\"\(caddy.scratch.file("elsewhere"))\"")
-        #expect(try await reconcileRun(repo: repo.path, state: state.path, dryRun: true).status == 0)
+        let file = state.file("config.yaml")
+        try (config + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        return (repo, desired, state, file)
     }
 }

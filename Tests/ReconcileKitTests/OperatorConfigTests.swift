@@ -102,6 +102,15 @@ import Testing
         #expect(!OperatorConfig.defaults.decide(.containerInterpreter("/bin/sh")).isAllowed)
     }
 
+    @Test func aCaddyfileIsWrittenOnlyToAListedPath() throws {
+        #expect(OperatorConfig.defaults.decide(.caddyfileWrite("/etc/caddy/Caddyfile")).isAllowed)
+        #expect(!OperatorConfig.defaults.decide(.caddyfileWrite("/etc/profile.d/reconcile.sh")).isAllowed)
+        #expect(!OperatorConfig.defaults.decide(.caddyfileWrite("/etc/caddy/../profile.d/reconcile.sh")).isAllowed)
+        let listed = try OperatorConfig.decode("caddyfile_writes: [/srv/caddy/Caddyfile]\n", file: "config.yaml")
+        #expect(listed.decide(.caddyfileWrite("/srv/caddy/./Caddyfile")).isAllowed)
+        #expect(!listed.decide(.caddyfileWrite("/etc/caddy/Caddyfile")).isAllowed)
+    }
+
     @Test func theShippedExampleConfigDecodes() throws {
         let config = try OperatorConfig.load(TestPaths.repositoryRoot + "/contrib/config/config.yaml", required: true)
         #expect(config.interpreters?.isEmpty == false)

@@ -18,6 +18,7 @@ import Foundation
 /// runner_env: ["DJANGO_*"]                     # default: DJANGO_*
 /// trust: { require_signed: true, allowed_signers: /etc/reconcile/allowed_signers }   # default: none
 /// plugins: [tls-expiry]                        # default: none (manifests' external checkers)
+/// caddyfile_writes: [/etc/caddy/Caddyfile]     # default: /etc/caddy/Caddyfile
 /// ```
 /// A name ending in `*` matches every name with that prefix.
 public struct OperatorConfig: Sendable, Hashable {
@@ -47,10 +48,15 @@ public struct OperatorConfig: Sendable, Hashable {
     /// default: each runs a program the manifest chooses (`--plugin-dir`'s always run).
     public var plugins: [String]
 
+    /// Paths an apply may write a Caddyfile to (`caddy.write_caddyfile`): the file's text
+    /// is the manifest authors', so only the file Caddy starts from, never any path.
+    public var caddyfileWrites: [String]
+
     public init(
         file: String? = nil, interpreters: [String]? = nil, containers: [String]? = nil,
         tokenVariables: [String] = ["RECONCILE_*"], tokenDirectories: [String] = ["/etc/reconcile"],
-        runnerEnvironment: [String] = ["DJANGO_*"], plugins: [String] = []
+        runnerEnvironment: [String] = ["DJANGO_*"], plugins: [String] = [],
+        caddyfileWrites: [String] = ["/etc/caddy/Caddyfile"]
     ) {
         self.file = file
         self.interpreters = interpreters
@@ -59,6 +65,7 @@ public struct OperatorConfig: Sendable, Hashable {
         self.tokenDirectories = tokenDirectories
         self.runnerEnvironment = runnerEnvironment
         self.plugins = plugins
+        self.caddyfileWrites = caddyfileWrites
     }
 
     /// The built-in defaults, used when there is no config file.
@@ -95,6 +102,9 @@ public struct OperatorConfig: Sendable, Hashable {
         .optional(
             "plugins", .list(.string(.nonEmpty)),
             "External checkers a manifest's plugins: may run, NAME or PREFIX* (default: none; --plugin-dir's always run)."),
+        .optional(
+            "caddyfile_writes", .list(.string(.absolutePath)),
+            "Paths an apply may write caddy.write_caddyfile to (default: /etc/caddy/Caddyfile)."),
     ])
 
     /// Decodes a config's text (named `file` in errors).
@@ -112,6 +122,7 @@ public struct OperatorConfig: Sendable, Hashable {
             config.runnerEnvironment = try map.optional("runner_env")?.stringList() ?? config.runnerEnvironment
             config.trust = try map.optional(TrustSpec.key).map { try TrustSpec(from: $0) }
             config.plugins = try map.optional("plugins")?.stringList() ?? config.plugins
+            config.caddyfileWrites = try map.optional("caddyfile_writes")?.stringList() ?? config.caddyfileWrites
         } catch let error as ManifestError {
             errors.append(error)
         } catch {

@@ -19,6 +19,9 @@ public enum TrustRequest: Sendable, Hashable {
     case tokenFile(String)
     /// `caddy adapt` run on a Caddyfile of the repository (`caddy.caddyfile`).
     case caddyAdapt(String)
+    /// An apply writing the repository's Caddyfile to a path of this host
+    /// (`caddy.write_caddyfile`): as root, a file anywhere with the manifest authors' text.
+    case caddyfileWrite(String)
     /// An external checker the manifest declares (`plugins[i].command`).
     case externalChecker(name: String, command: String)
 
@@ -32,6 +35,7 @@ public enum TrustRequest: Sendable, Hashable {
         case .tokenVariable(let name): "reads the environment variable \(name) and sends it as a bearer token"
         case .tokenFile(let path): "reads \(path) and sends it as a bearer token"
         case .caddyAdapt(let path): "runs caddy adapt on \(path) at the ref"
+        case .caddyfileWrite(let path): "writes the Caddyfile to \(path) on this host when applying"
         case .externalChecker(let name, let command): "runs the external checker \(name): \(command)"
         }
     }
@@ -144,6 +148,15 @@ extension OperatorConfig {
                         + "choosing as reconcile's user, so the operator lists the ones that may run: add \(name) there")
             }
             return .allowed(because: "matches \(pattern) in plugins: of \(origin)")
+        case .caddyfileWrite(let path):
+            let normalized = (path as NSString).standardizingPath
+            guard path.hasPrefix("/"), caddyfileWrites.contains(where: { ($0 as NSString).standardizingPath == normalized }) else {
+                return .refused(
+                    "\(path) is not listed under caddyfile_writes: in \(origin) (\(caddyfileWrites.joined(separator: ", "))); "
+                        + "the file's text is the manifest authors' and reconcile writes it as its own user, so list the "
+                        + "Caddyfile your Caddy starts from there")
+            }
+            return .allowed(because: "listed under caddyfile_writes: in \(origin)")
         case .caddyAdapt:
             return .allowed(
                 because: "always: caddy adapt runs with an empty environment, and imports only files of the repository "
