@@ -8,7 +8,8 @@ import ReconcileKit
 /// labels, environment, networks and limits carry over. The old container is stopped and
 /// parked under `<name>-reconcile-old` until the run is verified, so undo can bring it
 /// back; a replacement that does not stay running is removed at once and the old one
-/// started again under its name.
+/// started again under its name. A container started with `--rm` is never recreated: its
+/// stop would remove it, leaving nothing to park or bring back.
 struct DockerRecreate {
     let client: DockerEngineClient
     let fix: DockerFix
@@ -23,7 +24,15 @@ struct DockerRecreate {
     func replace() async throws -> String {
         let body: Data
         do throws(EngineProblem) {
-            body = try Self.createBody(try await inspectObject(fix.target), fix)
+            let inspect = try await inspectObject(fix.target)
+            // Its own stop removes it: it could not be parked, and nothing would be left to bring back.
+            if (inspect["HostConfig"] as? [String: Any])?["AutoRemove"] as? Bool == true {
+                throw EngineProblem(
+                    kind: .other,
+                    message: "\(fix.name) was started with --rm (AutoRemove): stopping it removes it, so it cannot be kept "
+                        + "for undo; nothing was changed: recreate it by hand", hint: "")
+            }
+            body = try Self.createBody(inspect, fix)
             try await client.change("POST", "/containers/\(fix.target)/stop", version: fix.version)
         } catch {
             throw ApplyFailure(error.message)

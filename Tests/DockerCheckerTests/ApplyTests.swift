@@ -189,6 +189,25 @@ struct ApplyTests {
         #expect(try containers(named: web, scene) == [Substring(web)], "the parked old container is removed once verified")
     }
 
+    /// A container started with `--rm` is removed by its own stop: a recreate cannot park
+    /// it for undo, and used to leave nothing running when its replacement or a later step
+    /// failed (the old one gone). Found by exploratory review; now refused before the stop.
+    @Test func aContainerStartedWithRmIsNeverStoppedForARecreate() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let web = scene.container("web")
+        let media = scene.volume("media")
+        try scene.engine.podman(["volume", "create", media])
+        try scene.engine.run(web, ["--rm"], command: Self.stoppable)
+        let oldID = try inspect(scene.engine, web, "{{.Id}}")
+        let result = try await recreate(web, mounting: media, in: scene)
+        #expect(result.failed)
+        #expect(result.rendered == ["failed docker recreate \(web)"])
+        #expect(result.actions.first?.detail?.contains("started with --rm") == true, "\(result.actions)")
+        #expect(try inspect(scene.engine, web, "{{.Id}}") == oldID)
+        #expect(try inspect(scene.engine, web, "{{.State.Status}}") == "running")
+    }
+
     @Test func aReplacementThatExitsAtOnceIsRemovedAndTheOldContainerRunsAgainUnderItsName() async throws {
         let scene = try Scene()
         defer { scene.tearDown() }
