@@ -253,16 +253,18 @@ let repairFiles = [
     }
 
     /// An unwritable `--report-file` is found before anything changes: the run used to
-    /// apply, then fail to write the report and lose it (found by exploratory review).
-    @Test func anUnwritableReportFileStopsTheApplyBeforeItActs() async throws {
+    /// apply, then fail to write the report and lose it (found by exploratory review),
+    /// and so did a report file that is a directory (found by a later one).
+    @Test(arguments: [false, true]) func anUnwritableReportFileStopsTheApplyBeforeItActs(aDirectory: Bool) async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles)
         defer { caddy.stop() }
         let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }"))
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
         let before = try await liveConfig(caddy)
-        let run = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--report-file", "/nonexistent/dir/r.json"])
+        let (path, reason) = aDirectory ? (caddy.scratch.path, "Is a directory") : ("/nonexistent/dir/r.json", "No such file or directory")
+        let run = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--report-file", path])
         #expect(run.status == 1, "\(run.stdout)")
-        #expect(run.stderr.contains("cannot write report file /nonexistent/dir/r.json: No such file or directory; nothing was applied"))
+        #expect(run.stderr.contains("cannot write report file \(path): \(reason); nothing was applied"), "\(run.stderr)")
         #expect(try await liveConfig(caddy) == before, "nothing was applied")
         #expect(journalLines(state.path).isEmpty)
     }

@@ -51,8 +51,13 @@ public enum ReportFile {
     }
 
     /// Throws what `write` would if `path` cannot be written now (its directory is
-    /// missing or not writable): a run that changes things checks before it acts.
+    /// missing or not writable, or the path is a directory, which rename(2) cannot
+    /// replace): a run that changes things checks before it acts.
     public static func checkWritable(_ path: String) throws {
+        var status = stat()
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            throw ReportFileError(path: path, reason: String(cString: strerror(EISDIR)))
+        }
         let (descriptor, temporary) = try create(beside: path, permissions: 0o600)
         close(descriptor)
         unlink(temporary)
