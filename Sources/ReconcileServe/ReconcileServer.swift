@@ -27,7 +27,7 @@ public struct ReconcileServer: Sendable {
         self.title = title
     }
 
-    /// Serves until SIGTERM or SIGINT. `reconcile` runs once and records the run.
+    /// Serves until SIGTERM, SIGINT or SIGHUP. `reconcile` runs once and records the run.
     public func run(history: RunHistory, logger: Logger, reconcile: @escaping @Sendable () async -> RunRecord) async throws {
         let agent = ServeAgent(schedule: schedule, history: history, reconcile: reconcile)
         let application = Application(
@@ -36,7 +36,7 @@ public struct ReconcileServer: Sendable {
             logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application, agent], logger: logger))
         // The signals stay with ChildProcessGroups (one handler for the whole process, which
-        // ServiceLifecycle's own would replace): it hands SIGTERM and SIGINT over here
+        // ServiceLifecycle's own would replace): it hands SIGTERM, SIGINT and SIGHUP over here
         // without killing the run's children, and the group shuts down gracefully.
         ChildProcessGroups.shared.handOverInterrupts(killingChildren: false) { _ in
             Task { await group.triggerGracefulShutdown() }

@@ -34,20 +34,28 @@ struct ApplyOptions: ParsableArguments {
     }
 
     /// Takes the lock, opens the journal (`--journal`, else the state directory's),
-    /// watches SIGTERM/SIGINT (`takingSignals`; not in `reconcile serve`, whose agent owns
-    /// them and lets the apply finish), runs the pipeline.
-    /// - Throws: `Unavailable` when the lock is held or the journal cannot be written.
+    /// watches SIGTERM/SIGINT/SIGHUP (`takingSignals`; not in `reconcile serve`, whose agent
+    /// owns them and lets the apply finish), runs the pipeline. The lock is waited for
+    /// within what is left of `deadline` (the watchdog no longer watches an apply), and
+    /// not after a signal.
+    /// - Throws: `Unavailable` when the lock is held, the wait was interrupted, or the
+    ///   journal cannot be written.
     func run(
-        state: StateDirectory, takingSignals: Bool = true, _ runner: (Journal, Interruption) async -> ApplyRunner.Result
+        state: StateDirectory, deadline: RunDeadline, takingSignals: Bool = true,
+        _ runner: (Journal, Interruption) async -> ApplyRunner.Result
     ) async throws -> ApplyRunner.Result {
         let interruption = takingSignals ? SignalWatch.install() : Interruption()
         let journalPath = journal ?? state.journal
         let lock: ApplyLock
         let journal: Journal
+        let wait = Duration.milliseconds(Int(lockWait * 1000))
+        let left = deadline.remaining
         do {
             journal = try Journal(path: journalPath)
             lock = try await ApplyLock.acquire(
-                StateDirectory.lock(besideJournal: journalPath), wait: .milliseconds(Int(lockWait * 1000)))
+                StateDirectory.lock(besideJournal: journalPath), wait: min(wait, left), interruption: interruption)
+        } catch let busy as ApplyLockBusy where wait > left {
+            throw Unavailable(message: "\(busy); stopped waiting at the run's --deadline of \(deadline.budget.secondsText)")
         } catch {
             throw Unavailable(message: "\(error)")
         }
@@ -72,7 +80,7 @@ struct ApplyOptions: ParsableArguments {
     }
 }
 
-/// SIGTERM and SIGINT during an apply: after ``ChildProcessGroups`` killed the
+/// SIGTERM, SIGINT and SIGHUP during an apply: after ``ChildProcessGroups`` killed the
 /// children's groups (the same path as outside apply mode), recorded in the
 /// `Interruption` (the pipeline finishes or undoes the action in flight, writes the
 /// journal, exits 1), instead of killing the process between a change and its journal
@@ -81,7 +89,7 @@ enum SignalWatch {
     static let prompting = Atomic<Bool>(false)
     static let interruption = Interruption()
 
-    /// Takes SIGTERM and SIGINT over for the rest of the process and returns the
+    /// Takes SIGTERM, SIGINT and SIGHUP over for the rest of the process and returns the
     /// interruption they report to.
     static func install() -> Interruption {
         ChildProcessGroups.shared.handOverInterrupts { number in

@@ -112,7 +112,7 @@ struct RunOptions: ParsableArguments {
     /// One reconciliation, recorded in the state directory and the metrics file.
     /// `diagnose` receives what a person should read on stderr (errors, warnings); the
     /// record's exit code is 1 when there is no report. `agent`: the run is `reconcile
-    /// serve`'s, which owns SIGTERM and SIGINT (an apply neither takes them over nor prompts).
+    /// serve`'s, which owns SIGTERM, SIGINT and SIGHUP (an apply neither takes them over nor prompts).
     func reconcile(logger: Logger, deadline: RunDeadline, agent: Bool = false, diagnose: (String) -> Void) async -> RunRecord {
         HTTPClient.configure(maxConnectionsPerHost: maxConnectionsPerHost)
         let clock = ContinuousClock()
@@ -288,7 +288,7 @@ struct RunOptions: ParsableArguments {
             let state = stateDirectory
             let result: ApplyRunner.Result
             do {
-                result = try await options.run(state: state, takingSignals: !agent) { journal, interruption in
+                result = try await options.run(state: state, deadline: deadline, takingSignals: !agent) { journal, interruption in
                     let runner = ApplyRunner(
                         reconciler: reconciler, policies: policies, journal: journal.masking(with: secrets),
                         commit: source.origin.commit, interruption: interruption)

@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("reconcile serve on http://\(listen), every \(Int(interval)) s ± \(Int(jitter * 100)) %")
         try await server.run(history: RunHistory.load(from: options.stateDirectory), logger: logger) {
             // Each run's --deadline counts from its own start, and no watchdog ends the
-            // process: the agent outlives any one run. The agent keeps SIGTERM and SIGINT
+            // process: the agent outlives any one run. The agent keeps SIGTERM, SIGINT and SIGHUP
             // (one signal owner): an apply in flight is finished, not undone, because
             // undoing a verified repair only because the agent restarts would leave drift
             // for its next start to apply again; a repair that fails verification is

@@ -74,7 +74,10 @@ import Testing
         #expect(waiting.actions.isEmpty, "the first apply already repaired everything")
     }
 
-    @Test func sigtermMidApplyUndoesTheActionAndExitsOne() async throws {
+    /// SIGHUP too (a closed terminal or SSH session): it used to end reconcile at once,
+    /// leaving the action applied, unverified and undone by nobody (a recreated container's
+    /// old one parked). Found by exploratory review.
+    @Test(arguments: [SIGTERM, SIGHUP]) func aSignalMidApplyUndoesTheActionAndExitsOne(signal: Int32) async throws {
         let setup = try await Self.setUp()
         defer { setup.caddy.stop() }
         let before = try await liveConfig(setup.caddy)
@@ -83,16 +86,16 @@ import Testing
         try await offPool {
             try waitUntil("the action to be applied") { !journalLines(state).isEmpty || !apply.process.isRunning }
         }
-        kill(apply.pid, SIGTERM)
+        kill(apply.pid, signal)
         try await offPool {
             try waitUntil("the apply to say it heard the signal") {
-                apply.output.contains("signal \(SIGTERM) received") || !apply.process.isRunning
+                apply.output.contains("signal \(signal) received") || !apply.process.isRunning
             }
         }
         // Only now may the verify in flight finish: the apply knows it was interrupted.
         try setup.upstream.openGate("verify")
         #expect(await Self.exitStatus(apply) == 1)
-        #expect(apply.output.contains("interrupted by signal \(SIGTERM)"), "\(apply.output)")
+        #expect(apply.output.contains("interrupted by signal \(signal)"), "\(apply.output)")
         #expect(journalLines(state).map { $0["result"] as? String } == ["applied", "rolled_back"])
         #expect(try await liveConfig(setup.caddy) == before, "no half-applied config is left")
     }
@@ -163,5 +166,59 @@ import Testing
         #expect(!result.stdout.contains("[y/N]"))
         #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.contains("applied      PATCH caddy route /media/*"))
+    }
+
+    /// The test itself holds the apply lock (as another reconcile would) and starts an
+    /// apply that waits for it; returns once that apply has the lock file open.
+    static func startWaiting(_ setup: Setup, extra: [String]) async throws -> (apply: ManagedProcess, holder: Int32) {
+        let lock = setup.state.file("apply.lock")
+        let holder = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(holder >= 0 && flock(holder, LOCK_EX) == 0)
+        let pid = Array("\(getpid())\n".utf8)
+        #expect(pid.withUnsafeBytes { pwrite(holder, $0.baseAddress, $0.count, 0) } == pid.count)
+        let apply = try Self.startApply(setup, extra: extra)
+        try await offPool {
+            try waitUntil("the apply to wait for the lock") {
+                let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(apply.pid)/fd")) ?? []
+                return descriptors.contains {
+                    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(apply.pid)/fd/\($0)")) == lock
+                }
+                    || !apply.process.isRunning
+            }
+        }
+        return (apply, holder)
+    }
+
+    /// A Ctrl-C while waiting for another apply's lock ends the run at once, with nothing
+    /// applied (it used to be noted, then ignored: the run waited out --lock-wait, then
+    /// observed, and exited 2 when nothing was allowed). Found by exploratory review.
+    @Test func aSignalWhileWaitingForTheLockEndsTheRunWithNothingApplied() async throws {
+        let setup = try await Self.setUp(held: false)
+        defer { setup.caddy.stop() }
+        let before = try await liveConfig(setup.caddy)
+        let (apply, holder) = try await Self.startWaiting(setup, extra: ["--lock-wait", "3600"])
+        defer { close(holder) }
+        kill(apply.pid, SIGINT)
+        try await offPool { try waitUntil("the apply to end after SIGINT") { !apply.process.isRunning } }
+        #expect(await Self.exitStatus(apply) == 1, "\(apply.output)")
+        #expect(apply.output.contains("interrupted by signal \(SIGINT) while waiting for the apply lock; nothing was applied"))
+        #expect(journalLines(setup.state.path).isEmpty)
+        #expect(try await liveConfig(setup.caddy) == before)
+    }
+
+    /// --lock-wait is waited only within --deadline (the watchdog stands down for an
+    /// apply, so a run waited out a --lock-wait longer than its deadline). Found by
+    /// exploratory review.
+    @Test func theLockIsWaitedForOnlyWithinTheDeadline() async throws {
+        let setup = try await Self.setUp(held: false)
+        defer { setup.caddy.stop() }
+        let (apply, holder) = try await Self.startWaiting(setup, extra: ["--lock-wait", "3600", "--deadline", "15"])
+        defer { close(holder) }
+        try await offPool { try waitUntil(timeout: .seconds(120), "the apply to give up") { !apply.process.isRunning } }
+        #expect(await Self.exitStatus(apply) == 1)
+        #expect(
+            apply.output.contains("another reconcile is applying (pid \(getpid())); stopped waiting at the run's --deadline of 15s"),
+            "\(apply.output)")
+        #expect(journalLines(setup.state.path).isEmpty)
     }
 }

@@ -201,6 +201,21 @@ struct SettingsSection: ManifestSection {
         withExtendedLifetime(held) {}
     }
 
+    /// reconcile runs as root: an apply lock or journal that is a symbolic link (planted in
+    /// a shared directory `--journal` names) is refused, never followed. The lock used to
+    /// truncate the file it pointed to and write a pid there. Found by exploratory review.
+    @Test func aSymbolicLinkAsTheLockOrTheJournalIsNeverFollowed() async throws {
+        let directory = try TemporaryDirectory(prefix: "reconcile-links")
+        let victim = directory.file("victim")
+        try "precious\n".write(toFile: victim, atomically: true, encoding: .utf8)
+        for name in ["apply.lock", "journal.jsonl"] {
+            try FileManager.default.createSymbolicLink(atPath: directory.file(name), withDestinationPath: victim)
+        }
+        await #expect(throws: StateError.self) { _ = try await ApplyLock.acquire(directory.file("apply.lock")) }
+        #expect(throws: StateError.self) { _ = try Journal(path: directory.file("journal.jsonl")) }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+    }
+
     @Test func theTextReportShowsEachPlanAndTheActions() async throws {
         let plan = try await Self.plan("gate: [web-up, web, code-x]\napply: { docker: [start] }\n")
         let report = Report(

@@ -14,11 +14,13 @@ public final class ApplyLock: Sendable {
     }
 
     /// Takes the lock, waiting up to `wait` (nil or zero: not at all) for another
-    /// run to release it.
-    /// - Throws: `ApplyLockBusy` naming the holder's pid, or `StateError`.
-    public static func acquire(_ path: String, wait: Duration? = nil) async throws -> ApplyLock {
+    /// run to release it, and no longer once `interruption` reports a signal: nothing
+    /// has changed yet, so a Ctrl-C while waiting ends the run at once.
+    /// - Throws: `ApplyLockBusy` naming the holder's pid, `ApplyInterrupted`, or `StateError`.
+    public static func acquire(_ path: String, wait: Duration? = nil, interruption: Interruption? = nil) async throws -> ApplyLock {
         try StateDirectory.create((path as NSString).deletingLastPathComponent)
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // Never through a symbolic link: a planted one would make root truncate its target.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StateError("cannot open the apply lock \(path): \(String(cString: strerror(errno)))")
         }
@@ -29,6 +31,10 @@ public final class ApplyLock: Sendable {
                 let reason = String(cString: strerror(errno))
                 close(descriptor)
                 throw StateError("cannot lock \(path): \(reason)")
+            }
+            if let signal = interruption?.requested {
+                close(descriptor)
+                throw ApplyInterrupted(signal: signal, while: "waiting for the apply lock")
             }
             if clock.now >= deadline {
                 let holder = holderPID(descriptor)
@@ -61,4 +67,18 @@ public final class ApplyLock: Sendable {
 public struct ApplyLockBusy: Error, Sendable, CustomStringConvertible {
     public let pid: Int32?
     public var description: String { "another reconcile is applying (pid \(pid.map(String.init) ?? "unknown"))" }
+}
+
+/// A signal came before anything was applied: the run ends with nothing changed.
+public struct ApplyInterrupted: Error, Sendable, CustomStringConvertible {
+    public let signal: Int32
+    /// What the run was doing (`waiting for the apply lock`).
+    public let activity: String
+
+    public init(signal: Int32, while activity: String) {
+        self.signal = signal
+        self.activity = activity
+    }
+
+    public var description: String { "interrupted by signal \(signal) while \(activity); nothing was applied" }
 }

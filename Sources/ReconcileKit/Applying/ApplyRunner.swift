@@ -56,6 +56,11 @@ public struct ApplyRunner: Sendable {
         let first = clock.now - started
         let plan = Plan(before, policies: policies)
         var log = ActionLog(steps: plan.steps)
+        if let signal = interruption.requested {
+            let cause = "\(ApplyInterrupted(signal: signal, while: "observing"))"
+            log.skipPlanned(cause)
+            return Result(findings: plan.findings, actions: log.outcomes, failed: true, cause: cause, observed: (first, nil))
+        }
         guard !plan.allowed.isEmpty else {
             return Result(findings: plan.findings, actions: log.outcomes, failed: false, cause: nil, observed: (first, nil))
         }

@@ -23,11 +23,12 @@ public struct Journal: Sendable {
     }
 
     /// Opens (creating its directory and the file) so a journal that cannot be written
-    /// stops the run before anything is changed.
+    /// stops the run before anything is changed. A symbolic link there is refused, never
+    /// followed (as the report file's and the lock's).
     public init(path: String) throws {
         self.path = path
         try StateDirectory.create(StateDirectory.directory(of: path))
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StateError("cannot open the journal \(path): \(String(cString: strerror(errno)))")
         }
@@ -74,7 +75,7 @@ public struct Journal: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(entry)
         line.append(UInt8(ascii: "\n"))
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StateError("cannot open the journal \(path): \(String(cString: strerror(errno)))")
         }

@@ -43,8 +43,8 @@ public final class ChildProcessGroups: Sendable {
     }
 
     /// From now on SIGTERM, SIGINT and SIGHUP kill every child's group and then end
-    /// reconcile with 128 + the signal, unless ``handOverInterrupts(to:)`` took SIGTERM
-    /// and SIGINT over. Call it once, early, from the command line.
+    /// reconcile with 128 + the signal, unless ``handOverInterrupts(to:)`` took them
+    /// over. Call it once, early, from the command line.
     ///
     /// The handler only writes the signal's number to a pipe (`write` is async-signal-safe,
     /// a lock is not); a dedicated thread reads it, kills the groups and exits at once
@@ -64,8 +64,7 @@ public final class ChildProcessGroups: Sendable {
                 while read(readEnd, &received, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {
                     if errno != EINTR { return }
                 }
-                let takeover = Self.interrupting.contains(received) ? takeover.withLock({ $0 }) : nil
-                guard let takeover else {
+                guard let takeover = takeover.withLock({ $0 }) else {
                     killAll(for: received)
                     _exit(128 + received)
                 }
@@ -84,8 +83,10 @@ public final class ChildProcessGroups: Sendable {
         }
     }
 
-    /// From now on SIGTERM and SIGINT go to `handler` (on the watching thread, not in
-    /// signal context) instead of ending reconcile. With `killingChildren` (an apply) they
+    /// From now on SIGTERM, SIGINT and SIGHUP go to `handler` (on the watching thread, not
+    /// in signal context) instead of ending reconcile: SIGHUP too, since a closed terminal
+    /// or SSH session sends it, and ending there would leave an apply half done (a
+    /// container parked and its replacement unrecorded). With `killingChildren` (an apply) they
     /// still kill every child's group first, and the apply records them, then finishes or
     /// undoes the action in flight; without it (`reconcile serve`) the children run on, so
     /// the run in flight finishes whole before the agent stops and exits 0.
@@ -106,5 +107,4 @@ public final class ChildProcessGroups: Sendable {
     nonisolated(unsafe) static var signalPipe: Int32 = -1
 
     static let terminating = [SIGTERM, SIGINT, SIGHUP]
-    static let interrupting: Set<Int32> = [SIGTERM, SIGINT]
 }
