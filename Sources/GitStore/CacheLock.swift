@@ -38,6 +38,12 @@ final class CacheLock {
 
     deinit { close(descriptor) }
 
+    /// A new scratch name beside `target` (`<clone>.partial-PID-RANDOM`), which
+    /// `removeAbandonedClones` removes once it is abandoned.
+    static func scratchName(for target: String) -> String {
+        "\(target).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
     /// Removes the scratch directories (`<clone>.partial-*`) that interrupted clones of
     /// `target` left behind. Only ever called with the lock held: then no clone of this
     /// remote is in progress, so every one of them is abandoned.

@@ -139,7 +139,7 @@ public final class GitRepository: Sendable {
     /// runs), then removes it the way interrupted clones are removed. `rename` moves a
     /// symbolic link itself, never what it points to.
     private static func moveAside(_ target: String) throws(GitError) {
-        guard rename(target, scratchName(for: target)) == 0 else {
+        guard rename(target, CacheLock.scratchName(for: target)) == 0 else {
             let reason = String(cString: strerror(errno))
             throw .libgit2(call: "rename", message: "cannot move the clone out of the way: \(reason)")
         }
@@ -170,7 +170,7 @@ public final class GitRepository: Sendable {
     /// Clones into a scratch directory beside `target` and renames it into place, so an
     /// interrupted clone never leaves a half-made repository where the next run looks.
     private static func clone(session: RemoteSession, into target: String) throws(GitError) -> GitHandle {
-        let scratch = scratchName(for: target)
+        let scratch = CacheLock.scratchName(for: target)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var options = git_clone_options()
         git_clone_options_init(&options, UInt32(GIT_CLONE_OPTIONS_VERSION))
@@ -185,11 +185,6 @@ public final class GitRepository: Sendable {
             throw .libgit2(call: "rename", message: "cannot move the clone to '\(target)': \(reason)")
         }
         return try openHandle(target)
-    }
-
-    /// A new name beside `target` that `CacheLock.removeAbandonedClones` removes.
-    private static func scratchName(for target: String) -> String {
-        "\(target).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
     private static func fetch(_ remote: GitHandle, session: RemoteSession) throws(GitError) {

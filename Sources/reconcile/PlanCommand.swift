@@ -124,9 +124,8 @@ struct PlanCommand: AsyncParsableCommand {
         ).load(selected)
         let errors = loaded.flatMap(\.result.errors)
         guard errors.isEmpty else {
-            let at = source.origin.commit.map { String($0.prefix(12)) } ?? source.origin.ref
             throw PlanFailure(
-                text: "error: the manifests at \(source.origin.ref) (\(at)) do not decode:\n"
+                text: "error: the manifests at \(source.origin.ref) (\(source.origin.shortCommitOrRef)) do not decode:\n"
                     + errors.map { UntrustedText.terminalLine("\($0)", limit: errorLineLimit) + "\n" }.joined())
         }
         return Loaded(source: source, manifests: loaded.compactMap { try? $0.result.get() })

@@ -182,6 +182,11 @@ struct RunOptions: ParsableArguments {
 
     private func observe(logger: Logger, deadline: RunDeadline, agent: Bool, diagnose: (String) -> Void) async -> Result<Observed, Failure>
     {
+        /// Says `message` on stderr and ends the run without a report.
+        func failed(_ message: String) -> Result<Observed, Failure> {
+            diagnose("error: \(message)")
+            return .failure(Failure(message: message))
+        }
         let source: any DesiredStateSource
         let paths: [String]
         let config: OperatorConfig
@@ -200,8 +205,7 @@ struct RunOptions: ParsableArguments {
         } catch let refusal as SignatureRefusal {
             return .failure(refuse(refusal, commit: commit, diagnose: diagnose))
         } catch {
-            diagnose("error: \(error)")
-            return .failure(Failure(message: "\(error)"))
+            return failed("\(error)")
         }
         logger.debug("desired state from \(source.origin.repo) at \(source.origin.ref) = \(source.origin.commit ?? "-")")
 
@@ -233,14 +237,9 @@ struct RunOptions: ParsableArguments {
             return .failure(refuse(error, commit: source.origin.commit, diagnose: diagnose))
         }
         if let unknown = unknownOnly(among: Set(checks.map(\.checker) + plugins.plugins.map(\.name)).sorted()) {
-            diagnose("error: \(unknown)")
-            return .failure(Failure(message: unknown))
+            return failed(unknown)
         }
-
-        if let nothing = nothingChecked(checks, manifests: paths) {
-            diagnose("error: \(nothing)")
-            return .failure(Failure(message: nothing))
-        }
+        if let nothing = nothingChecked(checks, manifests: paths) { return failed(nothing) }
         // The one decision whether this run may change anything: only without --dry-run and
         // with an apply: section. Any other run is read-only in every request it makes (the
         // mode picks the client's policy), so a report-only run never sends a health check's
@@ -276,9 +275,7 @@ struct RunOptions: ParsableArguments {
                 do {
                     try ReportFile.checkWritable(reportFile)
                 } catch {
-                    let message = "\(error); nothing was applied"
-                    diagnose("error: \(message)")
-                    return .failure(Failure(message: message))
+                    return failed("\(error); nothing was applied")
                 }
             }
             // Applying is not cut off by the watchdog: a change killed halfway would stay
@@ -299,11 +296,9 @@ struct RunOptions: ParsableArguments {
                         only: selected, confirm: { agent || options.confirm($0) })
                 }
             } catch let failure as ApplyOptions.Unavailable {
-                diagnose("error: \(failure.message)")
-                return .failure(Failure(message: failure.message))
+                return failed(failure.message)
             } catch {
-                diagnose("error: \(error)")
-                return .failure(Failure(message: "\(error)"))
+                return failed("\(error)")
             }
             (findings, actions, applyFailed) = (result.findings, result.actions, result.failed)
             logger.debug(

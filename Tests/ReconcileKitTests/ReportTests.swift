@@ -14,6 +14,11 @@ import Testing
         Finding(checker: checker, resource: resource, status: status, message: "\(status)")
     }
 
+    /// A dry run's report of `findings` from `origin`.
+    static func report(_ findings: [Finding], manifest: String = "manifests/") -> Report {
+        Report(origin: origin, manifest: manifest, mode: .dryRun, findings: findings)
+    }
+
     /// A realistic mixed report: each kind of finding the renderers must lay out.
     static let mixed: [Finding] = [
         Finding(
@@ -49,8 +54,7 @@ import Testing
             ([.unknown, .drift, .ok], 2), ([.drift], 2),
         ] as [([Status], Int32)])
     func exitCode(_ statuses: [Status], _ code: Int32) {
-        let report = Report(
-            origin: Self.origin, manifest: "manifests/", mode: .dryRun, findings: statuses.map { Self.finding($0) })
+        let report = Self.report(statuses.map { Self.finding($0) })
         #expect(report.exitCode == code)
     }
 
@@ -66,7 +70,7 @@ import Testing
             Self.finding(.ok, "a"), Self.finding(.drift, "b"), Self.finding(.unknown, "c"), Self.finding(.drift, "d"),
             Self.finding(.ok, "e"), Self.finding(.unknown, "f"),
         ]
-        let report = Report(origin: Self.origin, manifest: "manifests/", mode: .dryRun, findings: findings)
+        let report = Self.report(findings)
         #expect(report.findingsWorstFirst.map(\.resource) == ["b", "d", "c", "f", "a", "e"])
         #expect(report.findings.map(\.resource) == ["a", "b", "c", "d", "e", "f"], "the JSON keeps run order")
         #expect([report.summary.ok, report.summary.drift, report.summary.unknown] as [Int] == [2, 2, 2])
@@ -86,8 +90,7 @@ import Testing
     }
 
     @Test func jsonCarriesTheVersionedShapeOfDesign() throws {
-        let report = Report(
-            origin: Self.origin, manifest: "manifests/production.yaml", mode: .dryRun, findings: Self.mixed)
+        let report = Self.report(Self.mixed, manifest: "manifests/production.yaml")
         let object = try Self.json(report)
         #expect(object["version"] as? Int == 1)
         #expect(object["mode"] as? String == "dry-run")
@@ -145,7 +148,7 @@ import Testing
     }
 
     @Test func jsonRoundTripsThroughTheReportType() throws {
-        let report = Report(origin: Self.origin, manifest: "manifests/", mode: .dryRun, findings: Self.mixed)
+        let report = Self.report(Self.mixed)
         let decoded = try JSONDecoder().decode(Report.self, from: Data(JSONReportRenderer.render(report).utf8))
         #expect(decoded.findings == report.findings)
         #expect(decoded.source == report.source)
@@ -153,22 +156,19 @@ import Testing
     }
 
     @Test func jsonReportSnapshot() {
-        let report = Report(
-            origin: Self.origin, manifest: "manifests/production.yaml", mode: .dryRun, findings: Self.mixed)
+        let report = Self.report(Self.mixed, manifest: "manifests/production.yaml")
         assertSnapshot(JSONReportRenderer.render(report), named: "report-mixed.json")
     }
 
     // MARK: Text
 
     @Test func textReportSnapshotWithDrift() {
-        let report = Report(
-            origin: Self.origin, manifest: "manifests/production.yaml", mode: .dryRun, findings: Self.mixed)
+        let report = Self.report(Self.mixed, manifest: "manifests/production.yaml")
         assertSnapshot(TextReportRenderer().render(report), named: "text-mixed.txt")
     }
 
     @Test func textReportSnapshotQuietHidesOK() {
-        let report = Report(
-            origin: Self.origin, manifest: "manifests/production.yaml", mode: .dryRun, findings: Self.mixed)
+        let report = Self.report(Self.mixed, manifest: "manifests/production.yaml")
         assertSnapshot(TextReportRenderer(hideOK: true).render(report), named: "text-mixed-quiet.txt")
     }
 
@@ -181,12 +181,12 @@ import Testing
     }
 
     @Test func textReportSnapshotNarrowTerminalWrapsFixes() {
-        let report = Report(origin: Self.origin, manifest: "manifests/", mode: .dryRun, findings: [Self.mixed[1]])
+        let report = Self.report([Self.mixed[1]])
         assertSnapshot(TextReportRenderer(width: 60).render(report), named: "text-narrow.txt")
     }
 
     @Test func textReportHasNoEscapeCodesWithoutColourAndColoursStatusesWithIt() {
-        let report = Report(origin: Self.origin, manifest: "manifests/", mode: .dryRun, findings: Self.mixed)
+        let report = Self.report(Self.mixed)
         #expect(!TextReportRenderer(color: false).render(report).contains("\u{1B}"))
         let coloured = TextReportRenderer(color: true).render(report)
         #expect(coloured.contains("\u{1B}[31;1mDRIFT  \u{1B}[0m"))
@@ -195,7 +195,7 @@ import Testing
     }
 
     @Test func textReportSummarisesAnEmptyRun() {
-        let report = Report(origin: Self.origin, manifest: "manifests/", mode: .dryRun, findings: [])
+        let report = Self.report([])
         #expect(
             TextReportRenderer().render(report)
                 == "reconcile dry-run: manifests/ from /srv/config, origin/main @ 9f3c2a7b1d4e\n\n0 checks: 0 drift, 0 unknown, 0 ok (in sync)\n"
@@ -209,9 +209,7 @@ import Testing
             checker: "health", resource: "api", status: .drift, message: "100% down\r\nsince: now, really",
             fix: Fix(summary: "start it"),
             position: SourcePosition(file: "manifests/a,b:c.yaml", line: 7, column: 5))
-        let report = Report(
-            origin: Self.origin, manifest: "manifests/", mode: .dryRun,
-            findings: [finding, Self.finding(.ok, "fine"), Self.finding(.unknown, "docker", checker: "docker")])
+        let report = Self.report([finding, Self.finding(.ok, "fine"), Self.finding(.unknown, "docker", checker: "docker")])
         #expect(
             GitHubAnnotations.of(report).commands
                 == "::error file=manifests/a%2Cb%3Ac.yaml,line=7,col=5,title=reconcile health::api: 100%25 down\\r%0Asince: now, really%0Afix: start it\n"

@@ -7,7 +7,7 @@ public enum PlanSchema {
 
     public static func json() -> String {
         DocumentShape.document(
-            DiffDocument.self, id: "https://reconcile.dev/schema/reconcile-plan-v1.schema.json",
+            DiffDocument.objectSchema, id: "https://reconcile.dev/schema/reconcile-plan-v1.schema.json",
             title: "reconcile plan, version \(Report.currentVersion)",
             description:
                 "The semantic diff of the desired state between two commits (reconcile plan --format json): manifests "

@@ -42,7 +42,7 @@ final class PluginFiles {
                 executable = program
             } else if program.contains("/") {
                 guard try Self.copy(program, from: source, into: directory, copied: &copied) else {
-                    throw PluginLaunchError("\(program) is not a file of the config repository at \(Self.commit(of: source))")
+                    throw PluginLaunchError("\(program) is not a file of the config repository at \(source.origin.shortCommitOrRef)")
                 }
                 executable = directory + "/" + program
                 guard chmod(executable, 0o700) == 0 else {
@@ -91,10 +91,6 @@ final class PluginFiles {
             }
         }
         return true
-    }
-
-    private static func commit(of source: any DesiredStateSource) -> String {
-        source.origin.commit.map { String($0.prefix(12)) } ?? source.origin.ref
     }
 
     private static func remove(_ directory: String) {

@@ -12,12 +12,6 @@ public struct ManifestNode {
     /// Dotted path from the document root, e.g. `caddy.sites[0].routes[1]`.
     public let keyPath: String
 
-    init(yaml: Yams.Node, session: DecodingSession, keyPath: String) {
-        self.yaml = yaml
-        self.session = session
-        self.keyPath = keyPath
-    }
-
     /// Where this node starts in its file.
     public var position: SourcePosition {
         let mark = yaml.mark

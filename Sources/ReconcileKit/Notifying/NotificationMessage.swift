@@ -116,7 +116,7 @@ public enum NotificationMessage {
 
     /// The text's last line names the desired state (repo @ commit), then the JSON wrapper.
     private static func slackBody(_ text: String, origin: Origin) -> String {
-        let source = "\n\(slackEscaped(origin.source.repo)) @ \(origin.source.commit.map { String($0.prefix(12)) } ?? origin.source.ref)"
+        let source = "\n\(slackEscaped(origin.source.repo)) @ \(origin.source.origin.shortCommitOrRef)"
         let data = (try? JSONSerialization.data(withJSONObject: ["text": text + source], options: [.withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

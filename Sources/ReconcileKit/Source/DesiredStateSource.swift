@@ -69,6 +69,10 @@ public struct SourceOrigin: Sendable, Hashable, Codable {
             .flatMap { try? Date($0, strategy: .iso8601) }
     }
 
+    /// The commit's first 12 characters, or the ref when there is no commit: how a message
+    /// names the desired state's version.
+    public var shortCommitOrRef: String { commit.map { String($0.prefix(12)) } ?? ref }
+
     /// `2026-11-28T01:02:03Z`: the report's one time format.
     public static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)

@@ -48,14 +48,9 @@ public struct StateDirectory: Sendable, Hashable {
         return directory.isEmpty ? "." : directory
     }
 
-    /// Creates the directory and its parents (mode 0700: reports and journals name the
-    /// stack's internals).
-    public func create() throws {
-        try Self.create(path)
-    }
-
-    /// Creates `directory` and its parents with mode 0700 (a journal given by `--journal`
-    /// gets the same protection as the state directory).
+    /// Creates `directory` and its parents with mode 0700: reports and journals name the
+    /// stack's internals (a journal given by `--journal` gets the same protection as the
+    /// state directory).
     static func create(_ directory: String) throws {
         do {
             try FileManager.default.createDirectory(
@@ -72,7 +67,7 @@ public struct StateDirectory: Sendable, Hashable {
 
     /// Writes `chunks`, one after another, to `file` atomically, readable by the owner only.
     public func write(chunks: [Data], to file: String) throws {
-        try create()
+        try Self.create(path)
         do {
             try ReportFile.write(chunks: chunks, to: file, permissions: 0o600)
         } catch {
