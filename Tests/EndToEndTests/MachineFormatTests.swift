@@ -35,31 +35,19 @@ import Testing
         return result.status == 0 ? nil : result.stdout + result.stderr
     }
 
-    /// A real HTTP server (Python's http.server, listing Tests/Fixtures at /) on a free
-    /// loopback port, stopped by pid.
-    static func server() async throws -> (ManagedProcess, port: Int) {
-        try await offPool {
-            let port = try freeLoopbackPort()
-            let process = try ManagedProcess(
-                TestPaths.python, ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", TestPaths.fixture("")])
-            try process.waitUntilReady("http.server on port \(port)") { isListening(port: port) }
-            return (process, port)
-        }
-    }
-
     /// Health checks that are in sync, drifted, and unobservable (a POST a dry run does
     /// not send), committed.
-    static func runRepository(port: Int) async throws -> ScratchRepository {
+    static func runRepository(_ server: FixtureHTTPServer) async throws -> ScratchRepository {
         try await healthRepository(
             """
               - name: home
-                url: http://127.0.0.1:\(port)/
+                url: \(server.baseURL)/status/200
                 expect: { status: 200 }
               - name: created
-                url: http://127.0.0.1:\(port)/
+                url: \(server.baseURL)/status/200
                 expect: { status: 201 }
               - name: posted
-                url: http://127.0.0.1:\(port)/
+                url: \(server.baseURL)/status/200
                 method: POST
                 expect: { status: 200 }
 
@@ -72,9 +60,9 @@ import Testing
     }
 
     @Test func aRunsJUnitIsOneSuitePerCheckerWithFailureForDriftAndErrorForUnknown() async throws {
-        let (server, port) = try await Self.server()
+        let server = try await offPool { try FixtureHTTPServer() }
         defer { server.stop() }
-        let repo = try await Self.runRepository(port: port)
+        let repo = try await Self.runRepository(server)
         let result = try await reconcile(["--dry-run", "--repo", repo.path, "--format", "junit"])
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(try Self.schemaProblem(result.stdout, schema: "JUnit.xsd", json: false) == nil)
@@ -105,9 +93,9 @@ import Testing
     }
 
     @Test func aRunsSARIFHasARulePerKindAndResultsAtTheManifestLine() async throws {
-        let (server, port) = try await Self.server()
+        let server = try await offPool { try FixtureHTTPServer() }
         defer { server.stop() }
-        let repo = try await Self.runRepository(port: port)
+        let repo = try await Self.runRepository(server)
         let result = try await reconcile(["--dry-run", "--repo", repo.path, "--format", "sarif"])
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(try Self.schemaProblem(result.stdout, schema: "sarif-schema-2.1.0.json", json: true) == nil)

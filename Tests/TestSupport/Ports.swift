@@ -76,9 +76,12 @@ private func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
-/// True when something accepts TCP connections on 127.0.0.1:`port`.
+/// True when something accepts TCP connections on 127.0.0.1:`port`. The connect is
+/// bounded to a second: a blocking one waits out SYN retries (a minute and more) while
+/// a server that has not reached its accept loop has a full backlog, and a caller's
+/// readiness deadline cannot end it.
 public func isListening(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
     var address = sockaddr_in()
@@ -90,7 +93,13 @@ public func isListening(port: Int) -> Bool {
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
-    return result == 0
+    if result == 0 { return true }
+    guard errno == EINPROGRESS else { return false }
+    var writable = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+    guard poll(&writable, 1, 1000) == 1 else { return false }
+    var error: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0
 }
 
 /// True when something accepts connections on the unix socket at `path`. The socket
