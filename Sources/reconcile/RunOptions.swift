@@ -223,7 +223,15 @@ struct RunOptions: ParsableArguments {
                 manifests.append(manifest)
                 checks += manifest.checks
                 policies[manifest.file] = manifest.apply
-                notify += manifest.notify.filter { target in !notify.contains { $0.name == target.name } }
+                // A webhook URL is a credential: read only from where the operator config lets a
+                // token come from (validate says so as an error at the field).
+                for target in manifest.notify where !notify.contains(where: { $0.name == target.name }) {
+                    if case .refused(let reason) = config.decide(.webhookURL(target.url)) {
+                        diagnose("warning: notify '\(target.name)' (\(manifest.file)): nothing is sent: \(reason)")
+                    } else {
+                        notify.append(target)
+                    }
+                }
             case .failure(let errors):
                 invalid.append(path)
                 diagnose("error: \(path) is not a valid manifest:\n\(errors)")

@@ -36,11 +36,12 @@ import Testing
         }
         try state.write("stuck-url", stuck.url("/stuck") + "\n")
         try state.write("working-url", working.url("/working") + "\n")
+        let config = try state.write("config.yaml", "token_dirs: [\(state.path)]\n")
         func run() async throws -> CommandResult {
             try await reconcile([
                 "--dry-run", "--repo", repo.path, "--deadline", "5", "--var", "base=\(server.baseURL)",
                 "--var", "stuckfile=\(state.file("stuck-url"))", "--var", "workingfile=\(state.file("working-url"))",
-                "--state-dir", state.file("state"),
+                "--state-dir", state.file("state"), "--config", config,
             ])
         }
         try stuck.hang()

@@ -39,12 +39,16 @@ import Testing
         let state: TemporaryDirectory
 
         /// A dry run where the API answers `code`, of `remote` (else the repository's
-        /// path), with the webhook URL variable set unless `webhook` is false.
-        func run(_ code: Int, remote: String? = nil, _ extra: [String] = [], webhook: Bool = true) async throws -> CommandResult {
+        /// path), with the webhook URL variable set unless `webhook` is false, and the
+        /// operator config `config` (else one allowing the scratch directory's files).
+        func run(
+            _ code: Int, remote: String? = nil, _ extra: [String] = [], webhook: Bool = true, config: String? = nil
+        ) async throws -> CommandResult {
             try await reconcile(
                 [
                     "--dry-run", "--repo", remote ?? repo.path, "--var", "base=\(server.baseURL)", "--var", "code=\(code)",
                     "--var", "hookfile=\(state.file("hook-url"))", "--state-dir", state.file("state"),
+                    "--config", config ?? state.file("config.yaml"),
                 ] + extra,
                 environment: ["RECONCILE_TEST_WEBHOOK": webhook ? receiver.url(NotifyTests.secretPath + "/json") : nil])
         }
@@ -65,6 +69,8 @@ import Testing
             let receiver = try WebhookReceiver()
             let state = try TemporaryDirectory(prefix: "reconcile-notify")
             try state.write("hook-url", receiver.url(secretPath + "/slack") + "\n")
+            // The operator lets webhook URLs (like tokens) be read from this directory.
+            try state.write("config.yaml", "token_dirs: [\(state.path)]\n")
             return Setup(repo: repo, server: try FixtureHTTPServer(), receiver: receiver, state: state)
         }
     }
@@ -164,5 +170,29 @@ import Testing
             result.stderr.contains(
                 "warning: notify 'ops-json': the environment variable RECONCILE_TEST_WEBHOOK is not set; the drift message for health api is kept for the next run"
             ))
+    }
+
+    /// A webhook URL is a credential, and a manifest chooses where it is read from: only
+    /// where the operator config lets a token come from (token_env:, token_dirs:), as a
+    /// bearer token. Without a config allowing the state directory, `url_file` there is
+    /// refused by validate at its line, and a run neither reads nor posts to it.
+    @Test func aWebhookURLFileTheOperatorConfigDoesNotAllowIsNeitherReadNorPosted() async throws {
+        let setup = try await Self.setUp()
+        let empty = try setup.state.write("no-config.yaml", "{}\n")
+        let validate = try await reconcile(["validate", "--repo", setup.repo.path, "--config", empty])
+        #expect(validate.status == 1, "\(validate.allOutput)")
+        #expect(
+            validate.stdout.contains("notify[1].url_file: reads /nonexistent/hook-url and posts notifications to it: not allowed: "),
+            "\(validate.stdout)")
+        #expect(validate.stdout.contains("notify[0].url_env: note: reads the environment variable RECONCILE_TEST_WEBHOOK"))
+        var results: [CommandResult] = []
+        for code in [502, 200] {
+            let result = try await setup.run(code, config: empty)
+            #expect(result.stderr.contains("warning: notify 'chat' (manifests/prod.yaml): nothing is sent: "), "\(result.stderr)")
+            #expect(result.stderr.contains("is not inside a directory listed under token_dirs:"), "\(result.stderr)")
+            results.append(result)
+        }
+        #expect(setup.receiver.posts().map(\.path) == [Self.secretPath + "/json", Self.secretPath + "/json"])
+        try setup.assertURLNeverLeaked(results)
     }
 }

@@ -17,6 +17,9 @@ public enum TrustRequest: Sendable, Hashable {
     case tokenVariable(String)
     /// A bearer token read from a file (`bearer_token_file`).
     case tokenFile(String)
+    /// A notification webhook URL, a credential, read from where `notify[i].url_env` or
+    /// `url_file` says: decided as a token from the same place is.
+    case webhookURL(TokenSource)
     /// `caddy adapt` run on a Caddyfile of the repository (`caddy.caddyfile`).
     case caddyAdapt(String)
     /// An apply writing the repository's Caddyfile to a path of this host
@@ -34,6 +37,8 @@ public enum TrustRequest: Sendable, Hashable {
         case .childEnvironment(let key): "passes \(key) to the runner's environment"
         case .tokenVariable(let name): "reads the environment variable \(name) and sends it as a bearer token"
         case .tokenFile(let path): "reads \(path) and sends it as a bearer token"
+        case .webhookURL(.environment(let name)): "reads the environment variable \(name) and posts notifications to it"
+        case .webhookURL(.file(let path)): "reads \(path) and posts notifications to it"
         case .caddyAdapt(let path): "runs caddy adapt on \(path) at the ref"
         case .caddyfileWrite(let path): "writes the Caddyfile to \(path) on this host when applying"
         case .externalChecker(let name, let command): "runs the external checker \(name): \(command)"
@@ -157,6 +162,10 @@ extension OperatorConfig {
                         + "Caddyfile your Caddy starts from there")
             }
             return .allowed(because: "listed under caddyfile_writes: in \(origin)")
+        case .webhookURL(.environment(let name)):
+            return decide(.tokenVariable(name))
+        case .webhookURL(.file(let path)):
+            return decide(.tokenFile(path))
         case .caddyAdapt:
             return .allowed(
                 because: "always: caddy adapt runs with an empty environment, and imports only files of the repository "

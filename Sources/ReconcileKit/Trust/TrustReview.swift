@@ -32,7 +32,15 @@ public struct TrustReview: Sendable {
 
     /// Every trust field of `manifest`, decided by `config`, in file order.
     public init(_ manifest: Manifest, config: OperatorConfig) {
-        entries = manifest.checks.flatMap(\.trustFields)
+        let webhooks = manifest.notify.enumerated().map { index, target in
+            let key: String
+            switch target.url {
+            case .environment: key = "url_env"
+            case .file: key = "url_file"
+            }
+            return TrustField(.webhookURL(target.url), position: target.position, keyPath: "notify[\(index)].\(key)")
+        }
+        entries = (manifest.checks.flatMap(\.trustFields) + webhooks)
             .sorted { ($0.position.line, $0.position.column) < ($1.position.line, $1.position.column) }
             .map { Entry(field: $0, decision: config.decide($0.request)) }
     }
