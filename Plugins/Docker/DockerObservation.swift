@@ -14,33 +14,16 @@ public struct DockerObservation: Sendable, Hashable, Codable {
     /// Every container (`docker ps -a`), for pairing and for "did you mean"; only the
     /// desired ones when no other checker of the run reads this observation and each
     /// answered to its exact name (the list was not needed, see `DockerChecker`).
-    public var containers: [ContainerSummary]
+    public var containers: [ContainerSummary] = []
     /// Inspections of the containers paired with desired ones, by container id.
-    public var inspected: [String: ContainerObservation]
+    public var inspected: [String: ContainerObservation] = [:]
     /// Containers that were listed but could not be inspected, by id, with the reason.
-    public var inspectionProblems: [String: String]
+    public var inspectionProblems: [String: String] = [:]
     /// Every volume; nil when listing them failed (`volumeProblem` says why).
     public var volumes: [VolumeObservation]?
     public var volumeProblem: String?
     /// The compose file's desired state, when the manifest names one.
     public var compose: ComposeObservation?
-
-    public init(
-        endpoint: String, problem: EngineProblem? = nil, engine: EngineInfo? = nil,
-        containers: [ContainerSummary] = [], inspected: [String: ContainerObservation] = [:],
-        inspectionProblems: [String: String] = [:], volumes: [VolumeObservation]? = nil, volumeProblem: String? = nil,
-        compose: ComposeObservation? = nil
-    ) {
-        self.endpoint = endpoint
-        self.problem = problem
-        self.engine = engine
-        self.containers = containers
-        self.inspected = inspected
-        self.inspectionProblems = inspectionProblems
-        self.volumes = volumes
-        self.volumeProblem = volumeProblem
-        self.compose = compose
-    }
 
     /// The inspected container with this name, for checkers that take this observation
     /// as an input (the media chain reads a container's mounts). Only containers the
@@ -90,12 +73,6 @@ public struct EngineProblem: Sendable, Hashable, Codable, Error, CustomStringCon
     /// What to do about it (a command, a group, a variable).
     public var hint: String
 
-    public init(kind: Kind, message: String, hint: String) {
-        self.kind = kind
-        self.message = message
-        self.hint = hint
-    }
-
     public var description: String { message }
 }
 
@@ -125,20 +102,7 @@ public struct ContainerSummary: Sendable, Hashable, Codable {
     /// The host ports it publishes, as the list reports them (`Ports`): what the host
     /// checker reads to say which container a port belongs to, for every container,
     /// named in the manifest or not.
-    public var ports: [PortBinding]
-
-    public init(
-        id: String, name: String, state: String, image: String, composeProject: String? = nil,
-        composeService: String? = nil, ports: [PortBinding] = []
-    ) {
-        self.id = id
-        self.name = name
-        self.state = state
-        self.image = image
-        self.composeProject = composeProject
-        self.composeService = composeService
-        self.ports = ports
-    }
+    public var ports: [PortBinding] = []
 }
 
 extension ContainerSummary {
@@ -192,63 +156,34 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
     public var name: String
     /// `State.Status` as reported.
     public var state: String
-    public var exitCode: Int
-    public var oomKilled: Bool
+    public var exitCode = 0
+    public var oomKilled = false
     /// `State.Error`, when the engine reported one (a failed start).
     public var error: String?
     /// The image reference the container was created from (`Config.Image`).
     public var image: String
     /// The image id it runs (`sha256:…`).
-    public var imageID: String
-    public var restartPolicy: RestartPolicy
+    public var imageID = ""
+    public var restartPolicy = RestartPolicy(.no)
     /// The restart policy name as reported, when it is not one reconcile knows.
     public var restartPolicyRaw: String?
     /// nil when the container has no health check.
     public var health: HealthObservation?
     /// Published ports, normalised (every interface = nil host address).
-    public var ports: [PortBinding]
-    public var mounts: [MountObservation]
+    public var ports: [PortBinding] = []
+    public var mounts: [MountObservation] = []
     public var composeProject: String?
     public var composeService: String?
     /// The compose project directory on the Docker host (label
     /// `com.docker.compose.project.working_dir`): relative bind sources resolve against it.
     public var composeWorkingDir: String?
     /// Names of the environment variables set in the container.
-    public var environmentNames: [String]
+    public var environmentNames: [String] = []
     /// The values of the variables the manifest compares by value.
-    public var environmentValues: [String: String]
+    public var environmentValues: [String: String] = [:]
     /// What it was created with, for a fix that recreates it as it is; nil in
     /// observations recorded before it was read.
     public var definition: ContainerDefinition?
-
-    public init(
-        id: String, name: String, state: String, exitCode: Int = 0, oomKilled: Bool = false, error: String? = nil,
-        image: String, imageID: String = "", restartPolicy: RestartPolicy = RestartPolicy(.no),
-        restartPolicyRaw: String? = nil, health: HealthObservation? = nil, ports: [PortBinding] = [],
-        mounts: [MountObservation] = [], composeProject: String? = nil, composeService: String? = nil,
-        composeWorkingDir: String? = nil, environmentNames: [String] = [], environmentValues: [String: String] = [:],
-        definition: ContainerDefinition? = nil
-    ) {
-        self.id = id
-        self.name = name
-        self.state = state
-        self.exitCode = exitCode
-        self.oomKilled = oomKilled
-        self.error = error
-        self.image = image
-        self.imageID = imageID
-        self.restartPolicy = restartPolicy
-        self.restartPolicyRaw = restartPolicyRaw
-        self.health = health
-        self.ports = ports
-        self.mounts = mounts
-        self.composeProject = composeProject
-        self.composeService = composeService
-        self.composeWorkingDir = composeWorkingDir
-        self.environmentNames = environmentNames
-        self.environmentValues = environmentValues
-        self.definition = definition
-    }
 }
 
 /// A named volume (`GET /volumes`), with the host directory behind it, which the media
@@ -259,13 +194,6 @@ public struct VolumeObservation: Sendable, Hashable, Codable {
     /// The volume's directory on the Docker host.
     public var mountpoint: String
     public var composeProject: String?
-
-    public init(name: String, driver: String, mountpoint: String, composeProject: String? = nil) {
-        self.name = name
-        self.driver = driver
-        self.mountpoint = mountpoint
-        self.composeProject = composeProject
-    }
 }
 
 /// The desired state read from the manifest's compose file, or why it could not be.
@@ -273,31 +201,19 @@ public struct ComposeObservation: Sendable, Hashable, Codable {
     public var file: String
     public var project: String?
     /// Expected containers, one per service that `docker compose up -d` starts.
-    public var containers: [ContainerSpec]
+    public var containers: [ContainerSpec] = []
     /// Named volumes the file declares, by their engine names (`project_name`).
-    public var volumes: [VolumeSpec]
+    public var volumes: [VolumeSpec] = []
     /// Why the file could not be used; nil when it was.
     public var problem: String?
     /// What `docker compose` would refuse in the file (an undeclared named volume, two
     /// mounts on one target, …): the deploy fails although the file reads.
-    public var refusals: [Refusal]
+    public var refusals: [Refusal] = []
 
     /// One thing compose refuses, with the consistency rule that names it in `validate`.
     public struct Refusal: Sendable, Hashable, Codable {
         public var rule: String
         public var message: String
         public var position: SourcePosition
-    }
-
-    public init(
-        file: String, project: String? = nil, containers: [ContainerSpec] = [], volumes: [VolumeSpec] = [],
-        problem: String? = nil, refusals: [Refusal] = []
-    ) {
-        self.file = file
-        self.project = project
-        self.containers = containers
-        self.volumes = volumes
-        self.problem = problem
-        self.refusals = refusals
     }
 }

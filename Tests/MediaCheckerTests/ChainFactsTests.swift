@@ -1,10 +1,10 @@
 import CaddyChecker
-import DockerChecker
 import Foundation
 import ReconcileKit
 import TestSupport
 import Testing
 
+@testable import DockerChecker
 @testable import MediaChecker
 
 /// Reading a chain's facts out of what the other checkers observed, on configs recorded

@@ -1,9 +1,9 @@
-import DockerChecker
 import Foundation
 import ReconcileKit
 import TestSupport
 import Testing
 
+@testable import DockerChecker
 @testable import MediaChecker
 
 /// Each broken link of the chain is its own finding, naming the link and carrying the
