@@ -197,14 +197,22 @@ enum EngineJSON {
     /// Docker lists an all-interfaces binding once per address family, normalising makes
     /// them one.
     static func publishedPorts(_ ports: [ContainerRow.Port]?) -> [PortBinding] {
+        distinctSorted(
+            (ports ?? []).compactMap { port in
+                guard let hostPort = port.PublicPort, let containerPort = port.PrivatePort else { return nil }
+                return PortBinding(hostIP: port.IP, hostPort: hostPort, containerPort: containerPort, proto: port.Type ?? "tcp")
+            })
+    }
+
+    /// Each binding once (the first of equal ones), sorted.
+    static func distinctSorted(_ bindings: [PortBinding]) -> [PortBinding] {
         var result: [PortBinding] = []
-        for port in ports ?? [] {
-            guard let hostPort = port.PublicPort, let containerPort = port.PrivatePort else { continue }
-            let binding = PortBinding(hostIP: port.IP, hostPort: hostPort, containerPort: containerPort, proto: port.Type ?? "tcp")
-            if !result.contains(binding) { result.append(binding) }
-        }
+        for binding in bindings where !result.contains(binding) { result.append(binding) }
         return result.sorted()
     }
+
+    /// nil for an empty string, which engines send for "not set".
+    static func nonEmpty(_ text: String?) -> String? { text?.isEmpty == false ? text : nil }
 
     /// `valued`: the variables whose values the manifest compares (no other value is kept).
     static func observation(_ inspect: Inspect, keepingValuesOf valued: Set<String> = []) -> ContainerObservation {
@@ -218,14 +226,14 @@ enum EngineJSON {
         return ContainerObservation(
             id: inspect.Id, name: containerName(inspect.Name ?? inspect.Id), state: state?.Status ?? "unknown",
             exitCode: state?.ExitCode ?? 0, oomKilled: state?.OOMKilled ?? false,
-            error: (state?.Error).flatMap { $0.isEmpty ? nil : $0 },
+            error: nonEmpty(state?.Error),
             image: inspect.Config?.Image ?? inspect.Image ?? "", imageID: inspect.Image ?? "",
             restartPolicy: restart, restartPolicyRaw: policy == nil ? policyName : nil,
             health: health(state?.Health, healthcheck: inspect.Config?.Healthcheck),
             ports: ports(configured: inspect.HostConfig?.PortBindings, actual: inspect.NetworkSettings?.Ports),
             mounts: (inspect.Mounts ?? []).map { mount in
                 MountObservation(
-                    type: mount.Type ?? "unknown", name: mount.Name.flatMap { $0.isEmpty ? nil : $0 },
+                    type: mount.Type ?? "unknown", name: nonEmpty(mount.Name),
                     source: mount.Source ?? "", target: mount.Destination ?? "", readOnly: !(mount.RW ?? true))
             },
             composeProject: labels[composeProjectLabel], composeService: labels[composeServiceLabel],
@@ -241,8 +249,7 @@ enum EngineJSON {
         let network = inspect.HostConfig?.NetworkMode ?? ""
         return ContainerDefinition(
             entrypoint: config?.Entrypoint?.words ?? [], command: config?.Cmd?.words ?? [],
-            user: (config?.User).flatMap { $0.isEmpty ? nil : $0 },
-            workingDir: (config?.WorkingDir).flatMap { $0.isEmpty ? nil : $0 },
+            user: nonEmpty(config?.User), workingDir: nonEmpty(config?.WorkingDir),
             networkMode: ContainerDefinition.defaultNetworkModes.contains(network) ? nil : network,
             labels: config?.Labels ?? [:],
             ulimits: (inspect.HostConfig?.Ulimits ?? []).compactMap { limit in
@@ -324,18 +331,18 @@ enum EngineJSON {
             return result
         }
         let running = bindings(actual)
-        var result: [PortBinding] = []
-        for binding in bindings(configured).isEmpty ? running : bindings(configured) {
-            var resolved = binding
-            if resolved.hostPort == nil,
-                let chosen = running.first(where: {
-                    $0.containerPort == binding.containerPort && $0.proto == binding.proto && $0.hostIP == binding.hostIP
-                })
-            {
-                resolved.hostPort = chosen.hostPort
-            }
-            if !result.contains(resolved) { result.append(resolved) }
-        }
-        return result.sorted()
+        let declared = bindings(configured)
+        return distinctSorted(
+            (declared.isEmpty ? running : declared).map { binding in
+                var resolved = binding
+                if resolved.hostPort == nil,
+                    let chosen = running.first(where: {
+                        $0.containerPort == binding.containerPort && $0.proto == binding.proto && $0.hostIP == binding.hostIP
+                    })
+                {
+                    resolved.hostPort = chosen.hostPort
+                }
+                return resolved
+            })
     }
 }
