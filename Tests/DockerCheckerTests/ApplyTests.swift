@@ -51,7 +51,7 @@ struct ApplyTests {
                 "applied docker volume create \(media)", "applied docker start \(worker)",
             ])
         #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
-        #expect(try inspect(scene.engine, worker, "{{.State.Status}}") == "running")
+        #expect(try scene.engine.inspect(worker, "{{.State.Status}}") == "running")
         #expect(try scene.engine.podman(["volume", "ls", "--format", "{{.Name}}"]).split(separator: "\n").contains { $0 == media })
     }
 
@@ -79,7 +79,7 @@ struct ApplyTests {
                 "rolled_back docker start \(worker)", "failed docker update --restart=unless-stopped \(backend)",
             ])
         #expect(result.actions.last?.detail?.contains("/update answered 404") == true, "\(result.actions)")
-        #expect(try inspect(scene.engine, worker, "{{.State.Status}}") != "running")
+        #expect(try scene.engine.inspect(worker, "{{.State.Status}}") != "running")
     }
 
     @Test func aRestartPolicyTheEngineCannotUpdateIsSetByRecreatingWhenThePolicyAllowsIt() async throws {
@@ -87,7 +87,7 @@ struct ApplyTests {
         defer { scene.tearDown() }
         let backend = scene.container("backend")
         try scene.engine.run(backend, ["--label", "kept=yes"], command: Self.stoppable)
-        let oldID = try inspect(scene.engine, backend, "{{.Id}}")
+        let oldID = try scene.engine.inspect(backend, "{{.Id}}")
         let result = try await apply(
             """
             docker:
@@ -104,9 +104,9 @@ struct ApplyTests {
             ])
         #expect(result.actions.first?.detail?.contains("the engine does not offer this call") == true, "\(result.actions)")
         #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
-        #expect(try inspect(scene.engine, backend, "{{.HostConfig.RestartPolicy.Name}}") == "unless-stopped")
-        #expect(try inspect(scene.engine, backend, "{{.Id}}") != oldID)
-        #expect(try inspect(scene.engine, backend, "{{.Config.Labels.kept}}") == "yes")
+        #expect(try scene.engine.inspect(backend, "{{.HostConfig.RestartPolicy.Name}}") == "unless-stopped")
+        #expect(try scene.engine.inspect(backend, "{{.Id}}") != oldID)
+        #expect(try scene.engine.inspect(backend, "{{.Config.Labels.kept}}") == "yes")
         #expect(try containers(named: backend, scene) == [Substring(backend)])
     }
 
@@ -130,7 +130,7 @@ struct ApplyTests {
         #expect(!result.failed, "\(result.cause ?? "") \(result.actions)")
         #expect(result.rendered == ["applied docker recreate \(backend)"])
         #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
-        let environment = Set(try inspect(scene.engine, backend, "{{range .Config.Env}}{{.}} {{end}}").split(separator: " "))
+        let environment = Set(try scene.engine.inspect(backend, "{{range .Config.Env}}{{.}} {{end}}").split(separator: " "))
         #expect(environment.isSuperset(of: ["DJANGO_DEBUG=0", "DJANGO_SECRET_KEY=new-secret-9c2e"]), "\(environment)")
         #expect(!environment.contains("DJANGO_DEBUG=1"))
         #expect(environment.contains("KEPT=yes"), "the rest of the environment carries over")
@@ -142,10 +142,6 @@ struct ApplyTests {
         for text in [journal, "\(result.actions)"] + result.findings.map({ mask.mask("\($0)") }) {
             #expect(!text.contains("old-secret-7f3a") && !text.contains("new-secret-9c2e"), "\(text)")
         }
-    }
-
-    func inspect(_ engine: PodmanEngine, _ name: String, _ format: String) throws -> String {
-        try engine.podman(["inspect", "--format", format, name])
     }
 
     /// Applies a manifest whose only difference from `name` is what is mounted at /data.
@@ -176,16 +172,16 @@ struct ApplyTests {
         let media = scene.volume("media")
         try scene.engine.podman(["volume", "create", media])
         try scene.engine.run(web, ["-v", "\(wrong):/data", "--label", "kept=yes", "-e", "DJANGO_DEBUG=0"], command: Self.stoppable)
-        let oldID = try inspect(scene.engine, web, "{{.Id}}")
+        let oldID = try scene.engine.inspect(web, "{{.Id}}")
         let result = try await recreate(web, mounting: media, in: scene)
         #expect(!result.failed, "\(result.cause ?? "") \(result.actions)")
         #expect(result.rendered == ["applied docker recreate \(web)"])
         #expect(result.findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(result.findings.map(\.message))")
-        #expect(try inspect(scene.engine, web, "{{.Id}}") != oldID)
-        #expect(try inspect(scene.engine, web, "{{.State.Status}}") == "running")
-        #expect(try inspect(scene.engine, web, "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}").contains("\(media):/data"))
-        #expect(try inspect(scene.engine, web, "{{.Config.Labels.kept}}") == "yes")
-        #expect(try inspect(scene.engine, web, "{{.Config.Env}}").contains("DJANGO_DEBUG=0"))
+        #expect(try scene.engine.inspect(web, "{{.Id}}") != oldID)
+        #expect(try scene.engine.inspect(web, "{{.State.Status}}") == "running")
+        #expect(try scene.engine.inspect(web, "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}").contains("\(media):/data"))
+        #expect(try scene.engine.inspect(web, "{{.Config.Labels.kept}}") == "yes")
+        #expect(try scene.engine.inspect(web, "{{.Config.Env}}").contains("DJANGO_DEBUG=0"))
         #expect(try containers(named: web, scene) == [Substring(web)], "the parked old container is removed once verified")
     }
 
@@ -215,14 +211,14 @@ struct ApplyTests {
         let directory = try TemporaryDirectory(prefix: "reconcile-poison")
         _ = try directory.write("poison", "")
         try scene.engine.run(web, [], command: Self.refusesPoison)
-        let oldID = try inspect(scene.engine, web, "{{.Id}}")
+        let oldID = try scene.engine.inspect(web, "{{.Id}}")
         let result = try await recreate(web, mounting: directory.path, in: scene)
         // It undid itself: the old container is back, so the action is rolled back, not failed.
         #expect(result.failed)
         #expect(result.rendered == ["rolled_back docker recreate \(web)"])
         #expect(result.actions.first?.detail?.contains("did not stay running") == true, "\(result.actions)")
-        #expect(try inspect(scene.engine, web, "{{.Id}}") == oldID)
-        #expect(try inspect(scene.engine, web, "{{.State.Status}}") == "running")
+        #expect(try scene.engine.inspect(web, "{{.Id}}") == oldID)
+        #expect(try scene.engine.inspect(web, "{{.State.Status}}") == "running")
         #expect(try containers(named: web, scene) == [Substring(web)], "only the old container is left")
     }
 
@@ -237,7 +233,7 @@ struct ApplyTests {
         try scene.engine.podman(["volume", "create", media])
         try scene.engine.run(web, [], command: Self.stoppable)
         try scene.engine.run(worker, [], command: Self.refusesPoison)
-        let oldID = try inspect(scene.engine, web, "{{.Id}}")
+        let oldID = try scene.engine.inspect(web, "{{.Id}}")
         let result = try await apply(
             """
             docker:
@@ -253,8 +249,8 @@ struct ApplyTests {
             result.rendered == [
                 "rolled_back docker recreate \(web)", "rolled_back docker recreate \(worker)",
             ])
-        #expect(try inspect(scene.engine, web, "{{.Id}}") == oldID)
-        #expect(try inspect(scene.engine, web, "{{.State.Status}}") == "running")
+        #expect(try scene.engine.inspect(web, "{{.Id}}") == oldID)
+        #expect(try scene.engine.inspect(web, "{{.State.Status}}") == "running")
         #expect(try containers(named: web, scene) == [Substring(web)], "the replacement is gone")
         #expect(try containers(named: worker, scene) == [Substring(worker)])
     }

@@ -115,7 +115,7 @@ import Testing
         let arguments = ["-v", "/app/anon", "--mount", "type=volume,destination=/app/cache,ro=true", "-v", "\(data):/app/data"]
         try engine.run(odd, arguments)
         defer { _ = try? engine.podman(["rm", "-f", "-v", "-t", "0", odd]) }
-        let ids = try engine.podman(["inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", odd])
+        let ids = try engine.inspect(odd, "{{range .Mounts}}{{.Name}} {{end}}")
             .split(separator: " ").map(String.init).filter { $0 != data }
         #expect(ids.count == 2 && ids.allSatisfy { DockerChecker.isAnonymousVolume($0) }, "\(ids)")
 

@@ -70,6 +70,13 @@ enum SpecText {
     }
 }
 
+extension PodmanEngine {
+    /// `podman inspect --format FORMAT NAME`.
+    func inspect(_ name: String, _ format: String) throws -> String {
+        try podman(["inspect", "--format", format, name])
+    }
+}
+
 /// The built `reconcile` binary, or a failed requirement saying to build it first.
 func builtReconcile() throws -> String {
     let binary = TestPaths.reconcileBinary

@@ -16,7 +16,7 @@ struct InspectByNameTests {
 
     /// A dry run's context in which `readers` read the observation (nil: unknown).
     static func context(readers: Set<String>?) -> ObservationContext {
-        var context = ObservationContext(mode: .dryRun, source: StubSource(), environment: [:])
+        var context = dryRunContext()
         context.readers = readers
         return context
     }

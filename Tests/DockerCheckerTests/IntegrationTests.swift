@@ -15,7 +15,7 @@ struct IntegrationTests {
     /// when a name does not answer); both must find the same.
     func check(_ yaml: String, environment: [String: String] = [:]) async throws -> (DockerObservation, [Finding]) {
         let spec = try SpecText.decode(yaml)
-        var context = ObservationContext(mode: .dryRun, source: StubSource(), environment: environment)
+        var context = dryRunContext(environment: environment)
         let checker = DockerChecker()
         let observation = try await checker.observe(spec, in: context)
         let findings = checker.compare(spec, with: observation)

@@ -86,7 +86,7 @@ struct ReadOnlyTests {
     /// Whatever read-only policy the core gives a dry run (it may allow Docker's exec
     /// calls for the Django runner), nothing that changes a container or volume passes.
     @Test func theDryRunContextRefusesEveryContainerAndVolumeChange() throws {
-        let policy = ObservationContext(mode: .dryRun, source: StubSource(), environment: [:]).http.policy
+        let policy = dryRunContext().http.policy
         let endpoint = try HTTPEndpoint(parsing: "unix:///var/run/docker.sock")
         for (method, path) in [
             ("POST", "/v1.41/containers/backend/start"), ("POST", "/containers/backend/start"),
@@ -120,7 +120,7 @@ struct ReadOnlyTests {
             #expect(requests.nonEmptyAllSatisfy { $0.method == "GET" }, "\(requests)")
             #expect(requests.map(\.target).contains("/v1.41/containers/json?all=1"))
             // Still created: nothing started it.
-            #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", db]) == "created")
+            #expect(try scene.engine.inspect(db, "{{.State.Status}}") == "created")
         }
     }
 
@@ -155,8 +155,8 @@ struct ReadOnlyTests {
             #expect(requests.count >= 4)
             #expect(requests.nonEmptyAllSatisfy { $0.method == "GET" }, "\(requests)")
             // Every drift had a fix a human could run; reconcile ran none of them.
-            #expect(try scene.engine.podman(["inspect", "--format", "{{.State.Status}}", worker]) == "created")
-            #expect(try scene.engine.podman(["inspect", "--format", "{{.HostConfig.RestartPolicy.Name}}", backend]) == "always")
+            #expect(try scene.engine.inspect(worker, "{{.State.Status}}") == "created")
+            #expect(try scene.engine.inspect(backend, "{{.HostConfig.RestartPolicy.Name}}") == "always")
             #expect(try scene.engine.podman(["volume", "ls", "-q", "--filter", "name=\(scene.prefix)_media"]).isEmpty)
         }
     }

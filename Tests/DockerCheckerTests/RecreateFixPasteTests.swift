@@ -17,10 +17,6 @@ struct RecreateFixPasteTests {
     /// A command with quoting in it, which stops at once on SIGTERM.
     static let command = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 
-    func inspect(_ engine: PodmanEngine, _ name: String, _ format: String) throws -> String {
-        try engine.podman(["inspect", "--format", format, name])
-    }
-
     /// Runs `snippet` in `sh` with `docker` as this engine's podman and `environment` exported.
     func paste(_ snippet: String, on engine: PodmanEngine, environment: [String: String?]) throws {
         let store = PodmanEngine.storeArguments(engine.directory).map(ShellWord.quoted).joined(separator: " ")
@@ -45,7 +41,7 @@ struct RecreateFixPasteTests {
                 "-e", "DATABASE_URL=\(Self.databaseURL)",
             ],
             command: Self.command)
-        let oldCommand = try inspect(engine, backend, "{{json .Config.Cmd}}")
+        let oldCommand = try engine.inspect(backend, "{{json .Config.Cmd}}")
 
         let spec = try SpecText.decode(
             """
@@ -57,7 +53,7 @@ struct RecreateFixPasteTests {
             """)
         let checker = DockerChecker()
         let observation = try await checker.observe(
-            spec, in: ObservationContext(mode: .dryRun, source: StubSource(), environment: [:]))
+            spec, in: dryRunContext())
         let findings = checker.compare(spec, with: observation).about(backend)
         let environment = try #require(findings.first { $0.expected == "DJANGO_DEBUG=\"0\"" }, "\(findings)")
         let mounts = try #require(findings.first { $0.expected == "\(elsewhere):/app/media" }, "\(findings)")
@@ -80,16 +76,16 @@ struct RecreateFixPasteTests {
 
         try paste(snippet, on: engine, environment: ["API_TOKEN": Self.secret, "DATABASE_URL": Self.databaseURL])
 
-        #expect(try inspect(engine, backend, "{{.State.Status}}") == "running")
-        #expect(try inspect(engine, backend, "{{json .Config.Cmd}}") == oldCommand)
-        #expect(try inspect(engine, backend, "{{.Config.WorkingDir}}") == "/app/src")
-        #expect(try inspect(engine, backend, "{{.Config.Labels.kept}}") == "yes")
-        #expect(try inspect(engine, backend, "{{.HostConfig.RestartPolicy.Name}}") == "unless-stopped")
-        let mounted = try inspect(engine, backend, "{{range .Mounts}}{{.Destination}}={{.Source}}{{.Name}},{{.RW}};{{end}}")
+        #expect(try engine.inspect(backend, "{{.State.Status}}") == "running")
+        #expect(try engine.inspect(backend, "{{json .Config.Cmd}}") == oldCommand)
+        #expect(try engine.inspect(backend, "{{.Config.WorkingDir}}") == "/app/src")
+        #expect(try engine.inspect(backend, "{{.Config.Labels.kept}}") == "yes")
+        #expect(try engine.inspect(backend, "{{.HostConfig.RestartPolicy.Name}}") == "unless-stopped")
+        let mounted = try engine.inspect(backend, "{{range .Mounts}}{{.Destination}}={{.Source}}{{.Name}},{{.RW}};{{end}}")
         #expect(mounted.contains("/app/src=\(source.path),false;"), "\(mounted)")
         #expect(mounted.contains("/app/media=") && mounted.contains("\(elsewhere),true;"), "\(mounted)")
         #expect(!mounted.contains(media), "the manifest's volume replaced the old one: \(mounted)")
-        let variables = try inspect(engine, backend, "{{range .Config.Env}}{{.}}\n{{end}}").split(separator: "\n")
+        let variables = try engine.inspect(backend, "{{range .Config.Env}}{{.}}\n{{end}}").split(separator: "\n")
         #expect(variables.contains("DJANGO_DEBUG=0"))
         #expect(variables.contains("GREETING=hello world"))
         #expect(variables.contains("API_TOKEN=\(Self.secret)"), "the secret came from the pasting shell")
@@ -97,7 +93,7 @@ struct RecreateFixPasteTests {
         #expect(try engine.podman(["exec", backend, "cat", "/app/src/app.py"]) == "print('hi')")
 
         let again = checker.compare(
-            spec, with: try await checker.observe(spec, in: ObservationContext(mode: .dryRun, source: StubSource(), environment: [:])))
+            spec, with: try await checker.observe(spec, in: dryRunContext()))
         #expect(again.about(backend).nonEmptyAllSatisfy { $0.status == .ok }, "\(again)")
     }
 
@@ -113,10 +109,10 @@ struct RecreateFixPasteTests {
         try engine.podman(["volume", "create", media])
         let source = try TemporaryDirectory(prefix: "reconcile-src")
         try engine.run(backend, ["-v", "\(source.path):/app/src:ro", "-e", "GREETING=hi"], command: Self.command)
-        let oldCommand = try inspect(engine, backend, "{{json .Config.Cmd}}")
+        let oldCommand = try engine.inspect(backend, "{{json .Config.Cmd}}")
         let spec = try SpecText.decode("endpoint: \(engine.endpoint)\ncontainers:\n  - name: \(backend)\n")
         let observation = try await DockerChecker().observe(
-            spec, in: ObservationContext(mode: .dryRun, source: StubSource(), environment: [:]))
+            spec, in: dryRunContext())
         let mountpoint = try #require(observation.volume(named: media)?.mountpoint)
 
         let fix = try #require(ContainerRepair(backend, in: observation)).mounting(mountpoint, at: "/app/media", because: "test")
@@ -124,11 +120,11 @@ struct RecreateFixPasteTests {
         #expect(!fix.summary.contains("compose"), "\(fix.summary)")
         try paste(try #require(fix.snippet), on: engine, environment: [:])
 
-        #expect(try inspect(engine, backend, "{{.State.Status}}") == "running")
-        #expect(try inspect(engine, backend, "{{json .Config.Cmd}}") == oldCommand)
-        let mounted = try inspect(engine, backend, "{{range .Mounts}}{{.Destination}}={{.Source}}{{.Name}};{{end}}")
+        #expect(try engine.inspect(backend, "{{.State.Status}}") == "running")
+        #expect(try engine.inspect(backend, "{{json .Config.Cmd}}") == oldCommand)
+        let mounted = try engine.inspect(backend, "{{range .Mounts}}{{.Destination}}={{.Source}}{{.Name}};{{end}}")
         #expect(mounted.contains("/app/src=\(source.path);"), "\(mounted)")
         #expect(mounted.contains("/app/media=") && mounted.contains("\(media);"), "\(mounted)")
-        #expect(try inspect(engine, backend, "{{range .Config.Env}}{{.}};{{end}}").contains("GREETING=hi;"))
+        #expect(try engine.inspect(backend, "{{range .Config.Env}}{{.}};{{end}}").contains("GREETING=hi;"))
     }
 }
