@@ -1,3 +1,4 @@
+import DockerChecker
 import Foundation
 import ReconcileKit
 
@@ -270,16 +271,7 @@ extension DjangoSpec {
             )
         }
         let map = try container.mapping(containerObject)
-        var endpoint: String?
-        if let endpointNode = map.optional("endpoint") {
-            let text = try endpointNode.string()
-            do {
-                _ = try HTTPEndpoint(parsing: text)
-            } catch {
-                throw endpointNode.error(error.message)
-            }
-            endpoint = text
-        }
+        let endpoint = try DockerSpec.endpoint(map.optional("endpoint"))
         let nameNode = try map.required("name")
         let name = try nameNode.string()
         let pythonNode = map.optional("python")

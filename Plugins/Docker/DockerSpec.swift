@@ -50,23 +50,26 @@ extension DockerSpec {
     public init(from node: ManifestNode) throws {
         let map = try node.mapping(Self.object)
         position = node.position
-        if let endpointNode = map.optional("endpoint") {
-            let text = try endpointNode.string()
-            do {
-                _ = try HTTPEndpoint(parsing: text)
-            } catch {
-                throw endpointNode.error(error.message)
-            }
-            endpoint = text
-        } else {
-            endpoint = nil
-        }
+        endpoint = try Self.endpoint(map.optional("endpoint"))
         containers = try map.optional("containers")?.list().map { try ContainerSpec(from: $0) } ?? []
         volumes = try map.optional("volumes")?.list().map { try VolumeSpec(from: $0) } ?? []
         compose = try map.optional("compose").map { try ComposeReference(from: $0) }
 
         try Self.rejectDuplicates(containers.map { ($0.name, $0.position) }, "container name", at: "docker.containers")
         try Self.rejectDuplicates(volumes.map { ($0.name, $0.position) }, "volume", at: "docker.volumes")
+    }
+
+    /// An engine endpoint as a manifest writes it, when it is one reconcile can reach
+    /// (the Django runner's `container.endpoint` too); nil when not written.
+    public static func endpoint(_ node: ManifestNode?) throws -> String? {
+        guard let node else { return nil }
+        let text = try node.string()
+        do {
+            _ = try HTTPEndpoint(parsing: text)
+        } catch {
+            throw node.error(error.message)
+        }
+        return text
     }
 
     /// The second entry of a name, with the line of its first.
