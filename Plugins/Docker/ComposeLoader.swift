@@ -280,14 +280,9 @@ enum ComposeLoader {
         }
 
         if let volumesNode = settings["volumes"] {
-            var mounts: [MountSpec] = []
-            for item in try volumesNode.list() {
-                guard let mount = try mount(item, volumes: volumes, reference: reference, interpolation: interpolation) else {
-                    continue
-                }
-                mounts.append(mount)
+            spec.mounts = try volumesNode.list().compactMap {
+                try mount($0, volumes: volumes, reference: reference, interpolation: interpolation)
             }
-            spec.mounts = mounts
             spec.fieldPositions["mounts"] = volumesNode.position
         }
 
@@ -349,19 +344,11 @@ enum ComposeLoader {
             if let published { text += "\(published.value):" } else if hostIP != nil { text += ":" }
             text += target.value
             if let proto { text += "/\(proto.value)" }
-            return try parsePort(text, at: item)
+            return try PortBinding.parse(text, at: item)
         }
         let text = try interpolation.text(item)
         guard text.unresolved.isEmpty else { return nil }
-        return try parsePort(text.value, at: item)
-    }
-
-    private static func parsePort(_ text: String, at node: ManifestNode) throws -> [PortBinding] {
-        do {
-            return try PortBinding.parse(text)
-        } catch {
-            throw node.error(error.description)
-        }
+        return try PortBinding.parse(text.value, at: item)
     }
 
     /// One `volumes:` entry of a service, short (`SOURCE:TARGET[:MODE]`, `TARGET`) or

@@ -85,16 +85,7 @@ extension ContainerSpec {
             fieldPositions["restart_policy"] = policyNode.position
         }
         if let portsNode = map.optional("ports") {
-            var bindings: [PortBinding] = []
-            for item in try portsNode.list() {
-                let text = try item.string()
-                do {
-                    bindings += try PortBinding.parse(text)
-                } catch {
-                    throw item.error(error.description)
-                }
-            }
-            ports = bindings
+            ports = try portsNode.list().flatMap { try PortBinding.parse(try $0.string(), at: $0) }
             fieldPositions["ports"] = portsNode.position
         }
         if let mountsNode = map.optional("mounts") {

@@ -1,3 +1,5 @@
+import ReconcileKit
+
 /// One published port, as `docker run -p` and compose spell it:
 /// `[HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]`.
 public struct PortBinding: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
@@ -80,6 +82,15 @@ public struct PortBinding: Sendable, Hashable, Codable, CustomStringConvertible,
         }
         return zip(hostPorts, containerPorts).map {
             PortBinding(hostIP: hostIP, hostPort: $0, containerPort: $1, proto: proto)
+        }
+    }
+
+    /// `parse`, with a failure as a manifest error at `node`.
+    static func parse(_ text: String, at node: ManifestNode) throws -> [PortBinding] {
+        do {
+            return try parse(text)
+        } catch {
+            throw node.error(error.description)
         }
     }
 
