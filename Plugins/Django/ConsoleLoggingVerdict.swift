@@ -17,9 +17,7 @@ extension DjangoVerdict {
                 ? "\(level) records of \(who) reach stdout or stderr" : "\(who) writes nothing to stdout or stderr",
             message: "", position: console.position)
         guard let report = introspection.console, let traces = report.loggers[logger] else {
-            finding.status = .unknown
-            finding.message = "the introspection did not trace \(who)"
-            return finding
+            return unknown(finding, "the introspection did not trace \(who)")
         }
         let desired = traces.desired
         let debug = "DEBUG \(report.desiredDebug ? "on" : "off")"

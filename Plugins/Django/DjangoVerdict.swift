@@ -105,6 +105,15 @@ enum DjangoVerdict {
         }
     }
 
+    /// `finding` as unknown, saying why (and what was seen, when something was).
+    static func unknown(_ finding: Finding, _ message: String, observed: String? = nil) -> Finding {
+        var finding = finding
+        finding.status = .unknown
+        finding.observed = observed ?? finding.observed
+        finding.message = message
+        return finding
+    }
+
     // MARK: Settings
 
     static func setting(_ spec: DjangoSpec, _ setting: DjangoSpec.Setting, _ introspection: Introspection) -> Finding {
@@ -112,15 +121,10 @@ enum DjangoVerdict {
             checker: checker, resource: setting.name, status: .drift, severity: severity(of: setting),
             expected: setting.value.description, message: "", position: setting.position)
         guard let report = introspection.settings?[setting.name] else {
-            finding.status = .unknown
-            finding.message = "the introspection did not report \(setting.name)"
-            return finding
+            return unknown(finding, "the introspection did not report \(setting.name)")
         }
         if let error = report.error {
-            finding.status = .unknown
-            finding.observed = error.lastLine
-            finding.message = "reading \(setting.name) raised \(error.lastLine)"
-            return finding
+            return unknown(finding, "reading \(setting.name) raised \(error.lastLine)", observed: error.lastLine)
         }
         if report.missing {
             finding.observed = "not defined"
@@ -129,9 +133,7 @@ enum DjangoVerdict {
             return finding
         }
         guard let value = report.value else {
-            finding.status = .unknown
-            finding.message = "the introspection reported no value for \(setting.name)"
-            return finding
+            return unknown(finding, "the introspection reported no value for \(setting.name)")
         }
         finding.observed = value.description
         let origin = origin(of: report)
@@ -176,9 +178,7 @@ enum DjangoVerdict {
             expected: expected ? "MEDIA_URL routed to a Django view" : "MEDIA_URL not routed by Django",
             message: "", position: spec.mediaPosition ?? spec.position)
         guard let media = introspection.media else {
-            finding.status = .unknown
-            finding.message = "the introspection did not report the media routing"
-            return finding
+            return unknown(finding, "the introspection did not report the media routing")
         }
         if let error = media.error {
             finding.status = .unknown
