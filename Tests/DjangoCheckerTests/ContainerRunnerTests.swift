@@ -66,14 +66,14 @@ final class Podman: Sendable {
         try "root:x:0:\n".write(toFile: "\(rootfs)/etc/group", atomically: true, encoding: .utf8)
         let tarball = "\(directory)/rootfs.tar"
         try await tool("tar", ["-C", rootfs, "--numeric-owner", "--owner=0", "--group=0", "-cf", tarball, "."])
-        try await tool("podman", storeArguments(directory) + ["import", "--quiet", tarball, image])
+        try await tool("podman", PodmanEngine.storeArguments(directory) + ["import", "--quiet", tarball, image])
         // Podman keeps the conmon of every exec session alive for exit_command_delay
         // (300 s by default, "mimicking Docker") before cleaning it up; the store is
         // gone by then, so make that short.
         let configuration = "\(directory)/containers.conf"
         try "[engine]\nexit_command_delay = 1\n".write(toFile: configuration, atomically: true, encoding: .utf8)
         let service = try ManagedProcess(
-            "podman", storeArguments(directory) + ["system", "service", "--time=0", "unix://\(directory)/docker.sock"],
+            "podman", PodmanEngine.storeArguments(directory) + ["system", "service", "--time=0", "unix://\(directory)/docker.sock"],
             environment: ["CONTAINERS_CONF": configuration])
         let podman = Podman(directory: directory, service: service, systemMounts: mounts)
         running.withLock { $0 = podman }
@@ -90,17 +90,10 @@ final class Podman: Sendable {
         return podman
     }
 
-    static func storeArguments(_ directory: String) -> [String] {
-        [
-            "--root", "\(directory)/root", "--runroot", "\(directory)/runroot", "--tmpdir", "\(directory)/tmp",
-            "--storage-driver", "vfs", "--runtime", "runc", "--events-backend", "file",
-        ]
-    }
-
     /// The podman CLI on this store.
     @discardableResult
     func podman(_ arguments: [String]) async throws -> String {
-        try await tool("podman", Self.storeArguments(directory) + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await tool("podman", PodmanEngine.storeArguments(directory) + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A running container with the host's Python, the venv at /venv and `project` at
@@ -155,7 +148,7 @@ final class Podman: Sendable {
         // store exit_command_delay (1 s) after the exec; let it, or it would recreate
         // the store after it is removed.
         usleep(1_500_000)
-        let store = storeArguments(podman.directory)
+        let store = PodmanEngine.storeArguments(podman.directory)
         _ = try? run("podman", store + ["rm", "-af", "-t", "0"])
         _ = try? run("podman", store + ["rmi", "-af"])
         let pid = podman.service.pid
@@ -201,7 +194,7 @@ final class Podman: Sendable {
             }
             // The engine's own CLI sees the same lines.
             let logs = try await tool(
-                "sh", ["-c", "podman \(Podman.storeArguments(podman.directory).joined(separator: " ")) logs \(container) 2>&1"])
+                "sh", ["-c", "podman \(PodmanEngine.storeArguments(podman.directory).joined(separator: " ")) logs \(container) 2>&1"])
             #expect(logs.contains("reconcile console probe "), "\(logs)")
             #expect(logs.components(separatedBy: "\n").filter { $0.contains("reconcile console probe ") }.count == 2)
         }

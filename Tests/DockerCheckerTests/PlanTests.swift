@@ -10,12 +10,17 @@ import Testing
 /// and which stays manual.
 @Suite("docker: the plan")
 struct PlanTests {
-    /// Each drift finding's remedy, as "resource: summary" or "resource: manual: …".
-    func plan(_ yaml: String) throws -> [String] {
+    /// The findings on the captured scene, and the plan's remedies by finding index.
+    func planned(_ yaml: String) throws -> (findings: [Finding], remedies: [Int: Remedy]) {
         let spec = try SpecText.decode(yaml)
         let observation = try EngineFixtures.podmanScene()
         let findings = DockerChecker().compare(spec, with: observation)
-        let remedies = DockerChecker().plan(spec, observation: observation, findings: findings)
+        return (findings, DockerChecker().plan(spec, observation: observation, findings: findings))
+    }
+
+    /// Each drift finding's remedy, as "resource: summary" or "resource: manual: …".
+    func plan(_ yaml: String) throws -> [String] {
+        let (findings, remedies) = try planned(yaml)
         return findings.indices.compactMap { index in
             switch remedies[index] {
             case .action(let action)?: "\(findings[index].resource): \(action.summary) [\(action.permission)]"
@@ -27,12 +32,7 @@ struct PlanTests {
 
     /// The action planned for the first finding, if it is one.
     func firstAction(_ yaml: String) throws -> Action? {
-        let spec = try SpecText.decode(yaml)
-        let observation = try EngineFixtures.podmanScene()
-        let findings = DockerChecker().compare(spec, with: observation)
-        guard case .action(let action)? = DockerChecker().plan(spec, observation: observation, findings: findings)[0] else {
-            return nil
-        }
+        guard case .action(let action)? = try planned(yaml).remedies[0] else { return nil }
         return action
     }
 
