@@ -149,10 +149,8 @@ import Testing
 
         /// The built reconcile with `committed` in a git repository as the desired state.
         func reconcile() async throws -> CLIRun {
-            var files = Dictionary(uniqueKeysWithValues: committed.map { ("deploy/\($0.key)", $0.value) })
-            files["manifests/edge.yaml"] =
-                "apiVersion: reconcile/v1\nkind: Environment\ncaddy:\n  admin: \(caddy.adminURL)\n  caddyfile: deploy/Caddyfile\n"
-            let repo = try await makeConfigRepository(files)
+            let files = Dictionary(uniqueKeysWithValues: committed.map { ("deploy/\($0.key)", $0.value) })
+            let repo = try await caddyfileRepository(caddy, files: files)
             return try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
         }
     }
@@ -173,12 +171,7 @@ import Testing
         }
         let caddy = try await startCaddy(
             caddyfile: running["Caddyfile"] ?? "", files: running.filter { $0.key != "Caddyfile" }.merging(served) { a, _ in a })
-        let admin = caddy.adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(caddy.adminPort)"
-        let committed = texts.mapValues {
-            CaddyInstance.substitute(
-                $0.replacingOccurrences(of: "$ADMIN", with: admin), ports: caddy.ports, directory: caddy.scratch.path)
-        }
-        return Stack(caddy: caddy, upstreams: upstreams, committed: committed)
+        return Stack(caddy: caddy, upstreams: upstreams, committed: texts.mapValues(caddy.committed))
     }
 
     @Test func snippetsAndImportsRunningAsCommittedAreInSync() async throws {
@@ -224,22 +217,8 @@ import Testing
         }
 
         // Paste every fix where it says, into the running files, as a person would.
-        var running: [String: String] = [:]
-        for path in ["Caddyfile"] + Self.imported.keys {
-            running[path] = try String(contentsOfFile: caddy.scratch.file(path), encoding: .utf8)
-        }
-        for fix in CaddyFixPasteTests.caddyfileFixes(drifted) {
-            try CaddyfilePaste.paste(fix, into: &running, main: "deploy/Caddyfile")
-        }
-        for (path, text) in running { try caddy.scratch.write(path, text) }
-        let adapted = await CaddyAdapter.adapt(
-            Data((running["Caddyfile"] ?? "").utf8), path: "Caddyfile", source: try DirectorySource(root: caddy.scratch.path),
-            environment: ProcessInfo.processInfo.environment)
-        guard case .adapted(let json) = adapted else {
-            Issue.record("the pasted Caddyfile does not adapt: \(adapted)\n\(running)")
-            return
-        }
-        try await CaddyFixPasteTests.load(json, into: caddy)
+        let running = try await CaddyFixPasteTests.pasteAndLoad(
+            CaddyFixPasteTests.caddyfileFixes(drifted), into: caddy, imported: Array(Self.imported.keys))
         #expect(try await CaddyFixPasteTests.answersAsDesiredAfterLoad(test.probe, caddy), "after the fix:\n\(running)")
         let after = try await stack.reconcile()
         #expect(after.status == 0, "\(after.stdout)")
@@ -282,16 +261,14 @@ import Testing
 /// An import the commit cannot satisfy is an error naming the file and line, and nothing
 /// outside the repository is ever read.
 @Suite struct CaddyfileImportErrorTests {
-    static let manifest = "apiVersion: reconcile/v1\nkind: Environment\ncaddy:\n  admin: ADMIN\n  caddyfile: deploy/Caddyfile\n"
-
     @Test func anImportOfAFileMissingAtTheCommitIsAnErrorNamingFileAndLineEvenWhenTheWorkingTreeHasIt() async throws {
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
-        let repo = try await makeConfigRepository([
-            "deploy/Caddyfile": ":80 {\n\timport sites/gone.caddy\n}\n",
-            "deploy/sites/gone.caddy": "respond \"committed once\"\n",
-            "manifests/edge.yaml": Self.manifest.replacingOccurrences(of: "ADMIN", with: caddy.adminURL),
-        ])
+        let repo = try await caddyfileRepository(
+            caddy,
+            files: [
+                "deploy/Caddyfile": ":80 {\n\timport sites/gone.caddy\n}\n", "deploy/sites/gone.caddy": "respond \"committed once\"\n",
+            ])
         try await offPool {
             try repo.commit(["deploy/sites/gone.caddy": nil], message: "remove the imported file")
             try repo.write("deploy/sites/gone.caddy", "respond \"only in the working tree\"\n")
@@ -309,10 +286,8 @@ import Testing
     func aGlobThatWouldLeaveTheRepositoryIsRefusedNamingFileAndLine(_ pattern: String) async throws {
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
-        let repo = try await makeConfigRepository([
-            "deploy/Caddyfile": "{\n\tauto_https off\n}\n\n:80 {\n\timport \(pattern)\n}\n",
-            "manifests/edge.yaml": Self.manifest.replacingOccurrences(of: "ADMIN", with: caddy.adminURL),
-        ])
+        let repo = try await caddyfileRepository(
+            caddy, files: ["deploy/Caddyfile": "{\n\tauto_https off\n}\n\n:80 {\n\timport \(pattern)\n}\n"])
         let result = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
         #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
         #expect(

@@ -11,23 +11,17 @@ import Testing
     static func adapt(_ files: [String: String], main: String = "deploy/Caddyfile") async throws -> CaddyfileOutcome.Result {
         let repo = try TemporaryDirectory(prefix: "reconcile-caddy-imports")
         for (path, text) in files { try repo.write(path, text) }
-        return await CaddyAdapter.adapt(
-            Data(files[main]!.utf8), path: main, source: try DirectorySource(root: repo.path),
-            environment: ProcessInfo.processInfo.environment)
+        return try await adaptCaddyfile(files[main]!, path: main, root: repo.path)
     }
 
     @Test func filesOfTheRepositoryAreImportedRelativeToTheCaddyfileGlobsIncluded() async throws {
-        let result = try await Self.adapt([
+        let json = try await Self.adapt([
             "deploy/Caddyfile":
                 "(common) {\n\theader X-Common yes\n}\n:8080 {\n\timport common\n\timport sites/*.caddy\n\timport snippets/api\n}\n",
             "deploy/sites/media.caddy": "handle_path /media/* {\n\troot * /srv/media\n\tfile_server\n}\n",
             "deploy/sites/static.caddy": "handle /static/* {\n\troot * /srv/static\n\tfile_server\n}\n",
             "deploy/snippets/api": "handle /api/* {\n\treverse_proxy 127.0.0.1:8000\n}\n",
-        ])
-        guard case .adapted(let json) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        ]).json()
         let paths = try CaddyConfigNormalizer.normalize(json).routes.map(\.path.description)
         #expect(Set(paths).isSuperset(of: ["/media/*", "/static/*", "/api/*"]), "\(paths)")
     }
@@ -44,35 +38,23 @@ import Testing
             ("import sub/../../x", "'..' leaves"),
         ])
     func refused(_ line: String, _ reason: String) async throws {
-        let result = try await Self.adapt(["deploy/Caddyfile": ":8080 {\n\t\(line)\n}\n"])
-        guard case .failed(let message) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        let message = try await Self.adapt(["deploy/Caddyfile": ":8080 {\n\t\(line)\n}\n"]).failure()
         #expect(message.hasPrefix("deploy/Caddyfile:2: import "), "\(message)")
         #expect(message.contains(reason), "\(message)")
         #expect(!message.contains("root:x:0"))
     }
 
     @Test func aPlaceholderThatSnippetArgumentsWouldTurnIntoAPathIsRefused() async throws {
-        let result = try await Self.adapt([
+        let message = try await Self.adapt([
             "deploy/Caddyfile": "(evil) {\n\timport {args[0]}\n}\n:8080 {\n\timport evil /etc/passwd\n}\n"
-        ])
-        guard case .failed(let message) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        ]).failure()
         #expect(message == "deploy/Caddyfile:2: import {args[0]} refused: a placeholder in an import path is never expanded by reconcile")
     }
 
     @Test func anImportNestedInAnImportedFileIsCheckedToo() async throws {
-        let result = try await Self.adapt([
+        let message = try await Self.adapt([
             "deploy/Caddyfile": ":8080 {\n\timport inner\n}\n", "deploy/inner": "import /etc/passwd\n",
-        ])
-        guard case .failed(let message) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        ]).failure()
         #expect(message.hasPrefix("deploy/inner:1: import /etc/passwd refused: an absolute path"), "\(message)")
     }
 
@@ -83,13 +65,7 @@ import Testing
         let repo = try TemporaryDirectory(prefix: "reconcile-caddy-env")
         let text = ":8080 {\n\troot * {$RECONCILE_TEST_CADDY_SECRET:/srv/default}\n\tfile_server\n}\n"
         try repo.write("Caddyfile", text)
-        let result = await CaddyAdapter.adapt(
-            Data(text.utf8), path: "Caddyfile", source: try DirectorySource(root: repo.path),
-            environment: ProcessInfo.processInfo.environment)
-        guard case .adapted(let json) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        let json = try await adaptCaddyfile(text, root: repo.path).json()
         let output = String(decoding: json, as: UTF8.self)
         #expect(output.contains("/srv/default"))
         #expect(!output.contains(secret))
@@ -101,11 +77,7 @@ import Testing
     @Test func anImportOfAHostFileIsRefusedAndItsContentNeverReported() async throws {
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
-        let repo = try await makeConfigRepository([
-            "Caddyfile": ":80 {\n\timport /etc/passwd\n}\n",
-            "manifests/edge.yaml":
-                "apiVersion: reconcile/v1\nkind: Environment\ncaddy:\n  admin: \(caddy.adminURL)\n  caddyfile: Caddyfile\n",
-        ])
+        let repo = try await caddyfileRepository(caddy, caddyfile: "Caddyfile", files: ["Caddyfile": ":80 {\n\timport /etc/passwd\n}\n"])
         let result = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
         #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("Caddyfile:2: import /etc/passwd refused: an absolute path"), "\(result.stdout)")
@@ -120,11 +92,7 @@ import Testing
         let media = caddy.scratch.file("media")
         let desired = live.replacingOccurrences(of: media, with: "{$MEDIA_ROOT_SECRET:/srv/placeholder-default}")
         #expect(desired != live)
-        let repo = try await makeConfigRepository([
-            "deploy/Caddyfile": desired,
-            "manifests/edge.yaml":
-                "apiVersion: reconcile/v1\nkind: Environment\ncaddy:\n  admin: \(caddy.adminURL)\n  caddyfile: deploy/Caddyfile\n",
-        ])
+        let repo = try await caddyfileRepository(caddy, files: ["deploy/Caddyfile": desired])
         // Were the variable read, the root would be the live one and /media/* in sync.
         let result = try await runReconcile(
             repo: repo.path, manifest: "manifests/edge.yaml", environment: ["MEDIA_ROOT_SECRET": media])

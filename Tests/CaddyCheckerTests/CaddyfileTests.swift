@@ -8,50 +8,28 @@ import Testing
 
 /// `caddy adapt` as a subprocess: real Caddy, stdin in, JSON out, errors, timeout.
 @Suite struct CaddyAdapterTests {
-    static func read(_ name: String) throws -> Data {
-        try Fixtures.data("caddy/\(name).caddyfile")
-    }
-
     @Test func adaptsLikeTheRecordedFixture() async throws {
-        let result = await CaddyAdapter.adapt(
-            try Self.read("production"), path: "deploy/Caddyfile", source: nil, environment: ProcessInfo.processInfo.environment)
-        guard case .adapted(let json) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        let json = try await adaptCaddyfile(try Fixtures.text("caddy/production.caddyfile"), path: "deploy/Caddyfile").json()
         #expect(try CaddyConfigNormalizer.normalize(json) == fixtureTable("production"))
     }
 
     @Test func aLargeOutputDoesNotBlockOnThePipe() async throws {
-        let result = await CaddyAdapter.adapt(
-            try Self.read("large"), path: "large", source: nil, environment: ProcessInfo.processInfo.environment)
-        guard case .adapted(let json) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        let json = try await adaptCaddyfile(try Fixtures.text("caddy/large.caddyfile"), path: "large").json()
         #expect(json.count > 50_000)
         #expect(try CaddyConfigNormalizer.normalize(json).routes.filter { $0.kind == .responder }.count == 402)
     }
 
     @Test func anInvalidCaddyfileNamesItsPathAndLine() async throws {
-        let result = await CaddyAdapter.adapt(
-            Data(":8080 {\n\treverse_proxi /api/* 127.0.0.1:8000\n}\n".utf8), path: "deploy/Caddyfile", source: nil,
-            environment: ProcessInfo.processInfo.environment)
-        guard case .failed(let message) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        let message = try await adaptCaddyfile(":8080 {\n\treverse_proxi /api/* 127.0.0.1:8000\n}\n", path: "deploy/Caddyfile")
+            .failure()
         #expect(message.contains("deploy/Caddyfile:2"), "\(message)")
         #expect(message.contains("reverse_proxi"))
     }
 
     @Test func caddyMissingFromPATHIsSaidPlainly() async throws {
         let empty = try TemporaryDirectory(prefix: "reconcile-empty-path")
-        let result = await CaddyAdapter.adapt(Data(), path: "Caddyfile", source: nil, environment: ["PATH": empty.path])
-        guard case .failed(let message) = result else {
-            Issue.record("\(result)")
-            return
-        }
+        let message = try await CaddyAdapter.adapt(Data(), path: "Caddyfile", source: nil, environment: ["PATH": empty.path])
+            .failure()
         #expect(message.hasPrefix("`caddy` is not on PATH"))
     }
 
@@ -64,11 +42,7 @@ import Testing
         let result = await CaddyAdapter.adapt(
             Data(), path: "Caddyfile", source: nil, environment: ["PATH": bin.path + ":/usr/bin:/bin"], timeout: .milliseconds(300))
         #expect(clock.now - started < .seconds(10))
-        guard case .failed(let message) = result else {
-            Issue.record("\(result)")
-            return
-        }
-        #expect(message == "`caddy adapt` did not finish within 300ms; it was stopped")
+        #expect(try result.failure() == "`caddy adapt` did not finish within 300ms; it was stopped")
     }
 }
 
@@ -130,16 +104,7 @@ import Testing
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
         let caddyfile = try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)
-        let manifest = """
-            apiVersion: reconcile/v1
-            kind: Environment
-            name: edge
-            caddy:
-              admin: \(caddy.adminURL)
-              caddyfile: deploy/Caddyfile
-
-            """
-        let repo = try await makeConfigRepository(["deploy/Caddyfile": caddyfile, "manifests/edge.yaml": manifest])
+        let repo = try await caddyfileRepository(caddy, files: ["deploy/Caddyfile": caddyfile])
 
         let inSync = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
         #expect(inSync.status == 0, "\(inSync.stdout)\(inSync.stderr)")
@@ -166,11 +131,7 @@ import Testing
     @Test func aCaddyfileThatDoesNotAdaptExitsThree() async throws {
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
-        let repo = try await makeConfigRepository([
-            "Caddyfile": ":80 {\n\tfile_servr\n}\n",
-            "manifests/edge.yaml":
-                "apiVersion: reconcile/v1\nkind: Environment\ncaddy:\n  admin: \(caddy.adminURL)\n  caddyfile: Caddyfile\n",
-        ])
+        let repo = try await caddyfileRepository(caddy, caddyfile: "Caddyfile", files: ["Caddyfile": ":80 {\n\tfile_servr\n}\n"])
         let result = try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
         #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
         #expect(result.caddy == ["unknown Caddyfile"])

@@ -32,12 +32,7 @@ import Testing
         defer { caddy.stop() }
         let caddyfile = try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)
 
-        let adapted = await CaddyAdapter.adapt(
-            Data(caddyfile.utf8), path: "deploy/Caddyfile", source: nil, environment: ProcessInfo.processInfo.environment)
-        guard case .adapted = adapted else {
-            Issue.record("\(name) does not adapt: \(adapted)")
-            return
-        }
+        _ = try await adaptCaddyfile(caddyfile, path: "deploy/Caddyfile").json("\(name) does not adapt: ")
 
         let run = try await Self.reconcile(caddy, committing: caddyfile)
         #expect(run.status == 0, "\(name):\n\(run.stdout)\(run.stderr)")
@@ -80,16 +75,7 @@ import Testing
 
     /// The built reconcile against `caddy` with `caddyfile` committed as its desired state.
     static func reconcile(_ caddy: CaddyInstance, committing caddyfile: String) async throws -> CLIRun {
-        let manifest = """
-            apiVersion: reconcile/v1
-            kind: Environment
-            name: corpus
-            caddy:
-              admin: \(caddy.adminURL)
-              caddyfile: deploy/Caddyfile
-
-            """
-        let repo = try await makeConfigRepository(["deploy/Caddyfile": caddyfile, "manifests/edge.yaml": manifest])
+        let repo = try await caddyfileRepository(caddy, files: ["deploy/Caddyfile": caddyfile])
         return try await runReconcile(repo: repo.path, manifest: "manifests/edge.yaml")
     }
 }

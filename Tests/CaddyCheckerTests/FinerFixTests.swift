@@ -38,9 +38,7 @@ import Testing
     ) async throws -> [String] {
         let caddy = try await startCaddy(caddyfile: running, files: ["www/a.txt": "a"])
         defer { caddy.stop() }
-        let admin = caddy.adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(caddy.adminPort)"
-        let desired = CaddyInstance.substitute(
-            committed.replacingOccurrences(of: "$ADMIN", with: admin), ports: caddy.ports, directory: caddy.scratch.path)
+        let desired = caddy.committed(committed)
         for probe in probes {
             #expect(try await !CaddyFixPasteTests.answersAsDesired(probe, caddy), "\(probe.path) answers as desired already")
         }
@@ -50,17 +48,7 @@ import Testing
         let drifted = try await CaddyCorpusTests.reconcile(caddy, committing: desired)
         #expect(drifted.status == 2, "\(drifted.stdout)\(drifted.stderr)")
         let fixes = CaddyFixPasteTests.caddyfileFixes(drifted)
-        var files = ["Caddyfile": try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)]
-        for fix in fixes {
-            try CaddyfilePaste.paste(fix, into: &files, main: "deploy/Caddyfile")
-        }
-        let adapted = await CaddyAdapter.adapt(
-            Data((files["Caddyfile"] ?? "").utf8), path: "Caddyfile", source: nil, environment: ProcessInfo.processInfo.environment)
-        guard case .adapted(let json) = adapted else {
-            Issue.record("the pasted Caddyfile does not adapt: \(adapted)\n\(files)")
-            return []
-        }
-        try await CaddyFixPasteTests.load(json, into: caddy)
+        let files = try await CaddyFixPasteTests.pasteAndLoad(fixes, into: caddy)
         for probe in probes + unchanged {
             #expect(try await CaddyFixPasteTests.answersAsDesiredAfterLoad(probe, caddy), "\(probe.path) after the fix:\n\(files)")
         }

@@ -131,9 +131,7 @@ import Testing
 
         let caddy = try await startCaddy(caddyfile: running, files: test.files)
         defer { caddy.stop() }
-        let admin = caddy.adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(caddy.adminPort)"
-        let desired = CaddyInstance.substitute(
-            text.replacingOccurrences(of: "$ADMIN", with: admin), ports: caddy.ports, directory: caddy.scratch.path)
+        let desired = caddy.committed(text)
 
         #expect(try await !Self.answersAsDesired(test.probe, caddy), "the drift changes nothing a request sees")
         let drifted = try await CaddyCorpusTests.reconcile(caddy, committing: desired)
@@ -145,20 +143,9 @@ import Testing
         let pieces = fixes.flatMap { $0.split(separator: "\n").filter { $0.hasPrefix("# deploy/") } }
         #expect(pieces.allSatisfy { $0.contains(": directive ") }, "\(pieces)")
 
-        var files = ["Caddyfile": try String(contentsOfFile: caddy.caddyfilePath, encoding: .utf8)]
-        for fix in fixes {
-            try CaddyfilePaste.paste(fix, into: &files, main: "deploy/Caddyfile")
-        }
-        let live = files["Caddyfile"] ?? ""
-        let adapted = await CaddyAdapter.adapt(
-            Data(live.utf8), path: "Caddyfile", source: nil, environment: ProcessInfo.processInfo.environment)
-        guard case .adapted(let json) = adapted else {
-            Issue.record("the pasted Caddyfile does not adapt: \(adapted)\n\(live)")
-            return
-        }
-        try await Self.load(json, into: caddy)
+        let pasted = try await Self.pasteAndLoad(fixes, into: caddy)
 
-        #expect(try await Self.answersAsDesiredAfterLoad(test.probe, caddy), "\(test.fixture) after the fix:\n\(live)")
+        #expect(try await Self.answersAsDesiredAfterLoad(test.probe, caddy), "\(test.fixture) after the fix:\n\(pasted)")
         let after = try await CaddyCorpusTests.reconcile(caddy, committing: desired)
         #expect(after.status == 0, "\(test.fixture):\n\(after.stdout)")
     }
@@ -181,6 +168,27 @@ import Testing
             seen.append(snippet)
         }
         return seen
+    }
+
+    /// Pastes each fix where it says into the running Caddyfile (and the `imported` files
+    /// beside it, written back for `caddy adapt` to read), adapts the result with the real
+    /// `caddy adapt` and `POST /load`s it; returns the pasted files by path.
+    static func pasteAndLoad(_ fixes: [String], into caddy: CaddyInstance, imported: [String]? = nil) async throws
+        -> [String: String]
+    {
+        var files: [String: String] = [:]
+        for path in ["Caddyfile"] + (imported ?? []) {
+            files[path] = try String(contentsOfFile: caddy.scratch.file(path), encoding: .utf8)
+        }
+        for fix in fixes {
+            try CaddyfilePaste.paste(fix, into: &files, main: "deploy/Caddyfile")
+        }
+        if imported != nil {
+            for (path, text) in files { try caddy.scratch.write(path, text) }
+        }
+        let adapted = try await adaptCaddyfile(files["Caddyfile"] ?? "", root: imported.map { _ in caddy.scratch.path })
+        try await load(try adapted.json("the pasted Caddyfile does not adapt: \(files)\n"), into: caddy)
+        return files
     }
 
     /// `POST /load` of `json`; sent again when the connection broke before an answer (the

@@ -101,6 +101,48 @@ func makeConfigRepository(_ files: [String: String]) async throws -> ScratchRepo
     try await offPool { try ScratchRepository(files: files) }
 }
 
+/// A config repository holding `files` and `manifests/edge.yaml`, whose `caddy:` section
+/// names `caddy`'s admin API and the committed `caddyfile` as the desired state.
+func caddyfileRepository(
+    _ caddy: CaddyInstance, caddyfile: String = "deploy/Caddyfile", files: [String: String]
+) async throws -> ScratchRepository {
+    var all = files
+    all["manifests/edge.yaml"] =
+        "apiVersion: reconcile/v1\nkind: Environment\ncaddy:\n  admin: \(caddy.adminURL)\n  caddyfile: \(caddyfile)\n"
+    return try await makeConfigRepository(all)
+}
+
+/// `caddy adapt` of `text` as a run does it, in this process's environment; its imports
+/// are read below `root`.
+func adaptCaddyfile(_ text: String, path: String = "Caddyfile", root: String? = nil) async throws -> CaddyfileOutcome.Result {
+    await CaddyAdapter.adapt(
+        Data(text.utf8), path: path, source: try root.map(DirectorySource.init), environment: ProcessInfo.processInfo.environment)
+}
+
+extension CaddyInstance {
+    /// `text` (a committed Caddyfile) with this instance's admin address for `$ADMIN`, and
+    /// its ports and directory substituted.
+    func committed(_ text: String) -> String {
+        let admin = adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(adminPort)"
+        return CaddyInstance.substitute(
+            text.replacingOccurrences(of: "$ADMIN", with: admin), ports: ports, directory: scratch.path)
+    }
+}
+
+extension CaddyfileOutcome.Result {
+    /// The adapted JSON; a failure fails the test, quoting it (after `context`).
+    func json(_ context: String = "") throws -> Data {
+        guard case .adapted(let json) = self else { throw TestSupportError("\(context)\(self)") }
+        return json
+    }
+
+    /// Why adapting failed; adapted JSON fails the test.
+    func failure() throws -> String {
+        guard case .failed(let message) = self else { throw TestSupportError("adapted, expected a failure: \(self)") }
+        return message
+    }
+}
+
 /// The outcome of one `reconcile` run: its exit status and its JSON report's findings.
 struct CLIRun {
     let status: Int32
