@@ -254,7 +254,7 @@ enum CaddyComparison {
             checker: checker, resource: route.path.text, status: .drift, severity: .error, expected: expected,
             message: "", position: route.position)
         if route.middlewareOnly {
-            return compareMiddleware(route, analysis: analysis, hosts: hosts, desired: desired, finding: finding, block: block)
+            return compareMiddleware(route, analysis: analysis, hosts: hosts, desired: desired, finding: finding)
         }
 
         guard let index = analysis.route(forKey: route.pairingKey) else {
@@ -324,24 +324,14 @@ enum CaddyComparison {
                 snippet: snippet, language: "caddyfile")
             return finding
         }
-        guard !differences.isEmpty else {
-            finding.status = .ok
-            finding.severity = .info
-            finding.message = "in sync\(hosts): \(observed)" + uncompared
-            return finding
-        }
-        finding.message = differences.map(\.text).joined(separator: "; ") + hosts + uncompared
-        let paths = uniquePaths(differences)
-        finding.fix = Fix(
-            summary: "Make the route in \(CaddyText.siteBlock(desired.hosts)) read as below (live JSON that differs: "
-                + paths.joined(separator: ", ") + ").",
-            snippet: block, language: "caddyfile")
-        return finding
+        return judged(
+            finding, differences, hosts: hosts, uncompared: uncompared,
+            making: "the route in \(CaddyText.siteBlock(desired.hosts))", block: block)
     }
 
     /// A route of middleware only, against the live middleware routes of its key.
     static func compareMiddleware(
-        _ route: DesiredRoute, analysis: ViewAnalysis, hosts: String, desired: DesiredSite, finding: Finding, block: String
+        _ route: DesiredRoute, analysis: ViewAnalysis, hosts: String, desired: DesiredSite, finding: Finding
     ) -> Finding {
         var finding = finding
         let indices = analysis.middlewareRoutes(forKey: route.pairingKey)
@@ -349,13 +339,26 @@ enum CaddyComparison {
             finding.observed = "no middleware route for \(route.path)"
             finding.message = "missing middleware route\(hosts): nothing runs \(finding.expected ?? "") for \(route.path)"
             finding.fix = Fix(
-                summary: "Add this block to \(CaddyText.siteBlock(desired.hosts)).", snippet: block, language: "caddyfile")
+                summary: "Add this block to \(CaddyText.siteBlock(desired.hosts)).", snippet: CaddyText.caddyfileBlock(route),
+                language: "caddyfile")
             return finding
         }
         let live = indices.flatMap { analysis.view[$0].middleware }
         finding.observed = CaddyText.describe(live)
-        let differences = middlewareDifferences(route, live, at: analysis.view[first].routeJSONPath)
-        let uncompared = uncomparedHeaders(route, live)
+        return judged(
+            finding, middlewareDifferences(route, live, at: analysis.view[first].routeJSONPath), hosts: hosts,
+            uncompared: uncomparedHeaders(route, live),
+            making: "the middleware for \(route.path) in \(CaddyText.siteBlock(desired.hosts))",
+            block: CaddyText.caddyfileBlock(route))
+    }
+
+    /// A paired route's finding by its differences: in sync without any; else drift, with
+    /// the block to make `making` read as and the live JSON paths that differ.
+    static func judged(
+        _ finding: Finding, _ differences: [CaddyDifference], hosts: String, uncompared: String, making: String,
+        block: @autoclosure () -> String
+    ) -> Finding {
+        var finding = finding
         guard !differences.isEmpty else {
             finding.status = .ok
             finding.severity = .info
@@ -364,9 +367,8 @@ enum CaddyComparison {
         }
         finding.message = differences.map(\.text).joined(separator: "; ") + hosts + uncompared
         finding.fix = Fix(
-            summary: "Make the middleware for \(route.path) in \(CaddyText.siteBlock(desired.hosts)) read as below "
-                + "(live JSON that differs: \(uniquePaths(differences).joined(separator: ", "))).",
-            snippet: block, language: "caddyfile")
+            summary: "Make \(making) read as below (live JSON that differs: \(uniquePaths(differences).joined(separator: ", "))).",
+            snippet: block(), language: "caddyfile")
         return finding
     }
 

@@ -172,6 +172,18 @@ struct WalkState {
         self.siteRoutesPath = siteRoutesPath
     }
 
+    /// Applies the strip and root of path-scoped middleware covering this state's path.
+    mutating func apply(_ scoped: ScopedMiddleware) {
+        if let strip = scoped.strip {
+            self.strip += strip
+            stripSource = scoped.stripSource
+        }
+        if let root = scoped.root {
+            self.root = root
+            rootSource = scoped.rootSource
+        }
+    }
+
     /// Applies a direct (unscoped) `vars` or `rewrite` handler.
     mutating func apply(middleware handler: JSONValue, at path: String) {
         switch handler["handler"]?.string {
@@ -403,26 +415,12 @@ struct Walker {
         for scoped in state.scoped {
             let path = base.path ?? .any
             if scoped.path.covers(path) {
-                if let strip = scoped.strip {
-                    base.path = path.prefixed(by: strip)
-                    base.strip += strip
-                    base.stripSource = scoped.stripSource
-                }
-                if let root = scoped.root {
-                    base.root = root
-                    base.rootSource = scoped.rootSource
-                }
+                if let strip = scoped.strip { base.path = path.prefixed(by: strip) }
+                base.apply(scoped)
             } else if path.covers(scoped.path) {
                 var derived = base
                 derived.path = scoped.path
-                if let strip = scoped.strip {
-                    derived.strip += strip
-                    derived.stripSource = scoped.stripSource
-                }
-                if let root = scoped.root {
-                    derived.root = root
-                    derived.rootSource = scoped.rootSource
-                }
+                derived.apply(scoped)
                 append(
                     kind: .responder, handler: Self.withRoot(handler, derived, ownRoot: ownRoot), state: derived,
                     handlerPath: handlerPath, ownRoot: ownRoot, middleware: derived.middleware, json: json)

@@ -173,7 +173,6 @@ public enum CaddyManifestEntry {
         return "header: { " + entries.joined(separator: ", ") + " }"
     }
 
-    /// The route's live header operations no manifest key says yet (written without them).
     /// The adapter's long placeholders in their Caddyfile shorthand (`{path}`).
     static func shortened(_ text: String) -> String {
         CaddyMiddlewareExpectation.shorthands.sorted { $0.long.count > $1.long.count }.reduce(text) {

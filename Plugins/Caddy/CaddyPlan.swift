@@ -91,7 +91,7 @@ enum CaddyPlan {
             let analysis = candidates.count == 1 ? live.analysis(of: candidates[0]) : ViewAnalysis([])
             let view = analysis.view
             for route in site.routes {
-                let key = routeKey(route.path.text, route.position, expected: expected(route))
+                let key = routeKey(route.path.text, route.position, expected: CaddyText.describe(route))
                 if let only, !only.contains(key) { continue }
                 guard candidates.count == 1, let liveSite = candidates.first else {
                     let hosts = site.hosts.isEmpty ? "any host" : site.hosts.joined(separator: ", ")
@@ -111,10 +111,6 @@ enum CaddyPlan {
         "\(path)\u{0}\(position)\u{0}\(expected)"
     }
 
-    static func expected(_ route: DesiredRoute) -> String {
-        CaddyText.describe(route)
-    }
-
     /// The repair of one desired route, or nil when it is in sync.
     static func remedy(
         _ route: DesiredRoute, in desired: DesiredSite, view: [CaddyRoute], analysis: ViewAnalysis, site: CaddySite,
@@ -124,6 +120,7 @@ enum CaddyPlan {
             view.first { $0.hosts == site.hosts }?.siteRoutesJSONPath
             ?? "/config/apps/http/servers/\(site.server)/routes"
         let label = "caddy route \(route.path)\(CaddyText.onHosts(desired.hosts))"
+        let expected = CaddyText.describe(route)
         if route.middlewareOnly || !route.expectations.isEmpty || !route.conditions.isEmpty {
             return .manual("a route with middleware or matchers is changed in the Caddyfile (the block below)")
         }
@@ -138,8 +135,7 @@ enum CaddyPlan {
             return .action(
                 Action(
                     checker: CaddyComparison.checker, resource: route.path.text,
-                    summary: "PUT \(label) → \(expected(route))",
-                    before: "missing", after: expected(route), permission: "caddy",
+                    summary: "PUT \(label) → \(expected)", before: "missing", after: expected, permission: "caddy",
                     payload: encode(CaddyFix(etag: etag, edits: [edit]))))
         }
         let live = view[index]
@@ -154,18 +150,18 @@ enum CaddyPlan {
         for difference in differences {
             switch (difference.kind, route.handler) {
             case (.upstreams, .reverseProxy(let upstreams, _)):
-                edits.append(CaddyEdit(method: "PATCH", path: difference.jsonPath, body: upstreamsJSON(upstreams)))
+                edits.append(CaddyEdit(method: "PATCH", path: difference.jsonPath, body: upstreamsValue(upstreams).canonicalText))
                 parts.append("upstreams → \(upstreams.joined(separator: " "))")
             case (.root, .fileServer(let root?)):
-                if let rootPath = live.rootJSONPath, isOwn(rootPath, of: live) {
-                    edits.append(CaddyEdit(method: "PATCH", path: rootPath, body: JSONValue.string(root).canonicalText))
-                } else {
-                    edits.append(
-                        CaddyEdit(method: "POST", path: live.handlerJSONPath + "/root", body: JSONValue.string(root).canonicalText))
-                }
+                // A root from a wider scope is set on the route's own handler instead.
+                let own = live.rootJSONPath.flatMap { isOwn($0, of: live) ? $0 : nil }
+                edits.append(
+                    CaddyEdit(
+                        method: own == nil ? "POST" : "PATCH", path: own ?? live.handlerJSONPath + "/root",
+                        body: JSONValue.string(root).canonicalText))
                 parts.append("root → \(root)")
             case (.handler, _), (.response, _):
-                edits.append(CaddyEdit(method: "PATCH", path: live.handlerJSONPath, body: handlerJSON(route.handler)))
+                edits.append(CaddyEdit(method: "PATCH", path: live.handlerJSONPath, body: handlerValue(route.handler).canonicalText))
                 parts.append("handler → \(CaddyText.describe(route.handler, rootChecked: route.rootChecked))")
             case (.strip, _):
                 switch (route.stripPrefix, live.stripJSONPath) {
@@ -190,7 +186,7 @@ enum CaddyPlan {
             Action(
                 checker: CaddyComparison.checker, resource: route.path.text,
                 summary: "PATCH \(label) \(parts.joined(separator: ", "))",
-                before: CaddyText.describe(live.handler, strip: live.stripPrefix), after: expected(route),
+                before: CaddyText.describe(live.handler, strip: live.stripPrefix), after: expected,
                 permission: "caddy",
                 // Inserting a handler shifts the ones after it: the edits by path come first.
                 payload: encode(CaddyFix(etag: etag, edits: edits + inserts))))
@@ -241,8 +237,6 @@ enum CaddyPlan {
         return JSONValue.object(object).canonicalText
     }
 
-    static func handlerJSON(_ handler: CaddyHandler) -> String { handlerValue(handler).canonicalText }
-
     static func handlerValue(_ handler: CaddyHandler) -> JSONValue {
         switch handler {
         case .reverseProxy(let upstreams, _):
@@ -269,8 +263,6 @@ enum CaddyPlan {
     static func statusValue(_ status: String) -> JSONValue {
         Int(status) != nil ? .number(status) : .string(status)
     }
-
-    static func upstreamsJSON(_ upstreams: [String]) -> String { upstreamsValue(upstreams).canonicalText }
 
     static func upstreamsValue(_ upstreams: [String]) -> JSONValue {
         .array(upstreams.map { .object(["dial": .string($0)]) })

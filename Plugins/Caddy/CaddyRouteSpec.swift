@@ -170,31 +170,22 @@ public struct CaddyRouteSpec: Sendable, Hashable {
         var rest = text.trimmingCharacters(in: .whitespaces)
         guard !rest.isEmpty, !rest.contains(" ") else { return nil }
         if rest.hasPrefix("unix/") { return rest }
-        var defaultPort: String? = "80"
+        var defaultPort = "80"
         if let range = rest.range(of: "://") {
-            let scheme = rest[..<range.lowerBound].lowercased()
-            switch scheme {
-            case "http": defaultPort = "80"
+            switch rest[..<range.lowerBound].lowercased() {
+            case "http", "h2c": defaultPort = "80"
             case "https": defaultPort = "443"
-            case "h2c": defaultPort = "80"
             default: return nil
             }
             rest = String(rest[range.upperBound...])
             while rest.hasSuffix("/") { rest.removeLast() }
         }
         guard !rest.isEmpty, !rest.contains("/") else { return nil }
-        let hasPort: Bool
-        if rest.hasPrefix("[") {
-            hasPort = rest.contains("]:")
-        } else {
-            hasPort = rest.contains(":")
-        }
-        if hasPort {
+        if rest.hasPrefix("[") ? rest.contains("]:") : rest.contains(":") {
             guard let port = rest.split(separator: ":").last, Int(port).map({ (1...65535).contains($0) }) == true
             else { return nil }
             return rest.lowercased()
         }
-        guard let defaultPort else { return nil }
         return rest.lowercased() + ":" + defaultPort
     }
 }

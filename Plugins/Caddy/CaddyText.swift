@@ -150,8 +150,7 @@ enum CaddyText {
     /// `not remote_ip 10.0.0.0/8`); a matcher without a Caddyfile spelling here is kept
     /// as its JSON in `expression`-free form: a comment, so the block still parses.
     static func matcherDefinition(path: PathPattern, conditions: [String]) -> [String] {
-        var lines = path.kind == .any && !path.text.isEmpty ? [] : ["path \(path.text)"]
-        if path.kind == .any { lines = [] }
+        var lines = path.kind == .any ? [] : ["path \(path.text)"]
         for condition in conditions {
             guard let space = condition.firstIndex(of: " "),
                 let value = try? JSONValue.parse(Data(condition[condition.index(after: space)...].utf8))
