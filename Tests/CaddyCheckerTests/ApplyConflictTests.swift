@@ -32,7 +32,7 @@ import Testing
     @Test func aConfigChangedAfterThePlanIsObservedAgainAndReplannedNotOverwritten() async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles)
         defer { caddy.stop() }
-        let manifest = try Self.decode(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }"))
+        let manifest = try Self.decode(repairManifest(caddy))
         let source = try DirectorySource(root: caddy.scratch.path)
         let runner = ApplyRunner(
             reconciler: Reconciler(), policies: ["test.yaml": try #require(manifest.apply)], journal: nil, commit: nil)
@@ -77,7 +77,7 @@ import Testing
         defer { caddy.stop() }
         let proxy = try await AdminProxy(caddy, meddling: Self.legacyBody)
         defer { proxy.process.stop() }
-        let repo = try await applyRepository(proxy.manifest(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }")))
+        let repo = try await applyRepository(proxy.manifest(repairManifest(caddy)))
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
         let before = try await liveConfig(caddy)
 

@@ -33,7 +33,7 @@ let repairSites = """
     """
 
 /// What the manifest wants of `repairSites`: every route but `/*` differs, `/new/*` is missing.
-func repairManifest(_ caddy: CaddyInstance, apply: String) -> String {
+func repairManifest(_ caddy: CaddyInstance, apply: String = "apply: { caddy: true, verify: [] }") -> String {
     let dir = caddy.scratch.path
     return """
         caddy:
@@ -62,7 +62,7 @@ let repairFiles = [
     @Test func everyRouteRepairIsMadeInPlaceAndTheNextDryRunIsInSync() async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles)
         defer { caddy.stop() }
-        let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }"))
+        let repo = try await applyRepository(repairManifest(caddy))
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
 
         let plan = try await reconcileRun(repo: repo.path, state: state.path, dryRun: true)
@@ -158,7 +158,7 @@ let repairFiles = [
     @Test func serveCountsActionsOverItsRunsAndTheTextfileHoldsOneRun() async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles)
         defer { caddy.stop() }
-        let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }"))
+        let repo = try await applyRepository(repairManifest(caddy))
         let state = try TemporaryDirectory(prefix: "reconcile-serve-actions")
         try state.write("token", "serve-actions-token\n")
         let (metrics, textfile) = try await offPool {
@@ -258,7 +258,7 @@ let repairFiles = [
     @Test(arguments: [false, true]) func anUnwritableReportFileStopsTheApplyBeforeItActs(aDirectory: Bool) async throws {
         let caddy = try await startCaddy(repairSites, files: repairFiles)
         defer { caddy.stop() }
-        let repo = try await applyRepository(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }"))
+        let repo = try await applyRepository(repairManifest(caddy))
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
         let before = try await liveConfig(caddy)
         let (path, reason) = aDirectory ? (caddy.scratch.path, "Is a directory") : ("/nonexistent/dir/r.json", "No such file or directory")
@@ -275,7 +275,7 @@ let repairFiles = [
         let proxy = try await AdminProxy(caddy)
         defer { proxy.process.stop() }
         let log = proxy.log
-        let repo = try await applyRepository(proxy.manifest(repairManifest(caddy, apply: "apply: { caddy: true, verify: [] }")))
+        let repo = try await applyRepository(proxy.manifest(repairManifest(caddy)))
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
 
         let plan = try await reconcileRun(repo: repo.path, state: state.path, dryRun: true)

@@ -44,10 +44,6 @@ import Testing
             environment: ["XDG_STATE_HOME": setup.state.path])
     }
 
-    static func exitStatus(_ process: ManagedProcess) async -> Int32 {
-        await process.process.exitStatus()
-    }
-
     @Test func aSecondApplyExitsAtOnceNamingTheFirstOrWaitsWithLockWait() async throws {
         let setup = try await Self.setUp()
         defer { setup.caddy.stop() }
@@ -69,7 +65,7 @@ import Testing
 
         try setup.upstream.openGate("verify")
         let waiting = try await reconcileRun(repo: setup.repo.path, state: setup.state.path, extra: ["--lock-wait", "60"])
-        #expect(await Self.exitStatus(first) == 0, "\(first.output)")
+        #expect(await first.process.exitStatus() == 0, "\(first.output)")
         #expect(waiting.status == 0, "\(waiting.stderr)")
         #expect(waiting.actions.isEmpty, "the first apply already repaired everything")
     }
@@ -94,7 +90,7 @@ import Testing
         }
         // Only now may the verify in flight finish: the apply knows it was interrupted.
         try setup.upstream.openGate("verify")
-        #expect(await Self.exitStatus(apply) == 1)
+        #expect(await apply.process.exitStatus() == 1)
         #expect(apply.output.contains("interrupted by signal \(signal)"), "\(apply.output)")
         #expect(journalLines(state).map { $0["result"] as? String } == ["applied", "rolled_back"])
         #expect(try await liveConfig(setup.caddy) == before, "no half-applied config is left")

@@ -25,8 +25,12 @@ let productionSection = """
 /// Compares `section` with a recorded fixture as the live config.
 func compare(_ section: String, live fixture: String) async throws -> [Finding] {
     let spec = try await decodeSpec(section)
-    return CaddyChecker().compare(
-        spec, with: CaddyObservation(admin: spec.admin.description, live: .config(try fixtureJSON(fixture))))
+    return compare(spec, admin: spec.admin.description, live: .config(try fixtureJSON(fixture)))
+}
+
+/// Compares `spec` with what the admin API at `admin` answered and the Caddyfile's outcome.
+func compare(_ spec: CaddySpec, admin: String = "x", live: AdminOutcome, caddyfile: CaddyfileOutcome? = nil) -> [Finding] {
+    CaddyChecker().compare(spec, with: CaddyObservation(admin: admin, live: live, caddyfile: caddyfile))
 }
 
 /// The comparison, pure, on JSON recorded from real Caddy.
@@ -213,11 +217,9 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
 
     @Test func anUnreachableAdminAPIIsUnknownWithAHintNeverOK() async throws {
         let spec = try await decodeSpec(productionSection)
-        let findings = CaddyChecker().compare(
-            spec,
-            with: CaddyObservation(
-                admin: "http://127.0.0.1:2019",
-                live: .failure(AdminFailure(kind: .connectionRefused, message: "Failed to connect to 127.0.0.1 port 2019"))))
+        let findings = compare(
+            spec, admin: "http://127.0.0.1:2019",
+            live: .failure(AdminFailure(kind: .connectionRefused, message: "Failed to connect to 127.0.0.1 port 2019")))
         #expect(findings.count == 1)
         #expect(findings[0].status == .unknown)
         #expect(findings[0].resource == "admin")
@@ -226,20 +228,16 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
 
     @Test func anAdminAPIAnsweringSomethingElseIsUnknown() async throws {
         let spec = try await decodeSpec(productionSection)
-        let notJSON = CaddyChecker().compare(
-            spec, with: CaddyObservation(admin: "http://x", live: .config(Data("<html>hello</html>".utf8))))
+        let notJSON = compare(spec, admin: "http://x", live: .config(Data("<html>hello</html>".utf8)))
         #expect(notJSON.map(\.status) == [.unknown])
-        let error = CaddyChecker().compare(
-            spec,
-            with: CaddyObservation(
-                admin: "http://x", live: .failure(AdminFailure(kind: .httpStatus, message: "HTTP 403", status: 403))))
+        let error = compare(spec, admin: "http://x", live: .failure(AdminFailure(kind: .httpStatus, message: "HTTP 403", status: 403)))
         #expect(error.map(\.status) == [.unknown])
     }
 
     @Test func aConfigOfTheWrongShapeIsUnknownNotNoSites() async throws {
         let spec = try await decodeSpec(productionSection)
         for json in [#"{"apps": {"http": {"servers": []}}}"#, #"{"apps": {"http": {"servers": "srv0"}}}"#] {
-            let findings = CaddyChecker().compare(spec, with: CaddyObservation(admin: "x", live: .config(Data(json.utf8))))
+            let findings = compare(spec, live: .config(Data(json.utf8)))
             #expect(findings.map(\.status) == [.unknown], "\(json)")
             #expect(findings.first?.observed?.contains("apps.http.servers is a") == true)
             #expect(findings.first?.message.contains("not a Caddy config") == true)
@@ -248,7 +246,7 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
 
     @Test func aCaddyWithoutConfigMissesEveryRoute() async throws {
         let spec = try await decodeSpec(productionSection)
-        let findings = CaddyChecker().compare(spec, with: CaddyObservation(admin: "x", live: .config(Data("null\n".utf8))))
+        let findings = compare(spec, live: .config(Data("null\n".utf8)))
         #expect(findings.count == 3)
         #expect(findings.nonEmptyAllSatisfy { $0.status == .drift })
     }
@@ -256,11 +254,9 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
     @Test func caddyfileRoutesCompareEverythingTheNormaliserKeeps() async throws {
         let spec = try await decodeSpec("caddy:\n  caddyfile: deploy/Caddyfile\n")
         func run(desired: String, live: String) throws -> [Finding] {
-            CaddyChecker().compare(
-                spec,
-                with: CaddyObservation(
-                    admin: "x", live: .config(try fixtureJSON(live)),
-                    caddyfile: CaddyfileOutcome(path: "deploy/Caddyfile", result: .adapted(try fixtureJSON(desired)))))
+            compare(
+                spec, live: .config(try fixtureJSON(live)),
+                caddyfile: CaddyfileOutcome(path: "deploy/Caddyfile", result: .adapted(try fixtureJSON(desired))))
         }
         let same = try run(desired: "production", live: "production.live")
         #expect(same.count == 3 && same.nonEmptyAllSatisfy { $0.status == .ok })
@@ -278,11 +274,9 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
 
     @Test func liveRoutesTheCaddyfileLacksAreReportedWhenAskedFor() async throws {
         let spec = try await decodeSpec("caddy:\n  caddyfile: Caddyfile\n  unmanaged_routes: report\n")
-        let findings = CaddyChecker().compare(
-            spec,
-            with: CaddyObservation(
-                admin: "x", live: .config(try fixtureJSON("multi-site")),
-                caddyfile: CaddyfileOutcome(path: "Caddyfile", result: .adapted(try fixtureJSON("production")))))
+        let findings = compare(
+            spec, live: .config(try fixtureJSON("multi-site")),
+            caddyfile: CaddyfileOutcome(path: "Caddyfile", result: .adapted(try fixtureJSON("production"))))
         // rims.example.com is served by the any-host site there; everything else is unmanaged.
         let unmanaged = findings.filter { $0.severity == .warning }
         #expect(unmanaged.count == 5, "\(summary(findings))")
@@ -295,11 +289,9 @@ func compare(_ section: String, live fixture: String) async throws -> [Finding] 
 
     @Test func anUnadaptableCaddyfileMakesTheDesiredRoutesUnknown() async throws {
         let spec = try await decodeSpec("caddy:\n  caddyfile: deploy/Caddyfile\n")
-        let findings = CaddyChecker().compare(
-            spec,
-            with: CaddyObservation(
-                admin: "x", live: .config(try fixtureJSON("production")),
-                caddyfile: CaddyfileOutcome(path: "deploy/Caddyfile", result: .failed("deploy/Caddyfile:3: unknown directive"))))
+        let findings = compare(
+            spec, live: .config(try fixtureJSON("production")),
+            caddyfile: CaddyfileOutcome(path: "deploy/Caddyfile", result: .failed("deploy/Caddyfile:3: unknown directive")))
         #expect(findings.map(\.status) == [.unknown])
         #expect(findings[0].resource == "deploy/Caddyfile")
     }

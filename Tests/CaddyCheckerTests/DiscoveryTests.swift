@@ -67,9 +67,7 @@ import Testing
     /// approximated silently: the route is written and compared without them, and each is
     /// named as not compared (found by exploratory review: discover said nothing was left out).
     @Test func optionsTheManifestCannotSayAreNamedAsNotCompared() async throws {
-        let scratch = try TemporaryDirectory(prefix: "reconcile-discover-options")
-        let caddyfile = try scratch.write(
-            "Caddyfile",
+        let adapted = try await adaptCaddyfile(
             """
             :8080 {
             	handle /api/* {
@@ -91,9 +89,9 @@ import Testing
             		close
             	}
             }
-            """)
-        let adapted = try await offPool { try runChecked("caddy", ["adapt", "--config", caddyfile, "--adapter", "caddyfile"]) }
-        let (section, text, findings) = try Self.roundTrip(Data(adapted.utf8))
+            """
+        ).json()
+        let (section, text, findings) = try Self.roundTrip(adapted)
         #expect(section.gaps == [], "\(section.gaps)")
         #expect(
             section.uncompared == [

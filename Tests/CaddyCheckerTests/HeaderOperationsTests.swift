@@ -98,9 +98,7 @@ import Testing
     /// Discover names them as not compared, the written route compares in sync and its
     /// finding names them too; a header the manifest's `header:` does not name is said.
     @Test func operationsTheManifestCannotSayOrDoesNotNameAreSaidNotCompared() async throws {
-        let scratch = try TemporaryDirectory(prefix: "reconcile-header-uncompared")
-        let caddyfile = try scratch.write(
-            "Caddyfile",
+        let adapted = try await adaptCaddyfile(
             """
             :8080 {
             	request_header X-Req 1
@@ -113,9 +111,9 @@ import Testing
             	header /static/* -Server
             	respond "hi"
             }
-            """)
-        let adapted = try await offPool { try runChecked("caddy", ["adapt", "--config", caddyfile, "--adapter", "caddyfile"]) }
-        let observation = CaddyObservation(admin: "http://127.0.0.1:2019", live: .config(Data(adapted.utf8)))
+            """
+        ).json()
+        let observation = CaddyObservation(admin: "http://127.0.0.1:2019", live: .config(adapted))
         let section = CaddyChecker().describe(observation, request: DiscoveryRequest(caddyAdmin: observation.admin), earlier: Discoveries())
         let value = try #require(section.value, "\(section.problems)")
         let text = YAMLWriter.document([YAMLEntry("caddy", value)])

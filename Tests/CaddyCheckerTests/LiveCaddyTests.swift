@@ -6,39 +6,29 @@ import Testing
 @testable import CaddyChecker
 
 /// The production stack's Caddyfile, on a free port, with roots in the instance's dir.
-let productionSites = """
-    http://rims.example.com:$PORT0 {
-    	handle /api/* {
-    		reverse_proxy 127.0.0.1:8000
-    	}
-    	handle_path /media/* {
-    		root * $DIR/media
-    		file_server
-    	}
-    	handle {
-    		root * $DIR/frontend
-    		file_server
-    	}
-    }
-    """
+let productionSites = probeSites(upstream: 8000)
 
-/// The manifest section that matches `productionSites` for `caddy`.
-func productionManifest(_ caddy: CaddyInstance, media: String? = nil, upstream: String = "127.0.0.1:8000") -> String {
-    """
-    caddy:
-      admin: \(caddy.adminURL)
-      sites:
-        - hosts: [rims.example.com]
-          routes:
-            - path: /api/*
-              reverse_proxy: ["\(upstream)"]
-            - path: /media/*
-              strip_prefix: true
-              file_server: { root: "\(media ?? caddy.scratch.file("media"))" }
-            - path: /*
-              file_server: { root: "\(caddy.scratch.file("frontend"))" }
+/// The manifest section that matches `productionSites` for `caddy`, probing through
+/// `listen` when given.
+func productionManifest(
+    _ caddy: CaddyInstance, media: String? = nil, upstream: String = "127.0.0.1:8000", probing listen: String? = nil
+) -> String {
+    let probes = listen.map { "\n  probes: true\n  listen: \($0)" } ?? ""
+    return """
+        caddy:
+          admin: \(caddy.adminURL)\(probes)
+          sites:
+            - hosts: [rims.example.com]
+              routes:
+                - path: /api/*
+                  reverse_proxy: ["\(upstream)"]
+                - path: /media/*
+                  strip_prefix: true
+                  file_server: { root: "\(media ?? caddy.scratch.file("media"))" }
+                - path: /*
+                  file_server: { root: "\(caddy.scratch.file("frontend"))" }
 
-    """
+        """
 }
 
 /// Every shape of the issue's point 2 in one running Caddy, over three sites on two
@@ -107,11 +97,19 @@ func allShapesManifest(_ caddy: CaddyInstance) -> String {
         """
 }
 
+/// A manifest section of one route for any host, reading Caddy's config from `admin`.
+func anyHostSection(admin: String) -> String {
+    "caddy:\n  admin: \(admin)\n  sites:\n    - routes: [{ path: /*, file_server: {} }]\n"
+}
+
 /// The checker against a real Caddy (Debian's caddy, on free loopback ports).
 @Suite struct LiveCaddyTests {
-    @Test func aMatchingManifestHasNoDrift() async throws {
-        let caddy = try await startCaddy(productionSites)
+    /// With the admin API on TCP, and on a unix socket.
+    @Test(arguments: [false, true])
+    func aMatchingManifestHasNoDrift(adminSocket: Bool) async throws {
+        let caddy = try await startCaddy(productionSites, adminSocket: adminSocket)
         defer { caddy.stop() }
+        #expect(caddy.adminURL.hasPrefix("unix:///") == adminSocket)
         let findings = try await check(productionManifest(caddy))
         #expect(findings.map(\.resource) == ["/api/*", "/media/*", "/*"])
         #expect(findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(summary(findings))")
@@ -203,36 +201,13 @@ func allShapesManifest(_ caddy: CaddyInstance) -> String {
         let reserved = try ReservedPort()
         let port = reserved.port
         defer { withExtendedLifetime(reserved) {} }
-        let findings = try await check(
-            """
-            caddy:
-              admin: http://127.0.0.1:\(port)
-              sites:
-                - routes: [{ path: /*, file_server: {} }]
-
-            """)
+        let findings = try await check(anyHostSection(admin: "http://127.0.0.1:\(port)"))
         #expect(findings.map(\.status) == [.unknown])
         #expect(findings[0].message.hasPrefix("cannot read Caddy's config from http://127.0.0.1:\(port)"))
         #expect(findings[0].fix?.summary.contains("admin off") == true)
 
-        let missingSocket = try await check(
-            """
-            caddy:
-              admin: unix:///nonexistent/caddy-admin.sock
-              sites:
-                - routes: [{ path: /*, file_server: {} }]
-
-            """)
+        let missingSocket = try await check(anyHostSection(admin: "unix:///nonexistent/caddy-admin.sock"))
         #expect(missingSocket.map(\.status) == [.unknown])
-    }
-
-    @Test func anAdminAPIOnAUnixSocket() async throws {
-        let caddy = try await startCaddy(productionSites, adminSocket: true)
-        defer { caddy.stop() }
-        #expect(caddy.adminURL.hasPrefix("unix:///"))
-        let findings = try await check(productionManifest(caddy))
-        #expect(findings.count == 3, "\(summary(findings))")
-        #expect(findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(summary(findings))")
     }
 
     /// Caddy swaps its admin server after every config change, resetting a read that
@@ -254,14 +229,7 @@ func allShapesManifest(_ caddy: CaddyInstance) -> String {
     @Test func somethingElseAnsweringOnTheAdminAddressIsUnknown() async throws {
         let server = try await offPool { try FixtureHTTPServer() }
         defer { server.stop() }
-        let findings = try await check(
-            """
-            caddy:
-              admin: \(server.baseURL)
-              sites:
-                - routes: [{ path: /*, file_server: {} }]
-
-            """)
+        let findings = try await check(anyHostSection(admin: server.baseURL))
         #expect(findings.map(\.status) == [.unknown], "\(summary(findings))")
     }
 }

@@ -32,23 +32,7 @@ let probeFiles = [
 ]
 
 func probeManifest(_ caddy: CaddyInstance, upstream: Int, listen: String? = nil) -> String {
-    """
-    caddy:
-      admin: \(caddy.adminURL)
-      probes: true
-      listen: \(listen ?? caddy.listenURL())
-      sites:
-        - hosts: [rims.example.com]
-          routes:
-            - path: /api/*
-              reverse_proxy: ["127.0.0.1:\(upstream)"]
-            - path: /media/*
-              strip_prefix: true
-              file_server: { root: "\(caddy.scratch.file("media"))" }
-            - path: /*
-              file_server: { root: "\(caddy.scratch.file("frontend"))" }
-
-    """
+    productionManifest(caddy, upstream: "127.0.0.1:\(upstream)", probing: listen ?? caddy.listenURL())
 }
 
 /// Probes: real requests through a real Caddy.
