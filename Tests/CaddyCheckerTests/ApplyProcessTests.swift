@@ -196,7 +196,7 @@ import Testing
         defer { close(holder) }
         kill(apply.pid, SIGINT)
         try await offPool { try waitUntil("the apply to end after SIGINT") { !apply.process.isRunning } }
-        #expect(await Self.exitStatus(apply) == 1, "\(apply.output)")
+        #expect(await apply.process.exitStatus() == 1, "\(apply.output)")
         #expect(apply.output.contains("interrupted by signal \(SIGINT) while waiting for the apply lock; nothing was applied"))
         #expect(journalLines(setup.state.path).isEmpty)
         #expect(try await liveConfig(setup.caddy) == before)
@@ -211,7 +211,7 @@ import Testing
         let (apply, holder) = try await Self.startWaiting(setup, extra: ["--lock-wait", "3600", "--deadline", "15"])
         defer { close(holder) }
         try await offPool { try waitUntil(timeout: .seconds(120), "the apply to give up") { !apply.process.isRunning } }
-        #expect(await Self.exitStatus(apply) == 1)
+        #expect(await apply.process.exitStatus() == 1)
         #expect(
             apply.output.contains("another reconcile is applying (pid \(getpid())); stopped waiting at the run's --deadline of 15s"),
             "\(apply.output)")

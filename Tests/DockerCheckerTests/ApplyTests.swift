@@ -195,13 +195,13 @@ struct ApplyTests {
         let media = scene.volume("media")
         try scene.engine.podman(["volume", "create", media])
         try scene.engine.run(web, ["--rm"], command: Self.stoppable)
-        let oldID = try inspect(scene.engine, web, "{{.Id}}")
+        let oldID = try scene.engine.inspect(web, "{{.Id}}")
         let result = try await recreate(web, mounting: media, in: scene)
         #expect(result.failed)
         #expect(result.rendered == ["failed docker recreate \(web)"])
         #expect(result.actions.first?.detail?.contains("started with --rm") == true, "\(result.actions)")
-        #expect(try inspect(scene.engine, web, "{{.Id}}") == oldID)
-        #expect(try inspect(scene.engine, web, "{{.State.Status}}") == "running")
+        #expect(try scene.engine.inspect(web, "{{.Id}}") == oldID)
+        #expect(try scene.engine.inspect(web, "{{.State.Status}}") == "running")
     }
 
     @Test func aReplacementThatExitsAtOnceIsRemovedAndTheOldContainerRunsAgainUnderItsName() async throws {
