@@ -69,8 +69,7 @@ import Testing
     }
 
     @Test func aHandlerLevelAboveTheWantedLevelIsDriftButNotForItsOwnLevel() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"LOGGING["handlers"]["console"]["level"] = "WARNING""#)
+        let project = try await DjangoProject.make(settings: #"LOGGING["handlers"]["console"]["level"] = "WARNING""#)
         let info = try #require(try await Self.run(project, loggers: ["rims.workflow"]).first)
         #expect(info.status == .drift)
         #expect(
@@ -83,8 +82,7 @@ import Testing
     }
 
     @Test func aLoggerLevelAboveTheWantedLevelDropsTheRecordBeforeAnyHandler() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"LOGGING["loggers"] = {"rims": {"level": "ERROR"}}"#)
+        let project = try await DjangoProject.make(settings: #"LOGGING["loggers"] = {"rims": {"level": "ERROR"}}"#)
         let finding = try #require(try await Self.run(project, loggers: ["rims.workflow"]).first)
         #expect(finding.status == .drift)
         #expect(finding.message.hasSuffix("never reach stdout or stderr: the logger drops the record: its effective level is ERROR"))
@@ -93,8 +91,7 @@ import Testing
     /// Django's default LOGGING: the console handler has require_debug_true. With DEBUG
     /// wrongly on, logs reach the console now; with DEBUG off, as wanted, they would not.
     @Test func aConsoleHandlerLiveOnlyBecauseDebugIsWronglyOnIsDriftThatSaysFixingDebugSilencesIt() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings("del LOGGING\nDEBUG = True")
+        let project = try await DjangoProject.make(settings: "del LOGGING\nDEBUG = True")
         let findings = try await Self.run(project, loggers: ["django"])
         let django = try #require(findings.about("console_logging:django"))
         #expect(django.status == .drift)

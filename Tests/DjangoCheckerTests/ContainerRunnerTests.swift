@@ -124,14 +124,16 @@ final class Podman: Sendable {
         _ = try? await podman(["rm", "-f", "-t", "0", name])
     }
 
-    /// Runs `body` with a container that is removed afterwards, whatever happens.
+    /// Runs `body` with a fresh production project (`settings` appended to its
+    /// settings.py) and a running container of it that is removed afterwards, whatever happens.
     func withBackend<T>(
-        _ label: String, project: DjangoProject, arguments: [String] = [], _ body: (String) async throws -> T
+        _ label: String, settings: String? = nil, arguments: [String] = [], _ body: (DjangoProject, String) async throws -> T
     ) async throws -> T {
+        let project = try await DjangoProject.make(settings: settings)
         let name = "django-\(label)-\(UUID().uuidString.prefix(8).lowercased())"
         do {
             try await runBackend(name, project: project, arguments: arguments)
-            let result = try await body(name)
+            let result = try await body(project, name)
             await remove(name)
             return result
         } catch {
@@ -182,8 +184,7 @@ final class Podman: Sendable {
     /// container and is read back from the container's log (GET /containers/{id}/logs).
     @Test func consoleLoggingIsProvenThroughTheContainersLog() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        try await podman.withBackend("proof", project: project) { container in
+        try await podman.withBackend("proof") { _, container in
             var spec = Self.spec(podman, container: container)
             spec.consoleLogging = .init(loggers: ["rims.workflow", "django"], level: .INFO, prove: true)
             let (_, findings) = try await check(spec, mode: .dryRun)
@@ -204,9 +205,8 @@ final class Podman: Sendable {
     /// log never shows it, which only the live proof can tell.
     @Test func aMainProcessWhoseOutputIsDiscardedFailsTheProof() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
         let discard = ["--entrypoint", #"["/bin/sh", "-c", "exec sleep 1000 >/dev/null 2>&1"]"#]
-        try await podman.withBackend("discard", project: project, arguments: discard) { container in
+        try await podman.withBackend("discard", arguments: discard) { _, container in
             var spec = Self.spec(podman, container: container)
             spec.consoleLogging = .init(loggers: ["rims.workflow"], level: .INFO, prove: true)
             let (_, findings) = try await check(spec, mode: .dryRun)
@@ -221,8 +221,7 @@ final class Podman: Sendable {
 
     @Test func aDryRunReadsTheSettingsInsideTheContainerAndWritesNothing() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        try await podman.withBackend("prod", project: project) { container in
+        try await podman.withBackend("prod") { project, container in
             let before = try project.snapshot()
             let (observation, findings) = try await check(Self.spec(podman, container: container), mode: .dryRun)
             #expect(findings.count == 8)
@@ -237,9 +236,9 @@ final class Podman: Sendable {
 
     @Test func theContainersOwnEnvironmentDecides() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#)
-        try await podman.withBackend("env", project: project, arguments: ["-e", "DJANGO_DEBUG=1"]) { container in
+        try await podman.withBackend(
+            "env", settings: #"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#, arguments: ["-e", "DJANGO_DEBUG=1"]
+        ) { _, container in
             let (_, findings) = try await check(Self.spec(podman, container: container))
             let debug = try #require(findings.about("DEBUG"))
             #expect(debug.status == .drift)
@@ -253,9 +252,9 @@ final class Podman: Sendable {
     /// under DEBUG) name the manifest's own value, so following them makes no docker drift.
     @Test func theFixUsesTheValueTheDockerSectionGivesTheContainer() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#)
-        try await podman.withBackend("pinned", project: project, arguments: ["-e", "DJANGO_DEBUG=1"]) { container in
+        try await podman.withBackend(
+            "pinned", settings: #"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#, arguments: ["-e", "DJANGO_DEBUG=1"]
+        ) { _, container in
             let manifest = try ManifestDecoder(registry: CheckerRegistry(checkers: [DockerChecker.self, DjangoChecker.self]))
                 .decode(
                     """
@@ -287,9 +286,7 @@ final class Podman: Sendable {
 
     @Test func anImportErrorInsideTheContainerIsUnknownWithPythonsLastLine() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        try project.appendSettings("import reconcile_missing_package")
-        try await podman.withBackend("broken", project: project) { container in
+        try await podman.withBackend("broken", settings: "import reconcile_missing_package") { _, container in
             let (_, findings) = try await check(Self.spec(podman, container: container))
             #expect(findings.map(\.status) == [.unknown])
             #expect(
@@ -300,8 +297,7 @@ final class Podman: Sendable {
 
     @Test func aMissingInterpreterInsideTheContainerIsUnknown() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        try await podman.withBackend("nopython", project: project) { container in
+        try await podman.withBackend("nopython") { _, container in
             let (_, findings) = try await check(Self.spec(podman, container: container, python: "/app/.venv/bin/python"))
             #expect(findings.map(\.status) == [.unknown])
             #expect(findings.first?.message.contains("(no interpreter)") == true)
@@ -327,9 +323,7 @@ final class Podman: Sendable {
 
     @Test func settingsThatHangInsideTheContainerTimeOut() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        try project.appendSettings("import time\ntime.sleep(60)")
-        try await podman.withBackend("hang", project: project) { container in
+        try await podman.withBackend("hang", settings: "import time\ntime.sleep(60)") { _, container in
             let clock = ContinuousClock()
             let started = clock.now
             let (_, findings) = try await check(Self.spec(podman, container: container, timeout: 1500))
@@ -341,8 +335,7 @@ final class Podman: Sendable {
 
     @Test func aPlainReadOnlyPolicyRefusesTheExec() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        try await podman.withBackend("policy", project: project) { container in
+        try await podman.withBackend("policy") { _, container in
             let context = ObservationContext(mode: .dryRun, policy: .readOnly, source: StubSource())
             let checker = DjangoChecker()
             let spec = Self.spec(podman, container: container)
@@ -370,9 +363,8 @@ final class Podman: Sendable {
 
     @Test func theDangerousKeysNeverReachTheContainerEvenWhenTheOperatorAllowsEverything() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        let python = try Self.fakePython(project)
-        try await podman.withBackend("envfilter", project: project) { container in
+        try await podman.withBackend("envfilter") { project, container in
+            let python = try Self.fakePython(project)
             var spec = Self.spec(podman, container: container, python: python)
             spec.runner = .container(
                 .init(name: container, endpoint: podman.endpoint, python: python, environment: Self.manifestEnvironment))
@@ -390,9 +382,8 @@ final class Podman: Sendable {
 
     @Test func aContainerTheOperatorDidNotListIsNeverExecutedIn() async throws {
         let podman = try await Podman.shared()
-        let project = try await DjangoProject.make()
-        let python = try Self.fakePython(project)
-        try await podman.withBackend("notlisted", project: project) { container in
+        try await podman.withBackend("notlisted") { project, container in
+            let python = try Self.fakePython(project)
             let spec = Self.spec(podman, container: container, python: python)
             let (_, refused) = try await check(spec, config: OperatorConfig(containers: ["backend"]))
             #expect(refused.map(\.status) == [.unknown])

@@ -35,14 +35,13 @@ import Testing
     }
 
     @Test func debugOnDefaultLoggingAndHostileHostsAreWrittenAsTheyRunWithWhatToConfirm() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(
-            #"""
-            DEBUG = True
-            ALLOWED_HOSTS = ["rims.example.com", "we\"ird ${HOME} # host: x\n- y"]
-            SECURE_SSL_REDIRECT = False
-            del LOGGING
-            """#)
+        let project = try await DjangoProject.make(
+            settings: #"""
+                DEBUG = True
+                ALLOWED_HOSTS = ["rims.example.com", "we\"ird ${HOME} # host: x\n- y"]
+                SECURE_SSL_REDIRECT = False
+                del LOGGING
+                """#)
         let (_, text, findings) = try await Self.roundTrip(project)
         #expect(findings.allSatisfy { $0.status == .ok }, "\(findings.map { "\($0.status) \($0.resource): \($0.message)" })\n\(text)")
         #expect(text.contains("# CONFIRM: DEBUG is on"), "\(text)")
@@ -61,18 +60,17 @@ import Testing
 /// `DEBUG: "False"` as if it were off, and traces the console with DEBUG on.
 @Suite struct DjangoDebugStringTests {
     @Test func aDebugStringDjangoReadsAsOnIsWrittenWithWhatToConfirmAndTracedAsOn() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(
-            """
-            DEBUG = os.environ.get("RECONCILE_TEST_UNSET_DEBUG", "False")
-            LOGGING = {
-                "version": 1,
-                "disable_existing_loggers": False,
-                "filters": {"debug_only": {"()": "django.utils.log.RequireDebugTrue"}},
-                "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["debug_only"]}},
-                "root": {"handlers": ["console"], "level": "INFO"},
-            }
-            """)
+        let project = try await DjangoProject.make(
+            settings: """
+                DEBUG = os.environ.get("RECONCILE_TEST_UNSET_DEBUG", "False")
+                LOGGING = {
+                    "version": 1,
+                    "disable_existing_loggers": False,
+                    "filters": {"debug_only": {"()": "django.utils.log.RequireDebugTrue"}},
+                    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["debug_only"]}},
+                    "root": {"handlers": ["console"], "level": "INFO"},
+                }
+                """)
         let (_, text, findings) = try await DjangoDiscoveryTests.roundTrip(project)
         #expect(findings.allSatisfy { $0.status == .ok }, "\(findings.map { "\($0.status) \($0.resource): \($0.message)" })\n\(text)")
         #expect(text.contains("DEBUG: \"False\""), "\(text)")

@@ -13,13 +13,12 @@ import Testing
         "a database password never rewrites a path that contains it",
         arguments: [("app", "/srv/app/media"), ("mediastore", "/srv/mediastore/media")])
     func aPasswordInsideAPathIsNotMasked(_ password: String, _ mediaRoot: String) async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(
-            """
-            DATABASES["default"]["PASSWORD"] = "\(password)"
-            MEDIA_ROOT = "\(mediaRoot)"
-            UPLOAD_NOTE = "files of \(password) live in \(mediaRoot)"
-            """)
+        let project = try await DjangoProject.make(
+            settings: """
+                DATABASES["default"]["PASSWORD"] = "\(password)"
+                MEDIA_ROOT = "\(mediaRoot)"
+                UPLOAD_NOTE = "files of \(password) live in \(mediaRoot)"
+                """)
         var settings = DjangoProject.productionExpectations.filter { $0.name != "MEDIA_ROOT" }
         settings.append(.init(name: "MEDIA_ROOT", value: .string(mediaRoot)))
         settings.append(.init(name: "UPLOAD_NOTE", value: .string("files of \(password) live in \(mediaRoot)")))
@@ -32,12 +31,11 @@ import Testing
     }
 
     @Test func aSecretQuotedInAnErrorIsStillMaskedThere() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(
-            """
-            MEDIA_ROOT = "/srv/" + DATABASES["default"]["PASSWORD"] + "/media"
-            raise RuntimeError("cannot open " + MEDIA_ROOT)
-            """)
+        let project = try await DjangoProject.make(
+            settings: """
+                MEDIA_ROOT = "/srv/" + DATABASES["default"]["PASSWORD"] + "/media"
+                raise RuntimeError("cannot open " + MEDIA_ROOT)
+                """)
         let (_, findings) = try await check(project.spec())
         let finding = try #require(findings.first)
         #expect(finding.status == .unknown)
@@ -46,12 +44,11 @@ import Testing
     }
 
     @Test func settingsThatHoldPathsCompareAsPaths() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(
-            """
-            MEDIA_ROOT = "/app/media/"
-            STATICFILES_DIRS = [BASE_DIR / "assets", "/srv/shared//static/"]
-            """)
+        let project = try await DjangoProject.make(
+            settings: """
+                MEDIA_ROOT = "/app/media/"
+                STATICFILES_DIRS = [BASE_DIR / "assets", "/srv/shared//static/"]
+                """)
         let settings: [DjangoSpec.Setting] = [
             .init(name: "MEDIA_ROOT", value: .string("/app/media")),
             .init(name: "STATIC_ROOT", value: .string("/app/static/")),
@@ -72,8 +69,7 @@ import Testing
     }
 
     @Test func aDifferentPathIsStillDrift() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"MEDIA_ROOT = "/app/media-old/""#)
+        let project = try await DjangoProject.make(settings: #"MEDIA_ROOT = "/app/media-old/""#)
         let (_, findings) = try await check(project.spec())
         #expect(findings.about("MEDIA_ROOT")?.status == .drift)
         #expect(findings.about("MEDIA_ROOT")?.message == #"MEDIA_ROOT is "/app/media-old/", expected "/app/media""#)

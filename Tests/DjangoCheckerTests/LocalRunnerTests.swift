@@ -26,6 +26,21 @@ import Testing
         return try await check(spec).1
     }
 
+    /// `run` on a fresh production project with `settings` and `urls` appended.
+    static func run(settings: String? = nil, urls: String? = nil, record: String? = nil) async throws -> [Finding] {
+        let project = try await DjangoProject.make(settings: settings, urls: urls)
+        let findings = try await run(project.spec(), record: record)
+        withExtendedLifetime(project) {}
+        return findings
+    }
+
+    /// The one finding a project that cannot be read gives: unknown.
+    static func unknown(_ spec: DjangoSpec, record: String? = nil) async throws -> Finding {
+        let findings = try await run(spec, record: record)
+        #expect(findings.map(\.status) == [.unknown])
+        return try #require(findings.first)
+    }
+
     @Test func aProductionCorrectProjectIsInSyncAndNothingIsWrittenIntoIt() async throws {
         let project = try await DjangoProject.make()
         let before = try project.snapshot()
@@ -49,9 +64,7 @@ import Testing
     }
 
     @Test func debugOnIsCriticalDriftWithTheSettingsLineAndMediaAndW018Follow() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings("DEBUG = True")
-        let findings = try await Self.run(project.spec(), record: "debug-on.json")
+        let findings = try await Self.run(settings: "DEBUG = True", record: "debug-on.json")
         let debug = try #require(findings.about("DEBUG"))
         #expect(debug.status == .drift)
         #expect(debug.severity == .critical)
@@ -78,8 +91,7 @@ import Testing
     }
 
     @Test func aDifferentMediaRootIsDriftNamingBothPaths() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"MEDIA_ROOT = BASE_DIR / "media""#)
+        let project = try await DjangoProject.make(settings: #"MEDIA_ROOT = BASE_DIR / "media""#)
         let findings = try await Self.run(project.spec(), record: "media-root-different.json")
         let mediaRoot = try #require(findings.about("MEDIA_ROOT"))
         #expect(mediaRoot.status == .drift)
@@ -90,14 +102,12 @@ import Testing
     }
 
     @Test func mediaRoutedThroughDjangoInProductionIsDrift() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendURLs(
-            """
-            from django.urls import re_path
-            from django.views.static import serve
-            urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
-            """)
-        let findings = try await Self.run(project.spec(), record: "media-served.json")
+        let findings = try await Self.run(
+            urls: """
+                from django.urls import re_path
+                from django.views.static import serve
+                urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+                """, record: "media-served.json")
         let media = try #require(findings.about("media_served_by_django"))
         #expect(media.status == .drift)
         #expect(media.expected == "MEDIA_URL not routed by Django")
@@ -110,8 +120,7 @@ import Testing
     /// The manifest's own runner environment sets the variable to a value that gives the
     /// wrong setting: the fix says so, besides the value that works.
     @Test func aValueTheManifestGivesThatContradictsTheSettingIsNamedInTheFix() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#)
+        let project = try await DjangoProject.make(settings: #"DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1""#)
         let debug = try #require(try await Self.run(project.spec(environment: ["DJANGO_DEBUG": "1"])).about("DEBUG"))
         #expect(debug.status == .drift)
         #expect(debug.fix?.snippet == "DJANGO_DEBUG=False")
@@ -124,15 +133,14 @@ import Testing
     /// A hand-written copy of static()'s route, same pattern and view, with DEBUG on: it
     /// stays when DEBUG goes off, so the fix is still to remove or guard it.
     @Test func aRouteOfItsOwnIsToldFromStaticsWhileDebugIsOn() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings("DEBUG = True")
-        try project.appendURLs(
-            """
-            from django.urls import re_path
-            from django.views.static import serve
-            urlpatterns = [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})] + urlpatterns
-            """)
-        let media = try #require(try await Self.run(project.spec()).about("media_served_by_django"))
+        let findings = try await Self.run(
+            settings: "DEBUG = True",
+            urls: """
+                from django.urls import re_path
+                from django.views.static import serve
+                urlpatterns = [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})] + urlpatterns
+                """)
+        let media = try #require(findings.about("media_served_by_django"))
         #expect(media.status == .drift)
         #expect(media.observed == "/media/reconcile-probe.txt resolves to django.views.static.serve (pattern ^media/(?P<path>.*)$)")
         #expect(!media.message.contains("because DEBUG is on"), "\(media.message)")
@@ -142,17 +150,13 @@ import Testing
     /// `static()` returns no route when DEBUG is off: what resolves is judged, not the
     /// text of urls.py.
     @Test func anUnguardedStaticCallIsHarmlessWhileDebugIsOff() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendURLs("urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)")
-        let findings = try await Self.run(project.spec())
+        let findings = try await Self.run(urls: "urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)")
         #expect(findings.about("media_served_by_django")?.status == .ok)
         #expect(findings.about("media_served_by_django")?.message == "Django does not route MEDIA_URL /media/")
     }
 
     @Test func djangosDefaultLoggingIsMutedInProductionAndTheFixIsALoggingDict() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings("del LOGGING")
-        let findings = try await Self.run(project.spec(), record: "no-console-logging.json")
+        let findings = try await Self.run(settings: "del LOGGING", record: "no-console-logging.json")
         let console = try #require(findings.about("console_logging:django"))
         #expect(console.status == .drift)
         #expect(
@@ -188,13 +192,12 @@ import Testing
     }
 
     @Test func settingsFromEnvironmentVariablesAreResolvedAndTheFixNamesTheVariable() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(
-            """
-            DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
-            MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", "/srv/default-media")
-            ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")
-            """)
+        let project = try await DjangoProject.make(
+            settings: """
+                DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+                MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", "/srv/default-media")
+                ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")
+                """)
         let production = ["DJANGO_DEBUG": "0", "DJANGO_MEDIA_ROOT": "/app/media", "DJANGO_ALLOWED_HOSTS": "rims.example.com"]
         let inSync = try await Self.run(project.spec(environment: production))
         #expect(inSync.nonEmptyAllSatisfy { $0.status == .ok }, "\(inSync.filter { $0.status != .ok })")
@@ -228,30 +231,22 @@ import Testing
     }
 
     @Test func typedEqualityTellsTheStringFalseFromFalse() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"DEBUG = "False""#)
-        let findings = try await Self.run(project.spec())
+        let findings = try await Self.run(settings: #"DEBUG = "False""#)
         let debug = try #require(findings.about("DEBUG"))
         #expect(debug.status == .drift)
         #expect(debug.observed == #""False""#)
     }
 
     @Test func whatTheProjectPrintsWhileLoadingDoesNotConfuseTheReport() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(#"print("loading settings {"); print("\#(IntrospectionOutput.marker)")"#)
-        let findings = try await Self.run(project.spec())
+        let findings = try await Self.run(settings: #"print("loading settings {"); print("\#(IntrospectionOutput.marker)")"#)
         #expect(findings.nonEmptyAllSatisfy { $0.status == .ok }, "\(findings)")
     }
 
     // MARK: A project that cannot be read is unknown, never ok
 
     @Test func anImportErrorIsUnknownWithPythonsLastLineAndWhere() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings("import reconcile_missing_package")
-        let findings = try await Self.run(project.spec(), record: "import-error.json")
-        #expect(findings.count == 1)
-        let finding = try #require(findings.first)
-        #expect(finding.status == .unknown)
+        let project = try await DjangoProject.make(settings: "import reconcile_missing_package")
+        let finding = try await Self.unknown(project.spec(), record: "import-error.json")
         #expect(finding.resource == "rims_backend.settings")
         #expect(
             finding.observed?.hasPrefix("ModuleNotFoundError: No module named 'reconcile_missing_package' at rims_backend/settings.py:")
@@ -262,57 +257,45 @@ import Testing
 
     @Test func aMissingInterpreterIsUnknownWithAHint() async throws {
         let project = try await DjangoProject.make()
-        let findings = try await Self.run(project.spec(python: "/nonexistent/venv/bin/python"))
-        #expect(findings.count == 1)
-        #expect(findings[0].status == .unknown)
-        #expect(findings[0].observed == "no executable Python at /nonexistent/venv/bin/python")
-        #expect(findings[0].fix?.summary.contains("runner.local.python") == true)
+        let finding = try await Self.unknown(project.spec(python: "/nonexistent/venv/bin/python"))
+        #expect(finding.observed == "no executable Python at /nonexistent/venv/bin/python")
+        #expect(finding.fix?.summary.contains("runner.local.python") == true)
     }
 
     @Test func anInterpreterWithoutDjangoIsUnknownWithTheImportError() async throws {
         let project = try await DjangoProject.make()
-        let findings = try await Self.run(project.spec(python: "/usr/bin/python3"))
-        #expect(findings.count == 1)
-        #expect(findings[0].status == .unknown)
-        #expect(findings[0].observed == "ModuleNotFoundError: No module named 'django'")
-        #expect(findings[0].message.contains("(Django is not installed there)"))
-        #expect(findings[0].fix?.summary.contains("virtualenv") == true)
+        let finding = try await Self.unknown(project.spec(python: "/usr/bin/python3"))
+        #expect(finding.observed == "ModuleNotFoundError: No module named 'django'")
+        #expect(finding.message.contains("(Django is not installed there)"))
+        #expect(finding.fix?.summary.contains("virtualenv") == true)
     }
 
     @Test func aWrongSettingsModuleIsUnknownPointingAtSettingsModuleAndWorkdir() async throws {
         let project = try await DjangoProject.make()
-        let findings = try await Self.run(project.spec(settingsModule: "rims_backend.production"))
-        #expect(findings.count == 1)
-        #expect(findings[0].status == .unknown)
-        #expect(findings[0].observed?.hasPrefix("ModuleNotFoundError: No module named 'rims_backend.production'") == true)
-        #expect(findings[0].fix?.summary.contains("check settings_module") == true)
+        let finding = try await Self.unknown(project.spec(settingsModule: "rims_backend.production"))
+        #expect(finding.observed?.hasPrefix("ModuleNotFoundError: No module named 'rims_backend.production'") == true)
+        #expect(finding.fix?.summary.contains("check settings_module") == true)
     }
 
     @Test func aMissingWorkdirIsUnknown() async throws {
         let spec = DjangoSpec(
             runner: .local(.init(python: DjangoProject.venvPython, workdir: "/nonexistent/project")),
             settingsModule: "rims_backend.settings", settings: DjangoProject.productionExpectations)
-        let (_, findings) = try await check(spec)
-        #expect(findings.map(\.status) == [.unknown])
-        #expect(findings[0].observed == "no directory at /nonexistent/project")
+        #expect(try await Self.unknown(spec).observed == "no directory at /nonexistent/project")
     }
 
     @Test func settingsThatHangAreKilledAtTheTimeout() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings("import time\ntime.sleep(60)")
+        let project = try await DjangoProject.make(settings: "import time\ntime.sleep(60)")
         let clock = ContinuousClock()
         let started = clock.now
-        let findings = try await Self.run(project.spec(timeoutMilliseconds: 1000))
+        let finding = try await Self.unknown(project.spec(timeoutMilliseconds: 1000))
         #expect(clock.now - started < .seconds(10))
-        #expect(findings.count == 1)
-        #expect(findings[0].status == .unknown)
-        #expect(findings[0].message.contains("(timed out)"))
-        #expect(findings[0].observed?.contains("did not finish within 1s") == true)
+        #expect(finding.message.contains("(timed out)"))
+        #expect(finding.observed?.contains("did not finish within 1s") == true)
     }
 
     @Test func theDeploymentCheckFailLevelAndIgnoreListDecideWhatIsDrift() async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings("SECURE_HSTS_SECONDS = 0\nSESSION_COOKIE_SECURE = False")
+        let project = try await DjangoProject.make(settings: "SECURE_HSTS_SECONDS = 0\nSESSION_COOKIE_SECURE = False")
         var spec = project.spec()
         let warning = try await Self.run(spec)
         #expect(warning.filter { $0.status == .drift }.map(\.resource).sorted() == ["security.W004", "security.W012"])

@@ -197,16 +197,20 @@ final class DjangoProject: Sendable {
         self.directory = directory
     }
 
-    /// A fresh copy of the production-correct project.
-    static func make() async throws -> DjangoProject {
+    /// A fresh copy of the production-correct project, with `settings` appended to its
+    /// settings.py and `urls` to its urls.py.
+    static func make(settings: String? = nil, urls: String? = nil) async throws -> DjangoProject {
         let base = try await base.value()
-        return try await offPool {
+        let project = try await offPool {
             let directory = try TemporaryDirectory(prefix: "reconcile-django")
             for name in try FileManager.default.contentsOfDirectory(atPath: base.path) {
                 try FileManager.default.copyItem(atPath: base.file(name), toPath: directory.file(name))
             }
             return DjangoProject(directory: directory)
         }
+        if let settings { try project.appendSettings(settings) }
+        if let urls { try project.appendURLs(urls) }
+        return project
     }
 
     func appendSettings(_ text: String) throws { try Self.append(settingsFile, "\n" + text + "\n") }
