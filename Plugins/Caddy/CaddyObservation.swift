@@ -78,12 +78,6 @@ public struct AdminFailure: Sendable, Hashable {
     public var message: String
     /// The HTTP status, for `.httpStatus`.
     public var status: Int?
-
-    public init(kind: Kind, message: String, status: Int? = nil) {
-        self.kind = kind
-        self.message = message
-        self.status = status
-    }
 }
 
 /// The Caddyfile named by `caddy.caddyfile`: its path, and the JSON `caddy adapt` made
@@ -140,18 +134,6 @@ public struct CaddyProbeResult: Sendable, Hashable {
     public var purpose: Purpose
     public var outcome: Outcome
     public var position: SourcePosition
-
-    public init(
-        route: PathPattern, hosts: [String], url: String, purpose: Purpose, outcome: Outcome,
-        position: SourcePosition
-    ) {
-        self.route = route
-        self.hosts = hosts
-        self.url = url
-        self.purpose = purpose
-        self.outcome = outcome
-        self.position = position
-    }
 }
 
 /// FNV-1a, 64 bits: enough to tell "the same bytes" from "other bytes" in a probe

@@ -28,9 +28,9 @@ public struct CaddySpec: ManifestSection {
 
     public var admin: HTTPEndpoint
     public var desired: Desired
-    public var unmanagedRoutes: UnmanagedRoutes
+    public var unmanagedRoutes = UnmanagedRoutes.ignore
     /// Send real requests through Caddy to prove the routes behave.
-    public var probes: Bool
+    public var probes = false
     /// Where Caddy serves requests (for probes).
     public var listen: HTTPEndpoint?
     /// With `caddyfile:`, where an apply also writes the Caddyfile (atomically), so a
@@ -38,7 +38,7 @@ public struct CaddySpec: ManifestSection {
     public var writeCaddyfile: String?
     /// Where `write_caddyfile` is written, for validate's listing of what the operator config decides.
     var writeCaddyfilePosition: SourcePosition?
-    public var position: SourcePosition
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
 
     static let endpoint = ManifestShape.string(.url(schemes: ["http", "https", "unix"]))
     static let object = ManifestObject(
@@ -59,20 +59,9 @@ public struct CaddySpec: ManifestSection {
                 missing: "missing the desired routes: add sites: (routes written out) or caddyfile: PATH")
         ])
 
-    public init(
-        admin: HTTPEndpoint, desired: Desired, unmanagedRoutes: UnmanagedRoutes = .ignore, probes: Bool = false,
-        listen: HTTPEndpoint? = nil, writeCaddyfile: String? = nil,
-        position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
-    ) {
-        self.writeCaddyfile = writeCaddyfile
-        self.admin = admin
-        self.desired = desired
-        self.unmanagedRoutes = unmanagedRoutes
-        self.probes = probes
-        self.listen = listen
-        self.position = position
-    }
+}
 
+extension CaddySpec {
     public init(from node: ManifestNode) throws {
         let map = try node.mapping(Self.object)
         position = node.position

@@ -11,20 +11,9 @@ public enum HealthAttempt: Sendable, Hashable, Codable {
 public struct HealthResponse: Sendable, Hashable, Codable {
     public var status: Int
     public var latencyMilliseconds: Int
-    public var bodyExcerpt: String
+    public var bodyExcerpt = ""
     public var bodyContainsExpected: Bool?
     public var location: String?
-
-    public init(
-        status: Int, latencyMilliseconds: Int, bodyExcerpt: String = "", bodyContainsExpected: Bool? = nil,
-        location: String? = nil
-    ) {
-        self.status = status
-        self.latencyMilliseconds = latencyMilliseconds
-        self.bodyExcerpt = bodyExcerpt
-        self.bodyContainsExpected = bodyContainsExpected
-        self.location = location
-    }
 }
 
 /// A request that got no HTTP answer.
@@ -39,24 +28,13 @@ public struct HealthFailure: Sendable, Hashable, Codable {
 
     public var kind: Kind
     public var message: String
-
-    public init(kind: Kind, message: String) {
-        self.kind = kind
-        self.message = message
-    }
 }
 
 /// The observation of one check: its last attempt, how many were made, and whether the
 /// configured token could be read (never the token itself).
 public struct HealthCheckObservation: Sendable, Hashable, Codable {
     public var attempt: HealthAttempt
-    public var attempts: Int
+    public var attempts = 1
     /// Why the configured token could not be read, if it could not.
     public var tokenProblem: String?
-
-    public init(attempt: HealthAttempt, attempts: Int = 1, tokenProblem: String? = nil) {
-        self.attempt = attempt
-        self.attempts = attempts
-        self.tokenProblem = tokenProblem
-    }
 }

@@ -45,16 +45,16 @@ public struct HealthSpec: ManifestSection, TrustSensitive {
 public struct HealthCheckSpec: Sendable, Hashable {
     public var name: String
     public var url: String
-    public var method: String
+    public var method = "GET"
     public var token: TokenSource?
-    public var expectedStatus: Int
+    public var expectedStatus = 200
     public var bodyContains: String?
     public var maxLatencyMilliseconds: Int?
-    public var timeoutMilliseconds: Int
-    public var retries: Int
-    public var followRedirects: Bool
+    public var timeoutMilliseconds = 5000
+    public var retries = 0
+    public var followRedirects = false
     public var caFile: String?
-    public var position: SourcePosition
+    public var position = SourcePosition(file: "-", line: 1, column: 1)
 
     static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     static let expect = ManifestObject([
@@ -82,26 +82,9 @@ public struct HealthCheckSpec: Sendable, Hashable {
                 conflict: "give either bearer_token_env or bearer_token_file, not both")
         ])
 
-    public init(
-        name: String, url: String, method: String = "GET", token: TokenSource? = nil, expectedStatus: Int = 200,
-        bodyContains: String? = nil, maxLatencyMilliseconds: Int? = nil, timeoutMilliseconds: Int = 5000,
-        retries: Int = 0, followRedirects: Bool = false, caFile: String? = nil,
-        position: SourcePosition = SourcePosition(file: "-", line: 1, column: 1)
-    ) {
-        self.name = name
-        self.url = url
-        self.method = method
-        self.token = token
-        self.expectedStatus = expectedStatus
-        self.bodyContains = bodyContains
-        self.maxLatencyMilliseconds = maxLatencyMilliseconds
-        self.timeoutMilliseconds = timeoutMilliseconds
-        self.retries = retries
-        self.followRedirects = followRedirects
-        self.caFile = caFile
-        self.position = position
-    }
+}
 
+extension HealthCheckSpec {
     init(from node: ManifestNode, trustFields: inout [TrustField]) throws {
         let map = try node.mapping(Self.object)
         position = node.position

@@ -10,11 +10,6 @@ public struct CommitSignature: Sendable, Hashable {
     public let signature: Data
     /// The signed payload: the commit object without its `gpgsig` header.
     public let payload: Data
-
-    public init(signature: Data, payload: Data) {
-        self.signature = signature
-        self.payload = payload
-    }
 }
 
 extension GitRepository {

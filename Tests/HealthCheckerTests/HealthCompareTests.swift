@@ -1,6 +1,7 @@
-import HealthChecker
 import ReconcileKit
 import Testing
+
+@testable import HealthChecker
 
 /// `compare` is pure: hand-built observations in, findings out, no server needed.
 @Suite struct HealthCompareTests {

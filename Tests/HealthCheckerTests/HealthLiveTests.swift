@@ -1,9 +1,10 @@
 import Foundation
-import HealthChecker
 import ReconcileKit
 import ReconcileTestSupport
 import TestSupport
 import Testing
+
+@testable import HealthChecker
 
 /// The health checker against a real HTTP server on loopback: what it observes and what
 /// it concludes, including everything that can go wrong on the way.

@@ -1,9 +1,10 @@
 import Foundation
-import HealthChecker
 import ReconcileKit
 import ReconcileTestSupport
 import TestSupport
 import Testing
+
+@testable import HealthChecker
 
 /// The `health:` section as the decoder sees it: the broken fixtures of
 /// Tests/Fixtures/manifests/broken each give exactly these errors at these positions

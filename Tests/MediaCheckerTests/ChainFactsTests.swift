@@ -1,9 +1,9 @@
-import CaddyChecker
 import Foundation
 import ReconcileKit
 import TestSupport
 import Testing
 
+@testable import CaddyChecker
 @testable import DockerChecker
 @testable import MediaChecker
 
