@@ -287,7 +287,8 @@ struct RunOptions: ParsableArguments {
                 }
             }
             // Applying is not cut off by the watchdog: a change killed halfway would stay
-            // unverified and un-rolled-back; apply has its own signal handling and journal.
+            // unverified and un-rolled-back; apply has its own signal handling and journal,
+            // and keeps to the deadline itself (ApplyRunner reserves a quarter for undo).
             Watchdog.standDown()
             let options = applying
             let state = stateDirectory
@@ -296,7 +297,7 @@ struct RunOptions: ParsableArguments {
                 result = try await options.run(state: state, deadline: deadline, takingSignals: !agent) { journal, interruption in
                     let runner = ApplyRunner(
                         reconciler: reconciler, policies: policies, journal: journal.masking(with: secrets),
-                        commit: source.origin.commit, interruption: interruption)
+                        commit: source.origin.commit, interruption: interruption, deadline: deadline)
                     return await runner.run(
                         timed, observing: context,
                         applying: ApplyContext(

@@ -46,7 +46,8 @@ struct SourceOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "The whole run must end within this many seconds, git included.",
-            discussion: "With a cached clone, fetching gets at most half of it; then the run goes on against the cached commit (stale).",
+            discussion: "With a cached clone, fetching gets at most half of it; then the run goes on against the cached commit (stale). "
+                + "An apply acts and verifies only until a quarter of it is left, which is kept for undo.",
             valueName: "seconds"))
     var deadline: Double = 300
 

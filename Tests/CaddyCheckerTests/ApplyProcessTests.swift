@@ -96,6 +96,27 @@ import Testing
         #expect(try await liveConfig(setup.caddy) == before, "no half-applied config is left")
     }
 
+    /// The verify after an apply lives inside `--deadline`: its health check hangs (the
+    /// gate never opens), so it is cut off where the run's deadline, less the quarter kept
+    /// for undo, says, and the apply is undone. The verify used to get a fresh `--timeout`
+    /// on top of the time already spent (a `--deadline 6` run took 11.7 s). Found by
+    /// exploratory review.
+    @Test func aVerificationThatHangsEndsWithinTheDeadlineAndIsRolledBack() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.caddy.stop() }
+        let before = try await liveConfig(setup.caddy)
+        let apply = try Self.startApply(setup, extra: ["--deadline", "8", "--timeout", "60"])
+        try await offPool { try waitUntil(timeout: .seconds(120), "the apply to end on its own") { !apply.process.isRunning } }
+        #expect(await apply.process.exitStatus() == 1, "\(apply.output)")
+        #expect(
+            apply.output.contains(
+                "verification failed: health held was ok before and is unknown after the apply: did not finish within ")
+                && apply.output.contains("(what the run's --deadline of 8s left for verification, keeping 2s for undo)"),
+            "\(apply.output)")
+        #expect(journalLines(setup.state.path).map { $0["result"] as? String } == ["applied", "rolled_back"])
+        #expect(try await liveConfig(setup.caddy) == before, "the change is undone")
+    }
+
     /// `reconcile serve` owns SIGTERM: it does not hand it to the apply in flight (which
     /// would undo a repair only because the agent stops); the apply finishes, verified,
     /// and the agent exits 0. (When the apply took SIGTERM over, it rolled back and the

@@ -55,6 +55,31 @@ struct ApplyTests {
         #expect(try scene.engine.podman(["volume", "ls", "--format", "{{.Name}}"]).split(separator: "\n").contains { $0 == media })
     }
 
+    /// A started container whose own health check has not passed yet (Podman runs none
+    /// without systemd, so it stays `starting`) is `unknown` after the start: nothing
+    /// proves the start worked, so it is undone. It used to count as verified, because
+    /// only drift failed a verification. Found by exploratory review.
+    @Test func aStartedContainerThatCannotBeJudgedAfterwardsIsNotVerifiedAndIsStoppedAgain() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let worker = scene.container("worker")
+        try scene.engine.create(worker, ["--health-cmd", "true", "--health-interval", "1h"], command: Self.stoppable)
+        let result = try await apply(
+            """
+            docker:
+              endpoint: \(scene.engine.endpoint)
+              containers:
+                - { name: \(worker), state: running }
+            apply: { docker: [start], verify: [] }
+            """)
+        #expect(result.failed)
+        #expect(result.rendered == ["rolled_back docker start \(worker)"])
+        #expect(
+            result.cause?.hasPrefix("verification failed: docker \(worker) could not be observed after docker start \(worker)") == true,
+            "\(result.cause ?? "")")
+        #expect(try scene.engine.inspect(worker, "{{.State.Status}}") != "running")
+    }
+
     @Test func aRefusedRestartPolicyUpdateFailsAndUndoesTheStartBeforeIt() async throws {
         let scene = try Scene()
         defer { scene.tearDown() }

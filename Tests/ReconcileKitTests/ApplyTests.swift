@@ -121,6 +121,23 @@ struct SettingsSection: ManifestSection {
         #expect(Plan.choose(update, nil).refusal == "the manifest has no apply: section (report only)")
     }
 
+    /// An apply acts only while the run's `--deadline` leaves time for the action, its
+    /// verification and the quarter of the budget kept for undo: past that, nothing starts.
+    @Test func anApplyWhoseDeadlineLeavesNoTimeToActChangesNothing() async throws {
+        let manifest = try Self.manifest("gate: [web]\napply: { docker: [start], verify: [] }\n")
+        let runner = ApplyRunner(
+            reconciler: Reconciler(), policies: ["m.yaml": try #require(manifest.apply)], journal: nil, commit: nil,
+            deadline: RunDeadline(.seconds(8), from: .now - .seconds(7)))
+        let result = await runner.run(
+            manifest.checks, observing: ObservationContext(mode: .apply, source: StubSource()),
+            applying: ApplyContext(source: StubSource()))
+        #expect(result.failed)
+        #expect(result.actions.map(\.status) == [.skipped])
+        #expect(
+            result.cause == "the run's --deadline of 8s left no time for start web and its verification (2s is kept for undo)")
+        #expect(result.findings.map(\.status) == [.drift], "the first observation is reported")
+    }
+
     @Test func theApplySectionIsDecodedWithDefaults() throws {
         let policy = try #require(try Self.manifest("apply: { caddy: true }\n").apply)
         #expect(policy.caddy && policy.docker.isEmpty && policy.verify == ["health"] && policy.rollback)

@@ -5,6 +5,13 @@ import Foundation
 /// observe everything again and verify; and undo every applied action, newest first,
 /// when a `verify` checker got worse, an applied resource still drifts, an action
 /// failed, or the run was interrupted.
+///
+/// All of it within the run's `--deadline`: a quarter of the budget is kept for undo
+/// and the observation after it, so acting and verifying must be over before that
+/// quarter starts. No action starts past that point, and the verification observes only
+/// until then (a checker still waiting is `unknown`, which fails the verification and
+/// undoes the apply). An action or an undo in flight is never cut off (that would leave
+/// half a change), so only one taking longer than its own request timeouts can overrun.
 public struct ApplyRunner: Sendable {
     public var reconciler: Reconciler
     /// `apply:` by manifest file.
@@ -13,17 +20,41 @@ public struct ApplyRunner: Sendable {
     /// The desired state's commit, for the journal.
     public var commit: String?
     public var interruption: Interruption
+    /// The run's `--deadline` (nil: only each checker's own deadline bounds the run).
+    public var deadline: RunDeadline?
 
     public init(
         reconciler: Reconciler, policies: [String: ApplyPolicy], journal: Journal?, commit: String?,
-        interruption: Interruption = Interruption()
+        interruption: Interruption = Interruption(), deadline: RunDeadline? = nil
     ) {
         self.reconciler = reconciler
         self.policies = policies
         self.journal = journal
         self.commit = commit
         self.interruption = interruption
+        self.deadline = deadline
     }
+
+    /// The part of a run's budget kept for undoing and observing the state after: a
+    /// quarter, so a `--deadline 6` run stops acting and verifying 1.5 s before its end.
+    public static func undoReserve(of budget: Duration) -> Duration { budget / 4 }
+
+    /// When acting and verifying must be over, so the undo still fits in the run.
+    private var verifyEnd: ContinuousClock.Instant? {
+        deadline.map { $0.instant - Self.undoReserve(of: $0.budget) }
+    }
+
+    /// The reconciler, its checkers' deadline shortened to end at `end` when that comes
+    /// first; `why` says so in the message of a checker cut off there.
+    private func reconciler(until end: ContinuousClock.Instant?, _ why: String) -> Reconciler {
+        guard let end else { return reconciler }
+        let left = max(.zero, end - .now)
+        guard left < reconciler.checkDeadline else { return reconciler }
+        return Reconciler(checkDeadline: left, limitedBy: why)
+    }
+
+    /// "the run's --deadline of 6s", for messages.
+    private var deadlineText: String { "the run's --deadline of \(deadline?.budget.secondsText ?? "-")" }
 
     /// What a run did.
     public struct Result: Sendable {
@@ -79,6 +110,17 @@ public struct ApplyRunner: Sendable {
                 cause = "interrupted by signal \(signal) before \(step.action.summary)"
                 break
             }
+            if let end = verifyEnd, ContinuousClock.now >= end {
+                let late =
+                    "\(deadlineText) left no time for \(step.action.summary) and its verification "
+                    + "(\(Self.undoReserve(of: deadline?.budget ?? .zero).secondsText) is kept for undo)"
+                guard !applied.isEmpty else {
+                    log.skipPlanned(late)
+                    return Result(findings: plan.findings, actions: log.outcomes, failed: true, cause: late, observed: (first, nil))
+                }
+                cause = late
+                break
+            }
             guard let fixer = step.check.fixer else { continue }
             do {
                 let record = try await fixer.apply(step.action, applying)
@@ -92,7 +134,7 @@ public struct ApplyRunner: Sendable {
                     break
                 }
                 log.set(step.action, .skipped, detail: "\(conflict.message); observed again and re-planned")
-                let fresh = await reconciler.outcomes(
+                let fresh = await reconciler(until: verifyEnd, "what \(deadlineText) left for observing again").outcomes(
                     checks.filter { $0.position.file == step.check.position.file }, context: observing,
                     only: [step.check.checker])
                 let again = Plan(fresh, policies: policies).allowed
@@ -125,7 +167,9 @@ public struct ApplyRunner: Sendable {
         }
 
         started = clock.now
-        let after = await reconciler.outcomes(checks, context: observing, only: nil)
+        let reserve = Self.undoReserve(of: deadline?.budget ?? .zero).secondsText
+        let after = await reconciler(until: verifyEnd, "what \(deadlineText) left for verification, keeping \(reserve) for undo")
+            .outcomes(checks, context: observing, only: nil)
         let again = clock.now - started
         if let signal = interruption.requested {
             return await rollBack(
@@ -144,6 +188,10 @@ public struct ApplyRunner: Sendable {
     /// The first reason the applied state is not acceptable, or nil.
     func verificationProblem(before: [CheckOutcome], after: [CheckOutcome], applied: [Plan.Step]) -> String? {
         let afterFindings = after.flatMap(\.findings)
+        /// What the checker said when it could not observe (": did not finish within 2s").
+        func why(_ checker: String) -> String {
+            afterFindings.first { $0.checker == checker && $0.status == .unknown }.map { ": \($0.message)" } ?? ""
+        }
         var afterStatus: [String: Status] = [:]
         for finding in afterFindings {
             let key = "\(finding.checker)\u{0}\(finding.resource)"
@@ -157,6 +205,7 @@ public struct ApplyRunner: Sendable {
                 if now != .ok {
                     return
                         "verification failed: \(finding.checker) \(finding.resource) was ok before and is \(now.rawValue) after the apply"
+                        + (now == .unknown ? why(finding.checker) : "")
                 }
             }
         }
@@ -188,7 +237,8 @@ public struct ApplyRunner: Sendable {
                 mark(step.action, .failed, detail, in: &log)
             }
         }
-        let after = await reconciler.outcomes(checks, context: observing, only: only)
+        let after = await reconciler(until: deadline?.instant, "what \(deadlineText) left after the undo")
+            .outcomes(checks, context: observing, only: only)
         return Result(findings: Plan(after, policies: policies).findings, actions: log.outcomes, failed: true, cause: cause)
     }
 

@@ -7,9 +7,13 @@ import Synchronization
 public struct Reconciler: Sendable {
     /// How long one checker may take, observation and comparison together.
     public var checkDeadline: Duration
+    /// Why `checkDeadline` is what it is when something other than `--timeout` set it
+    /// (what the run's `--deadline` left), for the message of a checker cut off there.
+    public var limitedBy: String?
 
-    public init(checkDeadline: Duration = .seconds(60)) {
+    public init(checkDeadline: Duration = .seconds(60), limitedBy: String? = nil) {
         self.checkDeadline = checkDeadline
+        self.limitedBy = limitedBy
     }
 
     /// Findings in the order of `checks`, each checker's in the order it returned them.
@@ -84,6 +88,7 @@ public struct Reconciler: Sendable {
     /// result dropped).
     private func runBounded(_ check: PlannedCheck, observation: Task<any Sendable, Error>) async -> CheckOutcome {
         let deadline = checkDeadline
+        let why = limitedBy.map { " (\($0))" } ?? ""
         let slot = FirstResult()
         let work = Task {
             do {
@@ -104,7 +109,7 @@ public struct Reconciler: Sendable {
                 slot.offer(
                     CheckOutcome(
                         check: check,
-                        findings: [Self.unobservable(check, reason: "did not finish within \(deadline.secondsText)")],
+                        findings: [Self.unobservable(check, reason: "did not finish within \(deadline.secondsText)\(why)")],
                         observation: nil)
                 ) {
                     observation.cancel()
