@@ -138,6 +138,22 @@ struct SettingsSection: ManifestSection {
         #expect(result.findings.map(\.status) == [.drift], "the first observation is reported")
     }
 
+    /// A `verify` checker's resource that drifted before the apply and cannot be observed
+    /// after it proves nothing: the verification fails (only ok → unknown did before).
+    @Test func aVerifyResourceThatWasDriftAndIsUnknownAfterFailsTheVerification() throws {
+        let manifest = try Self.manifest("gate: [web]\napply: { docker: [start], verify: [gate] }\n")
+        let runner = ApplyRunner(reconciler: Reconciler(), policies: ["m.yaml": try #require(manifest.apply)], journal: nil, commit: nil)
+        func outcome(_ status: Status, _ message: String) -> CheckOutcome {
+            CheckOutcome(
+                check: manifest.checks[0], findings: [Finding(checker: "gate", resource: "web", status: status, message: message)],
+                observation: nil)
+        }
+        #expect(
+            runner.verificationProblem(before: [outcome(.drift, "down")], after: [outcome(.unknown, "did not finish")], applied: [])
+                == "verification failed: gate web was drift before and is unknown after the apply: did not finish")
+        #expect(runner.verificationProblem(before: [outcome(.drift, "down")], after: [outcome(.drift, "down")], applied: []) == nil)
+    }
+
     @Test func theApplySectionIsDecodedWithDefaults() throws {
         let policy = try #require(try Self.manifest("apply: { caddy: true }\n").apply)
         #expect(policy.caddy && policy.docker.isEmpty && policy.verify == ["health"] && policy.rollback)

@@ -3,8 +3,8 @@ import Foundation
 /// Apply mode's pipeline, owned by the reconciler and not by the plugins: observe and
 /// plan; ask for consent; execute the allowed actions in order, journaling each; then
 /// observe everything again and verify; and undo every applied action, newest first,
-/// when a `verify` checker got worse, an applied resource still drifts, an action
-/// failed, or the run was interrupted.
+/// when a `verify` checker got worse, an applied resource still drifts or cannot be
+/// observed, an action failed, or the run was interrupted.
 ///
 /// All of it within the run's `--deadline`: a quarter of the budget is kept for undo
 /// and the observation after it, so acting and verifying must be over before that
@@ -185,12 +185,18 @@ public struct ApplyRunner: Sendable {
             observed: (first, again))
     }
 
-    /// The first reason the applied state is not acceptable, or nil.
+    /// The first reason the applied state is not acceptable, or nil: a `verify` checker
+    /// that was ok before and is drift or unknown now, or that was drift before and is
+    /// unknown now; an applied resource that still drifts, or that could not be observed
+    /// again (a finding about it is `unknown`, or its checker judged nothing at all), since
+    /// nothing then proves the action worked.
     func verificationProblem(before: [CheckOutcome], after: [CheckOutcome], applied: [Plan.Step]) -> String? {
         let afterFindings = after.flatMap(\.findings)
-        /// What the checker said when it could not observe (": did not finish within 2s").
-        func why(_ checker: String) -> String {
-            afterFindings.first { $0.checker == checker && $0.status == .unknown }.map { ": \($0.message)" } ?? ""
+        /// What the checker said when it could not observe (": did not finish within 2s"),
+        /// about `resource` if it said something about it.
+        func why(_ checker: String, _ resource: String? = nil) -> String {
+            let unknown = afterFindings.filter { $0.checker == checker && $0.status == .unknown }
+            return (unknown.first { $0.resource == resource } ?? unknown.first).map { ": \($0.message)" } ?? ""
         }
         var afterStatus: [String: Status] = [:]
         for finding in afterFindings {
@@ -200,18 +206,28 @@ public struct ApplyRunner: Sendable {
         for outcome in before {
             let verify = policies[outcome.check.position.file]?.verify ?? ApplyPolicy.defaultVerify
             guard verify.contains(outcome.check.checker) else { continue }
-            for finding in outcome.findings where finding.status == .ok {
+            for finding in outcome.findings where finding.status != .unknown {
                 let now = afterStatus["\(finding.checker)\u{0}\(finding.resource)"] ?? .unknown
-                if now != .ok {
-                    return
-                        "verification failed: \(finding.checker) \(finding.resource) was ok before and is \(now.rawValue) after the apply"
-                        + (now == .unknown ? why(finding.checker) : "")
+                if now == .unknown || (finding.status == .ok && now == .drift) {
+                    return "verification failed: \(finding.checker) \(finding.resource) was \(finding.status.rawValue) before and is "
+                        + "\(now.rawValue) after the apply\(now == .unknown ? why(finding.checker) : "")"
                 }
             }
         }
-        let drifting = Set(afterFindings.filter { $0.status == .drift }.map(Plan.key))
-        for step in applied where step.addresses.contains(where: drifting.contains) {
-            return "verification failed: \(step.action.checker) \(step.action.resource) still drifts after \(step.action.summary)"
+        let statusByKey = Dictionary(afterFindings.map { (Plan.key($0), $0.status) }, uniquingKeysWith: max)
+        for step in applied {
+            let (checker, resource) = (step.action.checker, step.action.resource)
+            if step.addresses.contains(where: { statusByKey[$0] == .drift }) {
+                return "verification failed: \(checker) \(resource) still drifts after \(step.action.summary)"
+            }
+            let findings =
+                after.first { $0.check.checker == step.check.checker && $0.check.position.file == step.check.position.file }?.findings
+                ?? []
+            let unjudged = step.addresses.contains { statusByKey[$0] == nil } && !findings.contains { $0.status != .unknown }
+            if unjudged || findings.contains(where: { $0.resource == resource && $0.status == .unknown }) {
+                return "verification failed: \(checker) \(resource) could not be observed after \(step.action.summary), "
+                    + "so nothing proves it worked\(why(checker, resource))"
+            }
         }
         return nil
     }
