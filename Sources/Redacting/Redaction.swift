@@ -1,18 +1,23 @@
-/// Credentials inside URLs, wherever a URL appears in a text: a remote's URL in a git
-/// error, a request refused by the dry-run policy, a health URL, a Django setting
-/// (`DATABASE_URL`, a broker URL, a cache `LOCATION`) or the text of an exception that
-/// quotes one. One rule for all of them, in a module of its own so that the modules
+/// Secrets inside URLs, wherever a URL appears in a text: a remote's URL in a git
+/// error, a request refused by the dry-run policy, a health URL, a webhook, a Django
+/// setting (`DATABASE_URL`, a broker URL, a cache `LOCATION`) or the text of an exception
+/// that quotes one. One rule for all of them, in a module of its own so that the modules
 /// below ReconcileKit (GitStore, CurlHTTP), which must not import it, share it too.
 ///
-/// Only the user-info part of a URL is replaced (`postgres://***@db/app`): the password
-/// of one URL is never searched for elsewhere, so a password `app` leaves the path
-/// `/srv/app/media` alone.
+/// A URL carries a secret in three places, and only those parts are replaced:
+/// - the user info (`postgres://***@db/app`);
+/// - the value of a query or fragment parameter whose name says it is a secret
+///   (``URLSecretParts``: `?token=***`, `&api_key=***`, `?sig=***`, `#access_token=***`);
+/// - the token part of a webhook's path (`https://hooks.slack.com/services/***`).
+///
+/// The secret of one URL is never searched for elsewhere, so a password `app` leaves the
+/// path `/srv/app/media` alone.
 public enum Redaction {
     /// What replaces a secret.
     public static let mask = "***"
 
-    /// `text` with the `user:password@` of every `scheme://user:password@host…` in it
-    /// replaced by `***@`. Text without `://` is returned unchanged.
+    /// `text` with the secret parts of every `scheme://…` URL in it replaced by `***`.
+    /// Text without `://` is returned unchanged.
     ///
     /// The user info ends at the last `@` before the first `/`, `?`, `#`, space or quote
     /// after `://`. A password that holds an unencoded `/`, `?` or `#` (invalid, but
@@ -22,18 +27,48 @@ public enum Redaction {
     public static func urlCredentials(in text: String) -> String {
         guard hasSchemeSeparator(text.utf8) else { return text }
         let bytes = Array(text.utf8)
+        let found = secretRanges(in: bytes)
+        guard !found.isEmpty else { return text }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
-        while let separator = find(bytes, from: index) {
-            let start = separator + 3
-            output += bytes[index..<start]
-            let at = userInfoEnd(bytes, from: start)
-            if at != nil { output += mask.utf8 }
-            index = at ?? start
+        for range in found {
+            output += bytes[index..<range.lowerBound]
+            output += mask.utf8
+            index = range.upperBound
         }
         output += bytes[index...]
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The secret parts of every URL in `bytes`, in order and merged where they overlap
+    /// (a URL quoted inside another's query is searched too).
+    static func secretRanges(in bytes: [UInt8]) -> [Range<Int>] {
+        var found: [Range<Int>] = []
+        var index = 0
+        while let separator = find(bytes, from: index) {
+            let start = separator + 3
+            let at = userInfoEnd(bytes, from: start)
+            if let at { found.append(start..<at) }
+            var end = at ?? start
+            while end < bytes.count, !endsURL(bytes[end]) { end += 1 }
+            found += URLSecretParts.ranges(in: bytes, authority: (at.map { $0 + 1 } ?? start)..<end)
+            index = start
+        }
+        return merged(found)
+    }
+
+    /// `ranges` sorted, with overlapping or touching ones joined.
+    private static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = result.last, range.lowerBound <= last.upperBound {
+                result[result.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                result.append(range)
+            }
+        }
+        return result
     }
 
     /// Whether `://` occurs: the fast path for the many texts without a URL (every field
@@ -80,12 +115,12 @@ public enum Redaction {
 
     private static let colon = UInt8(ascii: ":"), slash = UInt8(ascii: "/"), at = UInt8(ascii: "@")
 
-    private static func endsAuthority(_ byte: UInt8) -> Bool {
+    static func endsAuthority(_ byte: UInt8) -> Bool {
         byte == slash || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")
     }
 
     /// Whitespace, quotes, angle brackets and control characters end a URL in prose.
-    private static func endsURL(_ byte: UInt8) -> Bool {
+    static func endsURL(_ byte: UInt8) -> Bool {
         byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
             || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "`")
     }

@@ -30,6 +30,35 @@ import Testing
         #expect(Redaction.urlCredentials(in: text) == expected)
     }
 
+    @Test(
+        "a secret-named query or fragment parameter's value and a webhook's token path are masked, nothing else",
+        arguments: [
+            ("https://hooks.example/x?token=abc", "https://hooks.example/x?token=***"),
+            ("https://api.example/v1?api_key=k3y&format=json", "https://api.example/v1?api_key=***&format=json"),
+            ("https://acct.blob.example/c/f?sv=2020&sig=s1gn%2Fed&se=2030", "https://acct.blob.example/c/f?sv=2020&sig=***&se=2030"),
+            ("https://db.example/login?user=ops;password=hunter2", "https://db.example/login?user=ops;password=***"),
+            (
+                "https://b.example/o?X-Amz-Credential=AK%2F1&X-Amz-Signature=ff00",
+                "https://b.example/o?X-Amz-Credential=***&X-Amz-Signature=***"
+            ),
+            ("https://app.example/cb#access_token=eyX&state=1", "https://app.example/cb#access_token=***&state=1"),
+            ("https://app.example/health?page=2&sort=name", "https://app.example/health?page=2&sort=name"),
+            ("https://app.example/health?token=", "https://app.example/health?token="),
+            ("https://hooks.slack.com/services/T0001/B0002/XXXXsecret", "https://hooks.slack.com/services/***"),
+            ("https://discord.com/api/webhooks/123/t0ken-part", "https://discord.com/api/webhooks/***"),
+            ("https://chat.example/hooks/abc123xyz", "https://chat.example/hooks/***"),
+            ("https://api.telegram.org/bot123456:AAHsecret/sendMessage", "https://api.telegram.org/bot***/sendMessage"),
+            ("https://u:p@h.example/p?key=v", "https://***@h.example/p?key=***"),
+            (
+                "POST 'https://x.example/notify?auth=zz1' failed; see https://x.example/docs?page=1",
+                "POST 'https://x.example/notify?auth=***' failed; see https://x.example/docs?page=1"
+            ),
+            ("https://x.example/go?next=https://y.example/z?token=abc&x=1", "https://x.example/go?next=https://y.example/z?token=***&x=1"),
+        ])
+    func urlSecretParts(_ text: String, _ expected: String) {
+        #expect(Redaction.urlCredentials(in: text) == expected)
+    }
+
     @Test func aPasswordIsNotSearchedForOutsideItsURL() {
         // The password `app` of one URL must not change a path that contains `app`.
         let text = "DATABASE_URL=postgres://app:app@db/app MEDIA_ROOT=/srv/app/media"

@@ -1,8 +1,7 @@
-import Redacting
-
 /// Names whose values are secrets: a Django setting of such a name is never read (the
 /// introspection reports only whether it is set), and a container variable of such a
-/// name never has its value shown. The one list of the rule: the Django introspection
+/// name never has its value shown, nor a URL's query parameter of such a name
+/// (``Redaction``). The one list of the rule: the Django introspection
 /// script receives it in its configuration instead of keeping its own.
 ///
 /// Masking a value by mistake costs a line of report; showing a secret cannot be undone.
