@@ -50,4 +50,25 @@ import Testing
         #expect(result.stdout.contains(format == "json" ? "\"neither\"" : "production matches neither side"), "\(result.stdout)")
         if format == "text" { #expect(result.stdout.contains("http://***@127.0.0.1:"), "\(result.stdout)") }
     }
+
+    /// Only the password of a URL changes: both sides mask to the same text, so the new
+    /// side marks its masked part as changed (never either password, nor a digest of one).
+    @Test(arguments: ["text", "json", "markdown", "sarif"])
+    func aChangeOfOnlyAURLPasswordShowsAsAChangedSecret(format: String) async throws {
+        func manifest(_ password: String) -> String {
+            Manifests.health(
+                "  - name: api\n    url: http://monitor:\(password)@127.0.0.1:1/health?page=2\n    expect: { status: 200 }\n")
+        }
+        let repo = try await pullRequestRepository(
+            base: ["manifests/production.yaml": manifest("old-pw-7781")], head: ["manifests/production.yaml": manifest("new-pw-7782")])
+        let result = try await reconcile(["plan", "--repo", repo.path, "--base", "base", "--format", format])
+        #expect(result.status == 2, "\(result.allOutput)")
+        #expect(!result.allOutput.contains("pw-778"), "\(result.allOutput)")
+        // Markdown escapes the asterisks and breaks the `@` mention with a zero-width joiner.
+        let changed = format == "markdown" ? "http://\\*\\*\\*(changed)@\u{200D}127.0.0.1" : "http://***(changed)@127.0.0.1:1/health?page=2"
+        #expect(result.stdout.contains(changed), "\(result.stdout)")
+        if format == "text" {
+            #expect(result.stdout.contains("url: http://***@127.0.0.1:1/health?page=2 → http://***(changed)@127.0.0.1:1/health?page=2"))
+        }
+    }
 }
