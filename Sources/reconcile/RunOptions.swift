@@ -38,7 +38,9 @@ struct RunOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Where runs are remembered: the last report and the last \(RunHistory.limit) runs.",
-            discussion: "Default: $XDG_STATE_HOME/reconcile (/var/lib/reconcile as root).", valueName: "dir"))
+            discussion:
+                "Default: $XDG_STATE_HOME/reconcile (/var/lib/reconcile as root). Notifications need it: a run that "
+                + "cannot write it sends none, and says so.", valueName: "dir"))
     var stateDir: String?
 
     @Option(
@@ -130,9 +132,11 @@ struct RunOptions: ParsableArguments {
                 exitCode: observed.failed ? 1 : observed.report.exitCode, report: observed.report)
         }
         let bookkeeping = RunBookkeeping(state: stateDirectory, metricsFile: metricsFile)
-        let (previousSuccess, warnings) = bookkeeping.record(record)
+        let (previousSuccess, unrecorded, warnings) = bookkeeping.record(record)
         for warning in warnings { diagnose("warning: \(warning)") }
-        if !targets.isEmpty {
+        if !targets.isEmpty, unrecorded != nil {
+            diagnose("warning: \(Notifications.unrecordedRun(stateDirectory))")
+        } else if !targets.isEmpty {
             let problems = await Notifications(state: stateDirectory)
                 .send(
                     from: previousSuccess?.report, to: record.report, targets: targets, host: Self.hostName,

@@ -108,6 +108,28 @@ import Testing
         try setup.assertURLNeverLeaked(results)
     }
 
+    /// A state directory that cannot be written: a run cannot know what the runs before it
+    /// sent, so it sends nothing rather than the same drift on every run, says so on every
+    /// run (no warning about undelivered messages when none were), and keeps its exit code.
+    @Test func anUnwritableStateDirectorySendsNothingAndSaysWhyOnEveryRun() async throws {
+        let setup = try await Self.setUp()
+        // A file where the state directory should be: even root cannot create it.
+        try setup.state.write("state", "not a directory\n")
+        var results: [CommandResult] = []
+        for _ in 0..<3 {
+            let result = try await setup.run(502)
+            #expect(result.status == 2, "\(result.allOutput)")
+            #expect(
+                result.stderr.contains(
+                    "warning: notifications not sent: the state directory \(setup.state.file("state")) cannot be written"),
+                "\(result.stderr)")
+            #expect(!result.stderr.contains("undelivered"), "\(result.stderr)")
+            results.append(result)
+        }
+        #expect(setup.receiver.posts().isEmpty, "\(setup.receiver.posts())")
+        for result in results { #expect(!result.allOutput.contains(Self.secretPath)) }
+    }
+
     /// A remote that cannot be fetched while a cached clone exists: the run checks the
     /// cached commit (exit 3, `source.stale`), and that is told once, when it starts.
     @Test func aStaleSourceIsToldOnceWhenTheRemoteCannotBeFetched() async throws {

@@ -118,6 +118,7 @@ import Testing
         let bookkeeping = RunBookkeeping(state: StateDirectory(path: blocker + "/state"), metricsFile: nil)
         let result = bookkeeping.record(Self.record(1))
         #expect(result.previousSuccess == nil)
+        #expect(result.unrecorded?.contains("cannot create the state directory") == true)
         #expect(result.warnings.count == 1)
         #expect(result.warnings.first?.contains("cannot create the state directory") == true)
     }

@@ -68,6 +68,16 @@ public struct Notifications: Sendable {
         }
     }
 
+    /// Why a run whose record could not be written to `state` sends nothing. Messages go
+    /// out only on change, and the state directory is how a run knows what the runs before
+    /// it already sent: without it every run would send the same drift again (and retry
+    /// owed messages it could never mark delivered). The exit code and metrics still say
+    /// the stack's state; this line, on every such run, says why nobody is told.
+    public static func unrecordedRun(_ state: StateDirectory) -> String {
+        "notifications not sent: the state directory \(state.path) cannot be written, and without it every run "
+            + "would send the same messages again; make it writable by this user or choose another with --state-dir"
+    }
+
     /// Sends what changed from `previous` to `current` (and what is still owed) to
     /// `targets`, until `deadline` (see `deadline(within:)`); returns the problems, for the log.
     public func send(
@@ -84,11 +94,12 @@ public struct Notifications: Sendable {
         guard !queue.isEmpty || state.read(state.pendingNotifications) != nil else { return [] }
         var (undelivered, problems) = await notifier.deliver(queue, to: targets, environment: environment, until: deadline)
         undelivered = Array(undelivered.suffix(Self.pendingLimit))
+        guard !undelivered.isEmpty || state.read(state.pendingNotifications) != nil else { return problems }
         do {
             let data = try JSONEncoder().encode(undelivered)
             try state.write(String(decoding: data, as: UTF8.self) + "\n", to: state.pendingNotifications)
         } catch {
-            problems.append("undelivered notifications could not be kept for the next run: \(error)")
+            problems.append("\(undelivered.count) undelivered notification(s) could not be kept for the next run: \(error)")
         }
         return problems
     }

@@ -18,15 +18,19 @@ public struct RunBookkeeping: Sendable {
     }
 
     /// Records `record`; returns the newest successful run before it (what notifications
-    /// compute transitions against) and what could not be kept.
-    public func record(_ record: RunRecord) -> (previousSuccess: RunRecord?, warnings: [String]) {
+    /// compute transitions against), why the run could not be recorded (nil when it was:
+    /// notifications must not be sent then, see `Notifications.unrecordedRun(_:)`) and
+    /// what else could not be kept.
+    public func record(_ record: RunRecord) -> (previousSuccess: RunRecord?, unrecorded: String?, warnings: [String]) {
         let stored = RunHistory.Stored(in: state)
         let previousSuccess = stored.lastSuccess
         var warnings: [String] = []
+        var unrecorded: String?
         do {
             try stored.append(record)
         } catch {
-            warnings.append("the run was not recorded in the state directory: \(error)")
+            unrecorded = "\(error)"
+            warnings.append("the run was not recorded in the state directory \(state.path): \(error)")
         }
         if let metricsFile {
             do {
@@ -40,6 +44,6 @@ public struct RunBookkeeping: Sendable {
                 warnings.append("cannot write metrics file \(metricsFile): \(error)")
             }
         }
-        return (previousSuccess, warnings)
+        return (previousSuccess, unrecorded, warnings)
     }
 }
