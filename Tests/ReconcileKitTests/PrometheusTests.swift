@@ -31,20 +31,30 @@ import Testing
         #expect(Self.text.contains(#"reconcile_findings{checker="caddy",resource="/odd\"path\\with\nnewline",status="drift"} 1"#))
     }
 
-    @Test func applyActionsAreCountedByCheckerActionAndStatus() throws {
-        let action = Action(
-            checker: "caddy", resource: "/media/*", summary: "PATCH caddy route /media/* root → /srv/rims/media",
-            permission: "caddy", payload: "{}")
+    /// The `action` label is the action's kind (its `apply:` permission), never its text:
+    /// two routes patched are one series, and nothing a live service said is a label value.
+    @Test func applyActionsAreCountedByCheckerActionKindAndStatus() throws {
+        func action(_ resource: String, _ permission: String) -> Action {
+            Action(
+                checker: permission.hasPrefix("docker") ? "docker" : "caddy", resource: resource,
+                summary: "PATCH caddy route \(resource) root → /srv/rims/media \"live\"", permission: permission, payload: "{}")
+        }
         let record = RunRecord(
             finishedAt: Date(timeIntervalSince1970: 1_800_000_000), durationSeconds: 1, exitCode: 0,
             report: Report(
                 origin: ReportTests.origin, manifest: "m.yaml", mode: .apply, findings: [],
-                actions: [ActionOutcome(action, status: .applied), ActionOutcome(action, status: .applied)]))
+                actions: [
+                    ActionOutcome(action("/media/*", "caddy"), status: .applied),
+                    ActionOutcome(action("/static/*", "caddy"), status: .applied),
+                    ActionOutcome(action("backend", "docker.start"), status: .failed),
+                ]))
         let text = PrometheusRenderer.render(record, lastSuccess: nil)
+        let samples = text.split(separator: "\n").filter { $0.hasPrefix("reconcile_actions_total{") }
         #expect(
-            text.contains(
-                #"reconcile_actions_total{checker="caddy",action="PATCH caddy route /media/* root → /srv/rims/media",status="applied"} 2"#
-            ))
+            samples == [
+                #"reconcile_actions_total{checker="caddy",action="caddy",status="applied"} 2"#,
+                #"reconcile_actions_total{checker="docker",action="docker.start",status="failed"} 1"#,
+            ], "\(text)")
         let check = try run("promtool", ["check", "metrics"], stdin: text)
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }

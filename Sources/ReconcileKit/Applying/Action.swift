@@ -75,12 +75,17 @@ public enum ActionStatus: String, Sendable, Codable, CaseIterable {
     case rolledBack = "rolled_back"
 }
 
-/// One action's line in the report: `{checker, resource, action, status, detail}`.
+/// One action's line in the report: `{checker, resource, action, kind, status, detail}`.
 public struct ActionOutcome: Sendable, Hashable, Codable, EncodesEveryField {
     public var checker: String
     public var resource: String
     /// The action's summary.
     public var action: String
+    /// What kind of change it is, from a closed set: the `apply:` permission it needs
+    /// (`caddy`, `docker.start`, `docker.restart_policy`, `docker.volumes`,
+    /// `docker.recreate`). `reconcile_actions_total`'s `action` label holds this, never the
+    /// summary: a label's values must stay few, and a summary quotes live values.
+    public var kind: String
     public var status: ActionStatus
     /// Why (skipped, failed, rolled back) or what came of it; nil when nothing to add.
     public var detail: String?
@@ -89,7 +94,22 @@ public struct ActionOutcome: Sendable, Hashable, Codable, EncodesEveryField {
         checker = action.checker
         resource = action.resource
         self.action = action.summary
+        kind = action.permission
         self.status = status
         self.detail = detail
+    }
+
+    enum CodingKeys: String, CodingKey { case checker, resource, action, kind, status, detail }
+
+    /// Reads a report; one recorded before `kind` existed (an older history line) reads
+    /// `unknown` there.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        checker = try container.decode(String.self, forKey: .checker)
+        resource = try container.decode(String.self, forKey: .resource)
+        action = try container.decode(String.self, forKey: .action)
+        kind = try container.decodeIfPresent(String.self, forKey: .kind) ?? "unknown"
+        status = try container.decode(ActionStatus.self, forKey: .status)
+        detail = try container.decodeIfPresent(String.self, forKey: .detail)
     }
 }

@@ -1,5 +1,6 @@
 /// `reconcile_actions_total`'s samples: actions counted by checker, action and status, in
-/// the order first seen. For `--metrics-file` and `--format prometheus` they are one run's
+/// the order first seen. The `action` label is the action's kind (``ActionOutcome/kind``:
+/// `caddy`, `docker.start`…), so the series stay few whatever the routes and containers. For `--metrics-file` and `--format prometheus` they are one run's
 /// (each run replaces the textfile); `reconcile serve` adds every run's to its own, so its
 /// `/metrics` has a counter in Prometheus's sense, growing from the agent's start.
 public struct ActionCounts: Sendable {
@@ -13,7 +14,7 @@ public struct ActionCounts: Sendable {
     /// Counts `actions` (one run's outcomes) on top of what is counted already.
     public mutating func add(_ actions: [ActionOutcome]) {
         for outcome in actions {
-            let key = [outcome.checker, outcome.action, outcome.status.rawValue]
+            let key = [outcome.checker, outcome.kind, outcome.status.rawValue]
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += 1
         }
