@@ -38,6 +38,13 @@ public final class ServeAgent: Service, Sendable {
         public let requests: [String: Int]
         /// Every run's actions since serve started (`reconcile_actions_total`, a counter).
         public let actions: ActionCounts
+        /// Runs this process finished. The history may hold an earlier agent's runs (a
+        /// reused state directory), which say nothing about the stack now.
+        public let finished: Int
+
+        /// The newest run of this process: what /healthz and /report.json speak for (nil
+        /// until the first ends, whatever the state directory remembers).
+        public var current: RunRecord? { finished > 0 ? history.last : nil }
     }
 
     private struct State {
@@ -89,7 +96,9 @@ public final class ServeAgent: Service, Sendable {
 
     public var snapshot: Snapshot {
         state.withLock {
-            Snapshot(history: $0.history, running: $0.running, runs: $0.runs, requests: $0.requests, actions: $0.actions)
+            Snapshot(
+                history: $0.history, running: $0.running, runs: $0.runs, requests: $0.requests, actions: $0.actions,
+                finished: $0.finished)
         }
     }
 

@@ -8,9 +8,11 @@ import ReconcileKit
 ///
 /// - `GET /metrics`: the last run as Prometheus metrics, plus serve's own counters.
 /// - `GET /healthz`: 200 when the last run was in sync, 503 otherwise (drift, unknown, an
-///   error, or no run yet), with a small JSON body, like `goss serve`.
-/// - `GET /report.json`: the last report (404 before the first); when the newest run
-///   ended without one, 503 with its error (`/healthz`'s body), not an older report.
+///   error, or no run yet in this process: `pending`, even when the state directory
+///   remembers an earlier agent's runs), with a small JSON body, like `goss serve`.
+/// - `GET /report.json`: the last report (404 before this process's first run); when the
+///   newest run ended without one, 503 with its error (`/healthz`'s body), not an older
+///   report.
 /// - `POST /run`: run now and answer with that run's report; needs `Authorization:
 ///   Bearer TOKEN` with the token of `--token-file` (401 without, or when serve has none).
 /// - `GET /`: the HTML status page.
@@ -29,17 +31,17 @@ enum ServeRoutes {
             text(ServeMetrics.render(agent.snapshot), type: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/healthz") { _, _ in
-            let health = ServeHealth(agent.snapshot.history.last)
+            let health = ServeHealth(agent.snapshot.current)
             return text(health.json, type: "application/json", status: health.healthy ? .ok : .serviceUnavailable)
         }
         router.get("/report.json") { _, _ in
-            let history = agent.snapshot.history
+            let snapshot = agent.snapshot
             // The newest run failed: its error (503, as /healthz), never an older report
             // that a client would take for the current state.
-            if let last = history.last, last.report == nil {
+            if let last = snapshot.current, last.report == nil {
                 return text(ServeHealth(last).json, type: "application/json", status: .serviceUnavailable)
             }
-            guard let report = history.lastReport else {
+            guard snapshot.current != nil, let report = snapshot.history.lastReport else {
                 return text(#"{"error": "no report yet"}"# + "\n", type: "application/json", status: .notFound)
             }
             return text(JSONReportRenderer.render(report), type: "application/json")

@@ -13,11 +13,13 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Runs at start, then every --interval seconds (moved by up to ±--jitter of it, so a \
             fleet does not fetch in step), one run at a time. GET /healthz answers 200 when the \
-            last run was in sync, 503 otherwise. POST /run runs now and answers with the report; \
-            it needs Authorization: Bearer with the token in --token-file (401 without). SIGTERM \
-            lets the run in flight finish, then exits 0; without --dry-run that includes an \
-            apply's actions, verification and any rollback. The agent never prompts: like cron, \
-            the manifest's apply: policy is the consent.
+            last run was in sync, 503 otherwise, and 503 "pending" until this agent's own first \
+            run ends (an earlier agent's verdict in the state directory is not the stack's now). \
+            POST /run runs now and answers with the report; it needs Authorization: Bearer with \
+            the token in --token-file (401 without). SIGTERM lets the run in flight finish, then \
+            exits 0; without --dry-run that includes an apply's actions, verification and any \
+            rollback. The agent never prompts: like cron, the manifest's apply: policy is the \
+            consent.
             """
     )
 

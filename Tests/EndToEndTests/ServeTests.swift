@@ -91,6 +91,43 @@ import Testing
         }
     }
 
+    /// An agent started on a state directory an earlier agent left (a restart, an upgrade):
+    /// until its own first run ends, /healthz says `pending` (503) and /report.json has no
+    /// report, so the earlier process's verdict is never served as the stack's state now.
+    @Test func untilItsFirstRunEndsAnAgentDoesNotServeAnEarlierAgentsVerdict() async throws {
+        // The first request to the gate answers at once; the next waits until it is opened.
+        let manifest = Self.manifest.replacingOccurrences(of: "${base}/state", with: "${base}/gate/restart/1")
+            .replacingOccurrences(
+                of: "expect: { status: 200, body_contains: '\"ok\"' }", with: "timeout_ms: 600000\n    expect: { status: 200 }")
+        let repo = try await committedRepository(["manifests/prod.yaml": manifest])
+        let scratch = try await offPool { try TemporaryDirectory(prefix: "reconcile-serve-restart") }
+        let server = try await offPool { try FixtureHTTPServer() }
+        try await offPool {
+            func start() throws -> ServeAgentProcess {
+                try ServeAgentProcess([
+                    "--dry-run", "--repo", repo.path, "--var", "base=\(server.baseURL)", "--state-dir", scratch.file("state"),
+                    "--interval", "3600",
+                ])
+            }
+            let earlier = try start()
+            try earlier.waitFor("/healthz", status: 200)
+            #expect(earlier.terminate() == 0)
+
+            let agent = try start()
+            try waitUntil("the new agent's first run to wait at the gate") {
+                server.receivedRequests().filter { $0.path == "/gate/restart/1" }.count == 2
+            }
+            let health = try agent.request("/healthz")
+            #expect(health.status == 503, "\(health.body)")
+            #expect(health.body == #"{"healthy":false,"status":"pending"}"# + "\n", "\(health.body)")
+            #expect(try agent.request("/report.json").status == 404)
+            try server.openGate("restart")
+            try agent.waitFor("/healthz", status: 200)
+            #expect(try agent.request("/report.json").status == 200)
+            #expect(agent.terminate() == 0)
+        }
+    }
+
     /// A remote that cannot be fetched any more: the runs check the cached commit, and
     /// /healthz says `stale` (503) even though every check is ok; the page says so too.
     @Test func healthzSaysStaleWhenTheRemoteCannotBeFetched() async throws {
