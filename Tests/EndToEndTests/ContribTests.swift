@@ -66,4 +66,12 @@ import Testing
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout + verify.stderr == "")
     }
+
+    /// The timer runs every 5 minutes and a run missed while the host was down happens
+    /// when it is back (`Persistent=true` needs `OnCalendar=`; it did nothing beside
+    /// `OnUnitActiveSec=`).
+    @Test func theTimerRunsEveryFiveMinutesAndCatchesUpAMissedRun() async throws {
+        let text = try String(contentsOfFile: TestPaths.repositoryRoot + "/contrib/systemd/reconcile.timer", encoding: .utf8)
+        try await TimerUnit.expectMissedRunsCatchUp(text, everyMinutes: 5)
+    }
 }

@@ -173,7 +173,8 @@ struct PackageTests {
     }
 
     /// `apt-get install ./reconcile_….deb` in a minimal bookworm (debootstrap) pulls the
-    /// Depends from Debian and gives a working `reconcile validate`.
+    /// Depends from Debian and gives a working `reconcile validate`; its maintainer
+    /// scripts reload systemd's units when systemd runs.
     @Test func itInstallsWithAptIntoACleanDebianRootAndValidatesThere() async throws {
         let package = Self.package
         let root = try await DebianRoot.fresh()
@@ -190,16 +191,35 @@ struct PackageTests {
         #expect(validate.status == 0, "\(validate.allOutput)")
         #expect(FileManager.default.fileExists(atPath: root.file("etc/reconcile/config.yaml")))
 
+        // The timer as installed catches up a run missed while the host was down.
+        let timer = try String(contentsOfFile: root.file("lib/systemd/system/reconcile.timer"), encoding: .utf8)
+        try await TimerUnit.expectMissedRunsCatchUp(timer, everyMinutes: 5)
+
+        // From here systemd "runs" (/run/systemd/system, what maintainer scripts test), and
+        // `systemctl`, which this root lacks and whose init cannot run in a chroot, is a
+        // script that records its arguments: a reinstall and a purge must reload the units.
+        try FileManager.default.createDirectory(atPath: root.file("run/systemd/system"), withIntermediateDirectories: true)
+        try "#!/bin/sh\necho \"$*\" >>/tmp/systemctl.log\n".write(
+            toFile: root.file("usr/bin/systemctl"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.file("usr/bin/systemctl"))
+        func systemctlCalls() -> [String] {
+            ((try? String(contentsOfFile: root.file("tmp/systemctl.log"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
         // The agent's unit reads --token-file /etc/reconcile/run-token: postinst made it,
         // a reinstall keeps it, the unit's command serves with it, a purge removes it.
         let token = try Self.expectRunToken(in: root)
         let reinstall = try await root.chroot("dpkg -i /tmp/\(debName)")
         #expect(reinstall.status == 0, "\(reinstall.allOutput)")
+        #expect(systemctlCalls() == ["--system daemon-reload"], "postinst reloads the changed units")
         #expect(try Self.expectRunToken(in: root) == token, "a reinstall made a new token")
         try await Self.expectTheAgentUnitServes(in: root, token: token)
         let purge = try await root.chroot("apt-get purge -y -q reconcile")
         #expect(purge.status == 0, "\(purge.allOutput)")
         #expect(!FileManager.default.fileExists(atPath: root.file("etc/reconcile/run-token")))
+        #expect(
+            systemctlCalls() == ["--system daemon-reload", "--system daemon-reload", "--system daemon-reload"],
+            "postrm reloads on remove and on purge, so no removed unit stays loaded")
     }
 
     /// The run token postinst writes: 32 random bytes in hex, a file only root may read.
