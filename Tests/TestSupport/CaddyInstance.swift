@@ -10,6 +10,8 @@ public final class CaddyInstance: Sendable {
     public let scratch: TemporaryDirectory
     public let caddyfilePath: String
     private let process: ManagedProcess
+    /// The admin port, `ports` and the upstream ports, held against other tests.
+    private let reservations: [ReservedPort]
 
     /// - Parameters:
     ///   - caddyfile: a whole Caddyfile whose global options say `admin $ADMIN` and
@@ -23,7 +25,6 @@ public final class CaddyInstance: Sendable {
     ///     of a TCP port.
     public init(caddyfile: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false) throws {
         scratch = try TemporaryDirectory(prefix: "reconcile-caddy")
-        adminPort = try freeLoopbackPort()
         adminSocketPath = adminSocket ? scratch.file("admin.sock") : nil
         let texts = [caddyfile] + files.values
         func count(_ placeholder: String) -> Int {
@@ -32,13 +33,13 @@ public final class CaddyInstance: Sendable {
         let upstreamCount = count("$UP")
         // Every `$PORTn` the text names gets a port (a corpus file may have several servers).
         let portCount = max(portCount, count("$PORT"))
-        var ports: [Int] = []
-        while ports.count < portCount + upstreamCount {
-            let port = try freeLoopbackPort()
-            if port != adminPort && !ports.contains(port) { ports.append(port) }
-        }
-        self.ports = Array(ports.prefix(portCount))
-        upstreams = ports.dropFirst(portCount).map { "127.0.0.1:\($0)" }
+        // Held until this instance is gone: Caddy binds them beside the reservations, and
+        // nothing else can meanwhile (a dead `$UPn` stays dead, a restart finds its ports).
+        reservations = try (0...(portCount + upstreamCount)).map { _ in try ReservedPort(forAServer: true) }
+        let ports = reservations.map(\.port)
+        adminPort = ports[0]
+        self.ports = Array(ports[1..<(1 + portCount)])
+        upstreams = ports.dropFirst(portCount + 1).map { "127.0.0.1:\($0)" }
         let admin = adminSocketPath.map { "unix/\($0)" } ?? "127.0.0.1:\(adminPort)"
         let (reserved, upstreams, directory) = (self.ports, upstreams, scratch.path)
         func substituted(_ text: String) -> String {
@@ -56,14 +57,14 @@ public final class CaddyInstance: Sendable {
                 "HOME": home, "XDG_DATA_HOME": "\(home)/data", "XDG_CONFIG_HOME": "\(home)/config",
             ],
             workingDirectory: scratch.path)
-        // Caddy logs this once its admin API and every listener are bound; a port taken
-        // meanwhile by another test makes it exit instead (then `startCaddy` retries).
-        let process = self.process
-        try waitUntil("caddy to serve its config") {
-            process.output.contains("serving initial configuration") || !process.process.isRunning
-        }
-        guard process.process.isRunning else {
-            throw CaddyStartFailure(output: process.output, caddyfile: text)
+        // Caddy logs this once `caddy run` has loaded the config: its HTTP app binds every
+        // listener before the load returns, so the sites accept from then on. The admin
+        // endpoint (unless the Caddyfile turns it off) is what tests ask first.
+        let (process, adminPort, adminSocket) = (self.process, adminPort, adminSocketPath)
+        let hasAdmin = caddyfile.contains("$ADMIN")
+        try process.waitUntilReady("caddy to serve its config") {
+            process.output.contains("serving initial configuration")
+                && (!hasAdmin || (adminSocket.map { isListening(unixSocket: $0) } ?? isListening(port: adminPort)))
         }
     }
 
@@ -97,13 +98,6 @@ public final class CaddyInstance: Sendable {
     deinit { process.stop() }
 }
 
-/// Caddy exited while starting (usually: a chosen port was taken by another test).
-public struct CaddyStartFailure: Error, CustomStringConvertible {
-    public let output: String
-    public let caddyfile: String
-    public var description: String { "caddy exited while starting: \(output)\n\(caddyfile)" }
-}
-
 /// Starts a real Caddy serving `sites` (Caddyfile site blocks, placeholders as in
 /// `CaddyInstance.init`) after the global options tests need.
 public func startCaddy(
@@ -113,20 +107,9 @@ public func startCaddy(
         caddyfile: "{\n\tadmin $ADMIN\n\tauto_https off\n}\n\n" + sites, portCount: portCount, files: files, adminSocket: adminSocket)
 }
 
-/// Starts a real Caddy off the cooperative pool, on new ports if the first ones were
-/// taken between choosing and binding them.
+/// Starts a real Caddy off the cooperative pool.
 public func startCaddy(
     caddyfile: String, portCount: Int = 1, files: [String: String] = [:], adminSocket: Bool = false
 ) async throws -> CaddyInstance {
-    try await offPool {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try CaddyInstance(caddyfile: caddyfile, portCount: portCount, files: files, adminSocket: adminSocket)
-            } catch let failure as CaddyStartFailure where attempt < 3 && failure.output.contains("address already in use") {
-                continue
-            }
-        }
-    }
+    try await offPool { try CaddyInstance(caddyfile: caddyfile, portCount: portCount, files: files, adminSocket: adminSocket) }
 }

@@ -8,6 +8,8 @@ public final class FixtureHTTPServer: Sendable {
     public let requestLogPath: String
     private let process: ManagedProcess
     private let scratch: TemporaryDirectory
+    /// Holds `port` for as long as the server may run, so no one else can listen there.
+    private let reservation: ReservedPort?
 
     /// - Parameters:
     ///   - unixSocket: listen on a socket in a temp dir instead of a TCP port.
@@ -29,14 +31,14 @@ public final class FixtureHTTPServer: Sendable {
         let listening: () -> Bool
         if unixSocket {
             let path = scratch.file("http.sock")
-            (socketPath, port) = (path, nil)
+            (socketPath, port, reservation) = (path, nil, nil)
             arguments += ["--unix", path]
             listening = { isListening(unixSocket: path) }
         } else {
-            let chosen = try freeLoopbackPort()
-            (socketPath, port) = (nil, chosen)
-            arguments += ["--port", String(chosen)]
-            listening = { isListening(port: chosen) }
+            let reserved = try ReservedPort(forAServer: true)
+            (socketPath, port, reservation) = (nil, reserved.port, reserved)
+            arguments += ["--port", String(reserved.port)]
+            listening = { isListening(port: reserved.port) }
         }
         if delayMilliseconds > 0 { arguments += ["--delay-ms", String(delayMilliseconds)] }
         if resettingFirst > 0 { arguments += ["--reset-first", String(resettingFirst)] }

@@ -19,11 +19,19 @@ public final class ReservedPort: Sendable {
     public let port: Int
     private let descriptor: Int32
 
-    /// - Parameter listening: false, connecting is refused; true, connections are accepted
-    ///   (by the kernel's backlog) and never answered: no one reads or writes. What a
-    ///   wedged server looks like to a client.
-    public init(listening: Bool = false) throws {
-        (descriptor, port) = try boundLoopbackSocket()
+    /// - Parameters:
+    ///   - listening: false, connecting is refused; true, connections are accepted (by the
+    ///     kernel's backlog) and never answered: no one reads or writes. What a wedged
+    ///     server looks like to a client.
+    ///   - forAServer: the port is for a server that binds it with `SO_REUSEPORT` (Caddy
+    ///     does on Linux, and so does the fixture server): the server can bind it while
+    ///     the reservation holds it against every other socket, since `bind` to port 0
+    ///     never hands out a port another socket holds, even one that allows sharing. A
+    ///     port chosen free and released before the server binds it can meanwhile become
+    ///     another test's: with `SO_REUSEPORT`, two Caddys then bind it both and share its
+    ///     connections, and a readiness probe is answered by the other one.
+    public init(listening: Bool = false, forAServer: Bool = false) throws {
+        (descriptor, port) = try boundLoopbackSocket(reusePort: forAServer)
         guard !listening || listen(descriptor, 64) == 0 else { throw TestSupportError("listen() failed: errno \(errno)") }
     }
 
@@ -54,10 +62,16 @@ private func withUnixAddress<Value>(_ path: String, _ body: (UnsafePointer<socka
     }
 }
 
-/// A TCP socket bound to a free port on 127.0.0.1, and that port.
-private func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
+/// A TCP socket bound to a free port on 127.0.0.1, and that port; with `reusePort`, a
+/// socket that lets a server's `SO_REUSEPORT` socket bind the port too.
+private func boundLoopbackSocket(reusePort: Bool = false) throws -> (descriptor: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestSupportError("socket() failed: errno \(errno)") }
+    var one: Int32 = 1
+    guard !reusePort || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+        close(fd)
+        throw TestSupportError("setsockopt(SO_REUSEPORT) failed: errno \(errno)")
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0

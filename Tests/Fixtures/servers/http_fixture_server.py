@@ -151,6 +151,10 @@ class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
 class TCPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512
+    # The test holds the port with an SO_REUSEPORT socket of its own until the server is
+    # gone, so no other test can take it between choosing and binding (TestSupport's
+    # ReservedPort(forAServer:)); binding it takes the same option.
+    allow_reuse_port = True
 
 
 def main():
