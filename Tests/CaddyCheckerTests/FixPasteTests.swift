@@ -199,13 +199,16 @@ import Testing
         request.headers = [HTTPHeader("Content-Type", "application/json")]
         request.timeout = .seconds(60)
         let deadline = ContinuousClock.now + .seconds(60)
-        var response = try? await HTTPClient(policy: .apply).send(request)
-        while response == nil, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            response = try? await HTTPClient(policy: .apply).send(request)
+        while true {
+            do {
+                let answer = try await HTTPClient(policy: .apply).send(request)
+                #expect(answer.status == 200, "POST /load: \(answer.status) \(answer.bodyText)")
+                return
+            } catch {
+                guard ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+            }
         }
-        let answer = try #require(response, "POST /load never answered")
-        #expect(answer.status == 200, "POST /load: \(answer.status) \(answer.bodyText)")
     }
 
     /// Whether the probe answers as desired once Caddy has switched to a config just

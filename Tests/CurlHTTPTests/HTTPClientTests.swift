@@ -102,8 +102,8 @@ import Testing
     }
 
     @Test func nothingListeningIsConnectionRefused() async throws {
-        let port = try freeLoopbackPort()
-        let error = await expectFailure(HTTPRequest(url: "http://127.0.0.1:\(port)/"))
+        let refusing = try ReservedPort()
+        let error = await expectFailure(HTTPRequest(url: "http://127.0.0.1:\(refusing.port)/"))
         #expect(error?.kind == .connectionRefused)
         #expect(error?.message.isEmpty == false)
     }

@@ -72,9 +72,9 @@ import Testing
     }
 
     @Test func anEngineThatDoesNotAnswerIsUnknown() async throws {
-        let port = try freeLoopbackPort()
+        let refusing = try ReservedPort()
         let spec = DjangoSpec(
-            runner: .container(.init(name: "backend", endpoint: "tcp://127.0.0.1:\(port)")),
+            runner: .container(.init(name: "backend", endpoint: "tcp://127.0.0.1:\(refusing.port)")),
             settingsModule: "rims_backend.settings")
         let (_, findings) = try await check(spec)
         #expect(findings.map(\.status) == [.unknown])

@@ -58,8 +58,10 @@ import Testing
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "\(days)", "-subj",
                 "/CN=localhost",
             ])
-        let port = try freeLoopbackPort()
-        let server = try ManagedProcess(TestPaths.python, [TestPaths.fixture("tls/serve.py"), certificate, key, "\(port)"])
+        let reserved = try ReservedPort(forAServer: true)
+        let port = reserved.port
+        let server = try ManagedProcess(
+            TestPaths.python, [TestPaths.fixture("tls/serve.py"), certificate, key, "\(port)"], holding: [reserved])
         try server.waitUntilReady("the TLS server on \(port)") { isListening(port: port) }
         return (server, port)
     }

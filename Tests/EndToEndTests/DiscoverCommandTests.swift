@@ -22,8 +22,8 @@ import Testing
     }
 
     @Test func anUnreachableCaddyIsExitThreeWithTheReasonAndNoSection() async throws {
-        let port = try freeLoopbackPort()
-        let result = try await reconcile(["discover", "--caddy", "http://127.0.0.1:\(port)"])
+        let refusing = try ReservedPort()
+        let result = try await reconcile(["discover", "--caddy", "http://127.0.0.1:\(refusing.port)"])
         #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("not observed: caddy: cannot read Caddy's config"), "\(result.stderr)")
         #expect(result.stdout.contains("# NOT OBSERVED (caddy): cannot read Caddy's config"), "\(result.stdout)")

@@ -82,8 +82,8 @@ import Testing
     }
 
     @Test func anUnreachableCaddyIsUnknownNeverAMatch() async throws {
-        let port = try freeLoopbackPort()
-        let repo = try await Self.repository(admin: "http://127.0.0.1:\(port)")
+        let refusing = try ReservedPort()
+        let repo = try await Self.repository(admin: "http://127.0.0.1:\(refusing.port)")
         let result = try await reconcile(["plan", "--repo", repo.path, "--base", "base", "--live"])
         #expect(result.status == 2, "\(result.allOutput)")
         #expect(result.stdout.contains("~ caddy route * /media/*  manifests/production.yaml:10  live: production could not be observed\n"))

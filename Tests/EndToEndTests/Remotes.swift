@@ -16,13 +16,14 @@ final class GitHTTPRemote: Sendable {
         root = try TemporaryDirectory(prefix: "reconcile-git-http")
         hangFlag = root.file("hang")
         try runChecked("git", ["clone", "-q", "--bare", repository.path, root.file("config.git")])
-        port = try freeLoopbackPort()
+        let reserved = try ReservedPort(forAServer: true)
+        port = reserved.port
         process = try ManagedProcess(
             TestPaths.python,
             [
                 TestPaths.fixture("servers/git_http_server.py"), "--port", String(port), "--root", root.path,
                 "--hang-when", hangFlag,
-            ])
+            ], holding: [reserved])
         try process.waitUntilReady("git http server on port \(port)") { isListening(port: port) }
     }
 

@@ -64,9 +64,10 @@ struct CloneTests {
 
     @Test("a remote answering 401 is .authenticationFailed, without looping or leaking the password")
     func authenticationFailed() throws {
-        let port = try freeLoopbackPort()
+        let reserved = try ReservedPort(forAServer: true)
+        let port = reserved.port
         let server = try ManagedProcess(
-            TestPaths.python, [TestPaths.fixture("servers/git_auth_server.py"), "--port", String(port)])
+            TestPaths.python, [TestPaths.fixture("servers/git_auth_server.py"), "--port", String(port)], holding: [reserved])
         defer { server.stop() }
         try waitUntil("git auth server on port \(port)") { isListening(port: port) || !server.process.isRunning }
         #expect(server.process.isRunning, "server exited: \(server.output)")
@@ -97,7 +98,8 @@ struct CloneTests {
 
     @Test("an unreachable remote is a .libgit2 error naming git_clone, with no password in it")
     func unreachable() throws {
-        let port = try freeLoopbackPort()
+        let refusing = try ReservedPort()
+        let port = refusing.port
         let cache = try TemporaryDirectory(prefix: "reconcile-cache")
         let error = try #require(throws: GitError.self) {
             try GitRepository.cloneOrFetch(url: "http://user:secret@127.0.0.1:\(port)/repo.git", cacheDirectory: cache.path)

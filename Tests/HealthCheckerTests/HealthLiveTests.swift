@@ -175,7 +175,8 @@ import Testing
     }
 
     @Test func connectionRefusedIsDriftWithWhatWasObserved() async throws {
-        let port = try freeLoopbackPort()
+        let refusing = try ReservedPort()
+        let port = refusing.port
         let result = try await finding(Self.check(url: "http://127.0.0.1:\(port)/api/health/"))
         #expect(result.status == .drift)
         #expect(result.observed?.hasPrefix("connection refused: ") == true)
@@ -262,13 +263,13 @@ import Testing
         let server = try await startServer(token: Self.token)
         let base = server.baseURL
         let auth = TokenSource.environment("RECONCILE_HEALTH_TOKEN")
-        let refused = try freeLoopbackPort()
+        let refusing = try ReservedPort()
         let checks = [
             HealthLiveTests.check("ok", url: "\(base)/api/health/auth/", token: auth),
             HealthLiveTests.check("wrong-status", url: "\(base)/api/health/auth/", expect: 204, token: auth),
             HealthLiveTests.check("echo", url: "\(base)/echo", token: auth, bodyContains: "never"),
             HealthLiveTests.check("slow", url: "\(base)/delay/2000", token: auth, timeout: 200),
-            HealthLiveTests.check("refused", url: "http://127.0.0.1:\(refused)/", token: auth),
+            HealthLiveTests.check("refused", url: "http://127.0.0.1:\(refusing.port)/", token: auth),
             HealthLiveTests.check("post", url: "\(base)/echo", token: auth, method: "POST"),
             HealthLiveTests.check("redirect", url: "\(base)/redirect", token: auth),
         ]
@@ -282,7 +283,8 @@ import Testing
     @Test func aServerThatEchoesTheTokenBackDoesNotLeakItIntoTheFix() async throws {
         // A misconfigured endpoint that reflects the Authorization header in its body:
         // the body excerpt quoted in a fix must not carry the token out.
-        let port = try freeLoopbackPort()
+        let reserved = try ReservedPort(forAServer: true)
+        let port = reserved.port
         let script = """
             import http.server, sys
             class H(http.server.BaseHTTPRequestHandler):
@@ -295,11 +297,12 @@ import Testing
                     self.wfile.write(body)
                 def log_message(self, *args):
                     pass
+            http.server.HTTPServer.allow_reuse_port = True
             http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
             """
         let server = try await offPool {
-            let process = try ManagedProcess(TestPaths.python, ["-c", script, String(port)])
-            try waitUntil("echo server on \(port)") { isListening(port: port) }
+            let process = try ManagedProcess(TestPaths.python, ["-c", script, String(port)], holding: [reserved])
+            try process.waitUntilReady("echo server on \(port)") { isListening(port: port) }
             return process
         }
         defer { server.stop() }

@@ -10,8 +10,6 @@ public final class CaddyInstance: Sendable {
     public let scratch: TemporaryDirectory
     public let caddyfilePath: String
     private let process: ManagedProcess
-    /// The admin port, `ports` and the upstream ports, held against other tests.
-    private let reservations: [ReservedPort]
 
     /// - Parameters:
     ///   - caddyfile: a whole Caddyfile whose global options say `admin $ADMIN` and
@@ -35,7 +33,7 @@ public final class CaddyInstance: Sendable {
         let portCount = max(portCount, count("$PORT"))
         // Held until this instance is gone: Caddy binds them beside the reservations, and
         // nothing else can meanwhile (a dead `$UPn` stays dead, a restart finds its ports).
-        reservations = try (0...(portCount + upstreamCount)).map { _ in try ReservedPort(forAServer: true) }
+        let reservations = try (0...(portCount + upstreamCount)).map { _ in try ReservedPort(forAServer: true) }
         let ports = reservations.map(\.port)
         adminPort = ports[0]
         self.ports = Array(ports[1..<(1 + portCount)])
@@ -56,7 +54,7 @@ public final class CaddyInstance: Sendable {
             environment: [
                 "HOME": home, "XDG_DATA_HOME": "\(home)/data", "XDG_CONFIG_HOME": "\(home)/config",
             ],
-            workingDirectory: scratch.path)
+            workingDirectory: scratch.path, holding: reservations)
         // Caddy logs this once `caddy run` has loaded the config: its HTTP app binds every
         // listener before the load returns, so the sites accept from then on. The admin
         // endpoint (unless the Caddyfile turns it off) is what tests ask first.

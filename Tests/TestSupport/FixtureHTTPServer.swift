@@ -8,8 +8,6 @@ public final class FixtureHTTPServer: Sendable {
     public let requestLogPath: String
     private let process: ManagedProcess
     private let scratch: TemporaryDirectory
-    /// Holds `port` for as long as the server may run, so no one else can listen there.
-    private let reservation: ReservedPort?
 
     /// - Parameters:
     ///   - unixSocket: listen on a socket in a temp dir instead of a TCP port.
@@ -29,14 +27,15 @@ public final class FixtureHTTPServer: Sendable {
             TestPaths.fixture("servers/http_fixture_server.py"), "--log", requestLogPath, "--gate-dir", scratch.path,
         ]
         let listening: () -> Bool
+        var held: [ReservedPort] = []
         if unixSocket {
             let path = scratch.file("http.sock")
-            (socketPath, port, reservation) = (path, nil, nil)
+            (socketPath, port) = (path, nil)
             arguments += ["--unix", path]
             listening = { isListening(unixSocket: path) }
         } else {
             let reserved = try ReservedPort(forAServer: true)
-            (socketPath, port, reservation) = (nil, reserved.port, reserved)
+            (socketPath, port, held) = (nil, reserved.port, [reserved])
             arguments += ["--port", String(reserved.port)]
             listening = { isListening(port: reserved.port) }
         }
@@ -45,7 +44,7 @@ public final class FixtureHTTPServer: Sendable {
         for (path, file) in serving.sorted(by: { $0.key < $1.key }) { arguments += ["--serve", "\(path)=\(file)"] }
         var environment: [String: String?] = [:]
         if let token { environment["FIXTURE_TOKEN"] = token }
-        process = try ManagedProcess(TestPaths.python, arguments, environment: environment)
+        process = try ManagedProcess(TestPaths.python, arguments, environment: environment, holding: held)
         try process.waitUntilReady("the fixture server", listening)
     }
 

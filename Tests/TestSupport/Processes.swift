@@ -51,11 +51,15 @@ public final class ManagedProcess: Sendable {
     public let process: BackgroundProcess
     public let logPath: String
     private let scratch: TemporaryDirectory
+    private let ports: [ReservedPort]
 
+    /// - Parameter ports: ports held for the server (``ReservedPort/init(listening:forAServer:)``)
+    ///   until it is stopped and this object is gone, so no one else listens there meanwhile.
     public init(
         _ executable: String, _ arguments: [String], environment: [String: String?] = [:],
-        workingDirectory: String? = nil
+        workingDirectory: String? = nil, holding ports: [ReservedPort] = []
     ) throws {
+        self.ports = ports
         scratch = try TemporaryDirectory(prefix: "reconcile-proc")
         logPath = scratch.file("output.log")
         do {

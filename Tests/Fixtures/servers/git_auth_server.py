@@ -40,6 +40,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The test holds the port with an SO_REUSEPORT socket until we are gone (TestSupport's
+    # ReservedPort(forAServer:)), so no one else takes it first; binding takes the option too.
+    allow_reuse_port = True
 
     def handle_error(self, request, client_address):
         # A client that gives up closes its keep-alive connection: not worth a traceback.

@@ -78,6 +78,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The test holds the port with an SO_REUSEPORT socket until we are gone (TestSupport's
+    # ReservedPort(forAServer:)), so no one else takes it first; binding takes the option too.
+    allow_reuse_port = True
 
 
 def main():

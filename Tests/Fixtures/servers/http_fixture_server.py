@@ -151,9 +151,8 @@ class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
 class TCPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512
-    # The test holds the port with an SO_REUSEPORT socket of its own until the server is
-    # gone, so no other test can take it between choosing and binding (TestSupport's
-    # ReservedPort(forAServer:)); binding it takes the same option.
+    # The test holds the port with an SO_REUSEPORT socket until we are gone (TestSupport's
+    # ReservedPort(forAServer:)), so no one else takes it first; binding takes the option too.
     allow_reuse_port = True
 
 
