@@ -130,7 +130,7 @@ struct DockerRecreate {
             var exposed = body["ExposedPorts"] as? [String: Any] ?? [:]
             for port in ports {
                 let key = "\(port.containerPort)/\(port.proto)"
-                bindings[key, default: []].append(["HostIp": port.hostIP ?? "", "HostPort": port.hostPort.map(String.init) ?? ""])
+                bindings[key, default: []].append(["HostIp": port.hostIP ?? "", "HostPort": port.hostPortText])
                 exposed[key] = [String: String]()
             }
             host["PortBindings"] = bindings

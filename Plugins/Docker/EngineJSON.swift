@@ -322,10 +322,10 @@ enum EngineJSON {
                 guard let port = parts.first.flatMap({ Int($0) }) else { continue }
                 let proto = parts.count > 1 ? String(parts[1]) : "tcp"
                 for binding in list ?? [] {
+                    let host = PortBinding.hostPorts(binding.HostPort)
                     result.append(
                         PortBinding(
-                            hostIP: binding.HostIp, hostPort: binding.HostPort.flatMap { Int($0) }, containerPort: port,
-                            proto: proto))
+                            hostIP: binding.HostIp, hostPort: host.first, hostPortLast: host.last, containerPort: port, proto: proto))
                 }
             }
             return result
@@ -335,12 +335,12 @@ enum EngineJSON {
         return distinctSorted(
             (declared.isEmpty ? running : declared).map { binding in
                 var resolved = binding
-                if resolved.hostPort == nil,
-                    let chosen = running.first(where: {
-                        $0.containerPort == binding.containerPort && $0.proto == binding.proto && $0.hostIP == binding.hostIP
-                    })
+                // A port the engine picked, alone or in a configured range: the one it runs on.
+                if resolved.hostPort == nil || resolved.hostPortLast != nil,
+                    let chosen = running.first(where: { resolved.isSatisfied(by: $0) && $0.hostPortLast == nil })
                 {
                     resolved.hostPort = chosen.hostPort
+                    resolved.hostPortLast = nil
                 }
                 return resolved
             })

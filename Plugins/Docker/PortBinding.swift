@@ -5,15 +5,21 @@ import ReconcileKit
 public struct PortBinding: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
     /// nil means every interface (`0.0.0.0`, `::` or empty in the API).
     public var hostIP: String?
-    /// nil means a port the engine picks.
+    /// nil means a port the engine picks; with `hostPortLast`, the first port of the
+    /// range it picks from.
     public var hostPort: Int?
+    /// The last port of a host range for one container port (`8080-8081:80`): the engine
+    /// publishes the container port on one free port of the range, so any of them is in
+    /// sync. nil for a single host port.
+    public var hostPortLast: Int?
     public var containerPort: Int
     /// `tcp`, `udp` or `sctp`.
     public var proto: String
 
-    public init(hostIP: String? = nil, hostPort: Int?, containerPort: Int, proto: String = "tcp") {
+    public init(hostIP: String? = nil, hostPort: Int?, hostPortLast: Int? = nil, containerPort: Int, proto: String = "tcp") {
         self.hostIP = Self.normalisedIP(hostIP)
         self.hostPort = hostPort
+        self.hostPortLast = hostPort != nil && hostPortLast != hostPort ? hostPortLast : nil
         self.containerPort = containerPort
         self.proto = proto.lowercased()
     }
@@ -26,7 +32,9 @@ public struct PortBinding: Sendable, Hashable, Codable, CustomStringConvertible,
     }
 
     /// Parses one `-p` style entry; ranges (`8000-8001:8000-8001`) expand to one binding
-    /// per port. Throws a message for the manifest error.
+    /// per port, and a host range for one container port (`8080-8081:80`, as Docker and
+    /// Compose accept it) is one binding whose host port the engine picks in that range.
+    /// Throws a message for the manifest error.
     public static func parse(_ text: String) throws(PortSyntaxError) -> [PortBinding] {
         var body = Substring(text.trimmingCharacters(in: .whitespaces))
         var proto = "tcp"
@@ -73,8 +81,17 @@ public struct PortBinding: Sendable, Hashable, Codable, CustomStringConvertible,
         let hostPorts: [Int?]
         if let hostPortText, !hostPortText.isEmpty {
             let parsed = try range(hostPortText, in: text)
+            if containerPorts.count == 1, parsed.count > 1 {
+                return [
+                    PortBinding(
+                        hostIP: hostIP, hostPort: parsed.first, hostPortLast: parsed.last, containerPort: containerPorts[0],
+                        proto: proto)
+                ]
+            }
             guard parsed.count == containerPorts.count else {
-                throw PortSyntaxError("'\(text)': the host and container port ranges differ in length")
+                throw PortSyntaxError(
+                    "'\(text)': the host and container port ranges differ in length (a host range is allowed for one "
+                        + "container port)")
             }
             hostPorts = parsed
         } else {
@@ -83,6 +100,20 @@ public struct PortBinding: Sendable, Hashable, Codable, CustomStringConvertible,
         return zip(hostPorts, containerPorts).map {
             PortBinding(hostIP: hostIP, hostPort: $0, containerPort: $1, proto: proto)
         }
+    }
+
+    /// The host side as the engine API and `-p` spell it: `8080`, `8080-8081`, or
+    /// empty for a port the engine picks.
+    public var hostPortText: String {
+        guard let hostPort else { return "" }
+        return hostPortLast.map { "\(hostPort)-\($0)" } ?? String(hostPort)
+    }
+
+    /// An engine's `HostPort` (`""`, `"8080"`, or a range `"8080-8081"`), as this type
+    /// holds it: nil for empty or unreadable.
+    static func hostPorts(_ text: String?) -> (first: Int?, last: Int?) {
+        guard let text, !text.isEmpty, let ports = try? range(text, in: text) else { return (nil, nil) }
+        return (ports.first, ports.count > 1 ? ports.last : nil)
     }
 
     /// `parse`, with a failure as a manifest error at `node`.
@@ -115,8 +146,8 @@ public struct PortBinding: Sendable, Hashable, Codable, CustomStringConvertible,
     public var description: String {
         var text = ""
         if let hostIP { text += hostIP.contains(":") ? "[\(hostIP)]:" : "\(hostIP):" }
-        if let hostPort {
-            text += "\(hostPort):"
+        if hostPort != nil {
+            text += "\(hostPortText):"
         } else if hostIP != nil {
             text += ":"
         }
@@ -126,15 +157,19 @@ public struct PortBinding: Sendable, Hashable, Codable, CustomStringConvertible,
     }
 
     public static func < (lhs: PortBinding, rhs: PortBinding) -> Bool {
-        (lhs.containerPort, lhs.proto, lhs.hostIP ?? "", lhs.hostPort ?? 0)
-            < (rhs.containerPort, rhs.proto, rhs.hostIP ?? "", rhs.hostPort ?? 0)
+        (lhs.containerPort, lhs.proto, lhs.hostIP ?? "", lhs.hostPort ?? 0, lhs.hostPortLast ?? 0)
+            < (rhs.containerPort, rhs.proto, rhs.hostIP ?? "", rhs.hostPort ?? 0, rhs.hostPortLast ?? 0)
     }
 
     /// True when `observed` publishes what this (desired) binding asks for: the same
-    /// container port and protocol, host port (unless left to the engine) and interface.
+    /// container port and protocol, interface, and host port (unless left to the engine;
+    /// for a range, any port in it, or the same range on a container not running).
     func isSatisfied(by observed: PortBinding) -> Bool {
-        containerPort == observed.containerPort && proto == observed.proto && hostIP == observed.hostIP
-            && (hostPort == nil || hostPort == observed.hostPort)
+        guard containerPort == observed.containerPort, proto == observed.proto, hostIP == observed.hostIP else { return false }
+        guard let hostPort else { return true }
+        guard let last = hostPortLast else { return hostPort == observed.hostPort && observed.hostPortLast == nil }
+        if observed.hostPortLast != nil { return observed.hostPort == hostPort && observed.hostPortLast == last }
+        return observed.hostPort.map { (hostPort...last).contains($0) } ?? false
     }
 }
 

@@ -238,6 +238,24 @@ struct ComposeTests {
         #expect(ComposeLoader.load(reference, source: missing, environment: [:]).problem?.contains("deploy/compose.yaml:1:") == true)
     }
 
+    /// `published: "8080-8081"` (long form) and `"8080-8081:80"` (short form) are what
+    /// Compose accepts for one target: one binding the engine publishes on a port of the range.
+    @Test func aPublishedHostRangeForOneTargetIsOneBinding() throws {
+        let observed = try derive(
+            """
+            services:
+              web:
+                image: caddy:2
+                ports:
+                  - "8080-8081:80"
+                  - target: 443
+                    published: "8443-8444"
+                    host_ip: 127.0.0.1
+            """)
+        #expect(observed.problem == nil)
+        #expect(observed.containers.first?.ports?.map(\.description) == ["8080-8081:80", "127.0.0.1:8443-8444:443"])
+    }
+
     @Test func missingFileIsAProblemNotAnEmptyStack() throws {
         let observed = ComposeLoader.load(
             ComposeReference(file: "deploy/compose.yaml"), source: StubSource(files: [:]), environment: [:])

@@ -135,6 +135,43 @@ struct IntegrationTests {
         #expect(mounts.message.contains("nothing is mounted at /app/media"))
     }
 
+    /// `"P-Q:80"` (manifest or compose) is in sync with a container the engine published
+    /// on any port of the range, and drift outside it; the configured range of a stopped
+    /// container is the same range.
+    @Test func aHostPortRangeIsInSyncWithAnyPortOfItOnARealContainer() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let web = scene.container("web")
+        let port = try freeLoopbackPort()
+        let labels = ["--label", "com.docker.compose.project=\(scene.prefix)", "--label", "com.docker.compose.service=web"]
+        try scene.engine.run(web, labels + ["-p", "127.0.0.1:\(port):80"], command: ["httpd", "-f", "-p", "80", "-h", "/www"])
+        let manifest = { (ports: String) in
+            "endpoint: \(scene.engine.endpoint)\ncontainers:\n  - name: \(web)\n    ports: [\"\(ports)\"]\n"
+        }
+        let (observation, inRange) = try await check(manifest("127.0.0.1:\(port - 1)-\(port):80"))
+        #expect(inRange.about(web).map(\.status) == [.ok], "\(inRange.map(\.message))")
+
+        let (_, outside) = try await check(manifest("127.0.0.1:\(port + 1)-\(port + 2):80"))
+        let drift = try #require(outside.about(web).first)
+        #expect(drift.status == .drift)
+        #expect(drift.message == "container port 80 is published as 127.0.0.1:\(port):80, expected 127.0.0.1:\(port + 1)-\(port + 2):80")
+
+        // The same, written in a compose file's long form.
+        var composed = observation
+        composed.compose = try ComposeLoader.derive(
+            """
+            services:
+              web:
+                container_name: \(web)
+                image: \(PodmanEngine.image)
+                ports:
+                  - { target: 80, host_ip: 127.0.0.1, published: "\(port)-\(port + 1)" }
+            """, reference: ComposeReference(file: "deploy/compose.yaml", project: scene.prefix), values: [:])
+        let compose = DockerChecker().compare(
+            DockerSpec(compose: ComposeReference(file: "deploy/compose.yaml", project: scene.prefix)), with: composed)
+        #expect(compose.about(web).map(\.status) == [.ok], "\(compose.map(\.message))")
+    }
+
     @Test func unhealthyContainerReportsItsFailingCheck() async throws {
         let scene = try Scene()
         defer { scene.tearDown() }

@@ -141,7 +141,26 @@ struct SpecTests {
         #expect(try PortBinding.parse("[::]:80:80/tcp") == [PortBinding(hostIP: nil, hostPort: 80, containerPort: 80)])
         #expect(try PortBinding.parse("53:53/UDP") == [PortBinding(hostPort: 53, containerPort: 53, proto: "udp")])
         #expect(throws: PortSyntaxError.self) { try PortBinding.parse("8000-7000:8000-7000") }
-        #expect(throws: PortSyntaxError.self) { try PortBinding.parse("8000-8001:8000") }
+        #expect(throws: PortSyntaxError.self) { try PortBinding.parse("8000:8000-8001") }
+        #expect(throws: PortSyntaxError.self) { try PortBinding.parse("8000-8002:8000-8001") }
+    }
+
+    /// Docker and Compose accept a host range for one container port: the engine
+    /// publishes it on one free port of the range, so any port in it is in sync.
+    @Test func aHostRangeForOneContainerPortIsOneBindingSatisfiedByAnyPortInIt() throws {
+        let range = try PortBinding.parse("127.0.0.1:8080-8081:80")
+        #expect(range == [PortBinding(hostIP: "127.0.0.1", hostPort: 8080, hostPortLast: 8081, containerPort: 80)])
+        #expect(range.map(\.description) == ["127.0.0.1:8080-8081:80"])
+        let wanted = try #require(range.first)
+        for (port, inSync) in [(8079, false), (8080, true), (8081, true), (8082, false)] {
+            #expect(wanted.isSatisfied(by: PortBinding(hostIP: "127.0.0.1", hostPort: port, containerPort: 80)) == inSync, "\(port)")
+        }
+        #expect(!wanted.isSatisfied(by: PortBinding(hostPort: 8080, containerPort: 80)), "every interface is not loopback")
+        #expect(wanted.isSatisfied(by: wanted), "a container not running keeps the configured range")
+        #expect(
+            !PortBinding(hostPort: 8080, containerPort: 80).isSatisfied(
+                by: PortBinding(hostPort: 8080, hostPortLast: 8081, containerPort: 80)))
+        #expect(try PortBinding.parse("8080-8080:80") == [PortBinding(hostPort: 8080, containerPort: 80)])
     }
 
     @Test func restartPolicySyntaxAndMatching() {
