@@ -179,6 +179,10 @@ struct ComposeTests {
         ("services:\n  web:\n    image: \"${TAG:?set TAG}\"\n", 3, "required variable TAG is not set: set TAG"),
         ("services:\n  web: [1]\n", 2, "a service is a mapping"),
         ("services:\n  web:\n    image: [\n", 4, "invalid YAML"),
+        (
+            "services:\n  web:\n    image: a\n    ports: []\n    image: b\n", 5,
+            "services.web.image: duplicate key 'image' (first at line 3)"
+        ),
     ])
     func problemsNameTheLine(text: String, line: Int, message: String) throws {
         let source = StubSource(files: ["compose.yaml": text])

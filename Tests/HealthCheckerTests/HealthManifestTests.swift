@@ -29,7 +29,7 @@ import Testing
                 "1:13: apiVersion: unsupported apiVersion 'reconcile/v2'; this reconcile reads reconcile/v1"
             ]
         ),
-        ("duplicate-key", ["3:1: duplicate key 'name'"]),
+        ("duplicate-key", ["4:1: name: duplicate key 'name' (first at line 3)"]),
         ("top-unknown-key", ["3:1: helth: unknown key 'helth'; did you mean 'health'? \(allowedTop)"]),
         ("health-not-a-list", ["4:3: health: expected a list, found a mapping"]),
         (

@@ -144,9 +144,17 @@ import Testing
             text: "apiVersion: reconcile/v1\nkind: Cluster\n",
             errors: ["test.yaml:2:7: kind: unsupported kind 'Cluster'; expected Environment"]),
         Row(
-            name: "duplicate key",
+            name: "duplicate key: at the repeat, with its key path and the first line",
             text: head + "name: a\nname: b\n",
-            errors: ["test.yaml:3:1: duplicate key 'name'"]),
+            errors: ["test.yaml:4:1: name: duplicate key 'name' (first at line 3)"]),
+        Row(
+            name: "duplicate key nested in a list item",
+            text: head + "probe:\n  label: a\n  items:\n    - { x: 1 }\n    - x: 1\n      y: 2\n      \"x\": 3\n",
+            errors: ["test.yaml:9:7: probe.items[1].x: duplicate key 'x' (first at line 7)"]),
+        Row(
+            name: "duplicate key in a flow mapping, after a key repeated three times",
+            text: head + "probe: {label: a, 'label': b, count: 1, label: c}\n",
+            errors: ["test.yaml:3:19: probe.label: duplicate key 'label' (first at line 3, column 9)"]),
         Row(
             name: "empty document",
             text: "",

@@ -209,7 +209,8 @@ public struct ManifestDecoder: Sendable {
         return core
     }()
 
-    static func syntaxError(_ error: Error, file: String) -> ManifestError {
+    /// `error` from composing `text` (with `resolver`) as a positioned manifest error.
+    static func syntaxError(_ error: Error, text: String, file: String, resolver: Resolver) -> ManifestError {
         func located(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ManifestError {
             let detail = context.map { "\(problem) (\($0.text) at line \($0.mark.line))" } ?? problem
             // At the end of the stream (an unclosed quote or bracket) the problem's mark
@@ -225,6 +226,11 @@ public struct ManifestDecoder: Sendable {
             .composer(let context, let problem, let mark, _):
             return located(mark, problem, context)
         case .duplicatedKeysInMapping(let duplicates, let context):
+            if let key = duplicates.first,
+                let located = DuplicateKey.error(key, first: context.mark, in: text, file: file, resolver: resolver)
+            {
+                return located
+            }
             return ManifestError(
                 position: SourcePosition(file: file, line: context.mark.line, column: context.mark.column), keyPath: "",
                 message: "duplicate key '\(duplicates.joined(separator: "', '"))'")

@@ -43,7 +43,7 @@ public struct YAMLLimits: Sendable, Hashable {
             parser = try Parser(yaml: text, resolver: resolver)
             root = try parser.singleRoot()
         } catch {
-            throw ManifestErrors([ManifestDecoder.syntaxError(error, file: file)])
+            throw ManifestErrors([ManifestDecoder.syntaxError(error, text: text, file: file, resolver: resolver)])
         }
         guard let root else { return nil }
         var budget = NodeBudget(remaining: maxExpandedNodes)
