@@ -44,10 +44,17 @@ public struct ListeningSocket: Sendable, Hashable, Codable {
     /// not take IPv4 connections; nil when not known (read as dual-stack).
     public var ipv6Only: Bool?
 
-    /// Whether a connection to `ip` on this socket's port reaches it: its own address,
-    /// or every interface; `[::]` takes IPv4 as well unless it is IPv6-only.
+    /// Whether a connection to `ip` on this socket's port reaches it: its own address, or
+    /// every interface of its family. On Linux `0.0.0.0` takes IPv4 only (never `[::1]`),
+    /// while `[::]` takes IPv6, and IPv4 as well unless it is IPv6-only.
     func takes(_ ip: String) -> Bool {
-        address.ip == ip || (address.isWildcard && !(ipv6Only == true && !ip.contains(":")))
+        let isIPv6 = ip.contains(":")
+        switch address.ip {
+        case ip: return true
+        case "0.0.0.0": return !isIPv6
+        case "::": return isIPv6 || ipv6Only != true
+        default: return false
+        }
     }
 
     /// `[::]:443`, `[::]:443 (IPv6 only)`.

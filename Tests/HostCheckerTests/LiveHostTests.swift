@@ -95,6 +95,28 @@ struct LiveHostTests {
         }
     }
 
+    /// The mirror case: a socket on 0.0.0.0 takes every IPv4 address and no IPv6 one, so
+    /// [::1] on its port is closed (the kernel refuses a connection there) and not listened on.
+    @Test func aSocketOnEveryIPv4InterfaceDoesNotTakeIPv6() async throws {
+        let listener = try await offPool { try Listener(address: "0.0.0.0", named: "anyv4") }
+        let port = listener.port
+        let connect =
+            "import socket, sys\ntry:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)\nexcept OSError:\n sys.exit(1)"
+        #expect(try run(TestPaths.python, ["-c", connect, "::1", String(port)]).status == 1, "the kernel refuses [::1]")
+        #expect(try run(TestPaths.python, ["-c", connect, "127.0.0.1", String(port)]).status == 0, "and takes 127.0.0.1")
+        let findings = try await hostFindings(
+            """
+            host:
+              listen: [{ address: "[::1]:\(port)" }, { address: "127.0.0.1:\(port)" }]
+              not_listening: ["[::1]:\(port)", "127.0.0.1:\(port)"]
+            """)
+        #expect(findings.map(\.status) == [.drift, .drift, .ok, .drift], "\(findings.map(\.message))")
+        #expect(findings[0].message == "port \(port) listens on 0.0.0.0:\(port), not [::1]:\(port)")
+        #expect(findings[1].message == "listens on every interface (0.0.0.0:\(port)), not only 127.0.0.1")
+        #expect(findings[2].message == "nothing listens on [::1]:\(port)")
+        #expect(findings[3].observed?.hasPrefix("0.0.0.0:\(port) held by anyv4 (pid \(listener.process.pid)") == true)
+    }
+
     @Test func servicesWithoutSystemdAreUnknownWithTheReason() async throws {
         try #require(SystemdUnits.notRunning() != nil, "this test needs a host without systemd as PID 1")
         let findings = try await hostFindings("host:\n  services: [{ unit: caddy.service, active: true, enabled: true }]")
