@@ -30,28 +30,46 @@ enum ComposeLint {
             return [missing]
         }
         let text = String(decoding: (try? desired.source.read(reference.file)) ?? Data(), as: UTF8.self)
-        return problems(text, reference: reference)
+        return problems(text, reference: reference, source: desired.source)
     }
 
-    /// Pure: the problems of compose file `text`, with compose's variables `values` (a
-    /// run has the environment and the file's `.env`; `validate` has none).
-    static func problems(_ text: String, reference: ComposeReference, values: [String: String] = [:]) -> [ConsistencyProblem] {
+    /// The problems of compose file `text` and, given the `source` it is read from, of the
+    /// files it includes (at their own positions), judged as one project as compose loads
+    /// them: a service may depend on one of an included file, and a volume be declared in
+    /// either. Pure given `source`, with compose's variables `values` (a run has the
+    /// environment and the file's `.env`; `validate` has none).
+    static func problems(
+        _ text: String, reference: ComposeReference, source: (any DesiredStateSource)? = nil, values: [String: String] = [:]
+    ) -> [ConsistencyProblem] {
         let named = ConsistencyProblem.Related("named by docker.compose", at: reference.position)
         do {
-            _ = try ComposeLoader.derive(text, reference: reference, values: values)
-            guard let root = try YAMLDocument.parse(text, file: reference.file).root else { return [] }
-            let top = try Merged(root)
+            let project = try ComposeLoader.derive(text, reference: reference, values: values).project
+            var files = [(text: text, reference: reference)]
+            if let source {
+                files += try ComposeLoader.includedFiles(
+                    by: text, reference: reference, project: project, source: source, values: values
+                ).map { ($0.text, $0.reference) }
+            }
+            // What the loader refuses in an included file, at that file's line.
+            for file in files.dropFirst() { _ = try ComposeLoader.derive(file.text, reference: file.reference, values: values) }
             var declared: Set<String> = []
-            if let volumes = top["volumes"], volumes.isMapping { declared = Set(try Merged(volumes).entries.map(\.key)) }
-            guard let servicesNode = top["services"] else { return [] }
-            let services = try Merged(servicesNode).entries
+            var services: [(key: String, value: ManifestNode, reference: ComposeReference)] = []
+            for file in files {
+                guard let root = try YAMLDocument.parse(file.text, file: file.reference.file).root else { continue }
+                let top = try Merged(root)
+                if let volumes = top["volumes"], volumes.isMapping { declared.formUnion(try Merged(volumes).entries.map(\.key)) }
+                if let servicesNode = top["services"] {
+                    services += try Merged(servicesNode).entries.map { ($0.key, $0.value, file.reference) }
+                }
+            }
             var problems: [ConsistencyProblem] = []
             var profiled: [String: ManifestNode] = [:]
             var used: Set<String> = []
             for service in services {
                 let settings = try Merged(service.value)
                 problems += try mountProblems(
-                    settings, declared: declared, reference: reference, interpolation: Interpolation(values: values), named: named)
+                    settings, declared: declared, reference: service.reference, interpolation: Interpolation(values: values),
+                    named: named)
                 if let profiles = settings["profiles"], profiles.isList, !(try profiles.list()).isEmpty {
                     let names = try profiles.list().compactMap(\.literal)
                     used.formUnion(names)
@@ -64,10 +82,11 @@ enum ComposeLint {
                     }
                 }
             }
+            let scope = files.count > 1 ? "\(reference.file) or the files it includes" : reference.file
             for (profile, at) in zip(reference.profiles, reference.profilePositions) where !used.contains(profile) {
                 problems.append(
                     unknownProfile.problem(
-                        "docker.compose.profiles activates \(profile), but no service of \(reference.file) has that profile",
+                        "docker.compose.profiles activates \(profile), but no service of \(scope) has that profile",
                         at: at, related: [named]))
             }
             for service in services where profiled[service.key] == nil {
@@ -81,8 +100,8 @@ enum ComposeLint {
                     } else if !services.contains(where: { $0.key == needed }) {
                         problems.append(
                             unknownProfile.problem(
-                                "service \(service.key) depends on \(needed), which is not a service of this file", at: at,
-                                related: [named]))
+                                "service \(service.key) depends on \(needed), which is not a service of \(files.count > 1 ? "this project" : "this file")",
+                                at: at, related: [named]))
                     }
                 }
             }

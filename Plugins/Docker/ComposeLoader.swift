@@ -55,7 +55,7 @@ enum ComposeLoader {
             let included = try included(by: text, reference: reference, project: observation.project, source: source, values: values)
             observation.containers += included.containers
             observation.volumes += included.volumes
-            observation.refusals = ComposeLint.problems(text, reference: reference, values: values).map {
+            observation.refusals = ComposeLint.problems(text, reference: reference, source: source, values: values).map {
                 ComposeObservation.Refusal(rule: $0.rule.id, message: $0.message, position: $0.position)
             }
             return observation
@@ -129,13 +129,48 @@ enum ComposeLoader {
     /// is every relative path inside the included file (its default project_directory).
     static func included(
         by text: String, reference: ComposeReference, project: String?, source: any DesiredStateSource,
-        values: [String: String], depth: Int = 0
+        values: [String: String]
     ) throws -> (containers: [ContainerSpec], volumes: [VolumeSpec]) {
+        var result: (containers: [ContainerSpec], volumes: [VolumeSpec]) = ([], [])
+        for file in try includedFiles(by: text, reference: reference, project: project, source: source, values: values) {
+            let loaded = try derive(file.text, reference: file.reference, values: values)
+            // A relative source left unresolved is resolved later against the including
+            // project's directory: say where it is from there.
+            for var container in loaded.containers {
+                container.mounts = container.mounts?.map { mount in
+                    guard let relative = mount.relativeSource, !file.directory.isEmpty else { return mount }
+                    var moved = mount
+                    moved.relativeSource = file.directory + "/" + relative
+                    return moved
+                }
+                result.containers.append(container)
+            }
+            result.volumes += loaded.volumes
+        }
+        return result
+    }
+
+    /// One file an `include:` brings into the project, as compose reads it: under its own
+    /// repository path, in the including project, its relative paths from its own directory.
+    struct IncludedFile {
+        var reference: ComposeReference
+        var text: String
+        /// Its directory relative to the top file's (empty when they share one).
+        var directory: String
+    }
+
+    /// The files `text` lists under `include:`, each followed by those it includes, read
+    /// at the same ref. A path outside the repository, a nesting deeper than 8 or a file
+    /// that cannot be read is an error at the `include:` entry's line.
+    static func includedFiles(
+        by text: String, reference: ComposeReference, project: String?, source: any DesiredStateSource,
+        values: [String: String], directory prefix: String = "", depth: Int = 0
+    ) throws -> [IncludedFile] {
         guard let root = try YAMLDocument.parse(text, file: reference.file).root, root.isMapping,
             let list = try Merged(root)["include"], !list.isNull
-        else { return ([], []) }
+        else { return [] }
         let directory = (reference.file as NSString).deletingLastPathComponent
-        var result: (containers: [ContainerSpec], volumes: [VolumeSpec]) = ([], [])
+        var files: [IncludedFile] = []
         for item in try list.list() {
             var paths = [item]
             if item.isMapping {
@@ -159,25 +194,16 @@ enum ComposeLoader {
                 inner.file = file
                 inner.project = project
                 inner.projectDirectory = reference.projectDirectory.flatMap { resolve(subdirectory, directory: $0) }
-                let includedText = String(decoding: data, as: UTF8.self)
-                let loaded = try derive(includedText, reference: inner, values: values)
-                let nested = try included(
-                    by: includedText, reference: inner, project: project, source: source, values: values, depth: depth + 1)
-                // A relative source left unresolved is resolved later against the including
-                // project's directory: say where it is from there.
-                for var container in loaded.containers + nested.containers {
-                    container.mounts = container.mounts?.map { mount in
-                        guard let relative = mount.relativeSource, !subdirectory.isEmpty else { return mount }
-                        var moved = mount
-                        moved.relativeSource = subdirectory + "/" + relative
-                        return moved
-                    }
-                    result.containers.append(container)
-                }
-                result.volumes += loaded.volumes + nested.volumes
+                let included = IncludedFile(
+                    reference: inner, text: String(decoding: data, as: UTF8.self),
+                    directory: [prefix, subdirectory].filter { !$0.isEmpty }.joined(separator: "/"))
+                files.append(included)
+                files += try includedFiles(
+                    by: included.text, reference: inner, project: project, source: source, values: values,
+                    directory: included.directory, depth: depth + 1)
             }
         }
-        return result
+        return files
     }
 
     /// `written`, relative to the repository directory `directory`, as a repository path;

@@ -260,6 +260,28 @@ struct ComposeTests {
         #expect(observed.containers.first?.ports?.map(\.description) == ["8080-8081:80", "127.0.0.1:8443-8444:443"])
     }
 
+    /// `validate` (and a run's refusals) read what an `include:` brings in, as compose
+    /// does: a problem inside an included file is at that file's line and column, and a
+    /// service may depend on a service of an included file.
+    @Test func whatComposeRefusesInAnIncludedFileIsFoundAtItsOwnLine() throws {
+        let text = "include: [proxy/caddy.yaml]\nservices:\n  web:\n    image: a\n    depends_on: [caddy]\n"
+        let reference = ComposeReference(file: "deploy/compose.yaml", project: "rims")
+        let refused = ComposeLint.problems(
+            text, reference: reference,
+            source: StubSource(files: [
+                "deploy/proxy/caddy.yaml": "services:\n  caddy:\n    image: caddy:2\n    volumes: [\"data:/data\", \"./x:/data\"]\n"
+            ]))
+        #expect(refused.map(\.rule.id) == ["compose-undeclared-volume", "compose-duplicate-target"])
+        #expect(refused.map(\.position.description) == ["deploy/proxy/caddy.yaml:4:15", "deploy/proxy/caddy.yaml:4:29"])
+
+        let broken = ComposeLint.problems(
+            text, reference: reference,
+            source: StubSource(files: ["deploy/proxy/caddy.yaml": "services:\n  caddy:\n    ports: \"443:443\"\n"]))
+        #expect(broken.map(\.rule.id) == ["compose-invalid"])
+        #expect(broken.first?.position.description == "deploy/proxy/caddy.yaml:3:12")
+        #expect(broken.first?.message == "expected a list, found string '443:443'")
+    }
+
     @Test func missingFileIsAProblemNotAnEmptyStack() throws {
         let observed = ComposeLoader.load(
             ComposeReference(file: "deploy/compose.yaml"), source: StubSource(files: [:]), environment: [:])
