@@ -6,6 +6,7 @@ import ReconcileKit
 /// target, a service needed by another but only enabled in a profile that is not
 /// active, a profile name compose rejects, an active profile no service has, and
 /// anything the loader cannot read. Reported by `validate`, and in runs as findings.
+/// One warning, for what compose accepts but ignores: `ports:` beside `network_mode: host`.
 enum ComposeLint {
     static let invalid = ConsistencyRule("compose-invalid", .error, "The compose file cannot be read as compose reads it.")
     static let undeclaredVolume = ConsistencyRule(
@@ -15,7 +16,10 @@ enum ComposeLint {
     static let unknownProfile = ConsistencyRule(
         "compose-unknown-profile", .error,
         "A profile name compose rejects, or a service needed by another that only a profile enables.")
-    static let rules = [invalid, undeclaredVolume, duplicateTarget, unknownProfile]
+    static let hostNetworkPorts = ConsistencyRule(
+        "compose-host-network-ports", .warning,
+        "A service on the host's network (network_mode: host) lists ports:, which the engine discards.")
+    static let rules = [invalid, undeclaredVolume, duplicateTarget, unknownProfile, hostNetworkPorts]
 
     /// Compose's own pattern for profile names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
     static func isProfileName(_ text: String) -> Bool {
@@ -67,9 +71,19 @@ enum ComposeLint {
             var used: Set<String> = []
             for service in services {
                 let settings = try Merged(service.value)
+                let interpolation = Interpolation(values: values)
                 problems += try mountProblems(
-                    settings, declared: declared, reference: service.reference, interpolation: Interpolation(values: values),
-                    named: named)
+                    settings, declared: declared, reference: service.reference, interpolation: interpolation, named: named)
+                if let ports = settings.entries.first(where: { $0.key == "ports" }), !ports.value.isNull,
+                    let mode = settings["network_mode"], try ComposeLoader.isHostNetwork(settings, interpolation: interpolation)
+                {
+                    problems.append(
+                        hostNetworkPorts.problem(
+                            "service \(service.key): ports: are discarded with network_mode: host (the engine publishes "
+                                + "nothing, the service listens on the host's own ports, and reconcile does not expect them): "
+                                + "remove ports:, or leave the host's network",
+                            at: ports.keyNode.position, related: [.init("network_mode: host", at: mode.position), named]))
+                }
                 if let profiles = settings["profiles"], profiles.isList, !(try profiles.list()).isEmpty {
                     let names = try profiles.list().compactMap(\.literal)
                     used.formUnion(names)

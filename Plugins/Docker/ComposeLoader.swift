@@ -12,6 +12,8 @@ import ReconcileKit
 /// (values are never read), and that a `healthcheck:` exists and passes. Top-level
 /// named volumes must exist (as PROJECT_NAME, or their `name:`/external name). Files
 /// listed under `include:` are loaded into the same project, their services alike.
+/// With `network_mode: host` a service's `ports:` are not expected either: the engine
+/// discards them (`validate` warns, `compose-host-network-ports`).
 /// Not compared (`uncomparedKeys`): build details, command, entrypoint, networks,
 /// depends_on, labels, env_file contents, deploy resources, and the rest. Services with
 /// `profiles:` none of which is active (`docker.compose.profiles`) or zero replicas are
@@ -55,7 +57,10 @@ enum ComposeLoader {
             let included = try included(by: text, reference: reference, project: observation.project, source: source, values: values)
             observation.containers += included.containers
             observation.volumes += included.volumes
-            observation.refusals = ComposeLint.problems(text, reference: reference, source: source, values: values).map {
+            // What compose refuses; its warnings (validate's) change nothing a run compares.
+            observation.refusals = ComposeLint.problems(text, reference: reference, source: source, values: values).filter {
+                $0.rule.severity == .error
+            }.map {
                 ComposeObservation.Refusal(rule: $0.rule.id, message: $0.message, position: $0.position)
             }
             return observation
@@ -287,7 +292,10 @@ enum ComposeLoader {
             notes.append("image (built from build:)")
         }
 
-        if let portsNode = settings["ports"] {
+        if settings["ports"] != nil, try isHostNetwork(settings, interpolation: interpolation) {
+            // As compose up does: the engine discards them, with a warning (validate's too).
+            notes.append("ports (network_mode: host: the engine discards published ports)")
+        } else if let portsNode = settings["ports"] {
             var bindings: [PortBinding] = []
             var complete = true
             for item in try portsNode.list() {
@@ -351,6 +359,13 @@ enum ComposeLoader {
         if settings["env_file"] != nil { notes.append("variables from env_file") }
         spec.notes = notes
         return spec
+    }
+
+    /// True for a service on the host's network (`network_mode: host`), where a container
+    /// has no ports of its own to publish.
+    static func isHostNetwork(_ settings: Merged, interpolation: Interpolation) throws -> Bool {
+        guard let mode = settings["network_mode"] else { return false }
+        return try interpolation.text(mode).value == "host"
     }
 
     /// One `ports:` entry: `"127.0.0.1:8000:8000"`, `8000`, or the long form

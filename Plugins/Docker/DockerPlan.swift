@@ -61,7 +61,12 @@ enum DockerPlan {
                 let live = observation.inspected[summary.id]
             else { continue }
             // As the verdict judged it: relative bind sources at the recorded project directory.
-            let container = desired.resolvingRelativeBinds(against: live.composeWorkingDir)
+            var container = desired.resolvingRelativeBinds(against: live.composeWorkingDir)
+            if live.usesHostNetwork, let ports = container.ports {
+                // A recreate keeps the host's network, where published ports are discarded.
+                byKey[key(container.name, DockerVerdict.expectedPorts(ports))] = .manual(DockerVerdict.hostNetworkFix)
+                container.ports = nil
+            }
             let fix = DockerFix(kind: .start, endpoint: observation.endpoint, version: version, target: live.id)
             if let wanted = container.state, wanted.rawValue != live.state {
                 byKey[key(container.name, wanted.rawValue)] =

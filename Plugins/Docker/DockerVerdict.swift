@@ -218,6 +218,9 @@ enum DockerVerdict {
         let missing = wanted.filter { binding in !container.ports.contains { binding.isSatisfied(by: $0) } }
         let extra = container.ports.filter { observed in !wanted.contains { $0.isSatisfied(by: observed) } }
         guard !missing.isEmpty || !extra.isEmpty else { return nil }
+        if container.usesHostNetwork && !context.fileSays({ $0.ports != nil }) {
+            return hostNetworkPorts(spec, missing, wanted)
+        }
         var problems: [String] = []
         var exposedWider = false
         for binding in missing {
@@ -253,6 +256,25 @@ enum DockerVerdict {
                 fileAlreadySays: context.fileSays { $0.ports.map { Set($0) == Set(wanted) } ?? false }),
             position: spec.position(of: "ports"))
     }
+
+    /// Ports wanted of a container on the host's network: the engine discards published
+    /// ports there, and a recreate keeps the network, so the only fixes are the manifest's
+    /// or the container's network (a compose file that publishes them recreates it off
+    /// the host's network: that case is an ordinary recreate).
+    static func hostNetworkPorts(_ spec: ContainerSpec, _ missing: [PortBinding], _ wanted: [PortBinding]) -> Finding {
+        Finding(
+            checker: checker, resource: spec.name, status: .drift, severity: .error, expected: expectedPorts(wanted),
+            observed: "no published ports (network mode host)",
+            message: "the container uses the host's network, where the engine discards published ports: "
+                + missing.map(\.description).joined(separator: ", ") + " cannot be published",
+            fix: Fix(summary: hostNetworkFix), position: spec.position(of: "ports"))
+    }
+
+    /// Why no recreate publishes a port on the host's network, and what does.
+    static let hostNetworkFix =
+        "On the host's network a container has no ports to publish: its process listens on the host's own ports, "
+        + "and a recreate keeps the network. Remove ports: from the manifest (say the port with host: listen: "
+        + "instead), or recreate the container on a bridge network (without --network host) to publish it."
 
     static func mountsDrift(_ spec: ContainerSpec, _ container: ContainerObservation, _ context: FixContext) -> Finding? {
         guard let wanted = spec.mounts else { return nil }

@@ -282,6 +282,27 @@ struct ComposeTests {
         #expect(broken.first?.message == "expected a list, found string '443:443'")
     }
 
+    /// Compose accepts `ports:` beside `network_mode: host` and the engine discards them
+    /// ("Published ports are discarded when using host network mode"): they are not
+    /// expected (no false drift, no fix that cannot work), the finding says why, and
+    /// `validate` warns at the `ports:` key.
+    @Test func portsBesideHostNetworkingAreNotExpectedAndValidateWarnsAtTheKey() throws {
+        let text = "services:\n  web:\n    image: caddy:2\n    network_mode: host\n    ports: [\"80:80\", \"443:443\"]\n"
+        let web = try #require(try derive(text).containers.first)
+        #expect(web.ports == nil)
+        #expect(web.notes == ["ports (network_mode: host: the engine discards published ports)"])
+        let reference = ComposeReference(file: "deploy/compose.yaml", project: "rims")
+        let warned = ComposeLint.problems(text, reference: reference)
+        #expect(warned.map(\.rule.id) == ["compose-host-network-ports"])
+        #expect(warned.first?.rule.severity == .warning)
+        #expect(warned.first?.position.description == "deploy/compose.yaml:5:5")
+        #expect(warned.first?.related.first?.position.line == 4)
+        let loaded = ComposeLoader.load(reference, source: StubSource(files: ["deploy/compose.yaml": text]), environment: [:])
+        #expect(loaded.refusals.isEmpty, "compose does not refuse it: a run has nothing to call drift")
+        let bridged = try derive(text.replacingOccurrences(of: "network_mode: host", with: "network_mode: bridge"))
+        #expect(bridged.containers.first?.ports?.count == 2)
+    }
+
     @Test func missingFileIsAProblemNotAnEmptyStack() throws {
         let observed = ComposeLoader.load(
             ComposeReference(file: "deploy/compose.yaml"), source: StubSource(files: [:]), environment: [:])

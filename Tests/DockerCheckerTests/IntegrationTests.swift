@@ -25,6 +25,17 @@ struct IntegrationTests {
         return (observation, findings)
     }
 
+    /// The findings about `web` on `observation` when a compose file of `project` is the
+    /// desired state, naming it with the service settings `settings` (indented lines).
+    func composeFindings(_ observation: DockerObservation, web: String, project: String, settings: String) throws -> [Finding] {
+        var composed = observation
+        let reference = ComposeReference(file: "deploy/compose.yaml", project: project)
+        composed.compose = try ComposeLoader.derive(
+            "services:\n  web:\n    container_name: \(web)\n    image: \(PodmanEngine.image)\n" + settings, reference: reference,
+            values: [:])
+        return DockerChecker().compare(DockerSpec(compose: reference), with: composed).about(web)
+    }
+
     @Test func runningExitedAndNeverStartedContainersWithVolumeBindAndPort() async throws {
         let scene = try Scene()
         defer { scene.tearDown() }
@@ -157,19 +168,51 @@ struct IntegrationTests {
         #expect(drift.message == "container port 80 is published as 127.0.0.1:\(port):80, expected 127.0.0.1:\(port + 1)-\(port + 2):80")
 
         // The same, written in a compose file's long form.
-        var composed = observation
-        composed.compose = try ComposeLoader.derive(
-            """
-            services:
-              web:
-                container_name: \(web)
-                image: \(PodmanEngine.image)
-                ports:
-                  - { target: 80, host_ip: 127.0.0.1, published: "\(port)-\(port + 1)" }
-            """, reference: ComposeReference(file: "deploy/compose.yaml", project: scene.prefix), values: [:])
-        let compose = DockerChecker().compare(
-            DockerSpec(compose: ComposeReference(file: "deploy/compose.yaml", project: scene.prefix)), with: composed)
-        #expect(compose.about(web).map(\.status) == [.ok], "\(compose.map(\.message))")
+        let compose = try composeFindings(
+            observation, web: web, project: scene.prefix,
+            settings: "    ports:\n      - { target: 80, host_ip: 127.0.0.1, published: \"\(port)-\(port + 1)\" }\n")
+        #expect(compose.map(\.status) == [.ok], "\(compose.map(\.message))")
+    }
+
+    /// A container on the host's network has no published ports (the engine discards
+    /// them): ports the manifest wants are drift whose fix is not a recreate (it would keep
+    /// the network), and the plan leaves it manual; a compose file saying `network_mode:
+    /// host` and `ports:` expects none, so the same container is in sync with it.
+    @Test func portsWantedOfAContainerOnTheHostsNetworkAreNeverARecreate() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let web = scene.container("web")
+        let port = try freeLoopbackPort()
+        let labels = ["--label", "com.docker.compose.project=\(scene.prefix)", "--label", "com.docker.compose.service=web"]
+        try scene.engine.run(web, labels + ["--network", "host", "-p", "127.0.0.1:\(port):80"])
+        let (observation, findings) = try await check(
+            "endpoint: \(scene.engine.endpoint)\ncontainers:\n  - name: \(web)\n    ports: [\"127.0.0.1:\(port):80\"]\n")
+        let ports = try #require(findings.about(web).first)
+        #expect(ports.status == .drift)
+        #expect(
+            ports.message
+                == "the container uses the host's network, where the engine discards published ports: 127.0.0.1:\(port):80 "
+                + "cannot be published")
+        #expect(ports.fix?.summary == DockerVerdict.hostNetworkFix && ports.fix?.snippet == nil)
+        let spec = try SpecText.decode(
+            "endpoint: \(scene.engine.endpoint)\ncontainers:\n  - name: \(web)\n    image: other:1\n    ports: [\"127.0.0.1:\(port):80\"]\n"
+        )
+        let judged = DockerChecker().compare(spec, with: observation)
+        let remedies = DockerPlan.remedies(spec, observation, judged)
+        let portsIndex = try #require(judged.firstIndex { $0.message.contains("host's network") })
+        #expect(remedies[portsIndex] == .manual(DockerVerdict.hostNetworkFix))
+        let imageIndex = try #require(judged.firstIndex { $0.expected == "other:1" })
+        guard case .action(let recreate)? = remedies[imageIndex] else {
+            Issue.record("the image is still recreated: \(String(describing: remedies[imageIndex]))")
+            return
+        }
+        #expect(recreate.after == "a new container with the manifest's image", "\(String(describing: recreate.after))")
+
+        let compose = try composeFindings(
+            observation, web: web, project: scene.prefix,
+            settings: "    network_mode: host\n    ports: [\"127.0.0.1:\(port):80\"]\n")
+        #expect(compose.map(\.status) == [.ok], "\(compose.map(\.message))")
+        #expect(compose.first?.message.contains("network_mode: host") == true, "\(compose.map(\.message))")
     }
 
     @Test func unhealthyContainerReportsItsFailingCheck() async throws {
