@@ -12,6 +12,10 @@ import Testing
         "0x1F", "1e3", "007", "@at", "`tick`", "*alias", "&anchor", "!tag", "%directive", "[flow, list]", "{flow: map}",
         "NUL \u{0} BEL \u{7} ESC \u{1B}[31m", "DEL \u{7F} C1 \u{85}\u{9B}", "line\u{2028}separator\u{2029}paragraph",
         "bidi \u{202E}evil\u{202C}", "BOM \u{FEFF}", "ünïcødé 🐳", "CR\r\nLF", "--- document", "... end",
+        "'", "\"", "-", "-1", "+1", ".5", "1_000", "0o17", ".inf", "-.inf", ".NaN", "1:20", "2026-11-28", "y", "n", "on",
+        "off", "Yes", "NULL", "?", ":", "|", ">", "a: b # c", "trailing colon:", "interlinear \u{FFF9}x\u{FFFB}",
+        "nonchar \(Unicode.Scalar(0xFDD0)!)\(Unicode.Scalar(0xFFFE)!)", "ALM \u{061C} LRM \u{200E} isolate \u{2066}x\u{2069}",
+        "astral 𝔘\u{E0041}",
     ]
 
     /// Reads `text` back as the manifest decoder does and returns the top-level mapping.
@@ -31,6 +35,16 @@ import Testing
         #expect(try entries[0].value.string() == text, "\(written)")
         #expect(try entries[1].value.stringList() == [text, "after"], "\(written)")
         #expect(try entries[2].value.entries().first?.value.string() == text, "\(written)")
+    }
+
+    /// What a person reads must not hide anything: no scalar `UntrustedText` escapes in
+    /// every output (controls, bidi, separators, noncharacters) reaches the file as
+    /// itself, in a value or a key. One list decides it for both.
+    @Test(arguments: hostile)
+    func noScalarTheOutputsEscapeIsWrittenAsItself(_ text: String) throws {
+        let written = YAMLWriter.document([YAMLEntry(text, .string(text)), YAMLEntry("list", .strings([text]))])
+        let unsafe = written.unicodeScalars.filter { $0 != "\n" && UntrustedText.terminalLine(String($0)) != String($0) }
+        #expect(unsafe.isEmpty, "\(unsafe.map { String($0.value, radix: 16) }) in \(UntrustedText.terminalLine(written))")
     }
 
     @Test(arguments: hostile)

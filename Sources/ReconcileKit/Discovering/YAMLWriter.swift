@@ -2,7 +2,8 @@
 /// manifest decoder, as exactly the values it was given.
 ///
 /// The one place discovered text becomes YAML: every string is double-quoted with
-/// YAML's escapes (quotes, backslashes, control characters, line separators), `${` is
+/// YAML's escapes (quotes, backslashes, and what `UntrustedText.mustEscape` never
+/// shows as itself: control, bidi and separator characters), `${` is
 /// written `$${` (the manifest's literal form, so a discovered `${x}` is not read as a
 /// variable), keys that a YAML reader could take for something else are quoted, and
 /// comment lines are escaped as terminal lines (a newline in a discovered name cannot
@@ -90,9 +91,10 @@ public enum YAMLWriter {
         return plain ? text : quoted(text, literalDollars: true)
     }
 
-    /// A double-quoted scalar: `"`, `\`, control characters, line and paragraph
-    /// separators, bidi controls and non-characters escaped; `${` doubled to `$${` unless
-    /// `literalDollars` (keys are not substituted).
+    /// A double-quoted scalar: `"` and `\` escaped, and every scalar `UntrustedText`
+    /// never shows as itself (control, bidi, separator, noncharacter: its one list)
+    /// written as a YAML escape; `${` doubled to `$${` unless `literalDollars` (keys are
+    /// not substituted).
     public static func quoted(_ text: String, literalDollars: Bool = false) -> String {
         let source = literalDollars ? text : text.replacingOccurrences(of: "${", with: "$${")
         var result = "\""
@@ -104,7 +106,7 @@ public enum YAMLWriter {
             case "\t": result += "\\t"
             case "\r": result += "\\r"
             default:
-                if needsEscape(scalar) {
+                if UntrustedText.mustEscape(scalar) {
                     result += "\\u" + UntrustedText.hex(scalar.value, digits: 4)
                 } else {
                     result.unicodeScalars.append(scalar)
@@ -112,14 +114,6 @@ public enum YAMLWriter {
             }
         }
         return result + "\""
-    }
-
-    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0xFFFE, 0xFFFF: true
-        case 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: true
-        default: false
-        }
     }
 
     /// A comment, one `# ` line per line of `text`, each escaped as a terminal line.

@@ -162,17 +162,29 @@ public enum UntrustedText {
     /// The visible form of a scalar that must not reach a terminal or a page as itself;
     /// nil for anything else (tabs pass: fixes indent Caddyfile snippets with them).
     static func visibleEscape(_ scalar: Unicode.Scalar) -> String? {
+        guard mustEscape(scalar) else { return nil }
         switch scalar.value {
-        case 0x09: return nil
         case 0x0A: return "\\n"
         case 0x0D: return "\\r"
         case 0x00...0x1F, 0x7F...0x9F: return "\\x" + hex(scalar.value, digits: 2)
-        // Noncharacters: U+FFFE and U+FFFF are not XML 1.0 characters (a JUnit report
-        // carrying one does not parse); U+FDD0…U+FDEF are as meaningless.
+        default: return "\\u{" + hex(scalar.value, digits: 4) + "}"
+        }
+    }
+
+    /// Whether `scalar` must never be written as itself where a person reads it: the
+    /// one list, for every output and for the YAML discover writes (which escapes these
+    /// in its own syntax). Control characters but the tab (C0, DEL, C1), bidi controls
+    /// and marks, line and paragraph separators, the BOM, interlinear annotation
+    /// characters, and noncharacters (U+FFFE and U+FFFF are not XML 1.0 characters, so a
+    /// JUnit report carrying one does not parse; U+FDD0…U+FDEF are as meaningless).
+    static func mustEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09: false
+        case 0x00...0x1F, 0x7F...0x9F: true
         case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFEFF, 0xFFF9...0xFFFB,
             0xFDD0...0xFDEF, 0xFFFE, 0xFFFF:
-            return "\\u{" + hex(scalar.value, digits: 4) + "}"
-        default: return nil
+            true
+        default: false
         }
     }
 
