@@ -184,6 +184,9 @@ public struct ContainerObservation: Sendable, Hashable, Codable {
     /// What it was created with, for a fix that recreates it as it is; nil in
     /// observations recorded before it was read.
     public var definition: ContainerDefinition?
+    /// Started with `--rm` (`HostConfig.AutoRemove`): its own stop removes it, so it is
+    /// never recreated (nil in observations recorded before it was read).
+    public var autoRemove: Bool?
 
     /// On the host's network (`--network host`), where the engine discards published ports.
     var usesHostNetwork: Bool { definition?.networkMode == "host" }

@@ -49,7 +49,8 @@ extension DockerFix {
 ///
 /// Start a stopped container (`apply.docker: [start]`), change a restart policy in place
 /// (`restart_policy`), create a missing named volume (`volumes`), and replace a running
-/// container whose image, ports, mounts or environment values differ (`recreate`), which
+/// container whose image, ports, mounts or environment values differ (`recreate`; never
+/// one started with `--rm`, which is manual with the reason apply would give), which
 /// also changes a restart policy when the policy does not allow the update or the engine
 /// lacks the call. Variables the manifest only names stay manual: it has no value to set.
 enum DockerPlan {
@@ -78,7 +79,12 @@ enum DockerPlan {
                             payload: encode(fix)))
                     : .manual("reconcile only starts stopped containers; bring it to \(wanted.rawValue) by hand")
             }
-            let recreate = recreateAction(container, live, fix)
+            var recreate = recreateAction(container, live, fix)
+            if recreate != nil, live.autoRemove == true {
+                recreate = nil
+                let refusal = Remedy.manual(DockerRecreate.refusal(autoRemoving: live.name))
+                for expected in recreateKeys(container) { byKey[key(container.name, expected)] = refusal }
+            }
             if let recreate {
                 for expected in recreateKeys(container) { byKey[key(container.name, expected)] = .action(recreate) }
             }

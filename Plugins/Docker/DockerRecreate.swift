@@ -25,12 +25,9 @@ struct DockerRecreate {
         let body: Data
         do throws(EngineProblem) {
             let inspect = try await inspectObject(fix.target)
-            // Its own stop removes it: it could not be parked, and nothing would be left to bring back.
+            // The plan already refuses it (DockerPlan); this catches one made with --rm since.
             if (inspect["HostConfig"] as? [String: Any])?["AutoRemove"] as? Bool == true {
-                throw EngineProblem(
-                    kind: .other,
-                    message: "\(fix.name) was started with --rm (AutoRemove): stopping it removes it, so it cannot be kept "
-                        + "for undo; nothing was changed: recreate it by hand", hint: "")
+                throw EngineProblem(kind: .other, message: "nothing was changed: \(Self.refusal(autoRemoving: fix.name))", hint: "")
             }
             body = try Self.createBody(inspect, fix)
             try await client.change("POST", "/containers/\(fix.target)/stop", version: fix.version)
@@ -59,6 +56,14 @@ struct DockerRecreate {
             }
             throw ApplyUndone("\(error.message); the old container runs again under its name")
         }
+    }
+
+    /// Why a container started with `--rm` is never recreated, in the plan and in apply:
+    /// its own stop would remove it, so it could not be parked, and nothing would be
+    /// left to bring back.
+    static func refusal(autoRemoving name: String) -> String {
+        "\(name) was started with --rm (AutoRemove): stopping it removes it, so it cannot be kept for undo and "
+            + "reconcile never recreates it; recreate it by hand"
     }
 
     /// Removes the replacement (if any) and starts the old container under its name again.

@@ -92,6 +92,7 @@ enum EngineJSON {
             }
 
             let RestartPolicy: RestartPolicy?
+            let AutoRemove: Bool?
             let PortBindings: [String: [PortBindingJSON]?]?
             let NetworkMode: String?
             let Ulimits: [Ulimit]?
@@ -240,7 +241,7 @@ enum EngineJSON {
             composeWorkingDir: labels[composeWorkingDirLabel],
             environmentNames: environmentNames(inspect.Config?.Env ?? []),
             environmentValues: environmentValues(inspect.Config?.Env ?? [], of: valued),
-            definition: definition(inspect))
+            definition: definition(inspect), autoRemove: inspect.HostConfig?.AutoRemove ?? false)
     }
 
     /// The settings a printed `docker run` carries over (secret values already dropped).
