@@ -29,6 +29,7 @@ struct DockerRecreate {
             if (inspect["HostConfig"] as? [String: Any])?["AutoRemove"] as? Bool == true {
                 throw EngineProblem(kind: .other, message: "nothing was changed: \(Self.refusal(autoRemoving: fix.name))", hint: "")
             }
+            try await refuseLeftover()
             body = try Self.createBody(inspect, fix)
             try await client.change("POST", "/containers/\(fix.target)/stop", version: fix.version)
         } catch {
@@ -64,6 +65,29 @@ struct DockerRecreate {
     static func refusal(autoRemoving name: String) -> String {
         "\(name) was started with --rm (AutoRemove): stopping it removes it, so it cannot be kept for undo and "
             + "reconcile never recreates it; recreate it by hand"
+    }
+
+    /// Fails, before anything changes, when `<name>-reconcile-old` already exists: a
+    /// recreate that was killed before it finished (SIGKILL, a crash, a power cut) parked
+    /// it there, and the rename would fail only after the stop. Nothing proves whether it
+    /// is reconcile's own or which of the two should stay (the journal's line is written
+    /// once an action ends), so a person decides, told exactly what to look at and run.
+    func refuseLeftover() async throws(EngineProblem) {
+        let response = try await client.get("/v\(fix.version)/containers/\(parkedName)/json")
+        guard response.status != 404 else { return }
+        let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
+        guard (200..<300).contains(response.status), let id = object?["Id"] as? String else {
+            throw EngineProblem(
+                kind: .other, message: "GET /containers/\(parkedName)/json answered \(response.status)", hint: "check the engine's log")
+        }
+        let state = (object?["State"] as? [String: Any])?["Status"] as? String ?? "unknown"
+        throw EngineProblem(
+            kind: .other,
+            message: "\(parkedName) (\(id.prefix(12)), \(state)) already exists: an earlier recreate of \(fix.name) did not "
+                + "finish and left the old container parked; nothing was changed. If \(fix.name) runs as it should, remove the "
+                + "old one (docker rm \(parkedName)); if not, bring the old one back (docker rm -f \(fix.name) && docker rename "
+                + "\(parkedName) \(fix.name) && docker start \(fix.name)); then run reconcile again",
+            hint: "")
     }
 
     /// Removes the replacement (if any) and starts the old container under its name again.

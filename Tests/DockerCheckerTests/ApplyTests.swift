@@ -251,6 +251,33 @@ struct ApplyTests {
         #expect(try scene.engine.inspect(web, "{{.State.Status}}") == "running")
     }
 
+    /// A `<name>-reconcile-old` left by a recreate that was killed halfway blocks the
+    /// parking rename. It used to be met only after the stop (the container down, then
+    /// started again, reported rolled back with the engine's 409); now the recreate fails
+    /// before anything changes, naming the container and the commands that resolve it.
+    /// Found by exploratory review.
+    @Test func aLeftoverParkedContainerFailsTheRecreateBeforeAnythingChangesAndSaysWhatToRun() async throws {
+        let scene = try Scene()
+        defer { scene.tearDown() }
+        let web = scene.container("web")
+        let parked = scene.container("web-reconcile-old")
+        let media = scene.volume("media")
+        try scene.engine.podman(["volume", "create", media])
+        try scene.engine.run(web, [], command: Self.stoppable)
+        try scene.engine.create(parked)
+        let (oldID, startedAt) = (try scene.engine.inspect(web, "{{.Id}}"), try scene.engine.inspect(web, "{{.State.StartedAt}}"))
+        let result = try await recreate(web, mounting: media, in: scene)
+        #expect(result.failed)
+        #expect(result.rendered == ["failed docker recreate \(web)"])
+        let detail = result.actions.first?.detail ?? ""
+        #expect(
+            detail.contains("\(parked) (") && detail.contains("already exists: an earlier recreate of \(web) did not finish"), "\(detail)")
+        #expect(detail.contains("(docker rm \(parked))") && detail.contains("docker rename \(parked) \(web)"), "\(detail)")
+        #expect(try scene.engine.inspect(web, "{{.Id}}") == oldID)
+        #expect(try scene.engine.inspect(web, "{{.State.StartedAt}}") == startedAt, "never stopped")
+        #expect(try containers(named: web, scene).sorted() == [Substring(web), Substring(parked)])
+    }
+
     @Test func aReplacementThatExitsAtOnceIsRemovedAndTheOldContainerRunsAgainUnderItsName() async throws {
         let scene = try Scene()
         defer { scene.tearDown() }
