@@ -21,7 +21,10 @@ struct ApplyOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Wait up to this long for another apply to finish (default: exit 1 at once).", valueName: "seconds"))
+            "Wait up to this long for another apply to finish (default: exit 1 at once).",
+            discussion: "The lock is the host's: apply.lock in the standard state directory "
+                + "(/var/lib/reconcile as root), whatever --journal or --state-dir a run names.",
+            valueName: "seconds"))
     var lockWait: Double = 0
 
     func validate() throws {
@@ -33,7 +36,9 @@ struct ApplyOptions: ParsableArguments {
         let message: String
     }
 
-    /// Takes the lock, opens the journal (`--journal`, else the state directory's),
+    /// Takes the host's lock (in the standard state directory, never beside `--journal`
+    /// or in `--state-dir`, so runs naming other ones still take turns), opens the journal
+    /// (`--journal`, else the state directory's),
     /// watches SIGTERM/SIGINT/SIGHUP (`takingSignals`; not in `reconcile serve`, whose agent
     /// owns them and lets the apply finish), runs the pipeline. The lock is waited for
     /// within what is left of `deadline` (the watchdog no longer watches an apply), and
@@ -53,7 +58,7 @@ struct ApplyOptions: ParsableArguments {
         do {
             journal = try Journal(path: journalPath)
             lock = try await ApplyLock.acquire(
-                StateDirectory.lock(besideJournal: journalPath), wait: min(wait, left), interruption: interruption)
+                StateDirectory.standard().applyLock, wait: min(wait, left), interruption: interruption)
         } catch let busy as ApplyLockBusy where wait > left {
             throw Unavailable(message: "\(busy); stopped waiting at the run's --deadline of \(deadline.budget.secondsText)")
         } catch {

@@ -44,16 +44,22 @@ import Testing
             environment: ["XDG_STATE_HOME": setup.state.path])
     }
 
-    @Test func aSecondApplyExitsAtOnceNamingTheFirstOrWaitsWithLockWait() async throws {
-        let setup = try await Self.setUp()
-        defer { setup.caddy.stop() }
+    /// Starts an apply and returns once it holds the host's lock (held in its verify).
+    static func startHoldingTheLock(_ setup: Setup) async throws -> ManagedProcess {
         let first = try Self.startApply(setup)
-        let lock = setup.state.file("apply.lock")
+        let lock = setup.state.file("reconcile/apply.lock")
         try await offPool {
             try waitUntil("the first apply to hold the lock") {
                 (try? String(contentsOfFile: lock, encoding: .utf8)) == "\(first.pid)\n" || !first.process.isRunning
             }
         }
+        return first
+    }
+
+    @Test func aSecondApplyExitsAtOnceNamingTheFirstOrWaitsWithLockWait() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.caddy.stop() }
+        let first = try await Self.startHoldingTheLock(setup)
         let second = try await reconcileRun(repo: setup.repo.path, state: setup.state.path)
         #expect(second.status == 1)
         #expect(second.stderr.contains("another reconcile is applying (pid \(first.pid))"), "\(second.stderr)")
@@ -68,6 +74,29 @@ import Testing
         #expect(await first.process.exitStatus() == 0, "\(first.output)")
         #expect(waiting.status == 0, "\(waiting.stderr)")
         #expect(waiting.actions.isEmpty, "the first apply already repaired everything")
+    }
+
+    /// The lock is the host's, not the journal's: an apply naming another `--journal`
+    /// and `--state-dir` still waits for the first (the lock sat beside the journal, so
+    /// two such applies changed the same services at once). Found by exploratory review.
+    @Test func anApplyWithAnotherJournalAndStateDirectoryStillWaitsForTheFirst() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.caddy.stop() }
+        let first = try await Self.startHoldingTheLock(setup)
+        let elsewhere = try TemporaryDirectory(prefix: "reconcile-apply-elsewhere")
+        let second = try await offPool {
+            try run(
+                TestPaths.reconcileBinary,
+                [
+                    "--repo", setup.repo.path, "--manifest", "manifests/production.yaml", "--journal", elsewhere.file("journal.jsonl"),
+                    "--state-dir", elsewhere.file("state"),
+                ], environment: ["XDG_STATE_HOME": setup.state.path])
+        }
+        try setup.upstream.openGate("verify")
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another reconcile is applying (pid \(first.pid))"), "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.file("apply.lock")), "no lock beside the other journal")
+        #expect(await first.process.exitStatus() == 0, "\(first.output)")
     }
 
     /// SIGHUP too (a closed terminal or SSH session): it used to end reconcile at once,
@@ -188,7 +217,8 @@ import Testing
     /// The test itself holds the apply lock (as another reconcile would) and starts an
     /// apply that waits for it; returns once that apply has the lock file open.
     static func startWaiting(_ setup: Setup, extra: [String]) async throws -> (apply: ManagedProcess, holder: Int32) {
-        let lock = setup.state.file("apply.lock")
+        let lock = setup.state.file("reconcile/apply.lock")
+        try FileManager.default.createDirectory(atPath: setup.state.file("reconcile"), withIntermediateDirectories: true)
         let holder = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #expect(holder >= 0 && flock(holder, LOCK_EX) == 0)
         let pid = Array("\(getpid())\n".utf8)

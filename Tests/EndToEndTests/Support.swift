@@ -12,7 +12,8 @@ func reconcile(
     var base: [String: String?] = [
         "RECONCILE_HEALTH_TOKEN": nil, "NO_COLOR": nil, "GITHUB_STEP_SUMMARY": nil,
         "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-e2e-cache",
-        "XDG_STATE_HOME": NSTemporaryDirectory() + "reconcile-e2e-state",
+        // This test process's own: the apply lock in it is the "host's" for these tests.
+        "XDG_STATE_HOME": NSTemporaryDirectory() + "reconcile-e2e-state-\(getpid())",
     ]
     base.merge(ScratchRepository.environment) { $1 }
     base.merge(environment) { $1 }

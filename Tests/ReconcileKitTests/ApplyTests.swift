@@ -187,7 +187,7 @@ struct SettingsSection: ManifestSection {
         #expect(StateDirectory.standard(environment: ["XDG_STATE_HOME": "/s"], isRoot: true).journal == "/s/reconcile/journal.jsonl")
         #expect(StateDirectory.standard(environment: [:], isRoot: true).path == "/var/lib/reconcile")
         #expect(StateDirectory.standard(environment: ["HOME": "/home/u"], isRoot: false).path == "/home/u/.local/state/reconcile")
-        #expect(StateDirectory.lock(besideJournal: "/x/j.jsonl") == "/x/apply.lock")
+        #expect(StateDirectory.standard(environment: [:], isRoot: true).applyLock == "/var/lib/reconcile/apply.lock")
     }
 
     @Test func theJournalAppendsOneCompleteLinePerAction() throws {

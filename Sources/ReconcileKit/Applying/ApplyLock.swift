@@ -1,7 +1,9 @@
 import Foundation
 
-/// One apply at a time: an exclusive `flock(2)` on `apply.lock` beside the journal,
-/// holding the owner's pid so a second run can say whom it waits for. The kernel drops
+/// One apply at a time on a host: an exclusive `flock(2)` on the standard state
+/// directory's `apply.lock` (`StateDirectory.applyLock`; never beside `--journal`, or two
+/// runs naming different journals would change the same services at once), holding the
+/// owner's pid so a second run can say whom it waits for. The kernel drops
 /// the lock when the process dies, however it dies, so there is never a stale lock.
 /// Dry runs never take it.
 public final class ApplyLock: Sendable {

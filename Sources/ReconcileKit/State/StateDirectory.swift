@@ -36,11 +36,10 @@ public struct StateDirectory: Sendable, Hashable {
     /// `journal.jsonl`: one JSON line per action apply executed.
     public var journal: String { path + "/journal.jsonl" }
 
-    /// The apply lock beside a journal (`apply.lock` in the journal's directory), so two
-    /// runs writing one journal never apply at the same time.
-    public static func lock(besideJournal journal: String) -> String {
-        directory(of: journal) + "/apply.lock"
-    }
+    /// `apply.lock`: the host's one apply lock, in the standard state directory
+    /// (``standard(environment:isRoot:)``), whatever `--journal` or `--state-dir` a run
+    /// names, so two applies on one host never change it at the same time.
+    public var applyLock: String { path + "/apply.lock" }
 
     /// The directory a file path names (`.` for a bare name such as `journal.jsonl`).
     public static func directory(of file: String) -> String {
