@@ -134,13 +134,15 @@ import Testing
         let setup = try await Self.setUp()
         defer { setup.caddy.stop() }
         let before = try await liveConfig(setup.caddy)
-        let apply = try Self.startApply(setup, extra: ["--deadline", "8", "--timeout", "60"])
+        // 16 s: the start, the first observation and the PATCH must fit in the 12 s before
+        // the undo's quarter however loaded the machine is; the run then takes about 16 s.
+        let apply = try Self.startApply(setup, extra: ["--deadline", "16", "--timeout", "60"])
         try await offPool { try waitUntil(timeout: .seconds(120), "the apply to end on its own") { !apply.process.isRunning } }
         #expect(await apply.process.exitStatus() == 1, "\(apply.output)")
         #expect(
             apply.output.contains(
                 "verification failed: health held was ok before and is unknown after the apply: did not finish within ")
-                && apply.output.contains("(what the run's --deadline of 8s left for verification, keeping 2s for undo)"),
+                && apply.output.contains("(what the run's --deadline of 16s left for verification, keeping 4s for undo)"),
             "\(apply.output)")
         #expect(journalLines(setup.state.path).map { $0["result"] as? String } == ["applied", "rolled_back"])
         #expect(try await liveConfig(setup.caddy) == before, "the change is undone")
