@@ -49,13 +49,9 @@ import Testing
     /// Port 1 refuses connections: a request that got out would fail with
     /// connectionRefused, so refusedByPolicy proves it never left the process.
     @Test func aRefusedRequestNeverLeavesTheProcess() async {
-        let client = HTTPClient(policy: Self.policy)
-        do {
-            _ = try await client.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:1/containers/x/start"))
-            Issue.record("the request was sent")
-        } catch {
-            #expect(error.kind == .refusedByPolicy)
-            #expect(error.message.contains("read-only+docker-exec"))
-        }
+        let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:1/containers/x/start")
+        let error = await expectFailure(request, client: HTTPClient(policy: Self.policy))
+        #expect(error?.kind == .refusedByPolicy)
+        #expect(error?.message.contains("read-only+docker-exec") == true)
     }
 }

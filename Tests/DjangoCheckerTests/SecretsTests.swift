@@ -10,12 +10,6 @@ import Testing
 /// format, not even when a non-secret setting holds the key, when the manifest asks for
 /// DATABASES, or when the settings fail with an error that quotes the key.
 @Suite struct SecretsTests {
-    static let gitEnvironment = [
-        "GIT_AUTHOR_NAME": "Reconcile Tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-        "GIT_COMMITTER_NAME": "Reconcile Tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-        "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
-    ]
-
     static let manifest = manifest(
         settings: ["DEBUG: false", "RIMS_ECHO: visible", "DATABASES: {}"],
         more: "  console_logging: true\n  deploy_check: { fail_level: WARNING }\n")
@@ -37,20 +31,15 @@ import Testing
         """ + more
     }
 
-    /// A repository with `manifest` committed.
-    static func repository(_ manifest: String = manifest) async throws -> TemporaryDirectory {
-        let repo = try TemporaryDirectory(prefix: "reconcile-django-secrets")
-        try repo.write("manifests/prod.yaml", manifest)
-        try await tool("git", ["-C", repo.path, "-c", "init.defaultBranch=main", "init", "-q"], environment: gitEnvironment)
-        try await tool("git", ["-C", repo.path, "add", "-A"], environment: gitEnvironment)
-        try await tool("git", ["-C", repo.path, "commit", "-q", "-m", "Desired state"], environment: gitEnvironment)
-        return repo
+    /// A repository with `manifest` committed (made off the cooperative pool: git blocks).
+    static func repository(_ manifest: String = manifest) async throws -> ScratchRepository {
+        try await offPool { try ScratchRepository(files: ["manifests/prod.yaml": manifest]) }
     }
 
     /// Runs the built binary; returns exit status and everything it wrote.
     static func reconcile(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         var environment = ProcessInfo.processInfo.environment
-        environment.merge(gitEnvironment) { $1 }
+        environment.merge(ScratchRepository.environment.compactMapValues { $0 }) { $1 }
         environment["NO_COLOR"] = "1"
         let output = try await Subprocess.run(
             executable: TestPaths.reconcileBinary, arguments: arguments, environment: environment,
@@ -69,10 +58,9 @@ import Testing
             ),
         ])
     func secretsNeverAppear(_ variant: String, _ settings: String, _ expectedStatus: Int32) async throws {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(settings)
+        let project = try await DjangoProject.make(settings: settings)
         let repo = try await Self.repository()
-        let report = repo.file("report.json")
+        let report = repo.directory.file("report.json")
         var outputs: [String: String] = [:]
         for format in ["text", "json", "github"] {
             let (status, output) = try await Self.reconcile([

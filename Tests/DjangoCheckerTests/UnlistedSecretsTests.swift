@@ -31,13 +31,12 @@ import Testing
     /// Every run's stdout and stderr, the report file and every file of the state
     /// directory, for each format.
     static func outputs(pinning names: [String], expecting status: Int32) async throws -> String {
-        let project = try await DjangoProject.make()
-        try project.appendSettings(missedNames)
+        let project = try await DjangoProject.make(settings: missedNames)
         let repo = try await SecretsTests.repository(SecretsTests.manifest(settings: names.map { "\($0): x" }))
         let state = try TemporaryDirectory(prefix: "reconcile-django-shapes-state")
         var everything = ""
         for format in ["text", "json"] {
-            let report = repo.file("report-\(format).json")
+            let report = repo.directory.file("report-\(format).json")
             let (exit, output) = try await SecretsTests.reconcile([
                 "--dry-run", "--repo", repo.path, "--format", format, "--report-file", report, "--state-dir", state.path,
                 "--var", "project=\(project.path)", "--var", "python=\(DjangoProject.venvPython)",

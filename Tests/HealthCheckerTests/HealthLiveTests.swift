@@ -236,8 +236,7 @@ import Testing
         #expect(result.observed == "not sent: policy 'read-only+docker-exec' refuses POST \(server.baseURL)/status/200?case=dry-run")
         // A refused request would be refused again: it is not retried.
         let spec = HealthSpec(checks: [Self.check(url: "\(server.baseURL)/x", retries: 3, method: "POST")])
-        let observations = try await HealthChecker().observe(
-            spec, in: dryRunContext())
+        let observations = try await HealthChecker().observe(spec, in: dryRunContext())
         #expect(observations["api"]?.attempts == 1)
         #expect(result.fix?.summary.hasPrefix("A read-only run (--dry-run, or no manifest with an apply: section) sends only GET") == true)
         #expect(server.receivedRequests().isEmpty)

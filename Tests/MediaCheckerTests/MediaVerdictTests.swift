@@ -71,12 +71,17 @@ import Testing
                 compose: compose))
     }
 
+    /// The mount finding when nothing is mounted, with `repair` as the container's recreate.
+    static func nothingMounted(repair: ContainerRepair? = nil) -> Finding? {
+        findings {
+            $0.mount = .observed(nil)
+            $0.repair = repair
+        }["media: mount"]
+    }
+
     @Test func nothingMountedInAComposeContainerIsDriftWithTheComposeVolumesEntry() {
         let labels = ["com.docker.compose.project": "rims", "com.docker.compose.service": "backend"]
-        let finding = Self.findings {
-            $0.mount = .observed(nil)
-            $0.repair = Self.repair(Self.backend(labels: labels))
-        }["media: mount"]
+        let finding = Self.nothingMounted(repair: Self.repair(Self.backend(labels: labels)))
         #expect(finding?.status == .drift)
         #expect(finding?.message.contains("nothing is mounted at /app/media") == true)
         #expect(finding?.fix?.snippet == "services:\n  backend:\n    volumes:\n      - media_data:/app/media\nvolumes:\n  media_data: {}")
@@ -85,10 +90,8 @@ import Testing
     }
 
     @Test func nothingMountedWhenTheManifestNamesAComposeFileIsTheComposeEntry() {
-        let finding = Self.findings {
-            $0.mount = .observed(nil)
-            $0.repair = Self.repair(Self.backend(), compose: ComposeObservation(file: "compose.yaml", project: "rims"))
-        }["media: mount"]
+        let finding = Self.nothingMounted(
+            repair: Self.repair(Self.backend(), compose: ComposeObservation(file: "compose.yaml", project: "rims")))
         #expect(finding?.fix?.language == "yaml")
         #expect(finding?.fix?.summary.contains("docker compose -p rims up -d backend") == true)
     }
@@ -96,11 +99,7 @@ import Testing
     /// No compose labels and no compose file: the same docker run recreate as the Docker
     /// finding's, keeping the container's command, mounts, network and environment.
     @Test func nothingMountedInAContainerWithoutComposeIsADockerRunRecreate() throws {
-        let finding = Self.findings {
-            $0.mount = .observed(nil)
-            $0.repair = Self.repair(Self.backend())
-        }["media: mount"]
-        let fix = try #require(finding?.fix)
+        let fix = try #require(Self.nothingMounted(repair: Self.repair(Self.backend()))?.fix)
         #expect(fix.language == "shell")
         #expect(!fix.summary.contains("compose"), "\(fix.summary)")
         #expect(
@@ -120,7 +119,7 @@ import Testing
     }
 
     @Test func nothingMountedInAContainerThatWasNotInspectedStillSaysWhatToMount() {
-        let finding = Self.findings { $0.mount = .observed(nil) }["media: mount"]
+        let finding = Self.nothingMounted()
         #expect(finding?.fix?.summary == "Mount /srv/media at /app/media in container backend, then recreate it.")
         #expect(finding?.fix?.snippet == nil)
     }
