@@ -26,7 +26,7 @@ enum CaddyComparison {
         switch observation.liveRoutes {
         case .unavailable(let failure):
             findings.append(adminUnknown(failure, admin: observation.admin, position: spec.position))
-            findings.append(contentsOf: CaddyProbeVerdict.findings(observation.probes))
+            findings.append(contentsOf: observation.probes.map(CaddyProbeVerdict.finding))
             return findings
         case .table(let table):
             live = table
@@ -38,7 +38,7 @@ enum CaddyComparison {
                     message: "the admin API at \(observation.admin) answered something that is not a Caddy config",
                     fix: Fix(summary: "Check that \(observation.admin) is Caddy's admin endpoint and not another service."),
                     position: spec.position))
-            findings.append(contentsOf: CaddyProbeVerdict.findings(observation.probes))
+            findings.append(contentsOf: observation.probes.map(CaddyProbeVerdict.finding))
             return findings
         }
         if let desiredSites {
@@ -53,7 +53,7 @@ enum CaddyComparison {
             findings += CaddyErrorRoutes.findings(
                 desired: desired, live: config, caddyfile: path, committed: committed, position: position)
         }
-        findings.append(contentsOf: CaddyProbeVerdict.findings(observation.probes))
+        findings.append(contentsOf: observation.probes.map(CaddyProbeVerdict.finding))
         return findings
     }
 

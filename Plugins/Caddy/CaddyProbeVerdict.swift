@@ -4,10 +4,6 @@ import ReconcileKit
 /// and still fail users (the root directory is empty, the upstream is down), so the
 /// probes prove behaviour, not configuration. Pure, like the rest of `compare`.
 enum CaddyProbeVerdict {
-    static func findings(_ probes: [CaddyProbeResult]) -> [Finding] {
-        probes.map(finding)
-    }
-
     static func finding(_ probe: CaddyProbeResult) -> Finding {
         let hosts = CaddyText.onHosts(probe.hosts)
         var finding = Finding(

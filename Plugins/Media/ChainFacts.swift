@@ -72,8 +72,7 @@ enum ChainFacts {
                 }
                 return .unknown("there is no container named \(container)")
             }
-            let wanted = normalised(path)
-            guard let mount = inspected.mounts.first(where: { normalised($0.target) == wanted }) else { return .observed(nil) }
+            guard let mount = inspected.mounts.first(where: { FilesystemPath.same($0.target, path) }) else { return .observed(nil) }
             return .observed(MountFact(type: mount.type, volume: mount.name, source: mount.source))
         }
     }
@@ -89,7 +88,7 @@ enum ChainFacts {
         }
         let source: String
         if case .observed(let mount?) = backendMount { source = mount.source } else { source = chain.hostPath }
-        guard let shared = caddy.mounts.first(where: { normalised($0.source) == normalised(source) }) else {
+        guard let shared = caddy.mounts.first(where: { FilesystemPath.same($0.source, source) }) else {
             return .unknown("container \(caddyContainer) does not mount \(source), so Caddy cannot see the uploads")
         }
         return .observed(shared.target)
@@ -133,11 +132,6 @@ enum ChainFacts {
         var host = String(address[..<colon])
         if host.isEmpty || host == "0.0.0.0" || host == "[::]" || host == "::" { host = "127.0.0.1" }
         return port == 443 ? "https://\(host)" : "http://\(host):\(port)"
-    }
-
-    /// `/app/media/` and `/app/media` are the same directory.
-    static func normalised(_ path: String) -> String {
-        FilesystemPath.normalised(path)
     }
 
     /// `/media/` + `x` → `/media/x`.

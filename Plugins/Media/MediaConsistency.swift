@@ -40,7 +40,7 @@ extension MediaChecker: ConsistencyChecking {
         _ name: String, in django: DjangoSpec, equals value: String, key: String, chain: MediaSpec.Chain, rule: ConsistencyRule
     ) -> [ConsistencyProblem] {
         guard let setting = django.settings.first(where: { $0.name == name }), case .string(let pinned) = setting.value,
-            ChainFacts.normalised(pinned) != ChainFacts.normalised(value)
+            !FilesystemPath.same(pinned, value)
         else { return [] }
         return [
             rule.problem(
@@ -70,7 +70,7 @@ extension MediaChecker: ConsistencyChecking {
                     "mounts \(chain.name): Caddy's route for \(chain.servedAt) proxies to \(upstreams.joined(separator: ", ")) instead of serving \(chain.hostPath)",
                     at: servedAt, related: [at]))
         case .fileServer(let root?)?
-        where chain.caddyContainer == nil && ChainFacts.normalised(root) != ChainFacts.normalised(chain.hostPath):
+        where chain.caddyContainer == nil && !FilesystemPath.same(root, chain.hostPath):
             problems.append(
                 caddyRoute.problem(
                     "mounts \(chain.name): host_path is \(chain.hostPath) but Caddy serves \(chain.servedAt) from \(root)",
@@ -83,8 +83,8 @@ extension MediaChecker: ConsistencyChecking {
                     "mounts \(chain.name): Caddy's route for \(chain.servedAt) does not serve files, so uploads are never served",
                     at: servedAt, related: [at]))
         }
-        let prefix = ChainFacts.normalised(chain.servedAt)
-        if route.stripPrefix.map(ChainFacts.normalised) != prefix {
+        let prefix = FilesystemPath.normalised(chain.servedAt)
+        if route.stripPrefix.map(FilesystemPath.normalised) != prefix {
             let strips = route.stripPrefix.map { "strips \($0)" } ?? "does not strip the prefix"
             problems.append(
                 stripPrefix.problem(
@@ -104,7 +104,7 @@ extension MediaChecker: ConsistencyChecking {
             ]
         }
         guard let mounts = container.mounts,
-            !mounts.contains(where: { ChainFacts.normalised($0.target) == ChainFacts.normalised(chain.containerPath) })
+            !mounts.contains(where: { FilesystemPath.same($0.target, chain.containerPath) })
         else { return [] }
         return [
             containerMount.problem(

@@ -28,7 +28,7 @@ enum MediaVerdict {
         switch fact {
         case .unknown(let reason):
             return finding(chain, "MEDIA_ROOT", .unknown, expected: expected, reason)
-        case .observed(let uploads) where ChainFacts.normalised(uploads.path) == ChainFacts.normalised(expected):
+        case .observed(let uploads) where FilesystemPath.same(uploads.path, expected):
             return finding(
                 chain, "MEDIA_ROOT", .ok, expected: expected, observed: uploads.path,
                 "Django writes uploads to \(uploads.path)\(storage(uploads))")
@@ -91,7 +91,7 @@ enum MediaVerdict {
                     ?? Fix(
                         summary: "Mount \(chain.hostPath) at \(chain.containerPath) in container \(chain.container), "
                             + "then recreate it."))
-        case .observed(let mount?) where ChainFacts.normalised(mount.source) == ChainFacts.normalised(chain.hostPath):
+        case .observed(let mount?) where FilesystemPath.same(mount.source, chain.hostPath):
             return finding(
                 chain, "mount", .ok, expected: expected, observed: describe(mount, at: chain.containerPath),
                 "\(chain.containerPath) in \(chain.container) is \(describe(mount, at: nil))")
@@ -108,7 +108,7 @@ enum MediaVerdict {
     }
 
     static func route(_ chain: MediaSpec.Chain, _ fact: Fact<RouteFact?>, expectedRoot: Fact<String>) -> Finding {
-        let prefix = ChainFacts.normalised(chain.servedAt)
+        let prefix = FilesystemPath.normalised(chain.servedAt)
         guard case .observed(let root) = expectedRoot else {
             if case .unknown(let reason) = expectedRoot { return finding(chain, "caddy route", .unknown, reason) }
             return finding(chain, "caddy route", .unknown, "the expected root is not known")
@@ -136,7 +136,7 @@ enum MediaVerdict {
                         summary: "Add the media route before route \(route.path) (a handle block earlier in the site).",
                         snippet: block, language: "caddyfile"))
             }
-            if route.root.map(ChainFacts.normalised) != ChainFacts.normalised(root) {
+            if route.root.map(FilesystemPath.normalised) != FilesystemPath.normalised(root) {
                 return finding(
                     chain, "caddy route", .drift, expected: expected, observed: observed,
                     "Caddy serves \(chain.servedAt) from \(route.root ?? "its working directory"), but the uploads are in "
@@ -145,7 +145,7 @@ enum MediaVerdict {
                         summary: "Set the route's root to \(root) (live config: \(route.jsonPath)).",
                         snippet: "root * \(root)", language: "caddyfile"))
             }
-            if route.stripPrefix.map(ChainFacts.normalised) != prefix {
+            if route.stripPrefix.map(FilesystemPath.normalised) != prefix {
                 return finding(
                     chain, "caddy route", .drift, expected: expected, observed: observed,
                     "Caddy does not strip \(prefix), so \(chain.servedAt)x is looked up as \(root)\(prefix)/x: 404",
