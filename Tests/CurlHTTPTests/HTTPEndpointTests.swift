@@ -3,30 +3,22 @@ import Testing
 
 /// Endpoint strings as a manifest spells them.
 @Suite struct HTTPEndpointTests {
-    struct Valid: Sendable, CustomStringConvertible {
-        let text: String
-        let baseURL: String
-        let socket: String?
-        var description: String { text }
-    }
-
-    static let valid: [Valid] = [
-        Valid(text: "http://127.0.0.1:2019", baseURL: "http://127.0.0.1:2019", socket: nil),
-        Valid(text: "http://127.0.0.1:2019/", baseURL: "http://127.0.0.1:2019", socket: nil),
-        Valid(text: "https://rims.example.com", baseURL: "https://rims.example.com", socket: nil),
-        Valid(text: "HTTPS://rims.example.com/base//", baseURL: "https://rims.example.com/base", socket: nil),
-        Valid(text: "tcp://127.0.0.1:2375", baseURL: "http://127.0.0.1:2375", socket: nil),
-        Valid(text: "http://[::1]:8000", baseURL: "http://[::1]:8000", socket: nil),
-        Valid(text: "  http://localhost:8000  ", baseURL: "http://localhost:8000", socket: nil),
-        Valid(text: "unix:///var/run/docker.sock", baseURL: "http://localhost", socket: "/var/run/docker.sock"),
-        Valid(text: "unix:///run/caddy/admin.sock", baseURL: "http://localhost", socket: "/run/caddy/admin.sock"),
-    ]
-
-    @Test(arguments: valid)
-    func validEndpointParses(_ entry: Valid) throws {
-        let endpoint = try HTTPEndpoint(parsing: entry.text)
-        #expect(endpoint.baseURL == entry.baseURL)
-        #expect(endpoint.unixSocketPath == entry.socket)
+    @Test(
+        arguments: [
+            ("http://127.0.0.1:2019", "http://127.0.0.1:2019", nil),
+            ("http://127.0.0.1:2019/", "http://127.0.0.1:2019", nil),
+            ("https://rims.example.com", "https://rims.example.com", nil),
+            ("HTTPS://rims.example.com/base//", "https://rims.example.com/base", nil),
+            ("tcp://127.0.0.1:2375", "http://127.0.0.1:2375", nil),
+            ("http://[::1]:8000", "http://[::1]:8000", nil),
+            ("  http://localhost:8000  ", "http://localhost:8000", nil),
+            ("unix:///var/run/docker.sock", "http://localhost", "/var/run/docker.sock"),
+            ("unix:///run/caddy/admin.sock", "http://localhost", "/run/caddy/admin.sock"),
+        ] as [(String, String, String?)])
+    func validEndpointParses(text: String, baseURL: String, socket: String?) throws {
+        let endpoint = try HTTPEndpoint(parsing: text)
+        #expect(endpoint.baseURL == baseURL)
+        #expect(endpoint.unixSocketPath == socket)
     }
 
     @Test(arguments: [
