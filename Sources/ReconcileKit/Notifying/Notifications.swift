@@ -85,16 +85,17 @@ public struct Notifications: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async -> [String] {
         let names = Set(targets.map(\.name))
-        var queue = loadPending().filter { names.contains($0.target) }
+        let pendingFile = state.read(state.pendingNotifications)
+        var queue = Self.pending(in: pendingFile).filter { names.contains($0.target) }
         if let current {
             let origin = NotificationMessage.Origin(host: host, source: current.source)
             queue += Self.messages(
                 Transition.between(previous, current), changes: RunChange.between(previous, current), targets: targets, origin: origin)
         }
-        guard !queue.isEmpty || state.read(state.pendingNotifications) != nil else { return [] }
+        guard !queue.isEmpty || pendingFile != nil else { return [] }
         var (undelivered, problems) = await notifier.deliver(queue, to: targets, environment: environment, until: deadline)
         undelivered = Array(undelivered.suffix(Self.pendingLimit))
-        guard !undelivered.isEmpty || state.read(state.pendingNotifications) != nil else { return problems }
+        guard !undelivered.isEmpty || pendingFile != nil else { return problems }
         do {
             let data = try JSONEncoder().encode(undelivered)
             try state.write(String(decoding: data, as: UTF8.self) + "\n", to: state.pendingNotifications)
@@ -104,8 +105,9 @@ public struct Notifications: Sendable {
         return problems
     }
 
-    func loadPending() -> [PendingNotification] {
-        guard let data = state.read(state.pendingNotifications) else { return [] }
+    /// The messages owed, from the pending-notifications file's bytes (none when absent or unreadable).
+    static func pending(in data: Data?) -> [PendingNotification] {
+        guard let data else { return [] }
         return (try? JSONDecoder().decode([PendingNotification].self, from: data)) ?? []
     }
 }
