@@ -47,7 +47,6 @@ import Testing
         var variables: [String: String?] = [
             "PATH": binaries + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
             "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-ci-cache",
-            "XDG_STATE_HOME": NSTemporaryDirectory() + "reconcile-ci-state",
         ]
         for (name, value) in environment { variables[name] = value }
         return try commands.map { command in

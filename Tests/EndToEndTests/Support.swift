@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// Runs the built `reconcile` with a clean, predictable environment: no token, no
-/// colour preference, caches and state in a throwaway place. `environment` adds to it.
+/// colour preference, caches in a throwaway place and state in this test process's own
+/// (as every command a test runs). `environment` adds to it.
 /// `runner` runs something else with the same environment (`script` for a terminal).
 func reconcile(
     _ arguments: [String], environment: [String: String?] = [:], workingDirectory: String? = nil,
@@ -12,8 +13,6 @@ func reconcile(
     var base: [String: String?] = [
         "RECONCILE_HEALTH_TOKEN": nil, "NO_COLOR": nil, "GITHUB_STEP_SUMMARY": nil,
         "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-e2e-cache",
-        // This test process's own: the apply lock in it is the "host's" for these tests.
-        "XDG_STATE_HOME": NSTemporaryDirectory() + "reconcile-e2e-state-\(getpid())",
     ]
     base.merge(ScratchRepository.environment) { $1 }
     base.merge(environment) { $1 }

@@ -235,7 +235,6 @@ func reconcileStack(
         "RECONCILE_HEALTH_TOKEN": try token ?? stack["RECONCILE_HEALTH_TOKEN"],
         "NO_COLOR": nil,
         "XDG_CACHE_HOME": NSTemporaryDirectory() + "reconcile-stack-cache",
-        "XDG_STATE_HOME": NSTemporaryDirectory() + "reconcile-stack-state",
         "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
     ]
     let result = try await offPool { try run(TestPaths.reconcileBinary, arguments, environment: environment) }

@@ -106,8 +106,15 @@ public func resolveExecutable(_ name: String) -> String {
     return name
 }
 
+/// Where the commands a test runs keep their state unless the test names its own
+/// `XDG_STATE_HOME`: this test process's directory. Never the host's (as root,
+/// `/var/lib/reconcile`, whose history an agent compares with and whose `apply.lock` is the
+/// host's one apply lock), and never another test process's, whose applies would hold it.
+private let testProcessStateHome = NSTemporaryDirectory() + "reconcile-tests-state-\(getpid())"
+
 private func mergedEnvironment(_ changes: [String: String?]) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment
+    environment["XDG_STATE_HOME"] = testProcessStateHome
     for (key, value) in changes {
         environment[key] = value
     }
