@@ -19,13 +19,9 @@ import Testing
 
     /// Someone else's change, made straight through the admin API.
     static func changeLegacyBody(_ caddy: CaddyInstance, to body: String) async throws {
-        let endpoint = try HTTPEndpoint(parsing: caddy.adminURL)
         let path = legacyBody
         #expect(try await liveValue(caddy, path) == "\"legacy\"")
-        var request = endpoint.request(path, method: "PATCH")
-        request.body = Data("\"\(body)\"".utf8)
-        request.headers = [HTTPHeader("Content-Type", "application/json")]
-        let response = try await HTTPClient(policy: .apply).send(request)
+        let response = try await sendToAdmin(caddy, path, method: "PATCH", json: Data("\"\(body)\"".utf8))
         #expect(response.status == 200)
     }
 

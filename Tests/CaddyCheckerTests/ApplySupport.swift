@@ -64,9 +64,31 @@ func liveConfig(_ caddy: CaddyInstance) async throws -> Data {
 
 /// The JSON value at an admin path (`/config/apps/…`), as text.
 func liveValue(_ caddy: CaddyInstance, _ path: String) async throws -> String {
-    let endpoint = try HTTPEndpoint(parsing: caddy.adminURL)
-    let response = try await HTTPClient(policy: .readOnly).send(endpoint.request(path))
-    return response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+    try await sendToAdmin(caddy, path).bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// A request to Caddy's admin API at `path` (with `json` as its body), sent again after a
+/// reset or refused connection for up to a minute: Caddy replaces its admin server after
+/// every config change and closes the old one asynchronously, so a connection opened just
+/// after a change (the test's own, or a reconcile run's) can meet the old one closing.
+func sendToAdmin(_ caddy: CaddyInstance, _ path: String, method: String = "GET", json: Data? = nil) async throws -> HTTPResponse {
+    var request = try HTTPEndpoint(parsing: caddy.adminURL).request(path, method: method)
+    if let json {
+        request.body = json
+        request.headers = [HTTPHeader("Content-Type", "application/json")]
+    }
+    // Generous: loading a config on a loaded machine is slow, not wrong.
+    request.timeout = .seconds(60)
+    let client = HTTPClient(policy: method == "GET" ? .readOnly : .apply)
+    let deadline = ContinuousClock.now + .seconds(60)
+    while true {
+        do {
+            return try await client.send(request)
+        } catch {
+            guard [.transport, .connectionRefused].contains(error.kind), ContinuousClock.now < deadline else { throw error }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
 }
 
 /// The journal's lines, decoded.

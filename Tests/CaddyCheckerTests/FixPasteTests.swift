@@ -191,24 +191,11 @@ import Testing
         return files
     }
 
-    /// `POST /load` of `json`; sent again when the connection broke before an answer (the
-    /// same config loaded twice is loaded once), for up to a minute.
+    /// `POST /load` of `json` (sent again when the connection broke before an answer: the
+    /// same config loaded twice is loaded once).
     static func load(_ json: Data, into caddy: CaddyInstance) async throws {
-        var request = try HTTPEndpoint(parsing: caddy.adminURL).request("/load", method: "POST")
-        request.body = json
-        request.headers = [HTTPHeader("Content-Type", "application/json")]
-        request.timeout = .seconds(60)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while true {
-            do {
-                let answer = try await HTTPClient(policy: .apply).send(request)
-                #expect(answer.status == 200, "POST /load: \(answer.status) \(answer.bodyText)")
-                return
-            } catch {
-                guard ContinuousClock.now < deadline else { throw error }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
+        let answer = try await sendToAdmin(caddy, "/load", method: "POST", json: json)
+        #expect(answer.status == 200, "POST /load: \(answer.status) \(answer.bodyText)")
     }
 
     /// Whether the probe answers as desired once Caddy has switched to a config just

@@ -27,12 +27,8 @@ import Testing
 
     /// `PATCH`/`DELETE` at an admin path of the running config.
     static func change(_ caddy: CaddyInstance, _ method: String, _ path: String, _ json: String? = nil) async throws {
-        var request = try HTTPEndpoint(parsing: caddy.adminURL).request("/config/apps/http/servers/srv0/routes/0/" + path, method: method)
-        if let json {
-            request.body = Data(json.utf8)
-            request.headers = [HTTPHeader("Content-Type", "application/json")]
-        }
-        let answer = try await HTTPClient(policy: .apply).send(request)
+        let answer = try await sendToAdmin(
+            caddy, "/config/apps/http/servers/srv0/routes/0/" + path, method: method, json: json.map { Data($0.utf8) })
         #expect(answer.status == 200, "\(method) \(path): \(answer.status) \(answer.bodyText)")
     }
 

@@ -16,11 +16,9 @@ import Testing
         _ path: String, to caddy: CaddyInstance, handler: [String: Any] = ["handler": "static_response", "body": "hostile"]
     ) async throws {
         let route: [String: Any] = ["match": [["path": [path]]], "handle": [handler]]
-        var request = try HTTPEndpoint(parsing: caddy.adminURL).request(
-            "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0", method: "PUT")
-        request.body = try JSONSerialization.data(withJSONObject: route)
-        request.headers = [HTTPHeader("Content-Type", "application/json")]
-        let answer = try await HTTPClient(policy: .apply).send(request)
+        let answer = try await sendToAdmin(
+            caddy, "/config/apps/http/servers/srv0/routes/0/handle/0/routes/0", method: "PUT",
+            json: try JSONSerialization.data(withJSONObject: route))
         #expect(answer.status == 200, "PUT route: \(answer.status) \(answer.bodyText)")
     }
 
