@@ -113,9 +113,9 @@ public enum ExternalCheck {
 
     /// What the plugin is told it has: the time until the reconciler stops waiting, less a
     /// margin (a quarter, at most a second) in which reconcile kills it and says so itself.
-    static func deadline(until end: ContinuousClock.Instant?) -> Duration {
+    static func deadline(until end: ContinuousClock.Instant?, now: ContinuousClock.Instant = .now) -> Duration {
         guard let end else { return defaultDeadline }
-        let remaining = max(.milliseconds(1), end - .now)
+        let remaining = max(.milliseconds(1), end - now)
         return max(.milliseconds(1), remaining - min(.seconds(1), remaining / 4))
     }
 
