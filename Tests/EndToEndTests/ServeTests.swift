@@ -40,14 +40,21 @@ import Testing
         }
     }
 
-    static func stack(delayMilliseconds: Int = 0) async throws -> Stack {
+    /// The manifest with its one health check held at the fixture's gate `name`: the first
+    /// `answered` requests answer at once, the next wait until the test opens the gate.
+    static func manifest(heldAtGate name: String, answered: Int) -> String {
+        manifest.replacingOccurrences(of: "${base}/state", with: "${base}/gate/\(name)/\(answered)")
+            .replacingOccurrences(
+                of: "expect: { status: 200, body_contains: '\"ok\"' }", with: "timeout_ms: 600000\n    expect: { status: 200 }")
+    }
+
+    static func stack(manifest: String = manifest) async throws -> Stack {
         try await offPool {
             let repo = try ScratchRepository(files: ["manifests/prod.yaml": manifest])
             let scratch = try TemporaryDirectory(prefix: "reconcile-serve")
             try scratch.write("state.json", #"{"status": "ok"}"#)
             try scratch.write("token", token + "\n")
-            let server = try FixtureHTTPServer(
-                delayMilliseconds: delayMilliseconds, serving: ["/state": scratch.file("state.json")])
+            let server = try FixtureHTTPServer(serving: ["/state": scratch.file("state.json")])
             return Stack(repo: repo, server: server, scratch: scratch)
         }
     }
@@ -96,10 +103,7 @@ import Testing
     /// report, so the earlier process's verdict is never served as the stack's state now.
     @Test func untilItsFirstRunEndsAnAgentDoesNotServeAnEarlierAgentsVerdict() async throws {
         // The first request to the gate answers at once; the next waits until it is opened.
-        let manifest = Self.manifest.replacingOccurrences(of: "${base}/state", with: "${base}/gate/restart/1")
-            .replacingOccurrences(
-                of: "expect: { status: 200, body_contains: '\"ok\"' }", with: "timeout_ms: 600000\n    expect: { status: 200 }")
-        let repo = try await committedRepository(["manifests/prod.yaml": manifest])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.manifest(heldAtGate: "restart", answered: 1)])
         let scratch = try await offPool { try TemporaryDirectory(prefix: "reconcile-serve-restart") }
         let server = try await offPool { try FixtureHTTPServer() }
         try await offPool {
@@ -236,15 +240,16 @@ import Testing
     }
 
     @Test func sigtermLetsTheRunInFlightFinishAndExitsZero() async throws {
-        let stack = try await Self.stack(delayMilliseconds: 1500)
+        let stack = try await Self.stack(manifest: Self.manifest(heldAtGate: "inflight", answered: 0))
         try await offPool {
             let agent = try stack.serve(["--interval", "3600"])
-            // The first run starts at once and waits 1.5 s for the slow service.
-            try waitUntil("a run in flight") {
-                (try? agent.request("/metrics").body.contains("reconcile_serve_running 1\n")) == true
-            }
+            // The first run starts at once and waits at the gate, opened only after the SIGTERM.
+            try waitUntil("a run in flight") { stack.server.receivedRequests().contains { $0.path == "/gate/inflight/0" } }
+            #expect(try agent.request("/metrics").body.contains("reconcile_serve_running 1\n"))
             #expect(!FileManager.default.fileExists(atPath: stack.scratch.file("state/history.jsonl")))
-            #expect(agent.terminate() == 0, "\(agent.process.output)")
+            agent.process.process.signal(SIGTERM)
+            try stack.server.openGate("inflight")
+            #expect(agent.process.process.waitBlocking() == 0, "\(agent.process.output)")
             let history = try String(contentsOfFile: stack.scratch.file("state/history.jsonl"), encoding: .utf8)
             #expect(history.split(separator: "\n").count == 1, "the run in flight was finished and recorded")
             #expect(history.contains(#""exitCode":0"#))

@@ -218,11 +218,17 @@ import Testing
 
     @Test func checksRunConcurrently() async throws {
         let server = try await startServer()
-        let checks = (0..<4).map { Self.check("slow-\($0)", url: "\(server.baseURL)/delay/800?n=\($0)") }
-        let results = try await findings(checks)
+        // Every request waits at the gate until all four have arrived: one check at a time
+        // would never get there, however fast or slow the machine.
+        let checks = (0..<4).map { Self.check("held-\($0)", url: "\(server.baseURL)/gate/together/0", timeout: 120_000) }
+        async let running = findings(checks)
+        try await offPool {
+            try waitUntil("the four checks to wait at the gate at once") { server.receivedRequests().count == 4 }
+        }
+        try server.openGate("together")
+        let results = try await running
         #expect(results.map(\.status) == [.ok, .ok, .ok, .ok])
-        #expect(results.map(\.resource) == ["slow-0", "slow-1", "slow-2", "slow-3"])
-        // The server saw all four at once (one after the other would give 1).
+        #expect(results.map(\.resource) == ["held-0", "held-1", "held-2", "held-3"])
         #expect(server.maxConcurrentRequests() == 4)
     }
 
