@@ -225,7 +225,10 @@ struct StackTests {
             try await offPool { try waitUntil(timeout: .seconds(5), "\(key) \(port) to close") { !isListening(port: port) } }
         }
         // Caddy, the Podman service, the container's and the exec sessions' conmons: no
-        // process still names the stack's directory.
+        // process still names the stack's directory, once those signalled have exited.
+        try? await offPool {
+            try waitUntil(timeout: .seconds(10), "the stack's processes to exit") { processes(mentioning: directory + "/").isEmpty }
+        }
         #expect(processes(mentioning: directory + "/") == [])
     }
 
