@@ -124,9 +124,17 @@ extension CaddyChecker: Fixer {
         }
     }
 
-    /// `POST /load` without `If-Match`: for putting back a config this run replaced.
+    /// `POST /load` without `If-Match`: for putting back a config this run replaced. Sent
+    /// once more when its connection broke before an answer: Caddy replaces its admin
+    /// server after each change this run made, and a request meeting that swap is reset.
+    /// Loading the same config twice leaves what loading it once does.
     static func load(_ config: Data, _ admin: HTTPEndpoint, _ context: ApplyContext) async throws {
-        try await send(CaddyEdit(method: "POST", path: "/load", body: String(decoding: config, as: UTF8.self)), admin, etag: nil, context)
+        let edit = CaddyEdit(method: "POST", path: "/load", body: String(decoding: config, as: UTF8.self))
+        do {
+            try await send(edit, admin, etag: nil, context)
+        } catch let failure as HTTPError where failure.kind == .transport {
+            try await send(edit, admin, etag: nil, context)
+        }
     }
 
     /// One admin request; 412 is a conflict, any other non-2xx a failure with Caddy's words.

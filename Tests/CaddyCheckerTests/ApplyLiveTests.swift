@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileKit
+import ReconcileTestSupport
 import TestSupport
 import Testing
 
@@ -356,5 +357,18 @@ let repairFiles = [
         let file = state.file("config.yaml")
         try (config + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         return (repo, desired, state, file)
+    }
+
+    /// The undo's `POST /load` is sent once more when its connection is reset before an
+    /// answer (Caddy swaps its admin server after each change an apply made); it used to
+    /// give up at once, leaving the config half applied. Against the fixture server,
+    /// which resets the first request it gets.
+    @Test func anUndoWhoseConnectionIsResetIsSentAgain() async throws {
+        let scratch = try TemporaryDirectory(prefix: "reconcile-undo")
+        try scratch.write("loaded.json", "{}")
+        let admin = try await offPool { try FixtureHTTPServer(serving: ["/load": scratch.file("loaded.json")], resettingFirst: 1) }
+        let config = Data(#"{"apps":{}}"#.utf8)
+        try await CaddyChecker.load(config, try HTTPEndpoint(parsing: admin.baseURL), ApplyContext(source: StubSource()))
+        #expect(admin.receivedRequests().map { "\($0.method) \($0.path)" } == ["POST /load", "POST /load"])
     }
 }
