@@ -10,14 +10,18 @@
 ///   (``URLSecretParts``: `?token=***`, `&api_key=***`, `?sig=***`, `#access_token=***`);
 /// - the token part of a webhook's path (`https://hooks.slack.com/services/***`).
 ///
+/// A reference without scheme and host (`/auth/callback?token=***`, as a relative
+/// `Location` header or a Caddy rewrite gives it) has its secret-named parameters masked
+/// too; its path is left alone, since `/…/hooks/…` there is as likely a directory.
+///
 /// The secret of one URL is never searched for elsewhere, so a password `app` leaves the
 /// path `/srv/app/media` alone.
 public enum Redaction {
     /// What replaces a secret.
     public static let mask = "***"
 
-    /// `text` with the secret parts of every `scheme://…` URL in it replaced by `***`.
-    /// Text without `://` is returned unchanged.
+    /// `text` with the secret parts of every `scheme://…` URL and `/path?query` reference
+    /// in it replaced by `***`. Text without `://`, `?` or `#` is returned unchanged.
     ///
     /// The user info ends at the last `@` before the first `/`, `?`, `#`, space or quote
     /// after `://`. A password that holds an unencoded `/`, `?` or `#` (invalid, but
@@ -25,7 +29,7 @@ public enum Redaction {
     /// character has a `:` not followed by a port number, the `@` after it is searched
     /// for up to the end of the URL.
     public static func urlCredentials(in text: String) -> String {
-        guard hasSchemeSeparator(text.utf8) else { return text }
+        guard mayHoldAURL(text.utf8) else { return text }
         let bytes = Array(text.utf8)
         let found = secretRanges(in: bytes)
         guard !found.isEmpty else { return text }
@@ -55,7 +59,32 @@ public enum Redaction {
             found += URLSecretParts.ranges(in: bytes, authority: (at.map { $0 + 1 } ?? start)..<end)
             index = start
         }
-        return merged(found)
+        return merged(found + pathReferenceParameters(in: bytes))
+    }
+
+    /// The secret-named parameter values of every `/path?query` or `/path#fragment`
+    /// reference: a `/` that starts a word (after a space, a quote, `(`, `[`, `<`, `=` or
+    /// `,`, or at the start), up to where a URL ends.
+    private static func pathReferenceParameters(in bytes: [UInt8]) -> [Range<Int>] {
+        var found: [Range<Int>] = []
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == slash, index == 0 || startsAWord(after: bytes[index - 1]) else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < bytes.count, !endsURL(bytes[end]) { end += 1 }
+            if let parameters = bytes[index..<end].firstIndex(where: { $0 == question || $0 == hash }) {
+                found += URLSecretParts.parameterValues(bytes, parameters: parameters..<end)
+            }
+            index = end
+        }
+        return found
+    }
+
+    private static func startsAWord(after byte: UInt8) -> Bool {
+        endsURL(byte) || [UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "="), UInt8(ascii: ",")].contains(byte)
     }
 
     /// `ranges` sorted, with overlapping or touching ones joined.
@@ -71,12 +100,12 @@ public enum Redaction {
         return result
     }
 
-    /// Whether `://` occurs: the fast path for the many texts without a URL (every field
-    /// of every finding goes through here when a report is printed).
-    private static func hasSchemeSeparator(_ utf8: String.UTF8View) -> Bool {
+    /// Whether `://`, `?` or `#` occurs: the fast path for the many texts without a URL
+    /// (every field of every finding goes through here when a report is printed).
+    private static func mayHoldAURL(_ utf8: String.UTF8View) -> Bool {
         var previous: (UInt8, UInt8) = (0, 0)
         for byte in utf8 {
-            if byte == slash, previous == (colon, slash) { return true }
+            if byte == question || byte == hash || (byte == slash && previous == (colon, slash)) { return true }
             previous = (previous.1, byte)
         }
         return false
@@ -114,6 +143,7 @@ public enum Redaction {
     }
 
     private static let colon = UInt8(ascii: ":"), slash = UInt8(ascii: "/"), at = UInt8(ascii: "@")
+    private static let question = UInt8(ascii: "?"), hash = UInt8(ascii: "#")
 
     static func endsAuthority(_ byte: UInt8) -> Bool {
         byte == slash || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")

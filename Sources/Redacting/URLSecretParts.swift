@@ -54,7 +54,7 @@ enum URLSecretParts {
 
     /// The values of the secret-named `name=value` parameters of a query and fragment
     /// (`?…#…`), separated by `&` or `;`.
-    private static func parameterValues(_ bytes: [UInt8], parameters: Range<Int>) -> [Range<Int>] {
+    static func parameterValues(_ bytes: [UInt8], parameters: Range<Int>) -> [Range<Int>] {
         var found: [Range<Int>] = []
         var start = parameters.lowerBound + 1
         while start < parameters.upperBound {

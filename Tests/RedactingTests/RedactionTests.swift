@@ -59,6 +59,24 @@ import Testing
         #expect(Redaction.urlCredentials(in: text) == expected)
     }
 
+    /// A reference without scheme and host (a relative `Location`, a Caddy rewrite): its
+    /// secret-named parameters only; its path is never a webhook's token.
+    @Test(
+        "a path reference's secret-named parameters are masked, nothing else",
+        arguments: [
+            ("302, Location: /auth/callback?token=abc&next=/home", "302, Location: /auth/callback?token=***&next=/home"),
+            ("/login#access_token=eyX&state=1", "/login#access_token=***&state=1"),
+            ("redirected to /cb?sig=zz1 (302)", "redirected to /cb?sig=*** (302)"),
+            ("url=/x?api_key=k3y then ['/y?jwt=a.b']", "url=/x?api_key=*** then ['/y?jwt=***']"),
+            ("rewrite * /index.php?{query}&p={path}", "rewrite * /index.php?{query}&p={path}"),
+            ("/srv/repo/.git/hooks/pre-commit?x=1", "/srv/repo/.git/hooks/pre-commit?x=1"),
+            ("is it up? see /health?page=2", "is it up? see /health?page=2"),
+            ("a/b?token=x is not a reference", "a/b?token=x is not a reference"),
+        ])
+    func pathReferenceParameters(_ text: String, _ expected: String) {
+        #expect(Redaction.urlCredentials(in: text) == expected)
+    }
+
     @Test func aPasswordIsNotSearchedForOutsideItsURL() {
         // The password `app` of one URL must not change a path that contains `app`.
         let text = "DATABASE_URL=postgres://app:app@db/app MEDIA_ROOT=/srv/app/media"
