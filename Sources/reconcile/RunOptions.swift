@@ -226,7 +226,7 @@ struct RunOptions: ParsableArguments {
             case .success(let manifest):
                 manifests.append(manifest)
                 checks += manifest.checks
-                policies[manifest.file] = manifest.apply
+                policies[manifest.file] = manifest.apply?.limited(by: config)
                 // A webhook URL is a credential: read only from where the operator config lets a
                 // token come from (validate says so as an error at the field).
                 for target in manifest.notify where !notify.contains(where: { $0.name == target.name }) {

@@ -359,6 +359,26 @@ let repairFiles = [
         return (repo, desired, state, file)
     }
 
+    /// The operator config's `apply:` is the host's ceiling: a manifest granting `caddy`
+    /// on a host that lists only `docker.start` gets the route fix as manual, and nothing
+    /// is sent to Caddy.
+    @Test func aPermissionTheOperatorConfigDoesNotListIsManualAndChangesNothing() async throws {
+        let caddy = try await startCaddy(productionSites)
+        defer { caddy.stop() }
+        let repo = try await applyRepository(
+            productionManifest(caddy, media: caddy.scratch.file("media2")) + "apply: { caddy: true, verify: [] }\n")
+        let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
+        try state.write("config.yaml", "apply: [docker.start]\n")
+        let before = try await liveConfig(caddy)
+        let run = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--config", state.file("config.yaml")])
+        let refusal = "the operator config \(state.file("config.yaml")) does not list caddy under apply:"
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(run.actions.map { $0["status"] as? String } == ["skipped"], "\(run.actions)")
+        #expect(run.actions.first?["detail"] as? String == refusal, "\(run.actions)")
+        #expect(run.findings.contains { ($0["plan"] as? String)?.hasSuffix("is not allowed: \(refusal)") == true }, "\(run.findings)")
+        #expect(try await liveConfig(caddy) == before)
+    }
+
     /// The undo's `POST /load` is sent once more when its connection is reset before an
     /// answer (Caddy swaps its admin server after each change an apply made); it used to
     /// give up at once, leaving the config half applied. Against the fixture server,

@@ -111,6 +111,27 @@ import Testing
         #expect(!listed.decide(.caddyfileWrite("/etc/caddy/Caddyfile")).isAllowed)
     }
 
+    /// The host's `apply:` is a ceiling: a manifest may grant less, never more.
+    @Test func theHostsApplyListIsACeilingOnWhatAManifestGrants() throws {
+        let manifest = ApplyPolicy(caddy: true, docker: [.start, .recreate])
+        #expect(manifest.limited(by: .defaults).refusal(of: "docker.recreate") == nil, "without apply: there, the manifest decides")
+        let config = try OperatorConfig.decode(
+            "apply: [caddy, docker.start, docker.restart_policy]\n", file: "/etc/reconcile/config.yaml")
+        let limited = manifest.limited(by: config)
+        #expect(limited.refusal(of: "caddy") == nil)
+        #expect(limited.refusal(of: "docker.start") == nil)
+        #expect(
+            limited.refusal(of: "docker.recreate")
+                == "the operator config /etc/reconcile/config.yaml does not list docker.recreate under apply:")
+        #expect(limited.refusal(of: "docker.restart_policy") == "apply.docker does not list restart_policy", "the manifest's no stands")
+        #expect(manifest.limited(by: try OperatorConfig.decode("apply: []\n", file: "c.yaml")).refusal(of: "caddy") != nil)
+        #expect {
+            try OperatorConfig.decode("apply: [caddy, docker.rebuild]\n", file: "c.yaml")
+        } throws: { error in
+            "\(error)".contains("c.yaml:1:16: apply[1]:") && "\(error)".contains("docker.recreate")
+        }
+    }
+
     @Test func theShippedExampleConfigDecodes() throws {
         let config = try OperatorConfig.load(TestPaths.repositoryRoot + "/contrib/config/config.yaml", required: true)
         #expect(config.interpreters?.isEmpty == false)

@@ -34,8 +34,21 @@ public struct ApplyPolicy: Sendable, Hashable {
     /// Checkers that gate an apply when `verify` is not given.
     public static let defaultVerify = ["health"]
 
+    /// Every permission an action can need, as ``refusal(of:)``, a report action's `kind`
+    /// and the operator config's `apply:` spell them.
+    public static let permissions = ["caddy"] + DockerAction.allCases.map { "docker.\($0.rawValue)" }
+
+    /// The host's ceiling on what any manifest's `apply:` grants: the operator config's
+    /// `apply:` list and where it comes from, for the refusal's words.
+    public struct HostCeiling: Sendable, Hashable {
+        public var permissions: [String]
+        public var origin: String
+    }
+
     public var caddy: Bool
     public var docker: Set<DockerAction>
+    /// Set by ``limited(by:)``; nil when the operator config sets no `apply:`.
+    public var hostCeiling: HostCeiling?
     /// Checker identifiers: if one was ok before and is not after, the apply is undone.
     public var verify: [String]
     public var rollback: Bool
@@ -81,9 +94,25 @@ public struct ApplyPolicy: Sendable, Hashable {
         rollback = try map.optional("rollback")?.bool() ?? true
     }
 
-    /// nil when the policy allows `permission` (`caddy`, `docker.start`, …); otherwise
-    /// why not, naming the key to change.
+    /// This policy within what the host lets any manifest grant (the operator config's
+    /// `apply:`): the manifest may ask for less, never for more.
+    public func limited(by config: OperatorConfig) -> ApplyPolicy {
+        var limited = self
+        limited.hostCeiling = config.apply.map { HostCeiling(permissions: $0, origin: config.origin) }
+        return limited
+    }
+
+    /// nil when the policy, and the host above it, allow `permission` (`caddy`,
+    /// `docker.start`, …); otherwise why not, naming the key to change.
     public func refusal(of permission: String) -> String? {
+        if let refusal = manifestRefusal(of: permission) { return refusal }
+        if let hostCeiling, !hostCeiling.permissions.contains(permission) {
+            return "\(hostCeiling.origin) does not list \(permission) under apply:"
+        }
+        return nil
+    }
+
+    private func manifestRefusal(of permission: String) -> String? {
         if permission == "caddy" {
             return caddy ? nil : "apply.caddy is not true"
         }

@@ -19,6 +19,7 @@ import Foundation
 /// trust: { require_signed: true, allowed_signers: /etc/reconcile/allowed_signers }   # default: none
 /// plugins: [tls-expiry]                        # default: none (manifests' external checkers)
 /// caddyfile_writes: [/etc/caddy/Caddyfile]     # default: /etc/caddy/Caddyfile
+/// apply: [caddy, docker.start]                 # default: whatever a manifest's apply: grants
 /// ```
 /// A name ending in `*` matches every name with that prefix.
 public struct OperatorConfig: Sendable, Hashable {
@@ -51,6 +52,11 @@ public struct OperatorConfig: Sendable, Hashable {
     /// Paths an apply may write a Caddyfile to (`caddy.write_caddyfile`): the file's text
     /// is the manifest authors', so only the file Caddy starts from, never any path.
     public var caddyfileWrites: [String]
+
+    /// The apply permissions (``ApplyPolicy/permissions``) a manifest's `apply:` may grant
+    /// on this host; nil means any. A recreate runs an image with the mounts and
+    /// environment the manifest says, so a host can keep that, or all of apply, to itself.
+    public var apply: [String]?
 
     public init(
         file: String? = nil, interpreters: [String]? = nil, containers: [String]? = nil,
@@ -105,6 +111,10 @@ public struct OperatorConfig: Sendable, Hashable {
         .optional(
             "caddyfile_writes", .list(.string(.absolutePath)),
             "Paths an apply may write caddy.write_caddyfile to (default: /etc/caddy/Caddyfile)."),
+        .optional(
+            ApplyPolicy.key, .list(.string(.choice(ApplyPolicy.permissions))),
+            "The apply permissions a manifest's apply: may grant here: caddy, docker.start, docker.restart_policy, "
+                + "docker.volumes, docker.recreate (default: whatever it grants)."),
     ])
 
     /// Decodes a config's text (named `file` in errors).
@@ -123,6 +133,7 @@ public struct OperatorConfig: Sendable, Hashable {
             config.trust = try map.optional(TrustSpec.key).map { try TrustSpec(from: $0) }
             config.plugins = try map.optional("plugins")?.stringList() ?? config.plugins
             config.caddyfileWrites = try map.optional("caddyfile_writes")?.stringList() ?? config.caddyfileWrites
+            config.apply = try map.optional(ApplyPolicy.key)?.stringList()
         } catch let error as ManifestError {
             errors.append(error)
         } catch {
