@@ -84,7 +84,10 @@ public enum Redaction {
     }
 
     private static func startsAWord(after byte: UInt8) -> Bool {
-        endsURL(byte) || [UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "="), UInt8(ascii: ",")].contains(byte)
+        switch byte {
+        case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "="), UInt8(ascii: ","): true
+        default: endsURL(byte)
+        }
     }
 
     /// `ranges` sorted, with overlapping or touching ones joined.
