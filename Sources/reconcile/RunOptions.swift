@@ -252,11 +252,12 @@ struct RunOptions: ParsableArguments {
             return failed(unknown)
         }
         if let nothing = nothingChecked(checks, manifests: paths) { return failed(nothing) }
-        // The one decision whether this run may change anything: only without --dry-run and
-        // with an apply: section. Any other run is read-only in every request it makes (the
-        // mode picks the client's policy), so a report-only run never sends a health check's
-        // DELETE or POST either.
-        let applies = !dryRun && !policies.isEmpty
+        // The one decision whether this run may change anything: only without --dry-run, with
+        // an apply: section, and on a host whose operator config does not say `apply: []`. Any
+        // other run is read-only in every request it makes (the mode picks the client's
+        // policy), so a report-only run never sends a health check's DELETE or POST either.
+        let hostAllowsNothing = config.apply?.isEmpty == true
+        let applies = !dryRun && !policies.isEmpty && !hostAllowsNothing
         let mode = applies ? RunMode.apply : .dryRun
         let secrets = SecretRegistry()
         let context = ObservationContext(
@@ -275,9 +276,8 @@ struct RunOptions: ParsableArguments {
         var applyFailed = false
         if !applies {
             if !dryRun {
-                diagnose(
-                    "note: no manifest has an apply: section, so nothing is changed (report only), "
-                        + "and the run is read-only as with --dry-run")
+                let why = policies.isEmpty ? "no manifest has an apply: section" : "\(config.origin) lists nothing under apply:"
+                diagnose("note: \(why), so nothing is changed (report only), and the run is read-only as with --dry-run")
             }
             let plan = Plan(await reconciler.outcomes(timed, context: context, only: selected), policies: policies)
             (findings, actions) = (plan.findings, plan.outcomes)

@@ -361,14 +361,15 @@ let repairFiles = [
 
     /// The operator config's `apply:` is the host's ceiling: a manifest granting `caddy`
     /// on a host that lists only `docker.start` gets the route fix as manual, and nothing
-    /// is sent to Caddy.
-    @Test func aPermissionTheOperatorConfigDoesNotListIsManualAndChangesNothing() async throws {
+    /// is sent to Caddy; with `apply: []` the whole run is read-only, as a dry run.
+    @Test(arguments: ["[docker.start]", "[]"])
+    func aPermissionTheOperatorConfigDoesNotListIsManualAndChangesNothing(hostAllows: String) async throws {
         let caddy = try await startCaddy(productionSites)
         defer { caddy.stop() }
         let repo = try await applyRepository(
             productionManifest(caddy, media: caddy.scratch.file("media2")) + "apply: { caddy: true, verify: [] }\n")
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
-        try state.write("config.yaml", "apply: [docker.start]\n")
+        try state.write("config.yaml", "apply: \(hostAllows)\n")
         let before = try await liveConfig(caddy)
         let run = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--config", state.file("config.yaml")])
         let refusal = "the operator config \(state.file("config.yaml")) does not list caddy under apply:"
@@ -377,6 +378,9 @@ let repairFiles = [
         #expect(run.actions.first?["detail"] as? String == refusal, "\(run.actions)")
         #expect(run.findings.contains { ($0["plan"] as? String)?.hasSuffix("is not allowed: \(refusal)") == true }, "\(run.findings)")
         #expect(try await liveConfig(caddy) == before)
+        let readOnly = "note: the operator config \(state.file("config.yaml")) lists nothing under apply:, so nothing is changed"
+        #expect(run.stderr.contains(readOnly) == (hostAllows == "[]"), "\(run.stderr)")
+        #expect(run.report["mode"] as? String == (hostAllows == "[]" ? "dry-run" : "apply"))
     }
 
     /// The undo's `POST /load` is sent once more when its connection is reset before an

@@ -145,7 +145,7 @@ public struct OperatorConfig: Sendable, Hashable {
     }
 
     /// Where the rules come from, for messages.
-    var origin: String { file.map { "the operator config \($0)" } ?? "reconcile's defaults (no operator config)" }
+    public var origin: String { file.map { "the operator config \($0)" } ?? "reconcile's defaults (no operator config)" }
     /// The file to edit, for messages.
     var fileToEdit: String { file ?? Self.defaultPath }
 }
