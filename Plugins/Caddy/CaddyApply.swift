@@ -125,14 +125,16 @@ extension CaddyChecker: Fixer {
     }
 
     /// `POST /load` without `If-Match`: for putting back a config this run replaced. Sent
-    /// once more when its connection broke before an answer: Caddy replaces its admin
-    /// server after each change this run made, and a request meeting that swap is reset.
-    /// Loading the same config twice leaves what loading it once does.
+    /// once more, a tenth of a second later, when its connection was refused or broke
+    /// before an answer: Caddy replaces its admin server after each change this run made,
+    /// and a request meeting that swap is refused or reset. Loading the same config twice
+    /// leaves what loading it once does.
     static func load(_ config: Data, _ admin: HTTPEndpoint, _ context: ApplyContext) async throws {
         let edit = CaddyEdit(method: "POST", path: "/load", body: String(decoding: config, as: UTF8.self))
         do {
             try await send(edit, admin, etag: nil, context)
-        } catch let failure as HTTPError where failure.kind == .transport {
+        } catch let failure as HTTPError where [.transport, .connectionRefused].contains(failure.kind) {
+            try? await Task.sleep(for: .milliseconds(100))
             try await send(edit, admin, etag: nil, context)
         }
     }
