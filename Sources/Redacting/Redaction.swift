@@ -103,12 +103,16 @@ public enum Redaction {
         return result
     }
 
-    /// Whether `://`, `?` or `#` occurs: the fast path for the many texts without a URL
-    /// (every field of every finding goes through here when a report is printed).
+    /// Whether `://` occurs, or a `?` or `#` after a `/`: the fast path for the many texts
+    /// without a URL (every field of every finding goes through here when a report is
+    /// printed), prose asking a question among them.
     private static func mayHoldAURL(_ utf8: String.UTF8View) -> Bool {
         var previous: (UInt8, UInt8) = (0, 0)
+        var slashSeen = false
         for byte in utf8 {
-            if byte == question || byte == hash || (byte == slash && previous == (colon, slash)) { return true }
+            if byte == slash, previous == (colon, slash) { return true }
+            if slashSeen, byte == question || byte == hash { return true }
+            slashSeen = slashSeen || byte == slash
             previous = (previous.1, byte)
         }
         return false
@@ -149,7 +153,7 @@ public enum Redaction {
     private static let question = UInt8(ascii: "?"), hash = UInt8(ascii: "#")
 
     static func endsAuthority(_ byte: UInt8) -> Bool {
-        byte == slash || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")
+        byte == slash || byte == question || byte == hash
     }
 
     /// Whitespace, quotes, angle brackets and control characters end a URL in prose.

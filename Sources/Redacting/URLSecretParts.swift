@@ -53,7 +53,9 @@ enum URLSecretParts {
     }
 
     /// The values of the secret-named `name=value` parameters of a query and fragment
-    /// (`?…#…`), separated by `&` or `;`.
+    /// (`?…#…`), separated by `&` or `;`. A value that is one Caddy placeholder
+    /// (`?token={query.token}`) names where the secret comes from, not the secret, and stays:
+    /// a fix quoting it must still work when pasted.
     static func parameterValues(_ bytes: [UInt8], parameters: Range<Int>) -> [Range<Int>] {
         var found: [Range<Int>] = []
         var start = parameters.lowerBound + 1
@@ -61,13 +63,18 @@ enum URLSecretParts {
             var end = start
             while end < parameters.upperBound, !separatesParameters(bytes[end]) { end += 1 }
             if let equals = bytes[start..<end].firstIndex(of: UInt8(ascii: "=")), equals + 1 < end,
-                isSecretName(lowercased(bytes[start..<equals]))
+                isSecretName(lowercased(bytes[start..<equals])), !isPlaceholder(bytes[(equals + 1)..<end])
             {
                 found.append((equals + 1)..<end)
             }
             start = end + 1
         }
         return found
+    }
+
+    private static func isPlaceholder(_ value: ArraySlice<UInt8>) -> Bool {
+        value.first == UInt8(ascii: "{") && value.last == UInt8(ascii: "}")
+            && value.dropFirst().dropLast().allSatisfy { $0 != UInt8(ascii: "{") && $0 != UInt8(ascii: "}") }
     }
 
     static func isSecretName(_ name: String) -> Bool {

@@ -69,6 +69,7 @@ import Testing
             ("redirected to /cb?sig=zz1 (302)", "redirected to /cb?sig=*** (302)"),
             ("url=/x?api_key=k3y then ['/y?jwt=a.b']", "url=/x?api_key=*** then ['/y?jwt=***']"),
             ("rewrite * /index.php?{query}&p={path}", "rewrite * /index.php?{query}&p={path}"),
+            ("rewrite * /api?token={query.token}&key=k3y", "rewrite * /api?token={query.token}&key=***"),
             ("/srv/repo/.git/hooks/pre-commit?x=1", "/srv/repo/.git/hooks/pre-commit?x=1"),
             ("is it up? see /health?page=2", "is it up? see /health?page=2"),
             ("a/b?token=x is not a reference", "a/b?token=x is not a reference"),
