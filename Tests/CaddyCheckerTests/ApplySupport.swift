@@ -67,10 +67,11 @@ func liveValue(_ caddy: CaddyInstance, _ path: String) async throws -> String {
     try await sendToAdmin(caddy, path).bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
-/// A request to Caddy's admin API at `path` (with `json` as its body), sent again after a
-/// reset or refused connection for up to a minute: Caddy replaces its admin server after
-/// every config change and closes the old one asynchronously, so a connection opened just
-/// after a change (the test's own, or a reconcile run's) can meet the old one closing.
+/// A request to Caddy's admin API at `path` (with `json` as its body), sent again for up to
+/// a minute after a refused connection, and after a reset one when sending it twice does
+/// what sending it once does (GET, PATCH, `POST /load`; not PUT, which inserts, or DELETE):
+/// Caddy replaces its admin server after every config change and closes the old one
+/// asynchronously, so a connection opened just after a change can meet the old one closing.
 func sendToAdmin(_ caddy: CaddyInstance, _ path: String, method: String = "GET", json: Data? = nil) async throws -> HTTPResponse {
     var request = try HTTPEndpoint(parsing: caddy.adminURL).request(path, method: method)
     if let json {
@@ -80,12 +81,14 @@ func sendToAdmin(_ caddy: CaddyInstance, _ path: String, method: String = "GET",
     // Generous: loading a config on a loaded machine is slow, not wrong.
     request.timeout = .seconds(60)
     let client = HTTPClient(policy: method == "GET" ? .readOnly : .apply)
+    let idempotent = ["GET", "PATCH"].contains(method) || (method == "POST" && path == "/load")
     let deadline = ContinuousClock.now + .seconds(60)
     while true {
         do {
             return try await client.send(request)
         } catch {
-            guard [.transport, .connectionRefused].contains(error.kind), ContinuousClock.now < deadline else { throw error }
+            let again = error.kind == .connectionRefused || (error.kind == .transport && idempotent)
+            guard again, ContinuousClock.now < deadline else { throw error }
             try await Task.sleep(for: .milliseconds(200))
         }
     }

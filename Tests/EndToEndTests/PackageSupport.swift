@@ -100,7 +100,10 @@ struct DebianRoot: Sendable {
         ["--mount", "--propagation", "private", "chroot", directory.path, "/bin/sh", "-c", "mount -t proc proc /proc && " + script]
     }
 
+    /// A host's: no test process's state directory either, so the package keeps its state
+    /// where it would on a host.
     private static let environment: [String: String?] = [
         "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LD_LIBRARY_PATH": nil, "DEBIAN_FRONTEND": "noninteractive",
+        "XDG_STATE_HOME": nil,
     ]
 }
