@@ -371,16 +371,24 @@ let repairFiles = [
         let state = try TemporaryDirectory(prefix: "reconcile-apply-state")
         try state.write("config.yaml", "apply: \(hostAllows)\n")
         let before = try await liveConfig(caddy)
-        let run = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--config", state.file("config.yaml")])
-        let refusal = "the operator config \(state.file("config.yaml")) does not list caddy under apply:"
-        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
-        #expect(run.actions.map { $0["status"] as? String } == ["skipped"], "\(run.actions)")
-        #expect(run.actions.first?["detail"] as? String == refusal, "\(run.actions)")
-        #expect(run.findings.contains { ($0["plan"] as? String)?.hasSuffix("is not allowed: \(refusal)") == true }, "\(run.findings)")
+        let applied = try await reconcileRun(repo: repo.path, state: state.path, extra: ["--config", state.file("config.yaml")])
+        let refusal = "the operator config \(state.file("config.yaml")) does not list caddy under apply:; its actions are planned as manual"
+        #expect(applied.status == 2, "\(applied.stdout)\(applied.stderr)")
+        #expect(applied.actions.map { $0["status"] as? String } == ["skipped"], "\(applied.actions)")
+        #expect(applied.actions.first?["detail"] as? String == refusal, "\(applied.actions)")
+        #expect(
+            applied.findings.contains { ($0["plan"] as? String)?.hasSuffix("is not allowed: \(refusal)") == true }, "\(applied.findings)")
         #expect(try await liveConfig(caddy) == before)
         let readOnly = "note: the operator config \(state.file("config.yaml")) lists nothing under apply:, so nothing is changed"
-        #expect(run.stderr.contains(readOnly) == (hostAllows == "[]"), "\(run.stderr)")
-        #expect(run.report["mode"] as? String == (hostAllows == "[]" ? "dry-run" : "apply"))
+        #expect(applied.stderr.contains(readOnly) == (hostAllows == "[]"), "\(applied.stderr)")
+        #expect(applied.report["mode"] as? String == (hostAllows == "[]" ? "dry-run" : "apply"))
+
+        // validate says so at the manifest's apply: section, as an error, before any run.
+        let validate = try await offPool {
+            try run(TestPaths.reconcileBinary, ["validate", "--repo", repo.path, "--config", state.file("config.yaml")])
+        }
+        #expect(validate.status == 1, "\(validate.stdout)")
+        #expect(validate.stdout.contains("apply.caddy: lets an apply use caddy: not allowed: \(refusal)"), "\(validate.stdout)")
     }
 
     /// The undo's `POST /load` is sent once more when its connection is reset before an

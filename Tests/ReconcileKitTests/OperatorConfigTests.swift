@@ -122,7 +122,8 @@ import Testing
         #expect(limited.refusal(of: "docker.start") == nil)
         #expect(
             limited.refusal(of: "docker.recreate")
-                == "the operator config /etc/reconcile/config.yaml does not list docker.recreate under apply:")
+                == "the operator config /etc/reconcile/config.yaml does not list docker.recreate under apply:; its actions are "
+                + "planned as manual")
         #expect(limited.refusal(of: "docker.restart_policy") == "apply.docker does not list restart_policy", "the manifest's no stands")
         #expect(manifest.limited(by: try OperatorConfig.decode("apply: []\n", file: "c.yaml")).refusal(of: "caddy") != nil)
         #expect {

@@ -38,17 +38,11 @@ public struct ApplyPolicy: Sendable, Hashable {
     /// and the operator config's `apply:` spell them.
     public static let permissions = ["caddy"] + DockerAction.allCases.map { "docker.\($0.rawValue)" }
 
-    /// The host's ceiling on what any manifest's `apply:` grants: the operator config's
-    /// `apply:` list and where it comes from, for the refusal's words.
-    public struct HostCeiling: Sendable, Hashable {
-        public var permissions: [String]
-        public var origin: String
-    }
-
     public var caddy: Bool
     public var docker: Set<DockerAction>
-    /// Set by ``limited(by:)``; nil when the operator config sets no `apply:`.
-    public var hostCeiling: HostCeiling?
+    /// The host's operator config, whose `apply:` caps what this policy grants (its
+    /// ``OperatorConfig/decide(_:)`` answers for each permission); set by ``limited(by:)``.
+    public var host: OperatorConfig?
     /// Checker identifiers: if one was ok before and is not after, the apply is undone.
     public var verify: [String]
     public var rollback: Bool
@@ -98,17 +92,21 @@ public struct ApplyPolicy: Sendable, Hashable {
     /// `apply:`): the manifest may ask for less, never for more.
     public func limited(by config: OperatorConfig) -> ApplyPolicy {
         var limited = self
-        limited.hostCeiling = config.apply.map { HostCeiling(permissions: $0, origin: config.origin) }
+        limited.host = config
         return limited
+    }
+
+    /// The permissions this section grants (``permissions``' names), for the host to
+    /// decide each: `reconcile validate` lists them when the operator config sets `apply:`.
+    public var granted: [String] {
+        Self.permissions.filter { manifestRefusal(of: $0) == nil }
     }
 
     /// nil when the policy, and the host above it, allow `permission` (`caddy`,
     /// `docker.start`, …); otherwise why not, naming the key to change.
     public func refusal(of permission: String) -> String? {
         if let refusal = manifestRefusal(of: permission) { return refusal }
-        if let hostCeiling, !hostCeiling.permissions.contains(permission) {
-            return "\(hostCeiling.origin) does not list \(permission) under apply:"
-        }
+        if case .refused(let reason) = host?.decide(.applyPermission(permission)) { return reason }
         return nil
     }
 

@@ -27,6 +27,9 @@ public enum TrustRequest: Sendable, Hashable {
     case caddyfileWrite(String)
     /// An external checker the manifest declares (`plugins[i].command`).
     case externalChecker(name: String, command: String)
+    /// An apply permission the manifest's `apply:` grants (`docker.recreate`), within the
+    /// operator config's `apply:`.
+    case applyPermission(String)
 
     /// What the field makes reconcile do, for validate's listing.
     public var action: String {
@@ -42,6 +45,7 @@ public enum TrustRequest: Sendable, Hashable {
         case .caddyAdapt(let path): "runs caddy adapt on \(path) at the ref"
         case .caddyfileWrite(let path): "writes the Caddyfile to \(path) on this host when applying"
         case .externalChecker(let name, let command): "runs the external checker \(name): \(command)"
+        case .applyPermission(let permission): "lets an apply use \(permission)"
         }
     }
 }
@@ -166,6 +170,12 @@ extension OperatorConfig {
             return decide(.tokenVariable(name))
         case .webhookURL(.file(let path)):
             return decide(.tokenFile(path))
+        case .applyPermission(let permission):
+            guard let apply else { return .allowed(because: "\(origin) sets no apply:, so the manifest's apply: decides") }
+            guard apply.contains(permission) else {
+                return .refused("\(origin) does not list \(permission) under apply:; its actions are planned as manual")
+            }
+            return .allowed(because: "listed under apply: in \(origin)")
         case .caddyAdapt:
             return .allowed(
                 because: "always: caddy adapt runs with an empty environment, and imports only files of the repository "

@@ -40,7 +40,17 @@ public struct TrustReview: Sendable {
             }
             return TrustField(.webhookURL(target.url), position: target.position, keyPath: "notify[\(index)].\(key)")
         }
-        entries = (manifest.checks.flatMap(\.trustFields) + webhooks)
+        // What apply: grants, once the host caps it (else the manifest alone decides, and
+        // there is nothing for a reviewer to weigh).
+        var grants: [TrustField] = []
+        if config.apply != nil, let policy = manifest.apply {
+            grants = policy.granted.map { permission in
+                TrustField(
+                    .applyPermission(permission), position: policy.position,
+                    keyPath: permission == "caddy" ? "apply.caddy" : "apply.docker")
+            }
+        }
+        entries = (manifest.checks.flatMap(\.trustFields) + webhooks + grants)
             .sorted { ($0.position.line, $0.position.column) < ($1.position.line, $1.position.column) }
             .map { Entry(field: $0, decision: config.decide($0.request)) }
     }
