@@ -42,7 +42,7 @@ import Testing
 
     /// The manifest with its one health check held at the fixture's gate `name`: the first
     /// `answered` requests answer at once, the next wait until the test opens the gate.
-    static func manifest(heldAtGate name: String, answered: Int) -> String {
+    static func gatedManifest(_ name: String, answered: Int) -> String {
         manifest.replacingOccurrences(of: "${base}/state", with: "${base}/gate/\(name)/\(answered)")
             .replacingOccurrences(
                 of: "expect: { status: 200, body_contains: '\"ok\"' }", with: "timeout_ms: 600000\n    expect: { status: 200 }")
@@ -103,7 +103,7 @@ import Testing
     /// report, so the earlier process's verdict is never served as the stack's state now.
     @Test func untilItsFirstRunEndsAnAgentDoesNotServeAnEarlierAgentsVerdict() async throws {
         // The first request to the gate answers at once; the next waits until it is opened.
-        let repo = try await committedRepository(["manifests/prod.yaml": Self.manifest(heldAtGate: "restart", answered: 1)])
+        let repo = try await committedRepository(["manifests/prod.yaml": Self.gatedManifest("restart", answered: 1)])
         let scratch = try await offPool { try TemporaryDirectory(prefix: "reconcile-serve-restart") }
         let server = try await offPool { try FixtureHTTPServer() }
         try await offPool {
@@ -240,7 +240,7 @@ import Testing
     }
 
     @Test func sigtermLetsTheRunInFlightFinishAndExitsZero() async throws {
-        let stack = try await Self.stack(manifest: Self.manifest(heldAtGate: "inflight", answered: 0))
+        let stack = try await Self.stack(manifest: Self.gatedManifest("inflight", answered: 0))
         try await offPool {
             let agent = try stack.serve(["--interval", "3600"])
             // The first run starts at once and waits at the gate, opened only after the SIGTERM.

@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 
 /// Runs the built `reconcile` with a clean, predictable environment: no token, no
-/// colour preference, caches in a throwaway place and state in this test process's own
-/// (as every command a test runs). `environment` adds to it.
+/// colour preference, caches in a throwaway place, and (as for every command a test runs)
+/// a state directory of this test process's own. `environment` adds to it.
 /// `runner` runs something else with the same environment (`script` for a terminal).
 func reconcile(
     _ arguments: [String], environment: [String: String?] = [:], workingDirectory: String? = nil,
