@@ -39,8 +39,8 @@ done
 
 # The live form: what GET /config/ answers for production.caddyfile.
 scratch=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 ../../../scripts/free-port)
+http_port=$(python3 ../../../scripts/free-port)
 sed -e "s/admin 127.0.0.1:2019/admin 127.0.0.1:${port}/" -e "s/http:\/\/rims.example.com/http:\/\/rims.example.com:${http_port}/" \
 	production.caddyfile > "$scratch/Caddyfile"
 HOME=$scratch XDG_DATA_HOME=$scratch XDG_CONFIG_HOME=$scratch \

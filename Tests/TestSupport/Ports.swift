@@ -5,9 +5,10 @@ import Foundation
 #endif
 
 /// Picks a TCP port on 127.0.0.1 that is free right now, by binding port 0 and asking
-/// the kernel which port it gave. Tests never use fixed ports.
+/// the kernel which port it gave, and that connections reach (``boundLoopbackSocket``).
+/// Tests never use fixed ports.
 public func freeLoopbackPort() throws -> Int {
-    let (fd, port) = try boundLoopbackSocket()
+    let (fd, port) = try boundLoopbackSocket(reusePort: true)
     close(fd)
     return port
 }
@@ -63,8 +64,35 @@ private func withUnixAddress<Value>(_ path: String, _ body: (UnsafePointer<socka
 }
 
 /// A TCP socket bound to a free port on 127.0.0.1, and that port; with `reusePort`, a
-/// socket that lets a server's `SO_REUSEPORT` socket bind the port too.
+/// socket that lets a server's `SO_REUSEPORT` socket bind the port too, on a port that
+/// connections reach. A firewall rule can send them elsewhere: Podman's netavark DNATs a
+/// container's published host port, and a container killed before its cleanup (a test
+/// process killed mid-test) leaves the rule, which then takes that port from every later
+/// server on the machine, which listens and is never reached. Such a port is skipped.
 private func boundLoopbackSocket(reusePort: Bool = false) throws -> (descriptor: Int32, port: Int) {
+    guard reusePort else { return try bindLoopback(port: 0, reusePort: false) }
+    // Held until a good one is found, so that bind(0) does not hand them out again.
+    var detoured: [Int32] = []
+    defer { for descriptor in detoured { close(descriptor) } }
+    for _ in 0..<20 {
+        let (fd, port) = try bindLoopback(port: 0, reusePort: true)
+        if connectionsArrive(at: port) { return (fd, port) }
+        detoured.append(fd)
+    }
+    throw TestSupportError("no loopback port that connections reach: a firewall rule redirects each (see `nft list ruleset`)")
+}
+
+/// Whether a connection to 127.0.0.1:`port` reaches a socket listening there: one of our
+/// own, bound beside the caller's reservation for as long as the probe takes.
+private func connectionsArrive(at port: Int) -> Bool {
+    guard let probe = try? bindLoopback(port: port, reusePort: true).descriptor else { return false }
+    defer { close(probe) }
+    return listen(probe, 1) == 0 && isListening(port: port)
+}
+
+/// A TCP socket bound to 127.0.0.1:`port` (0: one the kernel picks, never one another
+/// socket holds), and the port it got.
+private func bindLoopback(port: Int, reusePort: Bool) throws -> (descriptor: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestSupportError("socket() failed: errno \(errno)") }
     var one: Int32 = 1
@@ -74,7 +102,7 @@ private func boundLoopbackSocket(reusePort: Bool = false) throws -> (descriptor:
     }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {

@@ -58,8 +58,10 @@ health_config_repo() {
   git -C "$1" -c user.name=bench -c user.email=bench@example.invalid commit -q -m bench
 }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now and connections reach
+# (scripts/free-port).
+RECONCILE_FREE_PORT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/free-port
+free_port() { python3 "$RECONCILE_FREE_PORT"; }
 
 # caddy_bench_workspace PREFIX: sets $WORK (a scratch directory, removed at exit, after
 # the Caddy that start_caddy started is stopped by its pid), $ADMIN and $PORT (free
